@@ -1,0 +1,1 @@
+"""Out-of-circuit twins of the circuit gadgets: plain-Python reference implementations."""

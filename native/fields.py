@@ -1,0 +1,93 @@
+"""Fq and Fr arithmetic in the native core, with the same int-level interface as native.ref.fields.
+
+The int-level methods exist for tests, scripts and cold paths; hot code hands whole buffers to the
+vector kernels (see docs/native.md).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from native._lib import buffer_to_ints, ffi, int_to_limbs, ints_to_buffer, lib, new_u64
+from native.ref.fields import FQ_MODULUS, FR_MODULUS, RefField
+
+
+class NativeField(RefField):
+    """A BN254 prime field computed by the C core."""
+
+    def __init__(self, name: str, modulus: int, prefix: str) -> None:
+        super().__init__(name, modulus)
+        object.__setattr__(self, "_fn", lambda op: getattr(lib, f"zk_{prefix}_{op}"))
+
+    def _mont(self, *values: int) -> Any:
+        for i, v in enumerate(values):
+            self.check(v, f"operand {i}")
+        buf = new_u64(len(values))
+        src = ffi.from_buffer("uint64_t[]", ints_to_buffer(list(values)))
+        self._fn("to_mont")(buf, src, len(values))
+        return buf
+
+    def _std(self, mont: Any, n: int = 1) -> list[int]:
+        out = new_u64(n)
+        self._fn("from_mont")(out, mont, n)
+        return buffer_to_ints(ffi.buffer(out, 32 * n))
+
+    def _binary(self, op: str, a: int, b: int) -> int:
+        buf = self._mont(a, b)
+        self._fn(op)(buf, buf, buf + 4, 1)
+        return self._std(buf)[0]
+
+    def _unary(self, fn: Callable[..., Any], a: int) -> int:
+        buf = self._mont(a)
+        fn(buf, buf, 1)
+        return self._std(buf)[0]
+
+    def add(self, a: int, b: int) -> int:
+        return self._binary("add", a, b)
+
+    def sub(self, a: int, b: int) -> int:
+        return self._binary("sub", a, b)
+
+    def mul(self, a: int, b: int) -> int:
+        return self._binary("mul", a, b)
+
+    def sqr(self, a: int) -> int:
+        return self._unary(self._fn("sqr"), a)
+
+    def neg(self, a: int) -> int:
+        return self._unary(self._fn("neg"), a)
+
+    def pow(self, a: int, e: int) -> int:
+        if e < 0:
+            raise ValueError("exponent must be non-negative")
+        buf = self._mont(a)
+        n_limbs = max(1, (e.bit_length() + 63) // 64)
+        exp = ffi.new("uint64_t[]", [(e >> (64 * i)) & 0xFFFFFFFFFFFFFFFF for i in range(n_limbs)])
+        self._fn("pow")(buf, buf, exp, n_limbs)
+        return self._std(buf)[0]
+
+    def inv(self, a: int) -> int:
+        return self.batch_inv([a])[0]
+
+    def batch_inv(self, values: list[int]) -> list[int]:
+        if not values:
+            return []
+        buf = self._mont(*values)
+        bad = self._fn("batch_inv")(buf, buf, len(values))
+        if bad >= 0:
+            raise ZeroDivisionError(f"{self.name}: inverse of zero at index {bad}")
+        return self._std(buf, len(values))
+
+    def sqrt(self, a: int) -> int | None:
+        buf = self._mont(a)
+        out = new_u64(1)
+        if not self._fn("sqrt")(out, buf):
+            return None
+        return self._std(out)[0]
+
+
+FQ = NativeField("Fq", FQ_MODULUS, "fq")
+FR = NativeField("Fr", FR_MODULUS, "fr")
+
+__all__ = ["FQ", "FR", "NativeField", "int_to_limbs"]

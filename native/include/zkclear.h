@@ -1,0 +1,53 @@
+/*
+ * zkclear native core: the one public header.  cffi reads the declarations below (lines starting
+ * with '#' are skipped), so keep it to plain C prototypes.
+ *
+ * Conventions (docs/native.md has the full contract):
+ *  - A field element is 4 little-endian uint64 limbs (32 bytes, i.e. little-endian bytes on x86-64).
+ *  - "mont" buffers hold Montgomery residues aR mod m; "std" buffers hold canonical integers < m.
+ *  - Arrays are contiguous: element i of a field buffer is limbs [4i, 4i+4).
+ *  - Functions returning int64_t report -1 on success, else the index of the first bad element.
+ *  - Every call releases the GIL (cffi API mode); long calls use all cores (ZK_THREADS overrides).
+ */
+#ifndef ZKCLEAR_H
+#define ZKCLEAR_H
+#include <stddef.h>
+#include <stdint.h>
+
+/* ---- fields: Fq (base) and Fr (scalar) ------------------------------------------------------ */
+int64_t zk_fq_to_mont(uint64_t *out, const uint64_t *in, size_t n);
+void zk_fq_from_mont(uint64_t *out, const uint64_t *in, size_t n);
+void zk_fq_add(uint64_t *out, const uint64_t *a, const uint64_t *b, size_t n);
+void zk_fq_sub(uint64_t *out, const uint64_t *a, const uint64_t *b, size_t n);
+void zk_fq_mul(uint64_t *out, const uint64_t *a, const uint64_t *b, size_t n);
+void zk_fq_sqr(uint64_t *out, const uint64_t *a, size_t n);
+void zk_fq_neg(uint64_t *out, const uint64_t *a, size_t n);
+int64_t zk_fq_batch_inv(uint64_t *out, const uint64_t *a, size_t n);
+void zk_fq_pow(uint64_t *out, const uint64_t *a, const uint64_t *e, size_t elen);
+int zk_fq_sqrt(uint64_t *out, const uint64_t *a);
+
+int64_t zk_fr_to_mont(uint64_t *out, const uint64_t *in, size_t n);
+void zk_fr_from_mont(uint64_t *out, const uint64_t *in, size_t n);
+void zk_fr_add(uint64_t *out, const uint64_t *a, const uint64_t *b, size_t n);
+void zk_fr_sub(uint64_t *out, const uint64_t *a, const uint64_t *b, size_t n);
+void zk_fr_mul(uint64_t *out, const uint64_t *a, const uint64_t *b, size_t n);
+void zk_fr_sqr(uint64_t *out, const uint64_t *a, size_t n);
+void zk_fr_neg(uint64_t *out, const uint64_t *a, size_t n);
+int64_t zk_fr_batch_inv(uint64_t *out, const uint64_t *a, size_t n);
+void zk_fr_pow(uint64_t *out, const uint64_t *a, const uint64_t *e, size_t elen);
+int zk_fr_sqrt(uint64_t *out, const uint64_t *a);
+
+/* Native-loop timing kernel for bench/native.py: iters chained products acc = acc * b. */
+void zk_fr_mul_chain(uint64_t *acc, const uint64_t *b, uint64_t iters);
+
+/* ---- Poseidon (circomlib parameters, t = 2..17) ---------------------------------------------- */
+/* inputs: n_inputs std elements (1..16); out: one std element.  Returns -1 ok, else bad index. */
+int64_t zk_poseidon(uint64_t *out, const uint64_t *inputs, size_t n_inputs);
+/* n_hashes independent hashes of arity n_inputs, inputs laid out hash after hash (std form). */
+int64_t zk_poseidon_many(uint64_t *out, const uint64_t *inputs, size_t n_inputs, size_t n_hashes);
+
+/* ---- threads ---------------------------------------------------------------------------------- */
+int zk_num_threads(void);
+void zk_set_num_threads(int n);
+
+#endif

@@ -1,0 +1,1 @@
+"""Pure-Python twins of the native core: slow, obviously correct, and the reference the C is tested against."""

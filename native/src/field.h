@@ -1,0 +1,258 @@
+/*
+ * 4x64-bit Montgomery arithmetic for the two BN254 prime fields, as static inline code so that
+ * curve, MSM, NTT and Poseidon kernels inline it.  FIELD_DEFINE(fq, FQ) and FIELD_DEFINE(fr, FR)
+ * stamp out one copy per field with the modulus as compile-time constants.
+ *
+ * Multiplication is CIOS with the "no-carry" shortcut (gnark-crypto): both BN254 moduli have a top
+ * limb below 2^62, so the running total never needs a fifth word.  Values are kept fully reduced
+ * in [0, m): every function below takes and returns canonical Montgomery residues.
+ */
+#ifndef ZK_FIELD_H
+#define ZK_FIELD_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include "field_constants.h"
+
+typedef unsigned __int128 zk_u128;
+
+#define ZK_LIMBS 4
+
+/* Multiply-accumulate steps of CIOS; the sums cannot overflow 128 bits. */
+static inline uint64_t zk_madd0(uint64_t a, uint64_t b, uint64_t c) {
+    return (uint64_t)(((zk_u128)a * b + c) >> 64);
+}
+static inline void zk_madd1(uint64_t *hi, uint64_t *lo, uint64_t a, uint64_t b, uint64_t c) {
+    zk_u128 t = (zk_u128)a * b + c;
+    *hi = (uint64_t)(t >> 64);
+    *lo = (uint64_t)t;
+}
+static inline void zk_madd2(uint64_t *hi, uint64_t *lo, uint64_t a, uint64_t b, uint64_t c, uint64_t d) {
+    zk_u128 t = (zk_u128)a * b + c + d;
+    *hi = (uint64_t)(t >> 64);
+    *lo = (uint64_t)t;
+}
+
+/* 1 when x < m as 256-bit little-endian integers. */
+static inline int zk_lt4(const uint64_t x[4], const uint64_t m[4]) {
+    for (int i = 3; i >= 0; i--) {
+        if (x[i] != m[i]) return x[i] < m[i];
+    }
+    return 0;
+}
+
+/* r = a - b over 256 bits, returns the borrow. */
+static inline uint64_t zk_sub4(uint64_t r[4], const uint64_t a[4], const uint64_t b[4]) {
+    zk_u128 d;
+    uint64_t borrow = 0;
+    for (int i = 0; i < 4; i++) {
+        d = (zk_u128)a[i] - b[i] - borrow;
+        r[i] = (uint64_t)d;
+        borrow = (uint64_t)(d >> 64) & 1;
+    }
+    return borrow;
+}
+
+#define FIELD_DEFINE(F, C)                                                                         \
+    typedef struct { uint64_t v[4]; } F##_t;                                                       \
+    static const F##_t F##_MOD = {C##_MODULUS};                                                    \
+    static const F##_t F##_ONE = {C##_R1};                                                         \
+    static const F##_t F##_RR = {C##_R2};                                                          \
+    static const F##_t F##_ZERO = {{0, 0, 0, 0}};                                                  \
+                                                                                                   \
+    static inline int F##_is_zero(const F##_t *a) {                                                \
+        return (a->v[0] | a->v[1] | a->v[2] | a->v[3]) == 0;                                       \
+    }                                                                                              \
+    static inline int F##_eq(const F##_t *a, const F##_t *b) {                                     \
+        return ((a->v[0] ^ b->v[0]) | (a->v[1] ^ b->v[1]) | (a->v[2] ^ b->v[2]) |                  \
+                (a->v[3] ^ b->v[3])) == 0;                                                         \
+    }                                                                                              \
+    static inline int F##_is_canonical(const uint64_t x[4]) { return zk_lt4(x, F##_MOD.v); }      \
+                                                                                                   \
+    /* Conditional subtraction of m: input below 2m. */                                           \
+    static inline void F##_reduce_once(F##_t *r) {                                                 \
+        const uint64_t *q = F##_MOD.v;                                                             \
+        zk_u128 d;                                                                                 \
+        uint64_t s0, s1, s2, s3, br;                                                               \
+        d = (zk_u128)r->v[0] - q[0];                                                               \
+        s0 = (uint64_t)d;                                                                          \
+        br = (uint64_t)(d >> 64) & 1;                                                              \
+        d = (zk_u128)r->v[1] - q[1] - br;                                                          \
+        s1 = (uint64_t)d;                                                                          \
+        br = (uint64_t)(d >> 64) & 1;                                                              \
+        d = (zk_u128)r->v[2] - q[2] - br;                                                          \
+        s2 = (uint64_t)d;                                                                          \
+        br = (uint64_t)(d >> 64) & 1;                                                              \
+        d = (zk_u128)r->v[3] - q[3] - br;                                                          \
+        s3 = (uint64_t)d;                                                                          \
+        br = (uint64_t)(d >> 64) & 1;                                                              \
+        if (!br) {                                                                                 \
+            r->v[0] = s0;                                                                          \
+            r->v[1] = s1;                                                                          \
+            r->v[2] = s2;                                                                          \
+            r->v[3] = s3;                                                                          \
+        }                                                                                          \
+    }                                                                                              \
+                                                                                                   \
+    static inline void F##_add(F##_t *r, const F##_t *a, const F##_t *b) {                         \
+        zk_u128 s;                                                                                 \
+        uint64_t carry = 0;                                                                        \
+        for (int i = 0; i < 4; i++) {                                                              \
+            s = (zk_u128)a->v[i] + b->v[i] + carry;                                                \
+            r->v[i] = (uint64_t)s;                                                                 \
+            carry = (uint64_t)(s >> 64);                                                           \
+        }                                                                                          \
+        F##_reduce_once(r);                                                                        \
+    }                                                                                              \
+    static inline void F##_dbl(F##_t *r, const F##_t *a) { F##_add(r, a, a); }                     \
+                                                                                                   \
+    static inline void F##_sub(F##_t *r, const F##_t *a, const F##_t *b) {                         \
+        uint64_t borrow = zk_sub4(r->v, a->v, b->v);                                               \
+        uint64_t mask = 0 - borrow; /* add m back when a < b */                                   \
+        zk_u128 s;                                                                                 \
+        uint64_t carry = 0;                                                                        \
+        for (int i = 0; i < 4; i++) {                                                              \
+            s = (zk_u128)r->v[i] + (F##_MOD.v[i] & mask) + carry;                                  \
+            r->v[i] = (uint64_t)s;                                                                 \
+            carry = (uint64_t)(s >> 64);                                                           \
+        }                                                                                          \
+    }                                                                                              \
+    static inline void F##_neg(F##_t *r, const F##_t *a) {                                         \
+        if (F##_is_zero(a)) {                                                                      \
+            *r = F##_ZERO;                                                                         \
+        } else {                                                                                   \
+            zk_sub4(r->v, F##_MOD.v, a->v);                                                        \
+        }                                                                                          \
+    }                                                                                              \
+                                                                                                   \
+    static inline void F##_mul(F##_t *r, const F##_t *a, const F##_t *b) {                         \
+        const uint64_t *x = a->v, *q = F##_MOD.v;                                                  \
+        uint64_t t0 = 0, t1 = 0, t2 = 0, t3 = 0, c0, c1, c2, m;                                    \
+        for (int i = 0; i < 4; i++) {                                                              \
+            uint64_t y = b->v[i];                                                                  \
+            zk_madd1(&c1, &c0, x[0], y, t0);                                                       \
+            m = c0 * C##_NINV;                                                                     \
+            c2 = zk_madd0(m, q[0], c0);                                                            \
+            zk_madd2(&c1, &c0, x[1], y, c1, t1);                                                   \
+            zk_madd2(&c2, &t0, m, q[1], c2, c0);                                                   \
+            zk_madd2(&c1, &c0, x[2], y, c1, t2);                                                   \
+            zk_madd2(&c2, &t1, m, q[2], c2, c0);                                                   \
+            zk_madd2(&c1, &c0, x[3], y, c1, t3);                                                   \
+            zk_madd2(&t3, &t2, m, q[3], c2, c0);                                                   \
+            t3 += c1;                                                                              \
+        }                                                                                          \
+        r->v[0] = t0;                                                                              \
+        r->v[1] = t1;                                                                              \
+        r->v[2] = t2;                                                                              \
+        r->v[3] = t3;                                                                              \
+        F##_reduce_once(r);                                                                        \
+    }                                                                                              \
+    static inline void F##_sqr(F##_t *r, const F##_t *a) { F##_mul(r, a, a); }                     \
+                                                                                                   \
+    static inline void F##_to_mont(F##_t *r, const F##_t *a) { F##_mul(r, a, &F##_RR); }           \
+    static inline void F##_from_mont(F##_t *r, const F##_t *a) {                                   \
+        static const F##_t raw_one = {{1, 0, 0, 0}};                                               \
+        F##_mul(r, a, &raw_one);                                                                   \
+    }                                                                                              \
+    static inline void F##_from_u64(F##_t *r, uint64_t x) {                                        \
+        F##_t t = {{x, 0, 0, 0}};                                                                  \
+        F##_to_mont(r, &t);                                                                        \
+    }                                                                                              \
+                                                                                                   \
+    /* r = a^e, e given as little-endian limbs (plain integer, not Montgomery). */                \
+    static inline void F##_pow(F##_t *r, const F##_t *a, const uint64_t *e, size_t elen) {         \
+        F##_t acc = F##_ONE, base = *a;                                                            \
+        for (size_t i = elen; i-- > 0;) {                                                          \
+            for (int b = 63; b >= 0; b--) {                                                        \
+                F##_sqr(&acc, &acc);                                                               \
+                if ((e[i] >> b) & 1) F##_mul(&acc, &acc, &base);                                   \
+            }                                                                                      \
+        }                                                                                          \
+        *r = acc;                                                                                  \
+    }                                                                                              \
+    /* Fermat inverse; the inverse of 0 is 0 (callers check for zero where it matters). */        \
+    static inline void F##_inv(F##_t *r, const F##_t *a) {                                         \
+        static const uint64_t e[4] = C##_M_MINUS_2;                                                \
+        F##_pow(r, a, e, 4);                                                                       \
+    }                                                                                              \
+    /* Montgomery's trick: n inversions for one inversion and 3(n-1) products.  Zeros stay zero   \
+       and do not poison the others.  scratch holds n elements (may alias nothing else). */       \
+    static inline void F##_batch_inv(F##_t *out, const F##_t *in, size_t n, F##_t *scratch) {      \
+        F##_t acc = F##_ONE;                                                                       \
+        for (size_t i = 0; i < n; i++) {                                                           \
+            scratch[i] = acc;                                                                      \
+            if (!F##_is_zero(&in[i])) F##_mul(&acc, &acc, &in[i]);                                 \
+        }                                                                                          \
+        F##_inv(&acc, &acc);                                                                       \
+        for (size_t i = n; i-- > 0;) {                                                             \
+            if (F##_is_zero(&in[i])) {                                                             \
+                out[i] = F##_ZERO;                                                                 \
+                continue;                                                                          \
+            }                                                                                      \
+            F##_t inv_i, ai = in[i];                                                               \
+            F##_mul(&inv_i, &acc, &scratch[i]);                                                    \
+            F##_mul(&acc, &acc, &ai);                                                              \
+            out[i] = inv_i;                                                                        \
+        }                                                                                          \
+    }                                                                                              \
+    /* Legendre symbol a^((m-1)/2): 1 square, -1 non-square, 0 zero. */                           \
+    static inline int F##_legendre(const F##_t *a) {                                               \
+        if (F##_is_zero(a)) return 0;                                                              \
+        uint64_t e[4];                                                                             \
+        static const uint64_t one[4] = {1, 0, 0, 0};                                               \
+        zk_sub4(e, F##_MOD.v, one);                                                                \
+        for (int i = 0; i < 4; i++) e[i] = (e[i] >> 1) | (i < 3 ? e[i + 1] << 63 : 0);             \
+        F##_t t;                                                                                   \
+        F##_pow(&t, a, e, 4);                                                                      \
+        return F##_eq(&t, &F##_ONE) ? 1 : -1;                                                      \
+    }
+
+FIELD_DEFINE(fq, FQ)
+FIELD_DEFINE(fr, FR)
+
+/* sqrt in Fq (p = 3 mod 4): a^((p+1)/4).  Returns 1 and the root when a is a square. */
+static inline int fq_sqrt(fq_t *r, const fq_t *a) {
+    static const uint64_t e[4] = FQ_P_PLUS1_QUARTER;
+    fq_t s, chk;
+    fq_pow(&s, a, e, 4);
+    fq_sqr(&chk, &s);
+    if (!fq_eq(&chk, a)) return 0;
+    *r = s;
+    return 1;
+}
+
+/* sqrt in Fr by Tonelli-Shanks (2-adicity 28).  Returns 1 and the root when a is a square. */
+static inline int fr_sqrt(fr_t *r, const fr_t *a) {
+    if (fr_is_zero(a)) {
+        *r = fr_ZERO;
+        return 1;
+    }
+    if (fr_legendre(a) != 1) return 0;
+    static const uint64_t trace[4] = FR_TRACE;
+    static const uint64_t trace_plus1_half[4] = FR_TRACE_PLUS1_HALF;
+    fr_t z = {FR_ROOT_OF_UNITY_MONT}; /* order exactly 2^28 */
+    unsigned m = FR_TWO_ADICITY;
+    fr_t x, b;
+    fr_pow(&x, a, trace_plus1_half, 4);
+    fr_pow(&b, a, trace, 4);
+    while (!fr_eq(&b, &fr_ONE)) {
+        unsigned i = 0;
+        fr_t t = b;
+        while (!fr_eq(&t, &fr_ONE)) {
+            fr_sqr(&t, &t);
+            i++;
+        }
+        fr_t w = z;
+        for (unsigned j = 0; j + i + 1 < m; j++) fr_sqr(&w, &w);
+        fr_sqr(&z, &w);
+        fr_mul(&x, &x, &w);
+        fr_mul(&b, &b, &z);
+        m = i;
+    }
+    *r = x;
+    return 1;
+}
+
+#endif

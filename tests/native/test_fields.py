@@ -1,0 +1,85 @@
+"""Native Fq/Fr against the pure-Python twin: random values (hypothesis), edge values, bad input."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from native import fields as cf
+from native.ref import fields as pf
+
+PAIRS = [pytest.param(cf.FQ, pf.FQ, id="Fq"), pytest.param(cf.FR, pf.FR, id="Fr")]
+BACKENDS = [
+    pytest.param(f, id=f"{side}-{f.name}") for side, mod in (("c", cf), ("py", pf)) for f in (mod.FQ, mod.FR)
+]
+
+
+def edge_values(m: int) -> list[int]:
+    return [0, 1, 2, m - 1, m - 2, (m - 1) // 2, (m + 1) // 2, 2**64 - 1, 2**64, 2**128, 2**192 + 5]
+
+
+@pytest.mark.parametrize(("native", "ref"), PAIRS)
+@settings(max_examples=60, deadline=None)
+@given(data=st.data())
+def test_binary_ops_match(native, ref, data) -> None:
+    m = native.modulus
+    a = data.draw(st.integers(0, m - 1) | st.sampled_from(edge_values(m)))
+    b = data.draw(st.integers(0, m - 1) | st.sampled_from(edge_values(m)))
+    assert native.add(a, b) == ref.add(a, b)
+    assert native.sub(a, b) == ref.sub(a, b)
+    assert native.mul(a, b) == ref.mul(a, b)
+    assert native.sqr(a) == ref.sqr(a)
+    assert native.neg(a) == ref.neg(a)
+    assert native.pow(a, b) == ref.pow(a, b)
+
+
+@pytest.mark.parametrize(("native", "ref"), PAIRS)
+@settings(max_examples=30, deadline=None)
+@given(data=st.data())
+def test_inverse_and_sqrt_match(native, ref, data) -> None:
+    m = native.modulus
+    a = data.draw(st.integers(1, m - 1))
+    assert native.inv(a) == ref.inv(a)
+    assert native.mul(a, native.inv(a)) == 1
+    root_c, root_py = native.sqrt(a), ref.sqrt(a)
+    assert (root_c is None) == (root_py is None)
+    if root_c is not None:
+        assert root_c * root_c % m == a
+        assert root_c in (root_py, m - root_py)
+    sq = a * a % m
+    assert native.sqrt(sq) in (a, m - a)
+
+
+@pytest.mark.parametrize(("native", "ref"), PAIRS)
+def test_batch_inverse(native, ref) -> None:
+    m = native.modulus
+    values = [1, 2, m - 1, *range(3, 200, 7)]
+    assert native.batch_inv(values) == ref.batch_inv(values)
+    assert native.batch_inv([]) == []
+
+
+@pytest.mark.parametrize("field", BACKENDS)
+def test_inverse_of_zero_is_an_error(field) -> None:
+    with pytest.raises(ZeroDivisionError, match="index 2"):
+        field.batch_inv([1, 2, 0, 4])
+    with pytest.raises(ZeroDivisionError):
+        field.inv(0)
+
+
+@pytest.mark.parametrize("field", BACKENDS)
+@pytest.mark.parametrize("bad", [-1, "m", "m+1", "2^256-1"])
+def test_non_canonical_input_rejected(field, bad) -> None:
+    m = field.modulus
+    value = {"m": m, "m+1": m + 1, "2^256-1": 2**256 - 1}.get(bad, bad)
+    with pytest.raises(ValueError, match="canonical"):
+        field.mul(value, 1)
+    with pytest.raises(ValueError, match="canonical"):
+        field.batch_inv([1, value])
+
+
+@pytest.mark.parametrize("field", BACKENDS)
+def test_non_squares(field) -> None:
+    nqr = 3 if field.name == "Fq" else 5
+    assert field.sqrt(nqr) is None
+    assert field.sqrt(0) == 0

@@ -1,0 +1,31 @@
+"""The `zkclear` command.  Subcommands live beside the code they drive and are imported lazily,
+so `zkclear groth16 verify` does not pay for the sequencer's imports and vice versa."""
+
+from __future__ import annotations
+
+import importlib
+
+import click
+
+# command name -> "module:attribute" of a click command or group
+COMMANDS: dict[str, str] = {
+    "devnet": "zkclear.devnet:devnet",
+}
+
+
+class LazyGroup(click.Group):
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted(COMMANDS)
+
+    def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
+        target = COMMANDS.get(name)
+        if target is None:
+            return None
+        module, attr = target.split(":")
+        return getattr(importlib.import_module(module), attr)
+
+
+@click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="zkclear")
+def main() -> None:
+    """zkclear: zk-rollup clearinghouse for crypto derivatives."""
