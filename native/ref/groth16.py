@@ -49,8 +49,15 @@ def _raw(buf: Any, what: str) -> memoryview:
 
 
 def _scalar(x: object, what: str) -> int:
+    """An Fr constant given as an int or as a 32-byte little-endian std-form buffer (secrets are
+    passed as buffers so that the caller can wipe them)."""
+    if isinstance(x, (bytes, bytearray, memoryview)):
+        raw = memoryview(x).cast("B")
+        if len(raw) != 32:
+            raise ValueError(f"{what} must be 32 bytes")
+        x = int.from_bytes(raw, "little")
     if not isinstance(x, int) or isinstance(x, bool):
-        raise TypeError(f"{what} must be an int")
+        raise TypeError(f"{what} must be an int or a 32-byte buffer")
     if not 0 <= x < R:
         raise ValueError(f"{what} is not canonical (0 <= x < r)")
     return x
@@ -119,7 +126,33 @@ def _opt(pt: Any, curve: RefCurve) -> Any:
     return _to_opt(pt)
 
 
-def points_scale_powers(group: str, points: Any, first: int, step: int) -> bytearray:
+def random_scalar() -> bytearray:
+    """A uniformly random non-zero Fr element (std form, 32 bytes LE) from the OS's CSPRNG."""
+    import secrets
+
+    return bytearray((1 + secrets.randbelow(R - 1)).to_bytes(32, "little"))
+
+
+def fr_inv(a: Any) -> bytearray:
+    """The inverse of a non-zero Fr element given as a 32-byte std-form buffer, as a new buffer."""
+    x = _scalar(a, "a")
+    if x == 0:
+        raise ZeroDivisionError("Fr: inverse of zero")
+    return bytearray(pow(x, -1, R).to_bytes(32, "little"))
+
+
+def fr_mul(a: Any, b: Any) -> bytearray:
+    """a * b in Fr (std-form buffers or ints in, std-form buffer out)."""
+    return bytearray((_scalar(a, "a") * _scalar(b, "b") % R).to_bytes(32, "little"))
+
+
+def wipe(buf: Any) -> None:
+    """Overwrite a secret's buffer with zeros."""
+    mv = memoryview(buf).cast("B")
+    mv[:] = bytes(len(mv))
+
+
+def points_scale_powers(group: str, points: Any, first: Any, step: Any) -> bytearray:
     """P_i * (first * step^i): ffjavascript's batchApplyKey on a point section."""
     curve = curve_of(group)
     first, step = _scalar(first, "first"), _scalar(step, "step")
