@@ -252,3 +252,113 @@ def sparse_lincomb(group: str, bases: Any, scalars: Any, base_index: Any, row_of
                 acc = ob.add(acc, ob.multiply(_to_opt(pt), s))
         out.append(curve.to_lem(_from_opt(acc)))
     return bytearray(b"".join(out))
+
+
+# ---- BLAKE2b with an exportable state ----------------------------------------------------------------
+# State buffer (216 bytes), laid out as snarkjs's "partial hash" (noble-hashes' BLAKE2b internals):
+#   [0, 128)    the block buffer (its first `pos` bytes are pending input)
+#   [128, 192)  h0..h7, little-endian uint64
+#   [192, 200)  bytes already compressed (uint64)
+#   [200, 208)  pos: pending bytes in the buffer, 1..128 once anything was hashed (uint64)
+#   [208, 216)  unused (zero)
+# Like noble-hashes, a full buffer is compressed only when more input arrives, because the last
+# block must be compressed with the final flag.
+BLAKE2B_STATE_SIZE = 216
+_IV = (
+    0x6A09E667F3BCC908, 0xBB67AE8584CAA73B, 0x3C6EF372FE94F82B, 0xA54FF53A5F1D36F1,
+    0x510E527FADE682D1, 0x9B05688C2B3E6C1F, 0x1F83D9ABFB41BD6B, 0x5BE0CD19137E2179,
+)  # fmt: skip
+_SIGMA = (
+    (0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15),
+    (14, 10, 4, 8, 9, 15, 13, 6, 1, 12, 0, 2, 11, 7, 5, 3),
+    (11, 8, 12, 0, 5, 2, 15, 13, 10, 14, 3, 6, 7, 1, 9, 4),
+    (7, 9, 3, 1, 13, 12, 11, 14, 2, 6, 5, 10, 4, 0, 15, 8),
+    (9, 0, 5, 7, 2, 4, 10, 15, 14, 1, 11, 12, 6, 8, 3, 13),
+    (2, 12, 6, 10, 0, 11, 8, 3, 4, 13, 7, 5, 15, 14, 1, 9),
+    (12, 5, 1, 15, 14, 13, 4, 10, 0, 7, 6, 3, 9, 2, 8, 11),
+    (13, 11, 7, 14, 12, 1, 3, 9, 5, 0, 15, 4, 8, 6, 2, 10),
+    (6, 15, 14, 9, 11, 3, 0, 8, 12, 2, 13, 7, 1, 4, 10, 5),
+    (10, 2, 8, 4, 7, 6, 1, 5, 15, 11, 9, 14, 3, 12, 13, 0),
+)  # fmt: skip
+_M64 = (1 << 64) - 1
+
+
+def _compress(h: list[int], block: bytes, counter: int, last: bool) -> None:
+    m = struct.unpack("<16Q", block)
+    v = [*h, *_IV]
+    v[12] ^= counter & _M64
+    v[13] ^= counter >> 64
+    if last:
+        v[14] ^= _M64
+
+    def g(a: int, b: int, c: int, d: int, x: int, y: int) -> None:
+        v[a] = (v[a] + v[b] + x) & _M64
+        v[d] = ((v[d] ^ v[a]) >> 32 | (v[d] ^ v[a]) << 32) & _M64
+        v[c] = (v[c] + v[d]) & _M64
+        v[b] = ((v[b] ^ v[c]) >> 24 | (v[b] ^ v[c]) << 40) & _M64
+        v[a] = (v[a] + v[b] + y) & _M64
+        v[d] = ((v[d] ^ v[a]) >> 16 | (v[d] ^ v[a]) << 48) & _M64
+        v[c] = (v[c] + v[d]) & _M64
+        v[b] = ((v[b] ^ v[c]) >> 63 | (v[b] ^ v[c]) << 1) & _M64
+
+    for r in range(12):
+        s = _SIGMA[r % 10]
+        g(0, 4, 8, 12, m[s[0]], m[s[1]])
+        g(1, 5, 9, 13, m[s[2]], m[s[3]])
+        g(2, 6, 10, 14, m[s[4]], m[s[5]])
+        g(3, 7, 11, 15, m[s[6]], m[s[7]])
+        g(0, 5, 10, 15, m[s[8]], m[s[9]])
+        g(1, 6, 11, 12, m[s[10]], m[s[11]])
+        g(2, 7, 8, 13, m[s[12]], m[s[13]])
+        g(3, 4, 9, 14, m[s[14]], m[s[15]])
+    for i in range(8):
+        h[i] ^= v[i] ^ v[i + 8]
+
+
+def blake2b_init() -> bytearray:
+    """A fresh 64-byte-digest BLAKE2b state (no key)."""
+    state = bytearray(BLAKE2B_STATE_SIZE)
+    h = list(_IV)
+    h[0] ^= 0x01010040
+    state[128:192] = struct.pack("<8Q", *h)
+    return state
+
+
+def _state_check(state: Any) -> memoryview:
+    mv = _raw(state, "BLAKE2b state")
+    if len(mv) != BLAKE2B_STATE_SIZE or mv.readonly:
+        raise ValueError(f"BLAKE2b state must be a writable {BLAKE2B_STATE_SIZE}-byte buffer")
+    return mv
+
+
+def blake2b_update(state: Any, data: Any) -> None:
+    st = _state_check(state)
+    d = bytes(_raw(data, "data"))
+    h = list(struct.unpack_from("<8Q", st, 128))
+    done, pos = struct.unpack_from("<QQ", st, 192)
+    if pos > 128:
+        raise ValueError("BLAKE2b state is corrupt (pos > 128)")
+    i = 0
+    while i < len(d):
+        if pos == 128:
+            done += 128
+            _compress(h, bytes(st[:128]), done, False)
+            pos = 0
+        take = min(128 - pos, len(d) - i)
+        st[pos : pos + take] = d[i : i + take]
+        pos += take
+        i += take
+    struct.pack_into("<8Q", st, 128, *h)
+    struct.pack_into("<QQ", st, 192, done, pos)
+
+
+def blake2b_final(state: Any) -> bytes:
+    """The digest of what the state has absorbed (the state is left unchanged)."""
+    st = _state_check(state)
+    h = list(struct.unpack_from("<8Q", st, 128))
+    done, pos = struct.unpack_from("<QQ", st, 192)
+    if pos > 128:
+        raise ValueError("BLAKE2b state is corrupt (pos > 128)")
+    block = bytes(st[:pos]) + bytes(128 - pos)
+    _compress(h, block, done + pos, True)
+    return struct.pack("<8Q", *h)
