@@ -20,6 +20,7 @@ void zk_fq_from_mont(uint64_t *out, const uint64_t *in, size_t n);
 void zk_fq_add(uint64_t *out, const uint64_t *a, const uint64_t *b, size_t n);
 void zk_fq_sub(uint64_t *out, const uint64_t *a, const uint64_t *b, size_t n);
 void zk_fq_mul(uint64_t *out, const uint64_t *a, const uint64_t *b, size_t n);
+void zk_fq_mul_portable(uint64_t *out, const uint64_t *a, const uint64_t *b, size_t n);
 void zk_fq_sqr(uint64_t *out, const uint64_t *a, size_t n);
 void zk_fq_neg(uint64_t *out, const uint64_t *a, size_t n);
 int64_t zk_fq_batch_inv(uint64_t *out, const uint64_t *a, size_t n);
@@ -31,11 +32,16 @@ void zk_fr_from_mont(uint64_t *out, const uint64_t *in, size_t n);
 void zk_fr_add(uint64_t *out, const uint64_t *a, const uint64_t *b, size_t n);
 void zk_fr_sub(uint64_t *out, const uint64_t *a, const uint64_t *b, size_t n);
 void zk_fr_mul(uint64_t *out, const uint64_t *a, const uint64_t *b, size_t n);
+void zk_fr_mul_portable(uint64_t *out, const uint64_t *a, const uint64_t *b, size_t n);
 void zk_fr_sqr(uint64_t *out, const uint64_t *a, size_t n);
 void zk_fr_neg(uint64_t *out, const uint64_t *a, size_t n);
 int64_t zk_fr_batch_inv(uint64_t *out, const uint64_t *a, size_t n);
 void zk_fr_pow(uint64_t *out, const uint64_t *a, const uint64_t *e, size_t elen);
 int zk_fr_sqrt(uint64_t *out, const uint64_t *a);
+
+/* 1 when products use the x86-64 MULX/ADX assembly, 0 for the portable C (the *_mul_portable
+   exports always run the portable C, so tests cover both). */
+int zk_field_backend(void);
 
 /* Native-loop timing kernel for bench/native.py: iters chained products acc = acc * b. */
 void zk_fr_mul_chain(uint64_t *acc, const uint64_t *b, uint64_t iters);

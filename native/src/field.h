@@ -55,6 +55,99 @@ static inline uint64_t zk_sub4(uint64_t r[4], const uint64_t a[4], const uint64_
     return borrow;
 }
 
+
+/*
+ * x86-64 MULX/ADCX/ADOX Montgomery product (compile-time dispatch: -march=native on a CPU with BMI2
+ * and ADX defines __BMI2__/__ADX__; ZK_NO_ASM forces the portable C).  Same no-carry CIOS as the C
+ * code, with each row's low halves on the OF chain and high halves on the CF chain so the two carry
+ * chains run in parallel.  The final conditional subtraction is left to the caller's C: it is needed
+ * only when the top limb reaches the modulus's (about one product in six), and a predictable branch
+ * keeps it off the dependency chain of chained products.
+ */
+#if defined(__x86_64__) && defined(__BMI2__) && defined(__ADX__) && !defined(ZK_NO_ASM)
+#define ZK_HAVE_ADX 1
+
+/* Row i >= 1 of the product: t += x * y_i; A collects the top word. */
+#define ZK_ADX_ROW(YI)                                                                             \
+    "xorl %k[ax], %k[ax]\n\t"                                                                      \
+    "movq " YI ", %%rdx\n\t"                                                                       \
+    "mulxq %[x0], %[ax], %[a]\n\t"                                                                 \
+    "adoxq %[ax], %[t0]\n\t"                                                                       \
+    "adcxq %[a], %[t1]\n\t"                                                                        \
+    "mulxq %[x1], %[ax], %[a]\n\t"                                                                 \
+    "adoxq %[ax], %[t1]\n\t"                                                                       \
+    "adcxq %[a], %[t2]\n\t"                                                                        \
+    "mulxq %[x2], %[ax], %[a]\n\t"                                                                 \
+    "adoxq %[ax], %[t2]\n\t"                                                                       \
+    "adcxq %[a], %[t3]\n\t"                                                                        \
+    "mulxq %[x3], %[ax], %[a]\n\t"                                                                 \
+    "adoxq %[ax], %[t3]\n\t"                                                                       \
+    "movl $0, %k[ax]\n\t"                                                                          \
+    "adcxq %[ax], %[a]\n\t"                                                                        \
+    "adoxq %[ax], %[a]\n\t"
+/* Reduction step: m = t0 * qinv mod 2^64; t = (t + m q) / 2^64 with A added into the top word. */
+#define ZK_ADX_REDUCE                                                                              \
+    "movq %[t0], %%rdx\n\t"                                                                        \
+    "imulq %[qinv], %%rdx\n\t"                                                                     \
+    "xorl %k[ax], %k[ax]\n\t"                                                                      \
+    "movq $-1, %[ax]\n\t"                                                                          \
+    "adcxq %[t0], %[ax]\n\t" /* CF = (t0 != 0): the carry out of t0 + lo(m q0) == 0 mod 2^64 */    \
+    "mulxq %[q0], %[ax], %[t0]\n\t"                                                                \
+    "adcxq %[t1], %[t0]\n\t"                                                                       \
+    "mulxq %[q1], %[ax], %[t1]\n\t"                                                                \
+    "adoxq %[ax], %[t0]\n\t"                                                                       \
+    "adcxq %[t2], %[t1]\n\t"                                                                       \
+    "mulxq %[q2], %[ax], %[t2]\n\t"                                                                \
+    "adoxq %[ax], %[t1]\n\t"                                                                       \
+    "adcxq %[t3], %[t2]\n\t"                                                                       \
+    "mulxq %[q3], %[ax], %[t3]\n\t"                                                                \
+    "adoxq %[ax], %[t2]\n\t"                                                                       \
+    "movl $0, %k[ax]\n\t"                                                                          \
+    "adcxq %[ax], %[t3]\n\t"                                                                       \
+    "adoxq %[a], %[t3]\n\t"
+
+/* r = x*y/2^256 mod q, result in [0, 2q) before the caller's final subtraction.  x is taken in
+   registers (so a product chain never round-trips through memory), y and the constants from memory. */
+static inline __attribute__((always_inline)) void zk_mont_mul_adx(uint64_t t[4], const uint64_t *x, const uint64_t *y, const uint64_t *q,
+                                   const uint64_t *qinv) {
+    uint64_t t0, t1, t2, t3, a, ax;
+    __asm__("movq %[y0], %%rdx\n\t"
+            "xorl %k[ax], %k[ax]\n\t"
+            "mulxq %[x0], %[t0], %[t1]\n\t"
+            "mulxq %[x1], %[ax], %[t2]\n\t"
+            "adoxq %[ax], %[t1]\n\t"
+            "mulxq %[x2], %[ax], %[t3]\n\t"
+            "adoxq %[ax], %[t2]\n\t"
+            "mulxq %[x3], %[ax], %[a]\n\t"
+            "adoxq %[ax], %[t3]\n\t"
+            "movl $0, %k[ax]\n\t"
+            "adoxq %[ax], %[a]\n\t" ZK_ADX_REDUCE ZK_ADX_ROW("%[y1]") ZK_ADX_REDUCE ZK_ADX_ROW("%[y2]")
+                ZK_ADX_REDUCE ZK_ADX_ROW("%[y3]") ZK_ADX_REDUCE
+            : [t0] "=&r"(t0), [t1] "=&r"(t1), [t2] "=&r"(t2), [t3] "=&r"(t3), [a] "=&r"(a), [ax] "=&r"(ax)
+            : [x0] "r"(x[0]), [x1] "r"(x[1]), [x2] "r"(x[2]), [x3] "r"(x[3]), [y0] "m"(y[0]), [y1] "m"(y[1]),
+              [y2] "m"(y[2]), [y3] "m"(y[3]), [q0] "m"(q[0]), [q1] "m"(q[1]), [q2] "m"(q[2]), [q3] "m"(q[3]),
+              [qinv] "m"(*qinv)
+            : "rdx", "cc");
+    t[0] = t0;
+    t[1] = t1;
+    t[2] = t2;
+    t[3] = t3;
+}
+#endif
+
+#ifdef ZK_HAVE_ADX
+#define ZK_MUL_DISPATCH(F)                                                                         \
+    uint64_t t_[4];                                                                                \
+    zk_mont_mul_adx(t_, a->v, b->v, F##_MOD.v, &F##_NINV_WORD);                                    \
+    r->v[0] = t_[0];                                                                               \
+    r->v[1] = t_[1];                                                                               \
+    r->v[2] = t_[2];                                                                               \
+    r->v[3] = t_[3];                                                                               \
+    if (__builtin_expect(t_[3] >= F##_MOD.v[3], 0)) F##_reduce_once(r);
+#else
+#define ZK_MUL_DISPATCH(F) F##_mul_c(r, a, b);
+#endif
+
 #define FIELD_DEFINE(F, C)                                                                         \
     typedef struct { uint64_t v[4]; } F##_t;                                                       \
     static const F##_t F##_MOD = {C##_MODULUS};                                                    \
@@ -127,7 +220,8 @@ static inline uint64_t zk_sub4(uint64_t r[4], const uint64_t a[4], const uint64_
         }                                                                                          \
     }                                                                                              \
                                                                                                    \
-    static inline void F##_mul(F##_t *r, const F##_t *a, const F##_t *b) {                         \
+    /* Portable no-carry CIOS; always compiled (and exported for tests) as the reference path. */   \
+    static inline void F##_mul_c(F##_t *r, const F##_t *a, const F##_t *b) {                       \
         const uint64_t *x = a->v, *q = F##_MOD.v;                                                  \
         uint64_t t0 = 0, t1 = 0, t2 = 0, t3 = 0, c0, c1, c2, m;                                    \
         for (int i = 0; i < 4; i++) {                                                              \
@@ -148,6 +242,10 @@ static inline uint64_t zk_sub4(uint64_t r[4], const uint64_t a[4], const uint64_
         r->v[2] = t2;                                                                              \
         r->v[3] = t3;                                                                              \
         F##_reduce_once(r);                                                                        \
+    }                                                                                              \
+    static const uint64_t F##_NINV_WORD = C##_NINV;                                                \
+    static inline void F##_mul(F##_t *r, const F##_t *a, const F##_t *b) {                         \
+        ZK_MUL_DISPATCH(F)                                                                         \
     }                                                                                              \
     static inline void F##_sqr(F##_t *r, const F##_t *a) { F##_mul(r, a, a); }                     \
                                                                                                    \
