@@ -58,8 +58,8 @@ def _load(package: str) -> Engine:
 
 @cache
 def get_engine(name: str | None = None) -> Engine:
-    """The named engine, else $ZKCLEAR_ENGINE, else native when every native module is built
-    (falling back to the reference twins while the C core is incomplete)."""
+    """The named engine, else $ZKCLEAR_ENGINE, else "auto": each module native when built, its
+    reference twin otherwise (engine name "native" when all are native, else "mixed")."""
     choice = name or os.environ.get("ZKCLEAR_ENGINE") or "auto"
     if choice == "ref":
         return _load("native.ref")
@@ -67,7 +67,12 @@ def get_engine(name: str | None = None) -> Engine:
         return _load("native")
     if choice != "auto":
         raise ValueError(f"unknown engine {choice!r} (use 'native' or 'ref')")
-    try:
-        return _load("native")
-    except ImportError:
-        return _load("native.ref")
+    # Module by module, so a partly built core (a new module not compiled yet) still runs.
+    mods: dict[str, ModuleType] = {}
+    for m in _MODULES:
+        try:
+            mods[m] = importlib.import_module(f"native.{m}")
+        except ImportError:
+            mods[m] = importlib.import_module(f"native.ref.{m}")
+    native = all(not mod.__name__.startswith("native.ref.") for mod in mods.values())
+    return Engine(name="native" if native else "mixed", **mods)
