@@ -489,9 +489,17 @@ def verify_zkey(
     return ZKeyReport(True, "zkey OK", mpc.cs_hash, report)
 
 
+# ffjavascript's final exponentiation raises to m (p^12 - 1)/r with m = 2x(6x^2 + 3x + 1) (its hard
+# part is Fuentes-Castaneda's), so snarkjs's vk_alphabeta_12 is e(alpha, beta)^m.  Verifiers never
+# read it; we export the same value so our verification_key.json equals snarkjs's byte for byte.
+BN_X = 4965661367192848881
+FFJS_PAIRING_POWER = 2 * BN_X * (6 * BN_X * BN_X + 3 * BN_X + 1)
+
+
 def export_vk(zkey: ZKey, engine: Engine | None = None) -> VerifyingKey:
     engine = engine or get_engine()
     h = zkey.header
     ic = engine.G1.from_lem_many(bytes(zkey.sections[SEC_IC]), check=False)
-    alphabeta = tuple(int(c) for c in engine.pairing.pairing(h.alpha1, h.beta2).coeffs)
+    gt = engine.pairing.pairing(h.alpha1, h.beta2) ** FFJS_PAIRING_POWER
+    alphabeta = tuple(int(c) for c in gt.coeffs)
     return VerifyingKey(h.alpha1, h.beta2, h.gamma2, h.delta2, tuple(ic), alphabeta)
