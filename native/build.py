@@ -15,6 +15,8 @@ from cffi import FFI
 HERE = Path(__file__).resolve().parent
 HEADER = HERE / "include" / "zkclear.h"
 SOURCES = sorted(str(p.relative_to(HERE.parent)) for p in (HERE / "src").glob("*.c"))
+# Headers hold most of the code (static inline fields, tower, curves): every object depends on them.
+DEPENDS = sorted(str(p.relative_to(HERE.parent)) for p in [*(HERE / "src").glob("*.h"), HEADER])
 
 
 def cdef_text() -> str:
@@ -33,6 +35,7 @@ ffibuilder.set_source(
     "native._zkclear_native",
     '#include "zkclear.h"',
     sources=SOURCES,
+    depends=DEPENDS,
     include_dirs=[str(HERE / "include"), str(HERE / "src")],
     extra_compile_args=compile_flags(),
     extra_link_args=["-pthread"],

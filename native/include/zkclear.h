@@ -52,6 +52,50 @@ int64_t zk_poseidon(uint64_t *out, const uint64_t *inputs, size_t n_inputs);
 /* n_hashes independent hashes of arity n_inputs, inputs laid out hash after hash (std form). */
 int64_t zk_poseidon_many(uint64_t *out, const uint64_t *inputs, size_t n_inputs, size_t n_hashes);
 
+/* ---- curves: G1 over Fq, G2 over Fq2 (native/src/curve.c) -------------------------------------
+ * Points are LEM affine: G1 = x, y (8 limbs), G2 = x.c0, x.c1, y.c0, y.c1 (16 limbs), Montgomery
+ * form, all zero = infinity; Jacobian buffers add Z (12 / 24 limbs).
+ * validate: level 0 checks coordinates are canonical, 1 also on the curve, 2 also in the order-r
+ * subgroup; returns -1 or the first bad index with *reason = 1 not canonical, 2 not on the curve,
+ * 3 not in the subgroup, 9 out of memory.  Group-law calls expect validated (on-curve) points.
+ * decompress returns 0, or 1 bad flags, 2 x not canonical, 3 not on the curve, 4 not in the subgroup. */
+int64_t zk_g1_validate(const uint64_t *pts, size_t n, int level, int *reason);
+void zk_g1_add(uint64_t *out, const uint64_t *a, const uint64_t *b);
+void zk_g1_dbl(uint64_t *out, const uint64_t *a);
+void zk_g1_neg(uint64_t *out, const uint64_t *a);
+void zk_g1_mul(uint64_t *out, const uint64_t *a, const uint64_t *k);
+int64_t zk_g1_normalize(uint64_t *out, const uint64_t *jac, size_t n);
+void zk_g1_compress(uint8_t *out, const uint64_t *a);
+int zk_g1_decompress(uint64_t *out, const uint8_t *in);
+int64_t zk_g2_validate(const uint64_t *pts, size_t n, int level, int *reason);
+void zk_g2_add(uint64_t *out, const uint64_t *a, const uint64_t *b);
+void zk_g2_dbl(uint64_t *out, const uint64_t *a);
+void zk_g2_neg(uint64_t *out, const uint64_t *a);
+void zk_g2_mul(uint64_t *out, const uint64_t *a, const uint64_t *k);
+int64_t zk_g2_normalize(uint64_t *out, const uint64_t *jac, size_t n);
+void zk_g2_compress(uint8_t *out, const uint64_t *a);
+int zk_g2_decompress(uint64_t *out, const uint8_t *in);
+
+/* Fq2 (c0, c1) and Fq12 (native tower order c0.c0 .. c1.c2, 48 limbs) kernels, Montgomery form. */
+void zk_fq2_mul(uint64_t *out, const uint64_t *a, const uint64_t *b);
+void zk_fq2_sqr(uint64_t *out, const uint64_t *a);
+void zk_fq2_inv(uint64_t *out, const uint64_t *a);
+int zk_fq2_sqrt(uint64_t *out, const uint64_t *a);
+void zk_fq12_mul(uint64_t *out, const uint64_t *a, const uint64_t *b);
+void zk_fq12_sqr(uint64_t *out, const uint64_t *a);
+void zk_fq12_inv(uint64_t *out, const uint64_t *a);
+void zk_fq12_frobenius(uint64_t *out, const uint64_t *a, int e);
+void zk_fq12_cyclotomic_sqr(uint64_t *out, const uint64_t *a);
+
+/* ---- pairing (native/src/pairing.c) -------------------------------------------------------------
+ * ps: n LEM G1 points, qs: n LEM G2 points, validated by the caller (on the curve, G2 in the
+ * subgroup); pairs with a point at infinity contribute 1.  out: Fq12 in the native tower order.
+ * product/check return 0 / -1 when out of memory; check returns 1 when prod e(P_i, Q_i) == 1. */
+int zk_pairing_product(uint64_t *out, const uint64_t *ps, const uint64_t *qs, size_t n);
+int zk_pairing_check(const uint64_t *ps, const uint64_t *qs, size_t n);
+void zk_miller_loop(uint64_t *out, const uint64_t *ps, const uint64_t *qs, size_t n);
+void zk_final_exponentiation(uint64_t *out, const uint64_t *f);
+
 /* ---- threads ---------------------------------------------------------------------------------- */
 int zk_num_threads(void);
 void zk_set_num_threads(int n);
