@@ -100,4 +100,41 @@ void zk_final_exponentiation(uint64_t *out, const uint64_t *f);
 int zk_num_threads(void);
 void zk_set_num_threads(int n);
 
+/* ---- Groth16 prover and trusted setup (native/src/groth16.c; wrapper native/groth16.py, twin
+ * native/ref/groth16.py; owned by the prover) ------------------------------------------------------
+ * Point buffers are LEM affine as above; scalars are std-form Fr (4 limbs).  Functions returning
+ * int64_t give -1 on success, else the first bad index; with a `kind` out-parameter it says what
+ * was bad: 1 point / coefficient record, 2 scalar / witness value, 3 base index, 4 row offsets,
+ * 9 out of memory.  dft/scale_powers/sub return n (or n + i for the second input) for a bad
+ * constant or size, -2 when out of memory. */
+int64_t zk_groth16_build_abc(uint64_t *a, uint64_t *b, uint64_t *c, const uint8_t *coefs, size_t n_coefs,
+                             const uint64_t *witness, size_t n_vars, size_t domain, int *kind);
+int64_t zk_groth16_g1_scale_powers(uint64_t *out, const uint64_t *in, size_t n, const uint64_t *first,
+                                   const uint64_t *step);
+int64_t zk_groth16_g2_scale_powers(uint64_t *out, const uint64_t *in, size_t n, const uint64_t *first,
+                                   const uint64_t *step);
+int64_t zk_groth16_g1_dft(uint64_t *out, const uint64_t *in, size_t n, const uint64_t *root, const uint64_t *scale);
+int64_t zk_groth16_g2_dft(uint64_t *out, const uint64_t *in, size_t n, const uint64_t *root, const uint64_t *scale);
+int64_t zk_groth16_g1_sub(uint64_t *out, const uint64_t *a, const uint64_t *b, size_t n);
+int64_t zk_groth16_g2_sub(uint64_t *out, const uint64_t *a, const uint64_t *b, size_t n);
+int64_t zk_groth16_g1_sparse_lincomb(uint64_t *out, const uint64_t *bases, size_t n_bases, const uint64_t *scalars,
+                                     const uint32_t *base_index, size_t n_terms, const uint64_t *row_offsets,
+                                     size_t n_rows, int *kind);
+int64_t zk_groth16_g2_sparse_lincomb(uint64_t *out, const uint64_t *bases, size_t n_bases, const uint64_t *scalars,
+                                     const uint32_t *base_index, size_t n_terms, const uint64_t *row_offsets,
+                                     size_t n_rows, int *kind);
+int64_t zk_groth16_g1_to_uncompressed(uint8_t *out, const uint64_t *in, size_t n);
+int64_t zk_groth16_g2_to_uncompressed(uint8_t *out, const uint64_t *in, size_t n);
+int64_t zk_groth16_g1_to_compressed(uint8_t *out, const uint64_t *in, size_t n);
+int64_t zk_groth16_g2_to_compressed(uint8_t *out, const uint64_t *in, size_t n);
+/* BLAKE2b over a 216-byte state laid out as snarkjs's partial hash; 0 ok, -1 corrupt state. */
+int zk_groth16_blake2b_update(uint8_t *state, const uint8_t *data, size_t len);
+int zk_groth16_blake2b_final(const uint8_t *state, uint8_t *out);
+/* Secrets: 0 ok, -1 failure (no OS randomness / zero or non-canonical input). */
+int zk_groth16_random_fr(uint64_t *out);
+int zk_groth16_fr_inv(uint64_t *out, const uint64_t *in);
+int zk_groth16_fr_mul(uint64_t *out, const uint64_t *a, const uint64_t *b);
+void zk_groth16_wipe(void *p, size_t n);
+
+
 #endif
