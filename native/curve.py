@@ -139,6 +139,17 @@ class NativeCurve(RefCurve):
             raise ValueError(f"{self.name} Jacobian point {bad}: coordinate is not canonical")
         return bytes(ffi.buffer(out))
 
+    def progression(self, start: Point, step: Point, n: int) -> bytes:
+        """LEM buffer of start + i*step for i < n (inputs for tests and benchmarks)."""
+        start = self.check(start, f"{self.name} start", subgroup=False)
+        step = self.check(step, f"{self.name} step", subgroup=False)
+        if n < 0:
+            raise ValueError("n must be non-negative")
+        out = ffi.new("uint64_t[]", max(1, self._limbs * n))
+        if n and not self._fn("progression")(out, self._to_c(start), self._to_c(step), n):
+            raise MemoryError(f"{self.name} progression of {n} points: out of memory")
+        return bytes(ffi.buffer(out, self.lem_size * n))
+
     def compress(self, pt: Point) -> bytes:
         pt = self.check(pt, f"{self.name} point", subgroup=False)
         out = ffi.new("uint8_t[]", self.compressed_size)

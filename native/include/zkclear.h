@@ -21,6 +21,8 @@ void zk_fq_add(uint64_t *out, const uint64_t *a, const uint64_t *b, size_t n);
 void zk_fq_sub(uint64_t *out, const uint64_t *a, const uint64_t *b, size_t n);
 void zk_fq_mul(uint64_t *out, const uint64_t *a, const uint64_t *b, size_t n);
 void zk_fq_mul_portable(uint64_t *out, const uint64_t *a, const uint64_t *b, size_t n);
+void zk_fq_add_portable(uint64_t *out, const uint64_t *a, const uint64_t *b, size_t n);
+void zk_fq_sub_portable(uint64_t *out, const uint64_t *a, const uint64_t *b, size_t n);
 void zk_fq_sqr(uint64_t *out, const uint64_t *a, size_t n);
 void zk_fq_neg(uint64_t *out, const uint64_t *a, size_t n);
 int64_t zk_fq_batch_inv(uint64_t *out, const uint64_t *a, size_t n);
@@ -33,14 +35,16 @@ void zk_fr_add(uint64_t *out, const uint64_t *a, const uint64_t *b, size_t n);
 void zk_fr_sub(uint64_t *out, const uint64_t *a, const uint64_t *b, size_t n);
 void zk_fr_mul(uint64_t *out, const uint64_t *a, const uint64_t *b, size_t n);
 void zk_fr_mul_portable(uint64_t *out, const uint64_t *a, const uint64_t *b, size_t n);
+void zk_fr_add_portable(uint64_t *out, const uint64_t *a, const uint64_t *b, size_t n);
+void zk_fr_sub_portable(uint64_t *out, const uint64_t *a, const uint64_t *b, size_t n);
 void zk_fr_sqr(uint64_t *out, const uint64_t *a, size_t n);
 void zk_fr_neg(uint64_t *out, const uint64_t *a, size_t n);
 int64_t zk_fr_batch_inv(uint64_t *out, const uint64_t *a, size_t n);
 void zk_fr_pow(uint64_t *out, const uint64_t *a, const uint64_t *e, size_t elen);
 int zk_fr_sqrt(uint64_t *out, const uint64_t *a);
 
-/* 1 when products use the x86-64 MULX/ADX assembly, 0 for the portable C (the *_mul_portable
-   exports always run the portable C, so tests cover both). */
+/* 1 when products, sums and differences use the x86-64 MULX/ADX assembly, 0 for the portable C
+   (the *_portable exports always run the portable C, so tests cover both). */
 int zk_field_backend(void);
 
 /* Native-loop timing kernel for bench/native.py: iters chained products acc = acc * b. */
@@ -76,6 +80,11 @@ int64_t zk_g2_normalize(uint64_t *out, const uint64_t *jac, size_t n);
 void zk_g2_compress(uint8_t *out, const uint64_t *a);
 int zk_g2_decompress(uint64_t *out, const uint8_t *in);
 
+/* out[i] = start + i * step for i < n (LEM affine, validated points): test and benchmark inputs.
+   Returns 1, or 0 when out of memory. */
+int zk_g1_progression(uint64_t *out, const uint64_t *start, const uint64_t *step, size_t n);
+int zk_g2_progression(uint64_t *out, const uint64_t *start, const uint64_t *step, size_t n);
+
 /* Fq2 (c0, c1) and Fq12 (native tower order c0.c0 .. c1.c2, 48 limbs) kernels, Montgomery form. */
 void zk_fq2_mul(uint64_t *out, const uint64_t *a, const uint64_t *b);
 void zk_fq2_sqr(uint64_t *out, const uint64_t *a);
@@ -86,6 +95,19 @@ void zk_fq12_sqr(uint64_t *out, const uint64_t *a);
 void zk_fq12_inv(uint64_t *out, const uint64_t *a);
 void zk_fq12_frobenius(uint64_t *out, const uint64_t *a, int e);
 void zk_fq12_cyclotomic_sqr(uint64_t *out, const uint64_t *a);
+
+/* ---- multi-scalar multiplication (native/src/msm.c) ------------------------------------------------
+ * out = sum scalars[i] * points[i] as an LEM affine point.  points: n LEM affine points (infinity =
+ * all zero); scalars: n Fr elements, 4 limbs each, std form (or Montgomery with ZK_MSM_SCALARS_MONT).
+ * flags: ZK_MSM_SCALARS_MONT = 1, ZK_MSM_CHECK_POINTS = 2 (also check every point is on the curve).
+ * Returns -1, or the index of the first bad element with *reason = 1 point coordinate not canonical,
+ * 2 point not on the curve, 3 scalar not canonical (>= r), 9 out of memory (index 0). */
+#define ZK_MSM_SCALARS_MONT 1
+#define ZK_MSM_CHECK_POINTS 2
+int64_t zk_msm_g1(uint64_t *out, const uint64_t *points, const uint64_t *scalars, size_t n, int flags,
+                  int *reason);
+int64_t zk_msm_g2(uint64_t *out, const uint64_t *points, const uint64_t *scalars, size_t n, int flags,
+                  int *reason);
 
 /* ---- pairing (native/src/pairing.c) -------------------------------------------------------------
  * ps: n LEM G1 points, qs: n LEM G2 points, validated by the caller (on the curve, G2 in the

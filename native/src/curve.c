@@ -223,3 +223,46 @@ void zk_fq12_frobenius(uint64_t *out, const uint64_t *a, int e) {
 void zk_fq12_cyclotomic_sqr(uint64_t *out, const uint64_t *a) {
     fq12_cyclotomic_sqr((fq12_t *)out, (const fq12_t *)a);
 }
+
+/* ---- arithmetic progressions of points (test and benchmark inputs) ------------------------------------ */
+#define PROGRESSION_EXPORT(G)                                                                      \
+    struct G##_prog_ctx {                                                                          \
+        G##_aff_t *out;                                                                            \
+        const G##_aff_t *start, *step;                                                             \
+        int failed;                                                                                \
+    };                                                                                             \
+    static void G##_prog_range(void *vctx, size_t b, size_t e, int w) {                            \
+        (void)w;                                                                                   \
+        struct G##_prog_ctx *c = vctx;                                                             \
+        size_t chunk = 4096;                                                                       \
+        G##_jac_t *jac = malloc(chunk * sizeof *jac);                                              \
+        void *scratch = malloc(2 * chunk * sizeof(G##_aff_t) / 2);                                 \
+        if (!jac || !scratch) {                                                                    \
+            free(jac);                                                                             \
+            free(scratch);                                                                         \
+            c->failed = 1;                                                                         \
+            return;                                                                                \
+        }                                                                                          \
+        uint64_t k[4] = {b, 0, 0, 0};                                                              \
+        G##_jac_t cur;                                                                             \
+        G##_mul(&cur, c->step, k, 4);                                                              \
+        G##_madd(&cur, &cur, c->start);                                                            \
+        for (size_t i = b; i < e; i += chunk) {                                                    \
+            size_t m = e - i < chunk ? e - i : chunk;                                              \
+            for (size_t j = 0; j < m; j++) {                                                       \
+                jac[j] = cur;                                                                      \
+                G##_madd(&cur, &cur, c->step);                                                     \
+            }                                                                                      \
+            G##_batch_to_aff(c->out + i, jac, m, scratch);                                         \
+        }                                                                                          \
+        free(jac);                                                                                 \
+        free(scratch);                                                                             \
+    }                                                                                              \
+    int zk_##G##_progression(uint64_t *out, const uint64_t *start, const uint64_t *step, size_t n) { \
+        struct G##_prog_ctx c = {(G##_aff_t *)out, (const G##_aff_t *)start, (const G##_aff_t *)step, 0}; \
+        zk_parallel_for(n, 4096, G##_prog_range, &c);                                              \
+        return c.failed ? 0 : 1;                                                                   \
+    }
+
+PROGRESSION_EXPORT(g1)
+PROGRESSION_EXPORT(g2)
