@@ -22,6 +22,7 @@ __all__ = [
     "build_abc",
     "fr_inv",
     "fr_mul",
+    "pairing_check_lem",
     "points_ifft",
     "points_scale_powers",
     "points_sub",
@@ -280,3 +281,19 @@ def blake2b_final(state: Any) -> bytes:
     if lib.zk_groth16_blake2b_final(ffi.from_buffer("uint8_t[]", st), ffi.from_buffer("uint8_t[]", out)) != 0:
         raise ValueError("BLAKE2b state is corrupt (pos > 128)")
     return bytes(out)
+
+
+def pairing_check_lem(g1_points: Any, g2_points: Any) -> bool:
+    """prod e(P_i, Q_i) == 1 for LEM buffers of pairs the caller has already validated (on the
+    curve; G2 in the order-r subgroup), with one final exponentiation.  The verifier validates a
+    key once and each proof's points natively, so this skips a second, per-call validation."""
+    m1, n = _points("G1", g1_points, "G1 points")
+    m2, n2 = _points("G2", g2_points, "G2 points")
+    if n != n2:
+        raise ValueError(f"pairing check needs as many G1 as G2 points, got {n} and {n2}")
+    if n == 0:
+        return True
+    res = lib.zk_pairing_check(_u64(m1), _u64(m2), n)
+    if res < 0:
+        raise MemoryError("pairing check: out of memory")
+    return bool(res)

@@ -89,7 +89,9 @@ def verify(
     if not vk_checked:
         check_vk(vk, engine)
     proof = check_proof(proof, engine)
-    G1 = engine.G1
+    G1, G2 = engine.G1, engine.G2
     vk_x = public_commitment(vk, public, engine)
-    pairs = [(G1.neg(proof.a), proof.b), (vk_x, vk.gamma2), (proof.c, vk.delta2), (vk.alpha1, vk.beta2)]
-    return bool(engine.pairing.pairing_check(pairs))
+    # Every point is validated above (the key by check_vk), so the kernel skips re-validation.
+    g1 = G1.to_lem_many([G1.neg(proof.a), vk_x, proof.c, vk.alpha1])
+    g2 = G2.to_lem_many([proof.b, vk.gamma2, vk.delta2, vk.beta2])
+    return engine.groth16.pairing_check_lem(g1, g2)

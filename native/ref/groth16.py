@@ -362,3 +362,14 @@ def blake2b_final(state: Any) -> bytes:
     block = bytes(st[:pos]) + bytes(128 - pos)
     _compress(h, block, done + pos, True)
     return struct.pack("<8Q", *h)
+
+
+def pairing_check_lem(g1_points: Any, g2_points: Any) -> bool:
+    """prod e(P_i, Q_i) == 1 for LEM buffers of validated pairs (see native.groth16)."""
+    from native.ref.pairing import pairing_check
+
+    g1 = G1.from_lem_many(_raw(g1_points, "G1 points"), check=False)
+    g2 = G2.from_lem_many(_raw(g2_points, "G2 points"), check=False)
+    if len(g1) != len(g2):
+        raise ValueError(f"pairing check needs as many G1 as G2 points, got {len(g1)} and {len(g2)}")
+    return bool(pairing_check(list(zip(g1, g2, strict=True))))

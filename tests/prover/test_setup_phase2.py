@@ -161,3 +161,35 @@ def test_vk_of_snarkjs_zkey_identical(hash_ceremony: Ceremony) -> None:
     with read_zkey(hash_ceremony.zkey, engine) as zk:
         assert dump_json(vk_to_json(export_vk(zk, engine))) == hash_ceremony.vk.read_text()
     assert vk_from_json(load_json(hash_ceremony.vk, "vk")).n_public == 1
+
+
+@pytest.mark.slow
+def test_circuit_hash_when_the_domain_fills_the_ptau(tmp_path: Path) -> None:
+    """n >= 2^15 on a ptau of exactly n: snarkjs's circuit hash reads 64 bytes past tauG1, which
+    we reproduce; `snarkjs zkey new` and ours must still agree byte for byte."""
+    import importlib.util
+
+    from tests.conftest import ROOT
+
+    spec = importlib.util.spec_from_file_location("bench_groth16", ROOT / "bench" / "groth16.py")
+    bench = importlib.util.module_from_spec(spec)
+    assert spec.loader is not None
+    spec.loader.exec_module(bench)
+    engine = get_engine()
+    from prover.formats.ptau import write_ptau
+    from prover.formats.r1cs import write_r1cs
+    from prover.setup.phase1 import contribute as ptau_contribute
+    from prover.setup.phase1 import new_ptau, prepare
+
+    p0, _ = new_ptau(15, engine)
+    p1, _ = ptau_contribute(p0, "x", engine)
+    write_ptau(tmp_path / "pot15.ptau", prepare(p1, engine), engine)
+    r1cs, _ = bench.chain_circuit(15)
+    write_r1cs(tmp_path / "c.r1cs", r1cs)
+    snarkjs(
+        "zkey", "new", tmp_path / "c.r1cs", tmp_path / "pot15.ptau", tmp_path / "theirs.zkey", timeout=1800
+    )
+    with read_ptau(tmp_path / "pot15.ptau", engine) as ptau:
+        ours = new_zkey(r1cs, ptau, engine)
+    write_zkey(tmp_path / "ours.zkey", ours, engine)
+    assert (tmp_path / "ours.zkey").read_bytes() == (tmp_path / "theirs.zkey").read_bytes()
