@@ -11,7 +11,8 @@ import struct
 from typing import Any
 
 from native._lib import ffi, lib
-from native.ref.groth16 import BLAKE2B_STATE_SIZE, COEF_RECORD, R, blake2b_init, coef_count, curve_of
+from native.ref.groth16_base import BLAKE2B_STATE_SIZE, COEF_RECORD, R, blake2b_init, coef_count
+from native.ref.groth16_base import group_of as curve_of
 from native.ref.ntt import root_of_unity
 
 __all__ = [
@@ -22,12 +23,15 @@ __all__ = [
     "build_abc",
     "fr_inv",
     "fr_mul",
+    "lem_to_points",
     "pairing_check_lem",
     "points_ifft",
     "points_scale_powers",
     "points_sub",
     "points_to_compressed",
+    "points_to_lem",
     "points_to_uncompressed",
+    "prove",
     "random_scalar",
     "sparse_lincomb",
     "wipe",
@@ -297,3 +301,140 @@ def pairing_check_lem(g1_points: Any, g2_points: Any) -> bool:
     if res < 0:
         raise MemoryError("pairing check: out of memory")
     return bool(res)
+
+
+# ---- points <-> LEM without the curve module (the prover's import path stays light) ------------------
+_Q = 21888242871839275222246405745257275088696311157297823662689037894645226208583
+_R_INV_Q = pow(2**256, -1, _Q)
+_MONT_Q = 2**256 % _Q
+
+
+def lem_to_points(group: str, buf: Any, *, check: bool = True) -> list[Any]:
+    """Affine std-int points from LEM bytes; coordinates must be canonical, and with check=True
+    the points on the curve and (G2) in the order-r subgroup.  ValueError names the bad index."""
+    mv, n = _points(group, buf)
+    if n:
+        reason = ffi.new("int *")
+        validate = lib.zk_g1_validate if group == "G1" else lib.zk_g2_validate
+        bad = validate(_u64(mv), n, 2 if check else 0, reason)
+        if bad >= 0:
+            why = {
+                1: "has a non-canonical coordinate",
+                2: "is not on the curve",
+                3: "is not in the order-r subgroup",
+            }
+            raise ValueError(f"{group} point {bad} {why.get(reason[0], 'is invalid')}")
+    raw = bytes(mv)
+    size = 64 if group == "G1" else 128
+    out: list[Any] = []
+    for off in range(0, len(raw), size):
+        chunk = raw[off : off + size]
+        if not any(chunk):
+            out.append(None)
+            continue
+        cs = [int.from_bytes(chunk[i : i + 32], "little") * _R_INV_Q % _Q for i in range(0, size, 32)]
+        out.append((cs[0], cs[1]) if group == "G1" else ((cs[0], cs[1]), (cs[2], cs[3])))
+    return out
+
+
+def points_to_lem(group: str, points: Any) -> bytes:
+    """LEM bytes of affine std-int points (None = infinity); coordinates must be canonical."""
+    curve_of(group)
+    size = 64 if group == "G1" else 128
+    parts = []
+    for pt in points:
+        if pt is None:
+            parts.append(bytes(size))
+            continue
+        x, y = pt
+        cs = [x, y] if group == "G1" else [x[0], x[1], y[0], y[1]]
+        for c in cs:
+            if not isinstance(c, int) or isinstance(c, bool) or not 0 <= c < _Q:
+                raise ValueError(f"{group} point coordinate {c!r} is not canonical")
+        parts.append(b"".join((c * _MONT_Q % _Q).to_bytes(32, "little") for c in cs))
+    return b"".join(parts)
+
+
+# ---- the prover --------------------------------------------------------------------------------------
+_SECTION_NAMES = {3: "A", 4: "B1", 5: "B2", 6: "C", 7: "H"}
+
+
+def prove(
+    coefs: Any,
+    witness: Any,
+    n_public: int,
+    log_n: int,
+    sections: tuple[Any, Any, Any, Any, Any],
+    vk_lem: bytes,
+    r: Any,
+    s: Any,
+) -> bytes:
+    """A Groth16 proof (A | B | C, LEM) in one native call; see the twin for the algorithm.
+    sections: the zkey's A, B1, B2, C, H point sections; vk_lem: alpha1 | beta1 | beta2 | delta1 |
+    delta2; r, s: the blinding, std-form 32-byte buffers (or ints)."""
+    from native.ref.ntt import odd_coset_shift
+
+    n = coef_count(coefs)
+    cv = _view(coefs, "coefficients section")
+    wv = _view(witness, "witness")
+    if len(wv) % 32:
+        raise ValueError(f"witness: {len(wv)} bytes is not a multiple of 32")
+    n_vars = len(wv) // 32
+    if not 0 <= log_n <= 28:
+        raise ValueError("domain too large")
+    if n_public + 1 > n_vars:
+        raise ValueError(f"{n_public} public signals do not fit in {n_vars} witness values")
+    a, b1, b2, c, h = (_view(x, "section") for x in sections)
+    expect = (64 * n_vars, 64 * n_vars, 128 * n_vars, 64 * (n_vars - n_public - 1), 64 << log_n)
+    for name, mv, size in zip(["A", "B1", "B2", "C", "H"], (a, b1, b2, c, h), expect, strict=True):
+        if len(mv) != size:
+            raise ValueError(f"zkey section {name} has {len(mv)} bytes, expected {size}")
+    if len(vk_lem) != 64 * 3 + 128 * 2:
+        raise ValueError("vk_lem must hold alpha1, beta1, beta2, delta1, delta2")
+    rs = ffi.new("uint64_t[8]")
+    pr, ps = _scalar_buf(r, "r"), _scalar_buf(s, "s")
+    ffi.memmove(rs, pr, 32)
+    ffi.memmove(rs + 4, ps, 32)
+    shift = pow(2, 256, R) * odd_coset_shift(log_n) % R
+    out = bytearray(256)
+    kind = ffi.new("int *")
+    try:
+        _check_scalar_value(pr, "r")
+        _check_scalar_value(ps, "s")
+        bad = lib.zk_groth16_prove(
+            ffi.from_buffer("uint64_t[]", out),
+            ffi.from_buffer("uint8_t[]", cv[4:]) if n else ffi.new("uint8_t[]", 1),
+            n,
+            _u64(wv),
+            n_vars,
+            n_public,
+            log_n,
+            *(_u64(x) for x in (a, b1, b2, c, h)),
+            ffi.from_buffer("uint64_t[]", vk_lem),
+            rs,
+            _scalar_buf(shift, "shift"),
+            kind,
+        )
+    finally:
+        for buf in (rs, pr, ps):
+            lib.zk_groth16_wipe(buf, ffi.sizeof(buf))
+    if bad >= 0 or kind[0]:
+        k = kind[0]
+        if k == 1:
+            off = 4 + COEF_RECORD * bad
+            m, con, sig = struct.unpack_from("<III", cv, off)
+            if m > 1:
+                raise ValueError(f"coefficient {bad}: matrix {m} is not 0 (A) or 1 (B)")
+            if con >= 1 << log_n:
+                raise ValueError(f"coefficient {bad}: constraint {con} is outside the domain of {1 << log_n}")
+            if sig >= n_vars:
+                raise ValueError(f"coefficient {bad}: signal {sig} is beyond the witness ({n_vars} values)")
+            raise ValueError(f"coefficient {bad}: value is not canonical")
+        if k == 2:
+            raise ValueError(f"witness value {bad} is not canonical (must be < r)")
+        if k in _SECTION_NAMES:
+            raise ValueError(
+                f"zkey section {_SECTION_NAMES[k]}: point {bad} is not a canonical point on the curve"
+            )
+        raise MemoryError("prove: out of memory")
+    return bytes(out)

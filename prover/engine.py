@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import importlib
 import os
-from dataclasses import dataclass
 from functools import cache
 from types import ModuleType
 from typing import Any
@@ -21,15 +20,41 @@ __all__ = ["Engine", "get_engine"]
 _MODULES = ("curve", "msm", "ntt", "pairing", "fields", "groth16")
 
 
-@dataclass(frozen=True)
 class Engine:
-    name: str
-    curve: ModuleType
-    msm: ModuleType
-    ntt: ModuleType
-    pairing: ModuleType
-    fields: ModuleType
-    groth16: ModuleType
+    """The core's modules, each imported on first use (a prover that never touches the pairing
+    module never imports it)."""
+
+    def __init__(self, choice: str) -> None:
+        self.choice = choice  # "native", "ref" or "auto" (native module if built, else its twin)
+        self._mods: dict[str, ModuleType] = {}
+
+    def _module(self, name: str) -> ModuleType:
+        mod = self._mods.get(name)
+        if mod is None:
+            if self.choice == "ref":
+                mod = importlib.import_module(f"native.ref.{name}")
+            elif self.choice == "native":
+                mod = importlib.import_module(f"native.{name}")
+            else:
+                try:
+                    mod = importlib.import_module(f"native.{name}")
+                except ImportError:
+                    mod = importlib.import_module(f"native.ref.{name}")
+            self._mods[name] = mod
+        return mod
+
+    @property
+    def name(self) -> str:
+        """ "native" when every module is native, "ref" when all are twins, else "mixed"."""
+        kinds = {self._module(m).__name__.startswith("native.ref.") for m in _MODULES}
+        return "ref" if kinds == {True} else "native" if kinds == {False} else "mixed"
+
+    curve = property(lambda self: self._module("curve"))
+    msm = property(lambda self: self._module("msm"))
+    ntt = property(lambda self: self._module("ntt"))
+    pairing = property(lambda self: self._module("pairing"))
+    fields = property(lambda self: self._module("fields"))
+    groth16 = property(lambda self: self._module("groth16"))
 
     @property
     def G1(self) -> Any:
@@ -51,28 +76,11 @@ class Engine:
         raise ValueError(f"unknown group {name!r}")
 
 
-def _load(package: str) -> Engine:
-    mods = {m: importlib.import_module(f"{package}.{m}") for m in _MODULES}
-    return Engine(name="ref" if package.endswith("ref") else "native", **mods)
-
-
 @cache
 def get_engine(name: str | None = None) -> Engine:
     """The named engine, else $ZKCLEAR_ENGINE, else "auto": each module native when built, its
-    reference twin otherwise (engine name "native" when all are native, else "mixed")."""
+    reference twin otherwise."""
     choice = name or os.environ.get("ZKCLEAR_ENGINE") or "auto"
-    if choice == "ref":
-        return _load("native.ref")
-    if choice == "native":
-        return _load("native")
-    if choice != "auto":
+    if choice not in ("native", "ref", "auto"):
         raise ValueError(f"unknown engine {choice!r} (use 'native' or 'ref')")
-    # Module by module, so a partly built core (a new module not compiled yet) still runs.
-    mods: dict[str, ModuleType] = {}
-    for m in _MODULES:
-        try:
-            mods[m] = importlib.import_module(f"native.{m}")
-        except ImportError:
-            mods[m] = importlib.import_module(f"native.ref.{m}")
-    native = all(not mod.__name__.startswith("native.ref.") for mod in mods.values())
-    return Engine(name="native" if native else "mixed", **mods)
+    return Engine(choice)

@@ -9,6 +9,7 @@ well-formed proof that does not satisfy the equation returns False.
 
 from __future__ import annotations
 
+import struct
 from collections.abc import Sequence
 
 from prover.engine import Engine, get_engine
@@ -33,44 +34,53 @@ def check_public(vk: VerifyingKey, public: Sequence[int]) -> list[int]:
     return list(public)
 
 
-def _check_point(engine: Engine, group: str, pt: object, what: str) -> object:
-    try:
-        return engine.group(group).check(pt, what)
-    except (TypeError, ValueError) as exc:
-        raise VerifyError(str(exc)) from None
+Q = 21888242871839275222246405745257275088696311157297823662689037894645226208583
+
+
+def _check_points(engine: Engine, group: str, points: list[object], what: list[str]) -> None:
+    """Canonical coordinates, on the curve, (G2) in the order-r subgroup; VerifyError otherwise."""
+    g = engine.groth16
+    for pt, label in zip(points, what, strict=True):
+        try:
+            g.lem_to_points(group, g.points_to_lem(group, [pt]), check=True)
+        except (TypeError, ValueError) as exc:
+            reason = str(exc).split(" point 0 ", 1)[-1]
+            raise VerifyError(f"{label} {reason}") from None
 
 
 def check_proof(proof: Proof, engine: Engine | None = None) -> Proof:
     engine = engine or get_engine()
-    return Proof(
-        _check_point(engine, "G1", proof.a, "proof point A"),
-        _check_point(engine, "G2", proof.b, "proof point B"),
-        _check_point(engine, "G1", proof.c, "proof point C"),
-    )
+    _check_points(engine, "G1", [proof.a, proof.c], ["proof point A", "proof point C"])
+    _check_points(engine, "G2", [proof.b], ["proof point B"])
+    return proof
 
 
 def check_vk(vk: VerifyingKey, engine: Engine | None = None) -> VerifyingKey:
     engine = engine or get_engine()
-    for label, group, pt in (
-        ("vk_alpha_1", "G1", vk.alpha1),
-        ("vk_beta_2", "G2", vk.beta2),
-        ("vk_gamma_2", "G2", vk.gamma2),
-        ("vk_delta_2", "G2", vk.delta2),
-    ):
-        _check_point(engine, group, pt, f"verification key {label}")
-    for i, pt in enumerate(vk.ic):
-        _check_point(engine, "G1", pt, f"verification key IC[{i}]")
+    _check_points(engine, "G1", [vk.alpha1], ["verification key vk_alpha_1"])
+    _check_points(
+        engine,
+        "G2",
+        [vk.beta2, vk.gamma2, vk.delta2],
+        [f"verification key vk_{n}_2" for n in ("beta", "gamma", "delta")],
+    )
+    _check_points(engine, "G1", list(vk.ic), [f"verification key IC[{i}]" for i in range(len(vk.ic))])
     return vk
 
 
 def public_commitment(vk: VerifyingKey, public: Sequence[int], engine: Engine) -> object:
-    """vk_x = IC_0 + sum x_i IC_i."""
-    G1 = engine.G1
-    if not public:
-        return vk.ic[0]
-    points = G1.to_lem_many(vk.ic[1:])
-    scalars = b"".join(x.to_bytes(32, "little") for x in public)
-    return G1.add(vk.ic[0], engine.msm.msm_g1(points, scalars, check_points=False))
+    """vk_x = IC_0 + sum x_i IC_i (one row of the native sparse linear combination kernel)."""
+    g = engine.groth16
+    n = len(vk.ic)
+    scalars = b"".join(x.to_bytes(32, "little") for x in [1, *public])
+    row = g.sparse_lincomb(
+        "G1",
+        g.points_to_lem("G1", vk.ic),
+        scalars,
+        struct.pack(f"<{n}I", *range(n)),
+        struct.pack("<2Q", 0, n),
+    )
+    return g.lem_to_points("G1", row, check=False)[0]
 
 
 def verify(
@@ -88,10 +98,11 @@ def verify(
     public = check_public(vk, public)
     if not vk_checked:
         check_vk(vk, engine)
-    proof = check_proof(proof, engine)
-    G1, G2 = engine.G1, engine.G2
+    check_proof(proof, engine)
+    g = engine.groth16
     vk_x = public_commitment(vk, public, engine)
+    neg_a = None if proof.a is None else (proof.a[0], (Q - proof.a[1]) % Q)
     # Every point is validated above (the key by check_vk), so the kernel skips re-validation.
-    g1 = G1.to_lem_many([G1.neg(proof.a), vk_x, proof.c, vk.alpha1])
-    g2 = G2.to_lem_many([proof.b, vk.gamma2, vk.delta2, vk.beta2])
-    return engine.groth16.pairing_check_lem(g1, g2)
+    g1 = g.points_to_lem("G1", [neg_a, vk_x, proof.c, vk.alpha1])
+    g2 = g.points_to_lem("G2", [proof.b, vk.gamma2, vk.delta2, vk.beta2])
+    return g.pairing_check_lem(g1, g2)

@@ -170,6 +170,15 @@ int zk_groth16_random_fr(uint64_t *out);
 int zk_groth16_fr_inv(uint64_t *out, const uint64_t *in);
 int zk_groth16_fr_mul(uint64_t *out, const uint64_t *a, const uint64_t *b);
 void zk_groth16_wipe(void *p, size_t n);
+/* The whole prover: QAP quotient (build_abc, NTTs on the odd coset), the five MSMs and the blinding.
+ * proof out: A | B | C (LEM, 8 + 16 + 8 limbs); vk: alpha1 | beta1 | beta2 | delta1 | delta2 (LEM);
+ * rs: r | s (std); shift: odd-coset shift (Montgomery).  kind: 1 coefficient, 2 witness, 3..7 a
+ * point of section A, B1, B2, C, H, 9 out of memory. */
+int64_t zk_groth16_prove(uint64_t *proof, const uint8_t *coefs, size_t n_coefs, const uint64_t *witness,
+                         size_t n_vars, size_t n_public, unsigned log_n, const uint64_t *pts_a,
+                         const uint64_t *pts_b1, const uint64_t *pts_b2, const uint64_t *pts_c,
+                         const uint64_t *pts_h, const uint64_t *vk, const uint64_t *rs, const uint64_t *shift,
+                         int *kind);
 
 
 #endif

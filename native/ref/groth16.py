@@ -10,6 +10,8 @@ LEM affine (G1 64 bytes, G2 128 bytes, all-zero = infinity).  `group` is "G1" or
   points_sub(group, a, b)                      a_i - b_i
   points_to_uncompressed(group, points)        ffjavascript's toRprUncompressed, per point
   points_to_compressed(group, points)          ffjavascript's toRprCompressed, per point
+  prove(coefs, witness, n_public, log_n, sections, vk_lem, r, s)
+                                               the whole Groth16 prover (proof A | B | C, LEM)
   sparse_lincomb(group, bases, scalars, base_index, row_offsets)
                                                row j = sum_k scalars[k] * bases[base_index[k]]
                                                over k in [row_offsets[j], row_offsets[j+1])
@@ -24,13 +26,12 @@ from typing import Any
 from py_ecc import optimized_bn128 as ob
 
 from native.ref.curve import G1, G2, RefCurve, _from_opt, _to_opt
-from native.ref.fields import FR_MODULUS
+from native.ref.groth16_base import BLAKE2B_STATE_SIZE, COEF_RECORD, R, coef_count
+from native.ref.groth16_base import blake2b_init as blake2b_init
 from native.ref.ntt import root_of_unity
 
-R = FR_MODULUS
 MONT_R = 2**256 % R
 MONT_R_INV = pow(MONT_R, -1, R)
-COEF_RECORD = 12 + 32
 
 
 def curve_of(group: str) -> RefCurve:
@@ -61,17 +62,6 @@ def _scalar(x: object, what: str) -> int:
     if not 0 <= x < R:
         raise ValueError(f"{what} is not canonical (0 <= x < r)")
     return x
-
-
-def coef_count(coefs: Any) -> int:
-    """Number of records in a zkey coefficients section, after checking its length."""
-    mv = _raw(coefs, "coefficients section")
-    if len(mv) < 4:
-        raise ValueError("coefficients section is shorter than its count")
-    (n,) = struct.unpack_from("<I", mv, 0)
-    if len(mv) != 4 + COEF_RECORD * n:
-        raise ValueError(f"coefficients section: {n} records need {4 + COEF_RECORD * n} bytes, got {len(mv)}")
-    return n
 
 
 def build_abc(coefs: Any, witness: Any, domain_size: int) -> tuple[bytearray, bytearray, bytearray]:
@@ -263,7 +253,6 @@ def sparse_lincomb(group: str, bases: Any, scalars: Any, base_index: Any, row_of
 #   [208, 216)  unused (zero)
 # Like noble-hashes, a full buffer is compressed only when more input arrives, because the last
 # block must be compressed with the final flag.
-BLAKE2B_STATE_SIZE = 216
 _IV = (
     0x6A09E667F3BCC908, 0xBB67AE8584CAA73B, 0x3C6EF372FE94F82B, 0xA54FF53A5F1D36F1,
     0x510E527FADE682D1, 0x9B05688C2B3E6C1F, 0x1F83D9ABFB41BD6B, 0x5BE0CD19137E2179,
@@ -315,15 +304,6 @@ def _compress(h: list[int], block: bytes, counter: int, last: bool) -> None:
         h[i] ^= v[i] ^ v[i + 8]
 
 
-def blake2b_init() -> bytearray:
-    """A fresh 64-byte-digest BLAKE2b state (no key)."""
-    state = bytearray(BLAKE2B_STATE_SIZE)
-    h = list(_IV)
-    h[0] ^= 0x01010040
-    state[128:192] = struct.pack("<8Q", *h)
-    return state
-
-
 def _state_check(state: Any) -> memoryview:
     mv = _raw(state, "BLAKE2b state")
     if len(mv) != BLAKE2B_STATE_SIZE or mv.readonly:
@@ -373,3 +353,95 @@ def pairing_check_lem(g1_points: Any, g2_points: Any) -> bool:
     if len(g1) != len(g2):
         raise ValueError(f"pairing check needs as many G1 as G2 points, got {len(g1)} and {len(g2)}")
     return bool(pairing_check(list(zip(g1, g2, strict=True))))
+
+
+# ---- points <-> LEM ---------------------------------------------------------------------------------
+def lem_to_points(group: str, buf: Any, *, check: bool = True) -> list[Any]:
+    curve = curve_of(group)
+    mv = _raw(buf, "points")
+    if len(mv) % curve.lem_size:
+        raise ValueError(f"{curve.name} points: {len(mv)} bytes is not a multiple of {curve.lem_size}")
+    pts = curve.from_lem_many(mv, check=False)
+    if check:
+        for i, pt in enumerate(pts):
+            if not curve._on_curve_unchecked(pt):
+                raise ValueError(f"{group} point {i} is not on the curve")
+            if not curve.in_subgroup(pt):
+                raise ValueError(f"{group} point {i} is not in the order-r subgroup")
+    return pts
+
+
+def points_to_lem(group: str, points: Any) -> bytes:
+    return curve_of(group).to_lem_many(points)
+
+
+# ---- the prover --------------------------------------------------------------------------------------
+def prove(
+    coefs: Any,
+    witness: Any,
+    n_public: int,
+    log_n: int,
+    sections: tuple[Any, Any, Any, Any, Any],
+    vk_lem: bytes,
+    r: Any,
+    s: Any,
+) -> bytes:
+    """snarkjs's Groth16 prover.  A, B evaluations on the domain of 2^log_n from the coefficient
+    section and the witness, C = A*B; each interpolated and evaluated on the odd coset w_2n <w_n>,
+    where h = A*B - C (Z is constant there and the zkey's H points divide by it); then
+      A = alpha + sum w_i A_i + r delta,  B = beta + sum w_i B_i + s delta (G2),
+      C = sum_private w_i C_i + sum_j h_j H_j + s A + r (beta1 + sum w_i B1_i + s delta1) - r s delta1.
+    Returns A | B | C as LEM bytes."""
+    from native.ref import msm, ntt
+
+    r_int, s_int = _scalar(r, "r"), _scalar(s, "s")
+    wv = _raw(witness, "witness")
+    n_vars = len(wv) // 32
+    if len(wv) % 32:
+        raise ValueError(f"witness: {len(wv)} bytes is not a multiple of 32")
+    if n_public + 1 > n_vars:
+        raise ValueError(f"{n_public} public signals do not fit in {n_vars} witness values")
+    a_pts, b1_pts, b2_pts, c_pts, h_pts = (_raw(x, "section") for x in sections)
+    expect = (64 * n_vars, 64 * n_vars, 128 * n_vars, 64 * (n_vars - n_public - 1), 64 << log_n)
+    for name, mv, size in zip(
+        ["A", "B1", "B2", "C", "H"], (a_pts, b1_pts, b2_pts, c_pts, h_pts), expect, strict=True
+    ):
+        if len(mv) != size:
+            raise ValueError(f"zkey section {name} has {len(mv)} bytes, expected {size}")
+    n = 1 << log_n
+    a, b, c = build_abc(coefs, wv, n)
+    shift = ntt.odd_coset_shift(log_n)
+    for buf in (a, b, c):
+        ntt.ntt(buf, inverse=True)
+        ntt.coset_ntt(buf, shift)
+    inv = pow(2**256, -1, R)
+    h = b"".join(
+        ((int.from_bytes(bytes(a[32 * i : 32 * i + 32]), "little") * int.from_bytes(bytes(b[32 * i : 32 * i + 32]), "little") * inv
+          - int.from_bytes(bytes(c[32 * i : 32 * i + 32]), "little")) * inv % R).to_bytes(32, "little")
+        for i in range(n)
+    )  # fmt: skip
+
+    def g1msm(pts: memoryview, sc: memoryview | bytes, what: str) -> Any:
+        try:
+            return msm.msm_g1(pts, sc) if len(pts) else None
+        except ValueError as exc:
+            raise ValueError(f"zkey section {what}: {exc}") from None
+
+    pi_a = g1msm(a_pts, wv, "A")
+    pib1 = g1msm(b1_pts, wv, "B1")
+    try:
+        pi_b = msm.msm_g2(b2_pts, wv)
+    except ValueError as exc:
+        raise ValueError(f"zkey section B2: {exc}") from None
+    pi_c = g1msm(c_pts, wv[32 * (n_public + 1) :], "C")
+    res_h = g1msm(h_pts, h, "H")
+    alpha1, beta1, delta1 = (G1.from_lem(bytes(vk_lem[o : o + 64]), check=False) for o in (0, 64, 256))
+    beta2 = G2.from_lem(bytes(vk_lem[128:256]), check=False)
+    delta2 = G2.from_lem(bytes(vk_lem[320:448]), check=False)
+    A = G1.add(G1.add(pi_a, alpha1), G1.mul(delta1, r_int))
+    B = G2.add(G2.add(pi_b, beta2), G2.mul(delta2, s_int))
+    B1 = G1.add(G1.add(pib1, beta1), G1.mul(delta1, s_int))
+    C = G1.add(G1.add(pi_c, res_h), G1.mul(A, s_int))
+    C = G1.add(C, G1.mul(B1, r_int))
+    C = G1.add(C, G1.mul(delta1, (-r_int * s_int) % R))
+    return G1.to_lem(A) + G2.to_lem(B) + G1.to_lem(C)

@@ -485,3 +485,125 @@ int zk_groth16_blake2b_final(const uint8_t *state, uint8_t *out) {
     memcpy(out, h, 64);
     return 0;
 }
+
+/* ---- the whole Groth16 prover in one call ---------------------------------------------------------- */
+/* proof (out): A (8 limbs) | B (16) | C (8), LEM.  vk: alpha1 | beta1 | beta2 | delta1 | delta2, LEM.
+   rs: the blinding r | s (std form).  shift: the odd-coset shift, Montgomery form.
+   Returns -1, or a bad index with *kind = 1 coefficient record, 2 witness value, 3..7 a point of the
+   A, B1, B2, C, H section (not canonical or not on the curve), 9 out of memory. */
+static void zk_join_worker(void *vc, size_t b, size_t e, int w) {
+    (void)w;
+    fr_t **v = vc; /* a, b, c: h = a*b - c, then out of Montgomery form */
+    for (size_t i = b; i < e; i++) {
+        fr_t t;
+        fr_mul(&t, &v[0][i], &v[1][i]);
+        fr_sub(&t, &t, &v[2][i]);
+        fr_from_mont(&v[0][i], &t);
+    }
+}
+int64_t zk_groth16_prove(uint64_t *proof, const uint8_t *coefs, size_t n_coefs, const uint64_t *witness,
+                         size_t n_vars, size_t n_public, unsigned log_n, const uint64_t *pts_a,
+                         const uint64_t *pts_b1, const uint64_t *pts_b2, const uint64_t *pts_c,
+                         const uint64_t *pts_h, const uint64_t *vk, const uint64_t *rs, const uint64_t *shift,
+                         int *kind) {
+    size_t n = (size_t)1 << log_n;
+    *kind = 0;
+    if (n_public + 1 > n_vars || !fr_is_canonical(rs) || !fr_is_canonical(rs + 4)) {
+        *kind = 2;
+        return 0;
+    }
+    uint64_t *abc = malloc(3 * n * 32);
+    if (!abc) {
+        *kind = 9;
+        return 0;
+    }
+    int64_t bad = zk_groth16_build_abc(abc, abc + 4 * n, abc + 8 * n, coefs, n_coefs, witness, n_vars, n, kind);
+    if (bad >= 0) {
+        free(abc);
+        return bad;
+    }
+    for (int m = 0; m < 3; m++) {
+        uint64_t *v = abc + 4 * n * (size_t)m;
+        if (zk_fr_ntt(v, log_n, 1) >= 0 || zk_fr_coset_ntt(v, log_n, shift, 0) >= 0) {
+            free(abc);
+            *kind = 9;
+            return 0;
+        }
+    }
+    fr_t *vv[3] = {(fr_t *)abc, (fr_t *)(abc + 4 * n), (fr_t *)(abc + 8 * n)};
+    zk_parallel_for(n, 4096, zk_join_worker, vv);
+
+    g1_aff_t pa, pb1, pc, ph;
+    g2_aff_t pb;
+    int reason = 0;
+    const int chk = ZK_MSM_CHECK_POINTS;
+    struct {
+        uint64_t *out;
+        const uint64_t *pts, *sc;
+        size_t n;
+        int g2, kind;
+    } jobs[5] = {
+        {(uint64_t *)&pa, pts_a, witness, n_vars, 0, 3},
+        {(uint64_t *)&pb1, pts_b1, witness, n_vars, 0, 4},
+        {(uint64_t *)&pb, pts_b2, witness, n_vars, 1, 5},
+        {(uint64_t *)&pc, pts_c, witness + 4 * (n_public + 1), n_vars - n_public - 1, 0, 6},
+        {(uint64_t *)&ph, pts_h, abc, n, 0, 7},
+    };
+    for (int j = 0; j < 5; j++) {
+        if (jobs[j].n == 0) {
+            memset(jobs[j].out, 0, jobs[j].g2 ? sizeof(g2_aff_t) : sizeof(g1_aff_t));
+            continue;
+        }
+        bad = jobs[j].g2 ? zk_msm_g2(jobs[j].out, jobs[j].pts, jobs[j].sc, jobs[j].n, chk, &reason)
+                         : zk_msm_g1(jobs[j].out, jobs[j].pts, jobs[j].sc, jobs[j].n, chk, &reason);
+        if (bad >= 0) {
+            free(abc);
+            *kind = reason == 9 ? 9 : jobs[j].kind;
+            return bad;
+        }
+    }
+    free(abc);
+
+    const g1_aff_t *alpha1 = (const g1_aff_t *)vk, *beta1 = (const g1_aff_t *)(vk + 8);
+    const g2_aff_t *beta2 = (const g2_aff_t *)(vk + 16);
+    const g1_aff_t *delta1 = (const g1_aff_t *)(vk + 32);
+    const g2_aff_t *delta2 = (const g2_aff_t *)(vk + 40);
+    fr_t rm, sm, rsm, nrs;
+    fr_to_mont(&rm, (const fr_t *)rs);
+    fr_to_mont(&sm, (const fr_t *)(rs + 4));
+    zk_frmul(&rsm, &rm, &sm);
+    fr_neg(&rsm, &rsm);
+    fr_from_mont(&nrs, &rsm); /* -r s, std */
+    g1_jac_t j1, t1;
+    g2_jac_t j2;
+    g1_aff_t A, B1;
+    /* A = pi_a + alpha + r delta1 */
+    g1_mul(&j1, delta1, rs, 4);
+    g1_madd(&j1, &j1, &pa);
+    g1_madd(&j1, &j1, alpha1);
+    g1_to_aff(&A, &j1);
+    /* B = pi_b + beta2 + s delta2 (G2), B1 the same in G1 */
+    g2_mul(&j2, delta2, rs + 4, 4);
+    g2_madd(&j2, &j2, &pb);
+    g2_madd(&j2, &j2, beta2);
+    g2_to_aff((g2_aff_t *)(proof + 8), &j2);
+    g1_mul(&j1, delta1, rs + 4, 4);
+    g1_madd(&j1, &j1, &pb1);
+    g1_madd(&j1, &j1, beta1);
+    g1_to_aff(&B1, &j1);
+    /* C = pi_c + h + s A + r B1 - r s delta1 */
+    g1_mul(&j1, &A, rs + 4, 4);
+    g1_mul(&t1, &B1, rs, 4);
+    g1_add(&j1, &j1, &t1);
+    g1_mul(&t1, delta1, nrs.v, 4);
+    g1_add(&j1, &j1, &t1);
+    g1_madd(&j1, &j1, &pc);
+    g1_madd(&j1, &j1, &ph);
+    g1_to_aff((g1_aff_t *)(proof + 24), &j1);
+    memcpy(proof, &A, sizeof A);
+    zk_wipe(&rm, sizeof rm);
+    zk_wipe(&sm, sizeof sm);
+    zk_wipe(&rsm, sizeof rsm);
+    zk_wipe(&nrs, sizeof nrs);
+    return -1;
+}

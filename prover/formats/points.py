@@ -2,8 +2,8 @@
 
 Files hold points in snarkjs's LEM layout (Montgomery little-endian affine, infinity all zero);
 transcripts hash them in ffjavascript's uncompressed layout (big-endian std coordinates, G2 as
-x.c1, x.c0, y.c1, y.c0, infinity all zero).  Single points go through the engine's curve module;
-whole sections go through the batch kernels of native.groth16.
+x.c1, x.c0, y.c1, y.c0, infinity all zero).  Conversions and checks go through native.groth16
+(the curve module is not needed to read a key, which keeps `zkclear groth16 prove` light).
 """
 
 from __future__ import annotations
@@ -29,14 +29,14 @@ def read_point(
     if len(raw) != size:
         raise FormatError(f"{what}: truncated point")
     try:
-        return engine.group(group).from_lem(raw, check=check)
+        return engine.groth16.lem_to_points(group, raw, check=check)[0]
     except ValueError as exc:
         raise FormatError(f"{what}: {exc}") from None
 
 
 def write_point(pt: Any, group: str, engine: Engine | None = None) -> bytes:
     engine = engine or get_engine()
-    return engine.group(group).to_lem(pt)
+    return engine.groth16.points_to_lem(group, [pt])
 
 
 def to_uncompressed(pt: Any, group: str) -> bytes:

@@ -140,28 +140,63 @@ def _hash_h_points(hasher: Any, ptau: PTau, domain: int, engine: Engine) -> None
         hasher.update(_past_section_difference(ptau, domain + j, j, engine))
 
 
+_W = 1 << 256
+_Q_INV_NEG = (-pow(Q, -1, _W)) % _W
+
+
+def _wasm_add(x: int, y: int) -> int:
+    """wasmcurves' f1m_add on 256-bit words (exact also for non-canonical inputs)."""
+    r = x + y
+    if r >= _W:
+        return (r - _W - Q) % _W
+    return r - Q if r >= Q else r
+
+
+def _wasm_sub(x: int, y: int) -> int:
+    r = x - y
+    return (r + _W + Q) % _W if r < 0 else r
+
+
+def _wasm_mul(x: int, y: int) -> int:
+    """f1m_mul: (xy + mq) / 2^256 for the Montgomery m, minus q once when at least q."""
+    t = x * y
+    t = (t + ((t * _Q_INV_NEG) % _W) * Q) >> 256
+    return t - Q if t >= Q else t
+
+
 def _past_section_difference(ptau: PTau, hi_index: int, lo_index: int, engine: Engine) -> bytes:
-    """wasmcurves' affine subtraction on the 64 bytes found where tauG1[hi_index] would be."""
+    """wasmcurves' g1m_subAffine of the 64 bytes found where tauG1[hi_index] would be (LEM words,
+    possibly not below q) and tauG1[lo_index], then its batchToAffine and LEMtoU."""
     tau_ref = ptau.source.ref(SEC_TAU_G1) if ptau.source is not None else None
     raw = b""
     if tau_ref is not None:
         start = tau_ref.offset + hi_index * G1_SIZE
         raw = bytes(ptau.source.data[start : start + G1_SIZE])
     raw = raw.ljust(G1_SIZE, b"\x00")
-    rinv = pow(2**256, -1, Q)
-    x1 = int.from_bytes(raw[:32], "little") * rinv % Q
-    y1 = int.from_bytes(raw[32:], "little") * rinv % Q
-    p2 = engine.G1.from_lem(bytes(ptau.sections[SEC_TAU_G1][lo_index * G1_SIZE : (lo_index + 1) * G1_SIZE]))
-    x2, y2 = p2
-    y2 = -y2 % Q  # subtraction adds the negation
-    if raw == bytes(G1_SIZE):
-        return uncompressed((x2, y2), "G1")
-    if x1 == x2:
+    lo = bytes(ptau.sections[SEC_TAU_G1][lo_index * G1_SIZE : (lo_index + 1) * G1_SIZE])
+    x1, y1 = int.from_bytes(raw[:32], "little"), int.from_bytes(raw[32:], "little")
+    x2, y2 = int.from_bytes(lo[:32], "little"), _wasm_sub(0, int.from_bytes(lo[32:], "little"))
+    if x1 == 0 and y1 == 0:
+        X, Y, Z = x2, y2, 1
+    elif x1 == x2:
         raise SetupError("degenerate bytes after the tauG1 section; cannot reproduce snarkjs's circuit hash")
-    lam = (y2 - y1) * pow(x2 - x1, -1, Q) % Q
-    x3 = (lam * lam - x1 - x2) % Q
-    y3 = (lam * (x1 - x3) - y1) % Q
-    return uncompressed((x3, y3), "G1")
+    else:  # addAffine, formula by formula (the inputs may be non-canonical, so no shortcuts)
+        h = _wasm_sub(x2, x1)
+        dy = _wasm_sub(y2, y1)
+        i = _wasm_add(_wasm_mul(h, h), _wasm_mul(h, h))
+        i = _wasm_add(i, i)
+        j = _wasm_mul(h, i)
+        r = _wasm_add(dy, dy)
+        v = _wasm_mul(x1, i)
+        x3 = _wasm_sub(_wasm_sub(_wasm_mul(r, r), j), _wasm_add(v, v))
+        y1j = _wasm_mul(y1, j)
+        y3 = _wasm_sub(_wasm_mul(_wasm_sub(v, x3), r), _wasm_add(y1j, y1j))
+        X, Y, Z = x3, y3, _wasm_add(h, h)
+    # From here every product has a canonical operand, so plain field arithmetic agrees with wasm.
+    rinv = pow(2**256, -1, Q)
+    xs, ys, zs = (v * rinv % Q for v in (X, Y, Z))
+    zi = pow(zs, -1, Q)
+    return uncompressed((xs * zi * zi % Q, ys * zi * zi * zi % Q), "G1")
 
 
 def new_zkey(r1cs: R1CS, ptau: PTau, engine: Engine | None = None, progress: Progress = SILENT) -> ZKey:
