@@ -178,6 +178,12 @@ static void zk_glv_split(const zk_glv_t *c, const uint64_t k[4], uint64_t k1[4],
     fr_from_mont(&r2, &r2);
     zk_centre(k1, neg1, &r1);
     zk_centre(k2, neg2, &r2);
+    /* the scalar may be a secret (a contribution's factor times a power) */
+    zk_wipe(&K, sizeof K);
+    zk_wipe(&r1, sizeof r1);
+    zk_wipe(&r2, sizeof r2);
+    zk_wipe(c1, sizeof c1);
+    zk_wipe(c2, sizeof c2);
 }
 
 /* The endomorphisms the splits refer to: phi(x, y) = (beta x, y) on G1, psi on G2. */

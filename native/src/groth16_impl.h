@@ -312,6 +312,7 @@ static void GN(scale_worker)(void *vc, size_t b, size_t e, int w) {
     zk_wipe(&m, sizeof m);
     zk_wipe(&t, sizeof t);
     zk_wipe(ks, ZK_BM * sizeof(fr_t));
+    zk_wipe(st, sizeof *st); /* the NAF digits are those of secret multipliers */
     free(ks);
     free(st);
 }
