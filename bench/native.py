@@ -24,6 +24,9 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+# numpy's OpenBLAS pool would otherwise spin threads beside the native ones being timed
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+
 import numpy as np
 
 from native import curve as nc
