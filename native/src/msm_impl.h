@@ -207,14 +207,15 @@ static void MN(finish)(ACC_T *a) {
 
 /*
  * Accumulate a stream into nb buckets and reduce it.
- *   digits != NULL: element j adds point pts[idx[j]] into bucket |digits[j]|-1 with the sign of
- *                   digits[j], flipped when neg[j] (0 = nothing); the reduction is the weighted sum
- *                   sum_k k * B_k.
- *   digits == NULL: element j adds (neg[j] ? -1 : 1) * pts[idx[j]] into bucket j % nb; the
- *                   reduction is the plain sum of the buckets.
+ *   ks != NULL: element j adds point pts[idx[j]] into bucket |d|-1 where d is window w's signed
+ *               c-bit digit of scalar ks[j] (sign flipped when neg[j]; d = 0 adds nothing); the
+ *               reduction is the weighted sum sum_k k * B_k.
+ *   ks == NULL: element j adds (neg[j] ? -1 : 1) * pts[idx[j]] into bucket j % nb; the reduction
+ *               is the plain sum of the buckets.
  */
-static void MN(accumulate)(ACC_T *a, JAC_T *out, const AFF_T *pts, const uint32_t *idx, const int16_t *digits,
-                           const uint8_t *neg, size_t count, size_t nb, int batch_affine) {
+#define MSM_AHEAD 16 /* digits are recoded this far ahead so the bucket can be prefetched */
+static void MN(accumulate)(ACC_T *a, JAC_T *out, const AFF_T *pts, const uint32_t *idx, const uint64_t *ks,
+                           unsigned w, unsigned c, const uint8_t *neg, size_t count, size_t nb, int batch_affine) {
     a->nb = nb;
     memset(a->state, 0, nb);
     memset(a->jused, 0, nb);
@@ -225,16 +226,20 @@ static void MN(accumulate)(ACC_T *a, JAC_T *out, const AFF_T *pts, const uint32_
     a->batch_cap = nb / 8 < MSM_BATCH ? (nb / 8 ? nb / 8 : 1) : MSM_BATCH;
     if (!batch_affine)
         for (size_t k = 0; k < nb; k++) GN(jac_set_inf)(&a->jbucket[k]);
+    int ring[MSM_AHEAD];
+    if (ks)
+        for (size_t j = 0; j < MSM_AHEAD && j < count; j++) ring[j] = signed_digit(ks + 4 * j, w, c);
     for (size_t j = 0; j < count; j++) {
         uint32_t b;
         int negative;
-        if (digits && j + 16 < count && digits[j + 16]) {
-            /* the bucket array outgrows L2 for large c: fetch the bucket an addition will need */
-            int d = digits[j + 16];
-            __builtin_prefetch(&a->bucket[(d < 0 ? -d : d) - 1]);
-        }
-        if (digits) {
-            int d = digits[j];
+        if (ks) {
+            int d = ring[j % MSM_AHEAD];
+            if (j + MSM_AHEAD < count) {
+                int ahead = signed_digit(ks + 4 * (j + MSM_AHEAD), w, c);
+                ring[j % MSM_AHEAD] = ahead;
+                /* the bucket array outgrows L2 for large c: fetch the bucket an addition will need */
+                if (ahead) __builtin_prefetch(&a->bucket[(ahead < 0 ? -ahead : ahead) - 1]);
+            }
             if (!d) continue;
             negative = (d < 0) ^ neg[j];
             b = (uint32_t)(d < 0 ? -d : d) - 1;
@@ -261,15 +266,15 @@ static void MN(accumulate)(ACC_T *a, JAC_T *out, const AFF_T *pts, const uint32_
         for (size_t k = nb; k-- > 0;) {
             if (a->state[k]) GN(madd)(&running, &running, &a->bucket[k]);
             if (a->jused[k]) GN(add)(&running, &running, &a->jbucket[k]);
-            if (digits) GN(add)(&total, &total, &running);
+            if (ks) GN(add)(&total, &total, &running);
         }
     } else {
         for (size_t k = nb; k-- > 0;) {
             GN(add)(&running, &running, &a->jbucket[k]);
-            if (digits) GN(add)(&total, &total, &running);
+            if (ks) GN(add)(&total, &total, &running);
         }
     }
-    *out = digits ? total : running;
+    *out = ks ? total : running;
 }
 
 #undef FN
@@ -279,3 +284,4 @@ static void MN(accumulate)(ACC_T *a, JAC_T *out, const AFF_T *pts, const uint32_
 #undef AFF_T
 #undef JAC_T
 #undef ACC_T
+#undef MSM_AHEAD
