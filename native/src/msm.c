@@ -205,6 +205,10 @@ static unsigned choose_window(size_t n, unsigned bits, int threads) {
         const size_t limbs = sizeof(G##_aff_t) / 8;                                                 \
         *reason = 0;                                                                                \
         memset(out, 0, sizeof(G##_aff_t));                                                         \
+        if (n > UINT32_MAX) { /* point indices are 32-bit */                                       \
+            *reason = MSM_ERR_MEMORY;                                                               \
+            return 0;                                                                               \
+        }                                                                                           \
         int r;                                                                                      \
         int64_t bad = zk_##G##_validate(points, n, (flags & ZK_MSM_CHECK_POINTS) ? 1 : 0, &r);      \
         if (bad >= 0) {                                                                             \
