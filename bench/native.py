@@ -20,12 +20,16 @@ import json
 import multiprocessing as mp
 import os
 import platform
+import sys
 import time
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 # numpy's OpenBLAS pool would otherwise spin threads beside the native ones being timed
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+# `python bench/native.py` puts bench/ first on the path, where this file would shadow the package
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import numpy as np
 
