@@ -40,6 +40,8 @@ def _msm(
     n = check_sizes(curve, points, scalars)
     if n == 0:
         return None
+    if n >= 2**32:
+        raise ValueError(f"{curve.name} MSM takes at most 2^32 - 1 points, got {n}")
     out = ffi.new("uint64_t[]", 8 * curve.degree)
     reason = ffi.new("int *")
     flags = (SCALARS_MONT if scalars_mont else 0) | (CHECK_POINTS if check_points else 0)

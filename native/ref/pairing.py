@@ -20,18 +20,24 @@ from native.ref.curve import G1, G2, G1Point, G2Point, _to_opt
 Pair = tuple[G1Point, G2Point]
 
 
-def check_pairs(pairs: Sequence[Pair]) -> list[tuple[Any, Any]]:
-    """The pairs with each point validated (shared by the native wrapper)."""
-    if isinstance(pairs, tuple | list) and len(pairs) == 2 and not isinstance(pairs[0], tuple | list | None):
+def pair_list(pairs: Sequence[Pair]) -> list[tuple[Any, Any]]:
+    """The pairs as a list of 2-tuples, or TypeError (structure only; shared with native.pairing)."""
+    if not isinstance(pairs, Sequence) or isinstance(pairs, str | bytes):
         raise TypeError("pairing_check takes a sequence of (P, Q) pairs")
     out = []
     for i, pair in enumerate(pairs):
         if not isinstance(pair, tuple | list) or len(pair) != 2:
             raise TypeError(f"pair {i} must be a (G1 point, G2 point) pair")
-        p = G1.check(pair[0], f"pair {i}: G1 point")
-        q = G2.check(pair[1], f"pair {i}: G2 point")
-        out.append((p, q))
+        out.append((pair[0], pair[1]))
     return out
+
+
+def check_pairs(pairs: Sequence[Pair]) -> list[tuple[Any, Any]]:
+    """The pairs with each point validated: on the curve, G2 in the subgroup."""
+    return [
+        (G1.check(p, f"pair {i}: G1 point"), G2.check(q, f"pair {i}: G2 point"))
+        for i, (p, q) in enumerate(pair_list(pairs))
+    ]
 
 
 def _miller(p: G1Point, q: G2Point) -> Any:

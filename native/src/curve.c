@@ -92,7 +92,7 @@ VALIDATE_EXPORT(g2, 16)
         const uint64_t *c = jac;                                                                   \
         for (size_t i = 0; i < n * 3 * sizeof(G##_aff_t) / 64; i++)                                \
             if (!fq_is_canonical(c + 4 * i)) return (int64_t)(i / (3 * sizeof(G##_aff_t) / 64));   \
-        void *scratch = malloc((2 * n + 1) * sizeof(G##_aff_t) / 2);                               \
+        void *scratch = calloc(2 * n + 1, sizeof(G##_aff_t) / 2);                                   \
         if (!scratch) return (int64_t)n;                                                           \
         G##_batch_to_aff((G##_aff_t *)out, (const G##_jac_t *)jac, n, scratch);                    \
         free(scratch);                                                                             \

@@ -4,10 +4,10 @@
  * 1. Scalars are read (std or Montgomery form) and sorted into classes: 0 (skipped), 1 and r-1
  *    (plain signed sums), and the rest.  A scalar above r/2 is replaced by r - k with the point
  *    negated, so "small negative" witness values are as cheap as small positive ones.
- * 2. The rest are recoded into signed c-bit digits in [-2^(c-1), 2^(c-1)): window w's digit is
- *    bits [cw, cw+c) plus the carry bit (cw-1), minus 2^c when it reaches 2^(c-1).  c minimises a
- *    cost model over the number of windows, points and buckets; high windows of small scalars are
- *    zero and cost nothing.
+ * 2. The rest are recoded into signed c-bit digits in [-2^(c-1), 2^(c-1)) (see signed_digit: each
+ *    window task recodes on the fly, so no digit table is stored).  c minimises a cost model over
+ *    the number of windows per thread, points and buckets; high windows of small scalars are zero
+ *    and cost nothing.
  * 3. Each window, and each share of the +-1 class, is a task that a worker accumulates into its own
  *    buckets (batch-affine, see msm_impl.h) and reduces; workers take tasks from a shared counter.
  * 4. Windows are combined by Horner's rule (c doublings each) and the +-1 sums added.
@@ -17,6 +17,32 @@
 #include "../include/zkclear.h"
 #include "curve.h"
 #include "parallel.h"
+
+static inline unsigned bits_at(const uint64_t *k, unsigned pos, unsigned len) {
+    /* len <= 17 bits starting at pos (may run past bit 255: zeros) */
+    if (pos >= 256) return 0;
+    unsigned limb = pos / 64, off = pos % 64;
+    uint64_t v = k[limb] >> off;
+    if (off + len > 64 && limb + 1 < 4) v |= k[limb + 1] << (64 - off);
+    return (unsigned)(v & ((1u << len) - 1));
+}
+
+/* Window w's signed digit in [-2^(c-1), 2^(c-1)) of the recoding k = sum_w d_w 2^(cw), computed
+   without the sequential carry chain: the carry into window w is 1 exactly when the low cw bits of
+   k exceed the value whose every c-bit window is 2^(c-1) - 1 (compared window by window from the
+   top, so almost always decided by window w-1).  That lets each window task recode on the fly. */
+static inline int signed_digit(const uint64_t *k, unsigned w, unsigned c) {
+    int half = 1 << (c - 1);
+    int v = (int)bits_at(k, c * w, c);
+    for (unsigned j = w; j-- > 0;) {
+        int b = (int)bits_at(k, c * j, c);
+        if (b != half - 1) {
+            v += b > half - 1;
+            break;
+        }
+    }
+    return v >= half ? v - (1 << c) : v;
+}
 
 #define CURVE g1
 #define FE fq
@@ -113,11 +139,13 @@ static int64_t classify_scalars(struct classify *c, const uint64_t *scalars, con
 /* ---- window choice ------------------------------------------------------------------------------------ */
 static unsigned choose_window(size_t n, unsigned bits, int threads) {
     if (n == 0 || bits == 0) return 2;
+    const char *forced = getenv("ZK_MSM_WINDOW"); /* tuning knob: force c (2..16) */
+    if (forced && atoi(forced) >= 2 && atoi(forced) <= 16) return (unsigned)atoi(forced);
     unsigned best_c = 2;
     double best = 0;
     /* c >= 2: with one bit the signed digits are {-1, 0} and cannot end a positive scalar;
-       c <= 15: signed digits (and their negation) fit int16 */
-    for (unsigned c = 2; c <= 15; c++) {
+       c <= 16: at most 2^15 buckets per window and worker */
+    for (unsigned c = 2; c <= 16; c++) {
         unsigned windows = (bits + 2 + c - 1) / c;
         unsigned per_thread = (windows + (unsigned)threads - 1) / (unsigned)threads;
         double nb = (double)(1u << (c - 1));
@@ -131,46 +159,11 @@ static unsigned choose_window(size_t n, unsigned bits, int threads) {
     return best_c;
 }
 
-struct digits_ctx {
-    const uint64_t *k;
-    const uint8_t *neg;
-    int16_t *digits; /* [windows][n] */
-    size_t n;
-    unsigned c, windows;
-};
-
-static inline unsigned bits_at(const uint64_t *k, unsigned pos, unsigned len) {
-    /* len <= 17 bits starting at pos (may run past bit 255: zeros) */
-    if (pos >= 256) return 0;
-    unsigned limb = pos / 64, off = pos % 64;
-    uint64_t v = k[limb] >> off;
-    if (off + len > 64 && limb + 1 < 4) v |= k[limb + 1] << (64 - off);
-    return (unsigned)(v & ((1u << len) - 1));
-}
-
-static void digits_range(void *vctx, size_t b, size_t e, int worker) {
-    (void)worker;
-    struct digits_ctx *d = vctx;
-    unsigned c = d->c;
-    int half = 1 << (c - 1), full = 1 << c;
-    for (size_t i = b; i < e; i++) {
-        const uint64_t *k = d->k + 4 * i;
-        int carry = 0;
-        for (unsigned w = 0; w < d->windows; w++) {
-            int v = (int)bits_at(k, c * w, c) + carry;
-            carry = v >= half;
-            if (carry) v -= full;
-            d->digits[(size_t)w * d->n + i] = (int16_t)(d->neg[i] ? -v : v);
-        }
-    }
-}
-
 /* ---- the driver, per group ----------------------------------------------------------------------------- */
 #define MSM_DRIVER(G, ACC)                                                                          \
     struct G##_msm_ctx {                                                                            \
         const G##_aff_t *pts;                                                                       \
         struct classify *cls;                                                                       \
-        const int16_t *digits;                                                                      \
         unsigned c, windows;                                                                        \
         size_t n_one_tasks, one_chunk, nb_max;                                                      \
         int batch_affine;                                                                           \
@@ -194,14 +187,14 @@ static void digits_range(void *vctx, size_t b, size_t e, int worker) {
             if (t >= total) break;                                                                  \
             if (t < x->windows) {                                                                   \
                 msm_##G##_accumulate(&acc, &x->win_out[t], x->pts, x->cls->gen_idx,                 \
-                                     x->digits + t * x->cls->n_gen, NULL, x->cls->n_gen,            \
+                                     x->cls->gen_k, (unsigned)t, x->c, x->cls->gen_neg, x->cls->n_gen, \
                                      (size_t)1 << (x->c - 1), x->batch_affine);                     \
             } else {                                                                                \
                 size_t o = t - x->windows, lo = o * x->one_chunk;                                   \
                 size_t hi = lo + x->one_chunk > x->cls->n_ones ? x->cls->n_ones : lo + x->one_chunk; \
                 size_t cnt = hi - lo;                                                               \
                 size_t nb = cnt >= 4096 ? 1024 : (cnt / 4 ? cnt / 4 : 1);                           \
-                msm_##G##_accumulate(&acc, &x->one_out[o], x->pts, x->cls->ones_idx + lo, NULL,     \
+                msm_##G##_accumulate(&acc, &x->one_out[o], x->pts, x->cls->ones_idx + lo, NULL, 0, 0, \
                                      x->cls->ones_neg + lo, cnt, nb, cnt >= 256);                   \
             }                                                                                       \
         }                                                                                           \
@@ -212,6 +205,10 @@ static void digits_range(void *vctx, size_t b, size_t e, int worker) {
         const size_t limbs = sizeof(G##_aff_t) / 8;                                                 \
         *reason = 0;                                                                                \
         memset(out, 0, sizeof(G##_aff_t));                                                         \
+        if (n > UINT32_MAX) { /* point indices are 32-bit */                                       \
+            *reason = MSM_ERR_MEMORY;                                                               \
+            return 0;                                                                               \
+        }                                                                                           \
         int r;                                                                                      \
         int64_t bad = zk_##G##_validate(points, n, (flags & ZK_MSM_CHECK_POINTS) ? 1 : 0, &r);      \
         if (bad >= 0) {                                                                             \
@@ -238,22 +235,15 @@ static void digits_range(void *vctx, size_t b, size_t e, int worker) {
         x.n_one_tasks = (cls.n_ones + x.one_chunk - 1) / x.one_chunk;                               \
         x.nb_max = (size_t)1 << (x.c - 1);                                                          \
         if (x.nb_max < 1024) x.nb_max = 1024;                                                       \
-        int16_t *digits = malloc((x.windows ? x.windows : 1) * (cls.n_gen ? cls.n_gen : 1) * sizeof(int16_t)); \
         x.win_out = malloc((x.windows + 1) * sizeof(G##_jac_t));                                    \
         x.one_out = malloc((x.n_one_tasks + 1) * sizeof(G##_jac_t));                                \
-        if (!digits || !x.win_out || !x.one_out) {                                                  \
-            free(digits);                                                                           \
+        if (!x.win_out || !x.one_out) {                                                             \
             free(x.win_out);                                                                        \
             free(x.one_out);                                                                        \
             classify_free(&cls);                                                                    \
             *reason = MSM_ERR_MEMORY;                                                               \
             return 0;                                                                               \
         }                                                                                           \
-        if (x.windows) {                                                                            \
-            struct digits_ctx d = {cls.gen_k, cls.gen_neg, digits, cls.n_gen, x.c, x.windows};      \
-            zk_parallel_for(cls.n_gen, 8192, digits_range, &d);                                     \
-        }                                                                                           \
-        x.digits = digits;                                                                          \
         size_t tasks = x.windows + x.n_one_tasks;                                                   \
         int workers = (int)(tasks < (size_t)threads ? tasks : (size_t)threads);                     \
         if (workers < 1) workers = 1;                                                               \
@@ -268,7 +258,6 @@ static void digits_range(void *vctx, size_t b, size_t e, int worker) {
             for (size_t o = 0; o < x.n_one_tasks; o++) G##_add(&acc, &acc, &x.one_out[o]);          \
             G##_to_aff((G##_aff_t *)out, &acc);                                                     \
         }                                                                                           \
-        free(digits);                                                                               \
         free(x.win_out);                                                                            \
         free(x.one_out);                                                                            \
         classify_free(&cls);                                                                        \

@@ -22,7 +22,7 @@
 #define JAC_T ZK_CAT(CURVE, _jac_t)
 #define ACC_T ZK_CAT(ZK_CAT(msm_, CURVE), _acc_t)
 
-#define MSM_BATCH 512
+#define MSM_BATCH 1024
 #define MSM_QUEUE 256
 
 typedef struct {
@@ -32,13 +32,15 @@ typedef struct {
     uint8_t *state;     /* [cap]: 0 empty, 1 holds a value, 2 holds a value with an add pending */
     uint8_t *jused;     /* [cap]: 1 when the Jacobian overflow jbucket[k] holds a value */
     uint32_t *b_idx;    /* batch: bucket of each pending addition */
-    AFF_T *b_pt;        /* batch: point to add (sign applied) */
+    const AFF_T **b_src; /* batch: the input point to add ... */
+    uint8_t *b_neg;      /* ... negated when 1 (points are read in place, never copied) */
     FE_T *b_den;        /* batch: denominators, then prefix products in b_pref */
     FE_T *b_pref;
     uint8_t *b_dbl;     /* batch: 1 when the addition is a doubling */
     size_t n_batch, batch_cap;
     uint32_t q_idx[MSM_QUEUE];
-    AFF_T q_pt[MSM_QUEUE];
+    const AFF_T *q_src[MSM_QUEUE];
+    uint8_t q_neg[MSM_QUEUE];
     size_t q_len;
 } ACC_T;
 
@@ -48,7 +50,8 @@ static void MN(acc_free)(ACC_T *a) {
     free(a->state);
     free(a->jused);
     free(a->b_idx);
-    free(a->b_pt);
+    free(a->b_src);
+    free(a->b_neg);
     free(a->b_den);
     free(a->b_pref);
     free(a->b_dbl);
@@ -62,11 +65,12 @@ static int MN(acc_init)(ACC_T *a, size_t cap) {
     a->state = malloc(cap);
     a->jused = malloc(cap);
     a->b_idx = malloc(MSM_BATCH * sizeof(uint32_t));
-    a->b_pt = malloc(MSM_BATCH * sizeof(AFF_T));
+    a->b_src = malloc(MSM_BATCH * sizeof(*a->b_src));
+    a->b_neg = malloc(MSM_BATCH);
     a->b_den = malloc(MSM_BATCH * sizeof(FE_T));
     a->b_pref = malloc(MSM_BATCH * sizeof(FE_T));
     a->b_dbl = malloc(MSM_BATCH);
-    if (!a->bucket || !a->jbucket || !a->state || !a->jused || !a->b_idx || !a->b_pt || !a->b_den || !a->b_pref || !a->b_dbl) {
+    if (!a->bucket || !a->jbucket || !a->state || !a->jused || !a->b_idx || !a->b_src || !a->b_neg || !a->b_den || !a->b_pref || !a->b_dbl) {
         MN(acc_free)(a);
         return 0;
     }
@@ -76,14 +80,10 @@ static int MN(acc_init)(ACC_T *a, size_t cap) {
 static void MN(flush)(ACC_T *a) {
     size_t n = a->n_batch;
     if (!n) return;
-    FE_T acc = a->b_den[0];
-    a->b_pref[0] = acc;
-    for (size_t j = 1; j < n; j++) {
-        FN(mul)(&acc, &acc, &a->b_den[j]);
-        a->b_pref[j] = acc;
-    }
+    /* b_pref[j] = den[0] * ... * den[j] was accumulated as the batch filled (see try_add), so the
+       serial chain of products overlapped with the stream instead of running here */
     FE_T inv;
-    FN(inv)(&inv, &acc);
+    FN(inv)(&inv, &a->b_pref[n - 1]);
     for (size_t j = n; j-- > 0;) {
         FE_T inv_j, lambda, num, t, x3;
         if (j) {
@@ -93,11 +93,14 @@ static void MN(flush)(ACC_T *a) {
             inv_j = inv;
         }
         AFF_T *b = &a->bucket[a->b_idx[j]];
-        const AFF_T *p = &a->b_pt[j];
+        const AFF_T *p = a->b_src[j];
         if (a->b_dbl[j]) {
             FN(sqr)(&num, &b->x);
             FN(dbl)(&t, &num);
             FN(add)(&num, &num, &t);
+        } else if (a->b_neg[j]) { /* (-p.y) - b.y */
+            FN(add)(&num, &p->y, &b->y);
+            FN(neg)(&num, &num);
         } else {
             FN(sub)(&num, &p->y, &b->y);
         }
@@ -114,19 +117,22 @@ static void MN(flush)(ACC_T *a) {
     a->n_batch = 0;
 }
 
-/* Bucket b += p (p already carries its sign).  Returns 0 when the addition had to be queued. */
-static inline int MN(try_add)(ACC_T *a, uint32_t b, const AFF_T *p) {
+/* Bucket b += (neg ? -p : p).  Returns 0 when the addition had to wait (bucket in the batch). */
+static inline int MN(try_add)(ACC_T *a, uint32_t b, const AFF_T *p, uint8_t neg) {
     uint8_t s = a->state[b];
     if (s == 2) return 0;
+    AFF_T *cur = &a->bucket[b];
     if (s == 0) {
-        a->bucket[b] = *p;
+        *cur = *p;
+        if (neg) FN(neg)(&cur->y, &cur->y);
         a->state[b] = 1;
         return 1;
     }
-    AFF_T *cur = &a->bucket[b];
     size_t j = a->n_batch;
     if (FN(eq)(&cur->x, &p->x)) {
-        if (!FN(eq)(&cur->y, &p->y)) { /* p = -bucket */
+        FE_T py = p->y;
+        if (neg) FN(neg)(&py, &py);
+        if (!FN(eq)(&cur->y, &py)) { /* the point is -bucket */
             a->state[b] = 0;
             return 1;
         }
@@ -136,8 +142,13 @@ static inline int MN(try_add)(ACC_T *a, uint32_t b, const AFF_T *p) {
         FN(sub)(&a->b_den[j], &p->x, &cur->x);
         a->b_dbl[j] = 0;
     }
+    if (j)
+        FN(mul)(&a->b_pref[j], &a->b_pref[j - 1], &a->b_den[j]);
+    else
+        a->b_pref[0] = a->b_den[0];
     a->b_idx[j] = b;
-    a->b_pt[j] = *p;
+    a->b_src[j] = p;
+    a->b_neg[j] = neg;
     a->state[b] = 2;
     a->n_batch++;
     return 1;
@@ -148,26 +159,29 @@ static void MN(drain_queue)(ACC_T *a) {
     size_t kept = 0, len = a->q_len;
     for (size_t i = 0; i < len; i++) {
         if (a->n_batch == a->batch_cap) MN(flush)(a);
-        if (!MN(try_add)(a, a->q_idx[i], &a->q_pt[i])) {
+        if (!MN(try_add)(a, a->q_idx[i], a->q_src[i], a->q_neg[i])) {
             a->q_idx[kept] = a->q_idx[i];
-            a->q_pt[kept] = a->q_pt[i];
+            a->q_src[kept] = a->q_src[i];
+            a->q_neg[kept] = a->q_neg[i];
             kept++;
         }
     }
     a->q_len = kept;
 }
 
-static inline void MN(overflow)(ACC_T *a, uint32_t b, const AFF_T *p) {
+static inline void MN(overflow)(ACC_T *a, uint32_t b, const AFF_T *src, uint8_t neg) {
+    AFF_T p = *src;
+    if (neg) FN(neg)(&p.y, &p.y);
     if (a->jused[b]) {
-        GN(madd)(&a->jbucket[b], &a->jbucket[b], p);
+        GN(madd)(&a->jbucket[b], &a->jbucket[b], &p);
     } else {
-        GN(from_aff)(&a->jbucket[b], p);
+        GN(from_aff)(&a->jbucket[b], &p);
         a->jused[b] = 1;
     }
 }
 
-static inline void MN(push)(ACC_T *a, uint32_t b, const AFF_T *p) {
-    if (MN(try_add)(a, b, p)) {
+static inline void MN(push)(ACC_T *a, uint32_t b, const AFF_T *p, uint8_t neg) {
+    if (MN(try_add)(a, b, p, neg)) {
         if (a->n_batch == a->batch_cap) {
             MN(flush)(a);
             MN(drain_queue)(a);
@@ -176,11 +190,12 @@ static inline void MN(push)(ACC_T *a, uint32_t b, const AFF_T *p) {
     }
     if (a->q_len < MSM_QUEUE) {
         a->q_idx[a->q_len] = b;
-        a->q_pt[a->q_len] = *p;
+        a->q_src[a->q_len] = p;
+        a->q_neg[a->q_len] = neg;
         a->q_len++;
         return;
     }
-    MN(overflow)(a, b, p);
+    MN(overflow)(a, b, p, neg);
 }
 
 static void MN(finish)(ACC_T *a) {
@@ -192,43 +207,49 @@ static void MN(finish)(ACC_T *a) {
 
 /*
  * Accumulate a stream into nb buckets and reduce it.
- *   digits != NULL: element j adds point pts[idx[j]] into bucket |digits[j]|-1 with the sign of
- *                   digits[j] (0 = nothing); the reduction is the weighted sum sum_k k * B_k.
- *   digits == NULL: element j adds (neg[j] ? -1 : 1) * pts[idx[j]] into bucket j % nb; the
- *                   reduction is the plain sum of the buckets.
+ *   ks != NULL: element j adds point pts[idx[j]] into bucket |d|-1 where d is window w's signed
+ *               c-bit digit of scalar ks[j] (sign flipped when neg[j]; d = 0 adds nothing); the
+ *               reduction is the weighted sum sum_k k * B_k.
+ *   ks == NULL: element j adds (neg[j] ? -1 : 1) * pts[idx[j]] into bucket j % nb; the reduction
+ *               is the plain sum of the buckets.
  */
-static void MN(accumulate)(ACC_T *a, JAC_T *out, const AFF_T *pts, const uint32_t *idx, const int16_t *digits,
-                           const uint8_t *neg, size_t count, size_t nb, int batch_affine) {
+#define MSM_AHEAD 16 /* digits are recoded this far ahead so the bucket can be prefetched */
+static void MN(accumulate)(ACC_T *a, JAC_T *out, const AFF_T *pts, const uint32_t *idx, const uint64_t *ks,
+                           unsigned w, unsigned c, const uint8_t *neg, size_t count, size_t nb, int batch_affine) {
     a->nb = nb;
     memset(a->state, 0, nb);
     memset(a->jused, 0, nb);
     a->n_batch = 0;
     a->q_len = 0;
-    a->batch_cap = nb / 4 < MSM_BATCH ? (nb / 4 ? nb / 4 : 1) : MSM_BATCH;
+    /* a batch spans at most 1/8 of the buckets (fewer collisions); up to MSM_BATCH additions
+       share one inversion */
+    a->batch_cap = nb / 8 < MSM_BATCH ? (nb / 8 ? nb / 8 : 1) : MSM_BATCH;
     if (!batch_affine)
         for (size_t k = 0; k < nb; k++) GN(jac_set_inf)(&a->jbucket[k]);
+    int ring[MSM_AHEAD];
+    if (ks)
+        for (size_t j = 0; j < MSM_AHEAD && j < count; j++) ring[j] = signed_digit(ks + 4 * j, w, c);
     for (size_t j = 0; j < count; j++) {
         uint32_t b;
         int negative;
-        if (digits && j + 16 < count && digits[j + 16]) {
-            /* the bucket array outgrows L2 for large c: fetch the bucket an addition will need */
-            int d = digits[j + 16];
-            __builtin_prefetch(&a->bucket[(d < 0 ? -d : d) - 1]);
-        }
-        if (digits) {
-            int d = digits[j];
+        if (ks) {
+            int d = ring[j % MSM_AHEAD];
+            if (j + MSM_AHEAD < count) {
+                int ahead = signed_digit(ks + 4 * (j + MSM_AHEAD), w, c);
+                ring[j % MSM_AHEAD] = ahead;
+                /* the bucket array outgrows L2 for large c: fetch the bucket an addition will need */
+                if (ahead) __builtin_prefetch(&a->bucket[(ahead < 0 ? -ahead : ahead) - 1]);
+            }
             if (!d) continue;
-            negative = d < 0;
-            b = (uint32_t)(negative ? -d : d) - 1;
+            negative = (d < 0) ^ neg[j];
+            b = (uint32_t)(d < 0 ? -d : d) - 1;
         } else {
             b = (uint32_t)(j % nb);
             negative = neg[j];
         }
         const AFF_T *src = &pts[idx[j]];
         if (batch_affine) {
-            AFF_T p = *src;
-            if (negative) FN(neg)(&p.y, &p.y);
-            MN(push)(a, b, &p);
+            MN(push)(a, b, src, (uint8_t)negative);
         } else if (negative) {
             AFF_T p;
             GN(aff_neg)(&p, src);
@@ -245,15 +266,15 @@ static void MN(accumulate)(ACC_T *a, JAC_T *out, const AFF_T *pts, const uint32_
         for (size_t k = nb; k-- > 0;) {
             if (a->state[k]) GN(madd)(&running, &running, &a->bucket[k]);
             if (a->jused[k]) GN(add)(&running, &running, &a->jbucket[k]);
-            if (digits) GN(add)(&total, &total, &running);
+            if (ks) GN(add)(&total, &total, &running);
         }
     } else {
         for (size_t k = nb; k-- > 0;) {
             GN(add)(&running, &running, &a->jbucket[k]);
-            if (digits) GN(add)(&total, &total, &running);
+            if (ks) GN(add)(&total, &total, &running);
         }
     }
-    *out = digits ? total : running;
+    *out = ks ? total : running;
 }
 
 #undef FN
@@ -263,3 +284,4 @@ static void MN(accumulate)(ACC_T *a, JAC_T *out, const AFF_T *pts, const uint32_
 #undef AFF_T
 #undef JAC_T
 #undef ACC_T
+#undef MSM_AHEAD

@@ -146,3 +146,29 @@ def test_big_sizes_against_known_sums(g, fn, n) -> None:
     ks = [rng.randrange(R) for _ in range(n)]
     pts, expect = known_sum(g, n, ks, rng.randrange(R), rng.randrange(R))
     assert getattr(nm, fn)(pts, enc(ks)) == expect
+
+
+def digit_pattern_scalars(c: int, rng: random.Random, n: int) -> list[int]:
+    """Scalars whose c-bit windows sit on the recoding's edge cases: every window 2^(c-1) - 1 (the
+    carry threshold), 2^(c-1), all ones, runs of ones crossing windows, and random ones."""
+    half = 1 << (c - 1)
+    thr = sum((half - 1) << (c * j) for j in range(256 // c + 1)) % (1 << 253)
+    edge = sum(half << (c * j) for j in range(256 // c + 1)) % (1 << 253)
+    specials = [thr, thr + 1, thr - 1, edge, edge - 1, (1 << 253) - 1, (1 << 200) - 1, (1 << (3 * c)) - 1]
+    specials += [R - s for s in specials if 0 < s < R]
+    return [rng.choice(specials) if rng.random() < 0.6 else rng.randrange(R) for _ in range(n)]
+
+
+@pytest.mark.parametrize("c", [2, 3, 5, 8, 11, 13, 16])
+def test_every_window_size_against_known_sums(c, monkeypatch) -> None:
+    """The signed-digit recoding (carry computed per window) for each window size c, on the
+    Jacobian path (small n) and, for c >= 8, the batch-affine path."""
+    monkeypatch.setenv("ZK_MSM_WINDOW", str(c))
+    rng = random.Random(c)
+    for n in (200, 2600) if c >= 8 else (200,):
+        ks = digit_pattern_scalars(c, rng, n)
+        pts, expect = known_sum(nc.G1, n, ks, rng.randrange(R), rng.randrange(R))
+        assert nm.msm_g1(pts, enc(ks)) == expect
+    ks = digit_pattern_scalars(c, rng, 64)
+    pts, expect = known_sum(nc.G2, 64, ks, rng.randrange(R), rng.randrange(R))
+    assert nm.msm_g2(pts, enc(ks)) == expect
