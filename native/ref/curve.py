@@ -213,6 +213,18 @@ class RefCurve:
     def _inv(self, a: Any) -> Any:
         return pow(a, -1, P) if self.degree == 1 else f2_inv(a)
 
+    def progression(self, start: Point, step: Point, n: int) -> bytes:
+        """LEM buffer of start + i*step for i < n (inputs for tests and benchmarks)."""
+        start = self.check(start, f"{self.name} start", subgroup=False)
+        step = self.check(step, f"{self.name} step", subgroup=False)
+        if n < 0:
+            raise ValueError("n must be non-negative")
+        out, cur = [], start
+        for _ in range(n):
+            out.append(cur)
+            cur = self.add(cur, step)
+        return self.to_lem_many(out)
+
     def compress(self, pt: Point) -> bytes:
         pt = self.check(pt, f"{self.name} point", subgroup=False)
         if pt is None:
