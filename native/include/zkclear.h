@@ -15,6 +15,7 @@
 #include <stdint.h>
 
 /* ---- fields: Fq (base) and Fr (scalar) ------------------------------------------------------ */
+int64_t zk_fq_check(const uint64_t *a, size_t n); /* -1, or the first element >= q */
 int64_t zk_fq_to_mont(uint64_t *out, const uint64_t *in, size_t n);
 void zk_fq_from_mont(uint64_t *out, const uint64_t *in, size_t n);
 void zk_fq_add(uint64_t *out, const uint64_t *a, const uint64_t *b, size_t n);
@@ -29,6 +30,7 @@ int64_t zk_fq_batch_inv(uint64_t *out, const uint64_t *a, size_t n);
 void zk_fq_pow(uint64_t *out, const uint64_t *a, const uint64_t *e, size_t elen);
 int zk_fq_sqrt(uint64_t *out, const uint64_t *a);
 
+int64_t zk_fr_check(const uint64_t *a, size_t n); /* -1, or the first element >= r */
 int64_t zk_fr_to_mont(uint64_t *out, const uint64_t *in, size_t n);
 void zk_fr_from_mont(uint64_t *out, const uint64_t *in, size_t n);
 void zk_fr_add(uint64_t *out, const uint64_t *a, const uint64_t *b, size_t n);
@@ -134,6 +136,17 @@ int64_t zk_msm_g1(uint64_t *out, const uint64_t *points, const uint64_t *scalars
                   int *reason);
 int64_t zk_msm_g2(uint64_t *out, const uint64_t *points, const uint64_t *scalars, size_t n, int flags,
                   int *reason);
+
+/* ---- NTT over Fr (native/src/ntt.c) -------------------------------------------------------------------
+ * In place on 2^log_n elements (log_n <= 28), natural order, ffjavascript's roots of unity; linear,
+ * so std-form input gives std-form output and Montgomery gives Montgomery.  shift/first/step are
+ * Montgomery-form constants.  Return -1, or the index of the first non-canonical element (nothing
+ * is changed then), or n when out of memory.
+ * coset_ntt: forward a_j *= shift^j then NTT; inverse: inverse NTT then a_j *= shift^-j.
+ * scale_powers: a_i *= first * step^i (ffjavascript's batchApplyKey). */
+int64_t zk_fr_ntt(uint64_t *a, unsigned log_n, int inverse);
+int64_t zk_fr_coset_ntt(uint64_t *a, unsigned log_n, const uint64_t *shift, int inverse);
+int64_t zk_fr_scale_powers(uint64_t *a, size_t n, const uint64_t *first, const uint64_t *step);
 
 /* ---- pairing (native/src/pairing.c) -------------------------------------------------------------
  * ps: n LEM G1 points, qs: n LEM G2 points, validated by the caller (on the curve, G2 in the

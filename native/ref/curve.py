@@ -160,9 +160,8 @@ class RefCurve:
         if not any(raw):
             return None
         coords = [int.from_bytes(raw[i : i + 32], "little") for i in range(0, len(raw), 32)]
-        for i, c in enumerate(coords):
-            if c >= P:
-                raise ValueError(f"{what}: coordinate {i} is not canonical")
+        if any(c >= P for c in coords):
+            raise ValueError(f"{what}: coordinate is not canonical")
         pt = _unflat([from_mont(c) for c in coords], self.degree)
         if check:
             self.check(pt, what)
@@ -189,11 +188,8 @@ class RefCurve:
         out = []
         for off in range(0, len(raw), size):
             coords = [int.from_bytes(raw[off + i : off + i + 32], "little") for i in range(0, size, 32)]
-            for i, c in enumerate(coords):
-                if c >= P:
-                    raise ValueError(
-                        f"{self.name} Jacobian point {off // size}: coordinate {i} is not canonical"
-                    )
+            if any(c >= P for c in coords):
+                raise ValueError(f"{self.name} Jacobian point {off // size}: coordinate is not canonical")
             x, y, z = (self._coord(coords, j) for j in range(3))
             if _is_zero(z):
                 out.append(bytes(self.lem_size))

@@ -5,6 +5,11 @@
 #include "field.h"
 
 #define FIELD_EXPORTS(F)                                                                           \
+    int64_t zk_##F##_check(const uint64_t *a, size_t n) {                                          \
+        for (size_t i = 0; i < n; i++)                                                             \
+            if (!F##_is_canonical(a + 4 * i)) return (int64_t)i;                                   \
+        return -1;                                                                                 \
+    }                                                                                              \
     int64_t zk_##F##_to_mont(uint64_t *out, const uint64_t *in, size_t n) {                        \
         for (size_t i = 0; i < n; i++) {                                                           \
             if (!F##_is_canonical(in + 4 * i)) return (int64_t)i;                                  \

@@ -17,9 +17,13 @@
 #include "curve.h"
 #include "parallel.h"
 
+#include "groth16_constants.h"
+
 #define ZK_MAX_WORKERS 256
 #define ZK_NORM_BLOCK 256
 #define ZK_NAF_MAX 260
+#define ZK_BM 1024     /* points per batch-affine batch: a field inversion per step is shared by all */
+#define ZK_GLV_NAF 136 /* width-5 NAF digits of a GLV half (< 2^129) */
 
 void zk_groth16_wipe(void *p, size_t n) {
     volatile unsigned char *v = p;
@@ -119,6 +123,81 @@ static size_t zk_row_of(const uint64_t *off, size_t n_rows, size_t term) {
     while (lo + 1 < n_rows && off[lo + 1] <= term) lo++;
     return lo;
 }
+/* ---- GLV: k = k1 + k2 lambda with |k1|, |k2| < 2^129 (constants: scripts/gen_groth16_constants.py) */
+typedef struct {
+    uint64_t g1[3], g2[3]; /* Babai rounding: c_i = floor(k g_i / 2^256) */
+    fr_t a1, a2, nb1, b2;  /* basis (a1, b1), (a2, b2), Montgomery residues; nb1 = -b1 */
+} zk_glv_t;
+static const zk_glv_t g1_glv = {G1_GLV_G1, G1_GLV_G2, G1_GLV_A1_MONT, G1_GLV_A2_MONT, G1_GLV_NB1_MONT, G1_GLV_B2_MONT};
+static const zk_glv_t g2_glv = {G2_GLV_G1, G2_GLV_G2, G2_GLV_A1_MONT, G2_GLV_A2_MONT, G2_GLV_NB1_MONT, G2_GLV_B2_MONT};
+
+/* out = floor(k g / 2^256) for a 4-limb k and a 3-limb g (< 2^192, so out < 2^192). */
+static void zk_mul_shift256(uint64_t out[4], const uint64_t k[4], const uint64_t g[3]) {
+    uint64_t prod[7] = {0};
+    for (int i = 0; i < 4; i++) {
+        zk_u128 carry = 0;
+        for (int j = 0; j < 3; j++) {
+            zk_u128 t = (zk_u128)k[i] * g[j] + prod[i + j] + carry;
+            prod[i + j] = (uint64_t)t;
+            carry = t >> 64;
+        }
+        prod[i + 3] = (uint64_t)carry;
+    }
+    out[0] = prod[4];
+    out[1] = prod[5];
+    out[2] = prod[6];
+    out[3] = 0;
+}
+
+/* |x| and its sign for x in [0, r) read as a centred residue. */
+static inline void zk_centre(uint64_t out[4], int *neg, const fr_t *x_std) {
+    *neg = zk_fr_std_is_high(x_std->v);
+    if (*neg) {
+        zk_sub4(out, fr_MOD.v, x_std->v);
+    } else {
+        memcpy(out, x_std->v, 32);
+    }
+}
+
+static void zk_glv_split(const zk_glv_t *c, const uint64_t k[4], uint64_t k1[4], int *neg1, uint64_t k2[4], int *neg2) {
+    uint64_t c1[4], c2[4];
+    zk_mul_shift256(c1, k, c->g1);
+    zk_mul_shift256(c2, k, c->g2);
+    fr_t K, C1, C2, t, u, r1, r2;
+    fr_to_mont(&K, (const fr_t *)k);
+    fr_to_mont(&C1, (const fr_t *)c1);
+    fr_to_mont(&C2, (const fr_t *)c2);
+    zk_frmul(&t, &C1, &c->a1); /* k1 = k - c1 a1 - c2 a2 */
+    zk_frmul(&u, &C2, &c->a2);
+    fr_add(&t, &t, &u);
+    fr_sub(&r1, &K, &t);
+    zk_frmul(&t, &C1, &c->nb1); /* k2 = -c1 b1 - c2 b2 */
+    zk_frmul(&u, &C2, &c->b2);
+    fr_sub(&r2, &t, &u);
+    fr_from_mont(&r1, &r1);
+    fr_from_mont(&r2, &r2);
+    zk_centre(k1, neg1, &r1);
+    zk_centre(k2, neg2, &r2);
+}
+
+/* The endomorphisms the splits refer to: phi(x, y) = (beta x, y) on G1, psi on G2. */
+static inline void g1_endo(g1_aff_t *r, const g1_aff_t *p) {
+    static const fq_t beta = G1_ENDO_BETA_MONT;
+    if (g1_aff_is_inf(p)) {
+        *r = *p;
+        return;
+    }
+    fq_mul(&r->x, &p->x, &beta);
+    r->y = p->y;
+}
+static inline void g2_endo(g2_aff_t *r, const g2_aff_t *p) {
+    if (g2_aff_is_inf(p)) {
+        *r = *p;
+        return;
+    }
+    g2_psi_aff(r, p);
+}
+
 #define CURVE g1
 #define FE fq
 #include "groth16_impl.h"

@@ -98,87 +98,368 @@ static void GN(normalize_all)(AFF_T *out, const JAC_T *in, size_t n) {
     zk_parallel_for(n, 1024, GN(norm_worker), &c);
 }
 
+/* ---- batch-affine arithmetic ------------------------------------------------------------------------
+ * Affine additions and doublings over a batch share one field inversion (Montgomery's trick), which
+ * makes them cheaper than Jacobian formulas; exceptional inputs (equal or opposite x, infinity =
+ * all-zero coordinates) are handled one by one. */
+struct GN(bm_scratch) {
+    FE_T den[ZK_BM];
+    FE_T inv[ZK_BM];
+    FE_T tmp[ZK_BM];
+    int pos[ZK_BM];
+};
+
+/* *p = 2 *p for each of the n points (singly, with its own inversion: the rare path). */
+static void GN(aff_double_one)(AFF_T *p) {
+    JAC_T j;
+    GN(from_aff)(&j, p);
+    GN(dbl)(&j, &j);
+    GN(to_aff)(p, &j);
+}
+
+/* p[i] = 2 p[i] for i < n. */
+static void GN(bm_double)(AFF_T **p, size_t n, struct GN(bm_scratch) *s) {
+    size_t m = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (GN(aff_is_inf)(p[i])) continue;
+        FN(dbl)(&s->den[m], &p[i]->y);
+        s->pos[m++] = (int)i;
+    }
+    FN(batch_inv)(s->inv, s->den, m, s->tmp);
+    for (size_t t = 0; t < m; t++) {
+        AFF_T *q = p[s->pos[t]];
+        if (FN(is_zero)(&s->inv[t])) { /* y = 0: a point of order 2 (not on these groups) */
+            memset(q, 0, sizeof *q);
+            continue;
+        }
+        FE_T xx, lam, x3, t1;
+        FN(sqr)(&xx, &q->x);
+        FN(add)(&lam, &xx, &xx);
+        FN(add)(&lam, &lam, &xx); /* 3 x^2 */
+        FN(mul)(&lam, &lam, &s->inv[t]);
+        FN(sqr)(&x3, &lam);
+        FN(sub)(&x3, &x3, &q->x);
+        FN(sub)(&x3, &x3, &q->x);
+        FN(sub)(&t1, &q->x, &x3);
+        FN(mul)(&t1, &t1, &lam);
+        FN(sub)(&q->y, &t1, &q->y);
+        q->x = x3;
+    }
+}
+
+/* dst[i] += (neg[i] ? -src[i] : src[i]) for i < n (the dst[i] are distinct). */
+static void GN(bm_add)(AFF_T **dst, const AFF_T **src, const uint8_t *neg, size_t n, struct GN(bm_scratch) *s) {
+    size_t m = 0;
+    for (size_t i = 0; i < n; i++) {
+        AFF_T *d = dst[i];
+        const AFF_T *q = src[i];
+        if (GN(aff_is_inf)(q)) continue;
+        if (GN(aff_is_inf)(d)) {
+            *d = *q;
+            if (neg[i]) FN(neg)(&d->y, &d->y);
+            continue;
+        }
+        FN(sub)(&s->den[m], &q->x, &d->x);
+        if (FN(is_zero)(&s->den[m])) {
+            FE_T qy = q->y;
+            if (neg[i]) FN(neg)(&qy, &qy);
+            if (FN(eq)(&qy, &d->y)) {
+                GN(aff_double_one)(d);
+            } else {
+                memset(d, 0, sizeof *d);
+            }
+            continue;
+        }
+        s->pos[m++] = (int)i;
+    }
+    FN(batch_inv)(s->inv, s->den, m, s->tmp);
+    for (size_t t = 0; t < m; t++) {
+        int i = s->pos[t];
+        AFF_T *d = dst[i];
+        const AFF_T *q = src[i];
+        FE_T qy = q->y, lam, x3, t1;
+        if (neg[i]) FN(neg)(&qy, &qy);
+        FN(sub)(&lam, &qy, &d->y);
+        FN(mul)(&lam, &lam, &s->inv[t]);
+        FN(sqr)(&x3, &lam);
+        FN(sub)(&x3, &x3, &d->x);
+        FN(sub)(&x3, &x3, &q->x);
+        FN(sub)(&t1, &d->x, &x3);
+        FN(mul)(&t1, &t1, &lam);
+        FN(sub)(&d->y, &t1, &d->y);
+        d->x = x3;
+    }
+}
+
+/* ---- batch scalar multiplication: out_i = k_i in_i (GLV split, width-5 NAF, batch-affine ladder) ---- */
+struct GN(bm_mul) {
+    AFF_T acc[ZK_BM];
+    AFF_T tbl[ZK_BM][16]; /* [0, 8): odd multiples of s1 P; [8, 16): of s2 endo(P) */
+    int8_t naf[2][ZK_BM][ZK_GLV_NAF];
+    int len[ZK_BM];
+    uint8_t live[ZK_BM];
+    AFF_T *dp[ZK_BM];
+    const AFF_T *sp[ZK_BM];
+    uint8_t ng[ZK_BM];
+    struct GN(bm_scratch) s;
+};
+
+/* n <= ZK_BM points; k std-form scalars (k[i] < r).  out may alias in. */
+static void GN(batch_mul)(AFF_T *out, const AFF_T *in, const fr_t *k, size_t n, struct GN(bm_mul) *w) {
+    int maxlen = 0;
+    size_t live = 0;
+    for (size_t i = 0; i < n; i++) {
+        uint64_t k1[4], k2[4];
+        int neg1, neg2;
+        w->live[i] = !GN(aff_is_inf)(&in[i]) && (k[i].v[0] | k[i].v[1] | k[i].v[2] | k[i].v[3]);
+        memset(&w->acc[i], 0, sizeof w->acc[i]);
+        if (!w->live[i]) continue;
+        live++;
+        zk_glv_split(&GN(glv), k[i].v, k1, &neg1, k2, &neg2);
+        memset(w->naf[0][i], 0, ZK_GLV_NAF);
+        memset(w->naf[1][i], 0, ZK_GLV_NAF);
+        int l1 = zk_wnaf5(w->naf[0][i], k1), l2 = zk_wnaf5(w->naf[1][i], k2);
+        w->len[i] = l1 > l2 ? l1 : l2;
+        if (w->len[i] > maxlen) maxlen = w->len[i];
+        w->tbl[i][0] = in[i];
+        if (neg1) FN(neg)(&w->tbl[i][0].y, &w->tbl[i][0].y);
+        w->ng[i] = (uint8_t)(neg1 != neg2); /* endo table sign relative to the first */
+    }
+    if (live) {
+        /* tables: T_j = (2j+1) s1 P, built with one doubling and seven batch additions */
+        size_t m = 0;
+        for (size_t i = 0; i < n; i++) {
+            if (!w->live[i]) continue;
+            w->acc[i] = w->tbl[i][0]; /* scratch use of acc: 2 s1 P */
+            w->dp[m++] = &w->acc[i];
+        }
+        GN(bm_double)(w->dp, m, &w->s);
+        for (int j = 1; j < 8; j++) {
+            m = 0;
+            for (size_t i = 0; i < n; i++) {
+                if (!w->live[i]) continue;
+                w->tbl[i][j] = w->tbl[i][j - 1];
+                w->dp[m] = &w->tbl[i][j];
+                w->sp[m] = &w->acc[i];
+                m++;
+            }
+            uint8_t zeros[ZK_BM];
+            memset(zeros, 0, m);
+            GN(bm_add)(w->dp, w->sp, zeros, m, &w->s);
+        }
+        for (size_t i = 0; i < n; i++) {
+            if (!w->live[i]) continue;
+            for (int j = 0; j < 8; j++) {
+                GN(endo)(&w->tbl[i][8 + j], &w->tbl[i][j]);
+                if (w->ng[i]) FN(neg)(&w->tbl[i][8 + j].y, &w->tbl[i][8 + j].y);
+            }
+            memset(&w->acc[i], 0, sizeof w->acc[i]);
+        }
+        uint8_t negs[ZK_BM];
+        for (int step = maxlen - 1; step >= 0; step--) {
+            m = 0;
+            for (size_t i = 0; i < n; i++)
+                if (w->live[i] && !GN(aff_is_inf)(&w->acc[i])) w->dp[m++] = &w->acc[i];
+            GN(bm_double)(w->dp, m, &w->s);
+            for (int stream = 0; stream < 2; stream++) {
+                m = 0;
+                for (size_t i = 0; i < n; i++) {
+                    int d = w->live[i] ? w->naf[stream][i][step] : 0;
+                    if (!d) continue;
+                    w->dp[m] = &w->acc[i];
+                    w->sp[m] = &w->tbl[i][8 * stream + ((d < 0 ? -d : d) >> 1)];
+                    negs[m] = d < 0;
+                    m++;
+                }
+                GN(bm_add)(w->dp, w->sp, negs, m, &w->s);
+            }
+        }
+    }
+    for (size_t i = 0; i < n; i++) out[i] = w->acc[i];
+}
+
 /* ---- scale powers: out_i = in_i * (first * step^i) ------------------------------------------------ */
 struct GN(scale_ctx) {
     const AFF_T *in;
     AFF_T *out;
     fr_t first, step; /* Montgomery */
+    int failed;
 };
 static void GN(scale_worker)(void *vc, size_t b, size_t e, int w) {
     (void)w;
     struct GN(scale_ctx) *c = vc;
-    JAC_T buf[ZK_NORM_BLOCK];
-    FE_T scratch[2 * ZK_NORM_BLOCK];
+    struct GN(bm_mul) *st = malloc(sizeof *st);
+    fr_t *ks = malloc(ZK_BM * sizeof(fr_t));
+    if (!st || !ks) {
+        free(st);
+        free(ks);
+        c->failed = 1;
+        return;
+    }
     fr_t m, t;
     uint64_t eb[1] = {(uint64_t)b};
     fr_pow(&t, &c->step, eb, 1);
     zk_frmul(&m, &c->first, &t);
-    for (size_t s = b; s < e; s += ZK_NORM_BLOCK) {
-        size_t cnt = e - s < ZK_NORM_BLOCK ? e - s : ZK_NORM_BLOCK;
+    for (size_t s = b; s < e; s += ZK_BM) {
+        size_t cnt = e - s < ZK_BM ? e - s : ZK_BM;
         for (size_t i = 0; i < cnt; i++) {
-            fr_t k;
-            JAC_T p;
-            fr_from_mont(&k, &m);
-            GN(from_aff)(&p, &c->in[s + i]);
-            GN(mul_scalar)(&buf[i], &p, k.v);
+            fr_from_mont(&ks[i], &m);
             zk_frmul(&t, &m, &c->step);
             m = t;
         }
-        GN(batch_to_aff)(c->out + s, buf, cnt, scratch);
+        GN(batch_mul)(c->out + s, c->in + s, ks, cnt, st);
     }
     zk_wipe(&m, sizeof m);
     zk_wipe(&t, sizeof t);
+    zk_wipe(ks, ZK_BM * sizeof(fr_t));
+    free(ks);
+    free(st);
 }
 int64_t KN(scale_powers)(uint64_t *out, const uint64_t *in, size_t n, const uint64_t *first, const uint64_t *step) {
     if (!fr_is_canonical(first) || !fr_is_canonical(step)) return (int64_t)n;
     int64_t bad = GN(check_points)((const AFF_T *)in, n);
     if (bad >= 0) return bad;
-    struct GN(scale_ctx) c = {(const AFF_T *)in, (AFF_T *)out, {{0}}, {{0}}};
+    struct GN(scale_ctx) c = {(const AFF_T *)in, (AFF_T *)out, {{0}}, {{0}}, 0};
     fr_to_mont(&c.first, (const fr_t *)first);
     fr_to_mont(&c.step, (const fr_t *)step);
     zk_parallel_for(n, 64, GN(scale_worker), &c);
     zk_wipe(&c.first, sizeof c.first);
     zk_wipe(&c.step, sizeof c.step);
-    return -1;
+    return c.failed ? -2 : -1;
 }
 
-/* ---- DFT in the exponent: out_i = scale * sum_j root^(ij) in_j ------------------------------------- */
+/* ---- DFT in the exponent: out_i = scale * sum_j root^(ij) in_j --------------------------------------
+ * Iterative radix-2 decimation in time on affine points: per layer, the odd halves are multiplied by
+ * their twiddles in batches (batch_mul), then each butterfly (u, t) -> (u + t, u - t) shares one
+ * inversion between its two additions. */
 struct GN(fft_ctx) {
-    JAC_T *a;
+    AFF_T *a;
     const fr_t *tw; /* std-form twiddles root^j, j < n/2 */
     size_t n, len;
     fr_t scale; /* std */
     const AFF_T *in;
     int log_n;
+    int failed;
 };
 static void GN(fft_load)(void *vc, size_t b, size_t e, int w) {
     (void)w;
     struct GN(fft_ctx) *c = vc;
-    for (size_t j = b; j < e; j++) GN(from_aff)(&c->a[zk_bitrev(j, c->log_n)], &c->in[j]);
+    for (size_t j = b; j < e; j++) c->a[zk_bitrev(j, c->log_n)] = c->in[j];
 }
+/* u, t -> u + t, u - t for m pairs, one shared inversion per pair. */
+static void GN(butterflies)(AFF_T **u, AFF_T *t, size_t m, struct GN(bm_scratch) *s, AFF_T **v) {
+    size_t q = 0;
+    for (size_t i = 0; i < m; i++) {
+        AFF_T *pu = u[i], *pv = v[i];
+        const AFF_T *pt = &t[i];
+        if (GN(aff_is_inf)(pt)) {
+            *pv = *pu;
+            continue;
+        }
+        if (GN(aff_is_inf)(pu)) {
+            *pu = *pt;
+            *pv = *pt;
+            FN(neg)(&pv->y, &pv->y);
+            continue;
+        }
+        FN(sub)(&s->den[q], &pt->x, &pu->x);
+        if (FN(is_zero)(&s->den[q])) {
+            if (FN(eq)(&pt->y, &pu->y)) { /* t = u: (2u, 0) */
+                GN(aff_double_one)(pu);
+                memset(pv, 0, sizeof *pv);
+            } else { /* t = -u: (0, 2u) */
+                *pv = *pu;
+                GN(aff_double_one)(pv);
+                memset(pu, 0, sizeof *pu);
+            }
+            continue;
+        }
+        s->pos[q++] = (int)i;
+    }
+    FN(batch_inv)(s->inv, s->den, q, s->tmp);
+    for (size_t k = 0; k < q; k++) {
+        int i = s->pos[k];
+        AFF_T *pu = u[i], *pv = v[i];
+        const AFF_T *pt = &t[i];
+        FE_T l1, l2, x1, x2, y1, y2, d;
+        FN(sub)(&l1, &pt->y, &pu->y);
+        FN(mul)(&l1, &l1, &s->inv[k]); /* (ty - uy) / (tx - ux) */
+        FN(add)(&l2, &pt->y, &pu->y);
+        FN(mul)(&l2, &l2, &s->inv[k]);
+        FN(neg)(&l2, &l2); /* (-ty - uy) / (tx - ux) */
+        FN(sqr)(&x1, &l1);
+        FN(sub)(&x1, &x1, &pu->x);
+        FN(sub)(&x1, &x1, &pt->x);
+        FN(sqr)(&x2, &l2);
+        FN(sub)(&x2, &x2, &pu->x);
+        FN(sub)(&x2, &x2, &pt->x);
+        FN(sub)(&d, &pu->x, &x1);
+        FN(mul)(&y1, &d, &l1);
+        FN(sub)(&y1, &y1, &pu->y);
+        FN(sub)(&d, &pu->x, &x2);
+        FN(mul)(&y2, &d, &l2);
+        FN(sub)(&y2, &y2, &pu->y);
+        pv->x = x2;
+        pv->y = y2;
+        pu->x = x1;
+        pu->y = y1;
+    }
+}
+struct GN(fft_work) {
+    struct GN(bm_mul) bm;
+    AFF_T t[ZK_BM], mt[ZK_BM];
+    fr_t k[ZK_BM];
+    int idx[ZK_BM];
+    AFF_T *u[ZK_BM], *v[ZK_BM];
+};
 static void GN(fft_layer)(void *vc, size_t b, size_t e, int w) {
     (void)w;
     struct GN(fft_ctx) *c = vc;
-    size_t half = c->len >> 1, stride = c->n / c->len;
-    for (size_t t = b; t < e; t++) {
-        size_t blk = t / half, j = t % half;
-        JAC_T *u = &c->a[blk * c->len + j], *v = u + half;
-        JAC_T x;
-        if (j == 0) {
-            x = *v;
-        } else {
-            GN(mul_scalar)(&x, v, c->tw[j * stride].v);
-        }
-        JAC_T nx;
-        GN(jac_neg)(&nx, &x);
-        GN(add)(v, u, &nx);
-        GN(add)(u, u, &x);
+    struct GN(fft_work) *wk = malloc(sizeof *wk);
+    if (!wk) {
+        c->failed = 1;
+        return;
     }
+    size_t half = c->len >> 1, stride = c->n / c->len;
+    for (size_t s = b; s < e; s += ZK_BM) {
+        size_t cnt = e - s < ZK_BM ? e - s : ZK_BM, nm = 0;
+        for (size_t i = 0; i < cnt; i++) {
+            size_t t = s + i, blk = t / half, j = t % half;
+            wk->u[i] = &c->a[blk * c->len + j];
+            wk->v[i] = wk->u[i] + half;
+            wk->t[i] = *wk->v[i];
+            if (j) { /* twiddle 1 needs no multiplication */
+                wk->idx[nm] = (int)i;
+                wk->mt[nm] = wk->t[i];
+                wk->k[nm++] = c->tw[j * stride];
+            }
+        }
+        if (nm) {
+            GN(batch_mul)(wk->mt, wk->mt, wk->k, nm, &wk->bm);
+            for (size_t q = 0; q < nm; q++) wk->t[wk->idx[q]] = wk->mt[q];
+        }
+        GN(butterflies)(wk->u, wk->t, cnt, &wk->bm.s, wk->v);
+    }
+    free(wk);
 }
 static void GN(fft_scale)(void *vc, size_t b, size_t e, int w) {
     (void)w;
     struct GN(fft_ctx) *c = vc;
-    for (size_t i = b; i < e; i++) GN(mul_scalar)(&c->a[i], &c->a[i], c->scale.v);
+    struct GN(bm_mul) *st = malloc(sizeof *st);
+    fr_t *ks = malloc(ZK_BM * sizeof(fr_t));
+    if (!st || !ks) {
+        free(st);
+        free(ks);
+        c->failed = 1;
+        return;
+    }
+    for (size_t i = 0; i < ZK_BM; i++) ks[i] = c->scale;
+    for (size_t s = b; s < e; s += ZK_BM) {
+        size_t cnt = e - s < ZK_BM ? e - s : ZK_BM;
+        GN(batch_mul)(c->a + s, c->a + s, ks, cnt, st);
+    }
+    free(ks);
+    free(st);
 }
 int64_t KN(dft)(uint64_t *out, const uint64_t *in, size_t n, const uint64_t *root, const uint64_t *scale) {
     if (n == 0 || (n & (n - 1))) return (int64_t)n;
@@ -189,26 +470,30 @@ int64_t KN(dft)(uint64_t *out, const uint64_t *in, size_t n, const uint64_t *roo
     memset(&c, 0, sizeof c);
     c.n = n;
     c.in = (const AFF_T *)in;
-    c.log_n = 0;
+    c.a = (AFF_T *)out;
     while (((size_t)1 << c.log_n) < n) c.log_n++;
-    c.a = malloc(n * sizeof(JAC_T));
     fr_t *tw = malloc((n / 2 + 1) * sizeof(fr_t));
-    if (!c.a || !tw) {
-        free(c.a);
-        free(tw);
-        return -2;
-    }
+    if (!tw) return -2;
     zk_fr_powers_std(tw, (const fr_t *)root, n / 2 + 1);
     c.tw = tw;
     memcpy(c.scale.v, scale, sizeof c.scale.v);
-    zk_parallel_for(n, 4096, GN(fft_load), &c);
-    for (c.len = 2; c.len <= n; c.len <<= 1) zk_parallel_for(n / 2, 16, GN(fft_layer), &c);
+    if ((const void *)out == (const void *)in) { /* in place: permute by swaps */
+        for (size_t j = 0; j < n; j++) {
+            size_t r = zk_bitrev(j, c.log_n);
+            if (r > j) {
+                AFF_T t = c.a[j];
+                c.a[j] = c.a[r];
+                c.a[r] = t;
+            }
+        }
+    } else {
+        zk_parallel_for(n, 4096, GN(fft_load), &c);
+    }
+    for (c.len = 2; c.len <= n && !c.failed; c.len <<= 1) zk_parallel_for(n / 2, 64, GN(fft_layer), &c);
     static const uint64_t one[4] = {1, 0, 0, 0};
-    if (memcmp(c.scale.v, one, sizeof one) != 0) zk_parallel_for(n, 16, GN(fft_scale), &c);
-    GN(normalize_all)((AFF_T *)out, c.a, n);
-    free(c.a);
+    if (!c.failed && memcmp(c.scale.v, one, sizeof one) != 0) zk_parallel_for(n, 64, GN(fft_scale), &c);
     free(tw);
-    return -1;
+    return c.failed ? -2 : -1;
 }
 
 /* ---- pointwise a_i - b_i ---------------------------------------------------------------------------- */
