@@ -134,17 +134,17 @@ def snarkjs_ceremony(build_dir: Path, compiled: Compiled, ptau: Path, wtns: Path
 
 @pytest.fixture(scope="session")
 def hash_ceremony(build_dir: Path, compile_circuit, witness_for, snarkjs_ptau: Path) -> Ceremony:
-    wtns = witness_for("hash", {"x": 11, "y": 22, "salt": 33}, "w")
+    wtns = witness_for("hash", {"x": 11, "y": 22, "salt": 33}, "ceremony")
     return snarkjs_ceremony(build_dir, compile_circuit("hash"), snarkjs_ptau, wtns)
 
 
 @pytest.fixture(scope="session")
 def square_ceremony(build_dir: Path, compile_circuit, witness_for, snarkjs_ptau: Path) -> Ceremony:
-    wtns = witness_for("square", {"x": 5, "y": 7}, "w")
+    wtns = witness_for("square", {"x": 5, "y": 7}, "ceremony")
     return snarkjs_ceremony(build_dir, compile_circuit("square"), snarkjs_ptau, wtns)
 
 
 @pytest.fixture(scope="session")
 def mul_ceremony(build_dir: Path, compile_circuit, witness_for, snarkjs_ptau: Path) -> Ceremony:
-    wtns = witness_for("mul", {"a": 3, "b": 11, "c": 5}, "w")
+    wtns = witness_for("mul", {"a": 3, "b": 11, "c": 5}, "ceremony")
     return snarkjs_ceremony(build_dir, compile_circuit("mul"), snarkjs_ptau, wtns)

@@ -192,3 +192,26 @@ def test_blake2b_state(data, cut) -> None:
     for impl in (C, P):
         with pytest.raises(ValueError, match="corrupt"):
             impl.blake2b_final(bad)
+
+
+def test_generated_constants_are_current() -> None:
+    import subprocess
+    import sys
+
+    from tests.conftest import ROOT
+
+    proc = subprocess.run(
+        [sys.executable, ROOT / "scripts" / "gen_groth16_constants.py", "--check"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert proc.returncode == 0, proc.stderr
+
+
+@pytest.mark.parametrize(("group", "curve"), GROUPS)
+def test_scalar_edges_through_the_glv_split(group, curve) -> None:
+    # scalars whose GLV halves sit at their extremes, and points whose ladder meets exceptional sums
+    pts = points(curve, [1, 2, 0, 3, 1])
+    for k in [1, 2, 3, R - 1, R - 3, (R - 1) // 2, (R + 1) // 2, 2**127, 2**128 - 1, 2**129 + 5, R - 2**128]:
+        assert C.points_scale_powers(group, pts, k, 1) == P.points_scale_powers(group, pts, k, 1), k

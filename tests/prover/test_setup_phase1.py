@@ -19,7 +19,7 @@ from tests.prover.conftest import BEACON, PTAU_POWER, Ceremony, snarkjs
 
 pytestmark = pytest.mark.node
 
-ENGINE_POWER = [pytest.param("native", 6, id="native"), pytest.param("ref", 2, id="ref")]
+ENGINE_POWER = [pytest.param("native", 6, id="native"), pytest.param("ref", 1, id="ref")]
 
 
 def snarkjs_ok(*args: object) -> bool:
@@ -58,16 +58,17 @@ def test_new_beacon_prepare_byte_identical(engine_name: str, power: int, tmp_pat
 @pytest.mark.parametrize(("engine_name", "power"), ENGINE_POWER)
 def test_our_transcript_accepted_by_snarkjs(engine_name: str, power: int, tmp_path: Path) -> None:
     engine = get_engine(None if engine_name == "native" else "ref")
-    p0, _ = new_ptau(power, engine)
-    p1, _ = contribute(p0, "alice", engine)
-    p2, _ = contribute(p1, "bob", engine)
-    p3, _ = beacon(p2, bytes.fromhex(BEACON), 10, "final", engine)
-    p4 = prepare(p3, engine)
-    write_ptau(tmp_path / "ours.ptau", p4, engine)
+    # The reference engine's pairings take about a second each: it gets one contribution.
+    names = ["alice", "bob"] if engine_name == "native" else ["alice"]
+    p, _ = new_ptau(power, engine)
+    for name in names:
+        p, _ = contribute(p, name, engine)
+    p, _ = beacon(p, bytes.fromhex(BEACON), 10, "final", engine)
+    write_ptau(tmp_path / "ours.ptau", prepare(p, engine), engine)
     with read_ptau(tmp_path / "ours.ptau", engine) as back:
         report = verify_ptau(back, engine)
     assert report.ok, report.message
-    assert [name for _, name, _, _ in report.contributions] == ["alice", "bob", "final"]
+    assert [name for _, name, _, _ in report.contributions] == [*names, "final"]
     assert snarkjs_ok("powersoftau", "verify", tmp_path / "ours.ptau")
 
 
@@ -97,7 +98,7 @@ def test_snarkjs_ptau_accepted_by_ours(hash_ceremony: Ceremony) -> None:
 def test_tampered_transcripts_rejected(tmp_path: Path) -> None:
     engine = get_engine()
     G1 = engine.G1
-    p0, _ = new_ptau(4, engine)
+    p0, _ = new_ptau(3, engine)
     p1, _ = contribute(p0, "alice", engine)
     good = prepare(p1, engine)
     assert verify_ptau(good, engine).ok
@@ -114,7 +115,7 @@ def test_tampered_transcripts_rejected(tmp_path: Path) -> None:
     cases = [
         (with_section(SEC_TAU_G1, replaced_point(SEC_TAU_G1, 5)), "tauG1 section"),
         (with_section(SEC_ALPHA_G1, replaced_point(SEC_ALPHA_G1, 0)), "alphaTauG1"),
-        (with_section(SEC_L_TAU_G1, replaced_point(SEC_L_TAU_G1, 9)), "Lagrange"),
+        (with_section(SEC_L_TAU_G1, replaced_point(SEC_L_TAU_G1, 5)), "Lagrange"),
     ]
     c = good.contributions[0]
     forged = type(c)(**{**c.__dict__, "next_challenge": bytes(64)})
