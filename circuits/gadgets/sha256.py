@@ -180,3 +180,24 @@ def sha256_bytes(cs: Circuit, data: list[LCLike], name: str = "sha256") -> list[
 def digest_bytes(bits: list[int]) -> bytes:
     """Bytes of a digest given as 256 bit values (big-endian), for comparing with hashlib."""
     return bytes(sum(bits[8 * k + j] << (7 - j) for j in range(8)) for k in range(len(bits) // 8))
+
+
+def uint_to_bits_be(cs: Circuit, x: LCLike, n_bits: int, name: str = "be_bits") -> list[LC]:
+    """x as n_bits big-endian bits, range-checked (x < 2^n_bits, n_bits <= 252), for building a
+    hashed message out of field values; whole field elements go through field_to_bits_be."""
+    from circuits.gadgets.bits import num2bits
+
+    return list(reversed(num2bits(cs, x, n_bits, name)))
+
+
+def field_to_bits_be(cs: Circuit, x: LCLike, name: str = "be_bits") -> list[LC]:
+    """A field element as 256 big-endian bits (the EVM's uint256 / abi.encodePacked layout), with
+    the strict decomposition so the encoding is unique."""
+    from circuits.gadgets.bits import num2bits_strict
+
+    return [as_lc(0), as_lc(0), *reversed(num2bits_strict(cs, x, name))]
+
+
+def digest_to_field(bits: list[LC]) -> LC:
+    """int.from_bytes(digest, 'big') mod r, from the 256 digest bits: linear, so free."""
+    return lc_sum(b * (1 << (len(bits) - 1 - i)) for i, b in enumerate(bits))

@@ -57,3 +57,19 @@ def test_wrong_digest_rejected() -> None:
         bad = list(w)
         bad[k] = 1 - bad[k]
         assert p.check(bad) is not None
+
+
+def test_field_encoding_and_digest_to_field() -> None:
+    from circuits.gadgets.sha256 import digest_to_field, field_to_bits_be, uint_to_bits_be
+    from circuits.primitives.field import R
+
+    cs = Circuit("pi")
+    a, b = cs.private_input("a"), cs.private_input("b")
+    msg = field_to_bits_be(cs, a, "a_bits") + uint_to_bits_be(cs, b, 64, "b_bits")
+    cs.public_output("h", digest_to_field(sha256_bits(cs, msg, "h")))
+    p = cs.compile()
+    a_val, b_val = R - 5, 2**64 - 2
+    data = a_val.to_bytes(32, "big") + b_val.to_bytes(8, "big")
+    s = p.solve({"a": a_val, "b": b_val})
+    assert s.signal("h") == int.from_bytes(hashlib.sha256(data).digest(), "big") % R
+    solve_fails(p, {"a": 1, "b": 2**64}, "b_bits")
