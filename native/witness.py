@@ -118,7 +118,15 @@ def check(
     wires = np.ascontiguousarray(wires, dtype=np.uint32)
     coefs = np.ascontiguousarray(coefs, dtype=np.uint8)
     n_constraints = (len(offsets) - 1) // 3
-    if len(wires) != int(offsets[-1]) or coefs.shape != (len(wires), N8) or len(witness) != N8 * n_wires:
+    if (
+        len(offsets) == 0
+        or (len(offsets) - 1) % 3
+        or int(offsets[0]) != 0
+        or bool(np.any(np.diff(offsets) < 0))
+        or len(wires) != int(offsets[-1])
+        or coefs.shape != (len(wires), N8)
+        or len(witness) != N8 * n_wires
+    ):
         raise ValueError("inconsistent R1CS or witness sizes")
     if n_wires == 0:
         raise ValueError("empty witness")

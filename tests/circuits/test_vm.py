@@ -100,3 +100,14 @@ def test_checker_against_python() -> None:
         PROGRAM.first_unsatisfied(b"\xff" * (32 * PROGRAM.n_wires))
     with pytest.raises(ValueError):
         PROGRAM.first_unsatisfied(w[:-1])
+
+
+def test_checker_rejects_inconsistent_csr() -> None:
+    r1cs = PROGRAM.r1cs()
+    w = PROGRAM.solve({"v": [1, 2, 3]}).wires
+    bad_offsets = r1cs.lc_offsets.copy()
+    bad_offsets[1], bad_offsets[2] = bad_offsets[2] + 5, bad_offsets[1]
+    with pytest.raises(ValueError, match="inconsistent"):
+        nw.check(bad_offsets, r1cs.wires, r1cs.coefs, w, PROGRAM.n_wires)
+    with pytest.raises(ValueError, match="inconsistent"):
+        nw.check(r1cs.lc_offsets[:-1], r1cs.wires, r1cs.coefs, w, PROGRAM.n_wires)
