@@ -14,7 +14,7 @@ two operands' discrete logs apart by construction; the docstrings say how.
 from __future__ import annotations
 
 from circuits.dsl import LC, Circuit, LCLike, as_lc, lc_sum
-from circuits.gadgets.comparators import assert_nonzero, select
+from circuits.gadgets.comparators import assert_nonzero, select_signal
 from circuits.primitives import babyjub as bj
 
 Pt = tuple[LC, LC]
@@ -105,8 +105,11 @@ def mont_add(cs: Circuit, p1: Pt, p2: Pt, name: str = "madd") -> Pt:
         lam = cs.hint_div(v2 - v1, u2 - u1, "lambda")
         cs.constrain(lam, u2 - u1, v2 - v1, "lambda_def")
         lam2 = cs.mul(lam, lam, "lambda2")
-        u3 = lam2 * bj.MONT_B - bj.MONT_A - u1 - u2
-        v3 = cs.mul(lam, u1 - u3, "lam_du") - v1
+        # u3 and v3 become signals that absorb lambda^2 and the product: chained additions then
+        # see two-term coordinates instead of ever longer linear combinations.
+        u3 = cs.linear(lam2 * bj.MONT_B - bj.MONT_A - u1 - u2, "u3", eliminate=lam2)
+        prod = cs.mul(lam, u1 - u3, "lam_du")
+        v3 = cs.linear(prod - v1, "v3", eliminate=prod)
     return u3, v3
 
 
@@ -118,13 +121,15 @@ def mont_double(cs: Circuit, p: Pt, name: str = "mdbl") -> Pt:
         lam = cs.hint_div(num, v * (2 * bj.MONT_B), "lambda")
         cs.constrain(lam, v * (2 * bj.MONT_B), num, "lambda_def")
         lam2 = cs.mul(lam, lam, "lambda2")
-        u3 = lam2 * bj.MONT_B - bj.MONT_A - u * 2
-        v3 = cs.mul(lam, u - u3, "lam_du") - v
+        u3 = cs.linear(lam2 * bj.MONT_B - bj.MONT_A - u * 2, "u3", eliminate=lam2)
+        prod = cs.mul(lam, u - u3, "lam_du")
+        v3 = cs.linear(prod - v, "v3", eliminate=prod)
     return u3, v3
 
 
 def select_point(cs: Circuit, sel: LC, a: Pt, b: Pt, name: str) -> Pt:
-    return select(cs, sel, a[0], b[0], f"{name}_x"), select(cs, sel, a[1], b[1], f"{name}_y")
+    """b when sel = 1 else a, as two signals (a running accumulator must not grow as an LC)."""
+    return select_signal(cs, sel, a[0], b[0], f"{name}_x"), select_signal(cs, sel, a[1], b[1], f"{name}_y")
 
 
 SEGMENT = 148  # bits per ladder segment: keeps the running sum below the doubled base

@@ -62,6 +62,16 @@ def select(cs: Circuit, sel: LCLike, a: LCLike, b: LCLike, name: str = "select")
     return a + cs.mul(sel, b - a, name)
 
 
+def select_signal(cs: Circuit, sel: LCLike, a: LCLike, b: LCLike, name: str = "select") -> LC:
+    """select as a new signal at the same single constraint: the product is folded into it, so a
+    chain of selections keeps short linear combinations."""
+    a, b = as_lc(a), as_lc(b)
+    m = cs.mul(sel, b - a, name)
+    if m.single_slot() is None:  # b - a constant: no product, a plain linear value
+        return a + m
+    return cs.linear(a + m, f"{name}_out", eliminate=m)
+
+
 def switch(cs: Circuit, sel: LCLike, a: LCLike, b: LCLike, name: str = "switch") -> tuple[LC, LC]:
     """(a, b) when sel = 0, (b, a) when sel = 1 (sel boolean): one product."""
     a, b = as_lc(a), as_lc(b)

@@ -7,9 +7,10 @@ checked when `enabled` is non-zero; the well-formedness checks (S < l, points on
 of small order) always apply, so a disabled slot must still carry well-formed dummy values such as
 A = R8 = Base8, S = 0.  With enabled the constant 1 (the default) the final equality folds away.
 
-Cost: 3787 constraints with `enabled` a signal (circomlib's EdDSAPoseidonVerifier: 4217 without the
-extra checks): S range 359, two curve checks 6, R8 not small-order 2, Poseidon(5) 321, strict
-bits of h 343, 8A 15 (+1 for 8A != 0), h * 8A 2302, R8 + ... 6, S * Base8 504, equality 2.
+Cost: 3861 constraints with `enabled` a signal, 3859 with enabled = 1 (circomlib's
+EdDSAPoseidonVerifier: 4217, without the extra checks): S < l 359, A and R8 on the curve 3 + 3, R8
+not of small order 2, Poseidon(5) 321, strict bits of h 343, 8A 15 (+1 for 8A != 0), h * 8A 2302,
+R8 + h 8A 6, S * Base8 504, the equation 2.
 """
 
 from __future__ import annotations
