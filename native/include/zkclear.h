@@ -58,6 +58,32 @@ int64_t zk_poseidon(uint64_t *out, const uint64_t *inputs, size_t n_inputs);
 /* n_hashes independent hashes of arity n_inputs, inputs laid out hash after hash (std form). */
 int64_t zk_poseidon_many(uint64_t *out, const uint64_t *inputs, size_t n_inputs, size_t n_hashes);
 
+/* ---- circuits engineer: BabyJubJub and EdDSA-Poseidon (native/babyjub.py, native/eddsa.py) ------ */
+/* Points are (x, y) std affine pairs (8 limbs).  Return -1 ok, else the index of the bad operand
+ * (0 or 1: not canonical or not on the curve).  Scalars are 4-limb little-endian integers. */
+int64_t zk_babyjub_add(uint64_t *out, const uint64_t *p, const uint64_t *q);
+int64_t zk_babyjub_mul(uint64_t *out, const uint64_t *p, const uint64_t *k);
+void zk_babyjub_mul_base8(uint64_t *out, const uint64_t *k);
+/* n signatures: pubs and r8s hold n points, msgs and ss n elements (std).  ok[i] = 1 when
+ * signature i is valid, else 0 (malformed input is invalid, never an error).  Returns the number
+ * valid.  Threaded over all cores. */
+size_t zk_eddsa_verify_many(uint8_t *ok, const uint64_t *pubs, const uint64_t *msgs, const uint64_t *r8s,
+                            const uint64_t *ss, size_t n);
+/* Witness VM (tape encoding: circuits/dsl/tape.py).  values: n_slots Montgomery slots; runs from
+ * word *pc to the end of the tape (returns -1) or to the next Python-hint instruction (returns its
+ * hint number, *pc at it); -2 on a malformed tape (*pc at the bad instruction). */
+int64_t zk_witness_run(uint64_t *values, size_t n_slots, const uint32_t *tape, size_t tape_len,
+                       const uint64_t *consts, size_t n_consts, size_t *pc);
+/* values[slots[i]] = mont(std_vals[i]); -1 ok, else the first bad index (slot or non-canonical). */
+int64_t zk_witness_set(uint64_t *values, size_t n_slots, const int64_t *slots, const uint64_t *std_vals, size_t n);
+/* out[i] = std(values[slots[i]]); -1 ok, else the first bad index. */
+int64_t zk_witness_gather(uint64_t *out, const uint64_t *values, size_t n_slots, const int64_t *slots, size_t n);
+/* First constraint (A.w)(B.w) != C.w of an R1CS in CSR form (3 LCs per constraint, std coefs), or
+ * -1 when all hold; -2 - i when witness value i is not canonical.  Threaded. */
+int64_t zk_r1cs_check(const int64_t *lc_offsets, size_t n_constraints, const uint32_t *wires, const uint8_t *coefs,
+                      const uint64_t *witness_std, size_t n_wires);
+/* ---- end circuits engineer ----------------------------------------------------------------------- */
+
 /* ---- curves: G1 over Fq, G2 over Fq2 (native/src/curve.c) -------------------------------------
  * Points are LEM affine: G1 = x, y (8 limbs), G2 = x.c0, x.c1, y.c0, y.c1 (16 limbs), Montgomery
  * form, all zero = infinity; Jacobian buffers add Z (12 / 24 limbs).
