@@ -160,9 +160,8 @@ class RefCurve:
         if not any(raw):
             return None
         coords = [int.from_bytes(raw[i : i + 32], "little") for i in range(0, len(raw), 32)]
-        for i, c in enumerate(coords):
-            if c >= P:
-                raise ValueError(f"{what}: coordinate {i} is not canonical")
+        if any(c >= P for c in coords):
+            raise ValueError(f"{what}: coordinate is not canonical")
         pt = _unflat([from_mont(c) for c in coords], self.degree)
         if check:
             self.check(pt, what)
@@ -180,6 +179,20 @@ class RefCurve:
             for i in range(0, len(raw), self.lem_size)
         ]
 
+    def check_many(self, buf: Any, *, subgroup: bool = True) -> int:
+        """Validate a LEM buffer without decoding it (e.g. a zkey section): the number of points,
+        or ValueError naming the first bad one (coordinates canonical, on the curve, and with
+        subgroup=True, G2 points in the order-r subgroup)."""
+        raw = _buffer(buf, None, f"{self.name} LEM buffer")
+        if len(raw) % self.lem_size:
+            raise ValueError(f"{self.name} LEM buffer length {len(raw)} is not a multiple of {self.lem_size}")
+        for i in range(0, len(raw), self.lem_size):
+            pt = self._from_lem_raw(
+                raw[i : i + self.lem_size], False, f"{self.name} point {i // self.lem_size}"
+            )
+            self.check(pt, f"{self.name} point {i // self.lem_size}", subgroup=subgroup)
+        return len(raw) // self.lem_size
+
     def normalize_many(self, buf: Any) -> bytes:
         """Jacobian (X, Y, Z) points, Montgomery form, to LEM affine points (batch normalisation)."""
         raw = _buffer(buf, None, f"{self.name} Jacobian buffer")
@@ -189,11 +202,8 @@ class RefCurve:
         out = []
         for off in range(0, len(raw), size):
             coords = [int.from_bytes(raw[off + i : off + i + 32], "little") for i in range(0, size, 32)]
-            for i, c in enumerate(coords):
-                if c >= P:
-                    raise ValueError(
-                        f"{self.name} Jacobian point {off // size}: coordinate {i} is not canonical"
-                    )
+            if any(c >= P for c in coords):
+                raise ValueError(f"{self.name} Jacobian point {off // size}: coordinate is not canonical")
             x, y, z = (self._coord(coords, j) for j in range(3))
             if _is_zero(z):
                 out.append(bytes(self.lem_size))
@@ -212,6 +222,18 @@ class RefCurve:
 
     def _inv(self, a: Any) -> Any:
         return pow(a, -1, P) if self.degree == 1 else f2_inv(a)
+
+    def progression(self, start: Point, step: Point, n: int) -> bytes:
+        """LEM buffer of start + i*step for i < n (inputs for tests and benchmarks)."""
+        start = self.check(start, f"{self.name} start", subgroup=False)
+        step = self.check(step, f"{self.name} step", subgroup=False)
+        if n < 0:
+            raise ValueError("n must be non-negative")
+        out, cur = [], start
+        for _ in range(n):
+            out.append(cur)
+            cur = self.add(cur, step)
+        return self.to_lem_many(out)
 
     def compress(self, pt: Point) -> bytes:
         pt = self.check(pt, f"{self.name} point", subgroup=False)
