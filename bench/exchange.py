@@ -28,19 +28,26 @@ import argparse
 import gc
 import json
 import random
+import sys
 import time
 from collections import deque
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
-from native._lib import lib
-from sequencer.config import ExchangeConfig, MarketConfig
-from sequencer.exchange import Exchange
-from sequencer.messages.cancel import CancelMessage
-from sequencer.messages.oracle_price import OraclePriceMessage
-from sequencer.messages.order import OrderMessage, TimeInForce, make_flags
-from sequencer.ops import CancelOrder, Deposit, FundingTick, OracleUpdate, PlaceOrder, SignedPrice
-from sequencer.signing import Signer
+# run as a script, bench/ comes first on sys.path, and its native.py (the native-core benchmark)
+# would shadow the `native` package: put the repository root there instead
+_BENCH = Path(__file__).resolve().parent
+sys.path[:] = [str(_BENCH.parent)] + [p for p in sys.path if Path(p or ".").resolve() != _BENCH]
+
+from native._lib import lib  # noqa: E402
+from sequencer.config import ExchangeConfig, MarketConfig  # noqa: E402
+from sequencer.exchange import Exchange  # noqa: E402
+from sequencer.messages.cancel import CancelMessage  # noqa: E402
+from sequencer.messages.oracle_price import OraclePriceMessage  # noqa: E402
+from sequencer.messages.order import OrderMessage, TimeInForce, make_flags  # noqa: E402
+from sequencer.ops import CancelOrder, Deposit, FundingTick, OracleUpdate, PlaceOrder, SignedPrice  # noqa: E402
+from sequencer.signing import Signer  # noqa: E402
 
 USD = 1_000_000
 T0 = 1_700_000_000

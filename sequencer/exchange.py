@@ -55,7 +55,7 @@ def _handlers() -> dict[type, Any]:
 _HANDLERS: dict[type, Any] | None = None
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Result:
     """Outcome of `Exchange.apply`.  ok=False: rejected with `code`, nothing changed."""
 
@@ -67,7 +67,7 @@ class Result:
     record: OpRecord | None
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Risk:
     """An account at oracle prices.  value = collateral + unrealised PnL - pending funding;
     settled = collateral - pending funding (what collateral is once funding settles)."""
@@ -87,7 +87,7 @@ class Risk:
         return self.value < self.maintenance
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Batch:
     number: int
     old_root: int
@@ -147,7 +147,7 @@ class Exchange:
     def apply(self, op: Any, *, verify: bool = True) -> Result:
         """Apply one operation.  verify=False skips signature checks: for operations whose
         signatures the caller has checked (`verify_signatures`, batched and native) and for replays."""
-        handler = _handlers().get(type(op))
+        handler = (_HANDLERS or _handlers()).get(type(op))
         if handler is None:
             return Result(
                 False, None, ErrorCode.MALFORMED, f"unknown operation {type(op).__name__}", (), None
@@ -321,6 +321,12 @@ class Exchange:
         cache = acct.rcache
         if cache is not None and cache[0] == acct.rkey and cache[1] == self.price_rev:
             return cache[2]
+        res = self.compute_risk(acct)
+        acct.rcache = (acct.rkey, self.price_rev, res)
+        return res
+
+    def compute_risk(self, acct: Account) -> tuple[int, int, int, int]:
+        """risk_tuple from scratch (no cache)."""
         v = c = acct.collateral
         im = mm = 0
         sizes, costs, fsnaps = acct.sizes, acct.costs, acct.fsnaps
@@ -335,9 +341,7 @@ class Exchange:
                 n = (s if s > 0 else -s) * pm
                 im -= (-n * mk.imf) // PPM
                 mm -= (-n * mk.mmf) // PPM
-        res = (v, c, im, mm)
-        acct.rcache = (acct.rkey, self.price_rev, res)
-        return res
+        return v, c, im, mm
 
     def fill_allowed(self, acct: Account, m: int, size_before: int) -> bool:
         """Trade rule, after a fill in market m: value >= initial margin, or the fill only reduced
@@ -358,25 +362,42 @@ class Exchange:
         m = mk.id
         sizes, costs, fsnaps = acct.sizes, acct.costs, acct.fsnaps
         s, cost, fs, col = sizes[m], costs[m], fsnaps[m], acct.collateral
-        funding = (s // mk.step) * (mk.funding_index - fs) if s else 0
+        findex = mk.funding_index
+        step = mk.step
+        funding = (s // step) * (findex - fs) if s else 0
         ns, nc, realised = fill_position(s, cost, delta, price, mk.mult)
         ncol = col + realised - fee - funding
-        if not (
-            -(1 << C.SIZE_BITS) < ns < (1 << C.SIZE_BITS) and -(1 << C.COST_BITS) < nc < (1 << C.COST_BITS)
-        ):
+        if not (-_SIZE_LIMIT < ns < _SIZE_LIMIT and -_COST_LIMIT < nc < _COST_LIMIT):
             raise Rejected(ErrorCode.VALUE_OUT_OF_RANGE, f"account {acct.id}: position leaves its bounds")
-        if not -(1 << C.COLLATERAL_BITS) < ncol < (1 << C.COLLATERAL_BITS):
+        if not -_COLLATERAL_LIMIT < ncol < _COLLATERAL_LIMIT:
             raise Rejected(ErrorCode.VALUE_OUT_OF_RANGE, f"account {acct.id}: collateral leaves its bounds")
+        nf = findex if ns else 0
         undo = self._undo
+        # keep a valid risk cache valid: only this market's terms and the collateral change
+        cache = acct.rcache
+        rkey = next(self._revs)
+        if cache is not None and cache[0] == acct.rkey and cache[1] == self.price_rev:
+            v, c, im, mm = cache[2]
+            pm = mk.oracle_price * mk.mult
+            pend_old = (s // step) * (findex - fs)
+            pend_new = (ns // step) * (findex - nf)
+            dcol = ncol - col
+            v += dcol + ns * pm - nc - pend_new - s * pm + cost + pend_old
+            c += dcol - pend_new + pend_old
+            n_old = (s if s > 0 else -s) * pm
+            n_new = (ns if ns > 0 else -ns) * pm
+            im += (-n_old * mk.imf) // PPM - (-n_new * mk.imf) // PPM
+            mm += (-n_old * mk.mmf) // PPM - (-n_new * mk.mmf) // PPM
+            acct.rcache = (rkey, self.price_rev, (v, c, im, mm))
         undo.append((setattr, acct, "rkey", acct.rkey))
-        acct.rkey = next(self._revs)
+        acct.rkey = rkey
         undo.append((sizes.__setitem__, m, s))
         undo.append((costs.__setitem__, m, cost))
         undo.append((fsnaps.__setitem__, m, fs))
         undo.append((setattr, acct, "collateral", col))
         sizes[m] = ns
         costs[m] = nc
-        fsnaps[m] = mk.funding_index if ns else 0
+        fsnaps[m] = nf
         acct.collateral = ncol
         if funding:
             fsum = self.funding_settled
@@ -398,8 +419,13 @@ class Exchange:
             raise Rejected(ErrorCode.VALUE_OUT_OF_RANGE, f"account {acct.id}: collateral leaves its bounds")
         self._undo.append((setattr, acct, "collateral", acct.collateral))
         self._undo.append((setattr, acct, "rkey", acct.rkey))
+        rkey = next(self._revs)
+        cache = acct.rcache
+        if cache is not None and cache[0] == acct.rkey and cache[1] == self.price_rev:
+            v, c, im, mm = cache[2]
+            acct.rcache = (rkey, self.price_rev, (v + delta, c + delta, im, mm))
         acct.collateral = ncol
-        acct.rkey = next(self._revs)
+        acct.rkey = rkey
 
     def add_insurance(self, delta: int) -> None:
         v = self.insurance_fund + delta
@@ -485,13 +511,15 @@ class Exchange:
     def cancel_order(self, order: RestingOrder, reason: ErrorCode | None) -> None:
         """Take a live order off the book (its remaining is kept for the report); reason None:
         cancelled by its owner."""
-        acct = self.accounts[order.account_id]
-        mk = self.markets[order.market_id]
-        assert mk is not None
-        mk.book.side(order.side).reduce(order, order.remaining, self._undo)
-        self.set_attr(order, "live", False)
-        self.del_item(acct.live, order.order_id)
-        self.emit(
+        undo = self._undo
+        book = self.markets[order.market_id].book  # type: ignore[union-attr]
+        (book.bids if order.side == 0 else book.asks).reduce(order, order.remaining, undo)
+        undo.append((setattr, order, "live", True))
+        order.live = False
+        live = self.accounts[order.account_id].live
+        undo.append((live.__setitem__, order.order_id, order))
+        del live[order.order_id]
+        self._events.append(
             OrderUpdate(
                 order.account_id,
                 order.order_id,
@@ -504,15 +532,17 @@ class Exchange:
         )
 
     def rest_order(self, order: RestingOrder) -> None:
-        mk = self.markets[order.market_id]
-        assert mk is not None
-        acct = self.accounts[order.account_id]
-        mk.book.side(order.side).add(order, self._undo)
-        self.set_attr(order, "live", True)
-        self.set_item(acct.live, order.order_id, order)
+        undo = self._undo
+        book = self.markets[order.market_id].book  # type: ignore[union-attr]
+        (book.bids if order.side == 0 else book.asks).add(order, undo)
+        order.live = True
+        undo.append((setattr, order, "live", False))
+        live = self.accounts[order.account_id].live
+        live[order.order_id] = order
+        undo.append((live.pop, order.order_id))
         entry = (order.expiry, order.seq, order)
         heapq.heappush(self.expiries, entry)
-        self._undo.append((self._unpush_expiry, entry))
+        undo.append((self._unpush_expiry, entry))
 
     def _unpush_expiry(self, entry: tuple[int, int, RestingOrder]) -> None:
         self.expiries.remove(entry)

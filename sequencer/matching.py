@@ -27,7 +27,7 @@ if TYPE_CHECKING:
     from sequencer.market import Market
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class TradeData:
     """Payload of a TRADE / LIQUIDATION step (updates: maker leaf, then taker leaf)."""
 

@@ -37,7 +37,9 @@ class CancelOrder:
 
 def apply(ex: Exchange, op: CancelOrder) -> None:
     msg = op.msg
-    acct = ex.account(msg.account_id)
+    acct = ex.accounts.get(msg.account_id)
+    if acct is None:
+        raise Rejected(ErrorCode.UNKNOWN_ACCOUNT, f"no account {msg.account_id}")
     check_expiry(msg.expiry, op.time)
     order = acct.live.get(msg.order_id)
     if order is None:

@@ -36,7 +36,7 @@ if TYPE_CHECKING:
     from sequencer.exchange import Exchange
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class DeleverageData:
     market_id: int
     price: int

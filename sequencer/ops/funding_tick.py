@@ -30,7 +30,7 @@ if TYPE_CHECKING:
     from sequencer.market import Market
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class MarketFunding:
     market_id: int
     mark_price: int
@@ -40,7 +40,7 @@ class MarketFunding:
     index_delta: int
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class FundingData:
     markets: tuple[MarketFunding, ...]
 

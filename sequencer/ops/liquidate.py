@@ -34,7 +34,7 @@ if TYPE_CHECKING:
     from sequencer.exchange import Exchange
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class TakeoverData:
     market_id: int
     price: int  # the oracle price

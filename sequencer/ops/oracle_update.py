@@ -33,7 +33,7 @@ class SignedPrice:
     sig: Signature
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class OracleData:
     market_id: int
     prices: tuple[SignedPrice, ...]

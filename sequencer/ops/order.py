@@ -29,7 +29,7 @@ from sequencer.fixedpoint import cdiv
 from sequencer.matching import fee_of, match, reducible
 from sequencer.messages import Signature
 from sequencer.messages.order import FLAG_MARKET, FLAG_REDUCE_ONLY, OrderMessage, TimeInForce
-from sequencer.ops.common import check_expiry, check_signed_message
+from sequencer.ops.common import check_signed_message
 
 _GTT, _IOC, _FOK, _POST_ONLY = (int(t) for t in TimeInForce)
 
@@ -55,29 +55,27 @@ class PlaceOrder:
         return [((acct.pub_x, acct.pub_y), self.msg, self.sig)]
 
 
-def check_order_basics(ex: Exchange, acct: Account, mk: Market, msg: OrderMessage, now: int) -> None:
-    """The checks an order needs to be taken at all (shared with liquidator orders)."""
-    check_expiry(msg.expiry, now)
-    if msg.price % mk.tick:
-        raise Rejected(ErrorCode.BAD_PRICE_TICK, f"price {msg.price} is not a multiple of the tick {mk.tick}")
-    if msg.price > mk.max_price:
-        raise Rejected(
-            ErrorCode.VALUE_OUT_OF_RANGE, f"price {msg.price} above the market's max {mk.max_price}"
-        )
-    if msg.size % mk.step or msg.size < mk.min_size:
-        raise Rejected(
-            ErrorCode.BAD_SIZE_STEP, f"size {msg.size}: multiple of {mk.step}, at least {mk.min_size}"
-        )
-    if msg.order_id <= max(acct.floor_all, acct.floor_market.get(mk.id, 0)):
-        raise Rejected(ErrorCode.ORDER_ID_USED, f"order id {msg.order_id} is at or below a cancel-all nonce")
-    slot = msg.order_id & SLOT_MASK
+def check_order_basics(ex: Exchange, acct: Account, mk: Market, msg: OrderMessage, now: int) -> int:
+    """The checks an order needs to be taken at all (shared with liquidator orders); returns its
+    slot."""
+    price, size, oid = msg.price, msg.size, msg.order_id
+    if msg.expiry < now:
+        raise Rejected(ErrorCode.EXPIRED, f"expired at {msg.expiry}, now {now}")
+    if price % mk.tick:
+        raise Rejected(ErrorCode.BAD_PRICE_TICK, f"price {price} is not a multiple of the tick {mk.tick}")
+    if price > mk.max_price:
+        raise Rejected(ErrorCode.VALUE_OUT_OF_RANGE, f"price {price} above the market's max {mk.max_price}")
+    if size % mk.step or size < mk.min_size:
+        raise Rejected(ErrorCode.BAD_SIZE_STEP, f"size {size}: multiple of {mk.step}, at least {mk.min_size}")
+    if oid <= acct.floor_all or (acct.floor_market and oid <= acct.floor_market.get(mk.id, 0)):
+        raise Rejected(ErrorCode.ORDER_ID_USED, f"order id {oid} is at or below a cancel-all nonce")
+    slot = oid & SLOT_MASK
     last = acct.slot_last.get(slot, 0)
-    if msg.order_id <= last:
-        raise Rejected(
-            ErrorCode.ORDER_ID_USED, f"order id {msg.order_id} not above {last}, its slot's last id"
-        )
+    if oid <= last:
+        raise Rejected(ErrorCode.ORDER_ID_USED, f"order id {oid} not above {last}, its slot's last id")
     if last in acct.live:
         raise Rejected(ErrorCode.ORDER_SLOT_BUSY, f"order {last} is still live in slot {slot}")
+    return slot
 
 
 def resting_margin_ok(ex: Exchange, acct: Account, mk: Market, side: int, size: int, price: int) -> bool:
@@ -129,7 +127,13 @@ def apply(ex: Exchange, op: PlaceOrder) -> None:
         raise Rejected(ErrorCode.INSUFFICIENT_MARGIN, "initial margin not met if the order filled")
 
     order = RestingOrder(op, ex.seq, 0)
-    ex.set_item(acct.slot_last, order.slot, msg.order_id)
+    slot_last = acct.slot_last
+    slot = order.slot
+    if slot in slot_last:
+        ex._undo.append((slot_last.__setitem__, slot, slot_last[slot]))
+    else:
+        ex._undo.append((slot_last.pop, slot))
+    slot_last[slot] = msg.order_id
     if crosses:
         out = match(
             ex, mk, acct, side, limit, msg.size, order=order, stp=(flags >> 4) & 3, reduce_only=reduce_only
@@ -144,12 +148,14 @@ def apply(ex: Exchange, op: PlaceOrder) -> None:
             raise Rejected(ErrorCode.FOK_NOT_FILLED, f"nothing of {msg.size} could fill at once")
         stop = ErrorCode.NO_LIQUIDITY
     if order.remaining == 0:
-        ex.emit(OrderUpdate(acct.id, msg.order_id, mk.id, OrderState.FILLED, order.filled, 0))
+        ex._events.append(OrderUpdate(acct.id, msg.order_id, mk.id, OrderState.FILLED, order.filled, 0))
     elif rests and (stop is None or stop is ErrorCode.NO_LIQUIDITY):
         ex.rest_order(order)
-        ex.emit(OrderUpdate(acct.id, msg.order_id, mk.id, OrderState.RESTING, order.filled, order.remaining))
+        ex._events.append(
+            OrderUpdate(acct.id, msg.order_id, mk.id, OrderState.RESTING, order.filled, order.remaining)
+        )
     else:
-        ex.emit(
+        ex._events.append(
             OrderUpdate(
                 acct.id,
                 msg.order_id,

@@ -21,7 +21,7 @@ if TYPE_CHECKING:
     from sequencer.exchange import Exchange
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class TransferData:
     amount: int
     withdrawable_before: int

@@ -22,7 +22,7 @@ if TYPE_CHECKING:
     from sequencer.exchange import Exchange
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class WithdrawData:
     amount: int
     recipient: int

@@ -258,6 +258,11 @@ class ExchangeMachine(RuleBasedStateMachine):
             assert self.ex.funding_settled[mk.id] + pending == 0
 
     @invariant()
+    def risk_cache_is_exact(self) -> None:
+        for a in self.ex.accounts.values():
+            assert self.ex.risk_tuple(a) == self.ex.compute_risk(a)
+
+    @invariant()
     def value_is_conserved(self) -> None:
         ex = self.ex
         total_value = sum(ex.risk(a).value for a in ex.accounts.values())
