@@ -118,8 +118,15 @@ def apply(ex: Exchange, op: PlaceOrder) -> None:
     reduce_only = bool(flags & FLAG_REDUCE_ONLY)
     if reduce_only and reducible(acct.sizes[mk.id], side) == 0:
         raise Rejected(ErrorCode.REDUCE_ONLY_WOULD_INCREASE, "reduce-only order but no position to reduce")
-    best = mk.book.opposite(side).best_price()
-    crosses = best is not None and (best <= limit if side == BUY else best >= limit)
+    book = mk.book
+    if side == BUY:
+        keys = book.asks.keys  # best ask is -keys[-1]
+        best = -keys[-1] if keys else None
+        crosses = best is not None and best <= limit
+    else:
+        keys = book.bids.keys
+        best = keys[-1] if keys else None
+        crosses = best is not None and best >= limit
     if tif == _POST_ONLY and crosses:
         raise Rejected(ErrorCode.POST_ONLY_WOULD_CROSS, f"post-only order would trade against {best}")
     rests = tif in (_GTT, _POST_ONLY)
