@@ -294,7 +294,7 @@ class ExchangeMachine(RuleBasedStateMachine):
 LONG = os.environ.get("ZKCLEAR_STATEFUL") == "long"
 TestExchangeMachine = ExchangeMachine.TestCase
 TestExchangeMachine.settings = settings(
-    max_examples=300 if LONG else 40,
+    max_examples=300 if LONG else 60,
     stateful_step_count=80 if LONG else 50,
     deadline=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
