@@ -42,7 +42,7 @@ from sequencer.tree import SparseMerkleTree
 if TYPE_CHECKING:
     from sequencer.exchange import Exchange
 
-SNAPSHOT_VERSION = 1
+SNAPSHOT_VERSION = 2
 
 _CLASSES: dict[str, type] = {
     cls.__name__: cls
