@@ -168,7 +168,10 @@ class Exchange:
                     )
                 undo.append((setattr, self, "now", now))
                 self.now = t
-            op.validate()
+            try:
+                op.validate()
+            except (AttributeError, TypeError, ValueError) as e:  # fields of the wrong shape
+                raise Rejected(ErrorCode.MALFORMED, f"malformed {type(op).__name__}: {e}") from e
             if verify:
                 self.check_signatures(op)
             if self.expiries and self.expiries[0][0] < t:
@@ -250,9 +253,6 @@ class Exchange:
     # ================================================================================================
     # undo log
     # ================================================================================================
-    def log(self, *entry: Any) -> None:
-        self._undo.append(entry)
-
     def set_attr(self, obj: Any, name: str, value: Any) -> None:
         self._undo.append((setattr, obj, name, getattr(obj, name)))
         setattr(obj, name, value)
@@ -267,9 +267,6 @@ class Exchange:
     def del_item(self, container: dict[Any, Any], key: Any) -> None:
         self._undo.append((container.__setitem__, key, container[key]))
         del container[key]
-
-    def mark(self) -> int:
-        return len(self._undo)
 
     def rollback_to(self, mark: int) -> None:
         undo = self._undo

@@ -75,3 +75,16 @@ def test_batches_number_and_chain(world: World) -> None:
     assert b1.old_root == b0.new_root and b2.old_root == b2.new_root == b1.new_root
     assert b0.queue_end == 3 and b1.queue_start == b1.queue_end == 3
     assert len(b1.records) == 1 and b2.records == ()
+
+
+def test_operations_of_the_wrong_shape_are_rejected(world: World) -> None:
+    op = world.order_op(0, BTC, BUY, P - 100, 1_000)
+    for bad in (
+        replace(op, msg=None),
+        replace(op, msg=replace(op.msg, price=None)),
+        replace(op, msg=replace(op.msg, flags=1.5)),
+        replace(op, sig=None),
+        replace(world.oracle_op(BTC, P), prices=[1, 2]),
+        replace(world.oracle_op(BTC, P), prices=(None,)),
+    ):
+        assert_rejected_unchanged(world, bad, ErrorCode.MALFORMED)
