@@ -159,6 +159,29 @@ def _tree_in(depth: int, data: list[list[list[int]]]) -> SparseMerkleTree:
     return SparseMerkleTree.from_levels(depth, [{i: v for i, v in level} for level in data])
 
 
+def _committed_out(aid: int, entry: Any) -> list[Any]:
+    if entry is None:
+        return [aid, None]
+    st, ph, h, orders_root = entry
+    return [aid, [encode(st), ph, h, orders_root]]
+
+
+def _committed_in(row: list[Any]) -> tuple[int, Any]:
+    aid, entry = row
+    if entry is None:
+        return aid, None
+    st, ph, h, orders_root = entry
+    return aid, (decode(st), list(ph), h, orders_root)
+
+
+def _log_out(log: dict[tuple[int, int], int]) -> list[list[int]]:
+    return sorted([h, i, v] for (h, i), v in log.items())
+
+
+def _log_in(rows: list[list[int]]) -> dict[tuple[int, int], int]:
+    return {(h, i): v for h, i, v in rows}
+
+
 def copy_trees(trees: StateTrees) -> StateTrees:
     new = object.__new__(StateTrees)
     new.params_hash = trees.params_hash
@@ -169,6 +192,11 @@ def copy_trees(trees: StateTrees) -> StateTrees:
     new._market_hash_cache = dict(trees._market_hash_cache)
     new.global_state = trees.global_state
     new.global_hash = trees.global_hash
+    # a scratch copy (current_root): no history
+    new.batch = trees.batch
+    new.committed_log = {}
+    new.history = []
+    new.globals_at = dict(trees.globals_at)
     return new
 
 
@@ -236,8 +264,16 @@ def snapshot_state(ex: Exchange) -> dict[str, Any]:
         "trees": {
             "accounts": _tree_out(trees.accounts),
             "orders": [[aid, _tree_out(t)] for aid, t in sorted(trees.orders.items())],
-            "committed": [[aid, encode(st), ph, h] for aid, (st, ph, h) in sorted(trees.committed.items())],
+            "committed": [_committed_out(aid, e) for aid, e in sorted(trees.committed.items())],
             "global_state": encode(trees.global_state),
+            "batch": trees.batch,
+            "log": _log_out(trees.accounts.log or {}),
+            "committed_log": [_committed_out(aid, e) for aid, e in sorted(trees.committed_log.items())],
+            "history": [
+                [n, _log_out(log), [_committed_out(aid, e) for aid, e in sorted(clog.items())]]
+                for n, log, clog in trees.history
+            ],
+            "globals_at": [[b, encode(g), h] for b, (g, h) in sorted(trees.globals_at.items())],
         },
     }
     return state
@@ -294,7 +330,14 @@ def restore_exchange(cls: type[Exchange], blob: bytes) -> Exchange:
     trees = ex.trees
     trees.accounts = _tree_in(ACCOUNT_TREE_DEPTH, t["accounts"])
     trees.orders = {aid: _tree_in(ORDER_TREE_DEPTH, levels) for aid, levels in t["orders"]}
-    trees.committed = {aid: (decode(st), list(ph), h) for aid, st, ph, h in t["committed"]}
+    trees.committed = dict(_committed_in(row) for row in t["committed"])  # type: ignore[misc]
     trees._set_global(decode(t["global_state"]))
+    trees.batch = t["batch"]
+    trees.accounts.log = _log_in(t["log"])
+    trees.committed_log = dict(_committed_in(row) for row in t["committed_log"])
+    trees.history = [
+        (n, _log_in(log), dict(_committed_in(row) for row in clog)) for n, log, clog in t["history"]
+    ]
+    trees.globals_at = {b: (decode(g), h) for b, g, h in t["globals_at"]}
     ex._gcache = None
     return ex

@@ -34,7 +34,7 @@ from sequencer.events import DeficitUncovered, InsuranceCovered, OrderState, Ord
 from sequencer.market import Market
 from sequencer.positions import fill_position
 from sequencer.records import AccountState, GlobalState, LeafUpdate, OpRecord, Step, StepKind, StepWitness
-from sequencer.state_tree import StateTrees
+from sequencer.state_tree import AccountProof, StateTrees
 
 _TIME_LIMIT = 1 << C.TIME_BITS
 _SIZE_LIMIT = 1 << C.SIZE_BITS
@@ -599,6 +599,7 @@ class Exchange:
             witnesses = tuple(tuple(next(it) for _ in r.steps) for r in records)
         else:
             self.trees.apply_batched(steps)
+        self.trees.end_batch(self.batch_number)
         batch = Batch(
             self.batch_number,
             old_root,
@@ -612,6 +613,11 @@ class Exchange:
         self.batch_number += 1
         self.batch_queue_start = self.queue_next
         return batch
+
+    def account_proof(self, account_id: int, batch: int | None = None) -> AccountProof:
+        """The account's leaf, preimage and Merkle path against the root of a closed batch
+        (default: the last; older ones until `trees.forget_before`)."""
+        return self.trees.proof(account_id, batch)
 
     def current_root(self) -> int:
         """Root of the current state (pending records included), computed on a copy of the

@@ -14,6 +14,8 @@ chain onto the committed state is caught here instead of producing an unprovable
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
 
 from native.poseidon import poseidon, poseidon_many
 from sequencer import hashing as H
@@ -27,17 +29,44 @@ class StateMismatch(AssertionError):
     """A record's `before` does not match the committed state (a bug, never a user error)."""
 
 
+@dataclass(slots=True)
+class AccountProof:
+    """An account against the root of a closed batch: everything an escape or a client needs to
+    check `root == Poseidon([TAG_STATE, accounts_root, global_hash])` and the leaf in it."""
+
+    account_id: int
+    batch: int  # -1: genesis
+    root: int
+    accounts_root: int
+    global_hash: int
+    global_state: GlobalState
+    leaf: int  # 0 for an empty leaf
+    siblings: tuple[int, ...]  # ACCOUNT_TREE_DEPTH, leaf to root
+    state: AccountState | None  # the leaf preimage (None: empty)
+    position_hashes: tuple[int, ...]
+    positions_hash: int
+    orders_root: int
+
+
 class StateTrees:
     def __init__(self, params_hash: int, config_hashes: tuple[int | None, ...], genesis: GlobalState) -> None:
         self.params_hash = params_hash
         self.config_hashes = config_hashes
         self.accounts = SparseMerkleTree(ACCOUNT_TREE_DEPTH)
+        self.accounts.log = {}
         self.orders: dict[int, SparseMerkleTree] = {}
-        # committed account preimage and its position hashes (so unchanged ones are not rehashed)
-        self.committed: dict[int, tuple[AccountState, list[int], int]] = {}
+        # committed account preimage, its position hashes (so unchanged ones are not rehashed),
+        # positions hash and orders root
+        self.committed: dict[int, tuple[AccountState, list[int], int, int]] = {}
+        # history for proofs at older roots: per closed batch, the account-tree nodes and committed
+        # entries as they were before that batch changed them; the global state after each batch
+        self.batch = -1  # last closed batch (-1: genesis)
+        self.committed_log: dict[int, tuple[AccountState, list[int], int, int] | None] = {}
+        self.history: list[tuple[int, dict[tuple[int, int], int], dict[int, Any]]] = []
         self._market_hash_cache: dict[tuple[int, MarketState], int] = {}
         self.global_state = genesis
         self.global_hash = self._global_hash(genesis)
+        self.globals_at: dict[int, tuple[GlobalState, int]] = {-1: (genesis, self.global_hash)}
 
     # ---- hashing helpers ---------------------------------------------------------------------------
     def _market_hash(self, m: int, ms: MarketState | None) -> int:
@@ -76,6 +105,11 @@ class StateTrees:
     def orders_root(self, account_id: int) -> int:
         t = self.orders.get(account_id)
         return t.root if t is not None else empty_hashes(ORDER_TREE_DEPTH)[ORDER_TREE_DEPTH]
+
+    def _commit(self, account_id: int, entry: tuple[AccountState, list[int], int, int]) -> None:
+        if account_id not in self.committed_log:
+            self.committed_log[account_id] = self.committed.get(account_id)
+        self.committed[account_id] = entry
 
     def _check_before(self, account_id: int, before: AccountState | None) -> None:
         have = self.committed.get(account_id)
@@ -117,7 +151,7 @@ class StateTrees:
                 leaf_before = self.accounts.leaf(u.account_id)
                 leaf_after = H.account_leaf(a, ph_after, otree.root)
                 sib = tuple(self.accounts.update(u.account_id, leaf_after))
-                self.committed[u.account_id] = (a, ph_list, ph_after)
+                self._commit(u.account_id, (a, ph_list, ph_after, otree.root))
                 leaves.append(
                     LeafWitness(
                         account_id=u.account_id,
@@ -222,14 +256,68 @@ class StateTrees:
             ]
         )
         for aid, ph in zip(ids, phs, strict=True):
-            self.committed[aid] = (final[aid], ph_lists[aid], ph)
+            self._commit(aid, (final[aid], ph_lists[aid], ph, self.orders_root(aid)))
         batch_update([(self.accounts, dict(zip(ids, leaves, strict=True)))])
         self._set_global(g)
 
-    # ---- proofs ----------------------------------------------------------------------------------
+    # ---- batches and proofs ------------------------------------------------------------------------
+    def end_batch(self, number: int) -> None:
+        """The committed state is now batch `number`'s: close its history entry."""
+        self.history.append((number, self.accounts.log or {}, self.committed_log))
+        self.accounts.log = {}
+        self.committed_log = {}
+        self.batch = number
+        self.globals_at[number] = (self.global_state, self.global_hash)
+
+    def forget_before(self, number: int) -> None:
+        """Drop the history that only proofs at batches before `number` need (call it once
+        `number` is proven and final on L1)."""
+        self.history = [h for h in self.history if h[0] > number]
+        self.globals_at = {b: g for b, g in self.globals_at.items() if b >= number}
+
     def account_proof(self, account_id: int) -> tuple[int, list[int]]:
         """(leaf, siblings) of an account against the committed accounts root."""
         return self.accounts.leaf(account_id), self.accounts.siblings(account_id)
+
+    def proof(self, account_id: int, batch: int | None = None) -> AccountProof:
+        """The account against the root of closed batch `batch` (default: the last one); any batch
+        since the last `forget_before` (or genesis, -1) is available."""
+        if batch is None:
+            batch = self.batch
+        if batch not in self.globals_at or batch > self.batch:
+            raise KeyError(f"no state kept for batch {batch} (kept: {sorted(self.globals_at)})")
+        later = [h for h in self.history if h[0] > batch]  # ascending batch numbers
+
+        def node(h: int, i: int) -> int:
+            for _, log, _ in later:
+                if (h, i) in log:
+                    return log[(h, i)]
+            return self.accounts.levels[h].get(i, self.accounts.empty[h])
+
+        entry = self.committed.get(account_id)
+        for _, _, clog in later:
+            if account_id in clog:
+                entry = clog[account_id]
+                break
+        depth = self.accounts.depth
+        siblings = tuple(node(h, (account_id >> h) ^ 1) for h in range(depth))
+        g, gh = self.globals_at[batch]
+        accounts_root = node(depth, 0)
+        empty_orders = empty_hashes(ORDER_TREE_DEPTH)[ORDER_TREE_DEPTH]
+        return AccountProof(
+            account_id=account_id,
+            batch=batch,
+            root=H.state_root(accounts_root, gh),
+            accounts_root=accounts_root,
+            global_hash=gh,
+            global_state=g,
+            leaf=node(0, account_id),
+            siblings=siblings,
+            state=None if entry is None else entry[0],
+            position_hashes=tuple(entry[1]) if entry else (),
+            positions_hash=entry[2] if entry else 0,
+            orders_root=entry[3] if entry else empty_orders,
+        )
 
 
 def signed(v: int) -> int:

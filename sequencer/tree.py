@@ -29,12 +29,15 @@ def empty_hashes(depth: int) -> tuple[int, ...]:
 
 
 class SparseMerkleTree:
-    __slots__ = ("depth", "empty", "levels")
+    __slots__ = ("depth", "empty", "levels", "log")
 
     def __init__(self, depth: int) -> None:
         self.depth = depth
         self.empty = empty_hashes(depth)
         self.levels: list[dict[int, int]] = [{} for _ in range(depth + 1)]
+        # when not None: (height, index) -> the node's value before its first change since the
+        # log was reset (StateTrees keeps one log per closed batch to answer proofs at old roots)
+        self.log: dict[tuple[int, int], int] | None = None
 
     @property
     def root(self) -> int:
@@ -48,6 +51,9 @@ class SparseMerkleTree:
         return [levels[h].get((index >> h) ^ 1, empty[h]) for h in range(self.depth)]
 
     def _store(self, h: int, index: int, value: int) -> None:
+        log = self.log
+        if log is not None and (h, index) not in log:
+            log[(h, index)] = self.levels[h].get(index, self.empty[h])
         if value == self.empty[h]:
             self.levels[h].pop(index, None)
         else:

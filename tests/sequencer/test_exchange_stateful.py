@@ -17,6 +17,7 @@ from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, precondition, rule
 
+from native.ref.merkle import merkle_root
 from sequencer.constants import ALL_MARKETS
 from sequencer.exchange import Exchange
 from sequencer.liquidation import run_keeper
@@ -36,6 +37,7 @@ class ExchangeMachine(RuleBasedStateMachine):
         super().__init__()
         self.w = World(make_config(insurance_fund=2_000 * USD))
         self.rejected_checked = 0
+        self.roots: dict[int, int] = {}
 
     # ---- helpers ------------------------------------------------------------------------------
     @property
@@ -223,12 +225,19 @@ class ExchangeMachine(RuleBasedStateMachine):
             res = self.w.forced_withdrawal(self.w.aid(trader), data.draw(st.integers(1, 50_000)) * USD, owner)
             assert res.ok and res.events[0].amount <= free
 
-    @rule(witness=st.booleans())
-    def close_batch(self, witness: bool) -> None:
+    @rule(witness=st.booleans(), pick=st.integers(0, 10**6))
+    def close_batch(self, witness: bool, pick: int) -> None:
         root = self.ex.current_root() if not witness else None
         batch = self.ex.close_batch(witness=witness)
         if root is not None:
             assert batch.new_root == root
+        self.roots[batch.number] = batch.new_root
+        # any account's proof against any closed batch's root checks out
+        number = sorted(self.roots)[pick % len(self.roots)]
+        aid = 1 + pick % (self.ex.next_account_id - 1)
+        proof = self.ex.account_proof(aid, number)
+        assert proof.root == self.roots[number]
+        assert merkle_root(proof.leaf, list(proof.siblings), aid) == proof.accounts_root
 
     @precondition(lambda self: len(self.w.journal) % 7 == 0)
     @rule()

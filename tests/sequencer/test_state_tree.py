@@ -3,6 +3,8 @@ witnesses of every step chaining the roots, batched roots equal to sequential on
 
 from __future__ import annotations
 
+import pytest
+
 from circuits.primitives.poseidon import poseidon as ref_poseidon
 from native.ref.merkle import merkle_root
 from sequencer import hashing as H
@@ -10,6 +12,7 @@ from sequencer.constants import FIELD_MODULUS as R
 from sequencer.constants import MAX_MARKETS, ORDER_TREE_DEPTH, Tag
 from sequencer.exchange import Exchange
 from sequencer.messages.order import TimeInForce
+from sequencer.state_tree import AccountProof
 from sequencer.tree import empty_hashes
 from tests.sequencer.world import BTC, BUY, ETH, SELL, USD, World
 
@@ -98,3 +101,40 @@ def test_genesis_root() -> None:
     empty_accounts = empty_hashes(24)[24]
     assert w.ex.state_root == ref_poseidon([Tag.STATE, empty_accounts, w.ex.trees.global_hash])
     assert w.ex.trees.orders_root(1) == empty_hashes(ORDER_TREE_DEPTH)[ORDER_TREE_DEPTH]
+
+
+def check_proof(proof: AccountProof, root: int) -> None:
+    assert proof.root == root
+    assert merkle_root(proof.leaf, list(proof.siblings), proof.account_id) == proof.accounts_root
+    assert ref_poseidon([Tag.STATE, proof.accounts_root, proof.global_hash]) == root
+    if proof.state is None:
+        assert proof.leaf == 0
+    else:
+        assert proof.leaf == H.account_leaf(proof.state, proof.positions_hash, proof.orders_root)
+
+
+def test_account_proofs_at_older_batches() -> None:
+    w = World().funded(3).priced()
+    genesis_root = World().ex.state_root
+    b0 = w.ex.close_batch()
+    aid = w.aid(1)
+    p0 = w.ex.account_proof(aid)
+    check_proof(p0, b0.new_root)
+    assert p0.state.collateral == 100_000 * USD and p0.batch == 0
+    assert w.order(0, BTC, SELL, 5_000_000, 3_000).ok
+    assert w.order(1, BTC, BUY, 5_000_000, 2_000, tif=TimeInForce.IOC).ok
+    b1 = w.ex.close_batch(witness=False)
+    assert w.withdraw(1, 10 * USD).ok
+    b2 = w.ex.close_batch()
+    for batch, root in ((-1, genesis_root), (0, b0.new_root), (1, b1.new_root), (2, b2.new_root)):
+        check_proof(w.ex.account_proof(aid, batch), root)
+    assert w.ex.account_proof(aid, 0) == p0
+    assert w.ex.account_proof(aid, -1).state is None  # no account yet at genesis
+    assert w.ex.account_proof(aid, 1).state.sizes[BTC] == 2_000
+    # the history survives a snapshot, and can be dropped once proven
+    twin = Exchange.restore(w.ex.snapshot())
+    assert twin.account_proof(aid, 0) == p0
+    w.ex.trees.forget_before(1)
+    check_proof(w.ex.account_proof(aid, 1), b1.new_root)
+    with pytest.raises(KeyError):
+        w.ex.account_proof(aid, 0)
