@@ -46,6 +46,19 @@ int64_t zk_poseidon(uint64_t *out, const uint64_t *inputs, size_t n_inputs);
 /* n_hashes independent hashes of arity n_inputs, inputs laid out hash after hash (std form). */
 int64_t zk_poseidon_many(uint64_t *out, const uint64_t *inputs, size_t n_inputs, size_t n_hashes);
 
+/* ---- circuits engineer: BabyJubJub and EdDSA-Poseidon (native/babyjub.py, native/eddsa.py) ------ */
+/* Points are (x, y) std affine pairs (8 limbs).  Return -1 ok, else the index of the bad operand
+ * (0 or 1: not canonical or not on the curve).  Scalars are 4-limb little-endian integers. */
+int64_t zk_babyjub_add(uint64_t *out, const uint64_t *p, const uint64_t *q);
+int64_t zk_babyjub_mul(uint64_t *out, const uint64_t *p, const uint64_t *k);
+void zk_babyjub_mul_base8(uint64_t *out, const uint64_t *k);
+/* n signatures: pubs and r8s hold n points, msgs and ss n elements (std).  ok[i] = 1 when
+ * signature i is valid, else 0 (malformed input is invalid, never an error).  Returns the number
+ * valid.  Threaded over all cores. */
+size_t zk_eddsa_verify_many(uint8_t *ok, const uint64_t *pubs, const uint64_t *msgs, const uint64_t *r8s,
+                            const uint64_t *ss, size_t n);
+/* ---- end circuits engineer ----------------------------------------------------------------------- */
+
 /* ---- threads ---------------------------------------------------------------------------------- */
 int zk_num_threads(void);
 void zk_set_num_threads(int n);

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 FQ_MODULUS = 21888242871839275222246405745257275088696311157297823662689037894645226208583
 FR_MODULUS = 21888242871839275222246405745257275088548364400416034343698204186575808495617
@@ -80,6 +81,64 @@ class RefField:
             c = w * w % m
             x, b, k = x * w % m, b * c % m, i
         return x
+
+    # ---- vectors: contiguous buffers of 32-byte little-endian elements (docs/native.md) ------------
+    # Each returns `out` (a new bytearray when not given; it may be one of the inputs, for in-place
+    # work).  Elements must be canonical (< modulus) in whichever form the operation expects.
+
+    def _vec_in(self, buf: Any, what: str, n: int | None = None) -> list[int]:
+        try:
+            mv = memoryview(buf).cast("B")
+        except TypeError as exc:
+            raise TypeError(f"{self.name} {what} must be a contiguous bytes-like buffer") from exc
+        if mv.nbytes % 32:
+            raise ValueError(f"{self.name} {what}: {mv.nbytes} bytes is not a multiple of 32")
+        if n is not None and mv.nbytes != 32 * n:
+            raise ValueError(f"{self.name} {what} must hold {n} elements, got {mv.nbytes // 32}")
+        vals = [int.from_bytes(mv[i : i + 32], "little") for i in range(0, mv.nbytes, 32)]
+        for i, v in enumerate(vals):
+            if v >= self.modulus:
+                raise ValueError(f"{self.name} {what}: element {i} is not canonical")
+        return vals
+
+    def _vec_out(self, out: Any, vals: list[int]) -> Any:
+        data = b"".join(v.to_bytes(32, "little") for v in vals)
+        if out is None:
+            return bytearray(data)
+        mv = memoryview(out)
+        if mv.readonly or mv.nbytes != len(data):
+            raise ValueError(f"{self.name} out must be a writable buffer of {len(data)} bytes")
+        mv.cast("B")[:] = data
+        return out
+
+    @property
+    def mont_r(self) -> int:
+        return 2**256 % self.modulus
+
+    def vec_to_mont(self, a: Any, out: Any = None) -> Any:
+        """Standard form to Montgomery form (x -> x * 2^256 mod m)."""
+        return self._vec_out(out, [v * self.mont_r % self.modulus for v in self._vec_in(a, "input")])
+
+    def vec_from_mont(self, a: Any, out: Any = None) -> Any:
+        inv = pow(self.mont_r, -1, self.modulus)
+        return self._vec_out(out, [v * inv % self.modulus for v in self._vec_in(a, "input")])
+
+    def vec_add(self, a: Any, b: Any, out: Any = None) -> Any:
+        va = self._vec_in(a, "a")
+        vb = self._vec_in(b, "b", len(va))
+        return self._vec_out(out, [(x + y) % self.modulus for x, y in zip(va, vb, strict=True)])
+
+    def vec_sub(self, a: Any, b: Any, out: Any = None) -> Any:
+        va = self._vec_in(a, "a")
+        vb = self._vec_in(b, "b", len(va))
+        return self._vec_out(out, [(x - y) % self.modulus for x, y in zip(va, vb, strict=True)])
+
+    def vec_mul(self, a: Any, b: Any, out: Any = None) -> Any:
+        """Montgomery product a*b/2^256: mont x mont -> mont (and mont x std -> std)."""
+        va = self._vec_in(a, "a")
+        vb = self._vec_in(b, "b", len(va))
+        inv = pow(self.mont_r, -1, self.modulus)
+        return self._vec_out(out, [x * y * inv % self.modulus for x, y in zip(va, vb, strict=True)])
 
 
 FQ = RefField("Fq", FQ_MODULUS)

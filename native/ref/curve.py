@@ -1,0 +1,315 @@
+"""Reference G1/G2 point arithmetic and encodings, built on py_ecc: the twin of native.curve.
+
+Points at the Python level are affine tuples of canonical (standard-form) ints; the point at
+infinity is None:
+  G1: (x, y)                    y^2 = x^3 + 3 over Fq
+  G2: ((x0, x1), (y0, y1))      y^2 = x^3 + 3/(9+u) over Fq2, x = x0 + x1*u
+Byte layouts (docs/native.md):
+  LEM         snarkjs's zkey layout: coordinates in Montgomery form, 32-byte little-endian each;
+              G1 = x, y (64 bytes), G2 = x.c0, x.c1, y.c0, y.c1 (128 bytes); infinity = all zero.
+  Jacobian    (X, Y, Z) in the same per-coordinate layout (96 / 192 bytes); x = X/Z^2,
+              y = Y/Z^3; Z = 0 is infinity.
+  compressed  ffjavascript's: big-endian x (G2: x.c1 then x.c0), byte 0 | 0x80 when y is
+              "negative" (y > (p-1)/2; for Fq2 the sign of c1, or of c0 when c1 = 0);
+              infinity = 0x40 then zeros.  32 / 64 bytes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from py_ecc import bn128 as pb
+from py_ecc import optimized_bn128 as ob
+
+from native.ref.fields import FQ_MODULUS, FR_MODULUS
+from native.ref.tower import Fq2, check_fq, check_fq2, f2_add, f2_inv, f2_mul, f2_sqr, f2_sqrt
+
+P = FQ_MODULUS
+R = FR_MODULUS
+MONT_R = pow(2, 256, P)
+MONT_R_INV = pow(MONT_R, -1, P)
+
+G1Point = tuple[int, int] | None
+G2Point = tuple[Fq2, Fq2] | None
+Point = Any  # G1Point | G2Point; kept loose so one class serves both groups
+
+B1 = 3
+B2: Fq2 = f2_mul((3, 0), f2_inv((9, 1)))
+
+
+def to_mont(x: int) -> int:
+    return x * MONT_R % P
+
+
+def from_mont(x: int) -> int:
+    return x * MONT_R_INV % P
+
+
+def fq_is_negative(x: int) -> bool:
+    return x > (P - 1) // 2
+
+
+def _buffer(buf: Any, size: int | None, what: str) -> bytes:
+    try:
+        raw = bytes(memoryview(buf).cast("B"))
+    except TypeError as exc:
+        raise TypeError(f"{what} must be a bytes-like buffer") from exc
+    if size is not None and len(raw) != size:
+        raise ValueError(f"{what} must be {size} bytes, got {len(raw)}")
+    return raw
+
+
+class RefCurve:
+    """One of the two BN254 groups (degree 1: G1 over Fq, degree 2: G2 over Fq2)."""
+
+    def __init__(self, name: str, degree: int) -> None:
+        self.name = name
+        self.degree = degree
+        self.order = R
+        self.coord_size = 32 * degree
+        self.lem_size = 64 * degree
+        self.jacobian_size = 96 * degree
+        self.compressed_size = 32 * degree
+        self.generator: Point = (1, 2) if degree == 1 else _from_py(pb.G2)
+
+    # ---- validation ------------------------------------------------------------------------------
+    def _check_coord(self, c: object, what: str) -> Any:
+        return check_fq(c, what) if self.degree == 1 else check_fq2(c, what)
+
+    def _on_curve_unchecked(self, pt: Point) -> bool:
+        if pt is None:
+            return True
+        x, y = pt
+        if self.degree == 1:
+            return (y * y - x * x * x - B1) % P == 0
+        return f2_sqr(y) == f2_add(f2_mul(f2_sqr(x), x), B2)
+
+    def _shape(self, pt: object, what: str) -> Point:
+        if pt is None:
+            return None
+        if not isinstance(pt, tuple | list) or len(pt) != 2:
+            raise TypeError(f"{what} must be None or an affine pair (x, y)")
+        x = self._check_coord(pt[0], f"{what}: x")
+        y = self._check_coord(pt[1], f"{what}: y")
+        return (x, y)
+
+    def is_on_curve(self, pt: Point) -> bool:
+        """True when pt is on the curve (None, infinity, is).  Malformed input raises."""
+        return self._on_curve_unchecked(self._shape(pt, f"{self.name} point"))
+
+    def in_subgroup(self, pt: Point) -> bool:
+        """True when pt is on the curve and of order dividing r (always true on-curve for G1)."""
+        pt = self._shape(pt, f"{self.name} point")
+        if not self._on_curve_unchecked(pt):
+            return False
+        if pt is None or self.degree == 1:
+            return True
+        return ob.is_inf(ob.multiply(_to_opt(pt), R))
+
+    def check(self, pt: object, what: str | None = None, *, subgroup: bool = True) -> Point:
+        """pt itself when it is a valid point; otherwise TypeError/ValueError saying why."""
+        what = what or f"{self.name} point"
+        pt = self._shape(pt, what)
+        if not self._on_curve_unchecked(pt):
+            raise ValueError(f"{what} is not on the curve")
+        if subgroup and self.degree == 2 and not self.in_subgroup(pt):
+            raise ValueError(f"{what} is not in the order-r subgroup")
+        return pt
+
+    # ---- group law ---------------------------------------------------------------------------------
+    def add(self, a: Point, b: Point) -> Point:
+        a = self.check(a, f"{self.name} operand a", subgroup=False)
+        b = self.check(b, f"{self.name} operand b", subgroup=False)
+        return _from_py(pb.add(_to_py(a), _to_py(b)))
+
+    def double(self, a: Point) -> Point:
+        a = self.check(a, f"{self.name} operand", subgroup=False)
+        return _from_py(pb.double(_to_py(a)))
+
+    def neg(self, a: Point) -> Point:
+        a = self.check(a, f"{self.name} operand", subgroup=False)
+        return _from_py(pb.neg(_to_py(a)))
+
+    def sub(self, a: Point, b: Point) -> Point:
+        return self.add(a, self.neg(b))
+
+    def mul(self, a: Point, k: int) -> Point:
+        """(k mod r) * a, for any int k (equal to k*a for points of the subgroup)."""
+        a = self.check(a, f"{self.name} operand", subgroup=False)
+        if not isinstance(k, int) or isinstance(k, bool):
+            raise TypeError("scalar must be an int")
+        if a is None:
+            return None
+        return _from_opt(ob.multiply(_to_opt(a), k % R))
+
+    # ---- encodings ---------------------------------------------------------------------------------
+    def to_lem(self, pt: Point) -> bytes:
+        pt = self._shape(pt, f"{self.name} point")
+        if pt is None:
+            return bytes(self.lem_size)
+        return b"".join(to_mont(c).to_bytes(32, "little") for c in _flat(pt))
+
+    def from_lem(self, buf: Any, *, check: bool = True) -> Point:
+        """Decode one LEM point; coordinates must be canonical; check=True also requires the point
+        on the curve and (G2) in the subgroup."""
+        raw = _buffer(buf, self.lem_size, f"{self.name} LEM point")
+        return self._from_lem_raw(raw, check, f"{self.name} LEM point")
+
+    def _from_lem_raw(self, raw: bytes, check: bool, what: str) -> Point:
+        if not any(raw):
+            return None
+        coords = [int.from_bytes(raw[i : i + 32], "little") for i in range(0, len(raw), 32)]
+        for i, c in enumerate(coords):
+            if c >= P:
+                raise ValueError(f"{what}: coordinate {i} is not canonical")
+        pt = _unflat([from_mont(c) for c in coords], self.degree)
+        if check:
+            self.check(pt, what)
+        return pt
+
+    def to_lem_many(self, points: Iterable[Point]) -> bytes:
+        return b"".join(self.to_lem(pt) for pt in points)
+
+    def from_lem_many(self, buf: Any, *, check: bool = True) -> list[Point]:
+        raw = _buffer(buf, None, f"{self.name} LEM buffer")
+        if len(raw) % self.lem_size:
+            raise ValueError(f"{self.name} LEM buffer length {len(raw)} is not a multiple of {self.lem_size}")
+        return [
+            self._from_lem_raw(raw[i : i + self.lem_size], check, f"{self.name} point {i // self.lem_size}")
+            for i in range(0, len(raw), self.lem_size)
+        ]
+
+    def normalize_many(self, buf: Any) -> bytes:
+        """Jacobian (X, Y, Z) points, Montgomery form, to LEM affine points (batch normalisation)."""
+        raw = _buffer(buf, None, f"{self.name} Jacobian buffer")
+        size = self.jacobian_size
+        if len(raw) % size:
+            raise ValueError(f"{self.name} Jacobian buffer length {len(raw)} is not a multiple of {size}")
+        out = []
+        for off in range(0, len(raw), size):
+            coords = [int.from_bytes(raw[off + i : off + i + 32], "little") for i in range(0, size, 32)]
+            for i, c in enumerate(coords):
+                if c >= P:
+                    raise ValueError(
+                        f"{self.name} Jacobian point {off // size}: coordinate {i} is not canonical"
+                    )
+            x, y, z = (self._coord(coords, j) for j in range(3))
+            if _is_zero(z):
+                out.append(bytes(self.lem_size))
+                continue
+            zi = self._inv(z)
+            zi2 = self._mul(zi, zi)
+            out.append(self.to_lem((self._mul(x, zi2), self._mul(y, self._mul(zi2, zi)))))
+        return b"".join(out)
+
+    def _coord(self, coords: list[int], j: int) -> Any:
+        vals = [from_mont(c) for c in coords[j * self.degree : (j + 1) * self.degree]]
+        return vals[0] if self.degree == 1 else (vals[0], vals[1])
+
+    def _mul(self, a: Any, b: Any) -> Any:
+        return a * b % P if self.degree == 1 else f2_mul(a, b)
+
+    def _inv(self, a: Any) -> Any:
+        return pow(a, -1, P) if self.degree == 1 else f2_inv(a)
+
+    def compress(self, pt: Point) -> bytes:
+        pt = self.check(pt, f"{self.name} point", subgroup=False)
+        if pt is None:
+            return b"\x40" + bytes(self.compressed_size - 1)
+        x, y = pt
+        xs = [x] if self.degree == 1 else [x[1], x[0]]
+        out = bytearray(b"".join(c.to_bytes(32, "big") for c in xs))
+        if _is_negative(y):
+            out[0] |= 0x80
+        return bytes(out)
+
+    def decompress(self, buf: Any) -> Point:
+        raw = bytearray(_buffer(buf, self.compressed_size, f"{self.name} compressed point"))
+        flags = raw[0] & 0xC0
+        if flags & 0x40:
+            if flags != 0x40 or raw[0] != 0x40 or any(raw[1:]):
+                raise ValueError(f"{self.name} compressed point: bad infinity encoding")
+            return None
+        raw[0] &= 0x3F
+        cs = [int.from_bytes(raw[i : i + 32], "big") for i in range(0, len(raw), 32)]
+        if any(c >= P for c in cs):
+            raise ValueError(f"{self.name} compressed point: x is not canonical")
+        if self.degree == 1:
+            x: Any = cs[0]
+            y2: Any = (x * x * x + B1) % P
+            root = pow(y2, (P + 1) // 4, P)
+            y: Any = root if root * root % P == y2 else None
+        else:
+            x = (cs[1], cs[0])
+            y = f2_sqrt(f2_add(f2_mul(f2_sqr(x), x), B2))
+        if y is None:
+            raise ValueError(f"{self.name} compressed point is not on the curve")
+        if _is_negative(y) != bool(flags & 0x80):
+            y = -y % P if self.degree == 1 else (-y[0] % P, -y[1] % P)
+        return self.check((x, y), f"{self.name} compressed point")
+
+
+def _is_zero(c: Any) -> bool:
+    return c == 0 or c == (0, 0)
+
+
+def _is_negative(y: Any) -> bool:
+    if isinstance(y, int):
+        return fq_is_negative(y)
+    return fq_is_negative(y[1]) if y[1] != 0 else fq_is_negative(y[0])
+
+
+def _flat(pt: tuple[Any, Any]) -> list[int]:
+    x, y = pt
+    return [x, y] if isinstance(x, int) else [x[0], x[1], y[0], y[1]]
+
+
+def _unflat(cs: Sequence[int], degree: int) -> Point:
+    return (cs[0], cs[1]) if degree == 1 else ((cs[0], cs[1]), (cs[2], cs[3]))
+
+
+# ---- py_ecc interop ------------------------------------------------------------------------------
+def _to_py(pt: Point) -> Any:
+    if pt is None:
+        return None
+    x, y = pt
+    if isinstance(x, int):
+        return (pb.FQ(x), pb.FQ(y))
+    return (pb.FQ2(list(x)), pb.FQ2(list(y)))
+
+
+def _from_py(pt: Any) -> Point:
+    if pt is None:
+        return None
+    x, y = pt
+    if hasattr(x, "coeffs"):
+        return ((int(x.coeffs[0]), int(x.coeffs[1])), (int(y.coeffs[0]), int(y.coeffs[1])))
+    return (int(x), int(y))
+
+
+def _to_opt(pt: tuple[Any, Any]) -> Any:
+    x, y = pt
+    if isinstance(x, int):
+        return (ob.FQ(x), ob.FQ(y), ob.FQ.one())
+    return (ob.FQ2(list(x)), ob.FQ2(list(y)), ob.FQ2.one())
+
+
+def _from_opt(pt: Any) -> Point:
+    if ob.is_inf(pt):
+        return None
+    return _from_py_opt(ob.normalize(pt))
+
+
+def _from_py_opt(pt: Any) -> Point:
+    x, y = pt
+    if hasattr(x, "coeffs"):
+        return ((int(x.coeffs[0]), int(x.coeffs[1])), (int(y.coeffs[0]), int(y.coeffs[1])))
+    return (int(x), int(y))
+
+
+to_py_ecc = _to_py
+from_py_ecc = _from_py
+
+G1 = RefCurve("G1", 1)
+G2 = RefCurve("G2", 2)
