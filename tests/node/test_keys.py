@@ -121,6 +121,9 @@ def test_encoded_message_is_pinned() -> None:
     m = encode_typed_data(full_message=typed)
     assert m.header.hex() == "56bf2eeabad02a07b92b576b8732f681b9397cb2981e174716612a7e69e1a138"
     assert m.body.hex() == "419f7efadbe6d3472ea264fcfa1844e0f440d79443c6632daae9e5b1e9ff8a7f"
+    key = derive_l2_key(b"\x01" * 32, 1337, "0x" + "00" * 19 + "01")
+    assert key.owner == "0x1a642f0E3c3aF545E7AcBD38b07251B3990914F1"
+    assert key.private_key.hex() == "8e876d6ebb4f4d9d78b5a196b604aa2a68d4cee81411aa405acb1ddb816f2501"
 
 
 def test_keystore_roundtrip(tmp_path: Path) -> None:
