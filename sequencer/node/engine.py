@@ -1,0 +1,360 @@
+"""The node's adapter around the exchange core (`sequencer.exchange.Exchange`).
+
+It turns API bodies into operations, hands the pipeline their signature triples, applies them with
+the node's timestamp, keeps the market-data history the exchange does not (recent trades per
+market, recent fills per account), journals and replays, and closes batches.  Only this module
+knows the exchange's Python API; routes talk to the adapter.
+
+Journal entry kinds are the operations' `TYPE` strings plus the node's own `batch_close`.
+"""
+
+from __future__ import annotations
+
+import json
+import pickle
+from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from circuits.primitives.eddsa import Signature
+from sequencer.config import ExchangeConfig
+from sequencer.errors import ErrorCode
+from sequencer.events import Deposited, Fill, OrderUpdate, Transferred, Withdrawn
+from sequencer.exchange import Exchange
+from sequencer.journal.store import BatchRow, Entry
+from sequencer.messages.cancel import CancelMessage
+from sequencer.messages.cancel_all import CancelAllMessage
+from sequencer.messages.order import OrderMessage
+from sequencer.messages.transfer import TransferMessage
+from sequencer.messages.withdraw import WithdrawMessage
+from sequencer.node import wire
+from sequencer.node.errors import ApiError
+from sequencer.ops.cancel import CancelOrder
+from sequencer.ops.cancel_all import CancelAll
+from sequencer.ops.deposit import Deposit
+from sequencer.ops.forced_withdrawal import ForcedWithdrawal
+from sequencer.ops.order import PlaceOrder
+from sequencer.ops.transfer import Transfer
+from sequencer.ops.withdraw import Withdraw
+from sequencer.node.pipeline import SigCheck
+
+BATCH_CLOSE = "batch_close"
+TRADES_KEPT = 1000  # per market
+FILLS_KEPT = 1000  # per account
+NODE_STATE_VERSION = 1
+
+# op TYPE -> (operation class, message class) for operations signed by an account key
+SIGNED_OPS: dict[str, tuple[type, type]] = {
+    PlaceOrder.TYPE: (PlaceOrder, OrderMessage),
+    CancelOrder.TYPE: (CancelOrder, CancelMessage),
+    CancelAll.TYPE: (CancelAll, CancelAllMessage),
+    Withdraw.TYPE: (Withdraw, WithdrawMessage),
+    Transfer.TYPE: (Transfer, TransferMessage),
+}
+# op TYPE -> operation class for operations with only integer fields (L1 queue, operator)
+FLAT_OPS: dict[str, type] = {Deposit.TYPE: Deposit, ForcedWithdrawal.TYPE: ForcedWithdrawal}
+
+# exchange rejection code -> the node's stable HTTP error code
+CODE_MAP: dict[str, str] = {
+    "MALFORMED": "malformed_body",
+    "BAD_SIGNATURE": "bad_signature",
+    "STALE_NONCE": "stale_nonce",
+    "ORDER_ID_USED": "stale_nonce",
+    "EXPIRED": "expired",
+    "UNKNOWN_MARKET": "unknown_market",
+    "UNKNOWN_ACCOUNT": "unknown_account",
+    "ORDER_NOT_OPEN": "unknown_order",
+    "INSUFFICIENT_MARGIN": "insufficient_margin",
+    "INSUFFICIENT_COLLATERAL": "insufficient_collateral",
+    "BAD_PRICE_TICK": "invalid_order",
+    "BAD_SIZE_STEP": "invalid_order",
+    "BAD_ORDER_FLAGS": "invalid_order",
+    "PRICE_OUT_OF_BAND": "invalid_order",
+    "NO_ORACLE_PRICE": "invalid_order",
+    "ORDER_SLOT_BUSY": "invalid_order",
+    "POST_ONLY_WOULD_CROSS": "invalid_order",
+    "FOK_NOT_FILLED": "invalid_order",
+    "REDUCE_ONLY_WOULD_INCREASE": "invalid_order",
+    "NO_LIQUIDITY": "invalid_order",
+    "SELF_TRADE": "invalid_order",
+    "OPEN_INTEREST_CAP": "invalid_order",
+}
+
+
+def api_error(code: ErrorCode | str | None, message: str) -> ApiError:
+    reason = str(code) if code is not None else "REJECTED"
+    return ApiError(CODE_MAP.get(reason, "rejected"), message or reason, {"reason": reason})
+
+
+@dataclass(frozen=True, slots=True)
+class Draft:
+    """An operation decoded from a request, waiting for its timestamp."""
+
+    kind: str
+    build: Callable[[int], Any]  # time (unix seconds) -> operation
+    account_id: int | None  # signer (rate-limit key); None for operator/L1 operations
+
+
+@dataclass
+class NodeState:
+    """What the node derives from events and keeps beside the exchange (snapshotted with it)."""
+
+    trades: dict[int, deque[dict[str, Any]]] = field(default_factory=dict)
+    fills: dict[int, deque[dict[str, Any]]] = field(default_factory=dict)
+    batch_first_seq: int = 0  # first journal seq of the open batch (0: no op yet)
+    batch_first_ts: int = 0  # ms
+    batch_ops: int = 0
+
+
+class Engine:
+    def __init__(self, config: ExchangeConfig, ex: Exchange | None = None, node: NodeState | None = None) -> None:
+        self.config = config
+        self.ex = ex if ex is not None else Exchange(config)
+        self.node = node if node is not None else NodeState()
+        self.domain = self.ex.domain
+        self.symbols = {m.symbol: m.market_id for m in config.markets}
+        self.publish: Callable[[int, str, dict[str, Any]], None] = lambda seq, topic, ev: None
+        self.on_batch: Callable[[BatchRow], None] = lambda row: None
+        self.dirty_books: set[int] = set()  # markets whose book changed since the last stream tick
+
+    # -- lookups -------------------------------------------------------------------------------
+    def market_id(self, ref: str | int) -> int:
+        """A market by symbol ("BTC-USD") or id ("0")."""
+        if isinstance(ref, str) and ref in self.symbols:
+            return self.symbols[ref]
+        try:
+            mid = int(ref)
+        except (TypeError, ValueError):
+            mid = -1
+        if self.config.market(mid) is None:
+            raise ApiError("unknown_market", f"no market {ref!r}", {"markets": sorted(self.symbols)})
+        return mid
+
+    def pubkey_of(self, account_id: int) -> tuple[int, int] | None:
+        acct = self.ex.accounts.get(account_id)
+        return None if acct is None else (acct.pub_x, acct.pub_y)
+
+    # -- decoding requests ---------------------------------------------------------------------
+    def decode_signed(self, kind: str, body: Any) -> Draft:
+        op_cls, msg_cls = SIGNED_OPS[kind]
+        msg, sig = wire.decode_signed(op_cls, msg_cls, body)
+        return Draft(kind, lambda t: op_cls(time=t, msg=msg, sig=sig), int(msg.account_id))
+
+    def decode_flat(self, kind: str, fields: dict[str, int]) -> Draft:
+        op_cls = FLAT_OPS[kind]
+        return Draft(kind, lambda t: op_cls(time=t, **fields), None)
+
+    def decode_deposit(self, fields: dict[str, int]) -> Draft:
+        """A devnet deposit: the node stands in for the L1 queue, so the queue index is the next one
+        at the moment the deposit is applied."""
+        return Draft(
+            Deposit.TYPE, lambda t: Deposit(time=t, queue_index=self.ex.queue_next, **fields), None
+        )
+
+    def batch_close_draft(self) -> Draft:
+        return Draft(BATCH_CLOSE, lambda t: None, None)
+
+    # -- pipeline hooks ------------------------------------------------------------------------
+    def sig_check(self, draft: Draft) -> list[SigCheck]:
+        if draft.kind not in SIGNED_OPS:
+            return []
+        op = draft.build(0)
+        acct = self.ex.accounts.get(draft.account_id)  # type: ignore[arg-type]
+        if acct is None:
+            raise ApiError("unknown_account", f"no account {draft.account_id}", {"reason": "UNKNOWN_ACCOUNT"})
+        try:
+            op.validate()
+        except Exception as exc:  # Rejected: malformed fields or bounds
+            raise api_error(getattr(exc, "code", "MALFORMED"), getattr(exc, "message", str(exc))) from exc
+        return [SigCheck(pub, msg.hash(self.domain), sig) for pub, msg, sig in self.ex.signed_parts(op)]
+
+    def apply(self, draft: Draft, ts_ms: int, seq: int) -> tuple[str, bytes, dict[str, Any]]:
+        t = ts_ms // 1000
+        if draft.kind == BATCH_CLOSE:
+            row = self._close_batch(seq, ts_ms)
+            return BATCH_CLOSE, json.dumps({"number": row.number}).encode(), {"batch": batch_json(row)}
+        op = draft.build(t)
+        res = self.ex.apply(op, verify=False)
+        if not res.ok:
+            raise api_error(res.code, res.message)
+        self._note_op(seq, ts_ms)
+        answer = self._digest(seq, ts_ms, draft.kind, op, res.events)
+        return draft.kind, wire.journal_body(op), answer
+
+    # -- replay --------------------------------------------------------------------------------
+    def replay(self, entry: Entry) -> None:
+        """Re-apply one journal entry; it was accepted once, so it must be accepted again."""
+        if entry.kind == BATCH_CLOSE:
+            number = json.loads(entry.body)["number"]
+            row = self._close_batch(entry.seq, entry.ts)
+            if row.number != number:
+                raise RuntimeError(f"journal seq {entry.seq}: closed batch {row.number}, journal says {number}")
+            return
+        op = decode_journal_op(entry.kind, entry.body)
+        res = self.ex.apply(op, verify=False)
+        if not res.ok:
+            raise RuntimeError(f"journal seq {entry.seq} ({entry.kind}) was rejected on replay: {res.code} {res.message}")
+        self._note_op(entry.seq, entry.ts)
+        self._digest(entry.seq, entry.ts, entry.kind, op, res.events)
+
+    # -- batches -------------------------------------------------------------------------------
+    def _note_op(self, seq: int, ts_ms: int) -> None:
+        n = self.node
+        if n.batch_ops == 0:
+            n.batch_first_seq, n.batch_first_ts = seq, ts_ms
+        n.batch_ops += 1
+
+    def batch_due(self, now_ms: int, max_ops: int, max_age_ms: int) -> bool:
+        n = self.node
+        return n.batch_ops > 0 and (n.batch_ops >= max_ops or now_ms - n.batch_first_ts >= max_age_ms)
+
+    def _close_batch(self, seq: int, ts_ms: int) -> BatchRow:
+        n = self.node
+        batch = self.ex.close_batch(witness=False)
+        row = BatchRow(
+            number=batch.number,
+            first_seq=n.batch_first_seq or seq,
+            last_seq=seq,
+            old_root=str(batch.old_root),
+            new_root=str(batch.new_root),
+            closed_ts=ts_ms,
+            n_ops=len(batch.records),
+            status="closed",
+            info={"queue_start": batch.queue_start, "queue_end": batch.queue_end, "proof": None, "l1_tx": None},
+        )
+        n.batch_first_seq, n.batch_first_ts, n.batch_ops = 0, 0, 0
+        self.on_batch(row)
+        return row
+
+    # -- events -> answers, market data, stream ------------------------------------------------
+    def _digest(self, seq: int, ts_ms: int, kind: str, op: Any, events: tuple[Any, ...]) -> dict[str, Any]:
+        answer: dict[str, Any] = {"seq": seq, "time": ts_ms // 1000}
+        fills: list[dict[str, Any]] = []
+        msg = getattr(op, "msg", None)
+        if msg is not None and hasattr(msg, "market_id"):
+            self.dirty_books.update(range(8) if msg.market_id == 255 else (msg.market_id,))
+        for ev in events:
+            if isinstance(ev, Fill):
+                f = fill_json(ev, seq, ts_ms)
+                fills.append(f)
+                self._keep(self.node.trades, ev.market_id, TRADES_KEPT, f)
+                for acct in {ev.maker_account, ev.taker_account}:
+                    self._keep(self.node.fills, acct, FILLS_KEPT, f)
+                    self.publish(seq, f"fills:{acct}", {"type": "fill", **f})
+                self.publish(seq, f"trades:{ev.market_id}", {"type": "trade", **f})
+            elif isinstance(ev, OrderUpdate):
+                upd = order_update_json(ev)
+                self.publish(seq, f"fills:{ev.account_id}", {"type": "order", **upd})
+                if kind == PlaceOrder.TYPE and ev.account_id == op.msg.account_id and ev.order_id == op.msg.order_id:
+                    answer["order"] = upd
+            elif isinstance(ev, Deposited):
+                answer.update(account_id=ev.account_id, amount=str(ev.amount), created=ev.created)
+            elif isinstance(ev, Withdrawn | Transferred):
+                answer.update(wire_event(ev))
+        if fills:
+            answer["fills"] = fills
+        if kind == PlaceOrder.TYPE and "order" not in answer:
+            answer["order"] = {"order_id": op.msg.order_id, "market_id": op.msg.market_id, "state": "accepted"}
+        return answer
+
+    @staticmethod
+    def _keep(store: dict[int, deque[dict[str, Any]]], key: int, n: int, item: dict[str, Any]) -> None:
+        q = store.get(key)
+        if q is None:
+            q = store[key] = deque(maxlen=n)
+        q.append(item)
+
+    # -- snapshots -----------------------------------------------------------------------------
+    def snapshot(self) -> bytes:
+        node = {
+            "version": NODE_STATE_VERSION,
+            "trades": {k: list(v) for k, v in self.node.trades.items()},
+            "fills": {k: list(v) for k, v in self.node.fills.items()},
+            "batch": [self.node.batch_first_seq, self.node.batch_first_ts, self.node.batch_ops],
+        }
+        return pickle.dumps({"exchange": self.ex.snapshot(), "node": node}, protocol=5)
+
+    @classmethod
+    def restore(cls, config: ExchangeConfig, blob: bytes) -> Engine:
+        data = pickle.loads(blob)  # our own snapshot table, written by this node
+        n = data["node"]
+        if n.get("version") != NODE_STATE_VERSION:
+            raise RuntimeError(f"snapshot node-state version {n.get('version')} is not {NODE_STATE_VERSION}")
+        node = NodeState(
+            trades={int(k): deque(v, maxlen=TRADES_KEPT) for k, v in n["trades"].items()},
+            fills={int(k): deque(v, maxlen=FILLS_KEPT) for k, v in n["fills"].items()},
+        )
+        node.batch_first_seq, node.batch_first_ts, node.batch_ops = n["batch"]
+        return cls(config, Exchange.restore(data["exchange"]), node)
+
+
+# -- JSON shapes ------------------------------------------------------------------------------------
+def fill_json(ev: Fill, seq: int, ts_ms: int) -> dict[str, Any]:
+    return {
+        "seq": seq,
+        "time": ts_ms // 1000,
+        "market_id": ev.market_id,
+        "price": str(ev.price),
+        "size": str(ev.size),
+        "taker_side": "buy" if ev.taker_side == 0 else "sell",
+        "maker_account": ev.maker_account,
+        "maker_order_id": ev.maker_order_id,
+        "taker_account": ev.taker_account,
+        "taker_order_id": ev.taker_order_id,
+        "maker_fee": str(ev.maker_fee),
+        "taker_fee": str(ev.taker_fee),
+    }
+
+
+def order_update_json(ev: OrderUpdate) -> dict[str, Any]:
+    out = {
+        "order_id": ev.order_id,
+        "market_id": ev.market_id,
+        "state": str(ev.state),
+        "filled": str(ev.filled),
+        "remaining": str(ev.remaining),
+    }
+    if ev.reason is not None:
+        out["reason"] = str(ev.reason)
+    return out
+
+
+def wire_event(ev: Any) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for name in ev.__dataclass_fields__:
+        v = getattr(ev, name)
+        out[name] = str(v) if isinstance(v, int) and not isinstance(v, bool) and name in ("amount",) else (
+            str(v) if v is not None and not isinstance(v, bool | int) else v
+        )
+    return out
+
+
+def batch_json(row: BatchRow) -> dict[str, Any]:
+    return {
+        "number": row.number,
+        "status": row.status,
+        "first_seq": row.first_seq,
+        "last_seq": row.last_seq,
+        "n_ops": row.n_ops,
+        "old_root": row.old_root,
+        "new_root": row.new_root,
+        "closed_at": row.closed_ts // 1000,
+        "queue_start": row.info.get("queue_start"),
+        "queue_end": row.info.get("queue_end"),
+        "proof": row.info.get("proof"),
+        "l1_tx": row.info.get("l1_tx"),
+    }
+
+
+def decode_journal_op(kind: str, body: bytes) -> Any:
+    obj = json.loads(body)
+    if kind in SIGNED_OPS:
+        op_cls, msg_cls = SIGNED_OPS[kind]
+        sig = obj["sig"]
+        return op_cls(
+            time=obj["time"], msg=msg_cls(**obj["msg"]), sig=Signature(R8=(sig["R8"][0], sig["R8"][1]), S=sig["S"])
+        )
+    if kind in FLAT_OPS:
+        return FLAT_OPS[kind](**obj)
+    raise RuntimeError(f"unknown journal entry kind {kind!r}")

@@ -1,0 +1,8 @@
+"""HTTP routes, one module per endpoint group; each declares `ROUTES`, a RouteTable."""
+
+from sequencer.node.routes import accounts, batches, devnet, funds, market, meta, orders, stream
+
+ALL_TABLES = [meta.ROUTES, orders.ROUTES, funds.ROUTES, market.ROUTES, accounts.ROUTES, batches.ROUTES, stream.ROUTES]
+DEVNET_TABLES = [devnet.ROUTES]
+
+__all__ = ["ALL_TABLES", "DEVNET_TABLES"]

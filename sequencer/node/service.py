@@ -1,0 +1,189 @@
+"""The running node: opens the journal, rebuilds the state (snapshot + journal replay), and runs the
+pipeline, batch closing, snapshots and the stream hub until stopped."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from typing import Any
+
+from sequencer.config import ExchangeConfig
+from sequencer.exchange import Exchange
+from sequencer.journal import Journal, JournalError
+from sequencer.journal.store import BatchRow
+from sequencer.node.auth import TokenVerifier
+from sequencer.node.config import NodeConfig
+from sequencer.node.engine import Draft, Engine
+from sequencer.node.errors import ApiError
+from sequencer.node.pipeline import Outcome, Pipeline
+from sequencer.node.ratelimit import RateLimiter
+from sequencer.node.stream import StreamHub
+
+log = logging.getLogger("zkclear.node")
+
+BATCH_TICK_S = 0.25
+
+
+def genesis_id(config: ExchangeConfig) -> str:
+    """Identifies the genesis a data dir belongs to: domain and the genesis root (which commits to
+    every market and exchange parameter)."""
+    return f"{config.chain_id}:{config.rollup_address:#042x}:{Exchange(config).state_root}"
+
+
+class Node:
+    def __init__(self, config: NodeConfig, exchange_config: ExchangeConfig) -> None:
+        self.config = config
+        self.exchange_config = exchange_config
+        self.journal: Journal | None = None
+        self.engine: Engine | None = None
+        self.pipeline: Pipeline | None = None
+        self.hub = StreamHub()
+        self.tokens: TokenVerifier | None = None
+        self.started_at = time.time()
+        self.replayed = 0
+        self._tasks: list[asyncio.Task[None]] = []
+        self._closing_batch = False
+        self._last_snapshot_seq = 0
+        self._stopping = False
+
+    # -- lifecycle -----------------------------------------------------------------------------
+    async def start(self) -> None:
+        cfg = self.config
+        cfg.data_dir.mkdir(parents=True, exist_ok=True)
+        journal = Journal(cfg.journal_path)
+        gid = genesis_id(self.exchange_config)
+        have = journal.store.get_meta("genesis")
+        if have is None:
+            journal.store.set_meta("genesis", gid)
+        elif have != gid:
+            raise JournalError(
+                f"{cfg.journal_path} belongs to another genesis ({have}); this node is configured for {gid}"
+            )
+        self.journal = journal
+        t0 = time.perf_counter()
+        self.engine = self._rebuild(journal)
+        log.info(
+            "state rebuilt: %d journal entries replayed in %.2fs, last seq %d",
+            self.replayed,
+            time.perf_counter() - t0,
+            journal.last_seq,
+        )
+        engine = self.engine
+        engine.publish = self.hub.publish
+        engine.on_batch = self._on_batch
+        journal.add_listener(self.hub.on_durable)
+        journal.start()
+        key_limiter = RateLimiter(cfg.key_rate, cfg.key_burst) if cfg.key_rate > 0 else None
+        self.pipeline = Pipeline(engine, journal, key_limiter=key_limiter, on_applied=self._on_applied)
+        self.pipeline.last_ts_ms = journal_last_ts(journal)
+        self.pipeline.start()
+        self.tokens = TokenVerifier(engine.domain, engine.pubkey_of)
+        self._last_snapshot_seq = journal.last_seq
+        self._tasks.append(asyncio.create_task(self._batch_timer(), name="batch-timer"))
+
+    def _rebuild(self, journal: Journal) -> Engine:
+        store = journal.store
+        snap = store.latest_snapshot()
+        if snap is not None:
+            engine = Engine.restore(self.exchange_config, snap.state)
+            after = snap.seq
+        else:
+            engine = Engine(self.exchange_config)
+            after = 0
+        self._replay_batches: list[BatchRow] = []
+        engine.on_batch = self._replay_batches.append
+        n = 0
+        for entry in store.entries(after=after):
+            engine.replay(entry)
+            n += 1
+        self.replayed = n
+        # Batches closed after the snapshot are in the journal, so replay re-derived them; their rows
+        # were committed with them (INSERT OR IGNORE keeps any status the prover set).
+        if self._replay_batches:
+            store.write([], [], self._replay_batches)
+        return engine
+
+    async def stop(self) -> None:
+        self._stopping = True
+        for t in self._tasks:
+            t.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await t
+        self._tasks.clear()
+        if self.pipeline is not None:
+            await self.pipeline.stop()
+        if self.journal is not None:
+            if self.journal.failed is None and self.engine is not None and self.journal.last_seq > self._last_snapshot_seq:
+                self._snapshot()
+            await self.journal.close()
+
+    # -- hooks ---------------------------------------------------------------------------------
+    def _on_batch(self, row: BatchRow) -> None:
+        assert self.journal is not None
+        self.journal.add_batch(row)
+        from sequencer.node.engine import batch_json
+
+        self.hub.publish(row.last_seq, "batches", {"type": "batch", **batch_json(row)})
+
+    def _on_applied(self, seq: int) -> None:
+        engine, cfg = self.engine, self.config
+        assert engine is not None
+        if engine.node.batch_ops >= cfg.batch_max_ops and not self._closing_batch:
+            self._closing_batch = True
+            asyncio.get_running_loop().create_task(self.close_batch())
+        if seq - self._last_snapshot_seq >= cfg.snapshot_every:
+            self._snapshot()
+
+    def _snapshot(self) -> None:
+        assert self.journal is not None and self.engine is not None
+        seq = self.journal.last_seq
+        self.journal.add_snapshot(seq, str(self.engine.ex.state_root), self.engine.snapshot())
+        self._last_snapshot_seq = seq
+
+    async def close_batch(self) -> dict[str, Any] | None:
+        """Close the open batch now (through the pipeline, so it is ordered and journaled)."""
+        assert self.pipeline is not None and self.engine is not None
+        try:
+            if self.engine.node.batch_ops == 0:
+                return None
+            [out] = await self.pipeline.submit([(self.engine.batch_close_draft(), None)])
+            if not out.ok:
+                raise out.error  # type: ignore[misc]
+            return out.result
+        finally:
+            self._closing_batch = False
+
+    async def _batch_timer(self) -> None:
+        cfg = self.config
+        while True:
+            await asyncio.sleep(BATCH_TICK_S)
+            engine = self.engine
+            if engine is None or self._closing_batch or self.journal is None or self.journal.failed:
+                continue
+            if engine.batch_due(int(time.time() * 1000), cfg.batch_max_ops, int(cfg.batch_max_age_s * 1000)):
+                self._closing_batch = True
+                try:
+                    await self.close_batch()
+                except ApiError as err:
+                    log.warning("closing a batch failed: %s", err)
+
+    # -- used by routes ------------------------------------------------------------------------
+    async def submit(self, drafts: list[Draft]) -> list[Outcome]:
+        if self._stopping or self.pipeline is None:
+            raise ApiError("unavailable", "the node is shutting down")
+        return await self.pipeline.submit([(d, d.account_id) for d in drafts])
+
+    async def durable_barrier(self) -> None:
+        """Wait until everything applied so far is durable (call after computing a read answer)."""
+        assert self.journal is not None
+        await self.journal.wait_durable(self.journal.last_seq)
+
+    def now(self) -> int:
+        return int(time.time())
+
+
+def journal_last_ts(journal: Journal) -> int:
+    row = journal.store.conn.execute("SELECT ts FROM journal ORDER BY seq DESC LIMIT 1").fetchone()
+    return 0 if row is None else int(row[0])

@@ -1,0 +1,96 @@
+"""JSON wire format of operations: API bodies in, journal bodies in and out.
+
+A signed operation's body is its message's fields by name plus the signature:
+
+    {"account_id": 5, "market_id": 0, "side": 0, "price": "4000000", "size": "1000",
+     "order_id": 17, "expiry": 1767225600, "flags": 0,
+     "sig": {"R8": ["<x>", "<y>"], "S": "<s>"}}
+
+Integers may be JSON numbers or decimal strings (clients in languages whose numbers are doubles
+send strings); anything else, a missing field or an unknown field is `malformed_body`.  The node
+stamps the operation time itself.  Journal bodies add `"time"` and are written canonically
+(sorted keys, integers as numbers), so the journal is independent of how a client spelled a body.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from typing import Any
+
+from circuits.primitives.eddsa import Signature
+from sequencer.node.errors import ApiError
+
+MAX_INT_DIGITS = 78  # 2^256 has 78 digits; the exchange checks the real bounds
+
+
+def to_int(value: Any, what: str) -> int:
+    if isinstance(value, bool):
+        raise ApiError("malformed_body", f"{what} must be an integer, got a boolean")
+    if isinstance(value, int):
+        return value
+    if isinstance(value, str):
+        s = value[1:] if value.startswith("-") else value
+        if s.isascii() and s.isdigit() and len(s) <= MAX_INT_DIGITS:
+            return int(value)
+    raise ApiError("malformed_body", f"{what} must be an integer (number or decimal string), got {value!r}")
+
+
+def decode_signature(obj: Any) -> Signature:
+    if not isinstance(obj, dict) or set(obj) != {"R8", "S"}:
+        raise ApiError("malformed_body", 'sig must be {"R8": [x, y], "S": s}')
+    r8 = obj["R8"]
+    if not isinstance(r8, list) or len(r8) != 2:
+        raise ApiError("malformed_body", "sig.R8 must be a list of two integers")
+    return Signature(R8=(to_int(r8[0], "sig.R8[0]"), to_int(r8[1], "sig.R8[1]")), S=to_int(obj["S"], "sig.S"))
+
+
+def encode_signature(sig: Signature) -> dict[str, Any]:
+    return {"R8": [str(sig.R8[0]), str(sig.R8[1])], "S": str(sig.S)}
+
+
+def decode_fields(cls: type, obj: Any, *, skip: tuple[str, ...] = ()) -> dict[str, int]:
+    """Integer fields of dataclass `cls` (all but `skip`) from a JSON object with exactly those keys."""
+    if not isinstance(obj, dict):
+        raise ApiError("malformed_body", "the body must be a JSON object")
+    names = [f.name for f in dataclasses.fields(cls) if f.name not in skip]
+    missing = [n for n in names if n not in obj]
+    if missing:
+        raise ApiError("malformed_body", f"missing field(s): {', '.join(missing)}", {"missing": missing})
+    return {n: to_int(obj[n], n) for n in names}
+
+
+def check_keys(obj: dict[str, Any], allowed: set[str]) -> None:
+    extra = sorted(set(obj) - allowed)
+    if extra:
+        raise ApiError("malformed_body", f"unknown field(s): {', '.join(extra)}", {"unknown": extra})
+
+
+def decode_signed(op_cls: type, msg_cls: type, obj: Any) -> tuple[Any, Signature]:
+    """(message, signature) of a signed operation body."""
+    fields = decode_fields(msg_cls, obj)
+    check_keys(obj, set(fields) | {"sig", "type"})
+    if "sig" not in obj:
+        raise ApiError("malformed_body", "missing field: sig")
+    return msg_cls(**fields), decode_signature(obj["sig"])
+
+
+def encode_message(msg: Any) -> dict[str, Any]:
+    return {f.name: getattr(msg, f.name) for f in dataclasses.fields(msg)}
+
+
+# -- journal bodies: canonical JSON of a whole operation --------------------------------------------
+def _plain(v: Any) -> Any:
+    if isinstance(v, Signature):
+        return {"R8": [v.R8[0], v.R8[1]], "S": v.S}
+    if dataclasses.is_dataclass(v) and not isinstance(v, type):
+        return {f.name: _plain(getattr(v, f.name)) for f in dataclasses.fields(v)}
+    if isinstance(v, tuple | list):
+        return [_plain(x) for x in v]
+    if isinstance(v, bool) or not isinstance(v, int):
+        raise TypeError(f"cannot journal a {type(v).__name__}")
+    return v
+
+
+def journal_body(op: Any) -> bytes:
+    return json.dumps(_plain(op), sort_keys=True, separators=(",", ":")).encode()
