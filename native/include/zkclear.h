@@ -46,6 +46,15 @@ int64_t zk_poseidon(uint64_t *out, const uint64_t *inputs, size_t n_inputs);
 /* n_hashes independent hashes of arity n_inputs, inputs laid out hash after hash (std form). */
 int64_t zk_poseidon_many(uint64_t *out, const uint64_t *inputs, size_t n_inputs, size_t n_hashes);
 
+/* ---- Merkle paths (exchange core: sequencer/tree.py; wrapper native/merkle.py) -------------- */
+/* Hashes the path of one leaf: nodes_out[h] (h = 0..depth-1) is the node at height h+1 above the
+ * leaf at `index`, given the leaf and siblings[h] (the sibling at height h); nodes_out[depth-1] is
+ * the root.  Node = Poseidon([left, right]); bit h of index set = running node on the right.
+ * Returns -1 ok, -2 bad depth (1..64) or index >= 2^depth, 0 bad leaf, 1+h bad sibling h. */
+int64_t zk_merkle_path(uint64_t *nodes_out, const uint64_t *leaf, const uint64_t *siblings, uint64_t index,
+                       size_t depth);
+/* ---- end exchange core ---------------------------------------------------------------------------- */
+
 /* ---- circuits engineer: BabyJubJub and EdDSA-Poseidon (native/babyjub.py, native/eddsa.py) ------ */
 /* Points are (x, y) std affine pairs (8 limbs).  Return -1 ok, else the index of the bad operand
  * (0 or 1: not canonical or not on the curve).  Scalars are 4-limb little-endian integers. */

@@ -1,0 +1,71 @@
+"""Accounts: the mutable live state behind an account leaf, plus the sequencer-side order
+bookkeeping (live orders, slot use, cancel-all floors) that is not part of the leaf.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from sequencer.constants import MAX_MARKETS
+from sequencer.records import AccountState
+
+if TYPE_CHECKING:
+    from sequencer.book import RestingOrder
+
+
+class Account:
+    """Leaf fields (pub key, owner, collateral, nonce, positions, committed order slots) and the
+    sequencer's view of the account's orders."""
+
+    __slots__ = (
+        "collateral",
+        "costs",
+        "floor_all",
+        "floor_market",
+        "fsnaps",
+        "id",
+        "live",
+        "nonce",
+        "owner",
+        "pub_x",
+        "pub_y",
+        "sizes",
+        "slot_last",
+        "slots",
+    )
+
+    def __init__(self, account_id: int, pub_x: int, pub_y: int, owner: int) -> None:
+        self.id = account_id
+        self.pub_x = pub_x
+        self.pub_y = pub_y
+        self.owner = owner
+        self.collateral = 0
+        self.nonce = 0
+        self.sizes = [0] * MAX_MARKETS
+        self.costs = [0] * MAX_MARKETS
+        self.fsnaps = [0] * MAX_MARKETS
+        # committed order slots (in the leaf): slot -> (order_id, filled)
+        self.slots: dict[int, tuple[int, int]] = {}
+        # sequencer side (not in the leaf)
+        self.live: dict[int, RestingOrder] = {}  # order_id -> live resting order
+        self.slot_last: dict[int, int] = {}  # slot -> highest order id ever accepted there
+        self.floor_all = 0  # order ids <= floor are refused (cancel-all over every market)
+        self.floor_market: dict[int, int] = {}  # market id -> floor (cancel-all in one market)
+
+    def state(self) -> AccountState:
+        return AccountState(
+            self.pub_x,
+            self.pub_y,
+            self.owner,
+            self.collateral,
+            self.nonce,
+            tuple(self.sizes),
+            tuple(self.costs),
+            tuple(self.fsnaps),
+        )
+
+    def has_positions(self) -> bool:
+        return any(self.sizes)
+
+    def slot_value(self, slot: int) -> tuple[int, int]:
+        return self.slots.get(slot, (0, 0))

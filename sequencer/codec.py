@@ -1,0 +1,290 @@
+"""Serialisation of operations, records and whole-exchange snapshots.
+
+Encoding: JSON; ints as JSON integers of any size (Python's json keeps them exact), tuples as
+lists, dataclasses and named tuples as objects tagged with their class name under "@" (only the
+classes registered here decode).  `encode_op`/`decode_op` give the journal form of an operation;
+`snapshot_exchange`/`restore_exchange` the full state, books, pending batch and committed trees
+included, so a restored exchange continues exactly like the original.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from enum import Enum
+from typing import TYPE_CHECKING, Any
+
+from circuits.primitives.eddsa import Signature
+from sequencer import records
+from sequencer.account import Account
+from sequencer.book import RestingOrder
+from sequencer.config import ExchangeConfig, MarketConfig
+from sequencer.constants import ACCOUNT_TREE_DEPTH, ORDER_TREE_DEPTH
+from sequencer.matching import TradeData
+from sequencer.messages.cancel import CancelMessage
+from sequencer.messages.cancel_all import CancelAllMessage
+from sequencer.messages.oracle_price import OraclePriceMessage
+from sequencer.messages.order import OrderMessage
+from sequencer.messages.transfer import TransferMessage
+from sequencer.messages.withdraw import WithdrawMessage
+from sequencer.ops import OPS
+from sequencer.ops.deleverage import DeleverageData
+from sequencer.ops.deposit import DepositData
+from sequencer.ops.forced_withdrawal import ForcedWithdrawalData
+from sequencer.ops.funding_tick import FundingData, MarketFunding
+from sequencer.ops.liquidate import TakeoverData
+from sequencer.ops.oracle_update import OracleData, SignedPrice
+from sequencer.ops.transfer import TransferData
+from sequencer.ops.withdraw import WithdrawData
+from sequencer.state_tree import StateTrees
+from sequencer.tree import SparseMerkleTree
+
+if TYPE_CHECKING:
+    from sequencer.exchange import Exchange
+
+SNAPSHOT_VERSION = 1
+
+_CLASSES: dict[str, type] = {
+    cls.__name__: cls
+    for cls in (
+        *OPS,
+        OrderMessage,
+        CancelMessage,
+        CancelAllMessage,
+        WithdrawMessage,
+        TransferMessage,
+        OraclePriceMessage,
+        Signature,
+        SignedPrice,
+        records.AccountState,
+        records.SlotChange,
+        records.LeafUpdate,
+        records.MarketState,
+        records.GlobalState,
+        records.Step,
+        records.OpRecord,
+        TradeData,
+        TakeoverData,
+        DeleverageData,
+        DepositData,
+        WithdrawData,
+        TransferData,
+        ForcedWithdrawalData,
+        OracleData,
+        FundingData,
+        MarketFunding,
+        MarketConfig,
+        ExchangeConfig,
+    )
+}
+
+
+class CodecError(ValueError):
+    """Data that does not decode to a registered object."""
+
+
+def encode(obj: Any) -> Any:
+    if obj is None or isinstance(obj, bool | str):
+        return obj
+    if isinstance(obj, Enum):
+        return obj.value
+    if isinstance(obj, int):
+        return obj
+    if isinstance(obj, tuple) and hasattr(obj, "_fields"):
+        return {"@": type(obj).__name__, **{f: encode(getattr(obj, f)) for f in obj._fields}}
+    if dataclasses.is_dataclass(obj) and not isinstance(obj, type):
+        fields = (f.name for f in dataclasses.fields(obj) if f.init)
+        return {"@": type(obj).__name__, **{f: encode(getattr(obj, f)) for f in fields}}
+    if isinstance(obj, tuple | list):
+        return [encode(x) for x in obj]
+    raise CodecError(f"cannot encode {type(obj).__name__}")
+
+
+def decode(data: Any) -> Any:
+    if data is None or isinstance(data, bool | int | str):
+        return data
+    if isinstance(data, list):
+        return tuple(decode(x) for x in data)
+    if isinstance(data, dict):
+        name = data.get("@")
+        cls = _CLASSES.get(name) if isinstance(name, str) else None
+        if cls is None:
+            raise CodecError(f"unknown object type {name!r}")
+        kwargs = {k: decode(v) for k, v in data.items() if k != "@"}
+        if cls is records.StepKind:  # pragma: no cover - kinds are encoded as ints
+            return cls(kwargs["value"])
+        try:
+            obj = cls(**kwargs)
+        except TypeError as e:
+            raise CodecError(f"bad fields for {name}: {e}") from e
+        if cls is records.Step:
+            obj = records.Step(
+                records.StepKind(obj.kind), obj.updates, obj.global_before, obj.global_after, obj.data
+            )
+        return obj
+    raise CodecError(f"cannot decode {type(data).__name__}")
+
+
+def dumps(obj: Any) -> bytes:
+    return json.dumps(encode(obj), separators=(",", ":")).encode()
+
+
+def loads(blob: bytes | str) -> Any:
+    try:
+        return decode(json.loads(blob))
+    except json.JSONDecodeError as e:
+        raise CodecError(f"not JSON: {e}") from e
+
+
+def encode_op(op: Any) -> bytes:
+    """The journal form of an operation."""
+    if type(op) not in OPS:
+        raise CodecError(f"{type(op).__name__} is not an operation")
+    return dumps(op)
+
+
+def decode_op(blob: bytes | str) -> Any:
+    op = loads(blob)
+    if type(op) not in OPS:
+        raise CodecError("not an operation")
+    return op
+
+
+# ---- trees -------------------------------------------------------------------------------------------
+def _tree_out(t: SparseMerkleTree) -> list[list[list[int]]]:
+    return [sorted([i, v] for i, v in level.items()) for level in t.levels]
+
+
+def _tree_in(depth: int, data: list[list[list[int]]]) -> SparseMerkleTree:
+    return SparseMerkleTree.from_levels(depth, [{i: v for i, v in level} for level in data])
+
+
+def copy_trees(trees: StateTrees) -> StateTrees:
+    new = object.__new__(StateTrees)
+    new.params_hash = trees.params_hash
+    new.config_hashes = trees.config_hashes
+    new.accounts = trees.accounts.copy()
+    new.orders = {aid: t.copy() for aid, t in trees.orders.items()}
+    new.committed = dict(trees.committed)
+    new._market_hash_cache = dict(trees._market_hash_cache)
+    new.global_state = trees.global_state
+    new.global_hash = trees.global_hash
+    return new
+
+
+# ---- snapshots -----------------------------------------------------------------------------------
+def snapshot_exchange(ex: Exchange) -> bytes:
+    accounts = []
+    for aid in sorted(ex.accounts):
+        a = ex.accounts[aid]
+        accounts.append(
+            [
+                a.id,
+                a.pub_x,
+                a.pub_y,
+                a.owner,
+                a.collateral,
+                a.nonce,
+                a.sizes,
+                a.costs,
+                a.fsnaps,
+                sorted([s, i, f] for s, (i, f) in a.slots.items()),
+                sorted([s, i] for s, i in a.slot_last.items()),
+                a.floor_all,
+                sorted([m, f] for m, f in a.floor_market.items()),
+            ]
+        )
+    orders = []
+    for mk in ex.active:
+        for side in (mk.book.bids, mk.book.asks):
+            for o in side.live_orders():
+                orders.append([encode(o.op), o.seq, o.filled])
+    trees = ex.trees
+    state = {
+        "version": SNAPSHOT_VERSION,
+        "config": encode(ex.config),
+        "records": ex.records_enabled,
+        "scalars": {
+            k: getattr(ex, k)
+            for k in (
+                "now",
+                "seq",
+                "queue_next",
+                "next_account_id",
+                "insurance_fund",
+                "fee_pool",
+                "funding_time",
+                "total_deposits",
+                "total_withdrawals",
+                "batch_number",
+                "batch_queue_start",
+            )
+        },
+        "funding_settled": ex.funding_settled,
+        "markets": [
+            [mk.id, mk.oracle_price, mk.oracle_time, mk.funding_index, mk.open_interest] for mk in ex.active
+        ],
+        "accounts": accounts,
+        "orders": orders,
+        "pending": [encode(r) for r in ex.pending],
+        "trees": {
+            "accounts": _tree_out(trees.accounts),
+            "orders": [[aid, _tree_out(t)] for aid, t in sorted(trees.orders.items())],
+            "committed": [[aid, encode(st), ph, h] for aid, (st, ph, h) in sorted(trees.committed.items())],
+            "global_state": encode(trees.global_state),
+        },
+    }
+    return json.dumps(state, separators=(",", ":")).encode()
+
+
+def restore_exchange(cls: type[Exchange], blob: bytes) -> Exchange:
+    try:
+        state = json.loads(blob)
+    except json.JSONDecodeError as e:
+        raise CodecError(f"snapshot is not JSON: {e}") from e
+    if not isinstance(state, dict) or state.get("version") != SNAPSHOT_VERSION:
+        raise CodecError("not a zkclear exchange snapshot of a known version")
+    config = decode(state["config"])
+    ex = cls(config, records=state["records"])
+    for k, v in state["scalars"].items():
+        setattr(ex, k, v)
+    ex.funding_settled = list(state["funding_settled"])
+    for mid, price, otime, findex, oi in state["markets"]:
+        mk = ex.markets[mid]
+        assert mk is not None
+        mk.set_oracle(price, otime)
+        mk.funding_index = findex
+        mk.open_interest = oi
+    for row in state["accounts"]:
+        aid, px, py, owner, col, nonce, sizes, costs, fsnaps, slots, slot_last, floor_all, floor_market = row
+        a = Account(aid, px, py, owner)
+        a.collateral, a.nonce = col, nonce
+        a.sizes, a.costs, a.fsnaps = list(sizes), list(costs), list(fsnaps)
+        a.slots = {s: (i, f) for s, i, f in slots}
+        a.slot_last = {s: i for s, i in slot_last}
+        a.floor_all = floor_all
+        a.floor_market = {m: f for m, f in floor_market}
+        ex.accounts[aid] = a
+        ex.by_key[(px, py)] = aid
+        for m, s in enumerate(a.sizes):
+            if s:
+                ex.holders[m].add(aid)
+    undo: list[Any] = []
+    for enc_op, seq, filled in state["orders"]:
+        o = RestingOrder(decode(enc_op), seq, filled)
+        o.live = True
+        mk = ex.markets[o.market_id]
+        assert mk is not None
+        mk.book.side(o.side).add(o, undo)
+        ex.accounts[o.account_id].live[o.order_id] = o
+        ex.expiries.append((o.expiry, o.seq, o))
+    ex.expiries.sort(key=lambda e: (e[0], e[1]))
+    ex.pending = [decode(r) for r in state["pending"]]
+    t = state["trees"]
+    trees = ex.trees
+    trees.accounts = _tree_in(ACCOUNT_TREE_DEPTH, t["accounts"])
+    trees.orders = {aid: _tree_in(ORDER_TREE_DEPTH, levels) for aid, levels in t["orders"]}
+    trees.committed = {aid: (decode(st), list(ph), h) for aid, st, ph, h in t["committed"]}
+    trees._set_global(decode(t["global_state"]))
+    ex._gcache = None
+    return ex

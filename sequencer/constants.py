@@ -1,0 +1,72 @@
+"""Every fixed constant the exchange rules and the batch circuit share: tree depths, bit bounds,
+fixed-point scales and domain tags (docs/protocol.md sections 3, 4 and 8 give their meaning).
+
+A bound written `X_BITS = k` means the value lies in [0, 2^k) when unsigned and in (-2^k, 2^k)
+when signed; the circuit range-checks exactly these bounds, so the state machine rejects any
+operation that would leave one (error VALUE_OUT_OF_RANGE) instead of producing an unprovable state.
+"""
+
+from __future__ import annotations
+
+from circuits.primitives.field import R as FIELD_MODULUS
+
+__all__ = ["FIELD_MODULUS"]
+
+# ---- trees --------------------------------------------------------------------------------------
+ACCOUNT_TREE_DEPTH = 24
+ORDER_TREE_DEPTH = 10  # per-account order slots: 1024 live orders per account
+MAX_ACCOUNTS = 1 << ACCOUNT_TREE_DEPTH
+ORDER_SLOTS = 1 << ORDER_TREE_DEPTH
+FIRST_ACCOUNT_ID = 1  # id 0 is reserved ("no account") and never holds a leaf
+
+# ---- markets and oracle -------------------------------------------------------------------------
+MAX_MARKETS = 8  # market ids 0..7; every account leaf has one position slot per market id
+ALL_MARKETS = 255  # market id meaning "every market" in a cancel-all
+MAX_ORACLE_SIGNERS = 7
+
+# ---- fixed-point scales -------------------------------------------------------------------------
+COLLATERAL_DECIMALS = 6  # collateral unit: 10^-6 USD (the stablecoin's own unit)
+PPM = 1_000_000  # margin fractions, fees, bands: parts per million
+RATE_SCALE = 1_000_000_000  # funding rates and premiums: parts per 10^9
+
+# ---- bit bounds (unsigned: [0, 2^k); signed: (-2^k, 2^k)) ----------------------------------------
+ACCOUNT_ID_BITS = ACCOUNT_TREE_DEPTH
+NONCE_BITS = 32  # account nonce (withdraw, transfer)
+ORDER_ID_BITS = 48  # order ids: 1 .. 2^48-1
+TIME_BITS = 40  # unix seconds (times, expiries, oracle timestamps)
+PRICE_BITS = 40  # prices in market price units, 1 .. 2^40-1 (a market also has a lower max_price)
+SIZE_BITS = 48  # order sizes, position sizes (signed), fills, open interest
+NOTIONAL_BITS = 72  # |size| * price * multiplier (market configs are checked to stay below)
+COST_BITS = 72  # signed position cost (open notional)
+COLLATERAL_BITS = 80  # signed collateral; unsigned insurance fund, fee pool, deposit totals
+AMOUNT_BITS = 64  # deposit, withdrawal and transfer amounts, 1 .. 2^64-1
+FUNDING_INDEX_BITS = 80  # signed cumulative funding index (collateral units per step lot)
+ADDRESS_BITS = 160  # Ethereum addresses (owner, withdrawal recipient, rollup contract)
+CHAIN_ID_BITS = 64
+FEE_PPM_BOUND = 100_000  # |fee rate| <= 10%
+FUNDING_CAP_BOUND = RATE_SCALE // 10  # |funding rate cap| <= 10% per interval
+
+
+class Tag:
+    """Domain tags: the first Poseidon input of every hash the protocol defines (protocol.md §8)."""
+
+    ACCOUNT = 1
+    STATE = 2
+    DOMAIN = 3
+    GLOBAL = 4
+    MARKETS = 5
+    MARKET = 6
+    MARKET_CONFIG = 7
+    PARAMS = 8
+    ORACLE_SET = 9
+    POSITIONS = 10
+    POSITION = 11
+    ORDER_SLOT = 12
+    # signed messages
+    MSG_ORDER = 16
+    MSG_CANCEL = 17
+    MSG_CANCEL_ALL = 18
+    MSG_WITHDRAW = 19
+    MSG_TRANSFER = 20
+    MSG_ORACLE_PRICE = 21
+    # 22..31 are reserved for the node (request authentication and the like)

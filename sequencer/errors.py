@@ -1,0 +1,68 @@
+"""Stable rejection codes of the exchange core.
+
+Every rejected operation raises `Rejected(code, message)` inside the state machine and comes back as
+a `Result` with `ok=False`; a rejected operation changes nothing.  The codes are part of the public
+API (the node maps them to HTTP errors, clients match on them): never rename one, only add.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class ErrorCode(StrEnum):
+    # request shape
+    MALFORMED = "MALFORMED"  # wrong types, missing fields, unknown operation type
+    VALUE_OUT_OF_RANGE = "VALUE_OUT_OF_RANGE"  # a field or a resulting state value leaves its bit bound
+    # authentication and replay
+    BAD_SIGNATURE = "BAD_SIGNATURE"
+    STALE_NONCE = "STALE_NONCE"  # account nonce does not match
+    EXPIRED = "EXPIRED"  # message expiry is before the operation time
+    TIME_WENT_BACKWARDS = "TIME_WENT_BACKWARDS"
+    # lookup
+    UNKNOWN_MARKET = "UNKNOWN_MARKET"
+    UNKNOWN_ACCOUNT = "UNKNOWN_ACCOUNT"
+    # orders
+    BAD_PRICE_TICK = "BAD_PRICE_TICK"
+    BAD_SIZE_STEP = "BAD_SIZE_STEP"
+    BAD_ORDER_FLAGS = "BAD_ORDER_FLAGS"
+    PRICE_OUT_OF_BAND = "PRICE_OUT_OF_BAND"
+    NO_ORACLE_PRICE = "NO_ORACLE_PRICE"
+    ORDER_ID_USED = "ORDER_ID_USED"  # id not above the slot's last id or the account's cancel-all floor
+    ORDER_SLOT_BUSY = "ORDER_SLOT_BUSY"  # another live order occupies the slot (id mod 2^ORDER_TREE_DEPTH)
+    ORDER_NOT_OPEN = "ORDER_NOT_OPEN"
+    POST_ONLY_WOULD_CROSS = "POST_ONLY_WOULD_CROSS"
+    FOK_NOT_FILLED = "FOK_NOT_FILLED"
+    REDUCE_ONLY_WOULD_INCREASE = "REDUCE_ONLY_WOULD_INCREASE"
+    NO_LIQUIDITY = "NO_LIQUIDITY"  # an IOC/market order found nothing to match
+    SELF_TRADE = "SELF_TRADE"  # self-trade prevention cancelled the taker
+    INSUFFICIENT_MARGIN = "INSUFFICIENT_MARGIN"
+    OPEN_INTEREST_CAP = "OPEN_INTEREST_CAP"
+    # transfers
+    INSUFFICIENT_COLLATERAL = "INSUFFICIENT_COLLATERAL"  # amount above free collateral
+    SAME_ACCOUNT = "SAME_ACCOUNT"
+    # L1 queue
+    QUEUE_OUT_OF_ORDER = "QUEUE_OUT_OF_ORDER"
+    # oracle and funding
+    ORACLE_UNKNOWN_SIGNER = "ORACLE_UNKNOWN_SIGNER"
+    ORACLE_QUORUM = "ORACLE_QUORUM"
+    ORACLE_STALE = "ORACLE_STALE"
+    ORACLE_OUT_OF_BAND = "ORACLE_OUT_OF_BAND"
+    FUNDING_TOO_EARLY = "FUNDING_TOO_EARLY"
+    # liquidation
+    NOT_LIQUIDATABLE = "NOT_LIQUIDATABLE"
+    NO_POSITION = "NO_POSITION"
+    INSURANCE_INSUFFICIENT = "INSURANCE_INSUFFICIENT"
+    ADL_COUNTERPARTY = "ADL_COUNTERPARTY"  # not an opposite position, or not the top-ranked one
+    NOT_OWNER = "NOT_OWNER"  # forced withdrawal from an L1 address that does not own the account
+    # reasons only (order updates): the order was cancelled because its account was liquidated
+    LIQUIDATED = "LIQUIDATED"
+
+
+class Rejected(Exception):
+    """Raised inside the state machine; the exchange turns it into a rejected Result."""
+
+    def __init__(self, code: ErrorCode, message: str) -> None:
+        super().__init__(f"{code}: {message}")
+        self.code = code
+        self.message = message

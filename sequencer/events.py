@@ -1,0 +1,108 @@
+"""What an applied operation did, for the node's API, market data and clients.  Events are plain
+frozen dataclasses; amounts are in collateral units, sizes and prices in market units."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+from sequencer.errors import ErrorCode
+
+
+class OrderState(StrEnum):
+    RESTING = "resting"  # on the book (possibly partially filled)
+    FILLED = "filled"
+    CANCELLED = "cancelled"  # see `reason`
+
+
+@dataclass(frozen=True, slots=True)
+class Fill:
+    market_id: int
+    price: int
+    size: int
+    taker_side: int  # 0: the taker bought
+    maker_account: int
+    maker_order_id: int
+    taker_account: int
+    taker_order_id: int  # 0 for a liquidation order (not signed by the account)
+    maker_fee: int  # negative: rebate paid to the maker
+    taker_fee: int  # for a liquidation: the penalty paid to the insurance fund
+
+
+@dataclass(frozen=True, slots=True)
+class OrderUpdate:
+    account_id: int
+    order_id: int
+    market_id: int
+    state: OrderState
+    filled: int
+    remaining: int
+    reason: ErrorCode | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Deposited:
+    account_id: int
+    amount: int
+    queue_index: int
+    created: bool
+
+
+@dataclass(frozen=True, slots=True)
+class Withdrawn:
+    account_id: int
+    amount: int
+    recipient: int
+    forced: bool = False
+    queue_index: int | None = None
+    reason: ErrorCode | None = None  # forced withdrawal served partly or not at all
+
+
+@dataclass(frozen=True, slots=True)
+class Transferred:
+    from_id: int
+    to_id: int
+    amount: int
+
+
+@dataclass(frozen=True, slots=True)
+class OracleUpdated:
+    market_id: int
+    price: int
+    timestamp: int
+
+
+@dataclass(frozen=True, slots=True)
+class FundingApplied:
+    market_id: int
+    mark_price: int
+    index_price: int
+    rate_ppb: int
+    index_delta: int
+    funding_index: int
+
+
+@dataclass(frozen=True, slots=True)
+class Liquidated:
+    account_id: int
+    market_id: int
+    size: int  # signed size closed (positive: a long was closed)
+    price: int
+    liquidator_id: int | None  # None: closed against the book
+    penalty: int
+
+
+@dataclass(frozen=True, slots=True)
+class Deleveraged:
+    account_id: int
+    market_id: int
+    counterparty_id: int
+    size: int  # signed size closed of the liquidated account
+    price: int
+    loss: int  # collateral moved from the counterparty to the bankrupt account
+
+
+@dataclass(frozen=True, slots=True)
+class InsuranceCovered:
+    account_id: int
+    amount: int

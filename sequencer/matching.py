@@ -1,0 +1,244 @@
+"""Matching an incoming order against one market's book, and settling each fill.
+
+Price-time priority; fills at the maker's price; partial fills.  Before a fill settles both sides
+must pass the trade margin rule (Exchange.fill_allowed); a maker that fails is cancelled and matching
+goes on, a taker that fails stops matching.  A fill is applied tentatively and undone through the
+exchange's undo log when a check after it fails, so the checks see exactly the post-fill state.
+
+Each fill is one circuit step (StepKind.TRADE, or LIQUIDATION for a book-close liquidation) with
+both leaves' preimages before and after, the signed orders and every amount the circuit re-derives.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from sequencer.book import BUY, RestingOrder
+from sequencer.constants import PPM
+from sequencer.errors import ErrorCode
+from sequencer.events import Fill, OrderState, OrderUpdate
+from sequencer.messages.order import SelfTrade
+from sequencer.records import LeafUpdate, SlotChange, StepKind
+
+if TYPE_CHECKING:
+    from sequencer.account import Account
+    from sequencer.exchange import Exchange
+    from sequencer.market import Market
+
+
+@dataclass(frozen=True, slots=True)
+class TradeData:
+    """Payload of a TRADE / LIQUIDATION step (updates: maker leaf, then taker leaf)."""
+
+    market_id: int
+    price: int
+    size: int
+    taker_side: int
+    oracle_price: int
+    maker_order: Any  # the maker's signed Order operation
+    taker_order: Any  # the taker's signed Order operation; None for a liquidation
+    maker_fee: int
+    taker_fee: int  # liquidation: the penalty paid to the insurance fund
+    maker_funding: int
+    taker_funding: int
+    maker_realised: int
+    taker_realised: int
+    open_interest_before: int
+    open_interest_after: int
+
+
+def reducible(size: int, side: int) -> int:
+    """How much an order on `side` can trade without increasing |size| or flipping it."""
+    if side == BUY:
+        return -size if size < 0 else 0
+    return size if size > 0 else 0
+
+
+def fee_of(notional: int, rate_ppm: int) -> int:
+    """ceil(notional * rate / 10^6): charges round up, rebates (negative rates) round toward zero."""
+    return -((-notional * rate_ppm) // PPM)
+
+
+@dataclass(slots=True)
+class MatchOutcome:
+    filled: int
+    stop: ErrorCode | None  # why matching stopped before the limit was reached (None: limit or size)
+
+
+def match(
+    ex: Exchange,
+    mk: Market,
+    taker: Account,
+    side: int,
+    limit: int,
+    qty: int,
+    *,
+    order: RestingOrder | None,
+    stp: int = SelfTrade.CANCEL_RESTING,
+    reduce_only: bool = False,
+    liquidation: bool = False,
+) -> MatchOutcome:
+    """Match `qty` of `taker` on `side` up to price `limit`.  `order` is the taker's signed order
+    (None for a liquidation, where the taker pays the liquidation penalty instead of the taker fee
+    and the fill must keep the account's deficit within what the insurance fund can cover)."""
+    m = mk.id
+    opp = mk.book.opposite(side)
+    undo = ex._undo
+    rec = ex.records_enabled
+    remaining = qty
+    filled = 0
+    stop: ErrorCode | None = None
+    sign = 1 if side == BUY else -1
+    while remaining > 0:
+        level = opp.best()
+        if level is None:
+            stop = ErrorCode.NO_LIQUIDITY
+            break
+        price = level.price
+        if (price > limit) if side == BUY else (price < limit):
+            if filled == 0:
+                stop = ErrorCode.NO_LIQUIDITY
+            break
+        maker = level.orders[0]
+        if not maker.live:
+            opp.pop_dead_front(level, undo)
+            continue
+        if not mk.in_band(price):
+            ex.cancel_order(maker, ErrorCode.PRICE_OUT_OF_BAND)
+            continue
+        if maker.account_id == taker.id:
+            if liquidation or stp == SelfTrade.CANCEL_RESTING:
+                ex.cancel_order(maker, ErrorCode.SELF_TRADE)
+                continue
+            if stp == SelfTrade.CANCEL_BOTH:
+                ex.cancel_order(maker, ErrorCode.SELF_TRADE)
+            stop = ErrorCode.SELF_TRADE
+            break
+        mk_acct = ex.accounts[maker.account_id]
+        q = min(remaining, maker.remaining)
+        if maker.reduce_only:
+            r = reducible(mk_acct.sizes[m], maker.side)
+            if r == 0:
+                ex.cancel_order(maker, ErrorCode.REDUCE_ONLY_WOULD_INCREASE)
+                continue
+            q = min(q, r)
+        if reduce_only:
+            r = reducible(taker.sizes[m], side)
+            if r == 0:
+                stop = ErrorCode.REDUCE_ONLY_WOULD_INCREASE
+                break
+            q = min(q, r)
+
+        # ---- tentative fill -----------------------------------------------------------------------
+        save = len(undo)
+        gb = ex.global_state() if rec else None
+        mb = mk_acct.state() if rec else None
+        tb = taker.state() if rec else None
+        ms_before, ts_before = mk_acct.sizes[m], taker.sizes[m]
+        notional = q * price * mk.mult
+        maker_fee = fee_of(notional, mk.maker_fee)
+        if liquidation:
+            # no taker fee to fund a rebate: the liquidated side pays the penalty to the fund instead
+            maker_fee = max(maker_fee, 0)
+        taker_fee = 0 if liquidation else fee_of(notional, mk.taker_fee)
+        m_fund, m_real = ex.apply_leg(mk_acct, mk, -sign * q, price, maker_fee)
+        t_fund, t_real = ex.apply_leg(taker, mk, sign * q, price, taker_fee)
+        oi_before = mk.open_interest
+        oi = (
+            oi_before
+            + max(mk_acct.sizes[m], 0)
+            - max(ms_before, 0)
+            + max(taker.sizes[m], 0)
+            - max(ts_before, 0)
+        )
+        if oi > mk.oi_cap and oi > oi_before:
+            ex.rollback_to(save)
+            stop = ErrorCode.OPEN_INTEREST_CAP
+            break
+        if not ex.fill_allowed(mk_acct, m, ms_before):
+            ex.rollback_to(save)
+            ex.cancel_order(maker, ErrorCode.INSUFFICIENT_MARGIN)
+            continue
+        if liquidation:
+            v = ex.risk_tuple(taker)[0]
+            if v < -ex.insurance_fund:
+                ex.rollback_to(save)
+                stop = ErrorCode.INSURANCE_INSUFFICIENT
+                break
+            full = fee_of(notional, mk.liq_fee)
+            taker_fee = min(full, max(v, 0))
+            if taker_fee:
+                ex.add_collateral(taker, -taker_fee)
+                ex.add_insurance(taker_fee)
+        elif not ex.fill_allowed(taker, m, ts_before):
+            ex.rollback_to(save)
+            stop = ErrorCode.INSUFFICIENT_MARGIN
+            break
+        if oi != oi_before:
+            ex.set_open_interest(mk, oi)
+        fees = maker_fee if liquidation else maker_fee + taker_fee  # >= 0: the rebate never exceeds the fee
+        if fees:
+            ex.add_fees(fees)
+
+        # ---- commit the fill ---------------------------------------------------------------------
+        m_slot = _fill_order(ex, mk_acct, maker, q)
+        t_slot = _fill_order(ex, taker, order, q) if order is not None else None
+        opp.reduce(maker, q, undo)
+        if maker.remaining == 0:
+            ex.set_attr(maker, "live", False)
+            ex.del_item(mk_acct.live, maker.order_id)
+            ex.emit(OrderUpdate(maker.account_id, maker.order_id, m, OrderState.FILLED, maker.filled, 0))
+        ex.emit(
+            Fill(
+                m,
+                price,
+                q,
+                side,
+                maker.account_id,
+                maker.order_id,
+                taker.id,
+                order.order_id if order is not None else 0,
+                maker_fee,
+                taker_fee,
+            )
+        )
+        if rec:
+            ex.add_step(
+                StepKind.LIQUIDATION if liquidation else StepKind.TRADE,
+                (
+                    LeafUpdate(mk_acct.id, mb, mk_acct.state(), m_slot),
+                    LeafUpdate(taker.id, tb, taker.state(), t_slot),
+                ),
+                gb,  # type: ignore[arg-type]
+                TradeData(
+                    m,
+                    price,
+                    q,
+                    side,
+                    mk.oracle_price,
+                    maker.op,
+                    order.op if order is not None else None,
+                    maker_fee,
+                    taker_fee,
+                    m_fund,
+                    t_fund,
+                    m_real,
+                    t_real,
+                    oi_before,
+                    oi,
+                ),
+            )
+        remaining -= q
+        filled += q
+    return MatchOutcome(filled, stop)
+
+
+def _fill_order(ex: Exchange, acct: Account, order: RestingOrder, q: int) -> SlotChange:
+    """Advance an order's fill and its committed slot (order_id, filled)."""
+    before = acct.slots.get(order.slot, (0, 0))
+    after = (order.order_id, order.filled + q)
+    ex.set_item(acct.slots, order.slot, after)
+    ex.set_attr(order, "filled", order.filled + q)
+    ex.set_attr(order, "remaining", order.remaining - q)
+    return SlotChange(order.slot, before, after)

@@ -1,0 +1,82 @@
+"""Deposit (L1 priority queue): credit collateral to the account of an L2 key, creating the account
+(next free id, owner = the depositing L1 address) the first time the key is seen.
+
+Rule: queue_index == the next unconsumed queue index; 1 <= amount < 2^64.  A deposit to an existing
+key credits that account whatever the depositing address (its owner does not change).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, ClassVar
+
+from sequencer import constants as C
+from sequencer.account import Account
+from sequencer.errors import ErrorCode, Rejected
+from sequencer.events import Deposited
+from sequencer.ops.common import check_int
+from sequencer.records import LeafUpdate, StepKind
+
+if TYPE_CHECKING:
+    from sequencer.exchange import Exchange
+
+
+@dataclass(frozen=True, slots=True)
+class DepositData:
+    queue_index: int
+    owner: int
+    amount: int
+    created: bool
+
+
+@dataclass(frozen=True, slots=True)
+class Deposit:
+    TYPE: ClassVar[str] = "deposit"
+
+    time: int
+    queue_index: int
+    owner: int  # L1 address of the depositor
+    pub_x: int
+    pub_y: int
+    amount: int
+
+    def validate(self) -> None:
+        check_int(self.queue_index, 0, (1 << 64) - 1, "queue_index")
+        check_int(self.owner, 0, (1 << C.ADDRESS_BITS) - 1, "owner")
+        check_int(self.pub_x, 0, C.FIELD_MODULUS - 1, "pub_x")
+        check_int(self.pub_y, 0, C.FIELD_MODULUS - 1, "pub_y")
+        check_int(self.amount, 1, (1 << C.AMOUNT_BITS) - 1, "amount")
+
+
+def apply(ex: Exchange, op: Deposit) -> None:
+    if op.queue_index != ex.queue_next:
+        raise Rejected(
+            ErrorCode.QUEUE_OUT_OF_ORDER, f"expected queue index {ex.queue_next}, got {op.queue_index}"
+        )
+    gb = ex.global_state()
+    key = (op.pub_x, op.pub_y)
+    aid = ex.by_key.get(key)
+    created = aid is None
+    if aid is None:
+        aid = ex.next_account_id
+        if aid >= C.MAX_ACCOUNTS:
+            raise Rejected(ErrorCode.VALUE_OUT_OF_RANGE, "the account tree is full")
+        acct = Account(aid, op.pub_x, op.pub_y, op.owner)
+        ex.set_item(ex.accounts, aid, acct)
+        ex.set_item(ex.by_key, key, aid)
+        ex.set_attr(ex, "next_account_id", aid + 1)
+        before = None
+    else:
+        acct = ex.accounts[aid]
+        before = acct.state() if ex.records_enabled else None
+    ex.add_collateral(acct, op.amount)
+    ex.set_attr(ex, "total_deposits", ex.total_deposits + op.amount)
+    ex.set_attr(ex, "queue_next", ex.queue_next + 1)
+    if ex.records_enabled:
+        ex.add_step(
+            StepKind.DEPOSIT,
+            (LeafUpdate(aid, before, acct.state(), None),),
+            gb,
+            DepositData(op.queue_index, op.owner, op.amount, created),
+        )
+    ex.emit(Deposited(aid, op.amount, op.queue_index, created))

@@ -1,0 +1,150 @@
+"""Liquidate: close (part of) one position of an account below maintenance margin.
+
+Rule: the account's value < its maintenance margin (at oracle prices, pending funding counted);
+0 < size <= |position|, a multiple of the step.  All the account's open orders are cancelled.  Then
+either
+- a liquidator takes the position over: the liquidator's signed order (other side, same market,
+  limit no worse than the oracle price P; its id is used as for any order) fills min(size, its
+  size) at P; the liquidated account pays the penalty min(ceil(q * P * mult * liquidation_fee /
+  10^6), max(value, 0)) to the liquidator; the liquidator must pass the trade margin rule; if the
+  account's value is negative the insurance fund must be able to cover it; or
+- the position is closed against the book (liquidator None): a liquidation order matched like an
+  IOC order with its worst price at the band edge, each fill keeping value >= -insurance fund,
+  paying the penalty (capped as above) to the insurance fund instead of the taker fee; makers are
+  charged their fee but get no rebate.
+When the account is left with no position and negative collateral, the insurance fund pays it back
+to zero (an INSURANCE_COVER step).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from sequencer import constants as C
+from sequencer.book import BUY, SELL, RestingOrder
+from sequencer.errors import ErrorCode, Rejected
+from sequencer.events import Liquidated
+from sequencer.matching import _fill_order, fee_of, match
+from sequencer.ops.common import check_int
+from sequencer.ops.order import PlaceOrder, check_order_basics
+from sequencer.records import LeafUpdate, StepKind
+
+if TYPE_CHECKING:
+    from sequencer.exchange import Exchange
+
+
+@dataclass(frozen=True, slots=True)
+class TakeoverData:
+    market_id: int
+    price: int  # the oracle price
+    size: int
+    liquidated_side: int
+    liquidator_order: Any
+    penalty: int
+    liquidated_funding: int
+    liquidator_funding: int
+    liquidated_realised: int
+    liquidator_realised: int
+    open_interest_before: int
+    open_interest_after: int
+
+
+@dataclass(frozen=True, slots=True)
+class Liquidate:
+    TYPE: ClassVar[str] = "liquidate"
+
+    time: int
+    account_id: int
+    market_id: int
+    size: int
+    liquidator: PlaceOrder | None = None
+
+    def validate(self) -> None:
+        check_int(self.account_id, 0, (1 << C.ACCOUNT_ID_BITS) - 1, "account_id")
+        check_int(self.market_id, 0, C.MAX_MARKETS - 1, "market_id")
+        check_int(self.size, 1, (1 << C.SIZE_BITS) - 1, "size")
+        if self.liquidator is not None:
+            if not isinstance(self.liquidator, PlaceOrder):
+                raise Rejected(ErrorCode.MALFORMED, "liquidator must be a signed PlaceOrder or None")
+            self.liquidator.validate()
+
+    def signed_parts(self, ex: Exchange) -> list[tuple[Any, Any, Any]]:
+        return [] if self.liquidator is None else self.liquidator.signed_parts(ex)
+
+
+def apply(ex: Exchange, op: Liquidate) -> None:
+    acct = ex.account(op.account_id)
+    mk = ex.priced_market(op.market_id)
+    m = mk.id
+    s = acct.sizes[m]
+    if s == 0:
+        raise Rejected(ErrorCode.NO_POSITION, f"account {acct.id} has no position in market {m}")
+    if op.size > abs(s) or op.size % mk.step:
+        raise Rejected(ErrorCode.BAD_SIZE_STEP, f"size {op.size}: a multiple of {mk.step} up to {abs(s)}")
+    v, _, _, mm = ex.risk_tuple(acct)
+    if v >= mm:
+        raise Rejected(ErrorCode.NOT_LIQUIDATABLE, f"value {v} >= maintenance margin {mm}")
+    ex.cancel_account_orders(acct, ErrorCode.LIQUIDATED)
+    side = SELL if s > 0 else BUY
+    if op.liquidator is None:
+        fund_before = ex.insurance_fund
+        limit = mk.band_lo if side == SELL else mk.band_hi
+        out = match(ex, mk, acct, side, limit, op.size, order=None, liquidation=True)
+        if out.filled == 0:
+            raise Rejected(out.stop or ErrorCode.NO_LIQUIDITY, "nothing could be closed against the book")
+        signed = out.filled if s > 0 else -out.filled
+        ex.emit(Liquidated(acct.id, m, signed, 0, None, ex.insurance_fund - fund_before))
+    else:
+        _takeover(ex, op, acct, mk, side, v)
+    ex.cover_from_insurance(acct)
+
+
+def _takeover(ex: Exchange, op: Liquidate, acct: Any, mk: Any, side: int, v: int) -> None:
+    lop = op.liquidator
+    assert lop is not None
+    lmsg = lop.msg
+    m = mk.id
+    liq = ex.account(lmsg.account_id)
+    if liq is acct:
+        raise Rejected(ErrorCode.SAME_ACCOUNT, "an account cannot take over its own position")
+    if lmsg.market_id != m or lmsg.side == side:
+        raise Rejected(ErrorCode.MALFORMED, "the liquidator's order must take the other side of this market")
+    check_order_basics(ex, liq, mk, lmsg, op.time)
+    p = mk.oracle_price
+    if (lmsg.side == BUY and lmsg.price < p) or (lmsg.side == SELL and lmsg.price > p):
+        raise Rejected(ErrorCode.PRICE_OUT_OF_BAND, f"oracle price {p} is beyond the liquidator's limit")
+    if v < 0 and ex.insurance_fund < -v:
+        raise Rejected(ErrorCode.INSURANCE_INSUFFICIENT, f"deficit {-v} above the fund {ex.insurance_fund}")
+    q = min(op.size, lmsg.size)
+    rec = ex.records_enabled
+    gb = ex.global_state()
+    ab = acct.state() if rec else None
+    lb = liq.state() if rec else None
+    order = RestingOrder(lop, ex.seq, 0)
+    ex.set_item(liq.slot_last, order.slot, lmsg.order_id)
+    a_before, l_before = acct.sizes[m], liq.sizes[m]
+    delta = q if side == BUY else -q
+    fa, ra = ex.apply_leg(acct, mk, delta, p, 0)
+    fl, rl = ex.apply_leg(liq, mk, -delta, p, 0)
+    oi_before = mk.open_interest
+    oi = oi_before + max(acct.sizes[m], 0) - max(a_before, 0) + max(liq.sizes[m], 0) - max(l_before, 0)
+    if oi > mk.oi_cap and oi > oi_before:
+        raise Rejected(ErrorCode.OPEN_INTEREST_CAP, "the takeover would exceed the open-interest cap")
+    penalty = min(fee_of(q * p * mk.mult, mk.liq_fee), max(ex.risk_tuple(acct)[0], 0))
+    if penalty:
+        ex.add_collateral(acct, -penalty)
+        ex.add_collateral(liq, penalty)
+    if not ex.fill_allowed(liq, m, l_before):
+        raise Rejected(ErrorCode.INSUFFICIENT_MARGIN, "the liquidator would break the margin rule")
+    if oi != oi_before:
+        ex.set_open_interest(mk, oi)
+    slot = _fill_order(ex, liq, order, q)
+    if rec:
+        ex.add_step(
+            StepKind.LIQUIDATION,
+            (LeafUpdate(acct.id, ab, acct.state(), None), LeafUpdate(liq.id, lb, liq.state(), slot)),
+            gb,  # type: ignore[arg-type]
+            TakeoverData(m, p, q, side, lop, penalty, fa, fl, ra, rl, oi_before, oi),
+        )
+    ex.emit(Liquidated(acct.id, m, -delta, p, liq.id, penalty))

@@ -1,0 +1,71 @@
+"""Withdraw (signed): move free collateral out to an L1 address.
+
+Rule: signature by the account's key; expiry >= time; nonce == account nonce (then +1);
+amount <= free collateral = min(collateral - pending funding, account value) - initial margin, so
+unrealised profit never leaves and the account still meets initial margin afterwards.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from sequencer import constants as C
+from sequencer.errors import ErrorCode, Rejected
+from sequencer.events import Withdrawn
+from sequencer.messages import Signature
+from sequencer.messages.withdraw import WithdrawMessage
+from sequencer.ops.common import check_expiry, check_signed_message
+from sequencer.records import LeafUpdate, StepKind
+
+if TYPE_CHECKING:
+    from sequencer.exchange import Exchange
+
+
+@dataclass(frozen=True, slots=True)
+class WithdrawData:
+    amount: int
+    recipient: int
+    withdrawable_before: int
+
+
+@dataclass(frozen=True, slots=True)
+class Withdraw:
+    TYPE: ClassVar[str] = "withdraw"
+
+    time: int
+    msg: WithdrawMessage
+    sig: Signature
+
+    def validate(self) -> None:
+        check_signed_message(self.msg, WithdrawMessage, self.sig)
+
+    def signed_parts(self, ex: Exchange) -> list[tuple[Any, Any, Any]]:
+        acct = ex.account(self.msg.account_id)
+        return [((acct.pub_x, acct.pub_y), self.msg, self.sig)]
+
+
+def apply(ex: Exchange, op: Withdraw) -> None:
+    msg = op.msg
+    acct = ex.account(msg.account_id)
+    check_expiry(msg.expiry, op.time)
+    if msg.nonce != acct.nonce:
+        raise Rejected(ErrorCode.STALE_NONCE, f"nonce {msg.nonce}, account nonce is {acct.nonce}")
+    if acct.nonce + 1 >= (1 << C.NONCE_BITS):
+        raise Rejected(ErrorCode.VALUE_OUT_OF_RANGE, "account nonce exhausted")
+    free = ex.risk(acct).withdrawable
+    if msg.amount > free:
+        raise Rejected(ErrorCode.INSUFFICIENT_COLLATERAL, f"amount {msg.amount} above free collateral {free}")
+    gb = ex.global_state()
+    before = acct.state() if ex.records_enabled else None
+    ex.add_collateral(acct, -msg.amount)
+    ex.set_attr(acct, "nonce", acct.nonce + 1)
+    ex.set_attr(ex, "total_withdrawals", ex.total_withdrawals + msg.amount)
+    if ex.records_enabled:
+        ex.add_step(
+            StepKind.WITHDRAW,
+            (LeafUpdate(acct.id, before, acct.state(), None),),
+            gb,
+            WithdrawData(msg.amount, msg.recipient, free),
+        )
+    ex.emit(Withdrawn(acct.id, msg.amount, msg.recipient))

@@ -1,0 +1,237 @@
+"""The committed state: the account tree, each account's order-slot tree and the global hash, as of
+the last closed batch.  Records of the pending batch are applied to it when the batch closes:
+
+- `apply_sequential(steps)`: step by step, leaf by leaf, exactly as the batch circuit re-checks them;
+  returns one `StepWitness` per step (Merkle paths, leaf hashes, intermediate roots).
+- `apply_batched(steps)`: only the final values of every touched leaf, hashed level by level with
+  each distinct node hashed once (`tree.batch_update`, `poseidon_many`); returns nothing but the
+  same final root.  For a node that needs the root fast and the witness later (or never).
+
+Both check that each update's `before` preimage is the committed one, so a record that does not
+chain onto the committed state is caught here instead of producing an unprovable batch.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from native.poseidon import poseidon, poseidon_many
+from sequencer import hashing as H
+from sequencer.constants import ACCOUNT_TREE_DEPTH, MAX_MARKETS, ORDER_TREE_DEPTH, Tag
+from sequencer.constants import FIELD_MODULUS as R
+from sequencer.records import AccountState, GlobalState, LeafWitness, MarketState, Step, StepWitness
+from sequencer.tree import SparseMerkleTree, batch_update, empty_hashes
+
+
+class StateMismatch(AssertionError):
+    """A record's `before` does not match the committed state (a bug, never a user error)."""
+
+
+class StateTrees:
+    def __init__(self, params_hash: int, config_hashes: tuple[int | None, ...], genesis: GlobalState) -> None:
+        self.params_hash = params_hash
+        self.config_hashes = config_hashes
+        self.accounts = SparseMerkleTree(ACCOUNT_TREE_DEPTH)
+        self.orders: dict[int, SparseMerkleTree] = {}
+        # committed account preimage and its position hashes (so unchanged ones are not rehashed)
+        self.committed: dict[int, tuple[AccountState, list[int], int]] = {}
+        self._market_hash_cache: dict[tuple[int, MarketState], int] = {}
+        self.global_state = genesis
+        self.global_hash = self._global_hash(genesis)
+
+    # ---- hashing helpers ---------------------------------------------------------------------------
+    def _market_hash(self, m: int, ms: MarketState | None) -> int:
+        if ms is None:
+            return 0
+        ch = self.config_hashes[m]
+        assert ch is not None
+        key = (m, ms)
+        h = self._market_hash_cache.get(key)
+        if h is None:
+            if len(self._market_hash_cache) > 4096:
+                self._market_hash_cache.clear()
+            h = H.market_hash(ch, ms)
+            self._market_hash_cache[key] = h
+        return h
+
+    def _global_hash(self, g: GlobalState) -> int:
+        mh = poseidon([Tag.MARKETS, *(self._market_hash(m, ms) for m, ms in enumerate(g.markets))])
+        return poseidon([Tag.GLOBAL, self.params_hash, mh, g.insurance_fund, g.fee_pool, g.funding_time])
+
+    def _set_global(self, g: GlobalState) -> None:
+        if g != self.global_state:
+            self.global_state = g
+            self.global_hash = self._global_hash(g)
+
+    @property
+    def root(self) -> int:
+        return H.state_root(self.accounts.root, self.global_hash)
+
+    def order_tree(self, account_id: int) -> SparseMerkleTree:
+        t = self.orders.get(account_id)
+        if t is None:
+            t = self.orders[account_id] = SparseMerkleTree(ORDER_TREE_DEPTH)
+        return t
+
+    def orders_root(self, account_id: int) -> int:
+        t = self.orders.get(account_id)
+        return t.root if t is not None else empty_hashes(ORDER_TREE_DEPTH)[ORDER_TREE_DEPTH]
+
+    def _check_before(self, account_id: int, before: AccountState | None) -> None:
+        have = self.committed.get(account_id)
+        if (have[0] if have else None) != before:
+            raise StateMismatch(f"account {account_id}: record 'before' is not the committed leaf preimage")
+
+    # ---- sequential (witness) ---------------------------------------------------------------------
+    def apply_sequential(self, steps: Sequence[Step]) -> list[StepWitness]:
+        out: list[StepWitness] = []
+        for step in steps:
+            root_before, acc_before, gh_before = self.root, self.accounts.root, self.global_hash
+            leaves = []
+            for u in step.updates:
+                self._check_before(u.account_id, u.before)
+                if u.after is None:  # a proof that the leaf is empty (nothing changes)
+                    leaves.append(self._empty_leaf_witness(u.account_id))
+                    continue
+                have = self.committed.get(u.account_id)
+                ph_list = list(have[1]) if have else [H.empty_position_hash()] * MAX_MARKETS
+                ph_before = have[2] if have else H.positions_hash(ph_list)
+                otree = self.order_tree(u.account_id)
+                or_before = otree.root
+                slot_sib = None
+                if u.slot is not None:
+                    if otree.leaf(u.slot.slot) != H.order_slot_leaf(*u.slot.before):
+                        raise StateMismatch(f"account {u.account_id}: slot {u.slot.slot} 'before' mismatch")
+                    slot_sib = tuple(otree.update(u.slot.slot, H.order_slot_leaf(*u.slot.after)))
+                b, a = u.before, u.after
+                changed = False
+                for m in range(MAX_MARKETS):
+                    if b is None or (b.sizes[m], b.costs[m], b.fsnaps[m]) != (
+                        a.sizes[m],
+                        a.costs[m],
+                        a.fsnaps[m],
+                    ):
+                        ph_list[m] = H.position_hash(a.sizes[m], a.costs[m], a.fsnaps[m])
+                        changed = True
+                ph_after = H.positions_hash(ph_list) if changed else ph_before
+                leaf_before = self.accounts.leaf(u.account_id)
+                leaf_after = H.account_leaf(a, ph_after, otree.root)
+                sib = tuple(self.accounts.update(u.account_id, leaf_after))
+                self.committed[u.account_id] = (a, ph_list, ph_after)
+                leaves.append(
+                    LeafWitness(
+                        account_id=u.account_id,
+                        account_siblings=sib,
+                        leaf_before=leaf_before,
+                        leaf_after=leaf_after,
+                        positions_hash_before=ph_before,
+                        positions_hash_after=ph_after,
+                        orders_root_before=or_before,
+                        orders_root_after=otree.root,
+                        slot_siblings=slot_sib,
+                        accounts_root_after=self.accounts.root,
+                    )
+                )
+            if step.global_before != self.global_state:
+                raise StateMismatch("step 'global_before' is not the committed global state")
+            self._set_global(step.global_after)
+            out.append(
+                StepWitness(
+                    state_root_before=root_before,
+                    state_root_after=self.root,
+                    accounts_root_before=acc_before,
+                    global_hash_before=gh_before,
+                    global_hash_after=self.global_hash,
+                    leaves=tuple(leaves),
+                )
+            )
+        return out
+
+    def _empty_leaf_witness(self, account_id: int) -> LeafWitness:
+        if self.accounts.leaf(account_id) != 0:
+            raise StateMismatch(f"account {account_id}: expected an empty leaf")
+        empty_orders = empty_hashes(ORDER_TREE_DEPTH)[ORDER_TREE_DEPTH]
+        return LeafWitness(
+            account_id=account_id,
+            account_siblings=tuple(self.accounts.siblings(account_id)),
+            leaf_before=0,
+            leaf_after=0,
+            positions_hash_before=0,
+            positions_hash_after=0,
+            orders_root_before=empty_orders,
+            orders_root_after=empty_orders,
+            slot_siblings=None,
+            accounts_root_after=self.accounts.root,
+        )
+
+    # ---- batched (root only) -----------------------------------------------------------------------
+    def apply_batched(self, steps: Sequence[Step]) -> None:
+        final: dict[int, AccountState] = {}
+        slots: dict[int, dict[int, tuple[int, int]]] = {}
+        g = self.global_state
+        for step in steps:
+            if step.global_before != g:
+                raise StateMismatch("step 'global_before' does not chain")
+            g = step.global_after
+            for u in step.updates:
+                if u.after is None:
+                    continue
+                prev = final.get(u.account_id)
+                if prev is None:
+                    self._check_before(u.account_id, u.before)
+                elif prev != u.before:
+                    raise StateMismatch(f"account {u.account_id}: updates do not chain")
+                final[u.account_id] = u.after
+                if u.slot is not None:
+                    slots.setdefault(u.account_id, {})[u.slot.slot] = u.slot.after
+        # order slots: leaf hashes in one call, then every touched order tree level by level
+        flat = [(aid, s, v) for aid, d in slots.items() for s, v in d.items() if v != (0, 0)]
+        hashes = iter(poseidon_many([[Tag.ORDER_SLOT, i, f] for _, _, (i, f) in flat]))
+        per_tree: dict[int, dict[int, int]] = {aid: {} for aid in slots}
+        for aid, d in slots.items():
+            for s, v in d.items():
+                per_tree[aid][s] = 0 if v == (0, 0) else next(hashes)
+        batch_update((self.order_tree(aid), leaves) for aid, leaves in per_tree.items())
+        # positions: only changed positions are rehashed
+        ids = sorted(final)
+        pos_rows, pos_where = [], []
+        ph_lists: dict[int, list[int]] = {}
+        for aid in ids:
+            have = self.committed.get(aid)
+            ph_list = list(have[1]) if have else [H.empty_position_hash()] * MAX_MARKETS
+            ph_lists[aid] = ph_list
+            a, b = final[aid], have[0] if have else None
+            for m in range(MAX_MARKETS):
+                if b is None or (b.sizes[m], b.costs[m], b.fsnaps[m]) != (
+                    a.sizes[m],
+                    a.costs[m],
+                    a.fsnaps[m],
+                ):
+                    if a.sizes[m] or a.costs[m] or a.fsnaps[m]:
+                        pos_rows.append(H.position_row(a.sizes[m], a.costs[m], a.fsnaps[m]))
+                        pos_where.append((aid, m))
+                    else:
+                        ph_list[m] = H.empty_position_hash()
+        for (aid, m), h in zip(pos_where, poseidon_many(pos_rows), strict=True):
+            ph_lists[aid][m] = h
+        phs = poseidon_many([[Tag.POSITIONS, *ph_lists[aid]] for aid in ids])
+        leaves = poseidon_many(
+            [
+                H.account_leaf_row(final[aid], ph, self.orders_root(aid))
+                for aid, ph in zip(ids, phs, strict=True)
+            ]
+        )
+        for aid, ph in zip(ids, phs, strict=True):
+            self.committed[aid] = (final[aid], ph_lists[aid], ph)
+        batch_update([(self.accounts, dict(zip(ids, leaves, strict=True)))])
+        self._set_global(g)
+
+    # ---- proofs ----------------------------------------------------------------------------------
+    def account_proof(self, account_id: int) -> tuple[int, list[int]]:
+        """(leaf, siblings) of an account against the committed accounts root."""
+        return self.accounts.leaf(account_id), self.accounts.siblings(account_id)
+
+
+def signed(v: int) -> int:
+    """The signed integer a field element encodes (inverse of v mod r for |v| < r/2)."""
+    return v - R if v > R // 2 else v
