@@ -22,7 +22,9 @@ AUTH_HEADER = "X-Zkclear-Auth"
 class NodeError(Exception):
     """An error answer of the node (or a transport failure, code `unreachable`)."""
 
-    def __init__(self, code: str, message: str, status: int = 0, details: dict[str, Any] | None = None) -> None:
+    def __init__(
+        self, code: str, message: str, status: int = 0, details: dict[str, Any] | None = None
+    ) -> None:
         super().__init__(f"{code}: {message}")
         self.code = code
         self.message = message
@@ -31,7 +33,9 @@ class NodeError(Exception):
 
 
 class AsyncClient:
-    def __init__(self, url: str, *, timeout: float = 30.0, session: aiohttp.ClientSession | None = None) -> None:
+    def __init__(
+        self, url: str, *, timeout: float = 30.0, session: aiohttp.ClientSession | None = None
+    ) -> None:
         self.url = url.rstrip("/")
         self._timeout = aiohttp.ClientTimeout(total=timeout)
         self._session = session
@@ -58,7 +62,13 @@ class AsyncClient:
         self._session = None
 
     async def request(
-        self, method: str, path: str, body: Any = None, *, token: str | None = None, params: dict[str, Any] | None = None
+        self,
+        method: str,
+        path: str,
+        body: Any = None,
+        *,
+        token: str | None = None,
+        params: dict[str, Any] | None = None,
     ) -> Any:
         headers = {"Content-Type": "application/json"} if body is not None else {}
         if token:
@@ -70,8 +80,10 @@ class AsyncClient:
             ) as resp:
                 raw = await resp.read()
                 status = resp.status
-        except (aiohttp.ClientError, asyncio.TimeoutError, OSError) as exc:
-            raise NodeError("unreachable", f"cannot reach the node at {self.url}: {exc or type(exc).__name__}") from exc
+        except (TimeoutError, aiohttp.ClientError, OSError) as exc:
+            raise NodeError(
+                "unreachable", f"cannot reach the node at {self.url}: {exc or type(exc).__name__}"
+            ) from exc
         try:
             payload = json.loads(raw) if raw else None
         except ValueError as exc:
@@ -79,7 +91,10 @@ class AsyncClient:
         if status >= 400:
             err = (payload or {}).get("error", {}) if isinstance(payload, dict) else {}
             raise NodeError(
-                err.get("code", "http_error"), err.get("message", f"HTTP {status}"), status, err.get("details")
+                err.get("code", "http_error"),
+                err.get("message", f"HTTP {status}"),
+                status,
+                err.get("details"),
             )
         return payload
 

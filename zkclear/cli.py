@@ -10,6 +10,8 @@ import click
 # command name -> "module:attribute" of a click command or group
 COMMANDS: dict[str, str] = {
     "devnet": "zkclear.devnet:devnet",
+    "node": "sequencer.cli.node:node",
+    "account": "sequencer.cli.account:account",
 }
 
 

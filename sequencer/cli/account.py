@@ -46,7 +46,9 @@ def _eth_key(eth_key: str | None, eth_keystore: Path | None, eth_password: str |
         except Exception as exc:
             raise click.ClickException(f"cannot open Ethereum keystore {eth_keystore}: {exc}") from exc
     if not eth_key:
-        raise click.UsageError("an Ethereum key is needed: --eth-key HEX (env ZKCLEAR_ETH_KEY) or --eth-keystore FILE")
+        raise click.UsageError(
+            "an Ethereum key is needed: --eth-key HEX (env ZKCLEAR_ETH_KEY) or --eth-keystore FILE"
+        )
     try:
         raw = bytes.fromhex(eth_key.removeprefix("0x"))
     except ValueError as exc:
@@ -58,11 +60,17 @@ def _eth_key(eth_key: str | None, eth_keystore: Path | None, eth_password: str |
 
 @account.command("create")
 @click.option("--eth-key", envvar="ZKCLEAR_ETH_KEY", help="Ethereum private key, hex (env ZKCLEAR_ETH_KEY).")
-@click.option("--eth-keystore", type=click.Path(exists=True, dir_okay=False, path_type=Path), help="Ethereum keystore (v3 JSON) instead of --eth-key.")
+@click.option(
+    "--eth-keystore",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="Ethereum keystore (v3 JSON) instead of --eth-key.",
+)
 @click.option("--eth-password", envvar="ZKCLEAR_ETH_PASSWORD", help="Password of --eth-keystore.")
 @click.option("--chain-id", type=int, help="Rollup chain id (default: asked from --node).")
 @click.option("--rollup", help="Rollup contract address (default: asked from --node).")
-@click.option("--key-index", type=int, default=0, show_default=True, help="Derive a fresh key by raising this.")
+@click.option(
+    "--key-index", type=int, default=0, show_default=True, help="Derive a fresh key by raising this."
+)
 @click.option("--force", is_flag=True, help="Overwrite an existing keystore file.")
 @click.option("--scrypt-n", type=int, default=DEFAULT_SCRYPT_N, hidden=True)
 @keystore_option
@@ -88,7 +96,9 @@ def create(
 
     The same Ethereum key, chain id, rollup address and key index always give the same L2 key."""
     if keystore.exists() and not force:
-        raise click.ClickException(f"{keystore} exists (use --force to overwrite, or --keystore for another file)")
+        raise click.ClickException(
+            f"{keystore} exists (use --force to overwrite, or --keystore for another file)"
+        )
     prv = _eth_key(eth_key, eth_keystore, eth_password)
     account_id = None
     if chain_id is None or rollup is None:
@@ -166,14 +176,25 @@ def _print_account(acct: dict[str, Any], orders: list[dict[str, Any]]) -> None:
         table(
             "positions",
             ["market", "size", "entry", "funding index"],
-            [(p["market"], p["size_display"], p["entry_price_display"], p["funding_snapshot"]) for p in acct["positions"]],
+            [
+                (p["market"], p["size_display"], p["entry_price_display"], p["funding_snapshot"])
+                for p in acct["positions"]
+            ],
         )
     if orders:
         table(
             "open orders",
             ["order id", "market", "side", "price", "size", "remaining", "expiry"],
             [
-                (o["order_id"], o["market"], o["side"], o["price_display"], o["size_display"], o["remaining_display"], o["expiry"])
+                (
+                    o["order_id"],
+                    o["market"],
+                    o["side"],
+                    o["price_display"],
+                    o["size_display"],
+                    o["remaining_display"],
+                    o["expiry"],
+                )
                 for o in orders
             ],
         )

@@ -29,14 +29,18 @@ def token_message(domain_hash: int, account: int, expiry: int) -> int:
     return poseidon([TAG_READ_AUTH, domain_hash, account, expiry])
 
 
-def make_token(sign: Callable[[int], tuple[tuple[int, int], int]], domain_hash: int, account: int, expiry: int) -> str:
+def make_token(
+    sign: Callable[[int], tuple[tuple[int, int], int]], domain_hash: int, account: int, expiry: int
+) -> str:
     """Build a token with `sign(msg) -> (R8, S)` (e.g. `Signer.sign`)."""
     r8, s = sign(token_message(domain_hash, account, expiry))
     return f"{account}.{expiry}.{r8[0]}.{r8[1]}.{s}"
 
 
 class TokenVerifier:
-    def __init__(self, domain_hash: int, pubkey_of: Callable[[int], tuple[int, int] | None], cache_size: int = 100_000):
+    def __init__(
+        self, domain_hash: int, pubkey_of: Callable[[int], tuple[int, int] | None], cache_size: int = 100_000
+    ):
         self.domain_hash = domain_hash
         self.pubkey_of = pubkey_of
         self.cache_size = cache_size

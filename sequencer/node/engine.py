@@ -17,12 +17,13 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from circuits.primitives.eddsa import Signature
+from sequencer.codec import decode_op, encode_op
 from sequencer.config import ExchangeConfig
 from sequencer.errors import ErrorCode
 from sequencer.events import Deposited, Fill, OrderUpdate, Transferred, Withdrawn
 from sequencer.exchange import Exchange
 from sequencer.journal.store import BatchRow, Entry
+from sequencer.liquidation import liquidation_op
 from sequencer.messages.cancel import CancelMessage
 from sequencer.messages.cancel_all import CancelAllMessage
 from sequencer.messages.order import OrderMessage
@@ -30,16 +31,22 @@ from sequencer.messages.transfer import TransferMessage
 from sequencer.messages.withdraw import WithdrawMessage
 from sequencer.node import wire
 from sequencer.node.errors import ApiError
-from sequencer.ops.cancel import CancelOrder
-from sequencer.ops.cancel_all import CancelAll
-from sequencer.ops.deposit import Deposit
-from sequencer.ops.forced_withdrawal import ForcedWithdrawal
-from sequencer.ops.order import PlaceOrder
-from sequencer.ops.transfer import Transfer
-from sequencer.ops.withdraw import Withdraw
 from sequencer.node.pipeline import SigCheck
+from sequencer.ops import (
+    CancelAll,
+    CancelOrder,
+    Deposit,
+    ForcedWithdrawal,
+    FundingTick,
+    OracleUpdate,
+    PlaceOrder,
+    SignedPrice,
+    Transfer,
+    Withdraw,
+)
 
 BATCH_CLOSE = "batch_close"
+KEEPER = "keeper"  # a liquidation chosen at apply time; journaled as the Liquidate/Deleverage it became
 TRADES_KEPT = 1000  # per market
 FILLS_KEPT = 1000  # per account
 NODE_STATE_VERSION = 1
@@ -108,7 +115,9 @@ class NodeState:
 
 
 class Engine:
-    def __init__(self, config: ExchangeConfig, ex: Exchange | None = None, node: NodeState | None = None) -> None:
+    def __init__(
+        self, config: ExchangeConfig, ex: Exchange | None = None, node: NodeState | None = None
+    ) -> None:
         self.config = config
         self.ex = ex if ex is not None else Exchange(config)
         self.node = node if node is not None else NodeState()
@@ -148,15 +157,15 @@ class Engine:
     def decode_deposit(self, fields: dict[str, int]) -> Draft:
         """A devnet deposit: the node stands in for the L1 queue, so the queue index is the next one
         at the moment the deposit is applied."""
-        return Draft(
-            Deposit.TYPE, lambda t: Deposit(time=t, queue_index=self.ex.queue_next, **fields), None
-        )
+        return Draft(Deposit.TYPE, lambda t: Deposit(time=t, queue_index=self.ex.queue_next, **fields), None)
 
     def batch_close_draft(self) -> Draft:
         return Draft(BATCH_CLOSE, lambda t: None, None)
 
     # -- pipeline hooks ------------------------------------------------------------------------
     def sig_check(self, draft: Draft) -> list[SigCheck]:
+        if draft.kind == OracleUpdate.TYPE:
+            return self.oracle_sig_check(draft)
         if draft.kind not in SIGNED_OPS:
             return []
         op = draft.build(0)
@@ -169,18 +178,63 @@ class Engine:
             raise api_error(getattr(exc, "code", "MALFORMED"), getattr(exc, "message", str(exc))) from exc
         return [SigCheck(pub, msg.hash(self.domain), sig) for pub, msg, sig in self.ex.signed_parts(op)]
 
+    def oracle_draft(self, market_id: int, prices: list[SignedPrice]) -> Draft:
+        """Signed oracle prices (a quorum of the configured signers) for one market."""
+        return Draft(OracleUpdate.TYPE, lambda t: OracleUpdate(t, market_id, tuple(prices)), None)
+
+    def oracle_sig_check(self, draft: Draft) -> list[SigCheck]:
+        op = draft.build(0)
+        try:
+            op.validate()
+            parts = self.ex.signed_parts(op)
+        except Exception as exc:
+            raise api_error(getattr(exc, "code", "MALFORMED"), getattr(exc, "message", str(exc))) from exc
+        return [SigCheck(pub, msg.hash(self.domain), sig) for pub, msg, sig in parts]
+
+    def funding_draft(self) -> Draft:
+        return Draft(FundingTick.TYPE, lambda t: FundingTick(t), None)
+
+    def keeper_draft(self, account_id: int) -> Draft:
+        """Liquidate (or deleverage) one liquidatable account; the operation is chosen at apply
+        time from the state then (sequencer.liquidation policy) and journaled as chosen."""
+        return Draft(KEEPER, lambda t: account_id, None)
+
+    def funding_due(self, now: int) -> bool:
+        if not any(mk.oracle_price for mk in self.ex.active):
+            return False
+        ft = self.ex.funding_time
+        return ft == 0 or now >= ft + self.config.funding_interval_s
+
     def apply(self, draft: Draft, ts_ms: int, seq: int) -> tuple[str, bytes, dict[str, Any]]:
         t = ts_ms // 1000
         if draft.kind == BATCH_CLOSE:
             row = self._close_batch(seq, ts_ms)
             return BATCH_CLOSE, json.dumps({"number": row.number}).encode(), {"batch": batch_json(row)}
-        op = draft.build(t)
-        res = self.ex.apply(op, verify=False)
+        if draft.kind == KEEPER:
+            op, res = self._keeper(draft.build(t), t)
+        else:
+            op = draft.build(t)
+            res = self.ex.apply(op, verify=False)
         if not res.ok:
             raise api_error(res.code, res.message)
         self._note_op(seq, ts_ms)
-        answer = self._digest(seq, ts_ms, draft.kind, op, res.events)
-        return draft.kind, wire.journal_body(op), answer
+        answer = self._digest(seq, ts_ms, op.TYPE, op, res.events)
+        return op.TYPE, encode_op(op), answer
+
+    def _keeper(self, account_id: int, t: int) -> tuple[Any, Any]:
+        op = None
+        for prefer_book in (True, False):
+            if account_id not in self.ex.accounts:
+                break
+            op = liquidation_op(self.ex, account_id, t, prefer_book=prefer_book)
+            if op is None:
+                break
+            res = self.ex.apply(op)
+            if res.ok:
+                return op, res
+        raise ApiError(
+            "rejected", f"account {account_id} cannot be liquidated now", {"reason": "NOT_LIQUIDATABLE"}
+        )
 
     # -- replay --------------------------------------------------------------------------------
     def replay(self, entry: Entry) -> None:
@@ -189,12 +243,18 @@ class Engine:
             number = json.loads(entry.body)["number"]
             row = self._close_batch(entry.seq, entry.ts)
             if row.number != number:
-                raise RuntimeError(f"journal seq {entry.seq}: closed batch {row.number}, journal says {number}")
+                raise RuntimeError(
+                    f"journal seq {entry.seq}: closed batch {row.number}, journal says {number}"
+                )
             return
-        op = decode_journal_op(entry.kind, entry.body)
+        op = decode_op(entry.body)
+        if entry.kind != op.TYPE:
+            raise RuntimeError(f"journal seq {entry.seq}: kind {entry.kind} holds a {op.TYPE}")
         res = self.ex.apply(op, verify=False)
         if not res.ok:
-            raise RuntimeError(f"journal seq {entry.seq} ({entry.kind}) was rejected on replay: {res.code} {res.message}")
+            raise RuntimeError(
+                f"journal seq {entry.seq} ({entry.kind}) was rejected on replay: {res.code} {res.message}"
+            )
         self._note_op(entry.seq, entry.ts)
         self._digest(entry.seq, entry.ts, entry.kind, op, res.events)
 
@@ -221,7 +281,12 @@ class Engine:
             closed_ts=ts_ms,
             n_ops=len(batch.records),
             status="closed",
-            info={"queue_start": batch.queue_start, "queue_end": batch.queue_end, "proof": None, "l1_tx": None},
+            info={
+                "queue_start": batch.queue_start,
+                "queue_end": batch.queue_end,
+                "proof": None,
+                "l1_tx": None,
+            },
         )
         n.batch_first_seq, n.batch_first_ts, n.batch_ops = 0, 0, 0
         self.on_batch(row)
@@ -246,7 +311,11 @@ class Engine:
             elif isinstance(ev, OrderUpdate):
                 upd = order_update_json(ev)
                 self.publish(seq, f"fills:{ev.account_id}", {"type": "order", **upd})
-                if kind == PlaceOrder.TYPE and ev.account_id == op.msg.account_id and ev.order_id == op.msg.order_id:
+                if (
+                    kind == PlaceOrder.TYPE
+                    and ev.account_id == op.msg.account_id
+                    and ev.order_id == op.msg.order_id
+                ):
                     answer["order"] = upd
             elif isinstance(ev, Deposited):
                 answer.update(account_id=ev.account_id, amount=str(ev.amount), created=ev.created)
@@ -255,7 +324,11 @@ class Engine:
         if fills:
             answer["fills"] = fills
         if kind == PlaceOrder.TYPE and "order" not in answer:
-            answer["order"] = {"order_id": op.msg.order_id, "market_id": op.msg.market_id, "state": "accepted"}
+            answer["order"] = {
+                "order_id": op.msg.order_id,
+                "market_id": op.msg.market_id,
+                "state": "accepted",
+            }
         return answer
 
     @staticmethod
@@ -324,8 +397,10 @@ def wire_event(ev: Any) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for name in ev.__dataclass_fields__:
         v = getattr(ev, name)
-        out[name] = str(v) if isinstance(v, int) and not isinstance(v, bool) and name in ("amount",) else (
-            str(v) if v is not None and not isinstance(v, bool | int) else v
+        out[name] = (
+            str(v)
+            if isinstance(v, int) and not isinstance(v, bool) and name in ("amount",)
+            else (str(v) if v is not None and not isinstance(v, bool | int) else v)
         )
     return out
 
@@ -345,16 +420,3 @@ def batch_json(row: BatchRow) -> dict[str, Any]:
         "proof": row.info.get("proof"),
         "l1_tx": row.info.get("l1_tx"),
     }
-
-
-def decode_journal_op(kind: str, body: bytes) -> Any:
-    obj = json.loads(body)
-    if kind in SIGNED_OPS:
-        op_cls, msg_cls = SIGNED_OPS[kind]
-        sig = obj["sig"]
-        return op_cls(
-            time=obj["time"], msg=msg_cls(**obj["msg"]), sig=Signature(R8=(sig["R8"][0], sig["R8"][1]), S=sig["S"])
-        )
-    if kind in FLAT_OPS:
-        return FLAT_OPS[kind](**obj)
-    raise RuntimeError(f"unknown journal entry kind {kind!r}")

@@ -121,7 +121,9 @@ class Pipeline:
     async def submit(self, ops: Sequence[tuple[Any, object | None]]) -> list[Outcome]:
         """Queue (operation, rate-limit key) pairs; returns their outcomes once the accepted ones are durable."""
         if self.journal.failed is not None or self._task is None:
-            raise ApiError("unavailable", "the node is not accepting operations (journal failed or shutting down)")
+            raise ApiError(
+                "unavailable", "the node is not accepting operations (journal failed or shutting down)"
+            )
         loop = asyncio.get_running_loop()
         pend = [_Pending(op, key, loop.create_future()) for op, key in ops]
         self._queue.extend(pend)
@@ -170,7 +172,9 @@ class Pipeline:
             )
             for p, ok in zip(owners, valid, strict=True):
                 if not ok and not p.fut.done():
-                    p.fut.set_result(Outcome(False, error=ApiError("bad_signature", "the signature does not verify")))
+                    p.fut.set_result(
+                        Outcome(False, error=ApiError("bad_signature", "the signature does not verify"))
+                    )
         applied = 0
         for p in group:
             if p.fut.done():
@@ -178,7 +182,9 @@ class Pipeline:
             if self.key_limiter is not None and p.rate_key is not None:
                 wait = self.key_limiter.try_take(p.rate_key)
                 if wait > 0:
-                    err = ApiError("rate_limited", "too many operations for this key", {"retry_after": round(wait, 3)})
+                    err = ApiError(
+                        "rate_limited", "too many operations for this key", {"retry_after": round(wait, 3)}
+                    )
                     p.fut.set_result(Outcome(False, error=err))
                     continue
             seq = self.journal.next_seq

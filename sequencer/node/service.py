@@ -24,6 +24,9 @@ from sequencer.node.stream import StreamHub
 log = logging.getLogger("zkclear.node")
 
 BATCH_TICK_S = 0.25
+OPERATOR_TICK_S = 1.0
+KEEPER_BATCH = 64  # liquidations submitted per round
+KEEPER_ROUNDS = 16
 
 
 def genesis_id(config: ExchangeConfig) -> str:
@@ -47,6 +50,7 @@ class Node:
         self._closing_batch = False
         self._last_snapshot_seq = 0
         self._stopping = False
+        self._keeper_kick = asyncio.Event()
 
     # -- lifecycle -----------------------------------------------------------------------------
     async def start(self) -> None:
@@ -82,6 +86,7 @@ class Node:
         self.tokens = TokenVerifier(engine.domain, engine.pubkey_of)
         self._last_snapshot_seq = journal.last_seq
         self._tasks.append(asyncio.create_task(self._batch_timer(), name="batch-timer"))
+        self._tasks.append(asyncio.create_task(self._operator(), name="operator"))
 
     def _rebuild(self, journal: Journal) -> Engine:
         store = journal.store
@@ -115,7 +120,11 @@ class Node:
         if self.pipeline is not None:
             await self.pipeline.stop()
         if self.journal is not None:
-            if self.journal.failed is None and self.engine is not None and self.journal.last_seq > self._last_snapshot_seq:
+            if (
+                self.journal.failed is None
+                and self.engine is not None
+                and self.journal.last_seq > self._last_snapshot_seq
+            ):
                 self._snapshot()
             await self.journal.close()
 
@@ -168,6 +177,33 @@ class Node:
                     await self.close_batch()
                 except ApiError as err:
                     log.warning("closing a batch failed: %s", err)
+
+    def kick_keeper(self) -> None:
+        """Run the liquidation keeper soon (after oracle updates and funding ticks)."""
+        self._keeper_kick.set()
+
+    async def _operator(self) -> None:
+        """The operator's duties: a funding tick once per interval, and the liquidation keeper
+        whenever prices moved (and every OPERATOR_TICK_S regardless)."""
+        while True:
+            with contextlib.suppress(asyncio.TimeoutError):
+                await asyncio.wait_for(self._keeper_kick.wait(), OPERATOR_TICK_S)
+            self._keeper_kick.clear()
+            engine = self.engine
+            if engine is None or self.pipeline is None or self._stopping:
+                continue
+            try:
+                if engine.funding_due(self.now()):
+                    await self.submit([engine.funding_draft()])
+                for _ in range(KEEPER_ROUNDS):
+                    ids = engine.ex.liquidatable_accounts()[:KEEPER_BATCH]
+                    if not ids:
+                        break
+                    outs = await self.submit([engine.keeper_draft(a) for a in ids])
+                    if not any(o.ok for o in outs):
+                        break
+            except ApiError as err:
+                log.warning("operator step failed: %s", err)
 
     # -- used by routes ------------------------------------------------------------------------
     async def submit(self, drafts: list[Draft]) -> list[Outcome]:

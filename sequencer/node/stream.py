@@ -115,7 +115,9 @@ async def serve(
             try:
                 req = json.loads(msg.data)
                 if not isinstance(req, dict) or req.get("op") not in ("subscribe", "unsubscribe"):
-                    raise ApiError("malformed_body", 'messages are {"op": "subscribe"|"unsubscribe", "channel": ...}')
+                    raise ApiError(
+                        "malformed_body", 'messages are {"op": "subscribe"|"unsubscribe", "channel": ...}'
+                    )
                 topic, snapshot = resolve(req)
                 if req["op"] == "subscribe":
                     hub.subscribe(client, topic)

@@ -8,14 +8,13 @@ A signed operation's body is its message's fields by name plus the signature:
 
 Integers may be JSON numbers or decimal strings (clients in languages whose numbers are doubles
 send strings); anything else, a missing field or an unknown field is `malformed_body`.  The node
-stamps the operation time itself.  Journal bodies add `"time"` and are written canonically
-(sorted keys, integers as numbers), so the journal is independent of how a client spelled a body.
+stamps the operation time itself; the journal holds the operation in the exchange's own codec
+(`sequencer.codec.encode_op`), independent of how a client spelled the body.
 """
 
 from __future__ import annotations
 
 import dataclasses
-import json
 from typing import Any
 
 from circuits.primitives.eddsa import Signature
@@ -77,20 +76,3 @@ def decode_signed(op_cls: type, msg_cls: type, obj: Any) -> tuple[Any, Signature
 
 def encode_message(msg: Any) -> dict[str, Any]:
     return {f.name: getattr(msg, f.name) for f in dataclasses.fields(msg)}
-
-
-# -- journal bodies: canonical JSON of a whole operation --------------------------------------------
-def _plain(v: Any) -> Any:
-    if isinstance(v, Signature):
-        return {"R8": [v.R8[0], v.R8[1]], "S": v.S}
-    if dataclasses.is_dataclass(v) and not isinstance(v, type):
-        return {f.name: _plain(getattr(v, f.name)) for f in dataclasses.fields(v)}
-    if isinstance(v, tuple | list):
-        return [_plain(x) for x in v]
-    if isinstance(v, bool) or not isinstance(v, int):
-        raise TypeError(f"cannot journal a {type(v).__name__}")
-    return v
-
-
-def journal_body(op: Any) -> bytes:
-    return json.dumps(_plain(op), sort_keys=True, separators=(",", ":")).encode()

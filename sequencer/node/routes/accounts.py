@@ -66,7 +66,9 @@ def account_json(node: Any, aid: int) -> dict[str, Any]:
                     "entry_price": str(abs(acct.costs[mk.id]) // (abs(s) * mk.mult)),
                     "funding_snapshot": str(acct.fsnaps[mk.id]),
                     "size_display": _fixed(s, c.size_decimals),
-                    "entry_price_display": _fixed(abs(acct.costs[mk.id]) // (abs(s) * mk.mult), c.price_decimals),
+                    "entry_price_display": _fixed(
+                        abs(acct.costs[mk.id]) // (abs(s) * mk.mult), c.price_decimals
+                    ),
                 }
             )
     return {
@@ -173,7 +175,9 @@ async def get_proof(request: web.Request) -> web.Response:
     ex = node.engine.ex  # type: ignore[union-attr]
     last = ex.batch_number - 1
     if last < 0:
-        raise ApiError("not_found", "no batch has been closed yet: there is no committed root to prove against")
+        raise ApiError(
+            "not_found", "no batch has been closed yet: there is no committed root to prove against"
+        )
     want = int_param(request, "batch", last, 0, 1 << 62)
     if want != last:
         raise ApiError("not_found", f"proofs are served against the last closed batch ({last}) only")

@@ -41,7 +41,10 @@ BATCH = {
         query_param("limit", "how many (1..500, default 50)", {"type": "integer"}),
         query_param("before", "only batches numbered below this", {"type": "integer"}),
     ),
-    response={"type": "object", "properties": {"batches": {"type": "array", "items": BATCH}, "open": {"type": "object"}}},
+    response={
+        "type": "object",
+        "properties": {"batches": {"type": "array", "items": BATCH}, "open": {"type": "object"}},
+    },
 )
 async def list_batches(request: web.Request) -> web.Response:
     node = node_of(request)
@@ -51,7 +54,11 @@ async def list_batches(request: web.Request) -> web.Response:
     await node.durable_barrier()
     rows = node.journal.reader.batches(after=after, limit=limit)  # type: ignore[union-attr]
     n = node.engine.node  # type: ignore[union-attr]
-    open_batch = {"number": node.engine.ex.batch_number, "n_ops": n.batch_ops, "first_seq": n.batch_first_seq or None}  # type: ignore[union-attr]
+    open_batch = {
+        "number": node.engine.ex.batch_number,
+        "n_ops": n.batch_ops,
+        "first_seq": n.batch_first_seq or None,
+    }  # type: ignore[union-attr]
     return json_response({"batches": [batch_json(r) for r in rows], "open": open_batch})
 
 

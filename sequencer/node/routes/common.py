@@ -11,7 +11,11 @@ from sequencer.node.service import Node
 
 NODE_KEY: web.AppKey[Node] = web.AppKey("node", Node)
 
-INT = {"type": "string", "pattern": "^-?[0-9]+$", "description": "integer as a decimal string (a JSON number is accepted too)"}
+INT = {
+    "type": "string",
+    "pattern": "^-?[0-9]+$",
+    "description": "integer as a decimal string (a JSON number is accepted too)",
+}
 ID = {"type": "integer", "minimum": 0}
 SIGNATURE = {
     "type": "object",

@@ -102,7 +102,12 @@ async def get_oracle(request: web.Request) -> web.Response:
         "signers": [[str(x), str(y)] for x, y in cfg.oracle_signers],
         "max_age_s": cfg.oracle_max_age_s,
         "markets": [
-            {"market_id": mk.id, "symbol": mk.cfg.symbol, "price": str(mk.oracle_price), "time": mk.oracle_time}
+            {
+                "market_id": mk.id,
+                "symbol": mk.cfg.symbol,
+                "price": str(mk.oracle_price),
+                "time": mk.oracle_time,
+            }
             for mk in ex.active
         ],
     }

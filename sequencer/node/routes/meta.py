@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from importlib.metadata import version
 
 from aiohttp import web
@@ -14,7 +15,15 @@ ROUTES = RouteTable("meta")
 
 INFO_SCHEMA = {
     "type": "object",
-    "required": ["chain_id", "rollup_address", "domain_hash", "markets", "last_seq", "durable_seq", "state_root"],
+    "required": [
+        "chain_id",
+        "rollup_address",
+        "domain_hash",
+        "markets",
+        "last_seq",
+        "durable_seq",
+        "state_root",
+    ],
     "properties": {
         "chain_id": {"type": "integer"},
         "rollup_address": {"type": "string"},
@@ -29,7 +38,11 @@ INFO_SCHEMA = {
 }
 
 
-@ROUTES.get("/v1/info", summary="Chain id, rollup address, signing domain, markets, journal position", response=INFO_SCHEMA)
+@ROUTES.get(
+    "/v1/info",
+    summary="Chain id, rollup address, signing domain, markets, journal position",
+    response=INFO_SCHEMA,
+)
 async def get_info(request: web.Request) -> web.Response:
     node = node_of(request)
     ex = node.engine.ex  # type: ignore[union-attr]
@@ -64,7 +77,7 @@ async def get_info(request: web.Request) -> web.Response:
 async def get_health(request: web.Request) -> web.Response:
     node = node_of(request)
     failed = node.journal is None or node.journal.failed is not None
-    body = {"ok": not failed, "uptime_s": round(node.now() - node.started_at, 1), "replayed": node.replayed}
+    body = {"ok": not failed, "uptime_s": round(time.time() - node.started_at, 1), "replayed": node.replayed}
     if node.pipeline is not None:
         body["pipeline"] = dict(node.pipeline.stats)
         body["journal_commits"] = node.journal.commits  # type: ignore[union-attr]

@@ -20,9 +20,16 @@ ORDER_FIELDS = {
     "side": {"type": "integer", "enum": [0, 1], "description": "0 buy, 1 sell"},
     "price": INT,
     "size": INT,
-    "order_id": {"type": "integer", "minimum": 1, "description": "the order's nonce; picks slot order_id mod 1024"},
+    "order_id": {
+        "type": "integer",
+        "minimum": 1,
+        "description": "the order's nonce; picks slot order_id mod 1024",
+    },
     "expiry": {"type": "integer", "description": "unix seconds"},
-    "flags": {"type": "integer", "description": "time in force, reduce-only, market, self-trade prevention bits"},
+    "flags": {
+        "type": "integer",
+        "description": "time in force, reduce-only, market, self-trade prevention bits",
+    },
 }
 ORDER = signed_schema(ORDER_FIELDS, list(ORDER_FIELDS), "A signed order (docs/protocol.md section 5)")
 RESULT = {
@@ -54,7 +61,9 @@ async def submit_one(request: web.Request, kind: str) -> web.Response:
     return answer(out)
 
 
-@ROUTES.post("/v1/orders", summary="Place a signed order", request=ORDER, response=RESULT, errors=ORDER_ERRORS)
+@ROUTES.post(
+    "/v1/orders", summary="Place a signed order", request=ORDER, response=RESULT, errors=ORDER_ERRORS
+)
 async def place_order(request: web.Request) -> web.Response:
     return await submit_one(request, "order")
 
@@ -79,7 +88,9 @@ async def place_orders(request: web.Request) -> web.Response:
     orders = body["orders"]
     limit = node.config.max_batch_orders
     if len(orders) > limit:
-        raise ApiError("too_large", f"{len(orders)} orders is over the batch limit of {limit}", {"limit": limit})
+        raise ApiError(
+            "too_large", f"{len(orders)} orders is over the batch limit of {limit}", {"limit": limit}
+        )
     results: list[dict[str, Any] | None] = [None] * len(orders)
     drafts, where = [], []
     for i, o in enumerate(orders):
@@ -110,7 +121,10 @@ async def cancel_order(request: web.Request) -> web.Response:
 CANCEL_ALL_FIELDS = {
     "account_id": ID,
     "market_id": {"type": "integer", "description": "255: every market"},
-    "nonce": {"type": "integer", "description": "cancels open orders with id <= nonce and refuses them from now on"},
+    "nonce": {
+        "type": "integer",
+        "description": "cancels open orders with id <= nonce and refuses them from now on",
+    },
     "expiry": {"type": "integer"},
 }
 
