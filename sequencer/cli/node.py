@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import sys
 from pathlib import Path
@@ -125,7 +126,5 @@ def node(verbose: bool, **kw: object) -> None:
         click.echo(f"listening on {url}", err=False)
         sys.stdout.flush()
 
-    try:
+    with contextlib.suppress(KeyboardInterrupt):
         asyncio.run(serve(ncfg, ecfg, on_ready=ready))
-    except KeyboardInterrupt:
-        pass

@@ -16,6 +16,7 @@ fsynced the next gathers, so batches grow with load and an idle node answers at 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -102,10 +103,8 @@ class Pipeline:
     async def stop(self) -> None:
         if self._task is not None:
             self._task.cancel()
-            try:
+            with contextlib.suppress(asyncio.CancelledError):
                 await self._task
-            except asyncio.CancelledError:
-                pass
             self._task = None
         for p in self._queue:
             if not p.fut.done():
