@@ -15,7 +15,7 @@ from aiohttp import web
 
 from sequencer.config import ExchangeConfig
 from sequencer.node.config import NodeConfig
-from sequencer.node.http import address_rate_limit, error_middleware
+from sequencer.node.http import MAX_BODY_KEY, OPENAPI_KEY, address_rate_limit, error_middleware
 from sequencer.node.openapi import build_document
 from sequencer.node.ratelimit import RateLimiter
 from sequencer.node.routes import ALL_TABLES, DEVNET_TABLES
@@ -25,6 +25,7 @@ from sequencer.node.service import Node
 
 log = logging.getLogger("zkclear.node")
 BOOK_TICK_S = 0.1
+BOOK_TASK_KEY: web.AppKey[asyncio.Task[None]] = web.AppKey("book_task", asyncio.Task)
 
 
 def create_app(config: NodeConfig, exchange_config: ExchangeConfig) -> web.Application:
@@ -34,22 +35,22 @@ def create_app(config: NodeConfig, exchange_config: ExchangeConfig) -> web.Appli
         # aiohttp's own cap (raised past ours so read_json gives the JSON error, not aiohttp's)
         client_max_size=config.max_body_bytes + 1,
     )
-    app["max_body_bytes"] = config.max_body_bytes
+    app[MAX_BODY_KEY] = config.max_body_bytes
     tables = ALL_TABLES + (DEVNET_TABLES if config.devnet else [])
     for t in tables:
         t.register(app)
-    app["openapi"] = build_document([r for t in tables for r in t.routes], {})
+    app[OPENAPI_KEY] = build_document([r for t in tables for r in t.routes], {})
     node = Node(config, exchange_config)
     app[NODE_KEY] = node
 
     async def on_startup(app: web.Application) -> None:
         await node.start()
-        app["book_task"] = asyncio.create_task(_book_publisher(node))
+        app[BOOK_TASK_KEY] = asyncio.create_task(_book_publisher(node))
 
     async def on_shutdown(app: web.Application) -> None:
-        app["book_task"].cancel()
+        app[BOOK_TASK_KEY].cancel()
         with contextlib.suppress(asyncio.CancelledError):
-            await app["book_task"]
+            await app[BOOK_TASK_KEY]
         await node.stop()
 
     app.on_startup.append(on_startup)

@@ -14,6 +14,9 @@ from sequencer.node.ratelimit import RateLimiter
 
 log = logging.getLogger("zkclear.node")
 
+MAX_BODY_KEY: web.AppKey[int] = web.AppKey("max_body_bytes", int)
+OPENAPI_KEY: web.AppKey[dict[str, Any]] = web.AppKey("openapi", dict)
+
 _dumps = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False).encode
 
 
@@ -29,7 +32,7 @@ def error_response(err: ApiError, headers: dict[str, str] | None = None) -> web.
 
 async def read_json(request: web.Request) -> Any:
     """The request body as JSON; `too_large` past the app's body limit, `malformed_body` otherwise."""
-    limit = request.app["max_body_bytes"]
+    limit = request.app[MAX_BODY_KEY]
     if request.content_length is not None and request.content_length > limit:
         raise ApiError("too_large", f"body of {request.content_length} bytes is over the limit of {limit}")
     try:

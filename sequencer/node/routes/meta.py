@@ -7,7 +7,7 @@ from importlib.metadata import version
 
 from aiohttp import web
 
-from sequencer.node.http import json_response
+from sequencer.node.http import OPENAPI_KEY, json_response
 from sequencer.node.routes.common import node_of
 from sequencer.node.routing import RouteTable
 
@@ -86,4 +86,4 @@ async def get_health(request: web.Request) -> web.Response:
 
 @ROUTES.get("/openapi.json", summary="This document (OpenAPI 3.1)")
 async def get_openapi(request: web.Request) -> web.Response:
-    return json_response(request.app["openapi"])
+    return json_response(request.app[OPENAPI_KEY])
