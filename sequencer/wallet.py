@@ -74,9 +74,10 @@ class Wallet:
         return body_of(msg, self.signer.sign(msg.hash(self.domain)))
 
     def next_order_id(self, busy_slots: set[int] = frozenset()) -> int:  # type: ignore[assignment]
-        """A fresh order id: above every id this wallet used, time-based (so a restarted client does
-        not reuse ids), in a slot not held by a live order."""
-        oid = max(self._last_order_id + 1, int(time.time() * 1000) * 16)
+        """A fresh order id: consecutive after the first (so slots, id mod 1024, are used in turn),
+        the first time-based (so a restarted client starts above its earlier ids), in a slot not
+        held by a live order."""
+        oid = self._last_order_id + 1 if self._last_order_id else int(time.time() * 1000) * 16
         while oid % ORDER_SLOTS in busy_slots:
             oid += 1
         self._last_order_id = oid

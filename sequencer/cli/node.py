@@ -67,6 +67,7 @@ def node_config_options(fn):  # type: ignore[no-untyped-def]
             "--max-body", type=int, default=1 << 20, show_default=True, help="Largest request body, bytes."
         ),
         click.option("--max-batch-orders", type=int, default=1000, show_default=True),
+        click.option("--fault-commit-delay-ms", type=float, default=0.0, hidden=True),
     ]
     for o in reversed(opts):
         fn = o(fn)
@@ -86,6 +87,7 @@ def make_configs(
     address_rate: float,
     max_body: int,
     max_batch_orders: int,
+    fault_commit_delay_ms: float = 0.0,
 ):  # type: ignore[no-untyped-def]
     from sequencer.node.defaults import devnet_config, load_genesis
 
@@ -103,6 +105,7 @@ def make_configs(
         address_burst=max(address_rate * 2, 1.0),
         max_body_bytes=max_body,
         max_batch_orders=max_batch_orders,
+        fault_commit_delay_ms=fault_commit_delay_ms,
     )
     ecfg = load_genesis(genesis) if genesis is not None else devnet_config()
     return ncfg, ecfg

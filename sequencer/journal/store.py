@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+import time
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -103,8 +104,11 @@ def connect(path: Path | str) -> sqlite3.Connection:
 class Store:
     """Synchronous access to one journal database (one connection; not shared across threads at once)."""
 
-    def __init__(self, path: Path | str) -> None:
+    def __init__(self, path: Path | str, *, fault_commit_delay_s: float = 0.0) -> None:
         self.path = Path(path)
+        # Fault injection for crash tests: hold each transaction open this long before COMMIT, as a
+        # slow disk would, so a SIGKILL often lands between "written" and "durable".
+        self.fault_commit_delay_s = fault_commit_delay_s
         self.conn = connect(self.path)
         self.conn.executescript(SCHEMA)
         version = self.get_meta("format")
@@ -189,6 +193,8 @@ class Store:
                         json.dumps(b.info, sort_keys=True),
                     ),
                 )
+            if self.fault_commit_delay_s:
+                time.sleep(self.fault_commit_delay_s)
             conn.execute("COMMIT")
         except BaseException:
             if conn.in_transaction:

@@ -29,9 +29,10 @@ Item = Entry | Snapshot | BatchRow
 class Journal:
     """The durable, ordered log of accepted operations, with awaitable durability."""
 
-    def __init__(self, path: Path | str) -> None:
+    def __init__(self, path: Path | str, *, fault_commit_delay_s: float = 0.0) -> None:
         self.path = Path(path)
-        self.store = Store(self.path)  # owned by the writer thread once started
+        # owned by the writer thread once started
+        self.store = Store(self.path, fault_commit_delay_s=fault_commit_delay_s)
         self.reader = Store(self.path)  # for reads from the event loop thread
         self.next_seq = self.store.last_seq() + 1
         self.durable_seq = self.next_seq - 1

@@ -26,6 +26,8 @@ class NodeConfig:
     snapshot_every: int = 20000
     # devnet: enables /v1/devnet/* (faucet deposits from a simulated L1 queue, operator oracle prices)
     devnet: bool = False
+    # crash tests only: hold every journal transaction open this long before COMMIT
+    fault_commit_delay_ms: float = 0.0
 
     @property
     def journal_path(self) -> Path:

@@ -56,7 +56,7 @@ class Node:
     async def start(self) -> None:
         cfg = self.config
         cfg.data_dir.mkdir(parents=True, exist_ok=True)
-        journal = Journal(cfg.journal_path)
+        journal = Journal(cfg.journal_path, fault_commit_delay_s=cfg.fault_commit_delay_ms / 1000)
         gid = genesis_id(self.exchange_config)
         have = journal.store.get_meta("genesis")
         if have is None:

@@ -87,3 +87,23 @@ async def get_health(request: web.Request) -> web.Response:
 @ROUTES.get("/openapi.json", summary="This document (OpenAPI 3.1)")
 async def get_openapi(request: web.Request) -> web.Response:
     return json_response(request.app[OPENAPI_KEY])
+
+
+@ROUTES.get(
+    "/v1/state",
+    summary="Current state root (pending operations included), the committed root and the journal position",
+    description="`digest` (sha256 of the full state snapshot, books included) is given on devnet nodes only: it is for checks, and costs a full serialisation.",
+)
+async def get_state(request: web.Request) -> web.Response:
+    node = node_of(request)
+    ex = node.engine.ex  # type: ignore[union-attr]
+    body = {
+        "last_seq": node.journal.last_seq,  # type: ignore[union-attr]
+        "current_root": str(ex.current_root()),
+        "committed_root": str(ex.state_root),
+        "open_batch": {"number": ex.batch_number, "n_ops": node.engine.node.batch_ops},  # type: ignore[union-attr]
+    }
+    if node.config.devnet:
+        body["digest"] = ex.digest()
+    await node.durable_barrier()
+    return json_response(body)
