@@ -151,8 +151,11 @@ class World:
     def oracle(self, market: int, price: int, **kw: Any) -> Result:
         return self.apply(self.oracle_op(market, price, **kw))
 
+    def funding_op(self) -> FundingTick:
+        return FundingTick(self.time)
+
     def funding(self) -> Result:
-        return self.apply(FundingTick(self.time))
+        return self.apply(self.funding_op())
 
     # ---- signed trader operations -----------------------------------------------------------------
     def order_op(

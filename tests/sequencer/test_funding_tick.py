@@ -1,0 +1,64 @@
+"""Funding: premium from the book mid vs the oracle, capped rate, cumulative index, lazy settlement."""
+
+from __future__ import annotations
+
+from sequencer.errors import ErrorCode
+from sequencer.events import FundingApplied
+from sequencer.messages.order import TimeInForce
+from sequencer.records import StepKind
+from tests.sequencer.conftest import assert_rejected_unchanged
+from tests.sequencer.world import BTC, BUY, SELL, USD, World
+
+P = 5_000_000
+
+
+def long_short(w: World) -> None:
+    assert w.order(1, BTC, SELL, P, 10_000).ok
+    assert w.order(0, BTC, BUY, P, 10_000, tif=TimeInForce.IOC).ok  # trader 0 long 1 BTC, trader 1 short
+
+
+def test_worked_funding_payment(world: World) -> None:
+    long_short(world)
+    assert world.order(2, BTC, BUY, 5_010_000, 1_000).ok
+    assert world.order(2, BTC, SELL, 5_030_000, 1_000).ok
+    res = world.funding()
+    # mid 50,200: premium 0.4% = 4,000,000 ppb, rate = premium / 8 = 500,000 ppb (0.05%)
+    # index delta per lot of 0.001 BTC = 0.05% of 50 USD = 0.025 USD = 25,000 units
+    (ev,) = [e for e in res.events if isinstance(e, FundingApplied) and e.market_id == BTC]
+    assert (ev.mark_price, ev.rate_ppb, ev.index_delta, ev.funding_index) == (
+        5_020_000,
+        500_000,
+        25_000,
+        25_000,
+    )
+    assert res.record.steps[0].kind == StepKind.FUNDING_TICK
+    # pending: the long owes 1,000 lots * 25,000 = 25 USD, the short is owed as much
+    r0, r1 = world.ex.risk(world.acct(0)), world.ex.risk(world.acct(1))
+    c0, c1 = world.acct(0).collateral, world.acct(1).collateral
+    assert (r0.settled, r1.settled) == (c0 - 25 * USD, c1 + 25 * USD)
+    # the long settles when its position next changes
+    assert world.order(0, BTC, SELL, 5_010_000, 1_000, tif=TimeInForce.IOC).ok
+    # 0.1 BTC sold at 50,100: +10 USD realised, taker fee 0.05% of 5,010 USD = 2.505 USD, funding 25 USD
+    assert world.acct(0).collateral == c0 - 25 * USD + 10 * USD - 2_505_000
+    assert world.acct(0).fsnaps[BTC] == 25_000
+    assert world.ex.funding_settled[BTC] == 25 * USD
+
+
+def test_rate_is_capped_and_signed(world: World) -> None:
+    long_short(world)
+    assert world.order(2, BTC, BUY, 4_800_000, 1_000).ok
+    assert world.order(2, BTC, SELL, 4_900_000, 1_000).ok
+    res = world.funding()
+    (ev,) = [e for e in res.events if e.market_id == BTC]
+    # mid 48,500: premium -3% / 8 = -0.375% -> capped at -0.1%: shorts pay
+    assert ev.rate_ppb == -1_000_000 and ev.index_delta == -50_000
+    assert world.ex.risk(world.acct(1)).settled == world.acct(1).collateral - 50 * USD
+
+
+def test_interval_and_empty_book(world: World) -> None:
+    res = world.funding()
+    assert all(e.rate_ppb == 0 for e in res.events)  # empty books: mark = index
+    world.tick(3599)
+    assert_rejected_unchanged(world, world.funding_op(), ErrorCode.FUNDING_TOO_EARLY)
+    world.tick(1)
+    assert world.funding().ok
