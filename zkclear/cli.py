@@ -12,6 +12,11 @@ COMMANDS: dict[str, str] = {
     "devnet": "zkclear.devnet:devnet",
     "node": "sequencer.cli.node:node",
     "account": "sequencer.cli.account:account",
+    "order": "sequencer.cli.trade:order",
+    "deposit": "sequencer.cli.trade:deposit",
+    "withdraw": "sequencer.cli.trade:withdraw",
+    "markets": "sequencer.cli.trade:markets",
+    "book": "sequencer.cli.trade:book",
 }
 
 

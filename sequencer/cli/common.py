@@ -14,6 +14,7 @@ from typing import Any, TypeVar
 import click
 
 from sequencer.client import NodeError
+from sequencer.keys import KeystoreError
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -65,7 +66,8 @@ def get_password(password: str | None, *, confirm: bool = False) -> str:
 
 
 def node_errors(fn: F) -> F:
-    """Exit 1 with `error <code>: <message>` (or the JSON error with --json) on a NodeError."""
+    """Exit 1 with `error <code>: <message>` (or the JSON error with --json) on a NodeError, and
+    with the message on a keystore error (missing file, wrong password)."""
 
     @functools.wraps(fn)
     def wrapper(*args: Any, **kw: Any) -> Any:
@@ -76,6 +78,8 @@ def node_errors(fn: F) -> F:
                 click.echo(json.dumps({"error": {"code": err.code, "message": err.message, **err.details}}))
                 sys.exit(1)
             raise click.ClickException(f"{err.code}: {err.message}") from err
+        except KeystoreError as err:
+            raise click.ClickException(str(err)) from err
 
     return wrapper  # type: ignore[return-value]
 

@@ -394,14 +394,13 @@ def order_update_json(ev: OrderUpdate) -> dict[str, Any]:
 
 
 def wire_event(ev: Any) -> dict[str, Any]:
+    """An event's fields for an answer: amounts as decimal strings, ids and flags as they are."""
     out: dict[str, Any] = {}
     for name in ev.__dataclass_fields__:
         v = getattr(ev, name)
-        out[name] = (
-            str(v)
-            if isinstance(v, int) and not isinstance(v, bool) and name in ("amount",)
-            else (str(v) if v is not None and not isinstance(v, bool | int) else v)
-        )
+        if name == "amount" or (v is not None and not isinstance(v, bool | int)):
+            v = str(v)
+        out[name] = v
     return out
 
 
