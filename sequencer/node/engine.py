@@ -176,7 +176,7 @@ class Engine:
             op.validate()
         except Exception as exc:  # Rejected: malformed fields or bounds
             raise api_error(getattr(exc, "code", "MALFORMED"), getattr(exc, "message", str(exc))) from exc
-        return [SigCheck(pub, msg.hash(self.domain), sig) for pub, msg, sig in self.ex.signed_parts(op)]
+        return [SigCheck(pub, msg.hash_row(self.domain), sig) for pub, msg, sig in self.ex.signed_parts(op)]
 
     def oracle_draft(self, market_id: int, prices: list[SignedPrice]) -> Draft:
         """Signed oracle prices (a quorum of the configured signers) for one market."""
@@ -189,7 +189,7 @@ class Engine:
             parts = self.ex.signed_parts(op)
         except Exception as exc:
             raise api_error(getattr(exc, "code", "MALFORMED"), getattr(exc, "message", str(exc))) from exc
-        return [SigCheck(pub, msg.hash(self.domain), sig) for pub, msg, sig in parts]
+        return [SigCheck(pub, msg.hash_row(self.domain), sig) for pub, msg, sig in parts]
 
     def funding_draft(self) -> Draft:
         return Draft(FundingTick.TYPE, lambda t: FundingTick(t), None)

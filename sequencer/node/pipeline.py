@@ -2,8 +2,9 @@
 
 Requests put their decoded operations on one queue.  A single consumer task repeatedly takes all
 that is queued and
-1. checks every signature of the group in one native batched call (`native.eddsa.verify_many`),
-   run in a worker thread so the event loop keeps serving while C works with the GIL released;
+1. hashes every signed message of the group (`native.poseidon.poseidon_many`) and checks every
+   signature in one native batched call (`native.eddsa.verify_many`), in a worker thread, so the
+   event loop keeps serving while C works with the GIL released;
 2. applies the operations one by one, in arrival order, to the exchange state machine on the loop
    thread (the state machine is single-threaded and deterministic); a rejected operation changes
    nothing and is not journaled;
@@ -24,6 +25,7 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from native.eddsa import verify_many
+from native.poseidon import poseidon_many
 from sequencer.journal import Journal
 from sequencer.node.errors import ApiError
 from sequencer.node.ratelimit import RateLimiter
@@ -34,9 +36,25 @@ APPLY_SLICE = 256
 
 @dataclass(frozen=True)
 class SigCheck:
+    """One signature to check: the signer's key, the Poseidon input row of the signed message
+    (hashed in the worker thread with the rest of the group) and the signature."""
+
     pub: tuple[int, int]
-    msg: int
+    row: list[int]
     sig: Any  # Signature(R8=(x, y), S)
+
+
+def check_group(checks: list[SigCheck]) -> list[bool]:
+    """Hash every message (one native Poseidon call per message width) and verify every signature
+    (one native batched call).  Runs in a worker thread: the native calls release the GIL."""
+    by_width: dict[int, list[int]] = {}
+    for k, c in enumerate(checks):
+        by_width.setdefault(len(c.row), []).append(k)
+    hashes = [0] * len(checks)
+    for ks in by_width.values():
+        for k, h in zip(ks, poseidon_many([checks[k].row for k in ks]), strict=True):
+            hashes[k] = h
+    return verify_many([c.pub for c in checks], hashes, [c.sig for c in checks])
 
 
 class Applier(Protocol):
@@ -162,13 +180,7 @@ class Pipeline:
             owners.extend([p] * len(p.checks))
             triples.extend(p.checks)
         if triples:
-            valid = await loop.run_in_executor(
-                self._pool,
-                verify_many,
-                [c.pub for c in triples],
-                [c.msg for c in triples],
-                [c.sig for c in triples],
-            )
+            valid = await loop.run_in_executor(self._pool, check_group, triples)
             for p, ok in zip(owners, valid, strict=True):
                 if not ok and not p.fut.done():
                     p.fut.set_result(
