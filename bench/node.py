@@ -69,7 +69,12 @@ def _sign_chunk(args: tuple[int, int, int, int, int, int]) -> list[bytes]:
         else:
             price = BTC_PRICE - 100 * ticks if side == 0 else BTC_PRICE + 100 * ticks
         body = w.order(
-            market_id=0, side=side, price=price, size=10 * rng.randrange(1, 5), order_id=first_id + k, expiry=expiry
+            market_id=0,
+            side=side,
+            price=price,
+            size=10 * rng.randrange(1, 5),
+            order_id=first_id + k,
+            expiry=expiry,
         )
         out.append(json.dumps(body, separators=(",", ":")).encode())
     return out
@@ -132,7 +137,7 @@ def pct(xs: list[float], p: float) -> float:
     if not xs:
         return float("nan")
     s = sorted(xs)
-    return s[min(len(s) - 1, int(round(p / 100 * (len(s) - 1))))]
+    return s[min(len(s) - 1, round(p / 100 * (len(s) - 1)))]
 
 
 # ---- load phases ---------------------------------------------------------------------------------
@@ -247,7 +252,9 @@ def sqlite_commit_per_order(orders: list[bytes], n: int = 2000) -> float:
         t0 = time.perf_counter()
         for i in range(n):
             conn.execute("BEGIN")
-            conn.execute("INSERT INTO journal VALUES (?, ?, ?, ?)", (i + 1, 0, "order", orders[i % len(orders)]))
+            conn.execute(
+                "INSERT INTO journal VALUES (?, ?, ?, ?)", (i + 1, 0, "order", orders[i % len(orders)])
+            )
             conn.execute("COMMIT")
         dt = time.perf_counter() - t0
         conn.close()
@@ -323,14 +330,26 @@ def main() -> None:
     }
     print(f"node bench ({'quick' if args.quick else 'full'}), {os.cpu_count()} CPUs, {TRADERS} traders")
     rb, rc, ro = res_batched, res_closed, res_open
-    print(f"  batched ({rb['batch_size']}/request, {rb['connections']} conns): {rb['orders_per_s']:8.0f} orders/s accepted "
-          f"({rb['accepted']}/{rb['orders']}), batch ack p50 {rb['p50_ms']:.1f} ms p99 {rb['p99_ms']:.1f} ms  [target > {TARGET_BATCHED}]")
-    print(f"  single, closed loop ({rc['connections']} conns): {rc['orders_per_s']:8.0f} orders/s, p50 {rc['p50_ms']:.1f} ms p99 {rc['p99_ms']:.1f} ms")
-    print(f"  single at {ro['offered_per_s']:.0f}/s offered: {ro['achieved_per_s']:8.0f} orders/s, p50 {ro['p50_ms']:.2f} ms "
-          f"p99 {ro['p99_ms']:.2f} ms max {ro['max_ms']:.1f} ms  [target p99 < {TARGET_P99_MS} ms]")
-    print(f"  group commit: {pipe.get('ops')} operations in {health.get('journal_commits')} fsynced transactions")
-    print(f"  peer sqlite, one commit per order: {peer_sqlite:8.0f} /s  (batched node is {figures['ratio_batched_vs_sqlite_commit_per_order']}x)")
-    print(f"  peer native verify_many (all cores): {peer_verify:8.0f} sig/s (batched node is {figures['ratio_batched_vs_native_verify']}x of it)")
+    print(
+        f"  batched ({rb['batch_size']}/request, {rb['connections']} conns): {rb['orders_per_s']:8.0f} orders/s accepted "
+        f"({rb['accepted']}/{rb['orders']}), batch ack p50 {rb['p50_ms']:.1f} ms p99 {rb['p99_ms']:.1f} ms  [target > {TARGET_BATCHED}]"
+    )
+    print(
+        f"  single, closed loop ({rc['connections']} conns): {rc['orders_per_s']:8.0f} orders/s, p50 {rc['p50_ms']:.1f} ms p99 {rc['p99_ms']:.1f} ms"
+    )
+    print(
+        f"  single at {ro['offered_per_s']:.0f}/s offered: {ro['achieved_per_s']:8.0f} orders/s, p50 {ro['p50_ms']:.2f} ms "
+        f"p99 {ro['p99_ms']:.2f} ms max {ro['max_ms']:.1f} ms  [target p99 < {TARGET_P99_MS} ms]"
+    )
+    print(
+        f"  group commit: {pipe.get('ops')} operations in {health.get('journal_commits')} fsynced transactions"
+    )
+    print(
+        f"  peer sqlite, one commit per order: {peer_sqlite:8.0f} /s  (batched node is {figures['ratio_batched_vs_sqlite_commit_per_order']}x)"
+    )
+    print(
+        f"  peer native verify_many (all cores): {peer_verify:8.0f} sig/s (batched node is {figures['ratio_batched_vs_native_verify']}x of it)"
+    )
     if args.json:
         print(json.dumps(figures))
 

@@ -65,13 +65,38 @@ def check_keys(obj: dict[str, Any], allowed: set[str]) -> None:
         raise ApiError("malformed_body", f"unknown field(s): {', '.join(extra)}", {"unknown": extra})
 
 
+_FIELD_NAMES: dict[type, tuple[tuple[str, ...], frozenset[str]]] = {}
+
+
+def _names(msg_cls: type) -> tuple[tuple[str, ...], frozenset[str]]:
+    got = _FIELD_NAMES.get(msg_cls)
+    if got is None:
+        names = tuple(f.name for f in dataclasses.fields(msg_cls))
+        got = _FIELD_NAMES[msg_cls] = (names, frozenset(names) | {"sig", "type"})
+    return got
+
+
 def decode_signed(op_cls: type, msg_cls: type, obj: Any) -> tuple[Any, Signature]:
-    """(message, signature) of a signed operation body."""
-    fields = decode_fields(msg_cls, obj)
-    check_keys(obj, set(fields) | {"sig", "type"})
+    """(message, signature) of a signed operation body (the hot path: one call per order)."""
+    names, allowed = _names(msg_cls)
+    if not isinstance(obj, dict):
+        raise ApiError("malformed_body", "the body must be a JSON object")
+    if not obj.keys() <= allowed:
+        check_keys(obj, set(allowed))
+    values = []
+    for n in names:
+        v = obj.get(n)
+        if type(v) is not int:
+            if n not in obj:
+                missing = [m for m in names if m not in obj]
+                raise ApiError(
+                    "malformed_body", f"missing field(s): {', '.join(missing)}", {"missing": missing}
+                )
+            v = to_int(v, n)
+        values.append(v)
     if "sig" not in obj:
         raise ApiError("malformed_body", "missing field: sig")
-    return msg_cls(**fields), decode_signature(obj["sig"])
+    return msg_cls(*values), decode_signature(obj["sig"])
 
 
 def encode_message(msg: Any) -> dict[str, Any]:

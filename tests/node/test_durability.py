@@ -16,8 +16,8 @@ from typing import Any
 import pytest
 
 from sequencer.client import AsyncClient, NodeError
-from sequencer.codec import decode_op
 from sequencer.journal import Store
+from sequencer.node.engine import journal_op
 from sequencer.wallet import Wallet
 from tests.node.harness import BTC, BTC_PRICE, fund, kill9, set_price, spawn_node
 from tests.node.test_restart import replay_from_genesis
@@ -103,7 +103,7 @@ def check(data_dir: Path, url: str, acked: list[tuple[int, int, int]], rng: rand
     at: dict[tuple[int, int], int] = {}
     for e in store.entries():
         if e.kind == "order":
-            op = decode_op(e.body)
+            op = journal_op(e.kind, e.body)
             key = (op.msg.account_id, op.msg.order_id)
             orders[key] += 1
             at[key] = e.seq
