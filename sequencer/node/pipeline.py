@@ -1,17 +1,17 @@
 """The ingress pipeline: batched signature checks, ordered apply, group-committed journal, durable ack.
 
-Requests put their decoded operations on one queue.  A single consumer task repeatedly takes all
-that is queued and
-1. hashes every signed message of the group (`native.poseidon.poseidon_many`) and checks every
-   signature in one native batched call (`native.eddsa.verify_many`), in a worker thread, so the
-   event loop keeps serving while C works with the GIL released;
-2. applies the operations one by one, in arrival order, to the exchange state machine on the loop
-   thread (the state machine is single-threaded and deterministic); a rejected operation changes
-   nothing and is not journaled;
-3. appends every accepted operation to the journal with the timestamp it was applied at.
+Requests put their decoded operations on one queue.  Two stages, each a task, process it in groups:
+1. verify: take everything queued as one group; hash every signed message of it
+   (`native.poseidon.poseidon_many`) and check every signature in one native batched call
+   (`native.eddsa.verify_many`), in a worker thread, so C works with the GIL released while the
+   loop thread serves requests and applies the previous group;
+2. apply: once a group is checked, apply its operations one by one, in arrival order, to the
+   exchange state machine on the loop thread (single-threaded and deterministic; a rejected
+   operation changes nothing and is not journaled), and append every accepted one to the journal
+   with the timestamp it was applied at.
 A request is answered only after the journal entry of each of its accepted operations is durable
-(group commit: one fsync covers everything appended meanwhile).  While one group is verified or
-fsynced the next gathers, so batches grow with load and an idle node answers at once.
+(group commit: one fsync covers everything appended meanwhile).  While one group is verified,
+applied or fsynced the next gathers, so groups grow with load and an idle node answers at once.
 """
 
 from __future__ import annotations
@@ -113,18 +113,26 @@ class Pipeline:
         self._wake = asyncio.Event()
         self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="sigcheck")
         self._task: asyncio.Task[None] | None = None
+        self._apply_task: asyncio.Task[None] | None = None
+        # groups whose signatures are being checked, in order; two in flight keeps both cores busy
+        self._stage: asyncio.Queue[tuple[list[_Pending], Any]] = asyncio.Queue(maxsize=2)
         self.stats = {"groups": 0, "ops": 0, "accepted": 0, "rejected": 0}
 
     def start(self) -> None:
-        self._task = asyncio.create_task(self._run(), name="pipeline")
+        self._task = asyncio.create_task(self._verify_stage(), name="pipeline-verify")
+        self._apply_task = asyncio.create_task(self._apply_stage(), name="pipeline-apply")
 
     async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None
-        for p in self._queue:
+        for task in (self._task, self._apply_task):
+            if task is not None:
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
+        self._task = self._apply_task = None
+        pending = list(self._queue)
+        while not self._stage.empty():
+            pending.extend(self._stage.get_nowait()[0])
+        for p in pending:
             if not p.fut.done():
                 p.fut.set_result(Outcome(False, error=ApiError("unavailable", "the node is shutting down")))
         self._queue.clear()
@@ -151,7 +159,9 @@ class Pipeline:
             await self.journal.wait_durable(last)
         return outcomes
 
-    async def _run(self) -> None:
+    async def _verify_stage(self) -> None:
+        """Stage 1: take everything queued, start its signature checks in the worker thread, hand
+        the group on.  Groups leave in arrival order, so operations are applied in arrival order."""
         loop = asyncio.get_running_loop()
         while True:
             await self._wake.wait()
@@ -162,13 +172,15 @@ class Pipeline:
             self.stats["groups"] += 1
             self.stats["ops"] += len(group)
             try:
-                await self._process(group, loop)
+                checking = self._start_checks(group, loop)
             except Exception as exc:  # a bug: fail this group's requests, keep serving the others
-                for p in group:
-                    if not p.fut.done():
-                        p.fut.set_exception(exc)
+                self._fail(group, exc)
+                continue
+            await self._stage.put((group, checking))
 
-    async def _process(self, group: list[_Pending], loop: asyncio.AbstractEventLoop) -> None:
+    def _start_checks(
+        self, group: list[_Pending], loop: asyncio.AbstractEventLoop
+    ) -> tuple[list[_Pending], asyncio.Future[list[bool]]] | None:
         owners: list[_Pending] = []
         triples: list[SigCheck] = []
         for p in group:
@@ -179,8 +191,32 @@ class Pipeline:
                 continue
             owners.extend([p] * len(p.checks))
             triples.extend(p.checks)
-        if triples:
-            valid = await loop.run_in_executor(self._pool, check_group, triples)
+        if not triples:
+            return None
+        return owners, loop.run_in_executor(self._pool, check_group, triples)
+
+    async def _apply_stage(self) -> None:
+        """Stage 2: apply each group once its signatures are checked; meanwhile stage 1 already
+        checks the next group on the other core."""
+        while True:
+            group, checking = await self._stage.get()
+            try:
+                await self._apply_group(group, checking)
+            except Exception as exc:
+                self._fail(group, exc)
+
+    @staticmethod
+    def _fail(group: list[_Pending], exc: BaseException) -> None:
+        for p in group:
+            if not p.fut.done():
+                p.fut.set_exception(exc)
+
+    async def _apply_group(
+        self, group: list[_Pending], checking: tuple[list[_Pending], asyncio.Future[list[bool]]] | None
+    ) -> None:
+        if checking is not None:
+            owners, fut = checking
+            valid = await fut
             for p, ok in zip(owners, valid, strict=True):
                 if not ok and not p.fut.done():
                     p.fut.set_result(
