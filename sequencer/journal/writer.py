@@ -44,6 +44,9 @@ class Journal:
         self._waiters: list[tuple[int, int, asyncio.Future[None]]] = []
         self._tiebreak = itertools.count()
         self._listeners: list[Callable[[int], None]] = []
+        self._pushed = 0  # items handed to the writer (entries, snapshots, batch rows)
+        self._written = 0  # ... of which committed
+        self._written_waiters: list[asyncio.Future[None]] = []
         self._loop: asyncio.AbstractEventLoop | None = None
         self._thread: threading.Thread | None = None
 
@@ -93,7 +96,18 @@ class Journal:
             raise JournalError("journal writer is not started")
         with self._cond:
             self._items.append(item)
+            self._pushed += 1
             self._cond.notify()
+
+    async def wait_written(self) -> None:
+        """Return once everything pushed so far (entries, snapshots, batch rows) is committed."""
+        target = self._pushed
+        while self._written < target:
+            if self._error is not None:
+                raise JournalError(f"journal is failed: {self._error}")
+            fut: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+            self._written_waiters.append(fut)
+            await fut
 
     @property
     def last_seq(self) -> int:
@@ -132,6 +146,7 @@ class Journal:
                 self._call(self._on_failed, exc)
                 return
             self.commits += 1
+            self._call(self._on_written, len(items))
             if entries:
                 self._call(self._on_durable, entries[-1].seq)
 
@@ -150,8 +165,19 @@ class Journal:
         for fn in self._listeners:
             fn(self.durable_seq)
 
+    def _on_written(self, n: int) -> None:
+        self._written += n
+        waiters, self._written_waiters = self._written_waiters, []
+        for fut in waiters:
+            if not fut.done():
+                fut.set_result(None)
+
     def _on_failed(self, exc: BaseException) -> None:
         self._error = exc
+        for fut in self._written_waiters:
+            if not fut.done():
+                fut.set_exception(JournalError(f"journal write failed: {exc}"))
+        self._written_waiters.clear()
         while self._waiters:
             _, _, fut = heapq.heappop(self._waiters)
             if not fut.done():

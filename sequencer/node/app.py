@@ -9,6 +9,7 @@ import asyncio
 import contextlib
 import logging
 import signal
+import sys
 from collections.abc import Callable
 
 from aiohttp import web
@@ -79,6 +80,9 @@ async def serve(
     config: NodeConfig, exchange_config: ExchangeConfig, on_ready: Callable[[str], None] | None = None
 ) -> None:
     """Run the node until SIGINT/SIGTERM; `on_ready(url)` is called once it listens."""
+    # Batch hashing runs on its own thread; a short GIL switch interval keeps the loop thread's
+    # latency low while that thread runs Python between its native calls.
+    sys.setswitchinterval(0.001)
     app = create_app(config, exchange_config)
     runner = web.AppRunner(app, access_log=None, handle_signals=False)
     await runner.setup()

@@ -10,10 +10,14 @@ Journal entry kinds are the operations' `TYPE` strings plus the node's own `batc
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import json
+import logging
 import pickle
 from collections import deque
 from collections.abc import Callable
+from concurrent.futures import Executor
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -45,6 +49,8 @@ from sequencer.ops import (
     Transfer,
     Withdraw,
 )
+
+log = logging.getLogger("zkclear.node")
 
 BATCH_CLOSE = "batch_close"
 KEEPER = "keeper"  # a liquidation chosen at apply time; journaled as the Liquidate/Deleverage it became
@@ -127,6 +133,10 @@ class Engine:
         self.publish: Callable[[int, str, dict[str, Any]], None] = lambda seq, topic, ev: None
         self.on_batch: Callable[[BatchRow], None] = lambda row: None
         self.dirty_books: set[int] = set()  # markets whose book changed since the last stream tick
+        self.hasher: Executor | None = None  # set by the live node: batch hashing off the loop thread
+        self._hashing: asyncio.Future[tuple[int, int]] | None = None
+        self.committed_root: int = self.ex.state_root  # root of the last closed (hashed) batch
+        self.last_batch: BatchRow | None = None
 
     # -- lookups -------------------------------------------------------------------------------
     def market_id(self, ref: str | int) -> int:
@@ -209,8 +219,8 @@ class Engine:
     def apply(self, draft: Draft, ts_ms: int, seq: int) -> tuple[str, bytes, dict[str, Any]]:
         t = ts_ms // 1000
         if draft.kind == BATCH_CLOSE:
-            row = self._close_batch(seq, ts_ms)
-            return BATCH_CLOSE, json.dumps({"number": row.number}).encode(), {"batch": batch_json(row)}
+            number = self._close_batch(seq, ts_ms)
+            return BATCH_CLOSE, json.dumps({"number": number}).encode(), {"batch": {"number": number}}
         if draft.kind == KEEPER:
             op, res = self._keeper(draft.build(t), t)
         else:
@@ -242,11 +252,9 @@ class Engine:
         """Re-apply one journal entry; it was accepted once, so it must be accepted again."""
         if entry.kind == BATCH_CLOSE:
             number = json.loads(entry.body)["number"]
-            row = self._close_batch(entry.seq, entry.ts)
-            if row.number != number:
-                raise RuntimeError(
-                    f"journal seq {entry.seq}: closed batch {row.number}, journal says {number}"
-                )
+            got = self._close_batch(entry.seq, entry.ts)
+            if got != number:
+                raise RuntimeError(f"journal seq {entry.seq}: closed batch {got}, journal says {number}")
             return
         op = journal_op(entry.kind, entry.body)
         res = self.ex.apply(op, verify=False)
@@ -268,28 +276,102 @@ class Engine:
         n = self.node
         return n.batch_ops > 0 and (n.batch_ops >= max_ops or now_ms - n.batch_first_ts >= max_age_ms)
 
-    def _close_batch(self, seq: int, ts_ms: int) -> BatchRow:
+    def _close_batch(self, seq: int, ts_ms: int) -> int:
+        """Close the open batch as journal entry `seq`; returns its number.
+
+        Replaying (no hasher): `Exchange.close_batch(witness=False)` at once.  Live: the batch is
+        sealed at once on the loop thread (its records, number and L1 queue range are fixed by
+        the journal position, exactly as close_batch does), and the state-tree hashing, the
+        expensive part, runs in order on the hashing thread while the loop keeps applying new
+        operations (they never touch the trees).  The batch row is published when its root is
+        known.  Whatever reads the trees first awaits `idle()`."""
         n = self.node
-        batch = self.ex.close_batch(witness=False)
-        row = BatchRow(
-            number=batch.number,
-            first_seq=n.batch_first_seq or seq,
-            last_seq=seq,
-            old_root=str(batch.old_root),
-            new_root=str(batch.new_root),
-            closed_ts=ts_ms,
-            n_ops=len(batch.records),
-            status="closed",
-            info={
-                "queue_start": batch.queue_start,
-                "queue_end": batch.queue_end,
-                "proof": None,
-                "l1_tx": None,
-            },
-        )
+        first_seq = n.batch_first_seq or seq
         n.batch_first_seq, n.batch_first_ts, n.batch_ops = 0, 0, 0
+        if self.hasher is None:
+            b = self.ex.close_batch(witness=False)
+            self._finish_batch(
+                b.number,
+                first_seq,
+                seq,
+                ts_ms,
+                len(b.records),
+                b.queue_start,
+                b.queue_end,
+                b.old_root,
+                b.new_root,
+            )
+            return b.number
+        ex = self.ex
+        if not ex.records_enabled:
+            raise RuntimeError("the exchange keeps no records")
+        records = tuple(ex.pending)
+        number, qs, qe = ex.batch_number, ex.batch_queue_start, ex.queue_next
+        ex.pending = []
+        ex.batch_number += 1
+        ex.batch_queue_start = ex.queue_next
+        steps = [st for r in records for st in r.steps]
+        trees = ex.trees
+
+        def hash_batch() -> tuple[int, int]:
+            old = trees.root
+            trees.apply_batched(steps)
+            return old, trees.root
+
+        loop = asyncio.get_running_loop()
+        fut = loop.run_in_executor(self.hasher, hash_batch)
+        self._hashing = fut
+
+        def done(f: asyncio.Future[tuple[int, int]]) -> None:
+            if self._hashing is f:
+                self._hashing = None
+            if f.cancelled() or f.exception() is not None:
+                log.error("hashing batch %d failed: %r", number, None if f.cancelled() else f.exception())
+                return
+            old, new = f.result()
+            self._finish_batch(number, first_seq, seq, ts_ms, len(records), qs, qe, old, new)
+
+        fut.add_done_callback(done)
+        return number
+
+    def _finish_batch(
+        self,
+        number: int,
+        first_seq: int,
+        seq: int,
+        ts_ms: int,
+        n_ops: int,
+        qs: int,
+        qe: int,
+        old: int,
+        new: int,
+    ) -> None:
+        row = BatchRow(
+            number=number,
+            first_seq=first_seq,
+            last_seq=seq,
+            old_root=str(old),
+            new_root=str(new),
+            closed_ts=ts_ms,
+            n_ops=n_ops,
+            status="closed",
+            info={"queue_start": qs, "queue_end": qe, "proof": None, "l1_tx": None},
+        )
+        self.committed_root = new
+        self.last_batch = row
         self.on_batch(row)
-        return row
+
+    @property
+    def busy(self) -> bool:
+        """A batch's state-tree hashing is in flight (the trees must not be read or snapshotted)."""
+        return self._hashing is not None
+
+    async def idle(self) -> None:
+        """Wait until no batch hashing is in flight."""
+        while self._hashing is not None:
+            with contextlib.suppress(Exception):
+                await asyncio.shield(self._hashing)
+            await asyncio.sleep(0)  # let the done callback run
 
     # -- events -> answers, market data, stream ------------------------------------------------
     def _digest(self, seq: int, ts_ms: int, kind: str, op: Any, events: tuple[Any, ...]) -> dict[str, Any]:

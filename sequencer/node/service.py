@@ -7,6 +7,7 @@ import asyncio
 import contextlib
 import logging
 import time
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from sequencer.config import ExchangeConfig
@@ -15,7 +16,7 @@ from sequencer.journal import Journal, JournalError
 from sequencer.journal.store import BatchRow
 from sequencer.node.auth import TokenVerifier
 from sequencer.node.config import NodeConfig
-from sequencer.node.engine import Draft, Engine
+from sequencer.node.engine import Draft, Engine, batch_json
 from sequencer.node.errors import ApiError
 from sequencer.node.pipeline import Outcome, Pipeline
 from sequencer.node.ratelimit import RateLimiter
@@ -51,6 +52,7 @@ class Node:
         self._last_snapshot_seq = 0
         self._stopping = False
         self._keeper_kick = asyncio.Event()
+        self._hasher = ThreadPoolExecutor(max_workers=1, thread_name_prefix="batch-hash")
 
     # -- lifecycle -----------------------------------------------------------------------------
     async def start(self) -> None:
@@ -77,6 +79,7 @@ class Node:
         engine = self.engine
         engine.publish = self.hub.publish
         engine.on_batch = self._on_batch
+        engine.hasher = self._hasher
         journal.add_listener(self.hub.on_durable)
         journal.start()
         key_limiter = RateLimiter(cfg.key_rate, cfg.key_burst) if cfg.key_rate > 0 else None
@@ -119,6 +122,9 @@ class Node:
         self._tasks.clear()
         if self.pipeline is not None:
             await self.pipeline.stop()
+        if self.engine is not None:
+            await self.engine.idle()
+        self._hasher.shutdown(wait=True)
         if self.journal is not None:
             if (
                 self.journal.failed is None
@@ -132,9 +138,9 @@ class Node:
     def _on_batch(self, row: BatchRow) -> None:
         assert self.journal is not None
         self.journal.add_batch(row)
-        from sequencer.node.engine import batch_json
-
         self.hub.publish(row.last_seq, "batches", {"type": "batch", **batch_json(row)})
+        if self.journal.durable_seq >= row.last_seq:  # hashed after its entry became durable
+            self.hub.on_durable(self.journal.durable_seq)
 
     def _on_applied(self, seq: int) -> None:
         engine, cfg = self.engine, self.config
@@ -142,13 +148,13 @@ class Node:
         if engine.node.batch_ops >= cfg.batch_max_ops and not self._closing_batch:
             self._closing_batch = True
             asyncio.get_running_loop().create_task(self.close_batch())
-        if seq - self._last_snapshot_seq >= cfg.snapshot_every:
+        if seq - self._last_snapshot_seq >= cfg.snapshot_every and not engine.busy:
             self._snapshot()
 
     def _snapshot(self) -> None:
         assert self.journal is not None and self.engine is not None
         seq = self.journal.last_seq
-        self.journal.add_snapshot(seq, str(self.engine.ex.state_root), self.engine.snapshot())
+        self.journal.add_snapshot(seq, str(self.engine.committed_root), self.engine.snapshot())
         self._last_snapshot_seq = seq
 
     async def close_batch(self) -> dict[str, Any] | None:
@@ -160,7 +166,9 @@ class Node:
             [out] = await self.pipeline.submit([(self.engine.batch_close_draft(), None)])
             if not out.ok:
                 raise out.error  # type: ignore[misc]
-            return out.result
+            await self.engine.idle()
+            row = self.engine.last_batch
+            return {"batch": batch_json(row)} if row is not None else out.result
         finally:
             self._closing_batch = False
 
@@ -215,6 +223,13 @@ class Node:
         """Wait until everything applied so far is durable (call after computing a read answer)."""
         assert self.journal is not None
         await self.journal.wait_durable(self.journal.last_seq)
+
+    async def batches_barrier(self) -> None:
+        """Wait until every batch closed so far is hashed and its row committed."""
+        assert self.journal is not None and self.engine is not None
+        await self.durable_barrier()
+        await self.engine.idle()
+        await self.journal.wait_written()
 
     def now(self) -> int:
         return int(time.time())

@@ -172,6 +172,7 @@ async def get_fills(request: web.Request) -> web.Response:
 async def get_proof(request: web.Request) -> web.Response:
     node = node_of(request)
     aid = _account_id(request)
+    await node.engine.idle()  # type: ignore[union-attr]
     ex = node.engine.ex  # type: ignore[union-attr]
     last = ex.batch_number - 1
     if last < 0:

@@ -51,7 +51,7 @@ async def list_batches(request: web.Request) -> web.Response:
     limit = int_param(request, "limit", 50, 1, 500)
     before = request.query.get("before")
     after = None if before is None else int_param(request, "before", 0, 0, 1 << 62)
-    await node.durable_barrier()
+    await node.batches_barrier()
     rows = node.journal.reader.batches(after=after, limit=limit)  # type: ignore[union-attr]
     n = node.engine.node  # type: ignore[union-attr]
     open_batch = {
@@ -66,7 +66,7 @@ async def list_batches(request: web.Request) -> web.Response:
 async def get_batch(request: web.Request) -> web.Response:
     node = node_of(request)
     number = path_int(request, "number")
-    await node.durable_barrier()
+    await node.batches_barrier()
     row = node.journal.reader.batch(number)  # type: ignore[union-attr]
     if row is None:
         raise ApiError("not_found", f"batch {number} is not closed (yet)")

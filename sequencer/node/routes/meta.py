@@ -57,7 +57,7 @@ async def get_info(request: web.Request) -> web.Response:
             "markets": [m.symbol for m in cfg.markets],
             "last_seq": node.journal.last_seq,  # type: ignore[union-attr]
             "durable_seq": node.journal.durable_seq,  # type: ignore[union-attr]
-            "state_root": str(ex.state_root),
+            "state_root": str(node.engine.committed_root),  # type: ignore[union-attr]
             "next_batch": ex.batch_number,
             "devnet": c.devnet,
             "limits": {
@@ -96,6 +96,7 @@ async def get_openapi(request: web.Request) -> web.Response:
 )
 async def get_state(request: web.Request) -> web.Response:
     node = node_of(request)
+    await node.engine.idle()  # type: ignore[union-attr]
     ex = node.engine.ex  # type: ignore[union-attr]
     body = {
         "last_seq": node.journal.last_seq,  # type: ignore[union-attr]
