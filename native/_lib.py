@@ -11,7 +11,7 @@ except ImportError as exc:  # pragma: no cover - exercised only on a broken inst
         "zkclear's native core is not built; run `make install` (or `python setup.py build_ext --inplace`)"
     ) from exc
 
-__all__ = ["as_u64", "ffi", "int_to_limbs", "ints_to_buffer", "buffer_to_ints", "lib", "new_u64"]
+__all__ = ["as_u64", "buffer_to_ints", "ffi", "int_to_limbs", "ints_to_buffer", "lib", "new_u64"]
 
 ELEMENT_BYTES = 32
 

@@ -79,6 +79,63 @@ class NativeField(RefField):
             raise ZeroDivisionError(f"{self.name}: inverse of zero at index {bad}")
         return self._std(buf, len(values))
 
+    # ---- vectors (docs/native.md): one C call per operation, buffers used in place ------------------
+    def _vec(self, buf: Any, what: str, n: int | None = None) -> tuple[Any, int]:
+        try:
+            mv = memoryview(buf)
+        except TypeError as exc:
+            raise TypeError(f"{self.name} {what} must be a contiguous bytes-like buffer") from exc
+        if not mv.contiguous:
+            raise TypeError(f"{self.name} {what} must be a contiguous bytes-like buffer")
+        mv = mv.cast("B")
+        if mv.nbytes % 32:
+            raise ValueError(f"{self.name} {what}: {mv.nbytes} bytes is not a multiple of 32")
+        count = mv.nbytes // 32
+        if n is not None and count != n:
+            raise ValueError(f"{self.name} {what} must hold {n} elements, got {count}")
+        ptr = ffi.from_buffer("uint64_t[]", mv)
+        bad = self._fn("check")(ptr, count)
+        if bad >= 0:
+            raise ValueError(f"{self.name} {what}: element {bad} is not canonical")
+        return ptr, count
+
+    def _vec_target(self, out: Any, n: int) -> tuple[Any, Any]:
+        if out is None:
+            out = bytearray(32 * n)
+        mv = memoryview(out)
+        if mv.readonly or not mv.contiguous or mv.nbytes != 32 * n:
+            raise ValueError(f"{self.name} out must be a writable contiguous buffer of {32 * n} bytes")
+        return out, ffi.from_buffer("uint64_t[]", mv.cast("B"), require_writable=True)
+
+    def vec_to_mont(self, a: Any, out: Any = None) -> Any:
+        src, n = self._vec(a, "input")
+        out, dst = self._vec_target(out, n)
+        self._fn("to_mont")(dst, src, n)
+        return out
+
+    def vec_from_mont(self, a: Any, out: Any = None) -> Any:
+        src, n = self._vec(a, "input")
+        out, dst = self._vec_target(out, n)
+        self._fn("from_mont")(dst, src, n)
+        return out
+
+    def _vec_binary(self, op: str, a: Any, b: Any, out: Any) -> Any:
+        pa, n = self._vec(a, "a")
+        pb, _ = self._vec(b, "b", n)
+        out, dst = self._vec_target(out, n)
+        self._fn(op)(dst, pa, pb, n)
+        return out
+
+    def vec_add(self, a: Any, b: Any, out: Any = None) -> Any:
+        return self._vec_binary("add", a, b, out)
+
+    def vec_sub(self, a: Any, b: Any, out: Any = None) -> Any:
+        return self._vec_binary("sub", a, b, out)
+
+    def vec_mul(self, a: Any, b: Any, out: Any = None) -> Any:
+        """Montgomery product a*b/2^256: mont x mont -> mont (and mont x std -> std)."""
+        return self._vec_binary("mul", a, b, out)
+
     def sqrt(self, a: int) -> int | None:
         buf = self._mont(a)
         out = new_u64(1)

@@ -17,6 +17,8 @@ COMMANDS: dict[str, str] = {
     "withdraw": "sequencer.cli.trade:withdraw",
     "markets": "sequencer.cli.trade:markets",
     "book": "sequencer.cli.trade:book",
+    "groth16": "prover.cli:groth16",
+    "ptau": "prover.cli:ptau",
 }
 
 

@@ -183,3 +183,44 @@ def unpack(buf: bytes) -> Point | None:
     if sign:
         x = P - x
     return (x, y)
+
+
+# -- Montgomery form (twins of the Montgomery steps in the scalar-multiplication gadgets) -----------
+# The birationally equivalent curve B*v^2 = u^3 + A*u^2 + u with A = 2(a+d)/(a-d), B = 4/(a-d);
+# (x, y) -> (u, v) = ((1+y)/(1-y), u/x), undefined at the identity and at (0, -1).
+MONT_A = 2 * (A + D) * _inv((A - D) % P) % P
+MONT_B = 4 * _inv((A - D) % P) % P
+
+
+def to_montgomery(pt: Point) -> Point:
+    x, y = pt
+    if x == 0:
+        raise ValueError("the identity and (0, -1) have no Montgomery image")
+    u = (1 + y) * _inv((1 - y) % P) % P
+    return (u, u * _inv(x) % P)
+
+
+def from_montgomery(pt: Point) -> Point:
+    u, v = pt
+    if v == 0 or (u + 1) % P == 0:
+        raise ValueError("no Edwards image")
+    return (u * _inv(v) % P, (u - 1) * _inv((u + 1) % P) % P)
+
+
+def mont_add(p1: Point, p2: Point) -> Point:
+    """Montgomery addition of two points with different u (incomplete: the gadget's exceptions)."""
+    (u1, v1), (u2, v2) = p1, p2
+    if u1 == u2:
+        raise ValueError("Montgomery addition needs distinct u coordinates")
+    lam = (v2 - v1) * _inv((u2 - u1) % P) % P
+    u3 = (MONT_B * lam * lam - MONT_A - u1 - u2) % P
+    return (u3, (lam * (u1 - u3) - v1) % P)
+
+
+def mont_double(pt: Point) -> Point:
+    u, v = pt
+    if v == 0:
+        raise ValueError("Montgomery doubling of a point with v = 0")
+    lam = (3 * u * u + 2 * MONT_A * u + 1) * _inv(2 * MONT_B * v % P) % P
+    u3 = (MONT_B * lam * lam - MONT_A - 2 * u) % P
+    return (u3, (lam * (u - u3) - v) % P)

@@ -160,9 +160,8 @@ class RefCurve:
         if not any(raw):
             return None
         coords = [int.from_bytes(raw[i : i + 32], "little") for i in range(0, len(raw), 32)]
-        for i, c in enumerate(coords):
-            if c >= P:
-                raise ValueError(f"{what}: coordinate {i} is not canonical")
+        if any(c >= P for c in coords):
+            raise ValueError(f"{what}: coordinate is not canonical")
         pt = _unflat([from_mont(c) for c in coords], self.degree)
         if check:
             self.check(pt, what)
@@ -189,11 +188,8 @@ class RefCurve:
         out = []
         for off in range(0, len(raw), size):
             coords = [int.from_bytes(raw[off + i : off + i + 32], "little") for i in range(0, size, 32)]
-            for i, c in enumerate(coords):
-                if c >= P:
-                    raise ValueError(
-                        f"{self.name} Jacobian point {off // size}: coordinate {i} is not canonical"
-                    )
+            if any(c >= P for c in coords):
+                raise ValueError(f"{self.name} Jacobian point {off // size}: coordinate is not canonical")
             x, y, z = (self._coord(coords, j) for j in range(3))
             if _is_zero(z):
                 out.append(bytes(self.lem_size))
@@ -212,6 +208,18 @@ class RefCurve:
 
     def _inv(self, a: Any) -> Any:
         return pow(a, -1, P) if self.degree == 1 else f2_inv(a)
+
+    def progression(self, start: Point, step: Point, n: int) -> bytes:
+        """LEM buffer of start + i*step for i < n (inputs for tests and benchmarks)."""
+        start = self.check(start, f"{self.name} start", subgroup=False)
+        step = self.check(step, f"{self.name} step", subgroup=False)
+        if n < 0:
+            raise ValueError("n must be non-negative")
+        out, cur = [], start
+        for _ in range(n):
+            out.append(cur)
+            cur = self.add(cur, step)
+        return self.to_lem_many(out)
 
     def compress(self, pt: Point) -> bytes:
         pt = self.check(pt, f"{self.name} point", subgroup=False)

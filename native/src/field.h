@@ -55,6 +55,175 @@ static inline uint64_t zk_sub4(uint64_t r[4], const uint64_t a[4], const uint64_
     return borrow;
 }
 
+
+/*
+ * x86-64 assembly (compile-time dispatch: -march=native on a CPU with BMI2 and ADX defines
+ * __BMI2__/__ADX__; ZK_NO_ASM forces the portable C, which stays compiled and tested either way).
+ *  - Montgomery product: the same no-carry CIOS as the C code, with each row's low halves on the OF
+ *    chain and high halves on the CF chain (MULX/ADOX/ADCX), so the two carry chains run in
+ *    parallel; the final subtraction is branchless (CMOV), which keeps batched products free of
+ *    mispredictions.
+ *  - Addition/subtraction: ADD/ADC and SUB/SBB chains with a CMOV-selected correction.
+ */
+#if defined(__x86_64__) && defined(__BMI2__) && defined(__ADX__) && !defined(ZK_NO_ASM)
+#define ZK_HAVE_ADX 1
+
+/* Row i >= 1 of the product: t += x * y_i; A collects the top word. */
+#define ZK_ADX_ROW(YI)                                                                             \
+    "xorl %k[ax], %k[ax]\n\t"                                                                      \
+    "movq " YI ", %%rdx\n\t"                                                                       \
+    "mulxq %[x0], %[ax], %[a]\n\t"                                                                 \
+    "adoxq %[ax], %[t0]\n\t"                                                                       \
+    "adcxq %[a], %[t1]\n\t"                                                                        \
+    "mulxq %[x1], %[ax], %[a]\n\t"                                                                 \
+    "adoxq %[ax], %[t1]\n\t"                                                                       \
+    "adcxq %[a], %[t2]\n\t"                                                                        \
+    "mulxq %[x2], %[ax], %[a]\n\t"                                                                 \
+    "adoxq %[ax], %[t2]\n\t"                                                                       \
+    "adcxq %[a], %[t3]\n\t"                                                                        \
+    "mulxq %[x3], %[ax], %[a]\n\t"                                                                 \
+    "adoxq %[ax], %[t3]\n\t"                                                                       \
+    "movl $0, %k[ax]\n\t"                                                                          \
+    "adcxq %[ax], %[a]\n\t"                                                                        \
+    "adoxq %[ax], %[a]\n\t"
+/* Reduction step: m = t0 * qinv mod 2^64; t = (t + m q) / 2^64 with A added into the top word.
+   The low word t0 + lo(m q0) is 0 mod 2^64 by the choice of m, so only its carry (t0 != 0) is
+   needed: it is produced by adding 2^64 - 1 to t0 on the CF chain. */
+#define ZK_ADX_REDUCE                                                                              \
+    "movq %[t0], %%rdx\n\t"                                                                        \
+    "imulq %[qinv], %%rdx\n\t"                                                                     \
+    "xorl %k[ax], %k[ax]\n\t"                                                                      \
+    "movq $-1, %[ax]\n\t"                                                                          \
+    "adcxq %[t0], %[ax]\n\t"                                                                       \
+    "mulxq %[q0], %[ax], %[t0]\n\t"                                                                \
+    "adcxq %[t1], %[t0]\n\t"                                                                       \
+    "mulxq %[q1], %[ax], %[t1]\n\t"                                                                \
+    "adoxq %[ax], %[t0]\n\t"                                                                       \
+    "adcxq %[t2], %[t1]\n\t"                                                                       \
+    "mulxq %[q2], %[ax], %[t2]\n\t"                                                                \
+    "adoxq %[ax], %[t1]\n\t"                                                                       \
+    "adcxq %[t3], %[t2]\n\t"                                                                       \
+    "mulxq %[q3], %[ax], %[t3]\n\t"                                                                \
+    "adoxq %[ax], %[t2]\n\t"                                                                       \
+    "movl $0, %k[ax]\n\t"                                                                          \
+    "adcxq %[ax], %[t3]\n\t"                                                                       \
+    "adoxq %[a], %[t3]\n\t"
+
+/* r = x*y/2^256 mod q for x, y < q.  x is taken in registers (a product chain never round-trips
+   through memory), y through one pointer register, the constants from memory. */
+static inline __attribute__((always_inline)) void zk_mont_mul_adx(uint64_t r[4], const uint64_t *x,
+                                                                  const uint64_t *y, const uint64_t *q,
+                                                                  const uint64_t *qinv) {
+    uint64_t t0, t1, t2, t3, a, ax, sx;
+    __asm__("movq (%[yp]), %%rdx\n\t"
+            "xorl %k[ax], %k[ax]\n\t"
+            "mulxq %[x0], %[t0], %[t1]\n\t"
+            "mulxq %[x1], %[ax], %[t2]\n\t"
+            "adoxq %[ax], %[t1]\n\t"
+            "mulxq %[x2], %[ax], %[t3]\n\t"
+            "adoxq %[ax], %[t2]\n\t"
+            "mulxq %[x3], %[ax], %[a]\n\t"
+            "adoxq %[ax], %[t3]\n\t"
+            "movl $0, %k[ax]\n\t"
+            "adoxq %[ax], %[a]\n\t" ZK_ADX_REDUCE ZK_ADX_ROW("8(%[yp])") ZK_ADX_REDUCE
+                ZK_ADX_ROW("16(%[yp])") ZK_ADX_REDUCE ZK_ADX_ROW("24(%[yp])") ZK_ADX_REDUCE
+            /* t is below 2q: subtract q unless that borrows */
+            "movq %[t0], %[ax]\n\t"
+            "subq %[q0], %[ax]\n\t"
+            "movq %[t1], %%rdx\n\t"
+            "sbbq %[q1], %%rdx\n\t"
+            "movq %[t2], %[a]\n\t"
+            "sbbq %[q2], %[a]\n\t"
+            "movq %[t3], %[s]\n\t"
+            "sbbq %[q3], %[s]\n\t"
+            "cmovncq %[ax], %[t0]\n\t"
+            "cmovncq %%rdx, %[t1]\n\t"
+            "cmovncq %[a], %[t2]\n\t"
+            "cmovncq %[s], %[t3]\n\t"
+            : [t0] "=&r"(t0), [t1] "=&r"(t1), [t2] "=&r"(t2), [t3] "=&r"(t3), [a] "=&r"(a), [ax] "=&r"(ax),
+              [s] "=&r"(sx)
+            : [x0] "r"(x[0]), [x1] "r"(x[1]), [x2] "r"(x[2]), [x3] "r"(x[3]), [yp] "r"(y),
+              "m"(*(const uint64_t(*)[4])y), [q0] "m"(q[0]), [q1] "m"(q[1]), [q2] "m"(q[2]), [q3] "m"(q[3]),
+              [qinv] "m"(*qinv)
+            : "rdx", "cc");
+    r[0] = t0;
+    r[1] = t1;
+    r[2] = t2;
+    r[3] = t3;
+}
+
+/* r = a + b mod q for a, b < q < 2^255 (so the sum has no carry out of 256 bits). */
+static inline __attribute__((always_inline)) void zk_mod_add_asm(uint64_t r[4], const uint64_t *a,
+                                                                 const uint64_t *b, const uint64_t *q) {
+    uint64_t t0 = a[0], t1 = a[1], t2 = a[2], t3 = a[3], s0, s1, s2, s3;
+    __asm__("addq %[b0], %[t0]\n\t"
+            "adcq %[b1], %[t1]\n\t"
+            "adcq %[b2], %[t2]\n\t"
+            "adcq %[b3], %[t3]\n\t"
+            "movq %[t0], %[s0]\n\t"
+            "movq %[t1], %[s1]\n\t"
+            "movq %[t2], %[s2]\n\t"
+            "movq %[t3], %[s3]\n\t"
+            "subq %[q0], %[s0]\n\t"
+            "sbbq %[q1], %[s1]\n\t"
+            "sbbq %[q2], %[s2]\n\t"
+            "sbbq %[q3], %[s3]\n\t"
+            "cmovcq %[t0], %[s0]\n\t"
+            "cmovcq %[t1], %[s1]\n\t"
+            "cmovcq %[t2], %[s2]\n\t"
+            "cmovcq %[t3], %[s3]\n\t"
+            : [t0] "+&r"(t0), [t1] "+&r"(t1), [t2] "+&r"(t2), [t3] "+&r"(t3), [s0] "=&r"(s0), [s1] "=&r"(s1),
+              [s2] "=&r"(s2), [s3] "=&r"(s3)
+            : [b0] "m"(b[0]), [b1] "m"(b[1]), [b2] "m"(b[2]), [b3] "m"(b[3]), [q0] "m"(q[0]), [q1] "m"(q[1]),
+              [q2] "m"(q[2]), [q3] "m"(q[3])
+            : "cc");
+    r[0] = s0;
+    r[1] = s1;
+    r[2] = s2;
+    r[3] = s3;
+}
+
+/* r = a - b mod q for a, b < q: add q back when the subtraction borrows. */
+static inline __attribute__((always_inline)) void zk_mod_sub_asm(uint64_t r[4], const uint64_t *a,
+                                                                 const uint64_t *b, const uint64_t *q) {
+    uint64_t t0 = a[0], t1 = a[1], t2 = a[2], t3 = a[3], m0, m1, m2, m3, z;
+    __asm__("xorl %k[z], %k[z]\n\t"
+            "subq %[b0], %[t0]\n\t"
+            "sbbq %[b1], %[t1]\n\t"
+            "sbbq %[b2], %[t2]\n\t"
+            "sbbq %[b3], %[t3]\n\t"
+            "movq %[q0], %[m0]\n\t"
+            "movq %[q1], %[m1]\n\t"
+            "movq %[q2], %[m2]\n\t"
+            "movq %[q3], %[m3]\n\t"
+            "cmovncq %[z], %[m0]\n\t"
+            "cmovncq %[z], %[m1]\n\t"
+            "cmovncq %[z], %[m2]\n\t"
+            "cmovncq %[z], %[m3]\n\t"
+            "addq %[m0], %[t0]\n\t"
+            "adcq %[m1], %[t1]\n\t"
+            "adcq %[m2], %[t2]\n\t"
+            "adcq %[m3], %[t3]\n\t"
+            : [t0] "+&r"(t0), [t1] "+&r"(t1), [t2] "+&r"(t2), [t3] "+&r"(t3), [m0] "=&r"(m0), [m1] "=&r"(m1),
+              [m2] "=&r"(m2), [m3] "=&r"(m3), [z] "=&r"(z)
+            : [b0] "m"(b[0]), [b1] "m"(b[1]), [b2] "m"(b[2]), [b3] "m"(b[3]), [q0] "m"(q[0]), [q1] "m"(q[1]),
+              [q2] "m"(q[2]), [q3] "m"(q[3])
+            : "cc");
+    r[0] = t0;
+    r[1] = t1;
+    r[2] = t2;
+    r[3] = t3;
+}
+
+#define ZK_MUL_DISPATCH(F) zk_mont_mul_adx(r->v, a->v, b->v, F##_MOD.v, &F##_NINV_WORD);
+#define ZK_ADD_DISPATCH(F) zk_mod_add_asm(r->v, a->v, b->v, F##_MOD.v);
+#define ZK_SUB_DISPATCH(F) zk_mod_sub_asm(r->v, a->v, b->v, F##_MOD.v);
+#else
+#define ZK_MUL_DISPATCH(F) F##_mul_c(r, a, b);
+#define ZK_ADD_DISPATCH(F) F##_add_c(r, a, b);
+#define ZK_SUB_DISPATCH(F) F##_sub_c(r, a, b);
+#endif
+
 #define FIELD_DEFINE(F, C)                                                                         \
     typedef struct { uint64_t v[4]; } F##_t;                                                       \
     static const F##_t F##_MOD = {C##_MODULUS};                                                    \
@@ -96,7 +265,7 @@ static inline uint64_t zk_sub4(uint64_t r[4], const uint64_t a[4], const uint64_
         }                                                                                          \
     }                                                                                              \
                                                                                                    \
-    static inline void F##_add(F##_t *r, const F##_t *a, const F##_t *b) {                         \
+    static inline void F##_add_c(F##_t *r, const F##_t *a, const F##_t *b) {                       \
         zk_u128 s;                                                                                 \
         uint64_t carry = 0;                                                                        \
         for (int i = 0; i < 4; i++) {                                                              \
@@ -106,9 +275,8 @@ static inline uint64_t zk_sub4(uint64_t r[4], const uint64_t a[4], const uint64_
         }                                                                                          \
         F##_reduce_once(r);                                                                        \
     }                                                                                              \
-    static inline void F##_dbl(F##_t *r, const F##_t *a) { F##_add(r, a, a); }                     \
                                                                                                    \
-    static inline void F##_sub(F##_t *r, const F##_t *a, const F##_t *b) {                         \
+    static inline void F##_sub_c(F##_t *r, const F##_t *a, const F##_t *b) {                       \
         uint64_t borrow = zk_sub4(r->v, a->v, b->v);                                               \
         uint64_t mask = 0 - borrow; /* add m back when a < b */                                   \
         zk_u128 s;                                                                                 \
@@ -127,7 +295,8 @@ static inline uint64_t zk_sub4(uint64_t r[4], const uint64_t a[4], const uint64_
         }                                                                                          \
     }                                                                                              \
                                                                                                    \
-    static inline void F##_mul(F##_t *r, const F##_t *a, const F##_t *b) {                         \
+    /* Portable no-carry CIOS; always compiled (and exported for tests) as the reference path. */   \
+    static inline void F##_mul_c(F##_t *r, const F##_t *a, const F##_t *b) {                       \
         const uint64_t *x = a->v, *q = F##_MOD.v;                                                  \
         uint64_t t0 = 0, t1 = 0, t2 = 0, t3 = 0, c0, c1, c2, m;                                    \
         for (int i = 0; i < 4; i++) {                                                              \
@@ -149,7 +318,18 @@ static inline uint64_t zk_sub4(uint64_t r[4], const uint64_t a[4], const uint64_
         r->v[3] = t3;                                                                              \
         F##_reduce_once(r);                                                                        \
     }                                                                                              \
-    static inline void F##_sqr(F##_t *r, const F##_t *a) { F##_mul(r, a, a); }                     \
+    static const uint64_t F##_NINV_WORD = C##_NINV;                                                \
+    static inline __attribute__((always_inline)) void F##_mul(F##_t *r, const F##_t *a, const F##_t *b) { \
+        ZK_MUL_DISPATCH(F)                                                                         \
+    }                                                                                              \
+    static inline __attribute__((always_inline)) void F##_add(F##_t *r, const F##_t *a, const F##_t *b) { \
+        ZK_ADD_DISPATCH(F)                                                                         \
+    }                                                                                              \
+    static inline __attribute__((always_inline)) void F##_sub(F##_t *r, const F##_t *a, const F##_t *b) { \
+        ZK_SUB_DISPATCH(F)                                                                         \
+    }                                                                                              \
+    static inline void F##_dbl(F##_t *r, const F##_t *a) { F##_add(r, a, a); }                     \
+    static inline __attribute__((always_inline)) void F##_sqr(F##_t *r, const F##_t *a) { F##_mul(r, a, a); } \
                                                                                                    \
     static inline void F##_to_mont(F##_t *r, const F##_t *a) { F##_mul(r, a, &F##_RR); }           \
     static inline void F##_from_mont(F##_t *r, const F##_t *a) {                                   \

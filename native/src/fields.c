@@ -5,6 +5,11 @@
 #include "field.h"
 
 #define FIELD_EXPORTS(F)                                                                           \
+    int64_t zk_##F##_check(const uint64_t *a, size_t n) {                                          \
+        for (size_t i = 0; i < n; i++)                                                             \
+            if (!F##_is_canonical(a + 4 * i)) return (int64_t)i;                                   \
+        return -1;                                                                                 \
+    }                                                                                              \
     int64_t zk_##F##_to_mont(uint64_t *out, const uint64_t *in, size_t n) {                        \
         for (size_t i = 0; i < n; i++) {                                                           \
             if (!F##_is_canonical(in + 4 * i)) return (int64_t)i;                                  \
@@ -28,6 +33,18 @@
         for (size_t i = 0; i < n; i++)                                                             \
             F##_mul((F##_t *)(out + 4 * i), (const F##_t *)(a + 4 * i), (const F##_t *)(b + 4 * i)); \
     }                                                                                              \
+    void zk_##F##_mul_portable(uint64_t *out, const uint64_t *a, const uint64_t *b, size_t n) {    \
+        for (size_t i = 0; i < n; i++)                                                             \
+            F##_mul_c((F##_t *)(out + 4 * i), (const F##_t *)(a + 4 * i), (const F##_t *)(b + 4 * i)); \
+    }                                                                                              \
+    void zk_##F##_add_portable(uint64_t *out, const uint64_t *a, const uint64_t *b, size_t n) {    \
+        for (size_t i = 0; i < n; i++)                                                             \
+            F##_add_c((F##_t *)(out + 4 * i), (const F##_t *)(a + 4 * i), (const F##_t *)(b + 4 * i)); \
+    }                                                                                              \
+    void zk_##F##_sub_portable(uint64_t *out, const uint64_t *a, const uint64_t *b, size_t n) {    \
+        for (size_t i = 0; i < n; i++)                                                             \
+            F##_sub_c((F##_t *)(out + 4 * i), (const F##_t *)(a + 4 * i), (const F##_t *)(b + 4 * i)); \
+    }                                                                                              \
     void zk_##F##_sqr(uint64_t *out, const uint64_t *a, size_t n) {                                \
         for (size_t i = 0; i < n; i++) F##_sqr((F##_t *)(out + 4 * i), (const F##_t *)(a + 4 * i)); \
     }                                                                                              \
@@ -50,6 +67,14 @@
     int zk_##F##_sqrt(uint64_t *out, const uint64_t *a) {                                          \
         return F##_sqrt((F##_t *)out, (const F##_t *)a);                                           \
     }
+
+int zk_field_backend(void) {
+#ifdef ZK_HAVE_ADX
+    return 1;
+#else
+    return 0;
+#endif
+}
 
 FIELD_EXPORTS(fq)
 FIELD_EXPORTS(fr)

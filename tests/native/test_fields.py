@@ -83,3 +83,68 @@ def test_non_squares(field) -> None:
     nqr = 3 if field.name == "Fq" else 5
     assert field.sqrt(nqr) is None
     assert field.sqrt(0) == 0
+
+
+@pytest.mark.parametrize("op", ["mul", "add", "sub"])
+@pytest.mark.parametrize("prefix", ["fq", "fr"])
+def test_portable_and_assembly_agree(prefix, op) -> None:
+    """The assembly (when built) and the portable C must agree, edge values included."""
+    import random
+
+    from native._lib import ffi, ints_to_buffer, lib
+
+    m = cf.FQ.modulus if prefix == "fq" else cf.FR.modulus
+    rng = random.Random(7)
+    vals = edge_values(m) + [rng.randrange(m) for _ in range(2000)]
+    a = vals + vals[::-1]
+    b = [rng.randrange(m) for _ in range(len(vals))] + vals
+    n = len(a)
+    buf_a = ffi.from_buffer("uint64_t[]", ints_to_buffer(a))
+    buf_b = ffi.from_buffer("uint64_t[]", ints_to_buffer(b))
+    out1, out2 = ffi.new("uint64_t[]", 4 * n), ffi.new("uint64_t[]", 4 * n)
+    getattr(lib, f"zk_{prefix}_{op}")(out1, buf_a, buf_b, n)
+    getattr(lib, f"zk_{prefix}_{op}_portable")(out2, buf_a, buf_b, n)
+    assert bytes(ffi.buffer(out1)) == bytes(ffi.buffer(out2))
+    inv_r = pow(2**256, -1, m)
+    expect = {
+        "mul": lambda x, y: x * y * inv_r % m,
+        "add": lambda x, y: (x + y) % m,
+        "sub": lambda x, y: (x - y) % m,
+    }[op]
+    got = [int.from_bytes(bytes(ffi.buffer(out1))[32 * i : 32 * i + 32], "little") for i in range(n)]
+    assert got == [expect(x, y) for x, y in zip(a, b, strict=True)]
+
+
+@pytest.mark.parametrize(("native", "ref"), PAIRS)
+@settings(max_examples=20, deadline=None)
+@given(data=st.data())
+def test_vector_ops_match(native, ref, data) -> None:
+    m = native.modulus
+    n = data.draw(st.integers(0, 20))
+    elem = st.integers(0, m - 1) | st.sampled_from([0, 1, m - 1])
+    a = b"".join(x.to_bytes(32, "little") for x in data.draw(st.lists(elem, min_size=n, max_size=n)))
+    b = b"".join(x.to_bytes(32, "little") for x in data.draw(st.lists(elem, min_size=n, max_size=n)))
+    for op in ("vec_add", "vec_sub", "vec_mul"):
+        assert getattr(native, op)(a, b) == getattr(ref, op)(a, b)
+    assert native.vec_to_mont(a) == ref.vec_to_mont(a)
+    assert native.vec_from_mont(a) == ref.vec_from_mont(a)
+    assert native.vec_from_mont(native.vec_to_mont(a)) == a
+
+
+@pytest.mark.parametrize("field", BACKENDS)
+def test_vector_ops_in_place_and_errors(field) -> None:
+    m = field.modulus
+    a = bytearray(b"".join(x.to_bytes(32, "little") for x in (1, 2, 3)))
+    b = b"".join(x.to_bytes(32, "little") for x in (m - 1, 5, 6))
+    out = field.vec_add(a, b, out=a)
+    assert out is a and a[:32] == bytes(32)
+    with pytest.raises(ValueError, match="3 elements"):
+        field.vec_mul(a, b[:64])
+    with pytest.raises(ValueError, match="multiple of 32"):
+        field.vec_to_mont(b[:-1])
+    with pytest.raises(ValueError, match="element 1 is not canonical"):
+        field.vec_sub(a, b[:32] + m.to_bytes(32, "little") + b[64:])
+    with pytest.raises(ValueError, match="writable"):
+        field.vec_add(a, b, out=bytes(96))
+    with pytest.raises(TypeError):
+        field.vec_add("abc", b)

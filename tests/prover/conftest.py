@@ -59,7 +59,9 @@ def compile_circuit(build_dir: Path) -> Callable[[str], Compiled]:
         out.mkdir(exist_ok=True)
         # circom2 runs under WASI with the working directory as its only root: paths stay relative.
         src = (CIRCUITS / f"{name}.circom").relative_to(ROOT)
-        proc = run_tool([npm_bin("circom2"), src, "--r1cs", "--wasm", "-l", "node_modules", "-o", out])
+        proc = run_tool(
+            [npm_bin("circom2"), src, "--r1cs", "--wasm", "--O2", "-l", "node_modules", "-o", out]
+        )
         if proc.returncode != 0:
             raise AssertionError(f"circom2 failed on {name}:\n{proc.stdout}\n{proc.stderr}")
         cache[name] = Compiled(name, out / f"{name}.r1cs", out / f"{name}_js" / f"{name}.wasm", out)
@@ -87,3 +89,62 @@ def witness_for(
         return out
 
     return make
+
+
+BEACON = "0102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f"
+PTAU_POWER = 9  # 2^9 fits hash.circom (261 constraints with --O2, plus the public signals)
+
+
+@dataclass(frozen=True)
+class Ceremony:
+    """Files of one circuit set up by snarkjs: the outside referee's reference artefacts."""
+
+    r1cs: Path
+    ptau: Path
+    zkey: Path
+    vk: Path
+    wtns: Path
+    proof: Path
+    public: Path
+
+
+@pytest.fixture(scope="session")
+def snarkjs_ptau(build_dir: Path) -> Path:
+    """A prepared power-9 ptau made by snarkjs (new, one contribution, beacon, prepare)."""
+    d = build_dir / "snarkjs-ptau"
+    d.mkdir(exist_ok=True)
+    snarkjs("powersoftau", "new", "bn128", str(PTAU_POWER), d / "0.ptau")
+    snarkjs("powersoftau", "contribute", d / "0.ptau", d / "1.ptau", "--name=referee", "-e=some entropy")
+    snarkjs("powersoftau", "beacon", d / "1.ptau", d / "2.ptau", BEACON, "10", "-n=final")
+    snarkjs("powersoftau", "prepare", "phase2", d / "2.ptau", d / "final.ptau")
+    return d / "final.ptau"
+
+
+def snarkjs_ceremony(build_dir: Path, compiled: Compiled, ptau: Path, wtns: Path) -> Ceremony:
+    d = build_dir / f"snarkjs-{compiled.name}"
+    d.mkdir(exist_ok=True)
+    snarkjs("zkey", "new", compiled.r1cs, ptau, d / "0.zkey")
+    snarkjs("zkey", "contribute", d / "0.zkey", d / "1.zkey", "--name=referee", "-e=more entropy")
+    snarkjs("zkey", "export", "verificationkey", d / "1.zkey", d / "vk.json")
+    snarkjs("groth16", "prove", d / "1.zkey", wtns, d / "proof.json", d / "public.json")
+    return Ceremony(
+        compiled.r1cs, ptau, d / "1.zkey", d / "vk.json", wtns, d / "proof.json", d / "public.json"
+    )
+
+
+@pytest.fixture(scope="session")
+def hash_ceremony(build_dir: Path, compile_circuit, witness_for, snarkjs_ptau: Path) -> Ceremony:
+    wtns = witness_for("hash", {"x": 11, "y": 22, "salt": 33}, "w")
+    return snarkjs_ceremony(build_dir, compile_circuit("hash"), snarkjs_ptau, wtns)
+
+
+@pytest.fixture(scope="session")
+def square_ceremony(build_dir: Path, compile_circuit, witness_for, snarkjs_ptau: Path) -> Ceremony:
+    wtns = witness_for("square", {"x": 5, "y": 7}, "w")
+    return snarkjs_ceremony(build_dir, compile_circuit("square"), snarkjs_ptau, wtns)
+
+
+@pytest.fixture(scope="session")
+def mul_ceremony(build_dir: Path, compile_circuit, witness_for, snarkjs_ptau: Path) -> Ceremony:
+    wtns = witness_for("mul", {"a": 3, "b": 11, "c": 5}, "w")
+    return snarkjs_ceremony(build_dir, compile_circuit("mul"), snarkjs_ptau, wtns)

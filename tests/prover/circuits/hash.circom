@@ -2,7 +2,7 @@ pragma circom 2.0.0;
 
 include "circomlib/circuits/poseidon.circom";
 
-// A Poseidon preimage proof (a few hundred constraints, two public signals): the interop circuit.
+// A Poseidon preimage proof (a few hundred constraints, one public signal: the digest).
 template HashPreimage() {
     signal input x;
     signal input y;
@@ -15,4 +15,4 @@ template HashPreimage() {
     digest <== h.out;
 }
 
-component main {public [x]} = HashPreimage();
+component main = HashPreimage();

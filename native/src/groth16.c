@@ -1,0 +1,487 @@
+/*
+ * Fused kernels for the Groth16 prover and trusted setup that the generic curve/MSM/NTT API does
+ * not cover (prototypes in the "Groth16" section of zkclear.h; Python wrapper native/groth16.py,
+ * twin native/ref/groth16.py):
+ *   - the QAP's A, B, C evaluations from a zkey coefficient section and a witness;
+ *   - point-section operations of the ceremonies: scale by first*step^i, DFT in the exponent
+ *     (Lagrange bases), pointwise subtraction, sparse linear combinations, uncompressed and
+ *     compressed encodings;
+ *   - BLAKE2b with a state laid out as snarkjs's "partial hash";
+ *   - secret scalars: drawn from the OS, inverted and wiped in caller-owned buffers.
+ */
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+
+#include "../include/zkclear.h"
+#include "curve.h"
+#include "parallel.h"
+
+#include "groth16_constants.h"
+
+#define ZK_MAX_WORKERS 256
+#define ZK_NORM_BLOCK 256
+#define ZK_NAF_MAX 260
+#define ZK_BM 1024     /* points per batch-affine batch: a field inversion per step is shared by all */
+#define ZK_GLV_NAF 136 /* width-5 NAF digits of a GLV half (< 2^129) */
+
+void zk_groth16_wipe(void *p, size_t n) {
+    volatile unsigned char *v = p;
+    while (n--) *v++ = 0;
+}
+static inline void zk_wipe(void *p, size_t n) { zk_groth16_wipe(p, n); }
+
+/* An out-of-line Fr product for loops whose bodies already hold many registers (the inline MULX
+   assembly needs eleven of its own). */
+static __attribute__((noinline)) void zk_frmul(fr_t *r, const fr_t *a, const fr_t *b) { fr_mul(r, a, b); }
+
+static inline size_t zk_bitrev(size_t x, int bits) {
+    size_t r = 0;
+    for (int i = 0; i < bits; i++) {
+        r = (r << 1) | (x & 1);
+        x >>= 1;
+    }
+    return r;
+}
+
+/* k > (r - 1) / 2 for a std-form scalar (then -(r - k) is the shorter multiplier). */
+static inline int zk_fr_std_is_high(const uint64_t k[4]) {
+    static const uint64_t half[4] = {0xa1f0fac9f8000000ULL, 0x9419f4243cdcb848ULL, 0xdc2822db40c0ac2eULL,
+                                     0x183227397098d014ULL};
+    return zk_lt4(half, k);
+}
+
+/* Width-5 NAF of k < 2^255, least significant digit first; returns the digit count. */
+static int zk_wnaf5(int8_t *out, const uint64_t kin[4]) {
+    uint64_t k[5] = {kin[0], kin[1], kin[2], kin[3], 0};
+    int len = 0;
+    while (k[0] | k[1] | k[2] | k[3] | k[4]) {
+        int d = 0;
+        if (k[0] & 1) {
+            d = (int)(k[0] & 31);
+            if (d >= 16) d -= 32;
+            if (d > 0) { /* k -= d */
+                uint64_t borrow = (uint64_t)d;
+                for (int i = 0; i < 5 && borrow; i++) {
+                    uint64_t o = k[i];
+                    k[i] = o - borrow;
+                    borrow = k[i] > o;
+                }
+            } else { /* k += -d */
+                uint64_t carry = (uint64_t)(-d);
+                for (int i = 0; i < 5 && carry; i++) {
+                    k[i] += carry;
+                    carry = k[i] < carry;
+                }
+            }
+        }
+        out[len++] = (int8_t)d;
+        for (int i = 0; i < 4; i++) k[i] = (k[i] >> 1) | (k[i + 1] << 63);
+        k[4] >>= 1;
+    }
+    return len;
+}
+
+/* out[j] = root^j (std form), j < n. */
+struct pow_ctx {
+    fr_t *out;
+    fr_t root; /* mont */
+};
+static void zk_powers_worker(void *vc, size_t b, size_t e, int w) {
+    (void)w;
+    struct pow_ctx *c = vc;
+    fr_t m, root = c->root, t;
+    uint64_t eb[1] = {(uint64_t)b};
+    fr_pow(&m, &root, eb, 1);
+    for (size_t j = b; j < e; j++) {
+        fr_from_mont(&c->out[j], &m);
+        zk_frmul(&t, &m, &root);
+        m = t;
+    }
+}
+static void zk_fr_powers_std(fr_t *out, const fr_t *root_std, size_t n) {
+    struct pow_ctx c;
+    c.out = out;
+    fr_to_mont(&c.root, root_std);
+    zk_parallel_for(n, 4096, zk_powers_worker, &c);
+}
+
+static inline int g1_coords_canonical(const g1_aff_t *a) { return fq_is_canonical(a->x.v) && fq_is_canonical(a->y.v); }
+static inline int g2_coords_canonical(const g2_aff_t *a) {
+    return fq_is_canonical(a->x.c0.v) && fq_is_canonical(a->x.c1.v) && fq_is_canonical(a->y.c0.v) &&
+           fq_is_canonical(a->y.c1.v);
+}
+
+/* The row holding term `term`: the last row with off[row] <= term (rows may be empty). */
+static size_t zk_row_of(const uint64_t *off, size_t n_rows, size_t term) {
+    size_t lo = 0, hi = n_rows; /* last row with off[row] <= term */
+    while (hi - lo > 1) {
+        size_t mid = (lo + hi) / 2;
+        if (off[mid] <= term) lo = mid;
+        else hi = mid;
+    }
+    while (lo + 1 < n_rows && off[lo + 1] <= term) lo++;
+    return lo;
+}
+/* ---- GLV: k = k1 + k2 lambda with |k1|, |k2| < 2^129 (constants: scripts/gen_groth16_constants.py) */
+typedef struct {
+    uint64_t g1[3], g2[3]; /* Babai rounding: c_i = floor(k g_i / 2^256) */
+    fr_t a1, a2, nb1, b2;  /* basis (a1, b1), (a2, b2), Montgomery residues; nb1 = -b1 */
+} zk_glv_t;
+static const zk_glv_t g1_glv = {G1_GLV_G1, G1_GLV_G2, G1_GLV_A1_MONT, G1_GLV_A2_MONT, G1_GLV_NB1_MONT, G1_GLV_B2_MONT};
+static const zk_glv_t g2_glv = {G2_GLV_G1, G2_GLV_G2, G2_GLV_A1_MONT, G2_GLV_A2_MONT, G2_GLV_NB1_MONT, G2_GLV_B2_MONT};
+
+/* out = floor(k g / 2^256) for a 4-limb k and a 3-limb g (< 2^192, so out < 2^192). */
+static void zk_mul_shift256(uint64_t out[4], const uint64_t k[4], const uint64_t g[3]) {
+    uint64_t prod[7] = {0};
+    for (int i = 0; i < 4; i++) {
+        zk_u128 carry = 0;
+        for (int j = 0; j < 3; j++) {
+            zk_u128 t = (zk_u128)k[i] * g[j] + prod[i + j] + carry;
+            prod[i + j] = (uint64_t)t;
+            carry = t >> 64;
+        }
+        prod[i + 3] = (uint64_t)carry;
+    }
+    out[0] = prod[4];
+    out[1] = prod[5];
+    out[2] = prod[6];
+    out[3] = 0;
+}
+
+/* |x| and its sign for x in [0, r) read as a centred residue. */
+static inline void zk_centre(uint64_t out[4], int *neg, const fr_t *x_std) {
+    *neg = zk_fr_std_is_high(x_std->v);
+    if (*neg) {
+        zk_sub4(out, fr_MOD.v, x_std->v);
+    } else {
+        memcpy(out, x_std->v, 32);
+    }
+}
+
+static void zk_glv_split(const zk_glv_t *c, const uint64_t k[4], uint64_t k1[4], int *neg1, uint64_t k2[4], int *neg2) {
+    uint64_t c1[4], c2[4];
+    zk_mul_shift256(c1, k, c->g1);
+    zk_mul_shift256(c2, k, c->g2);
+    fr_t K, C1, C2, t, u, r1, r2;
+    fr_to_mont(&K, (const fr_t *)k);
+    fr_to_mont(&C1, (const fr_t *)c1);
+    fr_to_mont(&C2, (const fr_t *)c2);
+    zk_frmul(&t, &C1, &c->a1); /* k1 = k - c1 a1 - c2 a2 */
+    zk_frmul(&u, &C2, &c->a2);
+    fr_add(&t, &t, &u);
+    fr_sub(&r1, &K, &t);
+    zk_frmul(&t, &C1, &c->nb1); /* k2 = -c1 b1 - c2 b2 */
+    zk_frmul(&u, &C2, &c->b2);
+    fr_sub(&r2, &t, &u);
+    fr_from_mont(&r1, &r1);
+    fr_from_mont(&r2, &r2);
+    zk_centre(k1, neg1, &r1);
+    zk_centre(k2, neg2, &r2);
+}
+
+/* The endomorphisms the splits refer to: phi(x, y) = (beta x, y) on G1, psi on G2. */
+static inline void g1_endo(g1_aff_t *r, const g1_aff_t *p) {
+    static const fq_t beta = G1_ENDO_BETA_MONT;
+    if (g1_aff_is_inf(p)) {
+        *r = *p;
+        return;
+    }
+    fq_mul(&r->x, &p->x, &beta);
+    r->y = p->y;
+}
+static inline void g2_endo(g2_aff_t *r, const g2_aff_t *p) {
+    if (g2_aff_is_inf(p)) {
+        *r = *p;
+        return;
+    }
+    g2_psi_aff(r, p);
+}
+
+#define CURVE g1
+#define FE fq
+#include "groth16_impl.h"
+#undef CURVE
+#undef FE
+
+#define CURVE g2
+#define FE fq2
+#include "groth16_impl.h"
+#undef CURVE
+#undef FE
+
+/* ---- QAP evaluations ---------------------------------------------------------------------------- */
+#define COEF_RECORD 44
+struct abc_ctx {
+    const uint8_t *coefs;
+    size_t n_coefs;
+    const fr_t *w;
+    fr_t *ab[2];
+    fr_t *c;
+    int sorted;
+};
+static inline uint32_t rd32(const uint8_t *p) {
+    uint32_t v;
+    memcpy(&v, p, 4);
+    return v;
+}
+static void abc_worker(void *vc, size_t b, size_t e, int w) {
+    (void)w;
+    struct abc_ctx *c = vc;
+    /* Each constraint is handled by the chunk holding its first record (records sorted by constraint). */
+    if (b > 0) {
+        uint32_t prev = rd32(c->coefs + (b - 1) * COEF_RECORD + 4);
+        while (b < c->n_coefs && rd32(c->coefs + b * COEF_RECORD + 4) == prev) b++;
+    }
+    if (e < c->n_coefs && e > 0) {
+        uint32_t last = rd32(c->coefs + (e - 1) * COEF_RECORD + 4);
+        while (e < c->n_coefs && rd32(c->coefs + e * COEF_RECORD + 4) == last) e++;
+    }
+    for (size_t k = b; k < e; k++) {
+        const uint8_t *r = c->coefs + k * COEF_RECORD;
+        uint32_t m = rd32(r), con = rd32(r + 4), s = rd32(r + 8);
+        fr_t v, t;
+        memcpy(v.v, r + 12, 32);
+        fr_mul(&t, &v, &c->w[s]); /* (coef R^2) w / R = Montgomery form of coef * w */
+        fr_add(&c->ab[m][con], &c->ab[m][con], &t);
+    }
+}
+static void abc_mul_worker(void *vc, size_t b, size_t e, int w) {
+    (void)w;
+    struct abc_ctx *c = vc;
+    for (size_t i = b; i < e; i++) fr_mul(&c->c[i], &c->ab[0][i], &c->ab[1][i]);
+}
+int64_t zk_groth16_build_abc(uint64_t *a, uint64_t *b, uint64_t *cc, const uint8_t *coefs, size_t n_coefs,
+                             const uint64_t *witness, size_t n_vars, size_t domain, int *kind) {
+    *kind = 0;
+    for (size_t i = 0; i < n_vars; i++) {
+        if (!fr_is_canonical(witness + 4 * i)) {
+            *kind = 2;
+            return (int64_t)i;
+        }
+    }
+    int sorted = 1;
+    uint32_t prev = 0;
+    for (size_t k = 0; k < n_coefs; k++) {
+        const uint8_t *r = coefs + k * COEF_RECORD;
+        uint64_t v[4];
+        memcpy(v, r + 12, 32);
+        if (rd32(r) > 1 || rd32(r + 4) >= domain || rd32(r + 8) >= n_vars || !fr_is_canonical(v)) {
+            *kind = 1;
+            return (int64_t)k;
+        }
+        if (rd32(r + 4) < prev) sorted = 0;
+        prev = rd32(r + 4);
+    }
+    memset(a, 0, domain * 32);
+    memset(b, 0, domain * 32);
+    struct abc_ctx c = {coefs, n_coefs, (const fr_t *)witness, {(fr_t *)a, (fr_t *)b}, (fr_t *)cc, sorted};
+    if (sorted) {
+        zk_parallel_for(n_coefs, 4096, abc_worker, &c);
+    } else {
+        abc_worker(&c, 0, n_coefs, 0);
+    }
+    zk_parallel_for(domain, 4096, abc_mul_worker, &c);
+    return -1;
+}
+
+/* ---- encodings ---------------------------------------------------------------------------------- */
+static inline void be32(uint8_t *out, const fq_t *mont) {
+    fq_t s;
+    fq_from_mont(&s, mont);
+    for (int i = 0; i < 32; i++) out[i] = (uint8_t)(s.v[3 - i / 8] >> (8 * (7 - i % 8)));
+}
+int64_t zk_groth16_g1_to_uncompressed(uint8_t *out, const uint64_t *in, size_t n) {
+    const g1_aff_t *p = (const g1_aff_t *)in;
+    for (size_t i = 0; i < n; i++) {
+        if (!g1_coords_canonical(&p[i])) return (int64_t)i;
+        if (g1_aff_is_inf(&p[i])) {
+            memset(out + 64 * i, 0, 64);
+            continue;
+        }
+        be32(out + 64 * i, &p[i].x);
+        be32(out + 64 * i + 32, &p[i].y);
+    }
+    return -1;
+}
+int64_t zk_groth16_g2_to_uncompressed(uint8_t *out, const uint64_t *in, size_t n) {
+    const g2_aff_t *p = (const g2_aff_t *)in;
+    for (size_t i = 0; i < n; i++) {
+        if (!g2_coords_canonical(&p[i])) return (int64_t)i;
+        if (g2_aff_is_inf(&p[i])) {
+            memset(out + 128 * i, 0, 128);
+            continue;
+        }
+        be32(out + 128 * i, &p[i].x.c1);
+        be32(out + 128 * i + 32, &p[i].x.c0);
+        be32(out + 128 * i + 64, &p[i].y.c1);
+        be32(out + 128 * i + 96, &p[i].y.c0);
+    }
+    return -1;
+}
+int64_t zk_groth16_g1_to_compressed(uint8_t *out, const uint64_t *in, size_t n) {
+    const g1_aff_t *p = (const g1_aff_t *)in;
+    int64_t bad = g1_check_points(p, n);
+    if (bad >= 0) return bad;
+    for (size_t i = 0; i < n; i++) {
+        uint8_t *o = out + 32 * i;
+        if (g1_aff_is_inf(&p[i])) {
+            memset(o, 0, 32);
+            o[0] = 0x40;
+            continue;
+        }
+        be32(o, &p[i].x);
+        if (fq_is_negative(&p[i].y)) o[0] |= 0x80;
+    }
+    return -1;
+}
+int64_t zk_groth16_g2_to_compressed(uint8_t *out, const uint64_t *in, size_t n) {
+    const g2_aff_t *p = (const g2_aff_t *)in;
+    int64_t bad = g2_check_points(p, n);
+    if (bad >= 0) return bad;
+    for (size_t i = 0; i < n; i++) {
+        uint8_t *o = out + 64 * i;
+        if (g2_aff_is_inf(&p[i])) {
+            memset(o, 0, 64);
+            o[0] = 0x40;
+            continue;
+        }
+        be32(o, &p[i].x.c1);
+        be32(o + 32, &p[i].x.c0);
+        if (fq2_is_negative(&p[i].y)) o[0] |= 0x80;
+    }
+    return -1;
+}
+
+/* ---- secrets ------------------------------------------------------------------------------------ */
+int zk_groth16_random_fr(uint64_t *out) {
+    for (int tries = 0; tries < 1000; tries++) {
+        uint8_t buf[32];
+        size_t got = 0;
+        while (got < sizeof buf) {
+            ssize_t r = getrandom(buf + got, sizeof buf - got, 0);
+            if (r <= 0) {
+                zk_wipe(buf, sizeof buf);
+                return -1;
+            }
+            got += (size_t)r;
+        }
+        memcpy(out, buf, 32);
+        zk_wipe(buf, sizeof buf);
+        out[3] &= 0x3fffffffffffffffULL; /* 254 bits, then rejection: uniform below r */
+        if (fr_is_canonical(out) && (out[0] | out[1] | out[2] | out[3])) return 0;
+    }
+    zk_wipe(out, 32);
+    return -1;
+}
+int zk_groth16_fr_inv(uint64_t *out, const uint64_t *in) {
+    if (!fr_is_canonical(in) || (in[0] | in[1] | in[2] | in[3]) == 0) return -1;
+    fr_t m;
+    fr_to_mont(&m, (const fr_t *)in);
+    fr_inv(&m, &m);
+    fr_from_mont((fr_t *)out, &m);
+    zk_wipe(&m, sizeof m);
+    return 0;
+}
+int zk_groth16_fr_mul(uint64_t *out, const uint64_t *a, const uint64_t *b) {
+    if (!fr_is_canonical(a) || !fr_is_canonical(b)) return -1;
+    fr_t am, t;
+    fr_to_mont(&am, (const fr_t *)a);
+    fr_mul(&t, &am, (const fr_t *)b); /* mont x std -> std */
+    memcpy(out, t.v, 32);
+    zk_wipe(&am, sizeof am);
+    zk_wipe(&t, sizeof t);
+    return 0;
+}
+
+/* ---- BLAKE2b (state = snarkjs's partial-hash layout, see native/ref/groth16.py) ------------------ */
+static const uint64_t B2_IV[8] = {0x6a09e667f3bcc908ULL, 0xbb67ae8584caa73bULL, 0x3c6ef372fe94f82bULL,
+                                  0xa54ff53a5f1d36f1ULL, 0x510e527fade682d1ULL, 0x9b05688c2b3e6c1fULL,
+                                  0x1f83d9abfb41bd6bULL, 0x5be0cd19137e2179ULL};
+static const uint8_t B2_SIGMA[12][16] = {
+    {0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15}, {14, 10, 4, 8, 9, 15, 13, 6, 1, 12, 0, 2, 11, 7, 5, 3},
+    {11, 8, 12, 0, 5, 2, 15, 13, 10, 14, 3, 6, 7, 1, 9, 4}, {7, 9, 3, 1, 13, 12, 11, 14, 2, 6, 5, 10, 4, 0, 15, 8},
+    {9, 0, 5, 7, 2, 4, 10, 15, 14, 1, 11, 12, 6, 8, 3, 13}, {2, 12, 6, 10, 0, 11, 8, 3, 4, 13, 7, 5, 15, 14, 1, 9},
+    {12, 5, 1, 15, 14, 13, 4, 10, 0, 7, 6, 3, 9, 2, 8, 11}, {13, 11, 7, 14, 12, 1, 3, 9, 5, 0, 15, 4, 8, 6, 2, 10},
+    {6, 15, 14, 9, 11, 3, 0, 8, 12, 2, 13, 7, 1, 4, 10, 5}, {10, 2, 8, 4, 7, 6, 1, 5, 15, 11, 9, 14, 3, 12, 13, 0},
+    {0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15}, {14, 10, 4, 8, 9, 15, 13, 6, 1, 12, 0, 2, 11, 7, 5, 3},
+};
+static inline uint64_t rotr64(uint64_t x, int n) { return (x >> n) | (x << (64 - n)); }
+#define B2G(a, b, c, d, x, y)                                                                          \
+    do {                                                                                           \
+        v[a] = v[a] + v[b] + (x);                                                                  \
+        v[d] = rotr64(v[d] ^ v[a], 32);                                                            \
+        v[c] = v[c] + v[d];                                                                        \
+        v[b] = rotr64(v[b] ^ v[c], 24);                                                            \
+        v[a] = v[a] + v[b] + (y);                                                                  \
+        v[d] = rotr64(v[d] ^ v[a], 16);                                                            \
+        v[c] = v[c] + v[d];                                                                        \
+        v[b] = rotr64(v[b] ^ v[c], 63);                                                            \
+    } while (0)
+static void b2_compress(uint64_t h[8], const uint8_t block[128], uint64_t counter, int last) {
+    uint64_t m[16], v[16];
+    memcpy(m, block, 128);
+    for (int i = 0; i < 8; i++) {
+        v[i] = h[i];
+        v[i + 8] = B2_IV[i];
+    }
+    v[12] ^= counter;
+    if (last) v[14] = ~v[14];
+    for (int r = 0; r < 12; r++) {
+        const uint8_t *s = B2_SIGMA[r];
+        B2G(0, 4, 8, 12, m[s[0]], m[s[1]]);
+        B2G(1, 5, 9, 13, m[s[2]], m[s[3]]);
+        B2G(2, 6, 10, 14, m[s[4]], m[s[5]]);
+        B2G(3, 7, 11, 15, m[s[6]], m[s[7]]);
+        B2G(0, 5, 10, 15, m[s[8]], m[s[9]]);
+        B2G(1, 6, 11, 12, m[s[10]], m[s[11]]);
+        B2G(2, 7, 8, 13, m[s[12]], m[s[13]]);
+        B2G(3, 4, 9, 14, m[s[14]], m[s[15]]);
+    }
+    for (int i = 0; i < 8; i++) h[i] ^= v[i] ^ v[i + 8];
+}
+/* state: buffer[128], h[8], compressed (u64), pos (u64), 8 unused bytes. */
+int zk_groth16_blake2b_update(uint8_t *state, const uint8_t *data, size_t len) {
+    uint64_t h[8], done, pos;
+    memcpy(h, state + 128, 64);
+    memcpy(&done, state + 192, 8);
+    memcpy(&pos, state + 200, 8);
+    if (pos > 128) return -1;
+    while (len) {
+        if (pos == 128) {
+            done += 128;
+            b2_compress(h, state, done, 0);
+            pos = 0;
+        }
+        if (pos == 0 && len > 128) { /* whole blocks straight from the input, keeping the last */
+            while (len > 128) {
+                done += 128;
+                b2_compress(h, data, done, 0);
+                data += 128;
+                len -= 128;
+            }
+        }
+        size_t take = 128 - pos < len ? 128 - pos : len;
+        memcpy(state + pos, data, take);
+        pos += take;
+        data += take;
+        len -= take;
+    }
+    memcpy(state + 128, h, 64);
+    memcpy(state + 192, &done, 8);
+    memcpy(state + 200, &pos, 8);
+    return 0;
+}
+int zk_groth16_blake2b_final(const uint8_t *state, uint8_t *out) {
+    uint64_t h[8], done, pos;
+    uint8_t block[128];
+    memcpy(h, state + 128, 64);
+    memcpy(&done, state + 192, 8);
+    memcpy(&pos, state + 200, 8);
+    if (pos > 128) return -1;
+    memset(block, 0, sizeof block);
+    memcpy(block, state, pos);
+    b2_compress(h, block, done + pos, 1);
+    memcpy(out, h, 64);
+    return 0;
+}

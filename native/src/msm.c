@@ -1,0 +1,283 @@
+/*
+ * Multi-scalar multiplication sum_i k_i P_i over G1 and G2 (Pippenger).
+ *
+ * 1. Scalars are read (std or Montgomery form) and sorted into classes: 0 (skipped), 1 and r-1
+ *    (plain signed sums), and the rest.  A scalar above r/2 is replaced by r - k with the point
+ *    negated, so "small negative" witness values are as cheap as small positive ones.
+ * 2. The rest are recoded into signed c-bit digits in [-2^(c-1), 2^(c-1)): window w's digit is
+ *    bits [cw, cw+c) plus the carry bit (cw-1), minus 2^c when it reaches 2^(c-1).  c minimises a
+ *    cost model over the number of windows, points and buckets; high windows of small scalars are
+ *    zero and cost nothing.
+ * 3. Each window, and each share of the +-1 class, is a task that a worker accumulates into its own
+ *    buckets (batch-affine, see msm_impl.h) and reduces; workers take tasks from a shared counter.
+ * 4. Windows are combined by Horner's rule (c doublings each) and the +-1 sums added.
+ */
+#include <stdlib.h>
+
+#include "../include/zkclear.h"
+#include "curve.h"
+#include "parallel.h"
+
+#define CURVE g1
+#define FE fq
+#include "msm_impl.h"
+#undef CURVE
+#undef FE
+#define CURVE g2
+#define FE fq2
+#include "msm_impl.h"
+#undef CURVE
+#undef FE
+
+static const uint64_t R_HALF[4] = {0xa1f0fac9f8000000ULL, 0x9419f4243cdcb848ULL, 0xdc2822db40c0ac2eULL,
+                                   0x183227397098d014ULL}; /* (r-1)/2 */
+
+enum { MSM_ERR_POINT_CANONICAL = 1, MSM_ERR_POINT_CURVE = 2, MSM_ERR_SCALAR = 3, MSM_ERR_MEMORY = 9 };
+
+/* ---- scalar classification ------------------------------------------------------------------------ */
+struct classify {
+    size_t n_gen, n_ones;
+    uint32_t *gen_idx, *ones_idx;
+    uint64_t *gen_k; /* 4 limbs each, < r/2 */
+    uint8_t *gen_neg, *ones_neg;
+    unsigned bits;   /* bit length of the largest general scalar */
+};
+
+static void classify_free(struct classify *c) {
+    free(c->gen_idx);
+    free(c->ones_idx);
+    free(c->gen_k);
+    free(c->gen_neg);
+    free(c->ones_neg);
+}
+
+static int is_point_inf(const uint64_t *p, size_t limbs) {
+    uint64_t acc = 0;
+    for (size_t i = 0; i < limbs; i++) acc |= p[i];
+    return acc == 0;
+}
+
+/* Returns -1, or the index of a non-canonical scalar. */
+static int64_t classify_scalars(struct classify *c, const uint64_t *scalars, const uint64_t *points,
+                                size_t point_limbs, size_t n, int mont) {
+    memset(c, 0, sizeof *c);
+    size_t cap = n ? n : 1;
+    c->gen_idx = malloc(cap * sizeof(uint32_t));
+    c->ones_idx = malloc(cap * sizeof(uint32_t));
+    c->gen_k = malloc(cap * 4 * sizeof(uint64_t));
+    c->gen_neg = malloc(cap);
+    c->ones_neg = malloc(cap);
+    if (!c->gen_idx || !c->ones_idx || !c->gen_k || !c->gen_neg || !c->ones_neg) return -2;
+    static const fr_t minus_one = {{0x43e1f593f0000000ULL, 0x2833e84879b97091ULL, 0xb85045b68181585dULL,
+                                    0x30644e72e131a029ULL}};
+    uint64_t top = 0;
+    for (size_t i = 0; i < n; i++) {
+        const uint64_t *s = scalars + 4 * i;
+        if (!fr_is_canonical(s)) return (int64_t)i;
+        fr_t k = *(const fr_t *)s;
+        if (mont) fr_from_mont(&k, &k);
+        if (fr_is_zero(&k) || is_point_inf(points + point_limbs * i, point_limbs)) continue;
+        if (k.v[0] == 1 && !(k.v[1] | k.v[2] | k.v[3])) {
+            c->ones_idx[c->n_ones] = (uint32_t)i;
+            c->ones_neg[c->n_ones++] = 0;
+            continue;
+        }
+        if (fr_eq(&k, &minus_one)) {
+            c->ones_idx[c->n_ones] = (uint32_t)i;
+            c->ones_neg[c->n_ones++] = 1;
+            continue;
+        }
+        uint8_t neg = 0;
+        if (zk_lt4(R_HALF, k.v)) {
+            fr_t m;
+            zk_sub4(m.v, fr_MOD.v, k.v);
+            k = m;
+            neg = 1;
+        }
+        c->gen_idx[c->n_gen] = (uint32_t)i;
+        c->gen_neg[c->n_gen] = neg;
+        memcpy(c->gen_k + 4 * c->n_gen, k.v, 32);
+        c->n_gen++;
+        for (int l = 3; l >= 0; l--) {
+            if (k.v[l]) {
+                unsigned b = 64 * (unsigned)l + 64 - (unsigned)__builtin_clzll(k.v[l]);
+                if (b > top) top = b;
+                break;
+            }
+        }
+    }
+    c->bits = (unsigned)top;
+    return -1;
+}
+
+/* ---- window choice ------------------------------------------------------------------------------------ */
+static unsigned choose_window(size_t n, unsigned bits, int threads) {
+    if (n == 0 || bits == 0) return 2;
+    unsigned best_c = 2;
+    double best = 0;
+    /* c >= 2: with one bit the signed digits are {-1, 0} and cannot end a positive scalar;
+       c <= 15: signed digits (and their negation) fit int16 */
+    for (unsigned c = 2; c <= 15; c++) {
+        unsigned windows = (bits + 2 + c - 1) / c;
+        unsigned per_thread = (windows + (unsigned)threads - 1) / (unsigned)threads;
+        double nb = (double)(1u << (c - 1));
+        /* batch-affine additions ~1 unit, bucket reduction ~5 units per bucket */
+        double cost = per_thread * ((double)n + 5.0 * nb);
+        if (c == 2 || cost < best) {
+            best = cost;
+            best_c = c;
+        }
+    }
+    return best_c;
+}
+
+struct digits_ctx {
+    const uint64_t *k;
+    const uint8_t *neg;
+    int16_t *digits; /* [windows][n] */
+    size_t n;
+    unsigned c, windows;
+};
+
+static inline unsigned bits_at(const uint64_t *k, unsigned pos, unsigned len) {
+    /* len <= 17 bits starting at pos (may run past bit 255: zeros) */
+    if (pos >= 256) return 0;
+    unsigned limb = pos / 64, off = pos % 64;
+    uint64_t v = k[limb] >> off;
+    if (off + len > 64 && limb + 1 < 4) v |= k[limb + 1] << (64 - off);
+    return (unsigned)(v & ((1u << len) - 1));
+}
+
+static void digits_range(void *vctx, size_t b, size_t e, int worker) {
+    (void)worker;
+    struct digits_ctx *d = vctx;
+    unsigned c = d->c;
+    int half = 1 << (c - 1), full = 1 << c;
+    for (size_t i = b; i < e; i++) {
+        const uint64_t *k = d->k + 4 * i;
+        int carry = 0;
+        for (unsigned w = 0; w < d->windows; w++) {
+            int v = (int)bits_at(k, c * w, c) + carry;
+            carry = v >= half;
+            if (carry) v -= full;
+            d->digits[(size_t)w * d->n + i] = (int16_t)(d->neg[i] ? -v : v);
+        }
+    }
+}
+
+/* ---- the driver, per group ----------------------------------------------------------------------------- */
+#define MSM_DRIVER(G, ACC)                                                                          \
+    struct G##_msm_ctx {                                                                            \
+        const G##_aff_t *pts;                                                                       \
+        struct classify *cls;                                                                       \
+        const int16_t *digits;                                                                      \
+        unsigned c, windows;                                                                        \
+        size_t n_one_tasks, one_chunk, nb_max;                                                      \
+        int batch_affine;                                                                           \
+        G##_jac_t *win_out, *one_out;                                                               \
+        size_t next_task;                                                                           \
+        int failed;                                                                                 \
+    };                                                                                              \
+    static void G##_msm_worker(void *vctx, size_t b, size_t e, int worker) {                        \
+        (void)b;                                                                                    \
+        (void)e;                                                                                    \
+        (void)worker;                                                                               \
+        struct G##_msm_ctx *x = vctx;                                                               \
+        ACC acc;                                                                                    \
+        if (!msm_##G##_acc_init(&acc, x->nb_max)) {                                                 \
+            __atomic_store_n(&x->failed, 1, __ATOMIC_RELAXED);                                      \
+            return;                                                                                 \
+        }                                                                                           \
+        size_t total = x->windows + x->n_one_tasks;                                                 \
+        for (;;) {                                                                                  \
+            size_t t = __atomic_fetch_add(&x->next_task, 1, __ATOMIC_RELAXED);                      \
+            if (t >= total) break;                                                                  \
+            if (t < x->windows) {                                                                   \
+                msm_##G##_accumulate(&acc, &x->win_out[t], x->pts, x->cls->gen_idx,                 \
+                                     x->digits + t * x->cls->n_gen, NULL, x->cls->n_gen,            \
+                                     (size_t)1 << (x->c - 1), x->batch_affine);                     \
+            } else {                                                                                \
+                size_t o = t - x->windows, lo = o * x->one_chunk;                                   \
+                size_t hi = lo + x->one_chunk > x->cls->n_ones ? x->cls->n_ones : lo + x->one_chunk; \
+                size_t cnt = hi - lo;                                                               \
+                size_t nb = cnt >= 4096 ? 1024 : (cnt / 4 ? cnt / 4 : 1);                           \
+                msm_##G##_accumulate(&acc, &x->one_out[o], x->pts, x->cls->ones_idx + lo, NULL,     \
+                                     x->cls->ones_neg + lo, cnt, nb, cnt >= 256);                   \
+            }                                                                                       \
+        }                                                                                           \
+        msm_##G##_acc_free(&acc);                                                                   \
+    }                                                                                               \
+    int64_t zk_msm_##G(uint64_t *out, const uint64_t *points, const uint64_t *scalars, size_t n,    \
+                       int flags, int *reason) {                                                    \
+        const size_t limbs = sizeof(G##_aff_t) / 8;                                                 \
+        *reason = 0;                                                                                \
+        memset(out, 0, sizeof(G##_aff_t));                                                         \
+        int r;                                                                                      \
+        int64_t bad = zk_##G##_validate(points, n, (flags & ZK_MSM_CHECK_POINTS) ? 1 : 0, &r);      \
+        if (bad >= 0) {                                                                             \
+            *reason = r == 9 ? MSM_ERR_MEMORY : r == 1 ? MSM_ERR_POINT_CANONICAL : MSM_ERR_POINT_CURVE; \
+            return bad;                                                                             \
+        }                                                                                           \
+        struct classify cls;                                                                        \
+        bad = classify_scalars(&cls, scalars, points, limbs, n, flags & ZK_MSM_SCALARS_MONT);       \
+        if (bad != -1) {                                                                            \
+            classify_free(&cls);                                                                    \
+            *reason = bad == -2 ? MSM_ERR_MEMORY : MSM_ERR_SCALAR;                                  \
+            return bad == -2 ? 0 : bad;                                                             \
+        }                                                                                           \
+        int threads = zk_num_threads();                                                             \
+        struct G##_msm_ctx x;                                                                       \
+        memset(&x, 0, sizeof x);                                                                    \
+        x.pts = (const G##_aff_t *)points;                                                          \
+        x.cls = &cls;                                                                               \
+        x.c = choose_window(cls.n_gen, cls.bits, threads);                                          \
+        x.windows = cls.n_gen ? (cls.bits + 2 + x.c - 1) / x.c : 0; /* top digit stays below 2^(c-1) */                                 \
+        x.batch_affine = cls.n_gen >= 2048 && x.c >= 8;                                             \
+        x.one_chunk = cls.n_ones ? (cls.n_ones + (size_t)threads - 1) / (size_t)threads : 1;        \
+        if (x.one_chunk < 4096) x.one_chunk = 4096;                                                 \
+        x.n_one_tasks = (cls.n_ones + x.one_chunk - 1) / x.one_chunk;                               \
+        x.nb_max = (size_t)1 << (x.c - 1);                                                          \
+        if (x.nb_max < 1024) x.nb_max = 1024;                                                       \
+        int16_t *digits = malloc((x.windows ? x.windows : 1) * (cls.n_gen ? cls.n_gen : 1) * sizeof(int16_t)); \
+        x.win_out = malloc((x.windows + 1) * sizeof(G##_jac_t));                                    \
+        x.one_out = malloc((x.n_one_tasks + 1) * sizeof(G##_jac_t));                                \
+        if (!digits || !x.win_out || !x.one_out) {                                                  \
+            free(digits);                                                                           \
+            free(x.win_out);                                                                        \
+            free(x.one_out);                                                                        \
+            classify_free(&cls);                                                                    \
+            *reason = MSM_ERR_MEMORY;                                                               \
+            return 0;                                                                               \
+        }                                                                                           \
+        if (x.windows) {                                                                            \
+            struct digits_ctx d = {cls.gen_k, cls.gen_neg, digits, cls.n_gen, x.c, x.windows};      \
+            zk_parallel_for(cls.n_gen, 8192, digits_range, &d);                                     \
+        }                                                                                           \
+        x.digits = digits;                                                                          \
+        size_t tasks = x.windows + x.n_one_tasks;                                                   \
+        int workers = (int)(tasks < (size_t)threads ? tasks : (size_t)threads);                     \
+        if (workers < 1) workers = 1;                                                               \
+        if (tasks) zk_parallel_for((size_t)workers, 1, G##_msm_worker, &x);                         \
+        G##_jac_t acc;                                                                              \
+        G##_jac_set_inf(&acc);                                                                      \
+        if (!x.failed) {                                                                            \
+            for (size_t w = x.windows; w-- > 0;) {                                                  \
+                for (unsigned d = 0; d < x.c && !G##_jac_is_inf(&acc); d++) G##_dbl(&acc, &acc);    \
+                G##_add(&acc, &acc, &x.win_out[w]);                                                 \
+            }                                                                                       \
+            for (size_t o = 0; o < x.n_one_tasks; o++) G##_add(&acc, &acc, &x.one_out[o]);          \
+            G##_to_aff((G##_aff_t *)out, &acc);                                                     \
+        }                                                                                           \
+        free(digits);                                                                               \
+        free(x.win_out);                                                                            \
+        free(x.one_out);                                                                            \
+        classify_free(&cls);                                                                        \
+        if (x.failed) {                                                                             \
+            *reason = MSM_ERR_MEMORY;                                                               \
+            return 0;                                                                               \
+        }                                                                                           \
+        return -1;                                                                                  \
+    }
+
+MSM_DRIVER(g1, msm_g1_acc_t)
+MSM_DRIVER(g2, msm_g2_acc_t)

@@ -1,0 +1,265 @@
+/*
+ * Pippenger bucket accumulation for one group, stamped out by msm.c with
+ *   CURVE (g1 / g2) and FE (fq / fq2).
+ * A "stream" is a list of (point, bucket, sign) additions into nb buckets.  Two accumulators:
+ *  - batch-affine: buckets stay affine; additions are gathered into batches whose denominators
+ *    share one inversion (Montgomery's trick), so an addition costs ~6 field products.  An addition
+ *    whose bucket is already in the open batch waits in a small queue until the batch is flushed.
+ *    Doublings (equal points) go through the same batch with their own numerator/denominator.
+ *    When the queue is full (a skewed digit distribution: repeated scalars, the short top window)
+ *    the addition goes into a per-bucket Jacobian overflow instead, so no input pattern forces tiny
+ *    batches: the worst case costs a mixed addition per point.
+ *  - Jacobian: mixed additions straight into Jacobian buckets, for streams too short to amortise
+ *    the inversions.
+ */
+#define ZK_CAT_(a, b) a##b
+#define ZK_CAT(a, b) ZK_CAT_(a, b)
+#define FN(op) ZK_CAT(FE, ZK_CAT(_, op))
+#define GN(op) ZK_CAT(CURVE, ZK_CAT(_, op))
+#define MN(op) ZK_CAT(ZK_CAT(msm_, CURVE), ZK_CAT(_, op))
+#define FE_T ZK_CAT(FE, _t)
+#define AFF_T ZK_CAT(CURVE, _aff_t)
+#define JAC_T ZK_CAT(CURVE, _jac_t)
+#define ACC_T ZK_CAT(ZK_CAT(msm_, CURVE), _acc_t)
+
+#define MSM_BATCH 512
+#define MSM_QUEUE 256
+
+typedef struct {
+    size_t nb;          /* buckets in use */
+    AFF_T *bucket;      /* [cap] */
+    JAC_T *jbucket;     /* [cap], Jacobian mode */
+    uint8_t *state;     /* [cap]: 0 empty, 1 holds a value, 2 holds a value with an add pending */
+    uint8_t *jused;     /* [cap]: 1 when the Jacobian overflow jbucket[k] holds a value */
+    uint32_t *b_idx;    /* batch: bucket of each pending addition */
+    AFF_T *b_pt;        /* batch: point to add (sign applied) */
+    FE_T *b_den;        /* batch: denominators, then prefix products in b_pref */
+    FE_T *b_pref;
+    uint8_t *b_dbl;     /* batch: 1 when the addition is a doubling */
+    size_t n_batch, batch_cap;
+    uint32_t q_idx[MSM_QUEUE];
+    AFF_T q_pt[MSM_QUEUE];
+    size_t q_len;
+} ACC_T;
+
+static void MN(acc_free)(ACC_T *a) {
+    free(a->bucket);
+    free(a->jbucket);
+    free(a->state);
+    free(a->jused);
+    free(a->b_idx);
+    free(a->b_pt);
+    free(a->b_den);
+    free(a->b_pref);
+    free(a->b_dbl);
+    memset(a, 0, sizeof *a);
+}
+
+static int MN(acc_init)(ACC_T *a, size_t cap) {
+    memset(a, 0, sizeof *a);
+    a->bucket = malloc(cap * sizeof(AFF_T));
+    a->jbucket = malloc(cap * sizeof(JAC_T));
+    a->state = malloc(cap);
+    a->jused = malloc(cap);
+    a->b_idx = malloc(MSM_BATCH * sizeof(uint32_t));
+    a->b_pt = malloc(MSM_BATCH * sizeof(AFF_T));
+    a->b_den = malloc(MSM_BATCH * sizeof(FE_T));
+    a->b_pref = malloc(MSM_BATCH * sizeof(FE_T));
+    a->b_dbl = malloc(MSM_BATCH);
+    if (!a->bucket || !a->jbucket || !a->state || !a->jused || !a->b_idx || !a->b_pt || !a->b_den || !a->b_pref || !a->b_dbl) {
+        MN(acc_free)(a);
+        return 0;
+    }
+    return 1;
+}
+
+static void MN(flush)(ACC_T *a) {
+    size_t n = a->n_batch;
+    if (!n) return;
+    FE_T acc = a->b_den[0];
+    a->b_pref[0] = acc;
+    for (size_t j = 1; j < n; j++) {
+        FN(mul)(&acc, &acc, &a->b_den[j]);
+        a->b_pref[j] = acc;
+    }
+    FE_T inv;
+    FN(inv)(&inv, &acc);
+    for (size_t j = n; j-- > 0;) {
+        FE_T inv_j, lambda, num, t, x3;
+        if (j) {
+            FN(mul)(&inv_j, &inv, &a->b_pref[j - 1]);
+            FN(mul)(&inv, &inv, &a->b_den[j]);
+        } else {
+            inv_j = inv;
+        }
+        AFF_T *b = &a->bucket[a->b_idx[j]];
+        const AFF_T *p = &a->b_pt[j];
+        if (a->b_dbl[j]) {
+            FN(sqr)(&num, &b->x);
+            FN(dbl)(&t, &num);
+            FN(add)(&num, &num, &t);
+        } else {
+            FN(sub)(&num, &p->y, &b->y);
+        }
+        FN(mul)(&lambda, &num, &inv_j);
+        FN(sqr)(&x3, &lambda);
+        FN(sub)(&x3, &x3, &b->x);
+        FN(sub)(&x3, &x3, &p->x);
+        FN(sub)(&t, &b->x, &x3);
+        FN(mul)(&t, &lambda, &t);
+        FN(sub)(&b->y, &t, &b->y);
+        b->x = x3;
+        a->state[a->b_idx[j]] = 1;
+    }
+    a->n_batch = 0;
+}
+
+/* Bucket b += p (p already carries its sign).  Returns 0 when the addition had to be queued. */
+static inline int MN(try_add)(ACC_T *a, uint32_t b, const AFF_T *p) {
+    uint8_t s = a->state[b];
+    if (s == 2) return 0;
+    if (s == 0) {
+        a->bucket[b] = *p;
+        a->state[b] = 1;
+        return 1;
+    }
+    AFF_T *cur = &a->bucket[b];
+    size_t j = a->n_batch;
+    if (FN(eq)(&cur->x, &p->x)) {
+        if (!FN(eq)(&cur->y, &p->y)) { /* p = -bucket */
+            a->state[b] = 0;
+            return 1;
+        }
+        FN(dbl)(&a->b_den[j], &cur->y);
+        a->b_dbl[j] = 1;
+    } else {
+        FN(sub)(&a->b_den[j], &p->x, &cur->x);
+        a->b_dbl[j] = 0;
+    }
+    a->b_idx[j] = b;
+    a->b_pt[j] = *p;
+    a->state[b] = 2;
+    a->n_batch++;
+    return 1;
+}
+
+/* Re-offer the queued additions after a flush; those that collide again stay queued. */
+static void MN(drain_queue)(ACC_T *a) {
+    size_t kept = 0, len = a->q_len;
+    for (size_t i = 0; i < len; i++) {
+        if (a->n_batch == a->batch_cap) MN(flush)(a);
+        if (!MN(try_add)(a, a->q_idx[i], &a->q_pt[i])) {
+            a->q_idx[kept] = a->q_idx[i];
+            a->q_pt[kept] = a->q_pt[i];
+            kept++;
+        }
+    }
+    a->q_len = kept;
+}
+
+static inline void MN(overflow)(ACC_T *a, uint32_t b, const AFF_T *p) {
+    if (a->jused[b]) {
+        GN(madd)(&a->jbucket[b], &a->jbucket[b], p);
+    } else {
+        GN(from_aff)(&a->jbucket[b], p);
+        a->jused[b] = 1;
+    }
+}
+
+static inline void MN(push)(ACC_T *a, uint32_t b, const AFF_T *p) {
+    if (MN(try_add)(a, b, p)) {
+        if (a->n_batch == a->batch_cap) {
+            MN(flush)(a);
+            MN(drain_queue)(a);
+        }
+        return;
+    }
+    if (a->q_len < MSM_QUEUE) {
+        a->q_idx[a->q_len] = b;
+        a->q_pt[a->q_len] = *p;
+        a->q_len++;
+        return;
+    }
+    MN(overflow)(a, b, p);
+}
+
+static void MN(finish)(ACC_T *a) {
+    while (a->n_batch || a->q_len) {
+        MN(flush)(a);
+        MN(drain_queue)(a);
+    }
+}
+
+/*
+ * Accumulate a stream into nb buckets and reduce it.
+ *   digits != NULL: element j adds point pts[idx[j]] into bucket |digits[j]|-1 with the sign of
+ *                   digits[j] (0 = nothing); the reduction is the weighted sum sum_k k * B_k.
+ *   digits == NULL: element j adds (neg[j] ? -1 : 1) * pts[idx[j]] into bucket j % nb; the
+ *                   reduction is the plain sum of the buckets.
+ */
+static void MN(accumulate)(ACC_T *a, JAC_T *out, const AFF_T *pts, const uint32_t *idx, const int16_t *digits,
+                           const uint8_t *neg, size_t count, size_t nb, int batch_affine) {
+    a->nb = nb;
+    memset(a->state, 0, nb);
+    memset(a->jused, 0, nb);
+    a->n_batch = 0;
+    a->q_len = 0;
+    a->batch_cap = nb / 4 < MSM_BATCH ? (nb / 4 ? nb / 4 : 1) : MSM_BATCH;
+    if (!batch_affine)
+        for (size_t k = 0; k < nb; k++) GN(jac_set_inf)(&a->jbucket[k]);
+    for (size_t j = 0; j < count; j++) {
+        uint32_t b;
+        int negative;
+        if (digits && j + 16 < count && digits[j + 16]) {
+            /* the bucket array outgrows L2 for large c: fetch the bucket an addition will need */
+            int d = digits[j + 16];
+            __builtin_prefetch(&a->bucket[(d < 0 ? -d : d) - 1]);
+        }
+        if (digits) {
+            int d = digits[j];
+            if (!d) continue;
+            negative = d < 0;
+            b = (uint32_t)(negative ? -d : d) - 1;
+        } else {
+            b = (uint32_t)(j % nb);
+            negative = neg[j];
+        }
+        const AFF_T *src = &pts[idx[j]];
+        if (batch_affine) {
+            AFF_T p = *src;
+            if (negative) FN(neg)(&p.y, &p.y);
+            MN(push)(a, b, &p);
+        } else if (negative) {
+            AFF_T p;
+            GN(aff_neg)(&p, src);
+            GN(madd)(&a->jbucket[b], &a->jbucket[b], &p);
+        } else {
+            GN(madd)(&a->jbucket[b], &a->jbucket[b], src);
+        }
+    }
+    JAC_T running, total;
+    GN(jac_set_inf)(&running);
+    GN(jac_set_inf)(&total);
+    if (batch_affine) {
+        MN(finish)(a);
+        for (size_t k = nb; k-- > 0;) {
+            if (a->state[k]) GN(madd)(&running, &running, &a->bucket[k]);
+            if (a->jused[k]) GN(add)(&running, &running, &a->jbucket[k]);
+            if (digits) GN(add)(&total, &total, &running);
+        }
+    } else {
+        for (size_t k = nb; k-- > 0;) {
+            GN(add)(&running, &running, &a->jbucket[k]);
+            if (digits) GN(add)(&total, &total, &running);
+        }
+    }
+    *out = digits ? total : running;
+}
+
+#undef FN
+#undef GN
+#undef MN
+#undef FE_T
+#undef AFF_T
+#undef JAC_T
+#undef ACC_T

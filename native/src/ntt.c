@@ -1,0 +1,201 @@
+/*
+ * Radix-2 number-theoretic transform over Fr on ffjavascript's domains (w_k = w_28^(2^(28-k)),
+ * w_28 = 5^((r-1)/2^28)), natural order in and out, in place.
+ *
+ * Bit-reversal permutation, then Cooley-Tukey DIT butterflies.  The stages whose blocks fit in
+ * L2 run block by block (one pass over memory for all of them, blocks spread over the threads);
+ * the remaining large stages split each stage's butterflies over the threads.  Twiddles are
+ * precomputed per call (n/2 products, a few percent of the transform).
+ *
+ * Every transform is linear and its constants are applied by Montgomery products, so a buffer in
+ * standard form stays standard and a Montgomery-form buffer stays Montgomery.
+ */
+#include <stdlib.h>
+
+#include "../include/zkclear.h"
+#include "field.h"
+#include "parallel.h"
+
+#define NTT_BLOCK_LOG 13 /* 2^13 elements = 256 KiB per block */
+
+static const fr_t FR_W28 = {FR_ROOT_OF_UNITY_MONT};
+
+static int64_t first_non_canonical(const uint64_t *a, size_t n) {
+    for (size_t i = 0; i < n; i++)
+        if (!fr_is_canonical(a + 4 * i)) return (int64_t)i;
+    return -1;
+}
+
+static void root_of_unity(fr_t *w, unsigned log_n, int inverse) {
+    *w = FR_W28;
+    for (unsigned i = log_n; i < FR_TWO_ADICITY; i++) fr_sqr(w, w);
+    if (inverse) fr_inv(w, w);
+}
+
+/* ---- twiddles ----------------------------------------------------------------------------------- */
+struct twiddle_ctx {
+    fr_t *tw;
+    fr_t w;
+};
+
+static void twiddle_range(void *vctx, size_t b, size_t e, int worker) {
+    (void)worker;
+    struct twiddle_ctx *c = vctx;
+    uint64_t k[1] = {b};
+    fr_t cur;
+    fr_pow(&cur, &c->w, k, 1);
+    for (size_t i = b; i < e; i++) {
+        c->tw[i] = cur;
+        fr_mul(&cur, &cur, &c->w);
+    }
+}
+
+/* ---- bit reversal --------------------------------------------------------------------------------- */
+struct bitrev_ctx {
+    fr_t *a;
+    unsigned log_n;
+};
+
+static inline size_t bitrev(size_t x, unsigned bits) {
+    size_t r = 0;
+    for (unsigned i = 0; i < bits; i++) {
+        r = (r << 1) | (x & 1);
+        x >>= 1;
+    }
+    return r;
+}
+
+static void bitrev_range(void *vctx, size_t b, size_t e, int worker) {
+    (void)worker;
+    struct bitrev_ctx *c = vctx;
+    for (size_t i = b; i < e; i++) {
+        size_t j = bitrev(i, c->log_n);
+        if (i < j) {
+            fr_t t = c->a[i];
+            c->a[i] = c->a[j];
+            c->a[j] = t;
+        }
+    }
+}
+
+/* ---- butterflies ---------------------------------------------------------------------------------- */
+static inline void butterfly(fr_t *x, fr_t *y, const fr_t *w) {
+    fr_t t;
+    fr_mul(&t, y, w);
+    fr_sub(y, x, &t);
+    fr_add(x, x, &t);
+}
+
+struct stage_ctx {
+    fr_t *a;
+    const fr_t *tw; /* tw[i] = w_n^i, i < n/2 */
+    unsigned log_n;
+    unsigned half_log; /* large stages: this stage's half-block size is 2^half_log */
+    unsigned block_log;
+};
+
+/* All stages with half-block size below 2^block_log, for the blocks [b, e) of 2^block_log elements. */
+static void small_stages_range(void *vctx, size_t b, size_t e, int worker) {
+    (void)worker;
+    struct stage_ctx *c = vctx;
+    size_t bs = (size_t)1 << c->block_log;
+    for (size_t blk = b; blk < e; blk++) {
+        fr_t *x = c->a + blk * bs;
+        for (unsigned s = 0; s < c->block_log; s++) {
+            size_t half = (size_t)1 << s, stride = (size_t)1 << (c->log_n - s - 1);
+            for (size_t start = 0; start < bs; start += 2 * half)
+                for (size_t j = 0; j < half; j++) butterfly(&x[start + j], &x[start + j + half], &c->tw[j * stride]);
+        }
+    }
+}
+
+/* One large stage: butterfly k in [b, e) of n/2. */
+static void large_stage_range(void *vctx, size_t b, size_t e, int worker) {
+    (void)worker;
+    struct stage_ctx *c = vctx;
+    size_t half = (size_t)1 << c->half_log, stride = (size_t)1 << (c->log_n - c->half_log - 1);
+    for (size_t k = b; k < e; k++) {
+        size_t blk = k >> c->half_log, j = k & (half - 1);
+        size_t i0 = (blk << (c->half_log + 1)) + j;
+        butterfly(&c->a[i0], &c->a[i0 + half], &c->tw[j * stride]);
+    }
+}
+
+/* ---- scaling ------------------------------------------------------------------------------------- */
+struct scale_ctx {
+    fr_t *a;
+    fr_t first, step;
+};
+
+static void scale_range(void *vctx, size_t b, size_t e, int worker) {
+    (void)worker;
+    struct scale_ctx *c = vctx;
+    uint64_t k[1] = {b};
+    fr_t cur;
+    fr_pow(&cur, &c->step, k, 1);
+    fr_mul(&cur, &cur, &c->first);
+    for (size_t i = b; i < e; i++) {
+        fr_mul(&c->a[i], &c->a[i], &cur);
+        fr_mul(&cur, &cur, &c->step);
+    }
+}
+
+static void scale_powers(fr_t *a, size_t n, const fr_t *first, const fr_t *step) {
+    struct scale_ctx c = {a, *first, *step};
+    zk_parallel_for(n, 4096, scale_range, &c);
+}
+
+/* Transform of validated data; returns 0 when out of memory. */
+static int ntt_core(fr_t *a, unsigned log_n, int inverse) {
+    size_t n = (size_t)1 << log_n;
+    if (n == 1) return 1;
+    fr_t *tw = malloc((n / 2) * sizeof(fr_t));
+    if (!tw) return 0;
+    struct twiddle_ctx tc = {tw, FR_W28};
+    root_of_unity(&tc.w, log_n, inverse);
+    zk_parallel_for(n / 2, 8192, twiddle_range, &tc);
+    struct bitrev_ctx bc = {a, log_n};
+    zk_parallel_for(n, 8192, bitrev_range, &bc);
+    struct stage_ctx sc = {a, tw, log_n, 0, log_n < NTT_BLOCK_LOG ? log_n : NTT_BLOCK_LOG};
+    zk_parallel_for(n >> sc.block_log, 1, small_stages_range, &sc);
+    for (unsigned s = sc.block_log; s < log_n; s++) {
+        sc.half_log = s;
+        zk_parallel_for(n / 2, 4096, large_stage_range, &sc);
+    }
+    free(tw);
+    if (inverse) {
+        fr_t n_inv, one = fr_ONE;
+        fr_from_u64(&n_inv, n);
+        fr_inv(&n_inv, &n_inv);
+        scale_powers(a, n, &n_inv, &one);
+    }
+    return 1;
+}
+
+int64_t zk_fr_ntt(uint64_t *a, unsigned log_n, int inverse) {
+    size_t n = (size_t)1 << log_n;
+    int64_t bad = first_non_canonical(a, n);
+    if (bad >= 0) return bad;
+    return ntt_core((fr_t *)a, log_n, inverse) ? -1 : (int64_t)n;
+}
+
+int64_t zk_fr_coset_ntt(uint64_t *a, unsigned log_n, const uint64_t *shift, int inverse) {
+    size_t n = (size_t)1 << log_n;
+    int64_t bad = first_non_canonical(a, n);
+    if (bad >= 0) return bad;
+    fr_t one = fr_ONE, g = *(const fr_t *)shift;
+    if (!inverse) scale_powers((fr_t *)a, n, &one, &g);
+    if (!ntt_core((fr_t *)a, log_n, inverse)) return (int64_t)n;
+    if (inverse) {
+        fr_inv(&g, &g);
+        scale_powers((fr_t *)a, n, &one, &g);
+    }
+    return -1;
+}
+
+int64_t zk_fr_scale_powers(uint64_t *a, size_t n, const uint64_t *first, const uint64_t *step) {
+    int64_t bad = first_non_canonical(a, n);
+    if (bad >= 0) return bad;
+    scale_powers((fr_t *)a, n, (const fr_t *)first, (const fr_t *)step);
+    return -1;
+}
