@@ -41,7 +41,6 @@ from sequencer.ops import (
     CancelAll,
     CancelOrder,
     Deposit,
-    ForcedWithdrawal,
     FundingTick,
     OracleUpdate,
     PlaceOrder,
@@ -66,8 +65,6 @@ SIGNED_OPS: dict[str, tuple[type, type]] = {
     Withdraw.TYPE: (Withdraw, WithdrawMessage),
     Transfer.TYPE: (Transfer, TransferMessage),
 }
-# op TYPE -> operation class for operations with only integer fields (L1 queue, operator)
-FLAT_OPS: dict[str, type] = {Deposit.TYPE: Deposit, ForcedWithdrawal.TYPE: ForcedWithdrawal}
 
 # exchange rejection code -> the node's stable HTTP error code
 CODE_MAP: dict[str, str] = {
@@ -160,10 +157,6 @@ class Engine:
         op_cls, msg_cls = SIGNED_OPS[kind]
         msg, sig = wire.decode_signed(op_cls, msg_cls, body)
         return Draft(kind, lambda t: op_cls(time=t, msg=msg, sig=sig), int(msg.account_id))
-
-    def decode_flat(self, kind: str, fields: dict[str, int]) -> Draft:
-        op_cls = FLAT_OPS[kind]
-        return Draft(kind, lambda t: op_cls(time=t, **fields), None)
 
     def decode_deposit(self, fields: dict[str, int]) -> Draft:
         """A devnet deposit: the node stands in for the L1 queue, so the queue index is the next one

@@ -48,17 +48,6 @@ def encode_signature(sig: Signature) -> dict[str, Any]:
     return {"R8": [str(sig.R8[0]), str(sig.R8[1])], "S": str(sig.S)}
 
 
-def decode_fields(cls: type, obj: Any, *, skip: tuple[str, ...] = ()) -> dict[str, int]:
-    """Integer fields of dataclass `cls` (all but `skip`) from a JSON object with exactly those keys."""
-    if not isinstance(obj, dict):
-        raise ApiError("malformed_body", "the body must be a JSON object")
-    names = [f.name for f in dataclasses.fields(cls) if f.name not in skip]
-    missing = [n for n in names if n not in obj]
-    if missing:
-        raise ApiError("malformed_body", f"missing field(s): {', '.join(missing)}", {"missing": missing})
-    return {n: to_int(obj[n], n) for n in names}
-
-
 def check_keys(obj: dict[str, Any], allowed: set[str]) -> None:
     extra = sorted(set(obj) - allowed)
     if extra:

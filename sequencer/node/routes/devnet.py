@@ -10,7 +10,7 @@ from aiohttp import web
 
 from sequencer.node.errors import ApiError
 from sequencer.node.http import read_json
-from sequencer.node.routes.common import ID, INT, node_of
+from sequencer.node.routes.common import INT, node_of
 from sequencer.node.routes.orders import RESULT, answer
 from sequencer.node.routing import RouteTable
 from sequencer.node.wire import check_keys, to_int
@@ -58,9 +58,6 @@ async def devnet_deposit(request: web.Request) -> web.Response:
     draft = engine.decode_deposit(fields)
     [out] = await node.submit([draft])
     return answer(out)
-
-
-_ = ID
 
 
 @ROUTES.post(
