@@ -125,6 +125,22 @@ class NativeCurve(RefCurve):
             out.append(_unflat(coords, self.degree))
         return out
 
+    def check_many(self, buf: Any, *, subgroup: bool = True) -> int:
+        """Validate a LEM buffer in place (threaded C, no decoding): the number of points, or
+        ValueError naming the first bad one."""
+        mv = memoryview(buf).cast("B")
+        if mv.nbytes % self.lem_size:
+            raise ValueError(
+                f"{self.name} LEM buffer length {mv.nbytes} is not a multiple of {self.lem_size}"
+            )
+        n = mv.nbytes // self.lem_size
+        if n:
+            bad, why = self._validate(ffi.from_buffer("uint64_t[]", mv), n, 2 if subgroup else 1)
+            if bad >= 0:
+                what = f"{self.name} point {bad}"
+                raise ValueError(f"{what}: {REASONS[why]}" if why == 1 else f"{what} {REASONS[why]}")
+        return n
+
     def normalize_many(self, buf: Any) -> bytes:
         raw = _buffer(buf, None, f"{self.name} Jacobian buffer")
         size = self.jacobian_size

@@ -29,6 +29,8 @@ class Account:
         "owner",
         "pub_x",
         "pub_y",
+        "rcache",
+        "rkey",
         "sizes",
         "slot_last",
         "slots",
@@ -51,6 +53,10 @@ class Account:
         self.slot_last: dict[int, int] = {}  # slot -> highest order id ever accepted there
         self.floor_all = 0  # order ids <= floor are refused (cancel-all over every market)
         self.floor_market: dict[int, int] = {}  # market id -> floor (cancel-all in one market)
+        # risk cache: (rkey, exchange price revision, risk tuple); rkey changes with every change
+        # of collateral or positions (Exchange.apply_leg / add_collateral)
+        self.rkey = 0
+        self.rcache: tuple[int, int, tuple[int, int, int, int]] | None = None
 
     def state(self) -> AccountState:
         return AccountState(

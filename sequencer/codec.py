@@ -174,6 +174,12 @@ def copy_trees(trees: StateTrees) -> StateTrees:
 
 # ---- snapshots -----------------------------------------------------------------------------------
 def snapshot_exchange(ex: Exchange) -> bytes:
+    return json.dumps(snapshot_state(ex), separators=(",", ":")).encode()
+
+
+def snapshot_state(ex: Exchange) -> dict[str, Any]:
+    """The snapshot as a JSON-ready dict.  Batch progress (closed batches, pending records,
+    committed trees) sits under the keys BATCH_KEYS."""
     accounts = []
     for aid in sorted(ex.accounts):
         a = ex.accounts[aid]
@@ -216,10 +222,10 @@ def snapshot_exchange(ex: Exchange) -> bytes:
                 "funding_time",
                 "total_deposits",
                 "total_withdrawals",
-                "batch_number",
-                "batch_queue_start",
+                "bad_debt_total",
             )
         },
+        "batch": [ex.batch_number, ex.batch_queue_start],
         "funding_settled": ex.funding_settled,
         "markets": [
             [mk.id, mk.oracle_price, mk.oracle_time, mk.funding_index, mk.open_interest] for mk in ex.active
@@ -234,7 +240,10 @@ def snapshot_exchange(ex: Exchange) -> bytes:
             "global_state": encode(trees.global_state),
         },
     }
-    return json.dumps(state, separators=(",", ":")).encode()
+    return state
+
+
+BATCH_KEYS = ("pending", "trees", "batch")
 
 
 def restore_exchange(cls: type[Exchange], blob: bytes) -> Exchange:
@@ -248,6 +257,7 @@ def restore_exchange(cls: type[Exchange], blob: bytes) -> Exchange:
     ex = cls(config, records=state["records"])
     for k, v in state["scalars"].items():
         setattr(ex, k, v)
+    ex.batch_number, ex.batch_queue_start = state["batch"]
     ex.funding_settled = list(state["funding_settled"])
     for mid, price, otime, findex, oi in state["markets"]:
         mk = ex.markets[mid]

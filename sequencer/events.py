@@ -106,3 +106,12 @@ class Deleveraged:
 class InsuranceCovered:
     account_id: int
     amount: int
+
+
+@dataclass(frozen=True, slots=True)
+class DeficitUncovered:
+    """A liquidated account's deficit that neither ADL, the insurance fund nor the fee pool could
+    pay: it stays as the account's negative collateral (a socialised loss, Exchange.bad_debt)."""
+
+    account_id: int
+    amount: int

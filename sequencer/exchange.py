@@ -19,6 +19,7 @@ cancellation, step records) and the batch, query and snapshot API.
 from __future__ import annotations
 
 import heapq
+import itertools
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -29,11 +30,29 @@ from sequencer.book import RestingOrder
 from sequencer.config import ExchangeConfig
 from sequencer.constants import PPM
 from sequencer.errors import ErrorCode, Rejected
-from sequencer.events import InsuranceCovered, OrderState, OrderUpdate
+from sequencer.events import DeficitUncovered, InsuranceCovered, OrderState, OrderUpdate
 from sequencer.market import Market
 from sequencer.positions import fill_position
 from sequencer.records import AccountState, GlobalState, LeafUpdate, OpRecord, Step, StepKind, StepWitness
 from sequencer.state_tree import StateTrees
+
+_TIME_LIMIT = 1 << C.TIME_BITS
+_SIZE_LIMIT = 1 << C.SIZE_BITS
+_COST_LIMIT = 1 << C.COST_BITS
+_COLLATERAL_LIMIT = 1 << C.COLLATERAL_BITS
+
+
+def _handlers() -> dict[type, Any]:
+    """The operation table (imported late: the operation modules import this one)."""
+    global _HANDLERS
+    if _HANDLERS is None:
+        from sequencer.ops import HANDLERS
+
+        _HANDLERS = HANDLERS
+    return _HANDLERS
+
+
+_HANDLERS: dict[type, Any] | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -103,6 +122,7 @@ class Exchange:
         # running totals for the conservation checks (not part of the state root)
         self.total_deposits = config.insurance_fund
         self.total_withdrawals = 0
+        self.bad_debt_total = 0
         self.funding_settled = [0] * C.MAX_MARKETS  # sum of funding paid by accounts, per market
         self.batch_number = 0
         self.batch_queue_start = 0
@@ -113,6 +133,10 @@ class Exchange:
             tuple(None if m is None else m.config_hash for m in self.markets),
             self.global_state(),
         )
+        # unique revision numbers (never reused, never rolled back): account risk caches are keyed
+        # on (account rkey, price_rev), so a rolled-back change can never leave a stale cache hit
+        self._revs = itertools.count(1)
+        self.price_rev = 0
         self._undo: list[tuple[Any, ...]] = []
         self._steps: list[Step] = []
         self._events: list[Any] = []
@@ -123,27 +147,32 @@ class Exchange:
     def apply(self, op: Any, *, verify: bool = True) -> Result:
         """Apply one operation.  verify=False skips signature checks: for operations whose
         signatures the caller has checked (`verify_signatures`, batched and native) and for replays."""
-        from sequencer.ops import HANDLERS
-
-        handler = HANDLERS.get(type(op))
+        handler = _handlers().get(type(op))
         if handler is None:
             return Result(
                 False, None, ErrorCode.MALFORMED, f"unknown operation {type(op).__name__}", (), None
             )
-        self._undo, self._steps, self._events = [], [], []
+        undo: list[tuple[Any, ...]] = []
+        self._undo = undo
+        self._steps = []
+        self._events = []
         try:
             t = op.time
-            if not isinstance(t, int) or isinstance(t, bool) or not 0 <= t < (1 << C.TIME_BITS):
+            if type(t) is not int or not 0 <= t < _TIME_LIMIT:
                 raise Rejected(ErrorCode.MALFORMED, "op.time must be an integer unix time (seconds)")
-            if t < self.now:
-                raise Rejected(
-                    ErrorCode.TIME_WENT_BACKWARDS, f"time {t} is before the last operation's {self.now}"
-                )
+            now = self.now
+            if t != now:
+                if t < now:
+                    raise Rejected(
+                        ErrorCode.TIME_WENT_BACKWARDS, f"time {t} is before the last operation's {now}"
+                    )
+                undo.append((setattr, self, "now", now))
+                self.now = t
             op.validate()
             if verify:
                 self.check_signatures(op)
-            self.set_attr(self, "now", t)
-            self.expire_orders(t)
+            if self.expiries and self.expiries[0][0] < t:
+                self.expire_orders(t)
             handler(self, op)
         except Rejected as e:
             self.rollback_to(0)
@@ -152,14 +181,12 @@ class Exchange:
             self.rollback_to(0)
             raise
         seq = self.seq
-        self.seq += 1
+        self.seq = seq + 1
         record = None
-        if self.records_enabled and self._steps:
+        if self._steps and self.records_enabled:
             record = OpRecord(seq, op, tuple(self._steps))
             self.pending.append(record)
-        events = tuple(self._events)
-        self._undo, self._steps, self._events = [], [], []
-        return Result(True, seq, None, "", events, record)
+        return Result(True, seq, None, "", tuple(self._events), record)
 
     def apply_all(self, ops: Iterable[Any], *, verify: bool = True) -> list[Result]:
         return [self.apply(op, verify=verify) for op in ops]
@@ -289,6 +316,11 @@ class Exchange:
         return Risk(*self.risk_tuple(acct))
 
     def risk_tuple(self, acct: Account) -> tuple[int, int, int, int]:
+        """(value, settled collateral, initial margin, maintenance margin), cached until the
+        account or any price or funding index changes."""
+        cache = acct.rcache
+        if cache is not None and cache[0] == acct.rkey and cache[1] == self.price_rev:
+            return cache[2]
         v = c = acct.collateral
         im = mm = 0
         sizes, costs, fsnaps = acct.sizes, acct.costs, acct.fsnaps
@@ -303,7 +335,9 @@ class Exchange:
                 n = (s if s > 0 else -s) * pm
                 im -= (-n * mk.imf) // PPM
                 mm -= (-n * mk.mmf) // PPM
-        return v, c, im, mm
+        res = (v, c, im, mm)
+        acct.rcache = (acct.rkey, self.price_rev, res)
+        return res
 
     def fill_allowed(self, acct: Account, m: int, size_before: int) -> bool:
         """Trade rule, after a fill in market m: value >= initial margin, or the fill only reduced
@@ -334,6 +368,8 @@ class Exchange:
         if not -(1 << C.COLLATERAL_BITS) < ncol < (1 << C.COLLATERAL_BITS):
             raise Rejected(ErrorCode.VALUE_OUT_OF_RANGE, f"account {acct.id}: collateral leaves its bounds")
         undo = self._undo
+        undo.append((setattr, acct, "rkey", acct.rkey))
+        acct.rkey = next(self._revs)
         undo.append((sizes.__setitem__, m, s))
         undo.append((costs.__setitem__, m, cost))
         undo.append((fsnaps.__setitem__, m, fs))
@@ -361,7 +397,9 @@ class Exchange:
         if not -(1 << C.COLLATERAL_BITS) < ncol < (1 << C.COLLATERAL_BITS):
             raise Rejected(ErrorCode.VALUE_OUT_OF_RANGE, f"account {acct.id}: collateral leaves its bounds")
         self._undo.append((setattr, acct, "collateral", acct.collateral))
+        self._undo.append((setattr, acct, "rkey", acct.rkey))
         acct.collateral = ncol
+        acct.rkey = next(self._revs)
 
     def add_insurance(self, delta: int) -> None:
         v = self.insurance_fund + delta
@@ -389,31 +427,59 @@ class Exchange:
             raise Rejected(ErrorCode.VALUE_OUT_OF_RANGE, f"market {mk.id}: funding index leaves its bounds")
         self._undo.append((setattr, mk, "funding_index", mk.funding_index))
         mk.funding_index = value
+        self._bump_prices()
         self._gcache = None
 
     def set_oracle(self, mk: Market, price: int, timestamp: int) -> None:
         self._undo.append((mk.set_oracle, mk.oracle_price, mk.oracle_time))
         mk.set_oracle(price, timestamp)
+        self._bump_prices()
         self._gcache = None
+
+    def _bump_prices(self) -> None:
+        self._undo.append((setattr, self, "price_rev", self.price_rev))
+        self.price_rev = next(self._revs)
 
     def set_funding_time(self, t: int) -> None:
         self.set_attr(self, "funding_time", t)
         self._gcache = None
 
     def cover_from_insurance(self, acct: Account) -> None:
-        """A liquidated account left with no position and negative collateral is made whole by the
-        insurance fund (the liquidation rules guarantee the fund can pay)."""
-        if acct.collateral < 0 and not any(acct.sizes):
-            amount = -acct.collateral
+        """A liquidated account left with no position and negative collateral is brought back to
+        zero by the insurance fund, then (only if the fund is empty) by the fee pool.  The
+        liquidation rules make the fund suffice except after an ADL whose counterparties could
+        not pay their share; what neither can pay stays as the account's negative collateral,
+        a socialised loss the exchange reports (event DeficitUncovered, `bad_debt`)."""
+        if acct.collateral >= 0 or any(acct.sizes):
+            return
+        need = -acct.collateral
+        from_fund = min(need, self.insurance_fund)
+        from_fees = min(need - from_fund, self.fee_pool)
+        if from_fund + from_fees:
             gb = self.global_state()
             before = acct.state() if self.records_enabled else None
-            self.add_insurance(-amount)
-            self.add_collateral(acct, amount)
+            if from_fund:
+                self.add_insurance(-from_fund)
+            if from_fees:
+                self.add_fees(-from_fees)
+            self.add_collateral(acct, from_fund + from_fees)
             if self.records_enabled:
                 self.add_step(
-                    StepKind.INSURANCE_COVER, (LeafUpdate(acct.id, before, acct.state(), None),), gb, amount
+                    StepKind.INSURANCE_COVER,
+                    (LeafUpdate(acct.id, before, acct.state(), None),),
+                    gb,
+                    (from_fund, from_fees),
                 )
-            self.emit(InsuranceCovered(acct.id, amount))
+            self.emit(InsuranceCovered(acct.id, from_fund + from_fees))
+        left = need - from_fund - from_fees
+        if left:
+            self.set_attr(self, "bad_debt_total", self.bad_debt_total + left)
+            self.emit(DeficitUncovered(acct.id, left))
+
+    def bad_debt(self) -> int:
+        """Negative collateral of accounts without positions (at most `bad_debt_total`, the sum
+        of the deficits nothing could cover when they arose)."""
+        return sum(-a.collateral for a in self.accounts.values() if a.collateral < 0 and not any(a.sizes))
 
     # ---- orders ------------------------------------------------------------------------------------
     def cancel_order(self, order: RestingOrder, reason: ErrorCode | None) -> None:
@@ -560,11 +626,20 @@ class Exchange:
 
         return restore_exchange(cls, blob)
 
-    def digest(self) -> str:
-        """A hash of the whole state (books and sequencer bookkeeping included), for tests."""
+    def digest(self, *, batches: bool = True) -> str:
+        """A hash of the whole state (books and sequencer bookkeeping included); batches=False
+        leaves out batch progress (closed batches, pending records, committed trees), which
+        depends on when batches were closed, not on the operations."""
         import hashlib
+        import json
 
-        return hashlib.sha256(self.snapshot()).hexdigest()
+        from sequencer.codec import BATCH_KEYS, snapshot_state
+
+        state = snapshot_state(self)
+        if not batches:
+            for k in BATCH_KEYS:
+                del state[k]
+        return hashlib.sha256(json.dumps(state, separators=(",", ":")).encode()).hexdigest()
 
 
 def message_row(msg: Any, domain: int) -> list[int]:

@@ -236,9 +236,18 @@ def match(
 
 def _fill_order(ex: Exchange, acct: Account, order: RestingOrder, q: int) -> SlotChange:
     """Advance an order's fill and its committed slot (order_id, filled)."""
-    before = acct.slots.get(order.slot, (0, 0))
-    after = (order.order_id, order.filled + q)
-    ex.set_item(acct.slots, order.slot, after)
-    ex.set_attr(order, "filled", order.filled + q)
-    ex.set_attr(order, "remaining", order.remaining - q)
-    return SlotChange(order.slot, before, after)
+    slots, slot = acct.slots, order.slot
+    before = slots.get(slot)
+    undo = ex._undo
+    if before is None:
+        undo.append((slots.pop, slot))
+        before = (0, 0)
+    else:
+        undo.append((slots.__setitem__, slot, before))
+    filled = order.filled
+    slots[slot] = after = (order.order_id, filled + q)
+    undo.append((setattr, order, "filled", filled))
+    undo.append((setattr, order, "remaining", order.remaining))
+    order.filled = filled + q
+    order.remaining -= q
+    return SlotChange(slot, before, after)

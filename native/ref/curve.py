@@ -179,6 +179,20 @@ class RefCurve:
             for i in range(0, len(raw), self.lem_size)
         ]
 
+    def check_many(self, buf: Any, *, subgroup: bool = True) -> int:
+        """Validate a LEM buffer without decoding it (e.g. a zkey section): the number of points,
+        or ValueError naming the first bad one (coordinates canonical, on the curve, and with
+        subgroup=True, G2 points in the order-r subgroup)."""
+        raw = _buffer(buf, None, f"{self.name} LEM buffer")
+        if len(raw) % self.lem_size:
+            raise ValueError(f"{self.name} LEM buffer length {len(raw)} is not a multiple of {self.lem_size}")
+        for i in range(0, len(raw), self.lem_size):
+            pt = self._from_lem_raw(
+                raw[i : i + self.lem_size], False, f"{self.name} point {i // self.lem_size}"
+            )
+            self.check(pt, f"{self.name} point {i // self.lem_size}", subgroup=subgroup)
+        return len(raw) // self.lem_size
+
     def normalize_many(self, buf: Any) -> bytes:
         """Jacobian (X, Y, Z) points, Montgomery form, to LEM affine points (batch normalisation)."""
         raw = _buffer(buf, None, f"{self.name} Jacobian buffer")

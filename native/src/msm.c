@@ -113,11 +113,13 @@ static int64_t classify_scalars(struct classify *c, const uint64_t *scalars, con
 /* ---- window choice ------------------------------------------------------------------------------------ */
 static unsigned choose_window(size_t n, unsigned bits, int threads) {
     if (n == 0 || bits == 0) return 2;
+    const char *forced = getenv("ZK_MSM_WINDOW"); /* tuning knob: force c (2..16) */
+    if (forced && atoi(forced) >= 2 && atoi(forced) <= 16) return (unsigned)atoi(forced);
     unsigned best_c = 2;
     double best = 0;
     /* c >= 2: with one bit the signed digits are {-1, 0} and cannot end a positive scalar;
-       c <= 15: signed digits (and their negation) fit int16 */
-    for (unsigned c = 2; c <= 15; c++) {
+       c <= 16: signed digits fit int16 (a negated scalar flips the point, not the digit) */
+    for (unsigned c = 2; c <= 16; c++) {
         unsigned windows = (bits + 2 + c - 1) / c;
         unsigned per_thread = (windows + (unsigned)threads - 1) / (unsigned)threads;
         double nb = (double)(1u << (c - 1));
@@ -133,7 +135,6 @@ static unsigned choose_window(size_t n, unsigned bits, int threads) {
 
 struct digits_ctx {
     const uint64_t *k;
-    const uint8_t *neg;
     int16_t *digits; /* [windows][n] */
     size_t n;
     unsigned c, windows;
@@ -160,7 +161,7 @@ static void digits_range(void *vctx, size_t b, size_t e, int worker) {
             int v = (int)bits_at(k, c * w, c) + carry;
             carry = v >= half;
             if (carry) v -= full;
-            d->digits[(size_t)w * d->n + i] = (int16_t)(d->neg[i] ? -v : v);
+            d->digits[(size_t)w * d->n + i] = (int16_t)v; /* [-2^15, 2^15) for c <= 16 */
         }
     }
 }
@@ -194,7 +195,7 @@ static void digits_range(void *vctx, size_t b, size_t e, int worker) {
             if (t >= total) break;                                                                  \
             if (t < x->windows) {                                                                   \
                 msm_##G##_accumulate(&acc, &x->win_out[t], x->pts, x->cls->gen_idx,                 \
-                                     x->digits + t * x->cls->n_gen, NULL, x->cls->n_gen,            \
+                                     x->digits + t * x->cls->n_gen, x->cls->gen_neg, x->cls->n_gen, \
                                      (size_t)1 << (x->c - 1), x->batch_affine);                     \
             } else {                                                                                \
                 size_t o = t - x->windows, lo = o * x->one_chunk;                                   \
@@ -250,7 +251,7 @@ static void digits_range(void *vctx, size_t b, size_t e, int worker) {
             return 0;                                                                               \
         }                                                                                           \
         if (x.windows) {                                                                            \
-            struct digits_ctx d = {cls.gen_k, cls.gen_neg, digits, cls.n_gen, x.c, x.windows};      \
+            struct digits_ctx d = {cls.gen_k, digits, cls.n_gen, x.c, x.windows};      \
             zk_parallel_for(cls.n_gen, 8192, digits_range, &d);                                     \
         }                                                                                           \
         x.digits = digits;                                                                          \

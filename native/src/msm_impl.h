@@ -22,7 +22,7 @@
 #define JAC_T ZK_CAT(CURVE, _jac_t)
 #define ACC_T ZK_CAT(ZK_CAT(msm_, CURVE), _acc_t)
 
-#define MSM_BATCH 512
+#define MSM_BATCH 1024
 #define MSM_QUEUE 256
 
 typedef struct {
@@ -76,14 +76,10 @@ static int MN(acc_init)(ACC_T *a, size_t cap) {
 static void MN(flush)(ACC_T *a) {
     size_t n = a->n_batch;
     if (!n) return;
-    FE_T acc = a->b_den[0];
-    a->b_pref[0] = acc;
-    for (size_t j = 1; j < n; j++) {
-        FN(mul)(&acc, &acc, &a->b_den[j]);
-        a->b_pref[j] = acc;
-    }
+    /* b_pref[j] = den[0] * ... * den[j] was accumulated as the batch filled (see try_add), so the
+       serial chain of products overlapped with the stream instead of running here */
     FE_T inv;
-    FN(inv)(&inv, &acc);
+    FN(inv)(&inv, &a->b_pref[n - 1]);
     for (size_t j = n; j-- > 0;) {
         FE_T inv_j, lambda, num, t, x3;
         if (j) {
@@ -136,6 +132,10 @@ static inline int MN(try_add)(ACC_T *a, uint32_t b, const AFF_T *p) {
         FN(sub)(&a->b_den[j], &p->x, &cur->x);
         a->b_dbl[j] = 0;
     }
+    if (j)
+        FN(mul)(&a->b_pref[j], &a->b_pref[j - 1], &a->b_den[j]);
+    else
+        a->b_pref[0] = a->b_den[0];
     a->b_idx[j] = b;
     a->b_pt[j] = *p;
     a->state[b] = 2;
@@ -193,7 +193,8 @@ static void MN(finish)(ACC_T *a) {
 /*
  * Accumulate a stream into nb buckets and reduce it.
  *   digits != NULL: element j adds point pts[idx[j]] into bucket |digits[j]|-1 with the sign of
- *                   digits[j] (0 = nothing); the reduction is the weighted sum sum_k k * B_k.
+ *                   digits[j], flipped when neg[j] (0 = nothing); the reduction is the weighted sum
+ *                   sum_k k * B_k.
  *   digits == NULL: element j adds (neg[j] ? -1 : 1) * pts[idx[j]] into bucket j % nb; the
  *                   reduction is the plain sum of the buckets.
  */
@@ -204,7 +205,9 @@ static void MN(accumulate)(ACC_T *a, JAC_T *out, const AFF_T *pts, const uint32_
     memset(a->jused, 0, nb);
     a->n_batch = 0;
     a->q_len = 0;
-    a->batch_cap = nb / 4 < MSM_BATCH ? (nb / 4 ? nb / 4 : 1) : MSM_BATCH;
+    /* a batch spans at most 1/8 of the buckets (fewer collisions); up to MSM_BATCH additions
+       share one inversion */
+    a->batch_cap = nb / 8 < MSM_BATCH ? (nb / 8 ? nb / 8 : 1) : MSM_BATCH;
     if (!batch_affine)
         for (size_t k = 0; k < nb; k++) GN(jac_set_inf)(&a->jbucket[k]);
     for (size_t j = 0; j < count; j++) {
@@ -218,8 +221,8 @@ static void MN(accumulate)(ACC_T *a, JAC_T *out, const AFF_T *pts, const uint32_
         if (digits) {
             int d = digits[j];
             if (!d) continue;
-            negative = d < 0;
-            b = (uint32_t)(negative ? -d : d) - 1;
+            negative = (d < 0) ^ neg[j];
+            b = (uint32_t)(d < 0 ? -d : d) - 1;
         } else {
             b = (uint32_t)(j % nb);
             negative = neg[j];

@@ -51,6 +51,10 @@ def check_fields(msg: Any, bounds: dict[str, tuple[int, int]]) -> None:
 
 def check_signature_shape(sig: Any) -> Signature:
     """The signature is (R8=(x, y), S) of ints; its validity is checked separately."""
+    if type(sig) is Signature and type(sig.S) is int:
+        r8 = sig.R8
+        if type(r8) is tuple and len(r8) == 2 and type(r8[0]) is int and type(r8[1]) is int:
+            return sig
     if isinstance(sig, Signature):
         ok = isinstance(sig.R8, tuple) and len(sig.R8) == 2
         if ok and all(isinstance(v, int) and not isinstance(v, bool) for v in (*sig.R8, sig.S)):

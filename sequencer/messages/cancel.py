@@ -10,6 +10,10 @@ from native.poseidon import poseidon
 from sequencer import constants as C
 from sequencer.messages import Signature, check_fields, message_row, sign_hash
 
+_ACCOUNT_LIMIT = 1 << C.ACCOUNT_ID_BITS
+_ORDER_ID_LIMIT = 1 << C.ORDER_ID_BITS
+_TIME_LIMIT = 1 << C.TIME_BITS
+
 
 @dataclass(frozen=True, slots=True)
 class CancelMessage:
@@ -20,6 +24,15 @@ class CancelMessage:
     expiry: int
 
     def validate(self) -> None:
+        if (
+            type(self.account_id) is int
+            and 0 <= self.account_id < _ACCOUNT_LIMIT
+            and type(self.order_id) is int
+            and 0 < self.order_id < _ORDER_ID_LIMIT
+            and type(self.expiry) is int
+            and 0 <= self.expiry < _TIME_LIMIT
+        ):
+            return
         check_fields(
             self,
             {

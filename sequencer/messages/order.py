@@ -40,6 +40,22 @@ FLAG_REDUCE_ONLY = 1 << 2
 FLAG_MARKET = 1 << 3
 FLAGS_MASK = 0b111111
 
+_ACCOUNT_LIMIT = 1 << C.ACCOUNT_ID_BITS
+_PRICE_LIMIT = 1 << C.PRICE_BITS
+_SIZE_LIMIT = 1 << C.SIZE_BITS
+_ORDER_ID_LIMIT = 1 << C.ORDER_ID_BITS
+_TIME_LIMIT = 1 << C.TIME_BITS
+_BOUNDS = {
+    "account_id": (0, _ACCOUNT_LIMIT - 1),
+    "market_id": (0, C.MAX_MARKETS - 1),
+    "side": (0, 1),
+    "price": (1, _PRICE_LIMIT - 1),
+    "size": (1, _SIZE_LIMIT - 1),
+    "order_id": (1, _ORDER_ID_LIMIT - 1),
+    "expiry": (0, _TIME_LIMIT - 1),
+    "flags": (0, FLAGS_MASK),
+}
+
 
 def make_flags(
     tif: TimeInForce = TimeInForce.GTT,
@@ -83,19 +99,26 @@ class OrderMessage:
         return (self.flags >> 4) & 3
 
     def validate(self) -> None:
-        check_fields(
-            self,
-            {
-                "account_id": (0, (1 << C.ACCOUNT_ID_BITS) - 1),
-                "market_id": (0, C.MAX_MARKETS - 1),
-                "side": (0, 1),
-                "price": (1, (1 << C.PRICE_BITS) - 1),
-                "size": (1, (1 << C.SIZE_BITS) - 1),
-                "order_id": (1, (1 << C.ORDER_ID_BITS) - 1),
-                "expiry": (0, (1 << C.TIME_BITS) - 1),
-                "flags": (0, FLAGS_MASK),
-            },
-        )
+        # the hot path: one chained test; check_fields names the first bad field otherwise
+        if not (
+            type(self.account_id) is int
+            and 0 <= self.account_id < _ACCOUNT_LIMIT
+            and type(self.market_id) is int
+            and 0 <= self.market_id < C.MAX_MARKETS
+            and (self.side == 0 or self.side == 1)
+            and type(self.side) is int
+            and type(self.price) is int
+            and 0 < self.price < _PRICE_LIMIT
+            and type(self.size) is int
+            and 0 < self.size < _SIZE_LIMIT
+            and type(self.order_id) is int
+            and 0 < self.order_id < _ORDER_ID_LIMIT
+            and type(self.expiry) is int
+            and 0 <= self.expiry < _TIME_LIMIT
+            and type(self.flags) is int
+            and 0 <= self.flags <= FLAGS_MASK
+        ):
+            check_fields(self, _BOUNDS)
         if self.stp > SelfTrade.CANCEL_BOTH:
             raise Rejected(ErrorCode.BAD_ORDER_FLAGS, "self-trade prevention mode must be 0, 1 or 2")
         if self.is_market and self.tif not in (TimeInForce.IOC, TimeInForce.FOK):

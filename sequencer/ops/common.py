@@ -17,7 +17,7 @@ def check_int(value: Any, lo: int, hi: int, what: str) -> int:
 
 
 def check_signed_message(msg: Any, cls: type, sig: Any) -> None:
-    if not isinstance(msg, cls):
+    if type(msg) is not cls:
         raise Rejected(ErrorCode.MALFORMED, f"expected a {cls.__name__}")
     msg.validate()
     check_signature_shape(sig)

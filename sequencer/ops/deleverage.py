@@ -8,7 +8,10 @@ positions|), a multiple of the step.  The account's open orders are cancelled.  
 move by size at the oracle price P (no fees).  With uncovered = max(0, -V - insurance fund) and N
 the account's total notional sum(|s_m| * P_m * mult_m), the counterparty pays
 loss = min(uncovered, ceil(uncovered * size * P * mult / N)) to the account, so when its last
-position is closed the account's deficit is exactly what the fund covers.
+position is closed the account's deficit is exactly what the fund covers.  The counterparty
+pays at most the PnL it realises on this close and at most its account value:
+loss = min(share, max(0, realised), max(0, value after the close)); anything left when the account
+is flat falls to the insurance fund, then the fee pool (Exchange.cover_from_insurance).
 
 Ranking (sequencer policy, not provable in the circuit): by unrealised-PnL fraction times leverage,
 score = upnl * notional / (max(|cost|, 1) * max(value, 1)) of the counterparty's position and
@@ -40,6 +43,7 @@ class DeleverageData:
     size: int
     uncovered: int
     total_notional: int
+    share: int
     loss: int
     liquidated_funding: int
     counterparty_funding: int
@@ -93,7 +97,7 @@ def apply(ex: Exchange, op: Deleverage) -> None:
     p = mk.oracle_price
     uncovered = max(0, -v - ex.insurance_fund)
     total = sum(abs(acct.sizes[x.id]) * x.oracle_price * x.mult for x in ex.active)
-    loss = min(uncovered, cdiv(uncovered * op.size * p * mk.mult, total)) if uncovered else 0
+    share = min(uncovered, cdiv(uncovered * op.size * p * mk.mult, total)) if uncovered else 0
     rec = ex.records_enabled
     gb = ex.global_state()
     ab = acct.state() if rec else None
@@ -103,6 +107,8 @@ def apply(ex: Exchange, op: Deleverage) -> None:
     fa, ra = ex.apply_leg(acct, mk, delta, p, 0)
     fc, rc = ex.apply_leg(cp, mk, -delta, p, 0)
     oi = oi_before + max(acct.sizes[m], 0) - max(s, 0) + max(cp.sizes[m], 0) - max(cs, 0)
+    # the counterparty gives up at most the profit it realises here and never more than its value
+    loss = min(share, max(0, rc), max(0, ex.risk_tuple(cp)[0])) if share else 0
     if loss:
         ex.add_collateral(cp, -loss)
         ex.add_collateral(acct, loss)
@@ -113,7 +119,8 @@ def apply(ex: Exchange, op: Deleverage) -> None:
             StepKind.DELEVERAGE,
             (LeafUpdate(acct.id, ab, acct.state(), None), LeafUpdate(cp.id, cb, cp.state(), None)),
             gb,
-            DeleverageData(m, p, op.size, uncovered, total, loss, fa, fc, ra, rc, oi_before, oi),
+            DeleverageData(m, p, op.size, uncovered, total, share, loss, fa, fc, ra, rc, oi_before, oi),
         )
     ex.emit(Deleveraged(acct.id, m, cp.id, -delta, p, loss))
     ex.cover_from_insurance(acct)
+    ex.cover_from_insurance(cp)  # a counterparty that was itself under water and is now flat

@@ -26,10 +26,12 @@ from sequencer.book import BUY, SLOT_MASK, RestingOrder
 from sequencer.errors import ErrorCode, Rejected
 from sequencer.events import OrderState, OrderUpdate
 from sequencer.fixedpoint import cdiv
-from sequencer.matching import MatchOutcome, fee_of, match, reducible
+from sequencer.matching import fee_of, match, reducible
 from sequencer.messages import Signature
-from sequencer.messages.order import OrderMessage, TimeInForce
+from sequencer.messages.order import FLAG_MARKET, FLAG_REDUCE_ONLY, OrderMessage, TimeInForce
 from sequencer.ops.common import check_expiry, check_signed_message
+
+_GTT, _IOC, _FOK, _POST_ONLY = (int(t) for t in TimeInForce)
 
 if TYPE_CHECKING:
     from sequencer.account import Account
@@ -95,44 +97,55 @@ def resting_margin_ok(ex: Exchange, acct: Account, mk: Market, side: int, size: 
 
 def apply(ex: Exchange, op: PlaceOrder) -> None:
     msg = op.msg
-    acct = ex.account(msg.account_id)
-    mk = ex.priced_market(msg.market_id)
+    acct = ex.accounts.get(msg.account_id)
+    if acct is None:
+        raise Rejected(ErrorCode.UNKNOWN_ACCOUNT, f"no account {msg.account_id}")
+    mk = ex.markets[msg.market_id]
+    if mk is None:
+        raise Rejected(ErrorCode.UNKNOWN_MARKET, f"no market {msg.market_id}")
+    if not mk.oracle_price:
+        raise Rejected(ErrorCode.NO_ORACLE_PRICE, f"market {mk.id} has no oracle price yet")
     check_order_basics(ex, acct, mk, msg, op.time)
     side = msg.side
-    tif = msg.tif
+    flags = msg.flags
+    tif = flags & 3
     limit = msg.price
-    if msg.is_market:
+    if flags & FLAG_MARKET:
         limit = min(limit, mk.band_hi) if side == BUY else max(limit, mk.band_lo)
-    elif not mk.in_band(limit):
+    elif not mk.band_lo <= limit <= mk.band_hi:
         raise Rejected(
             ErrorCode.PRICE_OUT_OF_BAND,
             f"price {limit} outside [{mk.band_lo}, {mk.band_hi}] around the oracle",
         )
-    if msg.reduce_only and reducible(acct.sizes[mk.id], side) == 0:
+    reduce_only = bool(flags & FLAG_REDUCE_ONLY)
+    if reduce_only and reducible(acct.sizes[mk.id], side) == 0:
         raise Rejected(ErrorCode.REDUCE_ONLY_WOULD_INCREASE, "reduce-only order but no position to reduce")
     best = mk.book.opposite(side).best_price()
     crosses = best is not None and (best <= limit if side == BUY else best >= limit)
-    if tif == TimeInForce.POST_ONLY and crosses:
+    if tif == _POST_ONLY and crosses:
         raise Rejected(ErrorCode.POST_ONLY_WOULD_CROSS, f"post-only order would trade against {best}")
-    rests = tif in (TimeInForce.GTT, TimeInForce.POST_ONLY)
-    if rests and not msg.reduce_only and not resting_margin_ok(ex, acct, mk, side, msg.size, limit):
+    rests = tif in (_GTT, _POST_ONLY)
+    if rests and not reduce_only and not resting_margin_ok(ex, acct, mk, side, msg.size, limit):
         raise Rejected(ErrorCode.INSUFFICIENT_MARGIN, "initial margin not met if the order filled")
 
     order = RestingOrder(op, ex.seq, 0)
     ex.set_item(acct.slot_last, order.slot, msg.order_id)
     if crosses:
         out = match(
-            ex, mk, acct, side, limit, msg.size, order=order, stp=msg.stp, reduce_only=msg.reduce_only
+            ex, mk, acct, side, limit, msg.size, order=order, stp=(flags >> 4) & 3, reduce_only=reduce_only
         )
+        filled, stop = out.filled, out.stop
+        if tif == _FOK and order.remaining:
+            raise Rejected(ErrorCode.FOK_NOT_FILLED, f"only {filled} of {msg.size} could fill at once")
+        if filled == 0 and (stop is ErrorCode.INSUFFICIENT_MARGIN or stop is ErrorCode.OPEN_INTEREST_CAP):
+            raise Rejected(stop, "the first fill would break the rule")
     else:
-        out = MatchOutcome(0, ErrorCode.NO_LIQUIDITY)
-    if tif == TimeInForce.FOK and order.remaining:
-        raise Rejected(ErrorCode.FOK_NOT_FILLED, f"only {out.filled} of {msg.size} could fill at once")
-    if out.filled == 0 and out.stop in (ErrorCode.INSUFFICIENT_MARGIN, ErrorCode.OPEN_INTEREST_CAP):
-        raise Rejected(out.stop, "the first fill would break the rule")
+        if tif == _FOK:
+            raise Rejected(ErrorCode.FOK_NOT_FILLED, f"nothing of {msg.size} could fill at once")
+        stop = ErrorCode.NO_LIQUIDITY
     if order.remaining == 0:
         ex.emit(OrderUpdate(acct.id, msg.order_id, mk.id, OrderState.FILLED, order.filled, 0))
-    elif rests and out.stop in (None, ErrorCode.NO_LIQUIDITY):
+    elif rests and (stop is None or stop is ErrorCode.NO_LIQUIDITY):
         ex.rest_order(order)
         ex.emit(OrderUpdate(acct.id, msg.order_id, mk.id, OrderState.RESTING, order.filled, order.remaining))
     else:
@@ -144,6 +157,6 @@ def apply(ex: Exchange, op: PlaceOrder) -> None:
                 OrderState.CANCELLED,
                 order.filled,
                 order.remaining,
-                out.stop or ErrorCode.NO_LIQUIDITY,
+                stop or ErrorCode.NO_LIQUIDITY,
             )
         )

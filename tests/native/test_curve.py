@@ -193,3 +193,21 @@ def test_batch_encodings(native, ref) -> None:
     assert native.normalize_many(bytes(jac)) == ref.normalize_many(bytes(jac)) == lem
     with pytest.raises(ValueError, match="multiple"):
         native.normalize_many(bytes(jac)[:-1])
+
+
+@pytest.mark.parametrize("g", BACKENDS)
+def test_check_many(g) -> None:
+    pts = g.to_lem_many([g.generator, None, g.double(g.generator)])
+    assert g.check_many(pts) == 3
+    assert g.check_many(memoryview(pts)) == 3
+    assert g.check_many(b"") == 0
+    bad = pts + g.to_lem(off_curve(g))
+    with pytest.raises(ValueError, match="point 3 is not on the curve"):
+        g.check_many(bad)
+    with pytest.raises(ValueError, match="multiple"):
+        g.check_many(pts[:-1])
+    if g.degree == 2:
+        outside = pts + g.to_lem(off_subgroup_g2(5))
+        with pytest.raises(ValueError, match="point 3 is not in the order-r subgroup"):
+            g.check_many(outside)
+        assert g.check_many(outside, subgroup=False) == 4

@@ -1,0 +1,286 @@
+"""Benchmark of the native BN254 core against MCL (PyPI `mclbn256`), measured side by side.
+
+    .venv/bin/python bench/native.py [--json] [--quick] [--reps N]
+
+Run it under the shared lock so figures are not polluted: `flock /tmp/zkclear-cpu.lock ...`.
+Figures (best of --reps runs):
+  Fr mul (ns/op, chained products in a native loop), G1 MSM at 2^16/2^18/2^20 points with random
+  scalars and with circom-like witness scalars, G2 MSM at 2^16, NTT at 2^20, one pairing.
+MCL runs on the same inputs in a child process (its mclBnG1_mulVec was seen to crash above about
+2^17 points: a crash is reported, not fatal), initialised on BN_SNARK1 (= BN254/alt_bn128), and
+its MSM results are checked against ours.  MCL has no native-loop Fr product nor an NTT in its C
+API, so those rows have no peer.  --quick stops at 2^18 points.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import json
+import multiprocessing as mp
+import os
+import platform
+import time
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+
+from native import curve as nc
+from native._lib import ffi, lib
+from native.fields import FR
+from native.ref.fields import FQ_MODULUS, FR_MODULUS
+
+R = FR_MODULUS
+SEED = 20240601
+# circom-like witness: mostly booleans and small integers, a few field-sized values
+WITNESS_MIX = {"zero": 0.30, "one": 0.40, "minus_one": 0.05, "small_u32": 0.15, "random": 0.10}
+
+
+# ---- inputs (deterministic, so the MCL child rebuilds exactly the same ones) -------------------------
+def random_scalars(rng: np.random.Generator, n: int) -> np.ndarray:
+    """n uniform-ish scalars below r as a (n, 4) uint64 array (top limb drawn below r's)."""
+    limbs = rng.integers(0, 2**64, size=(n, 4), dtype=np.uint64)
+    limbs[:, 3] = rng.integers(0, R >> 192, size=n, dtype=np.uint64)
+    return limbs
+
+
+def witness_scalars(rng: np.random.Generator, n: int) -> np.ndarray:
+    out = random_scalars(rng, n)
+    kinds = rng.choice(len(WITNESS_MIX), size=n, p=list(WITNESS_MIX.values()))
+    out[kinds == 0] = 0
+    out[kinds == 1] = [1, 0, 0, 0]
+    out[kinds == 2] = [(R - 1) >> (64 * i) & (2**64 - 1) for i in range(4)]
+    small = kinds == 3
+    out[small] = 0
+    out[small, 0] = rng.integers(0, 2**32, size=int(small.sum()), dtype=np.uint64)
+    return out
+
+
+def points(group: Any, n: int, seed: int) -> bytes:
+    rng = np.random.default_rng(seed)
+    s, d = (int(rng.integers(1, 2**62)) for _ in range(2))
+    return group.progression(group.mul(group.generator, s), group.mul(group.generator, d), n)
+
+
+def inputs(group_name: str, n: int, kind: str) -> tuple[bytes, np.ndarray]:
+    group = nc.G1 if group_name == "G1" else nc.G2
+    rng = np.random.default_rng([SEED, n, len(kind)])
+    scalars = random_scalars(rng, n) if kind == "random" else witness_scalars(rng, n)
+    return points(group, n, SEED + n), scalars
+
+
+def best_of(reps: int, fn: Callable[[], Any]) -> tuple[float, Any]:
+    best, result = float("inf"), None
+    for _ in range(reps):
+        t = time.perf_counter()
+        result = fn()
+        best = min(best, time.perf_counter() - t)
+    return best, result
+
+
+# ---- MCL, in a child process ---------------------------------------------------------------------------
+def _mcl_lib() -> Any:
+    import mclbn256.mclbn256 as mcl
+
+    if mcl.lib.mclBn_init(4, 44) != 0:  # MCL_BN_SNARK1: the alt_bn128 curve
+        raise RuntimeError("mclBn_init(BN_SNARK1) failed")
+    return mcl.lib
+
+
+def _mcl_points(lem: bytes, n: int, degree: int) -> np.ndarray:
+    """LEM affine points to MCL's Jacobian structs: MCL keeps coordinates in the same Montgomery form."""
+    width = 8 * degree
+    aff = np.frombuffer(lem, dtype=np.uint64).reshape(n, width)
+    out = np.zeros((n, width + 4 * degree), dtype=np.uint64)
+    out[:, :width] = aff
+    one = (2**256 % FQ_MODULUS).to_bytes(32, "little")
+    out[:, width : width + 4] = np.frombuffer(one, dtype=np.uint64)
+    out[~aff.any(axis=1), width:] = 0  # infinity: Z = 0
+    return out
+
+
+def _mcl_msm(group_name: str, n: int, kind: str, reps: int) -> dict[str, Any]:
+    import ctypes
+
+    mcl = _mcl_lib()
+    degree = 1 if group_name == "G1" else 2
+    pts, scalars = inputs(group_name, n, kind)
+    mp_pts = _mcl_points(pts, n, degree)
+    mont = np.frombuffer(bytes(FR.vec_to_mont(scalars.tobytes())), dtype=np.uint64).copy()
+    out = (ctypes.c_uint64 * (12 * degree))()
+    fn = mcl.mclBnG1_mulVec if degree == 1 else mcl.mclBnG2_mulVec
+    norm = mcl.mclBnG1_normalize if degree == 1 else mcl.mclBnG2_normalize
+    ptr_p = mp_pts.ctypes.data_as(ctypes.c_void_p)
+    ptr_s = mont.ctypes.data_as(ctypes.c_void_p)
+    secs, _ = best_of(reps, lambda: fn(out, ptr_p, ptr_s, n))
+    norm(out, out)
+    raw = bytes(out)
+    if not any(raw[64 * degree :]):  # Z = 0
+        raw = bytes(64 * degree)
+    return {"seconds": secs, "lem": raw[: 64 * degree].hex()}
+
+
+def _mcl_pairing(reps: int) -> dict[str, Any]:
+    import ctypes
+
+    mcl = _mcl_lib()
+    p = (ctypes.c_uint64 * 12)()
+    q = (ctypes.c_uint64 * 24)()
+    e = (ctypes.c_uint64 * 48)()
+    g1 = np.frombuffer(_mcl_points(nc.G1.to_lem(nc.G1.generator), 1, 1).tobytes(), dtype=np.uint64)
+    g2 = np.frombuffer(_mcl_points(nc.G2.to_lem(nc.G2.generator), 1, 2).tobytes(), dtype=np.uint64)
+    ctypes.memmove(p, g1.ctypes.data, 96)
+    ctypes.memmove(q, g2.ctypes.data, 192)
+    loops = 50
+    secs, _ = best_of(reps, lambda: [mcl.mclBn_pairing(e, p, q) for _ in range(loops)])
+    return {"seconds": secs / loops}
+
+
+def _child(conn: Any, job: str, args: tuple[Any, ...]) -> None:
+    try:
+        result = _mcl_msm(*args) if job == "msm" else _mcl_pairing(*args)
+        conn.send(("ok", result))
+    except Exception as exc:  # reported to the parent as a failed peer run
+        conn.send(("error", f"{type(exc).__name__}: {exc}"))
+
+
+def run_mcl(job: str, *args: Any, timeout: float = 900) -> dict[str, Any]:
+    ctx = mp.get_context("spawn")
+    parent, child = ctx.Pipe(duplex=False)
+    proc = ctx.Process(target=_child, args=(child, job, args))
+    proc.start()
+    child.close()
+    status, payload = "error", "no result"
+    if parent.poll(timeout):
+        with contextlib.suppress(EOFError):
+            status, payload = parent.recv()
+    proc.join(5)
+    if proc.is_alive():
+        proc.kill()
+        proc.join()
+        return {"error": f"timed out after {timeout:.0f} s"}
+    if proc.exitcode and proc.exitcode < 0:
+        return {"error": f"crashed (signal {-proc.exitcode})"}
+    if status != "ok":
+        return {"error": str(payload)}
+    return payload
+
+
+# ---- our figures --------------------------------------------------------------------------------------
+def fr_mul_ns(reps: int) -> float:
+    acc = ffi.new("uint64_t[4]", [5, 6, 7, 8])
+    b = ffi.new("uint64_t[4]", [0x1234567, 0x89ABCDEF, 0x1111, 0x2222])
+    iters = 20_000_000
+    secs, _ = best_of(reps, lambda: lib.zk_fr_mul_chain(acc, b, iters))
+    return secs / iters * 1e9
+
+
+def our_msm(group_name: str, n: int, kind: str, reps: int) -> tuple[float, bytes]:
+    from native import msm as nm
+
+    group = nc.G1 if group_name == "G1" else nc.G2
+    fn = nm.msm_g1 if group_name == "G1" else nm.msm_g2
+    pts, scalars = inputs(group_name, n, kind)
+    secs, res = best_of(reps, lambda: fn(pts, scalars))
+    return secs, group.to_lem(res)
+
+
+def our_ntt(log_n: int, reps: int) -> float:
+    from native import ntt as cn
+
+    rng = np.random.default_rng(SEED)
+    base = random_scalars(rng, 1 << log_n)
+    buf = base.copy()
+    best = float("inf")
+    for _ in range(reps):
+        buf[:] = base
+        t = time.perf_counter()
+        cn.ntt(buf)
+        best = min(best, time.perf_counter() - t)
+    return best
+
+
+def our_pairing(reps: int) -> float:
+    ps = ffi.from_buffer("uint64_t[]", bytearray(nc.G1.to_lem(nc.G1.generator)))
+    qs = ffi.from_buffer("uint64_t[]", bytearray(nc.G2.to_lem(nc.G2.generator)))
+    out = ffi.new("uint64_t[48]")
+    loops = 50
+    secs, _ = best_of(reps, lambda: [lib.zk_pairing_product(out, ps, qs, 1) for _ in range(loops)])
+    return secs / loops
+
+
+# ---- report -------------------------------------------------------------------------------------------
+def fmt_time(secs: float | None) -> str:
+    if secs is None:
+        return "-"
+    if secs >= 1:
+        return f"{secs:.3f} s"
+    if secs >= 1e-3:
+        return f"{secs * 1e3:.1f} ms"
+    return f"{secs * 1e6:.0f} us"
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--json", action="store_true", help="print one JSON object of the figures last")
+    ap.add_argument("--quick", action="store_true", help="stop at 2^18 points")
+    ap.add_argument("--reps", type=int, default=3, help="runs per figure (best is kept)")
+    args = ap.parse_args()
+    reps = max(1, args.reps)
+    threads = lib.zk_num_threads()
+    figures: dict[str, Any] = {
+        "machine": {"cpus": os.cpu_count(), "threads": threads, "platform": platform.platform()},
+        "field_backend": "x86-64 MULX/ADX asm" if lib.zk_field_backend() else "portable C",
+        "rows": [],
+    }
+    rows = figures["rows"]
+
+    def row(
+        name: str, ours: float | None, peer: dict[str, Any] | None = None, unit: str = "s", **extra: Any
+    ) -> None:
+        entry: dict[str, Any] = {"name": name, "ours": ours, "unit": unit, **extra}
+        if peer is not None:
+            entry["mcl"] = peer.get("seconds")
+            if "error" in peer:
+                entry["mcl_error"] = peer["error"]
+            if entry["mcl"] and ours:
+                entry["speedup_vs_mcl"] = entry["mcl"] / ours
+        rows.append(entry)
+        if unit == "ns":
+            ours_s, mcl_s = f"{ours:.1f} ns", "-"
+        else:
+            ours_s, mcl_s = fmt_time(ours), fmt_time(entry.get("mcl"))
+        if "mcl_error" in entry:
+            mcl_s = entry["mcl_error"]
+        ratio = f"{entry['speedup_vs_mcl']:.2f}x" if "speedup_vs_mcl" in entry else ""
+        note = " ".join(f"{k}={v}" for k, v in extra.items() if k not in ("agree",))
+        if "agree" in extra:
+            note += " results agree" if extra["agree"] else " RESULTS DIFFER"
+        print(f"{name:<34} {ours_s:>12} {mcl_s:>28} {ratio:>8}  {note}", flush=True)
+
+    print(f"zkclear native core vs MCL (mclbn256, BN_SNARK1); {threads} threads; best of {reps}")
+    print(f"{'':<34} {'zkclear':>12} {'MCL':>28} {'speedup':>8}")
+    row("Fr mul (chained, native loop)", fr_mul_ns(reps), unit="ns", target="<=20ns")
+
+    sizes = [16, 18] if args.quick else [16, 18, 20]
+    for log_n in sizes:
+        n = 1 << log_n
+        for kind in ("random", "witness"):
+            secs, lem = our_msm("G1", n, kind, reps)
+            peer = run_mcl("msm", "G1", n, kind, reps)
+            agree = {"agree": peer["lem"] == lem.hex()} if "lem" in peer else {}
+            row(f"G1 MSM 2^{log_n} {kind}", secs, peer, **agree)
+    secs, lem = our_msm("G2", 1 << 16, "random", reps)
+    peer = run_mcl("msm", "G2", 1 << 16, "random", reps)
+    row("G2 MSM 2^16 random", secs, peer, **({"agree": peer["lem"] == lem.hex()} if "lem" in peer else {}))
+    row("NTT 2^20 (forward)", our_ntt(20, reps))
+    row("pairing (one)", our_pairing(reps), run_mcl("pairing", reps))
+
+    if args.json:
+        print(json.dumps(figures))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,309 @@
+"""Random traders, price moves, funding and liquidations (hypothesis stateful), checking after every
+step: no book is crossed; positions sum to zero per market and the open interest is their long
+side; funding payments (settled + pending) sum to zero per market; total account value + insurance
+fund + fees == deposits - withdrawals; no account is left liquidatable or below zero collateral
+without a position after the keeper ran; a rejected operation changes nothing; and replaying the
+journal from genesis gives the same state and root.
+
+The default profile is small; ZKCLEAR_STATEFUL=long (or --runslow) runs a longer one.
+"""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+from hypothesis import HealthCheck, settings
+from hypothesis import strategies as st
+from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, precondition, rule
+
+from sequencer.constants import ALL_MARKETS
+from sequencer.exchange import Exchange
+from sequencer.liquidation import run_keeper
+from sequencer.messages.order import TimeInForce
+from sequencer.ops import Liquidate
+from tests.sequencer.world import BTC, ETH, USD, World, make_config
+
+TRADERS = 5
+MAKER = TRADERS  # a well-funded market maker and liquidator
+MOVES = st.one_of(st.integers(-30_000, 30_000), st.integers(-150_000, 150_000))  # oracle moves, ppm
+MARKETS = (BTC, ETH)
+START = {BTC: 5_000_000, ETH: 300_000}
+
+
+class ExchangeMachine(RuleBasedStateMachine):
+    def __init__(self) -> None:
+        super().__init__()
+        self.w = World(make_config(insurance_fund=2_000 * USD))
+        self.rejected_checked = 0
+
+    # ---- helpers ------------------------------------------------------------------------------
+    @property
+    def ex(self) -> Exchange:
+        return self.w.ex
+
+    def apply(self, op: object, *, check_unchanged: bool = False) -> bool:
+        before = self.ex.digest() if check_unchanged else None
+        res = self.w.apply(op)
+        if not res.ok and before is not None:
+            assert self.ex.digest() == before, f"rejected {res.code} changed the state"
+            self.rejected_checked += 1
+        return res.ok
+
+    def keeper(self) -> None:
+        for op, _ in run_keeper(self.ex, self.w.time):
+            self.w.journal.append(op)
+
+    def price(self, m: int) -> int:
+        mk = self.ex.markets[m]
+        assert mk is not None
+        return mk.oracle_price
+
+    # ---- rules ----------------------------------------------------------------------------------
+    @initialize(
+        amounts=st.lists(st.integers(1_000, 60_000), min_size=TRADERS, max_size=TRADERS),
+        leverage=st.lists(st.integers(30, 100), min_size=2, max_size=2),
+    )
+    def setup(self, amounts: list[int], leverage: list[int]) -> None:
+        """Funded traders and two leveraged positions (traders 0/1 in BTC, 2/3 in ETH), so price
+        moves find accounts to liquidate from the first step on."""
+        for i, a in enumerate(amounts):
+            assert self.w.deposit(i, a * USD).ok
+        assert self.w.deposit(MAKER, 2_000_000 * USD).ok
+        for m in MARKETS:
+            assert self.w.oracle(m, START[m]).ok
+        self.leveraged_trade(1, 0, BTC, 0, 0, leverage[0])
+        self.leveraged_trade(3, 2, ETH, 1, 0, leverage[1])
+
+    @rule(data=st.data(), n=st.integers(1, 6))
+    def place_orders(self, data: st.DataObject, n: int) -> None:
+        """n random orders: any trader, market, side, price near the oracle, size, time in force."""
+        for _ in range(n):
+            trader = data.draw(st.integers(0, TRADERS - 1))
+            m = data.draw(st.sampled_from(MARKETS))
+            mk = self.ex.markets[m]
+            assert mk is not None
+            price = max(mk.tick, (mk.oracle_price // mk.tick + data.draw(st.integers(-30, 30)) * 5) * mk.tick)
+            op = self.w.order_op(
+                trader,
+                m,
+                data.draw(st.integers(0, 1)),
+                price,
+                data.draw(st.integers(1, 400)) * mk.step,
+                tif=data.draw(st.sampled_from(list(TimeInForce))),
+                reduce_only=data.draw(st.booleans()),
+            )
+            self.apply(op, check_unchanged=data.draw(st.integers(0, 9)) == 0)
+
+    @rule(
+        maker=st.integers(0, TRADERS - 1),
+        taker=st.integers(0, TRADERS - 1),
+        m=st.sampled_from(MARKETS),
+        side=st.integers(0, 1),
+        offset=st.integers(-10, 10),
+        leverage_pct=st.integers(10, 120),
+        move_ppm=MOVES,
+        takeover=st.booleans(),
+    )
+    def leveraged_trade_then_move(
+        self,
+        maker: int,
+        taker: int,
+        m: int,
+        side: int,
+        offset: int,
+        leverage_pct: int,
+        move_ppm: int,
+        takeover: bool,
+    ) -> None:
+        """A leveraged trade, then the market moves (hypothesis runs a random subset of the rules in
+        each example; tying the two makes liquidations common)."""
+        self.leveraged_trade(maker, taker, m, side, offset, leverage_pct)
+        self.move_price(m, move_ppm, 1, takeover)
+
+    def leveraged_trade(
+        self, maker: int, taker: int, m: int, side: int, offset: int, leverage_pct: int
+    ) -> None:
+        """A resting order and a taker sized to use leverage_pct% of the taker's initial margin room."""
+        mk = self.ex.markets[m]
+        assert mk is not None
+        price = max(mk.tick, (mk.oracle_price // mk.tick + offset * 5) * mk.tick)
+        r = self.ex.risk(self.w.acct(taker))
+        room = max(0, r.value - r.initial) * 1_000_000 // mk.imf  # notional the taker can add
+        lots = room * leverage_pct // 100 // (price * mk.mult * mk.step)
+        if lots <= 0:
+            return
+        size = lots * mk.step
+        self.apply(self.w.order_op(maker, m, 1 - side, price, size))
+        self.apply(self.w.order_op(taker, m, side, price, size, tif=TimeInForce.IOC), check_unchanged=True)
+
+    @rule(
+        trader=st.integers(0, TRADERS - 1),
+        pick=st.integers(0, 10**6),
+        scope=st.sampled_from([None, *MARKETS, ALL_MARKETS]),
+    )
+    def cancel(self, trader: int, pick: int, scope: int | None) -> None:
+        """Cancel one live order (scope None) or cancel-all in a market / everywhere."""
+        if scope is None:
+            live = sorted(self.w.acct(trader).live)
+            if live:
+                assert self.w.cancel(trader, live[pick % len(live)]).ok
+        else:
+            assert self.w.cancel_all(trader, scope, self.w.order_ids[trader]).ok
+
+    @rule(
+        m=st.sampled_from(MARKETS),
+        spread=st.integers(1, 40),
+        lots=st.integers(1, 200),
+        levels=st.integers(1, 4),
+    )
+    def quote(self, m: int, spread: int, lots: int, levels: int) -> None:
+        """The market maker posts `levels` bids and asks around the oracle price."""
+        mk = self.ex.markets[m]
+        assert mk is not None
+        mid = mk.oracle_price // mk.tick
+        for k in range(1, levels + 1):
+            for side, sign in ((0, -1), (1, 1)):
+                self.apply(
+                    self.w.order_op(MAKER, m, side, (mid + sign * spread * k) * mk.tick, lots * mk.step)
+                )
+
+    @rule(
+        m=st.sampled_from(MARKETS),
+        move_ppm=MOVES,
+        dt=st.integers(1, 30),
+        takeover=st.booleans(),
+    )
+    def move_price(self, m: int, move_ppm: int, dt: int, takeover: bool) -> None:
+        """Move an oracle price; liquidatable accounts are taken over by the market maker (when
+        takeover) or handled by the keeper (book first, then ADL)."""
+        self.w.tick(dt)
+        new = max(1, self.price(m) * (1_000_000 + move_ppm) // 1_000_000)
+        assert self.w.oracle(m, new).ok
+        if takeover:
+            for aid in self.ex.liquidatable_accounts():
+                acct = self.ex.accounts[aid]
+                for mk in self.ex.active:
+                    s = acct.sizes[mk.id]
+                    if s and aid != self.w.aid(MAKER):
+                        limit = mk.band_hi if s > 0 else mk.band_lo
+                        limit = limit // mk.tick * mk.tick if s > 0 else -(-limit // mk.tick) * mk.tick
+                        lop = self.w.order_op(
+                            MAKER, mk.id, 0 if s > 0 else 1, limit, abs(s), tif=TimeInForce.IOC
+                        )
+                        self.apply(Liquidate(self.w.time, aid, mk.id, abs(s), lop))
+        self.keeper()
+
+    @rule()
+    def funding(self) -> None:
+        due = self.ex.funding_time + self.ex.config.funding_interval_s
+        self.w.time = max(self.w.time + 1, due)
+        for m in MARKETS:  # keep the oracle fresh across the jump
+            assert self.w.oracle(m, self.price(m)).ok
+        assert self.w.funding().ok
+        self.keeper()
+
+    @rule(data=st.data(), kind=st.sampled_from(["withdraw", "transfer", "deposit", "forced"]))
+    def money(self, data: st.DataObject, kind: str) -> None:
+        """Deposits, withdrawals, transfers and forced withdrawals."""
+        trader = data.draw(st.integers(0, TRADERS - 1))
+        free = self.ex.risk(self.w.acct(trader)).withdrawable
+        if kind == "withdraw":
+            amount = max(1, free * data.draw(st.integers(1, 110)) // 100)
+            ok = self.apply(self.w.withdraw_op(trader, amount), check_unchanged=data.draw(st.booleans()))
+            assert ok == (amount <= free)
+        elif kind == "transfer":
+            dst = data.draw(st.integers(0, TRADERS - 1))
+            if dst != trader and free:
+                assert self.w.transfer(trader, dst, max(1, free * data.draw(st.integers(1, 100)) // 100)).ok
+        elif kind == "deposit":
+            assert self.w.deposit(trader, data.draw(st.integers(1, 20_000)) * USD).ok
+        else:
+            owner = 0x1000 + trader if data.draw(st.booleans()) else 0xBAD
+            res = self.w.forced_withdrawal(self.w.aid(trader), data.draw(st.integers(1, 50_000)) * USD, owner)
+            assert res.ok and res.events[0].amount <= free
+
+    @rule(witness=st.booleans())
+    def close_batch(self, witness: bool) -> None:
+        root = self.ex.current_root() if not witness else None
+        batch = self.ex.close_batch(witness=witness)
+        if root is not None:
+            assert batch.new_root == root
+
+    @precondition(lambda self: len(self.w.journal) % 7 == 0)
+    @rule()
+    def snapshot_round_trip(self) -> None:
+        assert Exchange.restore(self.ex.snapshot()).digest() == self.ex.digest()
+
+    # ---- invariants -------------------------------------------------------------------------------
+    @invariant()
+    def books_never_crossed(self) -> None:
+        for mk in self.ex.active:
+            assert not mk.book.is_crossed()
+
+    @invariant()
+    def positions_sum_to_zero_and_open_interest_matches(self) -> None:
+        for mk in self.ex.active:
+            sizes = [a.sizes[mk.id] for a in self.ex.accounts.values()]
+            assert sum(sizes) == 0
+            assert mk.open_interest == sum(s for s in sizes if s > 0)
+
+    @invariant()
+    def funding_payments_sum_to_zero(self) -> None:
+        for mk in self.ex.active:
+            pending = sum(
+                (a.sizes[mk.id] // mk.step) * (mk.funding_index - a.fsnaps[mk.id])
+                for a in self.ex.accounts.values()
+            )
+            assert self.ex.funding_settled[mk.id] + pending == 0
+
+    @invariant()
+    def value_is_conserved(self) -> None:
+        ex = self.ex
+        total_value = sum(ex.risk(a).value for a in ex.accounts.values())
+        assert total_value + ex.insurance_fund + ex.fee_pool == ex.total_deposits - ex.total_withdrawals
+        assert ex.insurance_fund >= 0 and ex.fee_pool >= 0
+
+    @invariant()
+    def nobody_left_under_water(self) -> None:
+        ex = self.ex
+        assert ex.liquidatable_accounts() == []
+        for a in ex.accounts.values():
+            r = ex.risk(a)
+            if a.has_positions():
+                assert r.value >= r.maintenance > 0
+        # a flat account below zero is a deficit nothing could pay when it arose (fund and fee
+        # pool both spent), reported as such
+        assert ex.bad_debt() <= ex.bad_debt_total
+
+    def teardown(self) -> None:
+        if not self.ex.accounts:
+            return
+        replayed = Exchange.replay(self.w.config, self.w.journal)
+        assert replayed.digest(batches=False) == self.ex.digest(batches=False)
+        b1 = self.ex.close_batch(witness=False)
+        b2 = replayed.close_batch(witness=False)
+        assert b1.new_root == b2.new_root
+
+
+LONG = os.environ.get("ZKCLEAR_STATEFUL") == "long"
+TestExchangeMachine = ExchangeMachine.TestCase
+TestExchangeMachine.settings = settings(
+    max_examples=300 if LONG else 40,
+    stateful_step_count=80 if LONG else 50,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
+)
+
+
+@pytest.mark.slow
+def test_long_run() -> None:
+    """The longer profile (also reachable with ZKCLEAR_STATEFUL=long)."""
+    from hypothesis.stateful import run_state_machine_as_test
+
+    run_state_machine_as_test(
+        ExchangeMachine,
+        settings=settings(
+            max_examples=150, stateful_step_count=80, deadline=None, suppress_health_check=list(HealthCheck)
+        ),
+    )
