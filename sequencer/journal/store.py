@@ -1,9 +1,8 @@
 """SQLite storage of the journal: schema, durable settings and the synchronous read/write calls.
 
-One database file holds four tables:
+One database file holds three tables (state snapshots are files: sequencer.journal.snapshots):
 - `journal(seq, ts, kind, body)`: every accepted operation in apply order; seq starts at 1 and has
   no gaps, so replaying seq 1..n rebuilds the state after n operations.
-- `snapshot(seq, root, state)`: the serialized state after applying entries 1..seq.
 - `batch(number, ...)`: closed batches (a derived index: replay recreates them) with the proof and
   L1 status fields that the prover and L1 client fill in later.
 - `meta(key, value)`: format version and the genesis parameters the data dir was created with.
@@ -33,11 +32,6 @@ CREATE TABLE IF NOT EXISTS journal (
     kind TEXT NOT NULL,
     body BLOB NOT NULL
 );
-CREATE TABLE IF NOT EXISTS snapshot (
-    seq   INTEGER PRIMARY KEY,
-    root  TEXT NOT NULL,
-    state BLOB NOT NULL
-);
 CREATE TABLE IF NOT EXISTS batch (
     number    INTEGER PRIMARY KEY,
     first_seq INTEGER NOT NULL,
@@ -51,9 +45,6 @@ CREATE TABLE IF NOT EXISTS batch (
 );
 """
 
-# Snapshots older than the newest KEEP_SNAPSHOTS are deleted when a new one is written.
-KEEP_SNAPSHOTS = 2
-
 
 class JournalError(RuntimeError):
     """The journal cannot be opened or written, or its contents are inconsistent."""
@@ -65,13 +56,6 @@ class Entry:
     ts: int
     kind: str
     body: bytes
-
-
-@dataclass(frozen=True, slots=True)
-class Snapshot:
-    seq: int
-    root: str
-    state: bytes
 
 
 @dataclass(frozen=True, slots=True)
@@ -154,10 +138,9 @@ class Store:
     def write(
         self,
         entries: Sequence[Entry],
-        snapshots: Sequence[Snapshot] = (),
         batches: Sequence[BatchRow] = (),
     ) -> None:
-        """Write entries, snapshots and batch rows in one transaction; returns once it is durable."""
+        """Write entries and batch rows in one transaction; returns once it is durable."""
         conn = self.conn
         conn.execute("BEGIN IMMEDIATE")
         try:
@@ -165,16 +148,6 @@ class Store:
                 conn.executemany(
                     "INSERT INTO journal (seq, ts, kind, body) VALUES (?, ?, ?, ?)",
                     [(e.seq, e.ts, e.kind, e.body) for e in entries],
-                )
-            for s in snapshots:
-                conn.execute(
-                    "INSERT OR REPLACE INTO snapshot (seq, root, state) VALUES (?, ?, ?)",
-                    (s.seq, s.root, s.state),
-                )
-            if snapshots:
-                conn.execute(
-                    "DELETE FROM snapshot WHERE seq NOT IN (SELECT seq FROM snapshot ORDER BY seq DESC LIMIT ?)",
-                    (KEEP_SNAPSHOTS,),
                 )
             for b in batches:
                 # A batch replayed after a restart keeps the status the prover/L1 client gave it.
@@ -200,14 +173,6 @@ class Store:
             if conn.in_transaction:
                 conn.execute("ROLLBACK")
             raise
-
-    # -- snapshots ----------------------------------------------------------------------------
-    def latest_snapshot(self, at_most: int | None = None) -> Snapshot | None:
-        row = self.conn.execute(
-            "SELECT seq, root, state FROM snapshot WHERE seq <= ? ORDER BY seq DESC LIMIT 1",
-            (at_most if at_most is not None else (1 << 62),),
-        ).fetchone()
-        return None if row is None else Snapshot(int(row[0]), row[1], bytes(row[2]))
 
     # -- batches ------------------------------------------------------------------------------
     def batches(

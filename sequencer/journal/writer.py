@@ -21,9 +21,9 @@ import threading
 from collections.abc import Callable
 from pathlib import Path
 
-from sequencer.journal.store import BatchRow, Entry, JournalError, Snapshot, Store
+from sequencer.journal.store import BatchRow, Entry, JournalError, Store
 
-Item = Entry | Snapshot | BatchRow
+Item = Entry | BatchRow
 
 
 class Journal:
@@ -44,7 +44,7 @@ class Journal:
         self._waiters: list[tuple[int, int, asyncio.Future[None]]] = []
         self._tiebreak = itertools.count()
         self._listeners: list[Callable[[int], None]] = []
-        self._pushed = 0  # items handed to the writer (entries, snapshots, batch rows)
+        self._pushed = 0  # items handed to the writer (entries, batch rows)
         self._written = 0  # ... of which committed
         self._written_waiters: list[asyncio.Future[None]] = []
         self._loop: asyncio.AbstractEventLoop | None = None
@@ -85,9 +85,6 @@ class Journal:
         self._push(Entry(seq, ts, kind, body))
         return seq
 
-    def add_snapshot(self, seq: int, root: str, state: bytes) -> None:
-        self._push(Snapshot(seq, root, state))
-
     def add_batch(self, row: BatchRow) -> None:
         self._push(row)
 
@@ -100,7 +97,7 @@ class Journal:
             self._cond.notify()
 
     async def wait_written(self) -> None:
-        """Return once everything pushed so far (entries, snapshots, batch rows) is committed."""
+        """Return once everything pushed so far (entries, batch rows) is committed."""
         target = self._pushed
         while self._written < target:
             if self._error is not None:
@@ -137,10 +134,9 @@ class Journal:
                     return
                 items, self._items = self._items, []
             entries = [i for i in items if isinstance(i, Entry)]
-            snapshots = [i for i in items if isinstance(i, Snapshot)]
             batches = [i for i in items if isinstance(i, BatchRow)]
             try:
-                self.store.write(entries, snapshots, batches)
+                self.store.write(entries, batches)
             except BaseException as exc:  # the state is now ahead of the journal: stop everything
                 self._error = exc
                 self._call(self._on_failed, exc)

@@ -15,7 +15,7 @@ from typing import Any
 
 from sequencer.config import ExchangeConfig
 from sequencer.exchange import Exchange
-from sequencer.journal import Journal, JournalError
+from sequencer.journal import Journal, JournalError, SnapshotDir
 from sequencer.journal.store import BatchRow
 from sequencer.node.auth import TokenVerifier
 from sequencer.node.config import NodeConfig
@@ -54,6 +54,8 @@ class Node:
         self._tasks: list[asyncio.Task[None]] = []
         self._closing_batch = False
         self._last_snapshot_seq = 0
+        self._snap_pid: int | None = None
+        self.snapshots = SnapshotDir(config.data_dir / "snapshots")
         self._stopping = False
         self._last_full_gc = 0.0
         self._keeper_kick = asyncio.Event()
@@ -103,7 +105,8 @@ class Node:
 
     def _rebuild(self, journal: Journal) -> Engine:
         store = journal.store
-        snap = store.latest_snapshot()
+        # only a snapshot whose journal entries are all present (durable) may be restored
+        snap = self.snapshots.latest(at_most=store.last_seq())
         if snap is not None:
             engine = Engine.restore(self.exchange_config, snap.state)
             after = snap.seq
@@ -120,7 +123,7 @@ class Node:
         # Batches closed after the snapshot are in the journal, so replay re-derived them; their rows
         # were committed with them (INSERT OR IGNORE keeps any status the prover set).
         if self._replay_batches:
-            store.write([], [], self._replay_batches)
+            store.write([], self._replay_batches)
         return engine
 
     async def stop(self) -> None:
@@ -135,13 +138,14 @@ class Node:
         if self.engine is not None:
             await self.engine.idle()
         self._hasher.shutdown(wait=True)
+        if self._snap_pid is not None:
+            await asyncio.get_running_loop().run_in_executor(None, os.waitpid, self._snap_pid, 0)
+            self._snap_pid = None
         if self.journal is not None:
-            if (
-                self.journal.failed is None
-                and self.engine is not None
-                and self.journal.last_seq > self._last_snapshot_seq
-            ):
-                self._snapshot()
+            if self.journal.failed is None and self.engine is not None:
+                await self.journal.flush()
+                if self.journal.last_seq > self._last_snapshot_seq:
+                    self._snapshot(background=False)
             await self.journal.close()
 
     # -- hooks ---------------------------------------------------------------------------------
@@ -179,11 +183,46 @@ class Node:
         if seq - self._last_snapshot_seq >= cfg.snapshot_every and not engine.busy:
             self._snapshot()
 
-    def _snapshot(self) -> None:
+    def _snapshot(self, background: bool = True) -> None:
+        """Write a snapshot of the state after the last applied entry.
+
+        In the background (the default while serving), a forked child serializes its
+        copy-on-write image of the state and writes the file, so the loop does not stall for the
+        serialization (hundreds of ms for a large book); the parent only pays for the fork.  The
+        child touches nothing but the state and plain file calls (no SQLite, no locks, no loop) and
+        leaves with os._exit.  Never while a batch is being hashed (the trees would be mid-update)."""
         assert self.journal is not None and self.engine is not None
-        seq = self.journal.last_seq
-        self.journal.add_snapshot(seq, str(self.engine.committed_root), self.engine.snapshot())
+        engine = self.engine
+        seq, root = self.journal.last_seq, engine.committed_root
+        if not background or not hasattr(os, "fork"):
+            self.snapshots.write(seq, root, engine.snapshot())
+            self.snapshots.prune()
+            self._last_snapshot_seq = seq
+            return
+        if self._snap_pid is not None or engine.busy:
+            return
+        pid = os.fork()
+        if pid == 0:  # the child
+            code = 1
+            try:
+                self.snapshots.write(seq, root, engine.snapshot())
+                code = 0
+            finally:
+                os._exit(code)
+        self._snap_pid = pid
         self._last_snapshot_seq = seq
+
+    def _reap_snapshot(self) -> None:
+        if self._snap_pid is None:
+            return
+        pid, status = os.waitpid(self._snap_pid, os.WNOHANG)
+        if pid == 0:
+            return
+        self._snap_pid = None
+        if status != 0:
+            log.warning("the snapshot child failed (status %d); the next snapshot is due at once", status)
+            self._last_snapshot_seq = 0
+        self.snapshots.prune()
 
     async def close_batch(self) -> dict[str, Any] | None:
         """Close the open batch now (through the pipeline, so it is ordered and journaled)."""
@@ -204,6 +243,7 @@ class Node:
         cfg = self.config
         while True:
             await asyncio.sleep(BATCH_TICK_S)
+            self._reap_snapshot()
             engine = self.engine
             if engine is None or self._closing_batch or self.journal is None or self.journal.failed:
                 continue

@@ -120,6 +120,7 @@ def check(data_dir: Path, url: str, acked: list[tuple[int, int, int]], rng: rand
 async def state_and_resubmit(url: str, sample: list[dict[str, Any]]) -> dict[str, Any]:
     async with AsyncClient(url) as c:
         state = await c.request("GET", "/v1/state")
+        state["replayed"] = (await c.health())["replayed"]
         for o in sample:
             with pytest.raises(NodeError) as info:
                 await c.place_order(o)
@@ -142,6 +143,7 @@ def crash_rounds(tmp_path: Path, rounds: int, seed: int) -> None:
     all_acked: list[tuple[int, int, int]] = []
     sent: dict[tuple[int, int], dict[str, Any]] = {}
     total_acked = 0
+    from_snapshot = 0
     try:
         for _ in range(rounds):
             acked = asyncio.run(load_until_killed(url, wallets, rng, proc, rng.uniform(0.3, 1.5), sent))
@@ -156,9 +158,11 @@ def crash_rounds(tmp_path: Path, rounds: int, seed: int) -> None:
             assert state["digest"] == replay.ex.digest()
             assert state["current_root"] == str(replay.ex.current_root())
             assert state["last_seq"] == replay.ex.seq + replay.ex.batch_number
+            from_snapshot += state["replayed"] < state["last_seq"]
     finally:
         kill9(proc)
     assert total_acked > rounds * 10, "the load generator got too few acknowledgements to mean anything"
+    assert from_snapshot > 0, "no restart used a snapshot (written by the forked snapshot child)"
 
 
 def test_kill9_under_load_loses_no_acknowledged_order(tmp_path: Path) -> None:

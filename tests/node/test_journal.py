@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from sequencer.journal import Journal, JournalError, Store
+from sequencer.journal import Journal, JournalError, SnapshotDir, Store
 from sequencer.journal.store import BatchRow
 
 
@@ -48,27 +48,42 @@ def test_group_commit_orders_and_acks(tmp_path: Path) -> None:
     store.close()
 
 
-def test_reopen_continues_sequence_and_keeps_snapshots(tmp_path: Path) -> None:
-    async def session(n: int, snap_at: int | None) -> None:
+def test_reopen_continues_sequence(tmp_path: Path) -> None:
+    async def session(n: int) -> None:
         j = Journal(tmp_path / "j.db")
         j.start()
         for i in range(n):
-            seq = j.append("op", bytes([i]), ts=i)
-            if snap_at is not None and seq == snap_at:
-                j.add_snapshot(seq, f"root{seq}", b"state" + bytes([i]))
+            j.append("op", bytes([i]), ts=i)
         await j.flush()
         await j.close()
 
-    asyncio.run(session(10, 4))
-    asyncio.run(session(10, 15))
-    asyncio.run(session(10, 25))
+    asyncio.run(session(10))
+    asyncio.run(session(10))
     store = Store(tmp_path / "j.db")
-    assert store.last_seq() == 30
-    snap = store.latest_snapshot()
-    assert snap is not None and snap.seq == 25 and snap.root == "root25"
-    assert store.latest_snapshot(at_most=20).seq == 15  # type: ignore[union-attr]
-    assert store.latest_snapshot(at_most=10) is None  # only the newest two are kept
+    assert store.last_seq() == 20
+    assert [e.body for e in store.entries(after=9, upto=11)] == [bytes([9]), bytes([0])]
     store.close()
+
+
+def test_snapshot_files(tmp_path: Path) -> None:
+    snaps = SnapshotDir(tmp_path / "snaps")
+    for seq in (5, 15, 25):
+        snaps.write(seq, 10**70 + seq, b"state %d" % seq)
+    assert snaps.seqs() == [5, 15, 25]
+    got = snaps.latest()
+    assert got is not None and (got.seq, got.root, got.state) == (25, 10**70 + 25, b"state 25")
+    assert snaps.latest(at_most=20).seq == 15  # type: ignore[union-attr]
+    assert snaps.latest(at_most=4) is None
+    # a damaged newest file is ignored, the previous one is used
+    path = tmp_path / "snaps" / f"snap-{25:020d}.bin"
+    raw = bytearray(path.read_bytes())
+    raw[-1] ^= 1
+    path.write_bytes(bytes(raw))
+    assert snaps.latest().seq == 15  # type: ignore[union-attr]
+    (tmp_path / "snaps" / ".snap-00000000000000000030.999999999.tmp").write_bytes(b"half")
+    snaps.prune()
+    assert snaps.seqs() == [15, 25]
+    assert not list((tmp_path / "snaps").glob(".snap-*"))
 
 
 def test_batches_keep_status_across_replay(tmp_path: Path) -> None:
