@@ -10,6 +10,13 @@ import click
 # command name -> "module:attribute" of a click command or group
 COMMANDS: dict[str, str] = {
     "devnet": "zkclear.devnet:devnet",
+    "node": "sequencer.cli.node:node",
+    "account": "sequencer.cli.account:account",
+    "order": "sequencer.cli.trade:order",
+    "deposit": "sequencer.cli.trade:deposit",
+    "withdraw": "sequencer.cli.trade:withdraw",
+    "markets": "sequencer.cli.trade:markets",
+    "book": "sequencer.cli.trade:book",
     "groth16": "prover.cli:groth16",
     "ptau": "prover.cli:ptau",
 }

@@ -1,0 +1,1 @@
+"""The client and node commands of `zkclear` (registered in zkclear/cli.py's COMMANDS table)."""

@@ -1,0 +1,133 @@
+"""`zkclear node`: run the sequencer node (HTTP API, journal, batching) on the embedded defaults."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import sys
+from pathlib import Path
+
+import click
+
+from sequencer.node.config import NodeConfig
+
+
+def node_config_options(fn):  # type: ignore[no-untyped-def]
+    opts = [
+        click.option(
+            "--data-dir",
+            type=click.Path(file_okay=False, path_type=Path),
+            default=Path("var/node"),
+            show_default=True,
+            help="Journal and snapshots (SQLite) live here.",
+        ),
+        click.option("--host", default="127.0.0.1", show_default=True),
+        click.option("--port", type=int, default=7070, show_default=True, help="0 picks a free port."),
+        click.option(
+            "--genesis",
+            type=click.Path(exists=True, dir_okay=False, path_type=Path),
+            help="Genesis JSON (markets, oracle signers, chain id, rollup); default: the devnet genesis.",
+        ),
+        click.option(
+            "--devnet/--no-devnet",
+            default=False,
+            help="Mount /v1/devnet/* (faucet deposits, devnet oracle prices).",
+        ),
+        click.option("--batch-max-ops", type=int, default=1000, show_default=True),
+        click.option(
+            "--batch-max-age",
+            type=float,
+            default=10.0,
+            show_default=True,
+            help="Seconds before an open batch closes.",
+        ),
+        click.option(
+            "--snapshot-every",
+            type=int,
+            default=20000,
+            show_default=True,
+            help="Journal entries between snapshots.",
+        ),
+        click.option(
+            "--key-rate",
+            type=float,
+            default=2000.0,
+            show_default=True,
+            help="Operations/s per signing key (0: off).",
+        ),
+        click.option(
+            "--address-rate",
+            type=float,
+            default=5000.0,
+            show_default=True,
+            help="Requests/s per client address (0: off).",
+        ),
+        click.option(
+            "--max-body", type=int, default=1 << 20, show_default=True, help="Largest request body, bytes."
+        ),
+        click.option("--max-batch-orders", type=int, default=1000, show_default=True),
+        click.option("--fault-commit-delay-ms", type=float, default=0.0, hidden=True),
+    ]
+    for o in reversed(opts):
+        fn = o(fn)
+    return fn
+
+
+def make_configs(
+    data_dir: Path,
+    host: str,
+    port: int,
+    genesis: Path | None,
+    devnet: bool,
+    batch_max_ops: int,
+    batch_max_age: float,
+    snapshot_every: int,
+    key_rate: float,
+    address_rate: float,
+    max_body: int,
+    max_batch_orders: int,
+    fault_commit_delay_ms: float = 0.0,
+):  # type: ignore[no-untyped-def]
+    from sequencer.node.defaults import devnet_config, load_genesis
+
+    ncfg = NodeConfig(
+        data_dir=data_dir,
+        host=host,
+        port=port,
+        devnet=devnet,
+        batch_max_ops=batch_max_ops,
+        batch_max_age_s=batch_max_age,
+        snapshot_every=snapshot_every,
+        key_rate=key_rate,
+        key_burst=max(key_rate * 5, 1.0),
+        address_rate=address_rate,
+        address_burst=max(address_rate * 2, 1.0),
+        max_body_bytes=max_body,
+        max_batch_orders=max_batch_orders,
+        fault_commit_delay_ms=fault_commit_delay_ms,
+    )
+    ecfg = load_genesis(genesis) if genesis is not None else devnet_config()
+    return ncfg, ecfg
+
+
+@click.command()
+@node_config_options
+@click.option("-v", "--verbose", is_flag=True)
+def node(verbose: bool, **kw: object) -> None:
+    """Run the sequencer node until Ctrl-C (SIGINT/SIGTERM flush the journal and snapshot).
+
+    Prints `listening on URL` once it serves (with --port 0, the port it picked)."""
+    from sequencer.node.app import serve
+
+    logging.basicConfig(
+        level=logging.INFO if verbose else logging.WARNING, format="%(asctime)s %(name)s %(message)s"
+    )
+    ncfg, ecfg = make_configs(**kw)  # type: ignore[arg-type]
+
+    def ready(url: str) -> None:
+        click.echo(f"listening on {url}", err=False)
+        sys.stdout.flush()
+
+    with contextlib.suppress(KeyboardInterrupt):
+        asyncio.run(serve(ncfg, ecfg, on_ready=ready))

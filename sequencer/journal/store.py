@@ -1,0 +1,225 @@
+"""SQLite storage of the journal: schema, durable settings and the synchronous read/write calls.
+
+One database file holds three tables (state snapshots are files: sequencer.journal.snapshots):
+- `journal(seq, ts, kind, body)`: every accepted operation in apply order; seq starts at 1 and has
+  no gaps, so replaying seq 1..n rebuilds the state after n operations.
+- `batch(number, ...)`: closed batches (a derived index: replay recreates them) with the proof and
+  L1 status fields that the prover and L1 client fill in later.
+- `meta(key, value)`: format version and the genesis parameters the data dir was created with.
+
+Durability: WAL mode with synchronous=FULL, so a COMMIT returns only after the WAL is fsynced.
+A `Store` is used from one thread at a time (the writer thread, or a reader on its own
+connection); SQLite's WAL lets readers run beside the one writer.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import time
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+FORMAT_VERSION = 1
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS journal (
+    seq  INTEGER PRIMARY KEY,
+    ts   INTEGER NOT NULL,
+    kind TEXT NOT NULL,
+    body BLOB NOT NULL
+);
+CREATE TABLE IF NOT EXISTS batch (
+    number    INTEGER PRIMARY KEY,
+    first_seq INTEGER NOT NULL,
+    last_seq  INTEGER NOT NULL,
+    old_root  TEXT NOT NULL,
+    new_root  TEXT NOT NULL,
+    closed_ts INTEGER NOT NULL,
+    n_ops     INTEGER NOT NULL,
+    status    TEXT NOT NULL,
+    info      TEXT NOT NULL
+);
+"""
+
+
+class JournalError(RuntimeError):
+    """The journal cannot be opened or written, or its contents are inconsistent."""
+
+
+@dataclass(frozen=True, slots=True)
+class Entry:
+    seq: int
+    ts: int
+    kind: str
+    body: bytes
+
+
+@dataclass(frozen=True, slots=True)
+class BatchRow:
+    number: int
+    first_seq: int
+    last_seq: int
+    old_root: str
+    new_root: str
+    closed_ts: int
+    n_ops: int
+    status: str
+    info: dict[str, Any]
+
+
+def connect(path: Path | str) -> sqlite3.Connection:
+    """Open (creating if needed) a journal database with the durable settings."""
+    conn = sqlite3.connect(str(path), isolation_level=None, check_same_thread=False)
+    mode = conn.execute("PRAGMA journal_mode=WAL").fetchone()[0]
+    if str(mode).lower() != "wal":
+        conn.close()
+        raise JournalError(f"{path}: cannot switch SQLite to WAL mode (got {mode!r})")
+    conn.execute("PRAGMA synchronous=FULL")
+    # The WAL is checkpointed by SQLite as it grows; a large cap keeps checkpoints rare on the hot path.
+    conn.execute("PRAGMA wal_autocheckpoint=10000")
+    conn.execute("PRAGMA busy_timeout=10000")
+    return conn
+
+
+class Store:
+    """Synchronous access to one journal database (one connection; not shared across threads at once)."""
+
+    def __init__(self, path: Path | str, *, fault_commit_delay_s: float = 0.0) -> None:
+        self.path = Path(path)
+        # Fault injection for crash tests: hold each transaction open this long before COMMIT, as a
+        # slow disk would, so a SIGKILL often lands between "written" and "durable".
+        self.fault_commit_delay_s = fault_commit_delay_s
+        self.conn = connect(self.path)
+        self.conn.executescript(SCHEMA)
+        version = self.get_meta("format")
+        if version is None:
+            self.set_meta("format", str(FORMAT_VERSION))
+        elif version != str(FORMAT_VERSION):
+            raise JournalError(f"{path}: journal format {version}, this node reads {FORMAT_VERSION}")
+
+    def close(self) -> None:
+        self.conn.close()
+
+    # -- meta ---------------------------------------------------------------------------------
+    def get_meta(self, key: str) -> str | None:
+        row = self.conn.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+        return None if row is None else row[0]
+
+    def set_meta(self, key: str, value: str) -> None:
+        self.conn.execute("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", (key, value))
+
+    # -- journal ------------------------------------------------------------------------------
+    def last_seq(self) -> int:
+        row = self.conn.execute("SELECT MAX(seq) FROM journal").fetchone()
+        return int(row[0] or 0)
+
+    def entries(self, after: int = 0, upto: int | None = None) -> Iterator[Entry]:
+        """Entries with after < seq <= upto, in order, streamed in chunks."""
+        last = after
+        while True:
+            if upto is not None and last >= upto:
+                return
+            rows = self.conn.execute(
+                "SELECT seq, ts, kind, body FROM journal WHERE seq > ? AND seq <= ? ORDER BY seq LIMIT 4096",
+                (last, upto if upto is not None else (1 << 62)),
+            ).fetchall()
+            if not rows:
+                return
+            for seq, ts, kind, body in rows:
+                if seq != last + 1:
+                    raise JournalError(f"{self.path}: journal has a gap after seq {last} (next is {seq})")
+                last = seq
+                yield Entry(seq, ts, kind, bytes(body))
+
+    def write(
+        self,
+        entries: Sequence[Entry],
+        batches: Sequence[BatchRow] = (),
+    ) -> None:
+        """Write entries and batch rows in one transaction; returns once it is durable."""
+        conn = self.conn
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            if entries:
+                conn.executemany(
+                    "INSERT INTO journal (seq, ts, kind, body) VALUES (?, ?, ?, ?)",
+                    [(e.seq, e.ts, e.kind, e.body) for e in entries],
+                )
+            for b in batches:
+                # A batch replayed after a restart keeps the status the prover/L1 client gave it.
+                conn.execute(
+                    "INSERT OR IGNORE INTO batch (number, first_seq, last_seq, old_root, new_root, closed_ts,"
+                    " n_ops, status, info) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    (
+                        b.number,
+                        b.first_seq,
+                        b.last_seq,
+                        b.old_root,
+                        b.new_root,
+                        b.closed_ts,
+                        b.n_ops,
+                        b.status,
+                        json.dumps(b.info, sort_keys=True),
+                    ),
+                )
+            if self.fault_commit_delay_s:
+                time.sleep(self.fault_commit_delay_s)
+            conn.execute("COMMIT")
+        except BaseException:
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
+            raise
+
+    # -- batches ------------------------------------------------------------------------------
+    def batches(
+        self, *, after: int | None = None, limit: int = 100, newest_first: bool = True
+    ) -> list[BatchRow]:
+        order = "DESC" if newest_first else "ASC"
+        if after is None:
+            rows = self.conn.execute(
+                f"SELECT * FROM batch ORDER BY number {order} LIMIT ?", (limit,)
+            ).fetchall()
+        else:
+            cmp = "<" if newest_first else ">"
+            rows = self.conn.execute(
+                f"SELECT * FROM batch WHERE number {cmp} ? ORDER BY number {order} LIMIT ?", (after, limit)
+            ).fetchall()
+        return [_batch(r) for r in rows]
+
+    def batch(self, number: int) -> BatchRow | None:
+        row = self.conn.execute("SELECT * FROM batch WHERE number = ?", (number,)).fetchone()
+        return None if row is None else _batch(row)
+
+    def last_batch(self) -> BatchRow | None:
+        row = self.conn.execute("SELECT * FROM batch ORDER BY number DESC LIMIT 1").fetchone()
+        return None if row is None else _batch(row)
+
+    def set_batch_status(self, number: int, status: str, info: dict[str, Any]) -> None:
+        """Record proof / L1 progress of a batch (merged into its info object)."""
+        row = self.batch(number)
+        if row is None:
+            raise JournalError(f"no batch {number}")
+        merged = {**row.info, **info}
+        self.conn.execute(
+            "UPDATE batch SET status = ?, info = ? WHERE number = ?",
+            (status, json.dumps(merged, sort_keys=True), number),
+        )
+
+
+def _batch(row: tuple[Any, ...]) -> BatchRow:
+    number, first_seq, last_seq, old_root, new_root, closed_ts, n_ops, status, info = row
+    return BatchRow(
+        int(number),
+        int(first_seq),
+        int(last_seq),
+        old_root,
+        new_root,
+        int(closed_ts),
+        int(n_ops),
+        status,
+        json.loads(info),
+    )

@@ -1,0 +1,180 @@
+"""Group commit: one writer thread makes many concurrently appended entries durable with one fsync.
+
+The event loop appends entries (assigning consecutive sequence numbers in apply order) without
+blocking; the writer thread takes everything queued since its last commit, writes it in one
+SQLite transaction (WAL + synchronous=FULL: COMMIT returns after the fsync) and then tells the loop
+which sequence number is durable.  While one commit is being fsynced the next group gathers, so
+throughput grows with load while an idle node commits a lone entry at once (no timer delay).
+
+A failed write is fatal: the in-memory state is then ahead of the durable journal, so every
+waiter gets the error and the journal refuses further appends; the node must restart and
+replay (which rebuilds exactly the durable prefix).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import heapq
+import itertools
+import threading
+from collections.abc import Callable
+from pathlib import Path
+
+from sequencer.journal.store import BatchRow, Entry, JournalError, Store
+
+Item = Entry | BatchRow
+
+
+class Journal:
+    """The durable, ordered log of accepted operations, with awaitable durability."""
+
+    def __init__(self, path: Path | str, *, fault_commit_delay_s: float = 0.0) -> None:
+        self.path = Path(path)
+        # owned by the writer thread once started
+        self.store = Store(self.path, fault_commit_delay_s=fault_commit_delay_s)
+        self.reader = Store(self.path)  # for reads from the event loop thread
+        self.next_seq = self.store.last_seq() + 1
+        self.durable_seq = self.next_seq - 1
+        self.commits = 0  # number of transactions written (group commit factor = entries / commits)
+        self._items: list[Item] = []
+        self._cond = threading.Condition()
+        self._stopping = False
+        self._error: BaseException | None = None
+        self._waiters: list[tuple[int, int, asyncio.Future[None]]] = []
+        self._tiebreak = itertools.count()
+        self._listeners: list[Callable[[int], None]] = []
+        self._pushed = 0  # items handed to the writer (entries, batch rows)
+        self._written = 0  # ... of which committed
+        self._written_waiters: list[asyncio.Future[None]] = []
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._thread: threading.Thread | None = None
+
+    # -- lifecycle ----------------------------------------------------------------------------
+    def start(self, loop: asyncio.AbstractEventLoop | None = None) -> None:
+        self._loop = loop or asyncio.get_running_loop()
+        self._thread = threading.Thread(target=self._run, name="journal-writer", daemon=True)
+        self._thread.start()
+
+    async def close(self) -> None:
+        """Make everything appended durable, then stop the writer and close the database."""
+        if self._thread is not None:
+            with self._cond:
+                self._stopping = True
+                self._cond.notify()
+            await asyncio.get_running_loop().run_in_executor(None, self._thread.join)
+            self._thread = None
+        self.store.close()
+        self.reader.close()
+
+    @property
+    def failed(self) -> BaseException | None:
+        return self._error
+
+    def add_listener(self, fn: Callable[[int], None]) -> None:
+        """fn(durable_seq) is called on the loop thread after each commit."""
+        self._listeners.append(fn)
+
+    # -- appending (event loop thread) --------------------------------------------------------
+    def append(self, kind: str, body: bytes, ts: int) -> int:
+        """Queue an entry; returns its sequence number.  Await `wait_durable(seq)` before acking."""
+        if self._error is not None:
+            raise JournalError(f"journal is failed: {self._error}")
+        seq = self.next_seq
+        self.next_seq += 1
+        self._push(Entry(seq, ts, kind, body))
+        return seq
+
+    def add_batch(self, row: BatchRow) -> None:
+        self._push(row)
+
+    def _push(self, item: Item) -> None:
+        if self._thread is None:
+            raise JournalError("journal writer is not started")
+        with self._cond:
+            self._items.append(item)
+            self._pushed += 1
+            self._cond.notify()
+
+    async def wait_written(self) -> None:
+        """Return once everything pushed so far (entries, batch rows) is committed."""
+        target = self._pushed
+        while self._written < target:
+            if self._error is not None:
+                raise JournalError(f"journal is failed: {self._error}")
+            fut: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+            self._written_waiters.append(fut)
+            await fut
+
+    @property
+    def last_seq(self) -> int:
+        return self.next_seq - 1
+
+    async def wait_durable(self, seq: int) -> None:
+        """Return once every entry up to seq is durable (raise if the journal failed)."""
+        if self._error is not None:
+            raise JournalError(f"journal is failed: {self._error}")
+        if seq <= self.durable_seq:
+            return
+        fut: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        heapq.heappush(self._waiters, (seq, next(self._tiebreak), fut))
+        await fut
+
+    async def flush(self) -> None:
+        await self.wait_durable(self.last_seq)
+
+    # -- writer thread ------------------------------------------------------------------------
+    def _run(self) -> None:
+        assert self._loop is not None
+        while True:
+            with self._cond:
+                while not self._items and not self._stopping:
+                    self._cond.wait()
+                if not self._items and self._stopping:
+                    return
+                items, self._items = self._items, []
+            entries = [i for i in items if isinstance(i, Entry)]
+            batches = [i for i in items if isinstance(i, BatchRow)]
+            try:
+                self.store.write(entries, batches)
+            except BaseException as exc:  # the state is now ahead of the journal: stop everything
+                self._error = exc
+                self._call(self._on_failed, exc)
+                return
+            self.commits += 1
+            self._call(self._on_written, len(items))
+            if entries:
+                self._call(self._on_durable, entries[-1].seq)
+
+    def _call(self, fn: Callable[..., None], *args: object) -> None:
+        assert self._loop is not None
+        # A closed loop means nobody is waiting any more.
+        with contextlib.suppress(RuntimeError):
+            self._loop.call_soon_threadsafe(fn, *args)
+
+    def _on_durable(self, seq: int) -> None:
+        self.durable_seq = max(self.durable_seq, seq)
+        while self._waiters and self._waiters[0][0] <= self.durable_seq:
+            _, _, fut = heapq.heappop(self._waiters)
+            if not fut.done():
+                fut.set_result(None)
+        for fn in self._listeners:
+            fn(self.durable_seq)
+
+    def _on_written(self, n: int) -> None:
+        self._written += n
+        waiters, self._written_waiters = self._written_waiters, []
+        for fut in waiters:
+            if not fut.done():
+                fut.set_result(None)
+
+    def _on_failed(self, exc: BaseException) -> None:
+        self._error = exc
+        for fut in self._written_waiters:
+            if not fut.done():
+                fut.set_exception(JournalError(f"journal write failed: {exc}"))
+        self._written_waiters.clear()
+        while self._waiters:
+            _, _, fut = heapq.heappop(self._waiters)
+            if not fut.done():
+                fut.set_exception(JournalError(f"journal write failed: {exc}"))

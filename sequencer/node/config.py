@@ -1,0 +1,34 @@
+"""The node's own settings (listening address, data dir, limits, batching) beside the exchange's."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+
+@dataclass
+class NodeConfig:
+    data_dir: Path
+    host: str = "127.0.0.1"
+    port: int = 7070  # 0: pick a free port (printed at start)
+    # request limits
+    max_body_bytes: int = 1 << 20
+    max_batch_orders: int = 1000
+    # rate limits: per client address (requests) and per signing key (verified operations); 0 disables
+    address_rate: float = 5000.0
+    address_burst: float = 10000.0
+    key_rate: float = 2000.0
+    key_burst: float = 10000.0
+    # batching: a batch closes when it holds this many operations or its first is this old
+    batch_max_ops: int = 1000
+    batch_max_age_s: float = 10.0
+    # a state snapshot is written every this many journal entries (and at shutdown)
+    snapshot_every: int = 20000
+    # devnet: enables /v1/devnet/* (faucet deposits from a simulated L1 queue, operator oracle prices)
+    devnet: bool = False
+    # crash tests only: hold every journal transaction open this long before COMMIT
+    fault_commit_delay_ms: float = 0.0
+
+    @property
+    def journal_path(self) -> Path:
+        return Path(self.data_dir) / "journal.db"

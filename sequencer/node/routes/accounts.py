@@ -1,0 +1,212 @@
+"""Account data: public key lookup and Merkle proofs (public); balances, positions, open orders and
+fills (private: only with a read token signed by the account's key)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aiohttp import web
+
+from sequencer.node.auth import HEADER
+from sequencer.node.errors import ApiError
+from sequencer.node.http import json_response
+from sequencer.node.routes.common import int_param, node_of, path_int
+from sequencer.node.routing import RouteTable, query_param
+
+ROUTES = RouteTable("accounts")
+PRIVATE_ERRORS = ("unauthorized", "expired", "unknown_account", "rate_limited")
+
+
+def _account_id(request: web.Request) -> int:
+    return path_int(request, "account", "unknown_account")
+
+
+def _authorize(request: web.Request) -> int:
+    node = node_of(request)
+    aid = _account_id(request)
+    if node.engine.pubkey_of(aid) is None:  # type: ignore[union-attr]
+        raise ApiError("unknown_account", f"no account {aid}")
+    return node.tokens.check(request.headers.get(HEADER), node.now(), aid)  # type: ignore[union-attr]
+
+
+@ROUTES.get(
+    "/v1/accounts/by-key/{x}/{y}",
+    summary="The account id of an L2 public key (public)",
+    errors=("unknown_account",),
+)
+async def account_by_key(request: web.Request) -> web.Response:
+    node = node_of(request)
+    try:
+        key = (int(request.match_info["x"]), int(request.match_info["y"]))
+    except ValueError as exc:
+        raise ApiError("malformed_body", "x and y are decimal integers") from exc
+    aid = node.engine.ex.account_id_of(key)  # type: ignore[union-attr]
+    if aid is None:
+        raise ApiError("unknown_account", "no account has this public key (a deposit creates it)")
+    owner = node.engine.ex.accounts[aid].owner  # type: ignore[union-attr]
+    await node.durable_barrier()
+    return json_response({"account_id": aid, "owner": f"{owner:#042x}"})
+
+
+def account_json(node: Any, aid: int) -> dict[str, Any]:
+    ex = node.engine.ex
+    acct = ex.accounts[aid]
+    risk = ex.risk(acct)
+    positions = []
+    for mk in ex.active:
+        s = acct.sizes[mk.id]
+        if s:
+            c = mk.cfg
+            positions.append(
+                {
+                    "market_id": mk.id,
+                    "market": c.symbol,
+                    "size": str(s),
+                    "cost": str(acct.costs[mk.id]),
+                    "entry_price": str(abs(acct.costs[mk.id]) // (abs(s) * mk.mult)),
+                    "funding_snapshot": str(acct.fsnaps[mk.id]),
+                    "size_display": _fixed(s, c.size_decimals),
+                    "entry_price_display": _fixed(
+                        abs(acct.costs[mk.id]) // (abs(s) * mk.mult), c.price_decimals
+                    ),
+                }
+            )
+    return {
+        "account_id": aid,
+        "owner": f"{acct.owner:#042x}",
+        "public_key": [str(acct.pub_x), str(acct.pub_y)],
+        "collateral": str(acct.collateral),
+        "value": str(risk.value),
+        "withdrawable": str(risk.withdrawable),
+        "initial_margin": str(risk.initial),
+        "maintenance_margin": str(risk.maintenance),
+        "liquidatable": risk.liquidatable,
+        "nonce": acct.nonce,
+        "positions": positions,
+    }
+
+
+def _fixed(v: int, decimals: int) -> str:
+    if decimals == 0:
+        return str(v)
+    sign = "-" if v < 0 else ""
+    q, r = divmod(abs(v), 10**decimals)
+    return f"{sign}{q}.{r:0{decimals}d}"
+
+
+@ROUTES.get(
+    "/v1/accounts/{account}",
+    summary="Collateral, account value, margins and positions (needs the account's read token)",
+    errors=PRIVATE_ERRORS,
+    auth=True,
+)
+async def get_account(request: web.Request) -> web.Response:
+    node = node_of(request)
+    aid = _authorize(request)
+    body = account_json(node, aid)
+    await node.durable_barrier()
+    return json_response(body)
+
+
+def order_json(node: Any, o: Any) -> dict[str, Any]:
+    c = node.exchange_config.market(o.market_id)
+    return {
+        "order_id": o.order_id,
+        "market_id": o.market_id,
+        "market": c.symbol,
+        "side": "buy" if o.side == 0 else "sell",
+        "price": str(o.price),
+        "size": str(o.size),
+        "filled": str(o.filled),
+        "remaining": str(o.remaining),
+        "expiry": o.expiry,
+        "reduce_only": bool(o.reduce_only),
+        "price_display": _fixed(o.price, c.price_decimals),
+        "size_display": _fixed(o.size, c.size_decimals),
+        "remaining_display": _fixed(o.remaining, c.size_decimals),
+    }
+
+
+@ROUTES.get(
+    "/v1/accounts/{account}/orders",
+    summary="Open orders, oldest first (needs the account's read token)",
+    errors=PRIVATE_ERRORS,
+    auth=True,
+)
+async def get_orders(request: web.Request) -> web.Response:
+    node = node_of(request)
+    aid = _authorize(request)
+    orders = [order_json(node, o) for o in node.engine.ex.open_orders(aid)]  # type: ignore[union-attr]
+    await node.durable_barrier()
+    return json_response({"account_id": aid, "orders": orders})
+
+
+@ROUTES.get(
+    "/v1/accounts/{account}/fills",
+    summary="Recent fills of the account, newest last (last 1000 kept; needs the read token)",
+    params=(query_param("limit", "how many (1..1000, default 100)", {"type": "integer"}),),
+    errors=PRIVATE_ERRORS,
+    auth=True,
+)
+async def get_fills(request: web.Request) -> web.Response:
+    node = node_of(request)
+    aid = _authorize(request)
+    limit = int_param(request, "limit", 100, 1, 1000)
+    fills = list(node.engine.node.fills.get(aid, ()))[-limit:]  # type: ignore[union-attr]
+    await node.durable_barrier()
+    return json_response({"account_id": aid, "fills": fills})
+
+
+@ROUTES.get(
+    "/v1/accounts/{account}/proof",
+    summary="Merkle proof of the account's leaf against the root of the last closed batch",
+    description=(
+        "What a user needs to leave through L1: the committed account preimage, its leaf, the 24 "
+        "siblings (leaf to root) and the global hash, so that Poseidon([TAG_STATE, accounts_root, "
+        "global_hash]) is the batch's new root. `batch` may name the last closed batch only: proofs "
+        "against older roots need the archive, which is not built yet."
+    ),
+    params=(query_param("batch", "batch number (default: the last closed batch)", {"type": "integer"}),),
+    errors=("unknown_account", "not_found"),
+)
+async def get_proof(request: web.Request) -> web.Response:
+    node = node_of(request)
+    aid = _account_id(request)
+    await node.engine.idle()  # type: ignore[union-attr]
+    ex = node.engine.ex  # type: ignore[union-attr]
+    last = ex.batch_number - 1
+    if last < 0:
+        raise ApiError(
+            "not_found", "no batch has been closed yet: there is no committed root to prove against"
+        )
+    want = int_param(request, "batch", last, 0, 1 << 62)
+    if want != last:
+        raise ApiError("not_found", f"proofs are served against the last closed batch ({last}) only")
+    trees = ex.trees
+    committed = trees.committed.get(aid)
+    if committed is None:
+        raise ApiError("unknown_account", f"account {aid} is not in the committed state of batch {last}")
+    leaf, siblings = trees.account_proof(aid)
+    state = committed[0]
+    body = {
+        "account_id": aid,
+        "batch": last,
+        "root": str(trees.root),
+        "accounts_root": str(trees.accounts.root),
+        "global_hash": str(trees.global_hash),
+        "leaf": str(leaf),
+        "siblings": [str(s) for s in siblings],
+        "orders_root": str(trees.orders_root(aid)),
+        "account": {
+            "pub_x": str(state.pub_x),
+            "pub_y": str(state.pub_y),
+            "owner": f"{state.owner:#042x}",
+            "collateral": str(state.collateral),
+            "nonce": state.nonce,
+            "sizes": [str(v) for v in state.sizes],
+            "costs": [str(v) for v in state.costs],
+            "funding_snapshots": [str(v) for v in state.fsnaps],
+        },
+    }
+    await node.durable_barrier()
+    return json_response(body)

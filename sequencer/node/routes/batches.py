@@ -1,0 +1,73 @@
+"""Batches: the numbered groups of operations the node closes, with their roots and status.
+
+Status is `closed` (roots computed, journaled) until a prover and an L1 client exist to move it to
+`proving`, `proven`, `submitted` and `finalized`; `proof` and `l1_tx` stay null until then."""
+
+from __future__ import annotations
+
+from aiohttp import web
+
+from sequencer.node.engine import batch_json
+from sequencer.node.errors import ApiError
+from sequencer.node.http import json_response
+from sequencer.node.routes.common import int_param, node_of, path_int
+from sequencer.node.routing import RouteTable, query_param
+
+ROUTES = RouteTable("batches")
+
+BATCH = {
+    "type": "object",
+    "properties": {
+        "number": {"type": "integer"},
+        "status": {"type": "string", "enum": ["closed", "proving", "proven", "submitted", "finalized"]},
+        "first_seq": {"type": "integer"},
+        "last_seq": {"type": "integer"},
+        "n_ops": {"type": "integer"},
+        "old_root": {"type": "string"},
+        "new_root": {"type": "string"},
+        "closed_at": {"type": "integer"},
+        "queue_start": {"type": "integer"},
+        "queue_end": {"type": "integer"},
+        "proof": {"type": ["object", "null"]},
+        "l1_tx": {"type": ["string", "null"]},
+    },
+}
+
+
+@ROUTES.get(
+    "/v1/batches",
+    summary="Closed batches, newest first, with roots and status",
+    params=(
+        query_param("limit", "how many (1..500, default 50)", {"type": "integer"}),
+        query_param("before", "only batches numbered below this", {"type": "integer"}),
+    ),
+    response={
+        "type": "object",
+        "properties": {"batches": {"type": "array", "items": BATCH}, "open": {"type": "object"}},
+    },
+)
+async def list_batches(request: web.Request) -> web.Response:
+    node = node_of(request)
+    limit = int_param(request, "limit", 50, 1, 500)
+    before = request.query.get("before")
+    after = None if before is None else int_param(request, "before", 0, 0, 1 << 62)
+    await node.batches_barrier()
+    rows = node.journal.reader.batches(after=after, limit=limit)  # type: ignore[union-attr]
+    n = node.engine.node  # type: ignore[union-attr]
+    open_batch = {
+        "number": node.engine.ex.batch_number,
+        "n_ops": n.batch_ops,
+        "first_seq": n.batch_first_seq or None,
+    }  # type: ignore[union-attr]
+    return json_response({"batches": [batch_json(r) for r in rows], "open": open_batch})
+
+
+@ROUTES.get("/v1/batches/{number}", summary="One closed batch", response=BATCH, errors=("not_found",))
+async def get_batch(request: web.Request) -> web.Response:
+    node = node_of(request)
+    number = path_int(request, "number")
+    await node.batches_barrier()
+    row = node.journal.reader.batch(number)  # type: ignore[union-attr]
+    if row is None:
+        raise ApiError("not_found", f"batch {number} is not closed (yet)")
+    return json_response(batch_json(row))

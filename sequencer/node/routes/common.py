@@ -1,0 +1,69 @@
+"""Helpers the route modules share: the node object of a request, schema fragments."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aiohttp import web
+
+from sequencer.node.errors import ApiError
+from sequencer.node.service import Node
+
+NODE_KEY: web.AppKey[Node] = web.AppKey("node", Node)
+
+INT = {
+    "type": "string",
+    "pattern": "^-?[0-9]+$",
+    "description": "integer as a decimal string (a JSON number is accepted too)",
+}
+ID = {"type": "integer", "minimum": 0}
+SIGNATURE = {
+    "type": "object",
+    "required": ["R8", "S"],
+    "properties": {"R8": {"type": "array", "items": INT, "minItems": 2, "maxItems": 2}, "S": INT},
+    "description": "EdDSA-Poseidon signature (circomlibjs signPoseidon) over the message hash",
+}
+SIGNED_ERRORS = (
+    "malformed_body",
+    "bad_signature",
+    "expired",
+    "stale_nonce",
+    "unknown_account",
+    "too_large",
+    "rate_limited",
+    "unavailable",
+)
+
+
+def node_of(request: web.Request) -> Node:
+    return request.app[NODE_KEY]
+
+
+def int_param(request: web.Request, name: str, default: int, lo: int, hi: int) -> int:
+    raw = request.query.get(name)
+    if raw is None:
+        return default
+    try:
+        v = int(raw)
+    except ValueError as exc:
+        raise ApiError("malformed_body", f"query parameter {name} must be an integer") from exc
+    if not lo <= v <= hi:
+        raise ApiError("malformed_body", f"query parameter {name} must be in [{lo}, {hi}]")
+    return v
+
+
+def path_int(request: web.Request, name: str, what: str = "not_found") -> int:
+    raw = request.match_info[name]
+    if not raw.isdigit() or len(raw) > 20:
+        raise ApiError(what, f"{name} must be a non-negative integer, got {raw!r}")
+    return int(raw)
+
+
+def signed_schema(fields: dict[str, Any], required: list[str], description: str) -> dict[str, Any]:
+    return {
+        "type": "object",
+        "description": description,
+        "required": [*required, "sig"],
+        "properties": {**fields, "sig": SIGNATURE},
+        "additionalProperties": False,
+    }

@@ -1,0 +1,138 @@
+"""Public market data: markets, book levels, recent trades, oracle and funding state.
+
+Every answer reflects only durable operations: it is computed, then sent once the journal has
+made everything applied up to that moment durable (one group commit at most)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aiohttp import web
+
+from sequencer.node.http import json_response
+from sequencer.node.routes.common import int_param, node_of
+from sequencer.node.routing import RouteTable, query_param
+
+ROUTES = RouteTable("market data")
+MARKET_ERRORS = ("unknown_market", "malformed_body", "rate_limited")
+
+
+def market_json(node: Any, mk: Any) -> dict[str, Any]:
+    c = mk.cfg
+    return {
+        "market_id": c.market_id,
+        "symbol": c.symbol,
+        "size_decimals": c.size_decimals,
+        "price_decimals": c.price_decimals,
+        "tick_size": str(c.tick_size),
+        "step_size": str(c.step_size),
+        "min_order_size": str(c.min_order_size),
+        "initial_margin_ppm": c.initial_margin_ppm,
+        "maintenance_margin_ppm": c.maintenance_margin_ppm,
+        "max_leverage": str(c.max_leverage),
+        "max_price": str(c.max_price),
+        "open_interest_cap": str(c.open_interest_cap),
+        "price_band_ppm": c.price_band_ppm,
+        "maker_fee_ppm": c.maker_fee_ppm,
+        "taker_fee_ppm": c.taker_fee_ppm,
+        "liquidation_fee_ppm": c.liquidation_fee_ppm,
+        "funding_cap_ppb": c.funding_cap_ppb,
+        "oracle_price": str(mk.oracle_price),
+        "oracle_time": mk.oracle_time,
+        "funding_index": str(mk.funding_index),
+        "open_interest": str(mk.open_interest),
+    }
+
+
+@ROUTES.get("/v1/markets", summary="Every market with its parameters and live oracle/funding state")
+async def list_markets(request: web.Request) -> web.Response:
+    node = node_of(request)
+    ex = node.engine.ex  # type: ignore[union-attr]
+    body = {"markets": [market_json(node, mk) for mk in ex.active]}
+    await node.durable_barrier()
+    return json_response(body)
+
+
+def book_json(node: Any, market_id: int, depth: int) -> dict[str, Any]:
+    levels = node.engine.ex.book_levels(market_id, depth)
+    return {
+        "market_id": market_id,
+        "seq": node.journal.last_seq,
+        "bids": [[str(p), str(s)] for p, s in levels["bids"]],
+        "asks": [[str(p), str(s)] for p, s in levels["asks"]],
+    }
+
+
+@ROUTES.get(
+    "/v1/markets/{market}/book",
+    summary="Order book levels [price, total size], best first",
+    params=(query_param("depth", "levels per side (1..500, default 20)", {"type": "integer"}),),
+    errors=MARKET_ERRORS,
+)
+async def get_book(request: web.Request) -> web.Response:
+    node = node_of(request)
+    mid = node.engine.market_id(request.match_info["market"])  # type: ignore[union-attr]
+    body = book_json(node, mid, int_param(request, "depth", 20, 1, 500))
+    await node.durable_barrier()
+    return json_response(body)
+
+
+@ROUTES.get(
+    "/v1/markets/{market}/trades",
+    summary="Recent trades, newest last (the node keeps the last 1000 per market)",
+    params=(query_param("limit", "how many (1..1000, default 100)", {"type": "integer"}),),
+    errors=MARKET_ERRORS,
+)
+async def get_trades(request: web.Request) -> web.Response:
+    node = node_of(request)
+    mid = node.engine.market_id(request.match_info["market"])  # type: ignore[union-attr]
+    limit = int_param(request, "limit", 100, 1, 1000)
+    trades = list(node.engine.node.trades.get(mid, ()))[-limit:]  # type: ignore[union-attr]
+    await node.durable_barrier()
+    return json_response({"market_id": mid, "trades": trades})
+
+
+@ROUTES.get("/v1/oracle", summary="Oracle price and time per market, signer set and quorum")
+async def get_oracle(request: web.Request) -> web.Response:
+    node = node_of(request)
+    ex = node.engine.ex  # type: ignore[union-attr]
+    cfg = node.exchange_config
+    body = {
+        "quorum": cfg.oracle_quorum,
+        "signers": [[str(x), str(y)] for x, y in cfg.oracle_signers],
+        "max_age_s": cfg.oracle_max_age_s,
+        "markets": [
+            {
+                "market_id": mk.id,
+                "symbol": mk.cfg.symbol,
+                "price": str(mk.oracle_price),
+                "time": mk.oracle_time,
+            }
+            for mk in ex.active
+        ],
+    }
+    await node.durable_barrier()
+    return json_response(body)
+
+
+@ROUTES.get("/v1/funding", summary="Cumulative funding index per market and the funding schedule")
+async def get_funding(request: web.Request) -> web.Response:
+    node = node_of(request)
+    ex = node.engine.ex  # type: ignore[union-attr]
+    cfg = node.exchange_config
+    body = {
+        "interval_s": cfg.funding_interval_s,
+        "last_funding_time": ex.funding_time,
+        "next_funding_time": (ex.funding_time + cfg.funding_interval_s) if ex.funding_time else None,
+        "markets": [
+            {
+                "market_id": mk.id,
+                "symbol": mk.cfg.symbol,
+                "funding_index": str(mk.funding_index),
+                "cap_ppb": mk.cfg.funding_cap_ppb,
+            }
+            for mk in ex.active
+        ],
+    }
+    await node.durable_barrier()
+    return json_response(body)

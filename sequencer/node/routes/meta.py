@@ -1,0 +1,110 @@
+"""Node identity, health and the OpenAPI document."""
+
+from __future__ import annotations
+
+import time
+from importlib.metadata import version
+
+from aiohttp import web
+
+from sequencer.node.http import OPENAPI_KEY, json_response
+from sequencer.node.routes.common import node_of
+from sequencer.node.routing import RouteTable
+
+ROUTES = RouteTable("meta")
+
+INFO_SCHEMA = {
+    "type": "object",
+    "required": [
+        "chain_id",
+        "rollup_address",
+        "domain_hash",
+        "markets",
+        "last_seq",
+        "durable_seq",
+        "state_root",
+    ],
+    "properties": {
+        "chain_id": {"type": "integer"},
+        "rollup_address": {"type": "string"},
+        "domain_hash": {"type": "string"},
+        "markets": {"type": "array", "items": {"type": "string"}},
+        "last_seq": {"type": "integer"},
+        "durable_seq": {"type": "integer"},
+        "state_root": {"type": "string", "description": "root as of the last closed batch"},
+        "next_batch": {"type": "integer"},
+        "limits": {"type": "object"},
+    },
+}
+
+
+@ROUTES.get(
+    "/v1/info",
+    summary="Chain id, rollup address, signing domain, markets, journal position",
+    response=INFO_SCHEMA,
+)
+async def get_info(request: web.Request) -> web.Response:
+    node = node_of(request)
+    ex = node.engine.ex  # type: ignore[union-attr]
+    cfg = node.exchange_config
+    c = node.config
+    return json_response(
+        {
+            "version": version("zkclear"),
+            "chain_id": cfg.chain_id,
+            "rollup_address": f"{cfg.rollup_address:#042x}",
+            "domain_hash": str(ex.domain),
+            "markets": [m.symbol for m in cfg.markets],
+            "last_seq": node.journal.last_seq,  # type: ignore[union-attr]
+            "durable_seq": node.journal.durable_seq,  # type: ignore[union-attr]
+            "state_root": str(node.engine.committed_root),  # type: ignore[union-attr]
+            "next_batch": ex.batch_number,
+            "devnet": c.devnet,
+            "limits": {
+                "max_body_bytes": c.max_body_bytes,
+                "max_batch_orders": c.max_batch_orders,
+                "key_rate": c.key_rate,
+                "key_burst": c.key_burst,
+                "address_rate": c.address_rate,
+                "address_burst": c.address_burst,
+            },
+            "not_yet": ["proofs", "l1"],
+        }
+    )
+
+
+@ROUTES.get("/v1/health", summary="Liveness: ok while the journal is writable")
+async def get_health(request: web.Request) -> web.Response:
+    node = node_of(request)
+    failed = node.journal is None or node.journal.failed is not None
+    body = {"ok": not failed, "uptime_s": round(time.time() - node.started_at, 1), "replayed": node.replayed}
+    if node.pipeline is not None:
+        body["pipeline"] = dict(node.pipeline.stats)
+        body["journal_commits"] = node.journal.commits  # type: ignore[union-attr]
+    return json_response(body, status=503 if failed else 200)
+
+
+@ROUTES.get("/openapi.json", summary="This document (OpenAPI 3.1)")
+async def get_openapi(request: web.Request) -> web.Response:
+    return json_response(request.app[OPENAPI_KEY])
+
+
+@ROUTES.get(
+    "/v1/state",
+    summary="Current state root (pending operations included), the committed root and the journal position",
+    description="`digest` (sha256 of the full state snapshot, books included) is given on devnet nodes only: it is for checks, and costs a full serialisation.",
+)
+async def get_state(request: web.Request) -> web.Response:
+    node = node_of(request)
+    await node.engine.idle()  # type: ignore[union-attr]
+    ex = node.engine.ex  # type: ignore[union-attr]
+    body = {
+        "last_seq": node.journal.last_seq,  # type: ignore[union-attr]
+        "current_root": str(ex.current_root()),
+        "committed_root": str(ex.state_root),
+        "open_batch": {"number": ex.batch_number, "n_ops": node.engine.node.batch_ops},  # type: ignore[union-attr]
+    }
+    if node.config.devnet:
+        body["digest"] = ex.digest()
+    await node.durable_barrier()
+    return json_response(body)

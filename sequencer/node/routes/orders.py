@@ -1,0 +1,140 @@
+"""Signed order operations: place one, place a batch, cancel, cancel all."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aiohttp import web
+
+from sequencer.node.errors import ApiError
+from sequencer.node.http import error_response, json_response, read_json
+from sequencer.node.pipeline import Outcome
+from sequencer.node.routes.common import ID, INT, SIGNED_ERRORS, node_of, signed_schema
+from sequencer.node.routing import RouteTable
+
+ROUTES = RouteTable("orders")
+
+ORDER_FIELDS = {
+    "account_id": ID,
+    "market_id": ID,
+    "side": {"type": "integer", "enum": [0, 1], "description": "0 buy, 1 sell"},
+    "price": INT,
+    "size": INT,
+    "order_id": {
+        "type": "integer",
+        "minimum": 1,
+        "description": "the order's nonce; picks slot order_id mod 1024",
+    },
+    "expiry": {"type": "integer", "description": "unix seconds"},
+    "flags": {
+        "type": "integer",
+        "description": "time in force, reduce-only, market, self-trade prevention bits",
+    },
+}
+ORDER = signed_schema(ORDER_FIELDS, list(ORDER_FIELDS), "A signed order (docs/protocol.md section 5)")
+RESULT = {
+    "type": "object",
+    "required": ["ok"],
+    "properties": {
+        "ok": {"type": "boolean"},
+        "seq": {"type": "integer", "description": "journal sequence number (durable when answered)"},
+        "order": {"type": "object"},
+        "fills": {"type": "array", "items": {"type": "object"}},
+        "error": {"type": "object", "description": "when ok is false: {code, message, details}"},
+    },
+}
+ORDER_ERRORS = (*SIGNED_ERRORS, "unknown_market", "insufficient_margin", "invalid_order", "rejected")
+
+
+def answer(out: Outcome) -> web.Response:
+    if out.ok:
+        return json_response(out.to_json())
+    assert out.error is not None
+    return error_response(out.error)
+
+
+async def submit_one(request: web.Request, kind: str) -> web.Response:
+    node = node_of(request)
+    body = await read_json(request)
+    draft = node.engine.decode_signed(kind, body)  # type: ignore[union-attr]
+    [out] = await node.submit([draft])
+    return answer(out)
+
+
+@ROUTES.post(
+    "/v1/orders", summary="Place a signed order", request=ORDER, response=RESULT, errors=ORDER_ERRORS
+)
+async def place_order(request: web.Request) -> web.Response:
+    return await submit_one(request, "order")
+
+
+@ROUTES.post(
+    "/v1/orders/batch",
+    summary="Place many signed orders in one request",
+    description="Orders are applied in the given order; each gets its own result. The answer comes once every accepted order is durable.",
+    request={
+        "type": "object",
+        "required": ["orders"],
+        "properties": {"orders": {"type": "array", "items": ORDER}},
+    },
+    response={"type": "object", "properties": {"results": {"type": "array", "items": RESULT}}},
+    errors=("malformed_body", "too_large", "rate_limited", "unavailable"),
+)
+async def place_orders(request: web.Request) -> web.Response:
+    node = node_of(request)
+    body = await read_json(request)
+    if not isinstance(body, dict) or not isinstance(body.get("orders"), list):
+        raise ApiError("malformed_body", 'the body must be {"orders": [...]}')
+    orders = body["orders"]
+    limit = node.config.max_batch_orders
+    if len(orders) > limit:
+        raise ApiError(
+            "too_large", f"{len(orders)} orders is over the batch limit of {limit}", {"limit": limit}
+        )
+    results: list[dict[str, Any] | None] = [None] * len(orders)
+    drafts, where = [], []
+    for i, o in enumerate(orders):
+        try:
+            drafts.append(node.engine.decode_signed("order", o))  # type: ignore[union-attr]
+            where.append(i)
+        except ApiError as err:
+            results[i] = {"ok": False, **err.to_json()}
+    for i, out in zip(where, await node.submit(drafts) if drafts else [], strict=True):
+        results[i] = out.to_json()
+    return json_response({"results": results})
+
+
+CANCEL_FIELDS = {"account_id": ID, "order_id": {"type": "integer"}, "expiry": {"type": "integer"}}
+
+
+@ROUTES.post(
+    "/v1/orders/cancel",
+    summary="Cancel one open order (signed)",
+    request=signed_schema(CANCEL_FIELDS, list(CANCEL_FIELDS), "A signed cancel"),
+    response=RESULT,
+    errors=(*SIGNED_ERRORS, "unknown_order", "rejected"),
+)
+async def cancel_order(request: web.Request) -> web.Response:
+    return await submit_one(request, "cancel")
+
+
+CANCEL_ALL_FIELDS = {
+    "account_id": ID,
+    "market_id": {"type": "integer", "description": "255: every market"},
+    "nonce": {
+        "type": "integer",
+        "description": "cancels open orders with id <= nonce and refuses them from now on",
+    },
+    "expiry": {"type": "integer"},
+}
+
+
+@ROUTES.post(
+    "/v1/orders/cancel-all",
+    summary="Cancel every open order up to an order id, in one market or all (signed)",
+    request=signed_schema(CANCEL_ALL_FIELDS, list(CANCEL_ALL_FIELDS), "A signed cancel-all"),
+    response=RESULT,
+    errors=(*SIGNED_ERRORS, "unknown_market", "rejected"),
+)
+async def cancel_all(request: web.Request) -> web.Response:
+    return await submit_one(request, "cancel_all")

@@ -1,0 +1,315 @@
+"""The running node: opens the journal, rebuilds the state (snapshot + journal replay), and runs the
+pipeline, batch closing, snapshots and the stream hub until stopped."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import gc
+import logging
+import os
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+from sequencer.config import ExchangeConfig
+from sequencer.exchange import Exchange
+from sequencer.journal import Journal, JournalError, SnapshotDir
+from sequencer.journal.store import BatchRow
+from sequencer.node.auth import TokenVerifier
+from sequencer.node.config import NodeConfig
+from sequencer.node.engine import Draft, Engine, batch_json
+from sequencer.node.errors import ApiError
+from sequencer.node.pipeline import Outcome, Pipeline
+from sequencer.node.ratelimit import RateLimiter
+from sequencer.node.stream import StreamHub
+
+log = logging.getLogger("zkclear.node")
+
+BATCH_TICK_S = 0.25
+OPERATOR_TICK_S = 1.0
+KEEPER_BATCH = 64  # liquidations submitted per round
+KEEPER_ROUNDS = 16
+FULL_GC_EVERY_S = 600.0  # unfreeze and collect everything this often (one pause)
+
+
+def genesis_id(config: ExchangeConfig) -> str:
+    """Identifies the genesis a data dir belongs to: domain and the genesis root (which commits to
+    every market and exchange parameter)."""
+    return f"{config.chain_id}:{config.rollup_address:#042x}:{Exchange(config).state_root}"
+
+
+class Node:
+    def __init__(self, config: NodeConfig, exchange_config: ExchangeConfig) -> None:
+        self.config = config
+        self.exchange_config = exchange_config
+        self.journal: Journal | None = None
+        self.engine: Engine | None = None
+        self.pipeline: Pipeline | None = None
+        self.hub = StreamHub()
+        self.tokens: TokenVerifier | None = None
+        self.started_at = time.time()
+        self.replayed = 0
+        self._tasks: list[asyncio.Task[None]] = []
+        self._closing_batch = False
+        self._last_snapshot_seq = 0
+        self._snap_pid: int | None = None
+        self.snapshots = SnapshotDir(config.data_dir / "snapshots")
+        self._stopping = False
+        self._last_full_gc = 0.0
+        self._keeper_kick = asyncio.Event()
+        self._hasher = ThreadPoolExecutor(
+            max_workers=1, thread_name_prefix="batch-hash", initializer=_lower_priority
+        )
+
+    # -- lifecycle -----------------------------------------------------------------------------
+    async def start(self) -> None:
+        cfg = self.config
+        cfg.data_dir.mkdir(parents=True, exist_ok=True)
+        journal = Journal(cfg.journal_path, fault_commit_delay_s=cfg.fault_commit_delay_ms / 1000)
+        gid = genesis_id(self.exchange_config)
+        have = journal.store.get_meta("genesis")
+        if have is None:
+            journal.store.set_meta("genesis", gid)
+        elif have != gid:
+            raise JournalError(
+                f"{cfg.journal_path} belongs to another genesis ({have}); this node is configured for {gid}"
+            )
+        self.journal = journal
+        t0 = time.perf_counter()
+        self.engine = self._rebuild(journal)
+        log.info(
+            "state rebuilt: %d journal entries replayed in %.2fs, last seq %d",
+            self.replayed,
+            time.perf_counter() - t0,
+            journal.last_seq,
+        )
+        engine = self.engine
+        engine.publish = self.hub.publish
+        engine.on_batch = self._on_batch
+        engine.hasher = self._hasher
+        journal.add_listener(self.hub.on_durable)
+        journal.start()
+        key_limiter = RateLimiter(cfg.key_rate, cfg.key_burst) if cfg.key_rate > 0 else None
+        self.pipeline = Pipeline(engine, journal, key_limiter=key_limiter, on_applied=self._on_applied)
+        self.pipeline.last_ts_ms = journal_last_ts(journal)
+        self.pipeline.start()
+        self.tokens = TokenVerifier(engine.domain, engine.pubkey_of)
+        self._last_snapshot_seq = journal.last_seq
+        gc.collect()  # the rebuilt state is long-lived: freeze it out of future collections
+        gc.freeze()
+        self._last_full_gc = time.monotonic()
+        self._tasks.append(asyncio.create_task(self._batch_timer(), name="batch-timer"))
+        self._tasks.append(asyncio.create_task(self._operator(), name="operator"))
+
+    def _rebuild(self, journal: Journal) -> Engine:
+        store = journal.store
+        # only a snapshot whose journal entries are all present (durable) may be restored
+        snap = self.snapshots.latest(at_most=store.last_seq())
+        if snap is not None:
+            engine = Engine.restore(self.exchange_config, snap.state)
+            after = snap.seq
+        else:
+            engine = Engine(self.exchange_config)
+            after = 0
+        self._replay_batches: list[BatchRow] = []
+        engine.on_batch = self._replay_batches.append
+        n = 0
+        for entry in store.entries(after=after):
+            engine.replay(entry)
+            n += 1
+        self.replayed = n
+        # Batches closed after the snapshot are in the journal, so replay re-derived them; their rows
+        # were committed with them (INSERT OR IGNORE keeps any status the prover set).
+        if self._replay_batches:
+            store.write([], self._replay_batches)
+        return engine
+
+    async def stop(self) -> None:
+        self._stopping = True
+        for t in self._tasks:
+            t.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await t
+        self._tasks.clear()
+        if self.pipeline is not None:
+            await self.pipeline.stop()
+        if self.engine is not None:
+            await self.engine.idle()
+        self._hasher.shutdown(wait=True)
+        if self._snap_pid is not None:
+            await asyncio.get_running_loop().run_in_executor(None, os.waitpid, self._snap_pid, 0)
+            self._snap_pid = None
+        if self.journal is not None:
+            if self.journal.failed is None and self.engine is not None:
+                await self.journal.flush()
+                if self.journal.last_seq > self._last_snapshot_seq:
+                    self._snapshot(background=False)
+            await self.journal.close()
+
+    # -- hooks ---------------------------------------------------------------------------------
+    def _collect_garbage(self) -> None:
+        """Keep full (generation 2) collections off the request path.
+
+        The exchange state is millions of long-lived objects; CPython's full collections walk them
+        all (100+ ms pauses seen under load).  After each batch the young generations are collected
+        and everything that survived is frozen (`gc.freeze`: never scanned again), so a full
+        collection only sees what is newer than the last batch.  Cyclic garbage that had already
+        reached generation 2 when frozen stays until the next `FULL_GC_EVERY_S` full collection."""
+        now = time.monotonic()
+        if now - self._last_full_gc >= FULL_GC_EVERY_S:
+            gc.unfreeze()
+            gc.collect()
+            self._last_full_gc = now
+        else:
+            gc.collect(1)
+        gc.freeze()
+
+    def _on_batch(self, row: BatchRow) -> None:
+        self._collect_garbage()
+        assert self.journal is not None
+        self.journal.add_batch(row)
+        self.hub.publish(row.last_seq, "batches", {"type": "batch", **batch_json(row)})
+        if self.journal.durable_seq >= row.last_seq:  # hashed after its entry became durable
+            self.hub.on_durable(self.journal.durable_seq)
+
+    def _on_applied(self, seq: int) -> None:
+        engine, cfg = self.engine, self.config
+        assert engine is not None
+        if engine.node.batch_ops >= cfg.batch_max_ops and not self._closing_batch:
+            self._closing_batch = True
+            asyncio.get_running_loop().create_task(self.close_batch())
+        if seq - self._last_snapshot_seq >= cfg.snapshot_every and not engine.busy:
+            self._snapshot()
+
+    def _snapshot(self, background: bool = True) -> None:
+        """Write a snapshot of the state after the last applied entry.
+
+        In the background (the default while serving), a forked child serializes its
+        copy-on-write image of the state and writes the file, so the loop does not stall for the
+        serialization (hundreds of ms for a large book); the parent only pays for the fork.  The
+        child touches nothing but the state and plain file calls (no SQLite, no locks, no loop) and
+        leaves with os._exit.  Never while a batch is being hashed (the trees would be mid-update)."""
+        assert self.journal is not None and self.engine is not None
+        engine = self.engine
+        seq, root = self.journal.last_seq, engine.committed_root
+        if not background or not hasattr(os, "fork"):
+            self.snapshots.write(seq, root, engine.snapshot())
+            self.snapshots.prune()
+            self._last_snapshot_seq = seq
+            return
+        if self._snap_pid is not None or engine.busy:
+            return
+        pid = os.fork()
+        if pid == 0:  # the child
+            code = 1
+            try:
+                self.snapshots.write(seq, root, engine.snapshot())
+                code = 0
+            finally:
+                os._exit(code)
+        self._snap_pid = pid
+        self._last_snapshot_seq = seq
+
+    def _reap_snapshot(self) -> None:
+        if self._snap_pid is None:
+            return
+        pid, status = os.waitpid(self._snap_pid, os.WNOHANG)
+        if pid == 0:
+            return
+        self._snap_pid = None
+        if status != 0:
+            log.warning("the snapshot child failed (status %d); the next snapshot is due at once", status)
+            self._last_snapshot_seq = 0
+        self.snapshots.prune()
+
+    async def close_batch(self) -> dict[str, Any] | None:
+        """Close the open batch now (through the pipeline, so it is ordered and journaled)."""
+        assert self.pipeline is not None and self.engine is not None
+        try:
+            if self.engine.node.batch_ops == 0:
+                return None
+            [out] = await self.pipeline.submit([(self.engine.batch_close_draft(), None)])
+            if not out.ok:
+                raise out.error  # type: ignore[misc]
+            await self.engine.idle()
+            row = self.engine.last_batch
+            return {"batch": batch_json(row)} if row is not None else out.result
+        finally:
+            self._closing_batch = False
+
+    async def _batch_timer(self) -> None:
+        cfg = self.config
+        while True:
+            await asyncio.sleep(BATCH_TICK_S)
+            self._reap_snapshot()
+            engine = self.engine
+            if engine is None or self._closing_batch or self.journal is None or self.journal.failed:
+                continue
+            if engine.batch_due(int(time.time() * 1000), cfg.batch_max_ops, int(cfg.batch_max_age_s * 1000)):
+                self._closing_batch = True
+                try:
+                    await self.close_batch()
+                except ApiError as err:
+                    log.warning("closing a batch failed: %s", err)
+
+    def kick_keeper(self) -> None:
+        """Run the liquidation keeper soon (after oracle updates and funding ticks)."""
+        self._keeper_kick.set()
+
+    async def _operator(self) -> None:
+        """The operator's duties: a funding tick once per interval, and the liquidation keeper
+        whenever prices moved (and every OPERATOR_TICK_S regardless)."""
+        while True:
+            with contextlib.suppress(asyncio.TimeoutError):
+                await asyncio.wait_for(self._keeper_kick.wait(), OPERATOR_TICK_S)
+            self._keeper_kick.clear()
+            engine = self.engine
+            if engine is None or self.pipeline is None or self._stopping:
+                continue
+            try:
+                if engine.funding_due(self.now()):
+                    await self.submit([engine.funding_draft()])
+                for _ in range(KEEPER_ROUNDS):
+                    ids = engine.ex.liquidatable_accounts()[:KEEPER_BATCH]
+                    if not ids:
+                        break
+                    outs = await self.submit([engine.keeper_draft(a) for a in ids])
+                    if not any(o.ok for o in outs):
+                        break
+            except ApiError as err:
+                log.warning("operator step failed: %s", err)
+
+    # -- used by routes ------------------------------------------------------------------------
+    async def submit(self, drafts: list[Draft]) -> list[Outcome]:
+        if self._stopping or self.pipeline is None:
+            raise ApiError("unavailable", "the node is shutting down")
+        return await self.pipeline.submit([(d, d.account_id) for d in drafts])
+
+    async def durable_barrier(self) -> None:
+        """Wait until everything applied so far is durable (call after computing a read answer)."""
+        assert self.journal is not None
+        await self.journal.wait_durable(self.journal.last_seq)
+
+    async def batches_barrier(self) -> None:
+        """Wait until every batch closed so far is hashed and its row committed."""
+        assert self.journal is not None and self.engine is not None
+        await self.durable_barrier()
+        await self.engine.idle()
+        await self.journal.wait_written()
+
+    def now(self) -> int:
+        return int(time.time())
+
+
+def _lower_priority() -> None:
+    """Batch hashing is throughput work: run it (and the native threads it starts, which inherit the
+    nice value) below the loop and signature threads, so request latency does not wait on it."""
+    with contextlib.suppress(OSError, AttributeError):
+        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), 10)
+
+
+def journal_last_ts(journal: Journal) -> int:
+    row = journal.store.conn.execute("SELECT ts FROM journal ORDER BY seq DESC LIMIT 1").fetchone()
+    return 0 if row is None else int(row[0])

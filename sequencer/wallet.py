@@ -1,0 +1,115 @@
+"""Client-side signing: builds the exchange's signed messages for one account and encodes them as
+the node's JSON bodies (sequencer.node.wire), plus account read tokens.
+
+    wallet = Wallet(Signer(l2_private_key), account_id, domain_hash)
+    client.place_order(wallet.order(market_id=0, side=BUY, price=5_000_000, size=10, order_id=..., expiry=...))
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import time
+from typing import Any
+
+from sequencer.messages.cancel import CancelMessage
+from sequencer.messages.cancel_all import CancelAllMessage
+from sequencer.messages.order import OrderMessage
+from sequencer.messages.transfer import TransferMessage
+from sequencer.messages.withdraw import WithdrawMessage
+from sequencer.node.auth import make_token
+from sequencer.signing import Signer
+
+ORDER_SLOTS = 1024
+# Amount-like fields travel as decimal strings (docs/protocol.md section 1); ids and times as numbers.
+STRING_FIELDS = {"price", "size", "amount", "recipient"}
+
+
+def body_of(msg: Any, sig: Any) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for f in dataclasses.fields(msg):
+        v = getattr(msg, f.name)
+        out[f.name] = str(v) if f.name in STRING_FIELDS else v
+    out["sig"] = {"R8": [str(sig.R8[0]), str(sig.R8[1])], "S": str(sig.S)}
+    return out
+
+
+class Wallet:
+    def __init__(self, signer: Signer, account_id: int | None, domain: int) -> None:
+        self.signer = signer
+        self.account_id = account_id
+        self.domain = domain
+        self._last_order_id = 0
+
+    @property
+    def public_key(self) -> tuple[int, int]:
+        return self.signer.pub
+
+    @classmethod
+    def from_keystore(cls, ks: Any, password: str, client: Any) -> Wallet:
+        """Unlock a keystore, read the signing domain from the node, find the account id."""
+        from sequencer.client import NodeError
+
+        key = ks.unlock(password)
+        info = client.info()
+        if int(info["chain_id"]) != ks.chain_id or int(info["rollup_address"], 16) != int(ks.rollup, 16):
+            raise NodeError(
+                "wrong_domain",
+                f"the keystore is for chain {ks.chain_id} / {ks.rollup}, the node serves "
+                f"{info['chain_id']} / {info['rollup_address']}",
+            )
+        account_id = ks.account_id
+        if account_id is None:
+            account_id = int(client.account_by_key(key.public_key)["account_id"])
+            ks.account_id = account_id
+            if ks.path is not None:
+                ks.save()
+        return cls(Signer(key.private_key), account_id, int(info["domain_hash"]))
+
+    def _need_account(self) -> int:
+        if self.account_id is None:
+            raise ValueError("this wallet has no account id yet (deposit first)")
+        return self.account_id
+
+    def _sign(self, msg: Any) -> dict[str, Any]:
+        return body_of(msg, self.signer.sign(msg.hash(self.domain)))
+
+    def next_order_id(self, busy_slots: set[int] = frozenset()) -> int:  # type: ignore[assignment]
+        """A fresh order id: consecutive after the first (so slots, id mod 1024, are used in turn),
+        the first time-based (so a restarted client starts above its earlier ids), in a slot not
+        held by a live order."""
+        oid = self._last_order_id + 1 if self._last_order_id else int(time.time() * 1000) * 16
+        while oid % ORDER_SLOTS in busy_slots:
+            oid += 1
+        self._last_order_id = oid
+        return oid
+
+    def order(
+        self, *, market_id: int, side: int, price: int, size: int, order_id: int, expiry: int, flags: int = 0
+    ) -> dict[str, Any]:
+        self._last_order_id = max(self._last_order_id, order_id)
+        msg = OrderMessage(self._need_account(), market_id, side, price, size, order_id, expiry, flags)
+        return self._sign(msg)
+
+    def cancel(self, *, order_id: int, expiry: int) -> dict[str, Any]:
+        return self._sign(CancelMessage(self._need_account(), order_id, expiry))
+
+    def cancel_all(self, *, market_id: int, nonce: int, expiry: int) -> dict[str, Any]:
+        return self._sign(CancelAllMessage(self._need_account(), market_id, nonce, expiry))
+
+    def withdraw(self, *, amount: int, recipient: int, nonce: int, expiry: int) -> dict[str, Any]:
+        return self._sign(WithdrawMessage(self._need_account(), amount, recipient, nonce, expiry))
+
+    def transfer(self, *, to_id: int, amount: int, nonce: int, expiry: int) -> dict[str, Any]:
+        return self._sign(TransferMessage(self._need_account(), to_id, amount, nonce, expiry))
+
+    def read_token(self, expiry: int) -> str:
+        return make_token(lambda m: tuple(self.signer.sign(m)), self.domain, self._need_account(), expiry)  # type: ignore[arg-type,return-value]
+
+    def deposit_body(self, amount: int, owner: int = 0) -> dict[str, Any]:
+        """Body of the devnet faucet (POST /v1/devnet/deposit)."""
+        return {
+            "pub_x": str(self.public_key[0]),
+            "pub_y": str(self.public_key[1]),
+            "amount": str(amount),
+            "owner": str(owner),
+        }

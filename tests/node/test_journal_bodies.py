@@ -1,0 +1,56 @@
+"""Journal bodies: the node's compact form of signed operations and the exchange codec for the
+rest both decode to the very operation that was applied."""
+
+from __future__ import annotations
+
+import pytest
+
+from sequencer.messages.cancel import CancelMessage
+from sequencer.messages.cancel_all import CancelAllMessage
+from sequencer.messages.oracle_price import OraclePriceMessage
+from sequencer.messages.order import OrderMessage
+from sequencer.messages.transfer import TransferMessage
+from sequencer.messages.withdraw import WithdrawMessage
+from sequencer.node.engine import journal_body, journal_op
+from sequencer.ops import (
+    CancelAll,
+    CancelOrder,
+    Deposit,
+    FundingTick,
+    OracleUpdate,
+    PlaceOrder,
+    SignedPrice,
+    Transfer,
+    Withdraw,
+)
+from sequencer.signing import Signer
+
+S = Signer(b"journal body test")
+T = 1_790_000_000
+
+
+def signed(op_cls: type, msg: object) -> object:
+    return op_cls(T, msg, S.sign(msg.hash(12345)))  # type: ignore[attr-defined]
+
+
+OPS = [
+    signed(PlaceOrder, OrderMessage(3, 1, 1, 5_000_000, 120, 2**47 + 5, T + 60, 0b010001)),
+    signed(CancelOrder, CancelMessage(3, 99, T + 60)),
+    signed(CancelAll, CancelAllMessage(3, 255, 1000, T + 60)),
+    signed(Withdraw, WithdrawMessage(3, 10**12, 0xABCDEF, 4, T + 60)),
+    signed(Transfer, TransferMessage(3, 4, 77, 5, T + 60)),
+    Deposit(T, 7, 0x1234, S.pub[0], S.pub[1], 10**9),
+    FundingTick(T),
+    OracleUpdate(T, 0, (SignedPrice(1, OraclePriceMessage(0, 5_000_000, T, T + 60), S.sign(7)),)),
+]
+
+
+@pytest.mark.parametrize("op", OPS, ids=lambda op: op.TYPE)
+def test_roundtrip(op: object) -> None:
+    body = journal_body(op)
+    assert journal_op(op.TYPE, body) == op  # type: ignore[attr-defined]
+
+
+def test_kind_must_match_the_body() -> None:
+    with pytest.raises(RuntimeError, match="holds a"):
+        journal_op("deposit", journal_body(FundingTick(T)))
