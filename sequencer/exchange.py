@@ -87,6 +87,14 @@ class Risk:
         return self.value < self.maintenance
 
 
+@dataclass(frozen=True, slots=True)
+class SealedBatch:
+    number: int
+    records: tuple[OpRecord, ...]
+    queue_start: int
+    queue_end: int
+
+
 @dataclass(slots=True)
 class Batch:
     number: int
@@ -587,9 +595,26 @@ class Exchange:
         """Seal the pending records into a batch and advance the committed state to the current
         one.  witness=True computes every step's Merkle paths (what the prover needs);
         witness=False only the new root, hashing each touched node once."""
+        return self.hash_batch(self.seal_batch(), witness=witness)
+
+    def seal_batch(self) -> SealedBatch:
+        """First half of close_batch: fix the batch's records, number and L1 queue range and
+        start the next batch.  Cheap; the caller may go on applying operations (they never touch
+        the trees) and run hash_batch later, on another thread, in sealing order."""
         if not self.records_enabled:
             raise RuntimeError("this Exchange was created with records=False")
-        records = tuple(self.pending)
+        sealed = SealedBatch(self.batch_number, tuple(self.pending), self.batch_queue_start, self.queue_next)
+        self.pending = []
+        self.batch_number += 1
+        self.batch_queue_start = self.queue_next
+        return sealed
+
+    def hash_batch(self, sealed: SealedBatch, *, witness: bool = False) -> Batch:
+        """Second half of close_batch: apply a sealed batch to the state trees (the expensive
+        part) and record it in the per-batch history.  Sealed batches must be hashed in order."""
+        if sealed.number != self.trees.batch + 1:
+            raise RuntimeError(f"batch {sealed.number} hashed out of order (trees at {self.trees.batch})")
+        records = sealed.records
         old_root = self.trees.root
         steps = [s for r in records for s in r.steps]
         witnesses = None
@@ -599,20 +624,10 @@ class Exchange:
             witnesses = tuple(tuple(next(it) for _ in r.steps) for r in records)
         else:
             self.trees.apply_batched(steps)
-        self.trees.end_batch(self.batch_number)
-        batch = Batch(
-            self.batch_number,
-            old_root,
-            self.trees.root,
-            records,
-            witnesses,
-            self.batch_queue_start,
-            self.queue_next,
+        self.trees.end_batch(sealed.number)
+        return Batch(
+            sealed.number, old_root, self.trees.root, records, witnesses, sealed.queue_start, sealed.queue_end
         )
-        self.pending = []
-        self.batch_number += 1
-        self.batch_queue_start = self.queue_next
-        return batch
 
     def account_proof(self, account_id: int, batch: int | None = None) -> AccountProof:
         """The account's leaf, preimage and Merkle path against the root of a closed batch

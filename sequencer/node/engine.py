@@ -51,6 +51,10 @@ from sequencer.ops import (
 
 log = logging.getLogger("zkclear.node")
 
+# Account proofs stay answerable against this many closed batches back (the state-tree history
+# costs memory per batch; without L1 finality tracking this is the retention window).
+PROOF_HISTORY_BATCHES = 1024
+
 BATCH_CLOSE = "batch_close"
 KEEPER = "keeper"  # a liquidation chosen at apply time; journaled as the Liquidate/Deleverage it became
 TRADES_KEPT = 1000  # per market
@@ -283,6 +287,7 @@ class Engine:
         n.batch_first_seq, n.batch_first_ts, n.batch_ops = 0, 0, 0
         if self.hasher is None:
             b = self.ex.close_batch(witness=False)
+            self.ex.trees.forget_before(b.number - PROOF_HISTORY_BATCHES)
             self._finish_batch(
                 b.number,
                 first_seq,
@@ -296,20 +301,13 @@ class Engine:
             )
             return b.number
         ex = self.ex
-        if not ex.records_enabled:
-            raise RuntimeError("the exchange keeps no records")
-        records = tuple(ex.pending)
-        number, qs, qe = ex.batch_number, ex.batch_queue_start, ex.queue_next
-        ex.pending = []
-        ex.batch_number += 1
-        ex.batch_queue_start = ex.queue_next
-        steps = [st for r in records for st in r.steps]
-        trees = ex.trees
+        sealed = ex.seal_batch()
+        number = sealed.number
 
         def hash_batch() -> tuple[int, int]:
-            old = trees.root
-            trees.apply_batched(steps)
-            return old, trees.root
+            b = ex.hash_batch(sealed)
+            ex.trees.forget_before(b.number - PROOF_HISTORY_BATCHES)
+            return b.old_root, b.new_root
 
         loop = asyncio.get_running_loop()
         fut = loop.run_in_executor(self.hasher, hash_batch)
@@ -322,7 +320,8 @@ class Engine:
                 log.error("hashing batch %d failed: %r", number, None if f.cancelled() else f.exception())
                 return
             old, new = f.result()
-            self._finish_batch(number, first_seq, seq, ts_ms, len(records), qs, qe, old, new)
+            qs, qe = sealed.queue_start, sealed.queue_end
+            self._finish_batch(number, first_seq, seq, ts_ms, len(sealed.records), qs, qe, old, new)
 
         fut.add_done_callback(done)
         return number

@@ -339,6 +339,29 @@ def test_batches_and_merkle_proof(tmp_path: Path) -> None:
             assert node_hash == int(proof["accounts_root"])
             assert poseidon([Tag.STATE, node_hash, int(proof["global_hash"])]) == int(closed["new_root"])
             await expect_error(r, "not_found", c.proof(a.account_id, batch=5))
+            # a later batch moves the account; the proof at batch 0 is still served, unchanged
+            await c.place_order(
+                a.order(
+                    market_id=BTC, side=BUY, price=BTC_PRICE, size=10, order_id=a.next_order_id(), expiry=exp()
+                )
+            )
+            await c.place_order(
+                b.order(
+                    market_id=BTC,
+                    side=SELL,
+                    price=BTC_PRICE,
+                    size=10,
+                    order_id=b.next_order_id(),
+                    expiry=exp(),
+                )
+            )
+            second = (await r.node.close_batch())["batch"]  # type: ignore[index]
+            assert second["number"] == 1 and second["new_root"] != closed["new_root"]
+            assert await c.proof(a.account_id, batch=0) == proof
+            newer = await c.proof(a.account_id)
+            assert (
+                newer["batch"] == 1 and newer["root"] == second["new_root"] and newer["leaf"] != proof["leaf"]
+            )
 
     run(main())
 

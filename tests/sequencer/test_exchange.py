@@ -77,6 +77,25 @@ def test_batches_number_and_chain(world: World) -> None:
     assert len(b1.records) == 1 and b2.records == ()
 
 
+def test_seal_then_hash_matches_close_batch(world: World) -> None:
+    twin = World().funded(3).priced()
+    for w in (world, twin):
+        assert w.order(0, BTC, SELL, P, 1_000).ok
+        assert w.order(1, BTC, BUY, P, 1_000, tif=TimeInForce.IOC).ok
+    sealed = world.ex.seal_batch()
+    assert world.ex.batch_number == sealed.number + 1 and world.ex.pending == []
+    # operations applied after sealing belong to the next batch and do not change this one
+    assert world.order(0, BTC, SELL, P + 100, 1_000).ok
+    second = world.ex.seal_batch()
+    with pytest.raises(RuntimeError, match="out of order"):
+        world.ex.hash_batch(second)
+    got = world.ex.hash_batch(sealed)
+    want = twin.ex.close_batch(witness=False)
+    assert (got.number, got.old_root, got.new_root) == (want.number, want.old_root, want.new_root)
+    assert world.ex.hash_batch(second).old_root == want.new_root
+    assert world.ex.account_proof(0, sealed.number).root == want.new_root
+
+
 def test_operations_of_the_wrong_shape_are_rejected(world: World) -> None:
     op = world.order_op(0, BTC, BUY, P - 100, 1_000)
     for bad in (

@@ -8,6 +8,7 @@ from typing import Any
 from aiohttp import web
 
 from sequencer.node.auth import HEADER
+from sequencer.node.engine import PROOF_HISTORY_BATCHES
 from sequencer.node.errors import ApiError
 from sequencer.node.http import json_response
 from sequencer.node.routes.common import int_param, node_of, path_int
@@ -159,12 +160,12 @@ async def get_fills(request: web.Request) -> web.Response:
 
 @ROUTES.get(
     "/v1/accounts/{account}/proof",
-    summary="Merkle proof of the account's leaf against the root of the last closed batch",
+    summary="Merkle proof of the account's leaf against the root of a closed batch",
     description=(
         "What a user needs to leave through L1: the committed account preimage, its leaf, the 24 "
         "siblings (leaf to root) and the global hash, so that Poseidon([TAG_STATE, accounts_root, "
-        "global_hash]) is the batch's new root. `batch` may name the last closed batch only: proofs "
-        "against older roots need the archive, which is not built yet."
+        "global_hash]) is the batch's new root. `batch` may name any of the last "
+        f"{PROOF_HISTORY_BATCHES} closed batches (default: the last)."
     ),
     params=(query_param("batch", "batch number (default: the last closed batch)", {"type": "integer"}),),
     errors=("unknown_account", "not_found"),
@@ -180,23 +181,24 @@ async def get_proof(request: web.Request) -> web.Response:
             "not_found", "no batch has been closed yet: there is no committed root to prove against"
         )
     want = int_param(request, "batch", last, 0, 1 << 62)
-    if want != last:
-        raise ApiError("not_found", f"proofs are served against the last closed batch ({last}) only")
-    trees = ex.trees
-    committed = trees.committed.get(aid)
-    if committed is None:
-        raise ApiError("unknown_account", f"account {aid} is not in the committed state of batch {last}")
-    leaf, siblings = trees.account_proof(aid)
-    state = committed[0]
+    try:
+        proof = ex.account_proof(aid, want)
+    except KeyError:
+        raise ApiError(
+            "not_found", f"no proof kept for batch {want}: kept are the last closed batches up to {last}"
+        ) from None
+    state = proof.state
+    if state is None:
+        raise ApiError("unknown_account", f"account {aid} is not in the committed state of batch {want}")
     body = {
         "account_id": aid,
-        "batch": last,
-        "root": str(trees.root),
-        "accounts_root": str(trees.accounts.root),
-        "global_hash": str(trees.global_hash),
-        "leaf": str(leaf),
-        "siblings": [str(s) for s in siblings],
-        "orders_root": str(trees.orders_root(aid)),
+        "batch": want,
+        "root": str(proof.root),
+        "accounts_root": str(proof.accounts_root),
+        "global_hash": str(proof.global_hash),
+        "leaf": str(proof.leaf),
+        "siblings": [str(s) for s in proof.siblings],
+        "orders_root": str(proof.orders_root),
         "account": {
             "pub_x": str(state.pub_x),
             "pub_y": str(state.pub_y),
