@@ -5,7 +5,8 @@ PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.zkclear-installed
 NATIVE_SRC := $(wildcard native/src/*.c native/src/*.h native/include/*.h) native/build.py
 NATIVE_SO  := native/.built
-PYTEST_ARGS ?=
+# Two workers (pytest-xdist): the suite is written to run in parallel; PYTEST_ARGS= runs it serially.
+PYTEST_ARGS ?= -n 2
 
 .PHONY: install run test lint fmt bench clean native
 

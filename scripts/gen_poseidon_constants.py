@@ -61,8 +61,14 @@ def render_py(plain: dict, opt: dict) -> str:
         f"N_ROUNDS_P = {N_ROUNDS_P!r}",
         "",
     ]
-    for name, table in (("C", plain["C"]), ("M", plain["M"]), ("OPT_C", opt["C"]), ("OPT_S", opt["S"]),
-                        ("OPT_M", opt["M"]), ("OPT_P", opt["P"])):
+    for name, table in (
+        ("C", plain["C"]),
+        ("M", plain["M"]),
+        ("OPT_C", opt["C"]),
+        ("OPT_S", opt["S"]),
+        ("OPT_M", opt["M"]),
+        ("OPT_P", opt["P"]),
+    ):
         out.append(f"{name} = [")
         for entry in table:
             out.append(f'    "{_hex(_flat(entry))}",')

@@ -42,7 +42,11 @@ def run_node(script: str, *args: str, timeout: float = 300) -> str:
         pytest.fail("node is not on PATH")
     proc = subprocess.run(
         [node, "--input-type=module", "-e", script, *args],
-        cwd=ROOT, capture_output=True, text=True, timeout=timeout, check=False,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
     )
     if proc.returncode != 0:
         raise AssertionError(f"node script failed ({proc.returncode}):\n{proc.stderr[-4000:]}")

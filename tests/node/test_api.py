@@ -342,7 +342,12 @@ def test_batches_and_merkle_proof(tmp_path: Path) -> None:
             # a later batch moves the account; the proof at batch 0 is still served, unchanged
             await c.place_order(
                 a.order(
-                    market_id=BTC, side=BUY, price=BTC_PRICE, size=10, order_id=a.next_order_id(), expiry=exp()
+                    market_id=BTC,
+                    side=BUY,
+                    price=BTC_PRICE,
+                    size=10,
+                    order_id=a.next_order_id(),
+                    expiry=exp(),
                 )
             )
             await c.place_order(
