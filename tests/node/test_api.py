@@ -280,32 +280,23 @@ def test_address_rate_limit_answers_429_with_retry_after(tmp_path: Path) -> None
     run(main())
 
 
+async def cross(c: Any, seller: Any, buyer: Any, size: int) -> None:
+    """`seller` rests an order at the mark price and `buyer` takes it."""
+    for w, side in ((seller, SELL), (buyer, BUY)):
+        await c.place_order(
+            w.order(
+                market_id=BTC, side=side, price=BTC_PRICE, size=size, order_id=w.next_order_id(), expiry=exp()
+            )
+        )
+
+
 def test_batches_and_merkle_proof(tmp_path: Path) -> None:
     async def main() -> None:
         async with running_node(tmp_path) as r:
             c = r.client
             await expect_error(r, "not_found", c.proof(1))
             a, b = await market_setup(r)
-            await c.place_order(
-                a.order(
-                    market_id=BTC,
-                    side=SELL,
-                    price=BTC_PRICE,
-                    size=20,
-                    order_id=a.next_order_id(),
-                    expiry=exp(),
-                )
-            )
-            await c.place_order(
-                b.order(
-                    market_id=BTC,
-                    side=BUY,
-                    price=BTC_PRICE,
-                    size=20,
-                    order_id=b.next_order_id(),
-                    expiry=exp(),
-                )
-            )
+            await cross(c, a, b, 20)
             closed = (await r.node.close_batch())["batch"]  # type: ignore[index]
             assert (
                 closed["status"] == "closed"
@@ -340,26 +331,7 @@ def test_batches_and_merkle_proof(tmp_path: Path) -> None:
             assert poseidon([Tag.STATE, node_hash, int(proof["global_hash"])]) == int(closed["new_root"])
             await expect_error(r, "not_found", c.proof(a.account_id, batch=5))
             # a later batch moves the account; the proof at batch 0 is still served, unchanged
-            await c.place_order(
-                a.order(
-                    market_id=BTC,
-                    side=BUY,
-                    price=BTC_PRICE,
-                    size=10,
-                    order_id=a.next_order_id(),
-                    expiry=exp(),
-                )
-            )
-            await c.place_order(
-                b.order(
-                    market_id=BTC,
-                    side=SELL,
-                    price=BTC_PRICE,
-                    size=10,
-                    order_id=b.next_order_id(),
-                    expiry=exp(),
-                )
-            )
+            await cross(c, b, a, 10)
             second = (await r.node.close_batch())["batch"]  # type: ignore[index]
             assert second["number"] == 1 and second["new_root"] != closed["new_root"]
             assert await c.proof(a.account_id, batch=0) == proof
