@@ -77,6 +77,23 @@ static int MN(acc_init)(ACC_T *a, size_t cap) {
     return 1;
 }
 
+/* The numerator of addition j's slope: 3 x^2 for a doubling, else (+-p.y) - b.y. */
+static inline void MN(numerator)(const ACC_T *a, size_t j, FE_T *num) {
+    const AFF_T *b = &a->bucket[a->b_idx[j]];
+    const AFF_T *p = a->b_src[j];
+    if (a->b_dbl[j]) {
+        FE_T t;
+        FN(sqr)(num, &b->x);
+        FN(dbl)(&t, num);
+        FN(add)(num, num, &t);
+    } else if (a->b_neg[j]) { /* (-p.y) - b.y */
+        FN(add)(num, &p->y, &b->y);
+        FN(neg)(num, num);
+    } else {
+        FN(sub)(num, &p->y, &b->y);
+    }
+}
+
 static void MN(flush)(ACC_T *a) {
     size_t n = a->n_batch;
     if (!n) return;
@@ -84,27 +101,54 @@ static void MN(flush)(ACC_T *a) {
        serial chain of products overlapped with the stream instead of running here */
     FE_T inv;
     FN(inv)(&inv, &a->b_pref[n - 1]);
-    for (size_t j = n; j-- > 0;) {
-        FE_T inv_j, lambda, num, t, x3;
-        if (j) {
-            FN(mul)(&inv_j, &inv, &a->b_pref[j - 1]);
-            FN(mul)(&inv, &inv, &a->b_den[j]);
+    size_t j = n;
+    /* Two additions per step, their products written interleaved: each product is a long
+       dependent chain, and the core overlaps two independent chains where it cannot overlap the
+       steps of one (the reorder window holds about two products).  The running inverse advances
+       by den[j] den[j-1] at once, so the loop-carried chain is one product per two additions. */
+    while (j >= 2) {
+        size_t i1 = j - 1, i0 = j - 2; /* the later addition first: inv covers den[0..i1] */
+        FE_T inv1, inv0, dd, lam1, lam0, x1, x0, t1, t0;
+        AFF_T *b1 = &a->bucket[a->b_idx[i1]], *b0 = &a->bucket[a->b_idx[i0]];
+        const AFF_T *p1 = a->b_src[i1], *p0 = a->b_src[i0];
+        FN(mul)(&inv1, &inv, &a->b_pref[i0]); /* 1 / den[i1] */
+        FN(mul)(&dd, &a->b_den[i1], &a->b_den[i0]);
+        MN(numerator)(a, i1, &lam1);
+        MN(numerator)(a, i0, &lam0);
+        if (i0) {
+            FE_T inv_mid;
+            FN(mul)(&inv_mid, &inv, &a->b_den[i1]); /* 1 / (den[0] ... den[i0]) */
+            FN(mul)(&inv, &inv, &dd);
+            FN(mul)(&inv0, &inv_mid, &a->b_pref[i0 - 1]);
         } else {
-            inv_j = inv;
+            FN(mul)(&inv0, &inv, &a->b_den[i1]);
         }
-        AFF_T *b = &a->bucket[a->b_idx[j]];
-        const AFF_T *p = a->b_src[j];
-        if (a->b_dbl[j]) {
-            FN(sqr)(&num, &b->x);
-            FN(dbl)(&t, &num);
-            FN(add)(&num, &num, &t);
-        } else if (a->b_neg[j]) { /* (-p.y) - b.y */
-            FN(add)(&num, &p->y, &b->y);
-            FN(neg)(&num, &num);
-        } else {
-            FN(sub)(&num, &p->y, &b->y);
-        }
-        FN(mul)(&lambda, &num, &inv_j);
+        FN(mul)(&lam1, &lam1, &inv1);
+        FN(mul)(&lam0, &lam0, &inv0);
+        FN(sqr)(&x1, &lam1);
+        FN(sqr)(&x0, &lam0);
+        FN(sub)(&x1, &x1, &b1->x);
+        FN(sub)(&x0, &x0, &b0->x);
+        FN(sub)(&x1, &x1, &p1->x);
+        FN(sub)(&x0, &x0, &p0->x);
+        FN(sub)(&t1, &b1->x, &x1);
+        FN(sub)(&t0, &b0->x, &x0);
+        FN(mul)(&t1, &lam1, &t1);
+        FN(mul)(&t0, &lam0, &t0);
+        FN(sub)(&b1->y, &t1, &b1->y);
+        FN(sub)(&b0->y, &t0, &b0->y);
+        b1->x = x1;
+        b0->x = x0;
+        a->state[a->b_idx[i1]] = 1;
+        a->state[a->b_idx[i0]] = 1;
+        j -= 2;
+    }
+    if (j == 1) { /* inv = 1 / den[0] */
+        FE_T lambda, x3, t;
+        AFF_T *b = &a->bucket[a->b_idx[0]];
+        const AFF_T *p = a->b_src[0];
+        MN(numerator)(a, 0, &lambda);
+        FN(mul)(&lambda, &lambda, &inv);
         FN(sqr)(&x3, &lambda);
         FN(sub)(&x3, &x3, &b->x);
         FN(sub)(&x3, &x3, &p->x);
@@ -112,7 +156,7 @@ static void MN(flush)(ACC_T *a) {
         FN(mul)(&t, &lambda, &t);
         FN(sub)(&b->y, &t, &b->y);
         b->x = x3;
-        a->state[a->b_idx[j]] = 1;
+        a->state[a->b_idx[0]] = 1;
     }
     a->n_batch = 0;
 }
