@@ -9,7 +9,9 @@
  *    the number of windows per thread, points and buckets; high windows of small scalars are zero
  *    and cost nothing.
  * 3. Each window, and each share of the +-1 class, is a task that a worker accumulates into its own
- *    buckets (batch-affine, see msm_impl.h) and reduces; workers take tasks from a shared counter.
+ *    buckets (batch-affine, see msm_impl.h) and reduces (for 4,096 buckets or more, by segments
+ *    summed in lockstep with affine additions sharing inversions); workers take tasks from a
+ *    shared counter.
  * 4. Windows are combined by Horner's rule (c doublings each) and the +-1 sums added.
  */
 #include <stdlib.h>
@@ -46,14 +48,18 @@ static inline int signed_digit(const uint64_t *k, unsigned w, unsigned c) {
 
 #define CURVE g1
 #define FE fq
+#define MSM_FQ2 0
 #include "msm_impl.h"
 #undef CURVE
 #undef FE
+#undef MSM_FQ2
 #define CURVE g2
 #define FE fq2
+#define MSM_FQ2 1
 #include "msm_impl.h"
 #undef CURVE
 #undef FE
+#undef MSM_FQ2
 
 static const uint64_t R_HALF[4] = {0xa1f0fac9f8000000ULL, 0x9419f4243cdcb848ULL, 0xdc2822db40c0ac2eULL,
                                    0x183227397098d014ULL}; /* (r-1)/2 */
