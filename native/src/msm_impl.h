@@ -23,6 +23,7 @@
 #define ACC_T ZK_CAT(ZK_CAT(msm_, CURVE), _acc_t)
 
 #define MSM_BATCH (MSM_FQ2 ? 1024 : 2048) /* the G2 batch's working set must stay in L2 too */
+#define MSM_FLUSH_AHEAD 8 /* flush: additions prefetched this far ahead */
 #define MSM_SEGS 256 /* reduce_affine: segments of the bucket range summed in lockstep */
 #define MSM_QUEUE 256
 
@@ -69,7 +70,8 @@ static void MN(acc_free)(ACC_T *a) {
 
 static int MN(acc_init)(ACC_T *a, size_t cap) {
     memset(a, 0, sizeof *a);
-    a->bucket = malloc(cap * sizeof(AFF_T));
+    /* cache-line aligned: a G1 bucket is one line, a G2 bucket two (prefetched together) */
+    a->bucket = aligned_alloc(64, cap * sizeof(AFF_T));
     a->jbucket = malloc(cap * sizeof(JAC_T));
     a->state = malloc(cap);
     a->jused = malloc(cap);
@@ -146,6 +148,18 @@ static void MN(flush)(ACC_T *a) {
         FE_T inv1, inv0, lam1, lam0, x1, x0, t1, t0;
         AFF_T *b1 = &a->bucket[a->b_idx[i1]], *b0 = &a->bucket[a->b_idx[i0]];
         const AFF_T *p1 = a->b_src[i1], *p0 = a->b_src[i0];
+        if (i0 >= MSM_FLUSH_AHEAD) { /* the reorder window does not reach the next step's loads */
+            for (size_t k = i0 - MSM_FLUSH_AHEAD; k < i0 - MSM_FLUSH_AHEAD + 2; k++) {
+                const char *bl = (const char *)&a->bucket[a->b_idx[k]], *pl = (const char *)a->b_src[k];
+                __builtin_prefetch(bl, 1);
+                __builtin_prefetch(pl + sizeof(AFF_T) - 1); /* the point may straddle two lines */
+                __builtin_prefetch(pl);
+                if (sizeof(AFF_T) > 64) {
+                    __builtin_prefetch(bl + 64, 1);
+                    __builtin_prefetch(pl + 64);
+                }
+            }
+        }
         fq_mul(&n1, &inv, &a->b_pref[i0]); /* 1 / nrm[i1] */
         fq_mul(&dd, &a->b_nrm[i1], &a->b_nrm[i0]);
         MN(numerator)(a, i1, &lam1);
@@ -442,7 +456,11 @@ static void MN(accumulate)(ACC_T *a, JAC_T *out, const AFF_T *pts, const uint32_
                 int ahead = signed_digit(ks + 4 * (j + MSM_AHEAD), w, c);
                 ring[j % MSM_AHEAD] = ahead;
                 /* the bucket array outgrows L2 for large c: fetch the bucket an addition will need */
-                if (ahead) __builtin_prefetch(&a->bucket[(ahead < 0 ? -ahead : ahead) - 1]);
+                if (ahead) {
+                    const char *line = (const char *)&a->bucket[(ahead < 0 ? -ahead : ahead) - 1];
+                    __builtin_prefetch(line, 1);
+                    if (sizeof(AFF_T) > 64) __builtin_prefetch(line + 64, 1);
+                }
             }
             if (!d) continue;
             negative = (d < 0) ^ neg[j];
