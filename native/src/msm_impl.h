@@ -22,7 +22,7 @@
 #define JAC_T ZK_CAT(CURVE, _jac_t)
 #define ACC_T ZK_CAT(ZK_CAT(msm_, CURVE), _acc_t)
 
-#define MSM_BATCH (MSM_FQ2 ? 1024 : 2048) /* the G2 batch's working set must stay in L2 too */
+#define MSM_BATCH (MSM_FQ2 ? 1024 : 2048) /* the G2 batch's working set must stay in L2 too (msm.c: batch_max) */
 #define MSM_FLUSH_AHEAD 8 /* flush: additions prefetched this far ahead */
 #define MSM_SEGS 256 /* reduce_affine: segments of the bucket range summed in lockstep */
 #define MSM_QUEUE 256
