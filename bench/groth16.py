@@ -1,7 +1,7 @@
 """Groth16 proving benchmark: our prover against snarkjs and groth16py (arkworks) on the same zkey
 and witness, at about 2^16 and 2^20 constraints.
 
-    .venv/bin/python bench/groth16.py [--sizes 16,20] [--runs 3] [--json]   (under the CPU lock:
+    .venv/bin/python bench/groth16.py [--sizes 16,20] [--runs 3] [--only-ours] [--json]   (under the CPU lock:
     flock /tmp/zkclear-cpu.lock .venv/bin/python bench/groth16.py)
 
 What it does, per size 2^k:
@@ -197,7 +197,12 @@ def check_proof(vk_path: Path, proof_path: Path, public_path: Path) -> bool:
 
 
 def bench_size(
-    k: int, files: dict[str, Path], runs: int, snarkjs_timeout: float, skip_snarkjs: bool
+    k: int,
+    files: dict[str, Path],
+    runs: int,
+    snarkjs_timeout: float,
+    skip_snarkjs: bool,
+    only_ours: bool = False,
 ) -> dict[str, Any]:
     out: dict[str, Any] = {"constraints": (1 << k) - 2, "domain": 1 << k}
     tmp = Path(tempfile.mkdtemp(prefix=f"bench{k}-"))
@@ -229,6 +234,8 @@ def bench_size(
                 times.append(time.perf_counter() - t0)
         out["ours_inprocess_s"] = round(min(times), 3)
         log(f"  ours (in-process, zkey mapped) {out['ours_inprocess_s']:.3f} s")
+        if only_ours:
+            return out
 
         gp = (
             "import groth16py, time, json, sys\n"
@@ -362,6 +369,9 @@ def main() -> None:
     ap.add_argument(
         "--skip-snarkjs-above", type=int, default=99, help="skip snarkjs for sizes above this log2"
     )
+    ap.add_argument(
+        "--only-ours", action="store_true", help="time our prover only (no peers, verification or gas)"
+    )
     ap.add_argument("--json", action="store_true", help="print one JSON object of all figures last")
     args = ap.parse_args()
     sizes = sorted(int(s) for s in args.sizes.split(","))
@@ -374,8 +384,17 @@ def main() -> None:
         files = ensure_circuit(k, ptau, figures)
         runs = args.runs if k <= 16 else 1
         figures["sizes"][str(k)] = bench_size(
-            k, files, runs, args.snarkjs_timeout, k > args.skip_snarkjs_above
+            k, files, runs, args.snarkjs_timeout, k > args.skip_snarkjs_above, args.only_ours
         )
+    if args.only_ours:
+        print("\nsize   ours CLI  ours in-proc  peak MiB")
+        for k, f in figures["sizes"].items():
+            print(
+                f"2^{k:<4} {f['ours_cli_s']:>8.3f} {f['ours_inprocess_s']:>12.3f}  {f['ours_peak_mib']:.0f}"
+            )
+        if args.json:
+            print(json.dumps(figures))
+        return
     try:
         figures["solidity"] = solidity_gas(ensure_circuit(sizes[0], ptau, figures)["vk"])
         log(

@@ -9,7 +9,9 @@
  *    the number of windows per thread, points and buckets; high windows of small scalars are zero
  *    and cost nothing.
  * 3. Each window, and each share of the +-1 class, is a task that a worker accumulates into its own
- *    buckets (batch-affine, see msm_impl.h) and reduces; workers take tasks from a shared counter.
+ *    buckets (batch-affine, see msm_impl.h) and reduces (for 4,096 buckets or more, by segments
+ *    summed in lockstep with affine additions sharing inversions); workers take tasks from a
+ *    shared counter.
  * 4. Windows are combined by Horner's rule (c doublings each) and the +-1 sums added.
  */
 #include <stdlib.h>
@@ -46,14 +48,22 @@ static inline int signed_digit(const uint64_t *k, unsigned w, unsigned c) {
 
 #define CURVE g1
 #define FE fq
+#define MSM_FQ2 0
 #include "msm_impl.h"
 #undef CURVE
 #undef FE
+#undef MSM_FQ2
 #define CURVE g2
 #define FE fq2
+#define MSM_FQ2 1
 #include "msm_impl.h"
 #undef CURVE
 #undef FE
+#undef MSM_FQ2
+
+/* the batch bound of each group's accumulator, and an Fq inversion in that group's additions */
+static const size_t msm_g1_batch_max = 2048, msm_g2_batch_max = 1024;
+static const double msm_g1_inv_units = 40.0, msm_g2_inv_units = 17.0;
 
 static const uint64_t R_HALF[4] = {0xa1f0fac9f8000000ULL, 0x9419f4243cdcb848ULL, 0xdc2822db40c0ac2eULL,
                                    0x183227397098d014ULL}; /* (r-1)/2 */
@@ -137,7 +147,12 @@ static int64_t classify_scalars(struct classify *c, const uint64_t *scalars, con
 }
 
 /* ---- window choice ------------------------------------------------------------------------------------ */
-static unsigned choose_window(size_t n, unsigned bits, int threads) {
+/* Cost model, in units of one batch-affine addition: per window n additions, each also paying its
+   share of the batch's inversion (inv_units / batch size, the batch being at most 1/8 of the
+   buckets and batch_max), and the bucket reduction: ~2.5 units a bucket for the lockstep affine
+   reduction (4,096 buckets or more), ~5 for the Jacobian running sum.  The windows are spread
+   over the threads. */
+static unsigned choose_window(size_t n, unsigned bits, int threads, size_t batch_max, double inv_units) {
     if (n == 0 || bits == 0) return 2;
     const char *forced = getenv("ZK_MSM_WINDOW"); /* tuning knob: force c (2..16) */
     if (forced && atoi(forced) >= 2 && atoi(forced) <= 16) return (unsigned)atoi(forced);
@@ -148,9 +163,15 @@ static unsigned choose_window(size_t n, unsigned bits, int threads) {
     for (unsigned c = 2; c <= 16; c++) {
         unsigned windows = (bits + 2 + c - 1) / c;
         unsigned per_thread = (windows + (unsigned)threads - 1) / (unsigned)threads;
-        double nb = (double)(1u << (c - 1));
-        /* batch-affine additions ~1 unit, bucket reduction ~5 units per bucket */
-        double cost = per_thread * ((double)n + 5.0 * nb);
+        size_t nb = (size_t)1 << (c - 1);
+        int affine = n >= 2048 && c >= 8;
+        double per_add = 1.0, per_bucket = 5.0;
+        if (affine) {
+            size_t cap = nb / 8 < batch_max ? (nb / 8 ? nb / 8 : 1) : batch_max;
+            per_add += inv_units / (double)cap;
+            if (nb >= 16 * 256) per_bucket = 2.5;
+        }
+        double cost = per_thread * ((double)n * per_add + per_bucket * (double)nb);
         if (c == 2 || cost < best) {
             best = cost;
             best_c = c;
@@ -227,7 +248,7 @@ static unsigned choose_window(size_t n, unsigned bits, int threads) {
         memset(&x, 0, sizeof x);                                                                    \
         x.pts = (const G##_aff_t *)points;                                                          \
         x.cls = &cls;                                                                               \
-        x.c = choose_window(cls.n_gen, cls.bits, threads);                                          \
+        x.c = choose_window(cls.n_gen, cls.bits, threads, msm_##G##_batch_max, msm_##G##_inv_units);                                          \
         x.windows = cls.n_gen ? (cls.bits + 2 + x.c - 1) / x.c : 0; /* top digit stays below 2^(c-1) */                                 \
         x.batch_affine = cls.n_gen >= 2048 && x.c >= 8;                                             \
         x.one_chunk = cls.n_ones ? (cls.n_ones + (size_t)threads - 1) / (size_t)threads : 1;        \

@@ -22,7 +22,9 @@
 #define JAC_T ZK_CAT(CURVE, _jac_t)
 #define ACC_T ZK_CAT(ZK_CAT(msm_, CURVE), _acc_t)
 
-#define MSM_BATCH 1024
+#define MSM_BATCH (MSM_FQ2 ? 1024 : 2048) /* the G2 batch's working set must stay in L2 too (msm.c: batch_max) */
+#define MSM_FLUSH_AHEAD 8 /* flush: additions prefetched this far ahead */
+#define MSM_SEGS 256 /* reduce_affine: segments of the bucket range summed in lockstep */
 #define MSM_QUEUE 256
 
 typedef struct {
@@ -34,9 +36,13 @@ typedef struct {
     uint32_t *b_idx;    /* batch: bucket of each pending addition */
     const AFF_T **b_src; /* batch: the input point to add ... */
     uint8_t *b_neg;      /* ... negated when 1 (points are read in place, never copied) */
-    FE_T *b_den;        /* batch: denominators, then prefix products in b_pref */
-    FE_T *b_pref;
+    FE_T *b_den;        /* batch: denominators */
+    fq_t *b_nrm;        /* batch: their norms to Fq (the denominators themselves in G1) ... */
+    fq_t *b_pref;       /* ... and the prefix products of the norms */
     uint8_t *b_dbl;     /* batch: 1 when the addition is a doubling */
+    AFF_T *red;          /* [2 MSM_SEGS]: the segment sums R_s, T_s of reduce_affine */
+    const AFF_T **r_src; /* [MSM_SEGS] */
+    AFF_T **r_dst;       /* [MSM_SEGS] */
     size_t n_batch, batch_cap;
     uint32_t q_idx[MSM_QUEUE];
     const AFF_T *q_src[MSM_QUEUE];
@@ -54,13 +60,18 @@ static void MN(acc_free)(ACC_T *a) {
     free(a->b_neg);
     free(a->b_den);
     free(a->b_pref);
+    free(a->b_nrm);
+    free(a->red);
+    free(a->r_src);
+    free(a->r_dst);
     free(a->b_dbl);
     memset(a, 0, sizeof *a);
 }
 
 static int MN(acc_init)(ACC_T *a, size_t cap) {
     memset(a, 0, sizeof *a);
-    a->bucket = malloc(cap * sizeof(AFF_T));
+    /* cache-line aligned: a G1 bucket is one line, a G2 bucket two (prefetched together) */
+    a->bucket = aligned_alloc(64, cap * sizeof(AFF_T));
     a->jbucket = malloc(cap * sizeof(JAC_T));
     a->state = malloc(cap);
     a->jused = malloc(cap);
@@ -68,13 +79,57 @@ static int MN(acc_init)(ACC_T *a, size_t cap) {
     a->b_src = malloc(MSM_BATCH * sizeof(*a->b_src));
     a->b_neg = malloc(MSM_BATCH);
     a->b_den = malloc(MSM_BATCH * sizeof(FE_T));
-    a->b_pref = malloc(MSM_BATCH * sizeof(FE_T));
+    a->b_pref = malloc(MSM_BATCH * sizeof(fq_t));
+    a->b_nrm = malloc(MSM_BATCH * sizeof(fq_t));
+    a->red = malloc(2 * MSM_SEGS * sizeof(AFF_T));
+    a->r_src = malloc(MSM_SEGS * sizeof(*a->r_src));
+    a->r_dst = malloc(MSM_SEGS * sizeof(*a->r_dst));
     a->b_dbl = malloc(MSM_BATCH);
-    if (!a->bucket || !a->jbucket || !a->state || !a->jused || !a->b_idx || !a->b_src || !a->b_neg || !a->b_den || !a->b_pref || !a->b_dbl) {
+    if (!a->bucket || !a->jbucket || !a->state || !a->jused || !a->b_idx || !a->b_src || !a->b_neg || !a->b_den || !a->b_pref || !a->b_nrm || !a->red || !a->r_src || !a->r_dst || !a->b_dbl) {
         MN(acc_free)(a);
         return 0;
     }
     return 1;
+}
+
+/* The batch inverts norms to Fq (one Fq product per element in the shared inversion, where Fq2
+   would take three): 1/d = conj(d) / N(d) in Fq2, N(d) = d0^2 + d1^2; in Fq the norm is d. */
+#if MSM_FQ2
+static inline void MN(norm)(fq_t *r, const FE_T *d) {
+    fq_t t;
+    fq_sqr(r, &d->c0);
+    fq_sqr(&t, &d->c1);
+    fq_add(r, r, &t);
+}
+static inline void MN(inv_from_norm)(FE_T *r, const FE_T *d, const fq_t *ninv) {
+    fq_t t;
+    fq_mul(&r->c0, &d->c0, ninv);
+    fq_mul(&t, &d->c1, ninv);
+    fq_neg(&r->c1, &t);
+}
+#else
+static inline void MN(norm)(fq_t *r, const FE_T *d) { *r = *d; }
+static inline void MN(inv_from_norm)(FE_T *r, const FE_T *d, const fq_t *ninv) {
+    (void)d;
+    *r = *ninv;
+}
+#endif
+
+/* The numerator of addition j's slope: 3 x^2 for a doubling, else (+-p.y) - b.y. */
+static inline void MN(numerator)(const ACC_T *a, size_t j, FE_T *num) {
+    const AFF_T *b = &a->bucket[a->b_idx[j]];
+    const AFF_T *p = a->b_src[j];
+    if (a->b_dbl[j]) {
+        FE_T t;
+        FN(sqr)(num, &b->x);
+        FN(dbl)(&t, num);
+        FN(add)(num, num, &t);
+    } else if (a->b_neg[j]) { /* (-p.y) - b.y */
+        FN(add)(num, &p->y, &b->y);
+        FN(neg)(num, num);
+    } else {
+        FN(sub)(num, &p->y, &b->y);
+    }
 }
 
 static void MN(flush)(ACC_T *a) {
@@ -82,29 +137,70 @@ static void MN(flush)(ACC_T *a) {
     if (!n) return;
     /* b_pref[j] = den[0] * ... * den[j] was accumulated as the batch filled (see try_add), so the
        serial chain of products overlapped with the stream instead of running here */
-    FE_T inv;
-    FN(inv)(&inv, &a->b_pref[n - 1]);
-    for (size_t j = n; j-- > 0;) {
-        FE_T inv_j, lambda, num, t, x3;
-        if (j) {
-            FN(mul)(&inv_j, &inv, &a->b_pref[j - 1]);
-            FN(mul)(&inv, &inv, &a->b_den[j]);
-        } else {
-            inv_j = inv;
+    fq_t inv; /* 1 / (nrm[0] ... nrm[j-1]) for the j additions left */
+    fq_inv(&inv, &a->b_pref[n - 1]);
+    size_t j = n;
+    /* Two additions per step, their products written interleaved (two independent chains for the
+       core to overlap); the running inverse advances by nrm[j] nrm[j-1] at once. */
+    while (j >= 2) {
+        size_t i1 = j - 1, i0 = j - 2; /* the later addition first: inv covers nrm[0..i1] */
+        fq_t n1, n0, dd;
+        FE_T inv1, inv0, lam1, lam0, x1, x0, t1, t0;
+        AFF_T *b1 = &a->bucket[a->b_idx[i1]], *b0 = &a->bucket[a->b_idx[i0]];
+        const AFF_T *p1 = a->b_src[i1], *p0 = a->b_src[i0];
+        if (i0 >= MSM_FLUSH_AHEAD) { /* the reorder window does not reach the next step's loads */
+            for (size_t k = i0 - MSM_FLUSH_AHEAD; k < i0 - MSM_FLUSH_AHEAD + 2; k++) {
+                const char *bl = (const char *)&a->bucket[a->b_idx[k]], *pl = (const char *)a->b_src[k];
+                __builtin_prefetch(bl, 1);
+                __builtin_prefetch(pl + sizeof(AFF_T) - 1); /* the point may straddle two lines */
+                __builtin_prefetch(pl);
+                if (sizeof(AFF_T) > 64) {
+                    __builtin_prefetch(bl + 64, 1);
+                    __builtin_prefetch(pl + 64);
+                }
+            }
         }
-        AFF_T *b = &a->bucket[a->b_idx[j]];
-        const AFF_T *p = a->b_src[j];
-        if (a->b_dbl[j]) {
-            FN(sqr)(&num, &b->x);
-            FN(dbl)(&t, &num);
-            FN(add)(&num, &num, &t);
-        } else if (a->b_neg[j]) { /* (-p.y) - b.y */
-            FN(add)(&num, &p->y, &b->y);
-            FN(neg)(&num, &num);
+        fq_mul(&n1, &inv, &a->b_pref[i0]); /* 1 / nrm[i1] */
+        fq_mul(&dd, &a->b_nrm[i1], &a->b_nrm[i0]);
+        MN(numerator)(a, i1, &lam1);
+        MN(numerator)(a, i0, &lam0);
+        if (i0) {
+            fq_t inv_mid;
+            fq_mul(&inv_mid, &inv, &a->b_nrm[i1]); /* 1 / (nrm[0] ... nrm[i0]) */
+            fq_mul(&inv, &inv, &dd);
+            fq_mul(&n0, &inv_mid, &a->b_pref[i0 - 1]);
         } else {
-            FN(sub)(&num, &p->y, &b->y);
+            fq_mul(&n0, &inv, &a->b_nrm[i1]);
         }
-        FN(mul)(&lambda, &num, &inv_j);
+        MN(inv_from_norm)(&inv1, &a->b_den[i1], &n1);
+        MN(inv_from_norm)(&inv0, &a->b_den[i0], &n0);
+        FN(mul)(&lam1, &lam1, &inv1);
+        FN(mul)(&lam0, &lam0, &inv0);
+        FN(sqr)(&x1, &lam1);
+        FN(sqr)(&x0, &lam0);
+        FN(sub)(&x1, &x1, &b1->x);
+        FN(sub)(&x0, &x0, &b0->x);
+        FN(sub)(&x1, &x1, &p1->x);
+        FN(sub)(&x0, &x0, &p0->x);
+        FN(sub)(&t1, &b1->x, &x1);
+        FN(sub)(&t0, &b0->x, &x0);
+        FN(mul)(&t1, &lam1, &t1);
+        FN(mul)(&t0, &lam0, &t0);
+        FN(sub)(&b1->y, &t1, &b1->y);
+        FN(sub)(&b0->y, &t0, &b0->y);
+        b1->x = x1;
+        b0->x = x0;
+        a->state[a->b_idx[i1]] = 1;
+        a->state[a->b_idx[i0]] = 1;
+        j -= 2;
+    }
+    if (j == 1) { /* inv = 1 / nrm[0] */
+        FE_T lambda, x3, t, id;
+        AFF_T *b = &a->bucket[a->b_idx[0]];
+        const AFF_T *p = a->b_src[0];
+        MN(numerator)(a, 0, &lambda);
+        MN(inv_from_norm)(&id, &a->b_den[0], &inv);
+        FN(mul)(&lambda, &lambda, &id);
         FN(sqr)(&x3, &lambda);
         FN(sub)(&x3, &x3, &b->x);
         FN(sub)(&x3, &x3, &p->x);
@@ -112,7 +208,7 @@ static void MN(flush)(ACC_T *a) {
         FN(mul)(&t, &lambda, &t);
         FN(sub)(&b->y, &t, &b->y);
         b->x = x3;
-        a->state[a->b_idx[j]] = 1;
+        a->state[a->b_idx[0]] = 1;
     }
     a->n_batch = 0;
 }
@@ -142,10 +238,11 @@ static inline int MN(try_add)(ACC_T *a, uint32_t b, const AFF_T *p, uint8_t neg)
         FN(sub)(&a->b_den[j], &p->x, &cur->x);
         a->b_dbl[j] = 0;
     }
+    MN(norm)(&a->b_nrm[j], &a->b_den[j]);
     if (j)
-        FN(mul)(&a->b_pref[j], &a->b_pref[j - 1], &a->b_den[j]);
+        fq_mul(&a->b_pref[j], &a->b_pref[j - 1], &a->b_nrm[j]);
     else
-        a->b_pref[0] = a->b_den[0];
+        a->b_pref[0] = a->b_nrm[0];
     a->b_idx[j] = b;
     a->b_src[j] = p;
     a->b_neg[j] = neg;
@@ -205,6 +302,127 @@ static void MN(finish)(ACC_T *a) {
     }
 }
 
+/* dst[i] += src[i] for i < m, affine (infinity = all zero), the dst[i] distinct and no src[i]
+   among them; one shared inversion (the batch arrays of a are free between streams). */
+static void MN(batch_add)(ACC_T *a, AFF_T **dst, const AFF_T **src, size_t m) {
+    size_t q = 0;
+    for (size_t i = 0; i < m; i++) {
+        AFF_T *d = dst[i];
+        const AFF_T *p = src[i];
+        if (GN(aff_is_inf)(p)) continue;
+        if (GN(aff_is_inf)(d)) {
+            *d = *p;
+            continue;
+        }
+        if (FN(eq)(&d->x, &p->x)) {
+            if (FN(eq)(&d->y, &p->y)) { /* doubling: rare, singly */
+                JAC_T j;
+                GN(from_aff)(&j, d);
+                GN(dbl)(&j, &j);
+                GN(to_aff)(d, &j);
+            } else {
+                memset(d, 0, sizeof *d);
+            }
+            continue;
+        }
+        FN(sub)(&a->b_den[q], &p->x, &d->x);
+        MN(norm)(&a->b_nrm[q], &a->b_den[q]);
+        if (q)
+            fq_mul(&a->b_pref[q], &a->b_pref[q - 1], &a->b_nrm[q]);
+        else
+            a->b_pref[0] = a->b_nrm[0];
+        a->r_dst[q] = d; /* pending list, compacted in place (q <= i) */
+        a->r_src[q] = p;
+        q++;
+    }
+    if (!q) return;
+    fq_t inv;
+    fq_inv(&inv, &a->b_pref[q - 1]);
+    for (size_t j = q; j-- > 0;) {
+        fq_t nj;
+        FE_T id, lam, x3, t;
+        if (j) {
+            fq_mul(&nj, &inv, &a->b_pref[j - 1]);
+            fq_mul(&inv, &inv, &a->b_nrm[j]);
+        } else {
+            nj = inv;
+        }
+        MN(inv_from_norm)(&id, &a->b_den[j], &nj);
+        AFF_T *d = a->r_dst[j];
+        const AFF_T *p = a->r_src[j];
+        FN(sub)(&lam, &p->y, &d->y);
+        FN(mul)(&lam, &lam, &id);
+        FN(sqr)(&x3, &lam);
+        FN(sub)(&x3, &x3, &d->x);
+        FN(sub)(&x3, &x3, &p->x);
+        FN(sub)(&t, &d->x, &x3);
+        FN(mul)(&t, &lam, &t);
+        FN(sub)(&d->y, &t, &d->y);
+        d->x = x3;
+    }
+}
+
+/* sum_k (k + 1) B_k over the nb affine buckets (empty ones all zero), nb a multiple of MSM_SEGS.
+   The range is cut into S = MSM_SEGS segments of L buckets; segment s's running sum R_s and its
+   weighted sum T_s = sum_i (i + 1) B_(sL+i) advance in lockstep, S affine additions sharing each
+   inversion, where the plain running sum costs two Jacobian additions per bucket.  Then
+   total = sum_s T_s + L sum_s s R_s (Jacobian, O(S)). */
+static void MN(reduce_affine)(ACC_T *a, JAC_T *out, size_t nb) {
+    const size_t S = MSM_SEGS, L = nb / MSM_SEGS;
+    AFF_T *R = a->red, *T = a->red + S;
+    memset(a->red, 0, 2 * S * sizeof(AFF_T));
+    AFF_T *dl[MSM_SEGS];
+    const AFF_T *sl[MSM_SEGS];
+    for (size_t i = L; i-- > 0;) {
+        for (size_t s = 0; s < S; s++) {
+            dl[s] = &R[s];
+            sl[s] = &a->bucket[s * L + i];
+        }
+        MN(batch_add)(a, dl, sl, S);
+        for (size_t s = 0; s < S; s++) {
+            dl[s] = &T[s];
+            sl[s] = &R[s];
+        }
+        MN(batch_add)(a, dl, sl, S);
+    }
+    JAC_T run, acc, tot;
+    GN(jac_set_inf)(&run);
+    GN(jac_set_inf)(&acc);
+    GN(jac_set_inf)(&tot);
+    for (size_t s = S; s-- > 1;) {
+        GN(madd)(&run, &run, &R[s]);
+        GN(add)(&acc, &acc, &run);
+    }
+    for (size_t l = L; l > 1; l >>= 1) GN(dbl)(&acc, &acc);
+    for (size_t s = 0; s < S; s++) GN(madd)(&tot, &tot, &T[s]);
+    GN(add)(out, &tot, &acc);
+}
+
+/* Fold the Jacobian overflow buckets into the affine ones and zero the empty ones, so that every
+   bucket is an affine point (all zero = none). */
+static void MN(settle)(ACC_T *a, size_t nb) {
+    AFF_T *dl[MSM_SEGS];
+    const AFF_T *sl[MSM_SEGS];
+    AFF_T tmp[MSM_SEGS];
+    FE_T scratch[2 * MSM_SEGS];
+    JAC_T jt[MSM_SEGS];
+    size_t m = 0;
+    for (size_t k = 0; k < nb; k++) {
+        if (!a->state[k]) memset(&a->bucket[k], 0, sizeof(AFF_T));
+        if (a->jused[k]) {
+            jt[m] = a->jbucket[k];
+            dl[m] = &a->bucket[k];
+            m++;
+        }
+        if (m == MSM_SEGS || (k + 1 == nb && m)) {
+            GN(batch_to_aff)(tmp, jt, m, scratch);
+            for (size_t i = 0; i < m; i++) sl[i] = &tmp[i];
+            MN(batch_add)(a, dl, sl, m);
+            m = 0;
+        }
+    }
+}
+
 /*
  * Accumulate a stream into nb buckets and reduce it.
  *   ks != NULL: element j adds point pts[idx[j]] into bucket |d|-1 where d is window w's signed
@@ -238,7 +456,11 @@ static void MN(accumulate)(ACC_T *a, JAC_T *out, const AFF_T *pts, const uint32_
                 int ahead = signed_digit(ks + 4 * (j + MSM_AHEAD), w, c);
                 ring[j % MSM_AHEAD] = ahead;
                 /* the bucket array outgrows L2 for large c: fetch the bucket an addition will need */
-                if (ahead) __builtin_prefetch(&a->bucket[(ahead < 0 ? -ahead : ahead) - 1]);
+                if (ahead) {
+                    const char *line = (const char *)&a->bucket[(ahead < 0 ? -ahead : ahead) - 1];
+                    __builtin_prefetch(line, 1);
+                    if (sizeof(AFF_T) > 64) __builtin_prefetch(line + 64, 1);
+                }
             }
             if (!d) continue;
             negative = (d < 0) ^ neg[j];
@@ -261,6 +483,12 @@ static void MN(accumulate)(ACC_T *a, JAC_T *out, const AFF_T *pts, const uint32_
     JAC_T running, total;
     GN(jac_set_inf)(&running);
     GN(jac_set_inf)(&total);
+    if (batch_affine && ks && nb >= 16 * MSM_SEGS) {
+        MN(finish)(a);
+        MN(settle)(a, nb);
+        MN(reduce_affine)(a, out, nb);
+        return;
+    }
     if (batch_affine) {
         MN(finish)(a);
         for (size_t k = nb; k-- > 0;) {

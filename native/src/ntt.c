@@ -14,6 +14,7 @@
 
 #include "../include/zkclear.h"
 #include "field.h"
+#include "ntt.h"
 #include "parallel.h"
 
 #define NTT_BLOCK_LOG 13 /* 2^13 elements = 256 KiB per block */
@@ -198,4 +199,118 @@ int64_t zk_fr_scale_powers(uint64_t *a, size_t n, const uint64_t *first, const u
     if (bad >= 0) return bad;
     scale_powers((fr_t *)a, n, (const fr_t *)first, (const fr_t *)step);
     return -1;
+}
+
+/* ---- domain evaluations -> odd-coset evaluations, without bit reversals (the prover's path) ----------
+ * An inverse transform by decimation in frequency takes natural order to bit-reversed order, and a
+ * forward transform by decimation in time takes bit-reversed order back to natural order, so the
+ * pair needs no permutation pass.  Between them, the coefficient at bit-reversed position j is
+ * scaled by shift^bitrev(j) / n in one pass.  Twiddles and scale factors are computed once for all
+ * the vectors. */
+
+/* All DIF stages with half-block size below 2^block_log, for the blocks [b, e). */
+static void dif_small_range(void *vctx, size_t b, size_t e, int worker) {
+    (void)worker;
+    struct stage_ctx *c = vctx;
+    size_t bs = (size_t)1 << c->block_log;
+    for (size_t blk = b; blk < e; blk++) {
+        fr_t *x = c->a + blk * bs;
+        for (unsigned s = c->block_log; s-- > 0;) {
+            size_t half = (size_t)1 << s, stride = (size_t)1 << (c->log_n - s - 1);
+            for (size_t start = 0; start < bs; start += 2 * half) {
+                fr_t *u = x + start, *v = u + half;
+                for (size_t j = 0; j < half; j++) {
+                    fr_t d;
+                    fr_sub(&d, &u[j], &v[j]);
+                    fr_add(&u[j], &u[j], &v[j]);
+                    fr_mul(&v[j], &d, &c->tw[j * stride]);
+                }
+            }
+        }
+    }
+}
+
+/* One large DIF stage: butterfly k in [b, e) of n/2. */
+static void dif_large_range(void *vctx, size_t b, size_t e, int worker) {
+    (void)worker;
+    struct stage_ctx *c = vctx;
+    size_t half = (size_t)1 << c->half_log, stride = (size_t)1 << (c->log_n - c->half_log - 1);
+    for (size_t k = b; k < e; k++) {
+        size_t blk = k >> c->half_log, j = k & (half - 1);
+        size_t i0 = (blk << (c->half_log + 1)) + j;
+        fr_t d;
+        fr_sub(&d, &c->a[i0], &c->a[i0 + half]);
+        fr_add(&c->a[i0], &c->a[i0], &c->a[i0 + half]);
+        fr_mul(&c->a[i0 + half], &d, &c->tw[j * stride]);
+    }
+}
+
+struct mulv_ctx {
+    fr_t *a;
+    const fr_t *f;
+};
+static void mulv_range(void *vctx, size_t b, size_t e, int worker) {
+    (void)worker;
+    struct mulv_ctx *c = vctx;
+    for (size_t i = b; i < e; i++) fr_mul(&c->a[i], &c->a[i], &c->f[i]);
+}
+
+/* f[j] = first * g^bitrev(j) over log_n bits: level l's table from level l-1's by
+   f[2i + b] = g^(b 2^(l-1)) f[i], in place and downwards (f[i >> 1] is read before it is
+   rewritten).  n products in all, once per proof. */
+static void bitrev_powers(fr_t *f, unsigned log_n, const fr_t *first, const fr_t *g) {
+    f[0] = *first;
+    fr_t gl = *g; /* g^(2^(l-1)) */
+    for (unsigned l = 1; l <= log_n; l++) {
+        size_t m = (size_t)1 << l;
+        for (size_t i = m; i-- > 1;) {
+            if (i & 1) fr_mul(&f[i], &f[i >> 1], &gl);
+            else f[i] = f[i >> 1];
+        }
+        fr_sqr(&gl, &gl);
+    }
+}
+
+int ntt_to_coset(fr_t *const *vecs, int count, unsigned log_n, const fr_t *shift) {
+    size_t n = (size_t)1 << log_n;
+    if (n == 1) return 1; /* a constant: the same on every coset */
+    fr_t *tw_f = malloc((n / 2) * sizeof(fr_t)), *tw_i = malloc((n / 2) * sizeof(fr_t));
+    fr_t *f = malloc(n * sizeof(fr_t));
+    if (!tw_f || !tw_i || !f) {
+        free(tw_f);
+        free(tw_i);
+        free(f);
+        return 0;
+    }
+    struct twiddle_ctx tc = {tw_f, FR_W28};
+    root_of_unity(&tc.w, log_n, 0);
+    zk_parallel_for(n / 2, 8192, twiddle_range, &tc);
+    tc.tw = tw_i;
+    root_of_unity(&tc.w, log_n, 1);
+    zk_parallel_for(n / 2, 8192, twiddle_range, &tc);
+    fr_t n_inv;
+    fr_from_u64(&n_inv, n);
+    fr_inv(&n_inv, &n_inv);
+    bitrev_powers(f, log_n, &n_inv, shift);
+    unsigned block_log = log_n < NTT_BLOCK_LOG ? log_n : NTT_BLOCK_LOG;
+    for (int v = 0; v < count; v++) {
+        struct stage_ctx sc = {vecs[v], tw_i, log_n, 0, block_log};
+        for (unsigned s = log_n; s-- > block_log;) {
+            sc.half_log = s;
+            zk_parallel_for(n / 2, 4096, dif_large_range, &sc);
+        }
+        zk_parallel_for(n >> block_log, 1, dif_small_range, &sc);
+        struct mulv_ctx mc = {vecs[v], f};
+        zk_parallel_for(n, 4096, mulv_range, &mc);
+        sc.tw = tw_f;
+        zk_parallel_for(n >> block_log, 1, small_stages_range, &sc);
+        for (unsigned s = block_log; s < log_n; s++) {
+            sc.half_log = s;
+            zk_parallel_for(n / 2, 4096, large_stage_range, &sc);
+        }
+    }
+    free(tw_f);
+    free(tw_i);
+    free(f);
+    return 1;
 }

@@ -172,3 +172,18 @@ def test_every_window_size_against_known_sums(c, monkeypatch) -> None:
     ks = digit_pattern_scalars(c, rng, 64)
     pts, expect = known_sum(nc.G2, 64, ks, rng.randrange(R), rng.randrange(R))
     assert nm.msm_g2(pts, enc(ks)) == expect
+
+
+@pytest.mark.parametrize("kind", ["digit-patterns", "repeated-point", "repeated-scalar"])
+@pytest.mark.parametrize(("g", "fn", "n"), [(nc.G1, "msm_g1", 2600), (nc.G2, "msm_g2", 2100)])
+def test_affine_bucket_reduction_against_known_sums(g, fn, n, kind, monkeypatch) -> None:
+    """c = 13 (4,096 buckets): the lockstep affine bucket reduction, with the Jacobian overflow
+    folded in (repeated scalars) and its doubling and opposite-point cases (repeated points)."""
+    monkeypatch.setenv("ZK_MSM_WINDOW", "13")
+    rng = random.Random(f"{kind}{n}")
+    if kind == "repeated-scalar":
+        ks = [rng.choice([12345678901234567890123, R - 98765]) for _ in range(n)]
+    else:
+        ks = digit_pattern_scalars(13, rng, n)
+    pts, expect = known_sum(g, n, ks, rng.randrange(R), rng.randrange(R), kind == "repeated-point")
+    assert getattr(nm, fn)(pts, enc(ks)) == expect
