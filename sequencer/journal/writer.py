@@ -18,8 +18,10 @@ import contextlib
 import heapq
 import itertools
 import threading
+import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from sequencer.journal.store import BatchRow, Entry, JournalError, Store
 
@@ -49,6 +51,8 @@ class Journal:
         self._written_waiters: list[asyncio.Future[None]] = []
         self._loop: asyncio.AbstractEventLoop | None = None
         self._thread: threading.Thread | None = None
+        # optional latency trace (sequencer.node.latency.LatencyTrace): commit times, group sizes
+        self.trace: Any = None
 
     # -- lifecycle ----------------------------------------------------------------------------
     def start(self, loop: asyncio.AbstractEventLoop | None = None) -> None:
@@ -135,6 +139,7 @@ class Journal:
                 items, self._items = self._items, []
             entries = [i for i in items if isinstance(i, Entry)]
             batches = [i for i in items if isinstance(i, BatchRow)]
+            t = time.perf_counter()
             try:
                 self.store.write(entries, batches)
             except BaseException as exc:  # the state is now ahead of the journal: stop everything
@@ -142,6 +147,9 @@ class Journal:
                 self._call(self._on_failed, exc)
                 return
             self.commits += 1
+            if self.trace is not None:
+                self.trace.add("journal_commit_thread", time.perf_counter() - t)
+                self.trace.count("journal_commit_entries", len(entries))
             self._call(self._on_written, len(items))
             if entries:
                 self._call(self._on_durable, entries[-1].seq)

@@ -28,10 +28,15 @@ from native.eddsa import verify_many
 from native.poseidon import poseidon_many
 from sequencer.journal import Journal
 from sequencer.node.errors import ApiError
+from sequencer.node.latency import LatencyTrace
 from sequencer.node.ratelimit import RateLimiter
 
 # Apply at most this many operations before letting the loop serve other requests.
 APPLY_SLICE = 256
+# Signature checks expected to take at most this long run on the loop thread itself (see
+# Pipeline._start_checks); bigger groups go to the worker thread.
+INLINE_CHECK_S = 0.0006
+SIG_COST_START_S = 0.0002  # first guess of one check's cost (hash + verify), refined as groups run
 
 
 @dataclass(frozen=True)
@@ -91,6 +96,10 @@ class _Pending:
     rate_key: object | None
     fut: asyncio.Future[Outcome]
     checks: list[SigCheck] = field(default_factory=list)
+    # perf_counter stamps (sequencer.node.latency), kept only when the node traces latency
+    t_queued: float = 0.0
+    t_verified: float = 0.0
+    t_applied: float = 0.0
 
 
 class Pipeline:
@@ -102,12 +111,14 @@ class Pipeline:
         key_limiter: RateLimiter | None = None,
         clock_ms: Callable[[], int] = lambda: int(time.time() * 1000),
         on_applied: Callable[[int], None] | None = None,
+        trace: LatencyTrace | None = None,
     ) -> None:
         self.applier = applier
         self.journal = journal
         self.key_limiter = key_limiter
         self.clock_ms = clock_ms
         self.on_applied = on_applied
+        self.trace = trace
         self.last_ts_ms = 0
         self._queue: list[_Pending] = []
         self._wake = asyncio.Event()
@@ -116,6 +127,7 @@ class Pipeline:
         self._apply_task: asyncio.Task[None] | None = None
         # groups whose signatures are being checked, in order; two in flight keeps both cores busy
         self._stage: asyncio.Queue[tuple[list[_Pending], Any]] = asyncio.Queue(maxsize=2)
+        self._sig_cost_s = SIG_COST_START_S
         self.stats = {"groups": 0, "ops": 0, "accepted": 0, "rejected": 0}
 
     def start(self) -> None:
@@ -143,20 +155,33 @@ class Pipeline:
         self.last_ts_ms = max(self.last_ts_ms, self.clock_ms())
         return self.last_ts_ms
 
-    async def submit(self, ops: Sequence[tuple[Any, object | None]]) -> list[Outcome]:
-        """Queue (operation, rate-limit key) pairs; returns their outcomes once the accepted ones are durable."""
+    async def submit(
+        self, ops: Sequence[tuple[Any, object | None]], received: float | None = None
+    ) -> list[Outcome]:
+        """Queue (operation, rate-limit key) pairs; returns their outcomes once the accepted ones are
+        durable.  `received`: when the request arrived (perf_counter), for the latency trace."""
         if self.journal.failed is not None or self._task is None:
             raise ApiError(
                 "unavailable", "the node is not accepting operations (journal failed or shutting down)"
             )
         loop = asyncio.get_running_loop()
         pend = [_Pending(op, key, loop.create_future()) for op, key in ops]
+        trace = self.trace
+        if trace is not None:
+            now = time.perf_counter()
+            for p in pend:
+                p.t_queued = now
         self._queue.extend(pend)
         self._wake.set()
         outcomes = [await p.fut for p in pend]
         last = max((o.seq for o in outcomes if o.ok), default=0)
         if last:
             await self.journal.wait_durable(last)
+        if trace is not None and received is not None:  # traced: operations of client requests
+            now = time.perf_counter()
+            for p, o in zip(pend, outcomes, strict=True):
+                if o.ok:
+                    trace.op(received, p.t_queued, p.t_verified, p.t_applied, now)
         return outcomes
 
     async def _verify_stage(self) -> None:
@@ -193,7 +218,36 @@ class Pipeline:
             triples.extend(p.checks)
         if not triples:
             return None
-        return owners, loop.run_in_executor(self._pool, check_group, triples)
+        trace = self.trace
+        if len(triples) * self._sig_cost_s <= INLINE_CHECK_S:
+            # A few signatures: checking them here costs less than the hand-off to the worker
+            # thread and back (two GIL transfers and a loop wake-up that wait behind whatever
+            # else runs), and keeps a lightly loaded node's latency flat.
+            fut: asyncio.Future[list[bool]] = loop.create_future()
+            t = time.perf_counter()
+            fut.set_result(check_group(triples))
+            dt = time.perf_counter() - t
+            self._note_sig_cost(dt, len(triples))
+            if trace is not None:
+                trace.add("sigcheck_inline", dt)
+            return owners, fut
+
+        def timed() -> list[bool]:
+            t = time.perf_counter()
+            try:
+                return check_group(triples)
+            finally:
+                dt = time.perf_counter() - t
+                self._note_sig_cost(dt, len(triples))
+                if trace is not None:
+                    trace.add("sigcheck_thread", dt)
+
+        return owners, loop.run_in_executor(self._pool, timed)
+
+    def _note_sig_cost(self, seconds: float, n: int) -> None:
+        """Track the cost of one signature check (hash + verify), a moving average over groups;
+        a thread's figure includes waiting for a core, which errs towards the thread."""
+        self._sig_cost_s += 0.1 * (seconds / n - self._sig_cost_s)
 
     async def _apply_stage(self) -> None:
         """Stage 2: apply each group once its signatures are checked; meanwhile stage 1 already
@@ -214,6 +268,7 @@ class Pipeline:
     async def _apply_group(
         self, group: list[_Pending], checking: tuple[list[_Pending], asyncio.Future[list[bool]]] | None
     ) -> None:
+        trace = self.trace
         if checking is not None:
             owners, fut = checking
             valid = await fut
@@ -222,6 +277,7 @@ class Pipeline:
                     p.fut.set_result(
                         Outcome(False, error=ApiError("bad_signature", "the signature does not verify"))
                     )
+        t_slice = t_seen = time.perf_counter() if trace is not None else 0.0
         applied = 0
         for p in group:
             if p.fut.done():
@@ -245,9 +301,19 @@ class Pipeline:
             got = self.journal.append(kind, body, ts)
             assert got == seq
             self.stats["accepted"] += 1
+            if trace is not None:
+                p.t_verified = t_seen
+                p.t_applied = time.perf_counter()
             p.fut.set_result(Outcome(True, result=answer, seq=seq))
             if self.on_applied is not None:
                 self.on_applied(seq)
             applied += 1
             if applied % APPLY_SLICE == 0:
+                if trace is not None:
+                    trace.add("apply_slice", time.perf_counter() - t_slice)
                 await asyncio.sleep(0)
+                if trace is not None:
+                    t_slice = time.perf_counter()
+        if trace is not None:
+            trace.add("apply_slice", time.perf_counter() - t_slice)
+            trace.count("group_ops", len(group))
