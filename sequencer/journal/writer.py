@@ -150,15 +150,19 @@ class Journal:
             if self.trace is not None:
                 self.trace.add("journal_commit_thread", time.perf_counter() - t)
                 self.trace.count("journal_commit_entries", len(entries))
-            self._call(self._on_written, len(items))
-            if entries:
-                self._call(self._on_durable, entries[-1].seq)
+            # one loop wake-up per commit: written count and durable position together
+            self._call(self._on_commit, len(items), entries[-1].seq if entries else 0)
 
     def _call(self, fn: Callable[..., None], *args: object) -> None:
         assert self._loop is not None
         # A closed loop means nobody is waiting any more.
         with contextlib.suppress(RuntimeError):
             self._loop.call_soon_threadsafe(fn, *args)
+
+    def _on_commit(self, n: int, seq: int) -> None:
+        self._on_written(n)
+        if seq:
+            self._on_durable(seq)
 
     def _on_durable(self, seq: int) -> None:
         self.durable_seq = max(self.durable_seq, seq)
