@@ -33,10 +33,6 @@ from sequencer.node.ratelimit import RateLimiter
 
 # Apply at most this many operations before letting the loop serve other requests.
 APPLY_SLICE = 256
-# Signature checks expected to take at most this long run on the loop thread itself (see
-# Pipeline._start_checks); bigger groups go to the worker thread.
-INLINE_CHECK_S = 0.0006
-SIG_COST_START_S = 0.0002  # first guess of one check's cost (hash + verify), refined as groups run
 
 
 @dataclass(frozen=True)
@@ -127,7 +123,6 @@ class Pipeline:
         self._apply_task: asyncio.Task[None] | None = None
         # groups whose signatures are being checked, in order; two in flight keeps both cores busy
         self._stage: asyncio.Queue[tuple[list[_Pending], Any]] = asyncio.Queue(maxsize=2)
-        self._sig_cost_s = SIG_COST_START_S
         self.stats = {"groups": 0, "ops": 0, "accepted": 0, "rejected": 0}
 
     def start(self) -> None:
@@ -218,36 +213,21 @@ class Pipeline:
             triples.extend(p.checks)
         if not triples:
             return None
+        # Always in the worker thread, even a lone signature: checking on the loop thread would
+        # save the hand-off but add the check's CPU to the loop, whose utilisation is what the
+        # latency tail follows under load (measured with bench/node.py, GET /v1/devnet/latency).
         trace = self.trace
-        if len(triples) * self._sig_cost_s <= INLINE_CHECK_S:
-            # A few signatures: checking them here costs less than the hand-off to the worker
-            # thread and back (two GIL transfers and a loop wake-up that wait behind whatever
-            # else runs), and keeps a lightly loaded node's latency flat.
-            fut: asyncio.Future[list[bool]] = loop.create_future()
-            t = time.perf_counter()
-            fut.set_result(check_group(triples))
-            dt = time.perf_counter() - t
-            self._note_sig_cost(dt, len(triples))
-            if trace is not None:
-                trace.add("sigcheck_inline", dt)
-            return owners, fut
+        if trace is None:
+            return owners, loop.run_in_executor(self._pool, check_group, triples)
 
         def timed() -> list[bool]:
             t = time.perf_counter()
             try:
                 return check_group(triples)
             finally:
-                dt = time.perf_counter() - t
-                self._note_sig_cost(dt, len(triples))
-                if trace is not None:
-                    trace.add("sigcheck_thread", dt)
+                trace.add("sigcheck_thread", time.perf_counter() - t)
 
         return owners, loop.run_in_executor(self._pool, timed)
-
-    def _note_sig_cost(self, seconds: float, n: int) -> None:
-        """Track the cost of one signature check (hash + verify), a moving average over groups;
-        a thread's figure includes waiting for a core, which errs towards the thread."""
-        self._sig_cost_s += 0.1 * (seconds / n - self._sig_cost_s)
 
     async def _apply_stage(self) -> None:
         """Stage 2: apply each group once its signatures are checked; meanwhile stage 1 already

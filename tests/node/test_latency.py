@@ -1,6 +1,5 @@
 """GET /v1/devnet/latency: every accepted operation is stamped through its stages (decode, verify,
-apply, durable, respond), whether its signatures were checked on the loop (a lone order) or in the
-worker thread (a batch); the window resets on request.  Never asserts how long anything took."""
+apply, durable, respond), one by one or in a batch; the window resets on request.  Never asserts how long anything took."""
 
 from __future__ import annotations
 
@@ -29,8 +28,8 @@ def test_stage_samples_cover_every_accepted_order(tmp_path: Path) -> None:
                     expiry=int(time.time()) + 3600,
                 )
 
-            await c.place_order(order(1))  # one signature: checked on the loop
-            results = await c.place_orders([order(i) for i in range(2, 22)])  # 20: the worker thread
+            await c.place_order(order(1))
+            results = await c.place_orders([order(i) for i in range(2, 22)])
             assert all(x["ok"] for x in results), results
             lat = await c.request("GET", "/v1/devnet/latency")
             for stage in STAGES:
@@ -38,7 +37,6 @@ def test_stage_samples_cover_every_accepted_order(tmp_path: Path) -> None:
             s = lat["stages"]
             assert s["total"]["max_ms"] >= s["durable"]["max_ms"] >= 0
             assert s["total"]["max_ms"] >= s["verify"]["max_ms"] >= 0
-            assert lat["stalls"]["sigcheck_inline"]["count"] >= 1
             assert lat["stalls"]["sigcheck_thread"]["count"] >= 1
             assert lat["stalls"]["journal_commit_thread"]["count"] >= 1
             assert sum(x["count"] for x in [lat["counts"]["group_ops"]]) >= 2
