@@ -10,6 +10,10 @@ MCL runs on the same inputs in a child process (its mclBnG1_mulVec was seen to c
 2^17 points: a crash is reported, not fatal), initialised on BN_SNARK1 (= BN254/alt_bn128), and
 its MSM results are checked against ours.  MCL has no native-loop Fr product nor an NTT in its C
 API, so those rows have no peer.  --quick stops at 2^18 points.
+The sequencer's per-order native work is timed on one thread, per item of a batched call from
+Python: Poseidon(2)/(5)/(10) (`poseidon_many`) and EdDSA-Poseidon verification (`verify_many`,
+its own Poseidon(5) of R8, A, msg included, the message hash not), against circomlibjs
+(node_modules, timed inside node over many calls).
 """
 
 from __future__ import annotations
@@ -217,6 +221,99 @@ def our_pairing(reps: int) -> float:
     return secs / loops
 
 
+# ---- per-order work: Poseidon and EdDSA vs circomlibjs -------------------------------------------------
+CIRCOMLIBJS_PEER = r"""
+import { buildPoseidon, buildEddsa } from "circomlibjs";
+const n = Number(process.argv[1] || 500);
+const poseidon = await buildPoseidon();
+const eddsa = await buildEddsa();
+const F = poseidon.F;
+const out = {};
+for (const arity of [2, 5, 10]) {
+  const rows = [];
+  for (let i = 0; i < n; i++) rows.push(Array.from({ length: arity }, (_, j) => BigInt(i * 1000003 + j * 7919 + 1)));
+  let best = Infinity;
+  for (let r = 0; r < 3; r++) {
+    const t = performance.now();
+    for (const row of rows) poseidon(row);
+    best = Math.min(best, performance.now() - t);
+  }
+  out[`poseidon${arity}`] = best / 1000 / n;
+}
+const sigs = [];
+const m = Math.max(20, Math.floor(n / 5));
+for (let i = 0; i < m; i++) {
+  const prv = Buffer.alloc(32, i + 1);
+  const msg = F.e(BigInt(i) * 123456789n + 1n);
+  sigs.push([msg, eddsa.signPoseidon(prv, msg), eddsa.prv2pub(prv)]);
+}
+let best = Infinity, ok = 0;
+for (let r = 0; r < 3; r++) {
+  const t = performance.now();
+  ok = 0;
+  for (const [msg, sig, pub] of sigs) ok += eddsa.verifyPoseidon(msg, sig, pub) ? 1 : 0;
+  best = Math.min(best, performance.now() - t);
+}
+out.eddsa_verify = best / 1000 / m;
+out.eddsa_valid = ok === m;
+console.log(JSON.stringify(out));
+"""
+
+
+def circomlibjs_peer(n: int) -> dict[str, Any]:
+    import shutil
+    import subprocess
+
+    node = shutil.which("node")
+    if node is None:
+        return {"error": "node not found"}
+    root = Path(__file__).resolve().parent.parent
+    proc = subprocess.run(
+        [node, "--input-type=module", "-e", CIRCOMLIBJS_PEER, str(n)],
+        cwd=root,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    if proc.returncode != 0:
+        return {"error": (proc.stderr.strip().splitlines() or ["node failed"])[-1][:80]}
+    return json.loads(proc.stdout.strip().splitlines()[-1])
+
+
+def one_thread(fn: Callable[[], Any]) -> Any:
+    """Run fn with the native thread pool at one thread (the figures are single-core)."""
+    before = lib.zk_num_threads()
+    lib.zk_set_num_threads(1)
+    try:
+        return fn()
+    finally:
+        lib.zk_set_num_threads(before)
+
+
+def our_poseidon(arity: int, n: int, reps: int) -> float:
+    from native.poseidon import poseidon_many
+
+    rng = np.random.default_rng([SEED, arity])
+    rows = [[int(x) for x in rng.integers(0, 2**62, size=arity)] for _ in range(n)]
+    secs, _ = one_thread(lambda: best_of(reps, lambda: poseidon_many(rows)))
+    return secs / n
+
+
+def our_eddsa(n: int, reps: int) -> tuple[float, bool]:
+    from circuits.primitives import eddsa as ref
+    from native.eddsa import verify_many
+
+    pubs, msgs, sigs = [], [], []
+    for i in range(n):
+        prv = (i + 1).to_bytes(32, "little")
+        msg = i * 123456789 + 1
+        pubs.append(ref.prv2pub(prv))
+        msgs.append(msg)
+        sigs.append(ref.sign(prv, msg))
+    secs, ok = one_thread(lambda: best_of(reps, lambda: verify_many(pubs, msgs, sigs)))
+    return secs / n, all(ok)
+
+
 # ---- report -------------------------------------------------------------------------------------------
 def fmt_time(secs: float | None) -> str:
     if secs is None:
@@ -283,6 +380,38 @@ def main() -> int:
     row("G2 MSM 2^16 random", secs, peer, **({"agree": peer["lem"] == lem.hex()} if "lem" in peer else {}))
     row("NTT 2^20 (forward)", our_ntt(20, reps))
     row("pairing (one)", our_pairing(reps), run_mcl("pairing", reps))
+
+    n_hash = 400 if args.quick else 2000
+    js = circomlibjs_peer(n_hash // 4)
+    print(
+        f"\nper-order work, one thread, per item of a batched call; peer: circomlibjs in node ({n_hash:,} items)"
+    )
+    targets = {2: 6e-6, 5: None, 10: 25e-6}
+    for arity in (2, 5, 10):
+        ours = our_poseidon(arity, n_hash, reps)
+        peer = js.get(f"poseidon{arity}")
+        extra: dict[str, Any] = {"target": f"<={targets[arity] * 1e6:.0f}us"} if targets[arity] else {}
+        rows.append({"name": f"Poseidon({arity})", "ours": ours, "unit": "s", "circomlibjs": peer, **extra})
+        ratio = f"{peer / ours:.1f}x" if peer else js.get("error", "")
+        print(
+            f"{'Poseidon(' + str(arity) + ')':<34} {ours * 1e6:>9.1f} us {(peer or 0) * 1e6:>25.1f} us {ratio:>8}"
+        )
+    ours, ok = our_eddsa(n_hash // 4, reps)
+    peer = js.get("eddsa_verify")
+    rows.append(
+        {
+            "name": "EdDSA-Poseidon verify",
+            "ours": ours,
+            "unit": "s",
+            "circomlibjs": peer,
+            "valid": ok,
+            "target": "<=60us",
+        }
+    )
+    ratio = f"{peer / ours:.0f}x" if peer else js.get("error", "")
+    print(
+        f"{'EdDSA-Poseidon verify':<34} {ours * 1e6:>9.1f} us {(peer or 0) * 1e6:>25.1f} us {ratio:>8}  all valid={ok}"
+    )
 
     if args.json:
         print(json.dumps(figures))

@@ -116,3 +116,41 @@ def test_random_signatures(prv: bytes, msg: int, other: int) -> None:
     pub, sig = ref.prv2pub(prv), ref.sign(prv, msg)
     assert nat.verify(pub, msg, sig) and ref.verify(pub, msg, sig)
     assert nat.verify(pub, other, sig) == ref.verify(pub, other, sig) == (other == msg)
+
+
+def edge_scalar_cases() -> list[tuple[Any, Any, Any]]:
+    """Signatures whose S sits at the ends of its range, whose R8 or key is the identity or of
+    low order, and keys/nonces that make the joint double-and-add start from the identity."""
+    prv = b"e" * 32
+    pub, sig = ref.prv2pub(prv), ref.sign(prv, 77)
+    cases: list[tuple[Any, Any, Any]] = []
+    for s in (0, 1, 2, bj.SUBORDER - 1, bj.SUBORDER, bj.SUBORDER + 1):
+        cases.append((pub, 77, ref.Signature(sig.R8, s)))
+        cases.append((pub, 77, ref.Signature(bj.BASE8, s)))
+    cases += [
+        (pub, 77, ref.Signature(bj.IDENTITY, sig.S)),
+        (bj.IDENTITY, 77, sig),
+        (bj.IDENTITY, 77, ref.Signature(bj.IDENTITY, 0)),
+        (bj.BASE8, 0, ref.Signature(bj.BASE8, 0)),
+        *[(pub, 77, ref.Signature(t, 0)) for t in torsion_points()],
+    ]
+    # key A = 5 * Base8: S * Base8 == R8 + 8 hm A holds for S = r + 40 hm mod l and R8 = r * Base8
+    for r in (1, 2, bj.SUBORDER - 1):
+        r8 = bj.mul(bj.BASE8, r)
+        a = bj.mul(bj.BASE8, 5)
+        hm = ref.message_hash(r8, a, 3)
+        cases.append((a, 3, ref.Signature(r8, (r + 40 * hm) % bj.SUBORDER)))
+    return cases
+
+
+@pytest.mark.parametrize("verify", VERIFIERS)
+def test_verify_edge_scalars(verify: Any) -> None:
+    cases = edge_scalar_cases()
+    assert [verify(*c) for c in cases] == [ref.verify(*c) for c in cases]
+    assert sum(ref.verify(*c) for c in cases[-3:]) == 3
+
+
+def test_verify_many_edges_match_twin() -> None:
+    cases = edge_scalar_cases() + signed_cases(23, 2)
+    pubs, msgs, sigs = (list(x) for x in zip(*cases, strict=True))
+    assert nat.verify_many(pubs, msgs, sigs) == [ref.verify(*c) for c in cases]

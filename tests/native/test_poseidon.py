@@ -30,6 +30,19 @@ def test_poseidon_many_matches_single() -> None:
         assert nat.poseidon_many(rows) == [ref.poseidon(r) for r in rows]
 
 
+def test_wide_sums_near_the_lazy_reduction_bound() -> None:
+    """Inputs at and near r - 1 (and their Montgomery images) for every width push the unreduced
+    512-bit dot products of the linear layers towards their bound (17 r^2)."""
+    rows = [[R - 1 - (i % 3) for i in range(n)] for n in range(1, 17)]
+    rows += [[(R - 1) * pow(2, -256, R) % R] * n for n in range(1, 17)]
+    rows += [[R - 1 if i % 2 else 0 for i in range(n)] for n in range(1, 17)]
+    for row in rows:
+        assert nat.poseidon(row) == ref.poseidon(row)
+    assert nat.poseidon_many([r for r in rows if len(r) == 11]) == [
+        ref.poseidon(r) for r in rows if len(r) == 11
+    ]
+
+
 @pytest.mark.node
 def test_matches_circomlibjs_for_every_width() -> None:
     rng = random.Random(2024)
