@@ -79,7 +79,8 @@ def connect(path: Path | str) -> sqlite3.Connection:
         conn.close()
         raise JournalError(f"{path}: cannot switch SQLite to WAL mode (got {mode!r})")
     conn.execute("PRAGMA synchronous=FULL")
-    # The WAL is checkpointed by SQLite as it grows; a large cap keeps checkpoints rare on the hot path.
+    # Connections other than the live writer checkpoint by themselves as the WAL grows; the live
+    # writer turns that off and leaves checkpoints to its own thread (sequencer.journal.writer).
     conn.execute("PRAGMA wal_autocheckpoint=10000")
     conn.execute("PRAGMA busy_timeout=10000")
     return conn

@@ -6,6 +6,13 @@ SQLite transaction (WAL + synchronous=FULL: COMMIT returns after the fsync) and 
 which sequence number is durable.  While one commit is being fsynced the next group gathers, so
 throughput grows with load while an idle node commits a lone entry at once (no timer delay).
 
+Checkpoints (copying the WAL back into the database file, with its own fsync) are taken off the
+commit path: the writer's connection never checkpoints by itself (SQLite's automatic checkpoint
+runs inside a COMMIT, and a large one stalled every acknowledgement behind it for tens of ms);
+a low-priority checkpointer thread with its own connection runs small PASSIVE checkpoints
+instead, every CHECKPOINT_EVERY_S while there are new commits (a PASSIVE checkpoint never blocks
+the writer, and commits are durable in the WAL whether or not they were checkpointed).
+
 A failed write is fatal: the in-memory state is then ahead of the durable journal, so every
 waiter gets the error and the journal refuses further appends; the node must restart and
 replay (which rebuilds exactly the durable prefix).
@@ -17,11 +24,17 @@ import asyncio
 import contextlib
 import heapq
 import itertools
+import os
+import sqlite3
 import threading
+import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
-from sequencer.journal.store import BatchRow, Entry, JournalError, Store
+from sequencer.journal.store import BatchRow, Entry, JournalError, Store, connect
+
+CHECKPOINT_EVERY_S = 0.5
 
 Item = Entry | BatchRow
 
@@ -33,6 +46,7 @@ class Journal:
         self.path = Path(path)
         # owned by the writer thread once started
         self.store = Store(self.path, fault_commit_delay_s=fault_commit_delay_s)
+        self.store.conn.execute("PRAGMA wal_autocheckpoint=0")  # the checkpointer thread does it
         self.reader = Store(self.path)  # for reads from the event loop thread
         self.next_seq = self.store.last_seq() + 1
         self.durable_seq = self.next_seq - 1
@@ -49,12 +63,21 @@ class Journal:
         self._written_waiters: list[asyncio.Future[None]] = []
         self._loop: asyncio.AbstractEventLoop | None = None
         self._thread: threading.Thread | None = None
+        self._checkpointer: threading.Thread | None = None
+        self._checkpoint_stop = threading.Event()
+        self.checkpoints = 0
+        # optional latency trace (sequencer.node.latency.LatencyTrace): commit times, group sizes
+        self.trace: Any = None
 
     # -- lifecycle ----------------------------------------------------------------------------
     def start(self, loop: asyncio.AbstractEventLoop | None = None) -> None:
         self._loop = loop or asyncio.get_running_loop()
         self._thread = threading.Thread(target=self._run, name="journal-writer", daemon=True)
         self._thread.start()
+        self._checkpointer = threading.Thread(
+            target=self._checkpoint_loop, name="journal-checkpoint", daemon=True
+        )
+        self._checkpointer.start()
 
     async def close(self) -> None:
         """Make everything appended durable, then stop the writer and close the database."""
@@ -64,6 +87,10 @@ class Journal:
                 self._cond.notify()
             await asyncio.get_running_loop().run_in_executor(None, self._thread.join)
             self._thread = None
+        if self._checkpointer is not None:
+            self._checkpoint_stop.set()
+            await asyncio.get_running_loop().run_in_executor(None, self._checkpointer.join)
+            self._checkpointer = None
         self.store.close()
         self.reader.close()
 
@@ -135,6 +162,7 @@ class Journal:
                 items, self._items = self._items, []
             entries = [i for i in items if isinstance(i, Entry)]
             batches = [i for i in items if isinstance(i, BatchRow)]
+            t = time.perf_counter()
             try:
                 self.store.write(entries, batches)
             except BaseException as exc:  # the state is now ahead of the journal: stop everything
@@ -142,15 +170,44 @@ class Journal:
                 self._call(self._on_failed, exc)
                 return
             self.commits += 1
-            self._call(self._on_written, len(items))
-            if entries:
-                self._call(self._on_durable, entries[-1].seq)
+            if self.trace is not None:
+                self.trace.add("journal_commit_thread", time.perf_counter() - t)
+                self.trace.count("journal_commit_entries", len(entries))
+            # one loop wake-up per commit: written count and durable position together
+            self._call(self._on_commit, len(items), entries[-1].seq if entries else 0)
+
+    def _checkpoint_loop(self) -> None:
+        """Small PASSIVE checkpoints beside the writer, at low CPU priority (it is mostly I/O)."""
+        with contextlib.suppress(OSError, AttributeError):
+            os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), 10)
+        conn = connect(self.path)
+        try:
+            done = self.commits
+            while not self._checkpoint_stop.wait(CHECKPOINT_EVERY_S):
+                if self.commits == done or self._error is not None:
+                    continue
+                done = self.commits
+                t = time.perf_counter()
+                try:
+                    conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
+                except sqlite3.Error:  # busy or locked: the next round tries again
+                    continue
+                self.checkpoints += 1
+                if self.trace is not None:
+                    self.trace.add("journal_checkpoint_thread", time.perf_counter() - t)
+        finally:
+            conn.close()
 
     def _call(self, fn: Callable[..., None], *args: object) -> None:
         assert self._loop is not None
         # A closed loop means nobody is waiting any more.
         with contextlib.suppress(RuntimeError):
             self._loop.call_soon_threadsafe(fn, *args)
+
+    def _on_commit(self, n: int, seq: int) -> None:
+        self._on_written(n)
+        if seq:
+            self._on_durable(seq)
 
     def _on_durable(self, seq: int) -> None:
         self.durable_seq = max(self.durable_seq, seq)

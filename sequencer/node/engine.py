@@ -15,6 +15,7 @@ import contextlib
 import json
 import logging
 import pickle
+import time
 from collections import deque
 from collections.abc import Callable
 from concurrent.futures import Executor
@@ -36,6 +37,7 @@ from sequencer.messages.transfer import TransferMessage
 from sequencer.messages.withdraw import WithdrawMessage
 from sequencer.node import wire
 from sequencer.node.errors import ApiError
+from sequencer.node.latency import LatencyTrace
 from sequencer.node.pipeline import SigCheck
 from sequencer.ops import (
     CancelAll,
@@ -135,6 +137,7 @@ class Engine:
         self.on_batch: Callable[[BatchRow], None] = lambda row: None
         self.dirty_books: set[int] = set()  # markets whose book changed since the last stream tick
         self.hasher: Executor | None = None  # set by the live node: batch hashing off the loop thread
+        self.trace: LatencyTrace | None = None  # set by a devnet node: stage and stall samples
         self._hashing: asyncio.Future[tuple[int, int]] | None = None
         self.committed_root: int = self.ex.state_root  # root of the last closed (hashed) batch
         self.last_batch: BatchRow | None = None
@@ -300,13 +303,19 @@ class Engine:
                 b.new_root,
             )
             return b.number
-        ex = self.ex
+        ex, trace = self.ex, self.trace
+        t = time.perf_counter()
         sealed = ex.seal_batch()
         number = sealed.number
+        if trace is not None:
+            trace.add("batch_seal", time.perf_counter() - t)
 
         def hash_batch() -> tuple[int, int]:
+            t = time.perf_counter()
             b = ex.hash_batch(sealed)
             ex.trees.forget_before(b.number - PROOF_HISTORY_BATCHES)
+            if trace is not None:
+                trace.add("batch_hash_thread", time.perf_counter() - t)
             return b.old_root, b.new_root
 
         loop = asyncio.get_running_loop()
@@ -502,9 +511,12 @@ def journal_body(op: Any) -> bytes:
     if op.TYPE in SIGNED_OPS:
         names = wire._names(type(op.msg))[0]
         m, s = op.msg, op.sig
-        return json.dumps(
-            [op.time, [getattr(m, n) for n in names], [s.R8[0], s.R8[1], s.S]], separators=(",", ":")
-        ).encode()
+        values = [getattr(m, n) for n in names]
+        ints = [op.time, *values, s.R8[0], s.R8[1], s.S]
+        if all(type(v) is int for v in ints):
+            # the hot path: the same bytes json.dumps writes for plain ints, without its encoder
+            return f"[{op.time},[{','.join(map(str, values))}],[{s.R8[0]},{s.R8[1]},{s.S}]]".encode()
+        return json.dumps([op.time, values, [s.R8[0], s.R8[1], s.S]], separators=(",", ":")).encode()
     return encode_op(op)
 
 

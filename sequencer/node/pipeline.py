@@ -28,6 +28,7 @@ from native.eddsa import verify_many
 from native.poseidon import poseidon_many
 from sequencer.journal import Journal
 from sequencer.node.errors import ApiError
+from sequencer.node.latency import LatencyTrace
 from sequencer.node.ratelimit import RateLimiter
 
 # Apply at most this many operations before letting the loop serve other requests.
@@ -91,6 +92,10 @@ class _Pending:
     rate_key: object | None
     fut: asyncio.Future[Outcome]
     checks: list[SigCheck] = field(default_factory=list)
+    # perf_counter stamps (sequencer.node.latency), kept only when the node traces latency
+    t_queued: float = 0.0
+    t_verified: float = 0.0
+    t_applied: float = 0.0
 
 
 class Pipeline:
@@ -102,12 +107,14 @@ class Pipeline:
         key_limiter: RateLimiter | None = None,
         clock_ms: Callable[[], int] = lambda: int(time.time() * 1000),
         on_applied: Callable[[int], None] | None = None,
+        trace: LatencyTrace | None = None,
     ) -> None:
         self.applier = applier
         self.journal = journal
         self.key_limiter = key_limiter
         self.clock_ms = clock_ms
         self.on_applied = on_applied
+        self.trace = trace
         self.last_ts_ms = 0
         self._queue: list[_Pending] = []
         self._wake = asyncio.Event()
@@ -143,20 +150,33 @@ class Pipeline:
         self.last_ts_ms = max(self.last_ts_ms, self.clock_ms())
         return self.last_ts_ms
 
-    async def submit(self, ops: Sequence[tuple[Any, object | None]]) -> list[Outcome]:
-        """Queue (operation, rate-limit key) pairs; returns their outcomes once the accepted ones are durable."""
+    async def submit(
+        self, ops: Sequence[tuple[Any, object | None]], received: float | None = None
+    ) -> list[Outcome]:
+        """Queue (operation, rate-limit key) pairs; returns their outcomes once the accepted ones are
+        durable.  `received`: when the request arrived (perf_counter), for the latency trace."""
         if self.journal.failed is not None or self._task is None:
             raise ApiError(
                 "unavailable", "the node is not accepting operations (journal failed or shutting down)"
             )
         loop = asyncio.get_running_loop()
         pend = [_Pending(op, key, loop.create_future()) for op, key in ops]
+        trace = self.trace
+        if trace is not None:
+            now = time.perf_counter()
+            for p in pend:
+                p.t_queued = now
         self._queue.extend(pend)
         self._wake.set()
         outcomes = [await p.fut for p in pend]
         last = max((o.seq for o in outcomes if o.ok), default=0)
         if last:
             await self.journal.wait_durable(last)
+        if trace is not None and received is not None:  # traced: operations of client requests
+            now = time.perf_counter()
+            for p, o in zip(pend, outcomes, strict=True):
+                if o.ok:
+                    trace.op(received, p.t_queued, p.t_verified, p.t_applied, now)
         return outcomes
 
     async def _verify_stage(self) -> None:
@@ -193,7 +213,21 @@ class Pipeline:
             triples.extend(p.checks)
         if not triples:
             return None
-        return owners, loop.run_in_executor(self._pool, check_group, triples)
+        # Always in the worker thread, even a lone signature: checking on the loop thread would
+        # save the hand-off but add the check's CPU to the loop, whose utilisation is what the
+        # latency tail follows under load (measured with bench/node.py, GET /v1/devnet/latency).
+        trace = self.trace
+        if trace is None:
+            return owners, loop.run_in_executor(self._pool, check_group, triples)
+
+        def timed() -> list[bool]:
+            t = time.perf_counter()
+            try:
+                return check_group(triples)
+            finally:
+                trace.add("sigcheck_thread", time.perf_counter() - t)
+
+        return owners, loop.run_in_executor(self._pool, timed)
 
     async def _apply_stage(self) -> None:
         """Stage 2: apply each group once its signatures are checked; meanwhile stage 1 already
@@ -214,6 +248,7 @@ class Pipeline:
     async def _apply_group(
         self, group: list[_Pending], checking: tuple[list[_Pending], asyncio.Future[list[bool]]] | None
     ) -> None:
+        trace = self.trace
         if checking is not None:
             owners, fut = checking
             valid = await fut
@@ -222,6 +257,7 @@ class Pipeline:
                     p.fut.set_result(
                         Outcome(False, error=ApiError("bad_signature", "the signature does not verify"))
                     )
+        t_slice = t_seen = time.perf_counter() if trace is not None else 0.0
         applied = 0
         for p in group:
             if p.fut.done():
@@ -245,9 +281,19 @@ class Pipeline:
             got = self.journal.append(kind, body, ts)
             assert got == seq
             self.stats["accepted"] += 1
+            if trace is not None:
+                p.t_verified = t_seen
+                p.t_applied = time.perf_counter()
             p.fut.set_result(Outcome(True, result=answer, seq=seq))
             if self.on_applied is not None:
                 self.on_applied(seq)
             applied += 1
             if applied % APPLY_SLICE == 0:
+                if trace is not None:
+                    trace.add("apply_slice", time.perf_counter() - t_slice)
                 await asyncio.sleep(0)
+                if trace is not None:
+                    t_slice = time.perf_counter()
+        if trace is not None:
+            trace.add("apply_slice", time.perf_counter() - t_slice)
+            trace.count("group_ops", len(group))

@@ -21,6 +21,7 @@ from sequencer.node.auth import TokenVerifier
 from sequencer.node.config import NodeConfig
 from sequencer.node.engine import Draft, Engine, batch_json
 from sequencer.node.errors import ApiError
+from sequencer.node.latency import LatencyTrace
 from sequencer.node.pipeline import Outcome, Pipeline
 from sequencer.node.ratelimit import RateLimiter
 from sequencer.node.stream import StreamHub
@@ -49,6 +50,8 @@ class Node:
         self.pipeline: Pipeline | None = None
         self.hub = StreamHub()
         self.tokens: TokenVerifier | None = None
+        # per-stage latency samples (GET /v1/devnet/latency); devnet nodes only
+        self.trace: LatencyTrace | None = LatencyTrace() if config.devnet else None
         self.started_at = time.time()
         self.replayed = 0
         self._tasks: list[asyncio.Task[None]] = []
@@ -89,10 +92,14 @@ class Node:
         engine.publish = self.hub.publish
         engine.on_batch = self._on_batch
         engine.hasher = self._hasher
+        engine.trace = self.trace
+        journal.trace = self.trace
         journal.add_listener(self.hub.on_durable)
         journal.start()
         key_limiter = RateLimiter(cfg.key_rate, cfg.key_burst) if cfg.key_rate > 0 else None
-        self.pipeline = Pipeline(engine, journal, key_limiter=key_limiter, on_applied=self._on_applied)
+        self.pipeline = Pipeline(
+            engine, journal, key_limiter=key_limiter, on_applied=self._on_applied, trace=self.trace
+        )
         self.pipeline.last_ts_ms = journal_last_ts(journal)
         self.pipeline.start()
         self.tokens = TokenVerifier(engine.domain, engine.pubkey_of)
@@ -102,6 +109,8 @@ class Node:
         self._last_full_gc = time.monotonic()
         self._tasks.append(asyncio.create_task(self._batch_timer(), name="batch-timer"))
         self._tasks.append(asyncio.create_task(self._operator(), name="operator"))
+        if self.trace is not None:
+            self.trace.start_probe()
 
     def _rebuild(self, journal: Journal) -> Engine:
         store = journal.store
@@ -133,6 +142,8 @@ class Node:
             with contextlib.suppress(asyncio.CancelledError):
                 await t
         self._tasks.clear()
+        if self.trace is not None:
+            await self.trace.stop_probe()
         if self.pipeline is not None:
             await self.pipeline.stop()
         if self.engine is not None:
@@ -157,6 +168,7 @@ class Node:
         and everything that survived is frozen (`gc.freeze`: never scanned again), so a full
         collection only sees what is newer than the last batch.  Cyclic garbage that had already
         reached generation 2 when frozen stays until the next `FULL_GC_EVERY_S` full collection."""
+        t = time.perf_counter()
         now = time.monotonic()
         if now - self._last_full_gc >= FULL_GC_EVERY_S:
             gc.unfreeze()
@@ -165,6 +177,8 @@ class Node:
         else:
             gc.collect(1)
         gc.freeze()
+        if self.trace is not None:
+            self.trace.add("gc_after_batch", time.perf_counter() - t)
 
     def _on_batch(self, row: BatchRow) -> None:
         self._collect_garbage()
@@ -201,6 +215,7 @@ class Node:
             return
         if self._snap_pid is not None or engine.busy:
             return
+        t = time.perf_counter()
         pid = os.fork()
         if pid == 0:  # the child
             code = 1
@@ -211,6 +226,8 @@ class Node:
                 os._exit(code)
         self._snap_pid = pid
         self._last_snapshot_seq = seq
+        if self.trace is not None:
+            self.trace.add("snapshot_fork", time.perf_counter() - t)
 
     def _reap_snapshot(self) -> None:
         if self._snap_pid is None:
@@ -282,10 +299,11 @@ class Node:
                 log.warning("operator step failed: %s", err)
 
     # -- used by routes ------------------------------------------------------------------------
-    async def submit(self, drafts: list[Draft]) -> list[Outcome]:
+    async def submit(self, drafts: list[Draft], received: float | None = None) -> list[Outcome]:
+        """Apply drafts through the pipeline; `received`: the request's arrival (latency trace)."""
         if self._stopping or self.pipeline is None:
             raise ApiError("unavailable", "the node is shutting down")
-        return await self.pipeline.submit([(d, d.account_id) for d in drafts])
+        return await self.pipeline.submit([(d, d.account_id) for d in drafts], received)
 
     async def durable_barrier(self) -> None:
         """Wait until everything applied so far is durable (call after computing a read answer)."""

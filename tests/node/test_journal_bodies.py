@@ -3,6 +3,9 @@ rest both decode to the very operation that was applied."""
 
 from __future__ import annotations
 
+import dataclasses
+import json
+
 import pytest
 
 from sequencer.messages.cancel import CancelMessage
@@ -49,6 +52,15 @@ OPS = [
 def test_roundtrip(op: object) -> None:
     body = journal_body(op)
     assert journal_op(op.TYPE, body) == op  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize("op", OPS[:5], ids=lambda op: op.TYPE)
+def test_signed_bodies_are_the_documented_json(op: object) -> None:
+    """The hand-formatted fast path writes exactly `[time, [fields], [R8x, R8y, S]]` as compact JSON."""
+    m, s = op.msg, op.sig  # type: ignore[attr-defined]
+    fields = [getattr(m, f.name) for f in dataclasses.fields(m)]
+    want = [op.time, fields, [s.R8[0], s.R8[1], s.S]]  # type: ignore[attr-defined]
+    assert journal_body(op) == json.dumps(want, separators=(",", ":")).encode()
 
 
 def test_kind_must_match_the_body() -> None:

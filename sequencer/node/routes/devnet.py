@@ -9,7 +9,7 @@ from __future__ import annotations
 from aiohttp import web
 
 from sequencer.node.errors import ApiError
-from sequencer.node.http import read_json
+from sequencer.node.http import json_response, read_json
 from sequencer.node.routes.common import INT, node_of
 from sequencer.node.routes.orders import RESULT, answer
 from sequencer.node.routing import RouteTable
@@ -104,3 +104,23 @@ async def devnet_oracle(request: web.Request) -> web.Response:
     [out] = await node.submit([engine.oracle_draft(mid, prices)])
     node.kick_keeper()
     return answer(out)
+
+
+@ROUTES.get(
+    "/v1/devnet/latency",
+    summary="Where accepted operations spent their time in this node, per stage, and loop stalls",
+    description=(
+        "Percentiles (ms) of each stage an accepted operation goes through (decode, verify, apply, "
+        "durable, respond, total), of work done on the event loop in one piece, of loop wake-up lag "
+        "and of the worker threads' calls, since the node started or the last `?reset=1` "
+        "(sequencer.node.latency)."
+    ),
+)
+async def devnet_latency(request: web.Request) -> web.Response:
+    node = node_of(request)
+    if node.trace is None:
+        raise ApiError("not_found", "this node keeps no latency trace")
+    out = node.trace.summary()
+    if request.query.get("reset") in ("1", "true"):
+        node.trace.reset()
+    return json_response(out)

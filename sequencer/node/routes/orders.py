@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 from aiohttp import web
@@ -54,11 +55,16 @@ def answer(out: Outcome) -> web.Response:
 
 
 async def submit_one(request: web.Request, kind: str) -> web.Response:
+    received = time.perf_counter()
     node = node_of(request)
     body = await read_json(request)
     draft = node.engine.decode_signed(kind, body)  # type: ignore[union-attr]
-    [out] = await node.submit([draft])
-    return answer(out)
+    [out] = await node.submit([draft], received)
+    back = time.perf_counter()
+    resp = answer(out)
+    if node.trace is not None and out.ok:
+        node.trace.answered(received, back)
+    return resp
 
 
 @ROUTES.post(
@@ -81,6 +87,7 @@ async def place_order(request: web.Request) -> web.Response:
     errors=("malformed_body", "too_large", "rate_limited", "unavailable"),
 )
 async def place_orders(request: web.Request) -> web.Response:
+    received = time.perf_counter()
     node = node_of(request)
     body = await read_json(request)
     if not isinstance(body, dict) or not isinstance(body.get("orders"), list):
@@ -99,9 +106,16 @@ async def place_orders(request: web.Request) -> web.Response:
             where.append(i)
         except ApiError as err:
             results[i] = {"ok": False, **err.to_json()}
-    for i, out in zip(where, await node.submit(drafts) if drafts else [], strict=True):
+    outs = await node.submit(drafts, received) if drafts else []
+    back = time.perf_counter()
+    for i, out in zip(where, outs, strict=True):
         results[i] = out.to_json()
-    return json_response({"results": results})
+    resp = json_response({"results": results})
+    if node.trace is not None:
+        for out in outs:
+            if out.ok:
+                node.trace.answered(received, back)
+    return resp
 
 
 CANCEL_FIELDS = {"account_id": ID, "order_id": {"type": "integer"}, "expiry": {"type": "integer"}}
