@@ -125,7 +125,10 @@ class Exchange:
         self.now = 0
         self.seq = 0  # applied operations so far
         self.queue_next = 0  # next L1 priority queue index
-        self.expiries: list[tuple[int, int, RestingOrder]] = []  # (expiry, order seq, order) heap
+        # resting orders by expiry: a heap of the distinct expiry times, and per time its orders
+        # (live or not: cancelled and filled ones are skipped when their time comes)
+        self.expiry_times: list[int] = []
+        self.expiring: dict[int, list[RestingOrder]] = {}
         self.holders: list[set[int]] = [set() for _ in range(C.MAX_MARKETS)]  # accounts with a position
         # running totals for the conservation checks (not part of the state root)
         self.total_deposits = config.insurance_fund
@@ -182,7 +185,7 @@ class Exchange:
                 raise Rejected(ErrorCode.MALFORMED, f"malformed {type(op).__name__}: {e}") from e
             if verify:
                 self.check_signatures(op)
-            if self.expiries and self.expiries[0][0] < t:
+            if self.expiry_times and self.expiry_times[0] < t:
                 self.expire_orders(t)
             handler(self, op)
         except Rejected as e:
@@ -513,17 +516,18 @@ class Exchange:
         return sum(-a.collateral for a in self.accounts.values() if a.collateral < 0 and not any(a.sizes))
 
     # ---- orders ------------------------------------------------------------------------------------
+    # Each of these logs one undo entry (a method that reverses all of it) rather than one per
+    # field: they run for nearly every operation.  The undo log runs last-in first-out, so when an
+    # entry runs the state is exactly as the method left it.
     def cancel_order(self, order: RestingOrder, reason: ErrorCode | None) -> None:
         """Take a live order off the book (its remaining is kept for the report); reason None:
         cancelled by its owner."""
         undo = self._undo
         book = self.markets[order.market_id].book  # type: ignore[union-attr]
         (book.bids if order.side == 0 else book.asks).reduce(order, order.remaining, undo)
-        undo.append((setattr, order, "live", True))
         order.live = False
-        live = self.accounts[order.account_id].live
-        undo.append((live.__setitem__, order.order_id, order))
-        del live[order.order_id]
+        del self.accounts[order.account_id].live[order.order_id]
+        undo.append((self._unclose, order))
         self._events.append(
             OrderUpdate(
                 order.account_id,
@@ -536,31 +540,56 @@ class Exchange:
             )
         )
 
+    def _unclose(self, order: RestingOrder) -> None:
+        """Undo of an order leaving the book (cancelled or filled)."""
+        order.live = True
+        self.accounts[order.account_id].live[order.order_id] = order
+
     def rest_order(self, order: RestingOrder) -> None:
         undo = self._undo
         book = self.markets[order.market_id].book  # type: ignore[union-attr]
         (book.bids if order.side == 0 else book.asks).add(order, undo)
         order.live = True
-        undo.append((setattr, order, "live", False))
-        live = self.accounts[order.account_id].live
-        live[order.order_id] = order
-        undo.append((live.pop, order.order_id))
-        entry = (order.expiry, order.seq, order)
-        heapq.heappush(self.expiries, entry)
-        undo.append((self._unpush_expiry, entry))
+        self.accounts[order.account_id].live[order.order_id] = order
+        self.track_expiry(order)
+        undo.append((self._unrest, order))
 
-    def _unpush_expiry(self, entry: tuple[int, int, RestingOrder]) -> None:
-        self.expiries.remove(entry)
-        heapq.heapify(self.expiries)
+    def track_expiry(self, order: RestingOrder) -> None:
+        """File a resting order under its expiry (orders of one expiry stay in arrival order)."""
+        exp = order.expiry
+        bucket = self.expiring.get(exp)
+        if bucket is None:
+            self.expiring[exp] = [order]
+            heapq.heappush(self.expiry_times, exp)
+        else:
+            bucket.append(order)
+
+    def _unrest(self, order: RestingOrder) -> None:
+        order.live = False
+        self.accounts[order.account_id].live.pop(order.order_id)
+        exp = order.expiry
+        bucket = self.expiring[exp]
+        bucket.pop()
+        if not bucket:
+            del self.expiring[exp]
+            self.expiry_times.remove(exp)
+            heapq.heapify(self.expiry_times)
 
     def expire_orders(self, now: int) -> None:
-        """Orders expire once time passes their expiry (checked at every operation)."""
-        heap = self.expiries
-        while heap and heap[0][0] < now:
-            entry = heapq.heappop(heap)
-            self._undo.append((heapq.heappush, heap, entry))
-            if entry[2].live:
-                self.cancel_order(entry[2], ErrorCode.EXPIRED)
+        """Orders expire once time passes their expiry (checked at every operation), in (expiry,
+        arrival) order."""
+        heap = self.expiry_times
+        while heap and heap[0] < now:
+            exp = heapq.heappop(heap)
+            orders = self.expiring.pop(exp)
+            self._undo.append((self._unexpire, exp, orders))
+            for order in orders:
+                if order.live:
+                    self.cancel_order(order, ErrorCode.EXPIRED)
+
+    def _unexpire(self, exp: int, orders: list[RestingOrder]) -> None:
+        self.expiring[exp] = orders
+        heapq.heappush(self.expiry_times, exp)
 
     def cancel_account_orders(self, acct: Account, reason: ErrorCode) -> None:
         for order in sorted(acct.live.values(), key=lambda o: o.seq):

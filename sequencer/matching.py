@@ -194,11 +194,9 @@ def match(
         t_slot = _fill_order(ex, taker, order, q) if order is not None else None
         opp.reduce(maker, q, undo)
         if maker.remaining == 0:
-            undo.append((setattr, maker, "live", True))
             maker.live = False
-            live = mk_acct.live
-            undo.append((live.__setitem__, maker.order_id, maker))
-            del live[maker.order_id]
+            del mk_acct.live[maker.order_id]
+            undo.append((ex._unclose, maker))
             events.append(
                 OrderUpdate(maker.account_id, maker.order_id, m, OrderState.FILLED, maker.filled, 0)
             )
