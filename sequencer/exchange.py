@@ -600,11 +600,15 @@ class Exchange:
     def global_state(self) -> GlobalState:
         g = self._gcache
         if g is None:
-            g = GlobalState(
-                self.insurance_fund,
-                self.fee_pool,
-                self.funding_time,
-                tuple(None if mk is None else mk.state() for mk in self.markets),
+            # tuple.__new__: the NamedTuple without its Python-level __new__ (rebuilt at every fill)
+            g = tuple.__new__(
+                GlobalState,
+                (
+                    self.insurance_fund,
+                    self.fee_pool,
+                    self.funding_time,
+                    tuple([None if mk is None else mk.state() for mk in self.markets]),
+                ),
             )
             self._gcache = g
         return g
