@@ -398,12 +398,8 @@ class Exchange:
             im += (-n_old * mk.imf) // PPM - (-n_new * mk.imf) // PPM
             mm += (-n_old * mk.mmf) // PPM - (-n_new * mk.mmf) // PPM
             acct.rcache = (rkey, self.price_rev, (v, c, im, mm))
-        undo.append((setattr, acct, "rkey", acct.rkey))
+        undo.append((_undo_leg, acct, m, acct.rkey, s, cost, fs, col))  # one entry: two per fill
         acct.rkey = rkey
-        undo.append((sizes.__setitem__, m, s))
-        undo.append((costs.__setitem__, m, cost))
-        undo.append((fsnaps.__setitem__, m, fs))
-        undo.append((setattr, acct, "collateral", col))
         sizes[m] = ns
         costs[m] = nc
         fsnaps[m] = nf
@@ -722,6 +718,15 @@ class Exchange:
             for k in BATCH_KEYS:
                 del state[k]
         return hashlib.sha256(json.dumps(state, separators=(",", ":")).encode()).hexdigest()
+
+
+def _undo_leg(acct: Account, m: int, rkey: int, size: int, cost: int, fsnap: int, collateral: int) -> None:
+    """Undo of the account part of Exchange.apply_leg."""
+    acct.rkey = rkey
+    acct.sizes[m] = size
+    acct.costs[m] = cost
+    acct.fsnaps[m] = fsnap
+    acct.collateral = collateral
 
 
 def message_row(msg: Any, domain: int) -> list[int]:
