@@ -166,7 +166,8 @@ class Exchange:
             )
         undo: list[tuple[Any, ...]] = []
         self._undo = undo
-        self._steps = []
+        if self._steps:  # only add_step appends, and only with records on
+            self._steps = []
         self._events = []
         try:
             t = op.time
@@ -198,7 +199,7 @@ class Exchange:
         seq = self.seq
         self.seq = seq + 1
         record = None
-        if self._steps and self.records_enabled:
+        if self._steps:
             record = OpRecord(seq, op, tuple(self._steps))
             self.pending.append(record)
         return Result(True, seq, None, "", tuple(self._events), record)
@@ -548,11 +549,18 @@ class Exchange:
         (book.bids if order.side == 0 else book.asks).add(order, undo)
         order.live = True
         self.accounts[order.account_id].live[order.order_id] = order
-        self.track_expiry(order)
+        exp = order.expiry  # track_expiry, inlined: nearly every quote rests
+        bucket = self.expiring.get(exp)
+        if bucket is None:
+            self.expiring[exp] = [order]
+            heapq.heappush(self.expiry_times, exp)
+        else:
+            bucket.append(order)
         undo.append((self._unrest, order))
 
     def track_expiry(self, order: RestingOrder) -> None:
-        """File a resting order under its expiry (orders of one expiry stay in arrival order)."""
+        """File a resting order under its expiry (orders of one expiry stay in arrival order); as
+        rest_order does, for orders restored from a snapshot."""
         exp = order.expiry
         bucket = self.expiring.get(exp)
         if bucket is None:
