@@ -9,6 +9,9 @@ from typing import TYPE_CHECKING
 from sequencer.constants import MAX_MARKETS
 from sequencer.records import AccountState
 
+# NamedTuple construction without its Python-level __new__ (half the cost, on the fill hot path)
+_new_state = tuple.__new__
+
 if TYPE_CHECKING:
     from sequencer.book import RestingOrder
 
@@ -31,6 +34,7 @@ class Account:
         "pub_y",
         "rcache",
         "rkey",
+        "scache",
         "sizes",
         "slot_last",
         "slots",
@@ -57,18 +61,29 @@ class Account:
         # of collateral or positions (Exchange.apply_leg / add_collateral)
         self.rkey = 0
         self.rcache: tuple[int, int, tuple[int, int, int, int]] | None = None
+        # leaf preimage cache: (rkey, nonce, state); the other leaf fields never change
+        self.scache: tuple[int, int, AccountState] | None = None
 
     def state(self) -> AccountState:
-        return AccountState(
-            self.pub_x,
-            self.pub_y,
-            self.owner,
-            self.collateral,
-            self.nonce,
-            tuple(self.sizes),
-            tuple(self.costs),
-            tuple(self.fsnaps),
+        """The leaf preimage (cached: every fill records it before and after, for both sides)."""
+        c = self.scache
+        if c is not None and c[0] == self.rkey and c[1] == self.nonce:
+            return c[2]
+        st = _new_state(
+            AccountState,
+            (
+                self.pub_x,
+                self.pub_y,
+                self.owner,
+                self.collateral,
+                self.nonce,
+                tuple(self.sizes),
+                tuple(self.costs),
+                tuple(self.fsnaps),
+            ),
         )
+        self.scache = (self.rkey, self.nonce, st)
+        return st
 
     def has_positions(self) -> bool:
         return any(self.sizes)

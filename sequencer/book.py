@@ -91,27 +91,43 @@ class BookSide:
         return k if self.is_bid else -k
 
     def add(self, order: RestingOrder, undo: Undo) -> None:
-        k = self.key(order.price)
+        price = order.price
+        k = price if self.is_bid else -price
         level = self.levels.get(k)
         if level is None:
-            level = Level(order.price)
-            self.levels[k] = level
+            level = self.levels[k] = Level(price)
             insort(self.keys, k)
-            undo.append((self._drop_level, k))
         level.orders.append(order)
-        undo.append((level.orders.pop,))
-        undo.append((setattr, level, "total", level.total))
         level.total += order.remaining
+        # one undo entry per mutation, not one per field: add and reduce run for most operations
+        undo.append((self._unadd, order))
+
+    def _unadd(self, order: RestingOrder) -> None:
+        # the undo log runs last-in first-out, so the book is as `add` left it: the order is the
+        # level's last, and the level was created by that add iff the order was its only one
+        price = order.price
+        k = price if self.is_bid else -price
+        level = self.levels[k]
+        level.orders.pop()
+        level.total -= order.remaining
+        if not level.orders:
+            self._drop_level(k)
 
     def reduce(self, order: RestingOrder, qty: int, undo: Undo) -> None:
         """Take qty of a live order's remaining off its level (fill or cancel); drops an empty level."""
-        k = self.key(order.price)
+        price = order.price
+        k = price if self.is_bid else -price
         level = self.levels[k]
-        undo.append((setattr, level, "total", level.total))
         level.total -= qty
         if level.total == 0:
-            self._drop_level(k)
-            undo.append((self._restore_level, k, level))
+            del self.levels[k]
+            self.keys.remove(k)
+        undo.append((self._unreduce, level, qty))
+
+    def _unreduce(self, level: Level, qty: int) -> None:
+        if level.total == 0:  # reduce dropped it (a level on the book never has a zero total)
+            self._restore_level(level.price if self.is_bid else -level.price, level)
+        level.total += qty
 
     def pop_dead_front(self, level: Level, undo: Undo) -> None:
         o = level.orders.popleft()

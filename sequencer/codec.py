@@ -316,6 +316,7 @@ def restore_exchange(cls: type[Exchange], blob: bytes) -> Exchange:
             if s:
                 ex.holders[m].add(aid)
     undo: list[Any] = []
+    resting = []
     for enc_op, seq, filled in state["orders"]:
         o = RestingOrder(decode(enc_op), seq, filled)
         o.live = True
@@ -323,8 +324,9 @@ def restore_exchange(cls: type[Exchange], blob: bytes) -> Exchange:
         assert mk is not None
         mk.book.side(o.side).add(o, undo)
         ex.accounts[o.account_id].live[o.order_id] = o
-        ex.expiries.append((o.expiry, o.seq, o))
-    ex.expiries.sort(key=lambda e: (e[0], e[1]))
+        resting.append(o)
+    for o in sorted(resting, key=lambda o: (o.expiry, o.seq)):
+        ex.track_expiry(o)
     ex.pending = [decode(r) for r in state["pending"]]
     t = state["trees"]
     trees = ex.trees

@@ -40,6 +40,7 @@ _TIME_LIMIT = 1 << C.TIME_BITS
 _SIZE_LIMIT = 1 << C.SIZE_BITS
 _COST_LIMIT = 1 << C.COST_BITS
 _COLLATERAL_LIMIT = 1 << C.COLLATERAL_BITS
+_CANCELLED = OrderState.CANCELLED  # bound once: reading an Enum member costs ~0.1 us
 
 
 def _handlers() -> dict[type, Any]:
@@ -125,7 +126,10 @@ class Exchange:
         self.now = 0
         self.seq = 0  # applied operations so far
         self.queue_next = 0  # next L1 priority queue index
-        self.expiries: list[tuple[int, int, RestingOrder]] = []  # (expiry, order seq, order) heap
+        # resting orders by expiry: a heap of the distinct expiry times, and per time its orders
+        # (live or not: cancelled and filled ones are skipped when their time comes)
+        self.expiry_times: list[int] = []
+        self.expiring: dict[int, list[RestingOrder]] = {}
         self.holders: list[set[int]] = [set() for _ in range(C.MAX_MARKETS)]  # accounts with a position
         # running totals for the conservation checks (not part of the state root)
         self.total_deposits = config.insurance_fund
@@ -162,7 +166,8 @@ class Exchange:
             )
         undo: list[tuple[Any, ...]] = []
         self._undo = undo
-        self._steps = []
+        if self._steps:  # only add_step appends, and only with records on
+            self._steps = []
         self._events = []
         try:
             t = op.time
@@ -182,7 +187,7 @@ class Exchange:
                 raise Rejected(ErrorCode.MALFORMED, f"malformed {type(op).__name__}: {e}") from e
             if verify:
                 self.check_signatures(op)
-            if self.expiries and self.expiries[0][0] < t:
+            if self.expiry_times and self.expiry_times[0] < t:
                 self.expire_orders(t)
             handler(self, op)
         except Rejected as e:
@@ -194,7 +199,7 @@ class Exchange:
         seq = self.seq
         self.seq = seq + 1
         record = None
-        if self._steps and self.records_enabled:
+        if self._steps:
             record = OpRecord(seq, op, tuple(self._steps))
             self.pending.append(record)
         return Result(True, seq, None, "", tuple(self._events), record)
@@ -394,12 +399,8 @@ class Exchange:
             im += (-n_old * mk.imf) // PPM - (-n_new * mk.imf) // PPM
             mm += (-n_old * mk.mmf) // PPM - (-n_new * mk.mmf) // PPM
             acct.rcache = (rkey, self.price_rev, (v, c, im, mm))
-        undo.append((setattr, acct, "rkey", acct.rkey))
+        undo.append((_undo_leg, acct, m, acct.rkey, s, cost, fs, col))  # one entry: two per fill
         acct.rkey = rkey
-        undo.append((sizes.__setitem__, m, s))
-        undo.append((costs.__setitem__, m, cost))
-        undo.append((fsnaps.__setitem__, m, fs))
-        undo.append((setattr, acct, "collateral", col))
         sizes[m] = ns
         costs[m] = nc
         fsnaps[m] = nf
@@ -513,54 +514,87 @@ class Exchange:
         return sum(-a.collateral for a in self.accounts.values() if a.collateral < 0 and not any(a.sizes))
 
     # ---- orders ------------------------------------------------------------------------------------
+    # Each of these logs one undo entry (a method that reverses all of it) rather than one per
+    # field: they run for nearly every operation.  The undo log runs last-in first-out, so when an
+    # entry runs the state is exactly as the method left it.
     def cancel_order(self, order: RestingOrder, reason: ErrorCode | None) -> None:
         """Take a live order off the book (its remaining is kept for the report); reason None:
         cancelled by its owner."""
         undo = self._undo
         book = self.markets[order.market_id].book  # type: ignore[union-attr]
         (book.bids if order.side == 0 else book.asks).reduce(order, order.remaining, undo)
-        undo.append((setattr, order, "live", True))
         order.live = False
-        live = self.accounts[order.account_id].live
-        undo.append((live.__setitem__, order.order_id, order))
-        del live[order.order_id]
+        del self.accounts[order.account_id].live[order.order_id]
+        undo.append((self._unclose, order))
         self._events.append(
             OrderUpdate(
                 order.account_id,
                 order.order_id,
                 order.market_id,
-                OrderState.CANCELLED,
+                _CANCELLED,
                 order.filled,
                 order.remaining,
                 reason,
             )
         )
 
+    def _unclose(self, order: RestingOrder) -> None:
+        """Undo of an order leaving the book (cancelled or filled)."""
+        order.live = True
+        self.accounts[order.account_id].live[order.order_id] = order
+
     def rest_order(self, order: RestingOrder) -> None:
         undo = self._undo
         book = self.markets[order.market_id].book  # type: ignore[union-attr]
         (book.bids if order.side == 0 else book.asks).add(order, undo)
         order.live = True
-        undo.append((setattr, order, "live", False))
-        live = self.accounts[order.account_id].live
-        live[order.order_id] = order
-        undo.append((live.pop, order.order_id))
-        entry = (order.expiry, order.seq, order)
-        heapq.heappush(self.expiries, entry)
-        undo.append((self._unpush_expiry, entry))
+        self.accounts[order.account_id].live[order.order_id] = order
+        exp = order.expiry  # track_expiry, inlined: nearly every quote rests
+        bucket = self.expiring.get(exp)
+        if bucket is None:
+            self.expiring[exp] = [order]
+            heapq.heappush(self.expiry_times, exp)
+        else:
+            bucket.append(order)
+        undo.append((self._unrest, order))
 
-    def _unpush_expiry(self, entry: tuple[int, int, RestingOrder]) -> None:
-        self.expiries.remove(entry)
-        heapq.heapify(self.expiries)
+    def track_expiry(self, order: RestingOrder) -> None:
+        """File a resting order under its expiry (orders of one expiry stay in arrival order); as
+        rest_order does, for orders restored from a snapshot."""
+        exp = order.expiry
+        bucket = self.expiring.get(exp)
+        if bucket is None:
+            self.expiring[exp] = [order]
+            heapq.heappush(self.expiry_times, exp)
+        else:
+            bucket.append(order)
+
+    def _unrest(self, order: RestingOrder) -> None:
+        order.live = False
+        self.accounts[order.account_id].live.pop(order.order_id)
+        exp = order.expiry
+        bucket = self.expiring[exp]
+        bucket.pop()
+        if not bucket:
+            del self.expiring[exp]
+            self.expiry_times.remove(exp)
+            heapq.heapify(self.expiry_times)
 
     def expire_orders(self, now: int) -> None:
-        """Orders expire once time passes their expiry (checked at every operation)."""
-        heap = self.expiries
-        while heap and heap[0][0] < now:
-            entry = heapq.heappop(heap)
-            self._undo.append((heapq.heappush, heap, entry))
-            if entry[2].live:
-                self.cancel_order(entry[2], ErrorCode.EXPIRED)
+        """Orders expire once time passes their expiry (checked at every operation), in (expiry,
+        arrival) order."""
+        heap = self.expiry_times
+        while heap and heap[0] < now:
+            exp = heapq.heappop(heap)
+            orders = self.expiring.pop(exp)
+            self._undo.append((self._unexpire, exp, orders))
+            for order in orders:
+                if order.live:
+                    self.cancel_order(order, ErrorCode.EXPIRED)
+
+    def _unexpire(self, exp: int, orders: list[RestingOrder]) -> None:
+        self.expiring[exp] = orders
+        heapq.heappush(self.expiry_times, exp)
 
     def cancel_account_orders(self, acct: Account, reason: ErrorCode) -> None:
         for order in sorted(acct.live.values(), key=lambda o: o.seq):
@@ -570,11 +604,15 @@ class Exchange:
     def global_state(self) -> GlobalState:
         g = self._gcache
         if g is None:
-            g = GlobalState(
-                self.insurance_fund,
-                self.fee_pool,
-                self.funding_time,
-                tuple(None if mk is None else mk.state() for mk in self.markets),
+            # tuple.__new__: the NamedTuple without its Python-level __new__ (rebuilt at every fill)
+            g = tuple.__new__(
+                GlobalState,
+                (
+                    self.insurance_fund,
+                    self.fee_pool,
+                    self.funding_time,
+                    tuple([None if mk is None else mk.state() for mk in self.markets]),
+                ),
             )
             self._gcache = g
         return g
@@ -688,6 +726,15 @@ class Exchange:
             for k in BATCH_KEYS:
                 del state[k]
         return hashlib.sha256(json.dumps(state, separators=(",", ":")).encode()).hexdigest()
+
+
+def _undo_leg(acct: Account, m: int, rkey: int, size: int, cost: int, fsnap: int, collateral: int) -> None:
+    """Undo of the account part of Exchange.apply_leg."""
+    acct.rkey = rkey
+    acct.sizes[m] = size
+    acct.costs[m] = cost
+    acct.fsnaps[m] = fsnap
+    acct.collateral = collateral
 
 
 def message_row(msg: Any, domain: int) -> list[int]:

@@ -26,6 +26,7 @@ class Market:
         "max_price",
         "min_size",
         "mmf",
+        "mstate",
         "mult",
         "oi_cap",
         "open_interest",
@@ -58,6 +59,7 @@ class Market:
         self.open_interest = 0
         self.band_lo = 0
         self.band_hi = 0
+        self.mstate = MarketState(0, 0, 0, 0)  # cache of state(), checked against the fields
         self.book = OrderBook(cfg.market_id)
 
     def set_oracle(self, price: int, timestamp: int) -> None:
@@ -66,7 +68,18 @@ class Market:
         self.band_lo, self.band_hi = band_limits(price, self.band)
 
     def state(self) -> MarketState:
-        return MarketState(self.oracle_price, self.oracle_time, self.funding_index, self.open_interest)
+        st = self.mstate
+        # the fields are set in several places (and restored by the undo log): compare, not invalidate
+        if (
+            st.open_interest != self.open_interest
+            or st.oracle_price != self.oracle_price
+            or st.funding_index != self.funding_index
+            or st.oracle_time != self.oracle_time
+        ):
+            st = self.mstate = MarketState(
+                self.oracle_price, self.oracle_time, self.funding_index, self.open_interest
+            )
+        return st
 
     def in_band(self, price: int) -> bool:
         return self.band_lo <= price <= self.band_hi

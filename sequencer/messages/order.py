@@ -119,10 +119,12 @@ class OrderMessage:
             and 0 <= self.flags <= FLAGS_MASK
         ):
             check_fields(self, _BOUNDS)
-        if self.stp > SelfTrade.CANCEL_BOTH:
-            raise Rejected(ErrorCode.BAD_ORDER_FLAGS, "self-trade prevention mode must be 0, 1 or 2")
-        if self.is_market and self.tif not in (TimeInForce.IOC, TimeInForce.FOK):
-            raise Rejected(ErrorCode.BAD_ORDER_FLAGS, "a market order must be IOC or FOK")
+        flags = self.flags
+        if flags & 0b111000:  # only the market bit and the self-trade mode need more checks
+            if (flags >> 4) & 3 > SelfTrade.CANCEL_BOTH:
+                raise Rejected(ErrorCode.BAD_ORDER_FLAGS, "self-trade prevention mode must be 0, 1 or 2")
+            if flags & FLAG_MARKET and (flags & 3) not in (TimeInForce.IOC, TimeInForce.FOK):
+                raise Rejected(ErrorCode.BAD_ORDER_FLAGS, "a market order must be IOC or FOK")
 
     def hash_row(self, domain: int) -> list[int]:
         return message_row(

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 from sequencer.errors import ErrorCode, Rejected
 from sequencer.messages import Signature
 from sequencer.messages.cancel import CancelMessage
-from sequencer.ops.common import check_expiry, check_signed_message
+from sequencer.ops.common import check_signed_message
 
 if TYPE_CHECKING:
     from sequencer.exchange import Exchange
@@ -28,7 +28,20 @@ class CancelOrder:
     sig: Signature
 
     def validate(self) -> None:
-        check_signed_message(self.msg, CancelMessage, self.sig)
+        msg = self.msg
+        if type(msg) is CancelMessage and type(self.sig) is Signature:  # the usual case, one call less
+            msg.validate()
+            sig = self.sig
+            r8 = sig.R8
+            if (
+                type(sig.S) is int
+                and type(r8) is tuple
+                and len(r8) == 2
+                and type(r8[0]) is int
+                and type(r8[1]) is int
+            ):
+                return
+        check_signed_message(msg, CancelMessage, self.sig)
 
     def signed_parts(self, ex: Exchange) -> list[tuple[Any, Any, Any]]:
         acct = ex.account(self.msg.account_id)
@@ -40,7 +53,8 @@ def apply(ex: Exchange, op: CancelOrder) -> None:
     acct = ex.accounts.get(msg.account_id)
     if acct is None:
         raise Rejected(ErrorCode.UNKNOWN_ACCOUNT, f"no account {msg.account_id}")
-    check_expiry(msg.expiry, op.time)
+    if msg.expiry < op.time:
+        raise Rejected(ErrorCode.EXPIRED, f"expired at {msg.expiry}, now {op.time}")
     order = acct.live.get(msg.order_id)
     if order is None:
         raise Rejected(ErrorCode.ORDER_NOT_OPEN, f"order {msg.order_id} is not open")

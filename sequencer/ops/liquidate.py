@@ -139,7 +139,7 @@ def _takeover(ex: Exchange, op: Liquidate, acct: Any, mk: Any, side: int, v: int
         raise Rejected(ErrorCode.INSUFFICIENT_MARGIN, "the liquidator would break the margin rule")
     if oi != oi_before:
         ex.set_open_interest(mk, oi)
-    slot = _fill_order(ex, liq, order, q)
+    slot = _fill_order(ex, liq, order, q, rec)
     if rec:
         ex.add_step(
             StepKind.LIQUIDATION,
