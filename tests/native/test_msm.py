@@ -187,3 +187,33 @@ def test_affine_bucket_reduction_against_known_sums(g, fn, n, kind, monkeypatch)
         ks = digit_pattern_scalars(13, rng, n)
     pts, expect = known_sum(g, n, ks, rng.randrange(R), rng.randrange(R), kind == "repeated-point")
     assert getattr(nm, fn)(pts, enc(ks)) == expect
+
+
+@pytest.mark.parametrize("threads", [1, 4])
+def test_scalar_classification_across_chunks(threads) -> None:
+    """n = 70,000 with 4 threads: the scalars are classified in four chunks of 17,500 whose classes
+    are then closed up; zeros, +-1, points at infinity and a chunk of only trivial scalars around
+    the seams must give the same sum as one chunk, and a bad scalar is reported by its lowest index."""
+    from native._lib import lib
+
+    g, n = nc.G1, 70000
+    rng = random.Random(70000)
+    ks = [rng.choice([0, 1, R - 1, rng.randrange(2**40), rng.randrange(R)]) for _ in range(n)]
+    ks[17500 * 2 : 17500 * 3] = [rng.choice([0, 1, R - 1]) for _ in range(17500)]
+    s, d = rng.randrange(R), rng.randrange(R)
+    pts = bytearray(g.progression(g.mul(g.generator, s), g.mul(g.generator, d), n))
+    inf = {0, 17499, 17500, 17501, 52499, 52500, n - 1} | set(rng.sample(range(n), 100))
+    for i in inf:
+        pts[64 * i : 64 * i + 64] = bytes(64)
+    total = sum(k * (s + i * d) for i, k in enumerate(ks) if i not in inf) % R
+    lib.zk_set_num_threads(threads)
+    try:
+        assert nm.msm_g1(pts, enc(ks)) == g.mul(g.generator, total)
+        assert nm.msm_g1(pts, FR.vec_to_mont(enc(ks)), scalars_mont=True) == g.mul(g.generator, total)
+        bad = list(ks)
+        bad[60000] = R
+        bad[40000] = R + 5
+        with pytest.raises(ValueError, match="scalar 40000 is not canonical"):
+            nm.msm_g1(pts, enc(bad))
+    finally:
+        lib.zk_set_num_threads(0)
