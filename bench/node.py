@@ -36,6 +36,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -214,29 +215,40 @@ async def connections(url: str, n: int) -> list[Conn]:
 
 
 # ---- load phases ---------------------------------------------------------------------------------
-async def batched(url: str, orders: list[bytes], conns: int, size: int) -> dict[str, Any]:
-    chunks = [
-        post("/v1/orders/batch", b'{"orders":[' + b",".join(orders[i : i + size]) + b"]}")
-        for i in range(0, len(orders), size)
-    ]
+async def closed_loop(
+    url: str, requests: list[bytes], conns: int, accepted_in: Callable[[int, bytes], int]
+) -> tuple[int, float, list[float]]:
+    """Send `requests` over `conns` keep-alive connections, each sending its next one as soon as
+    the last is answered: (accepted, seconds, per-request latencies)."""
     lat: list[float] = []
     accepted = 0
-    it = iter(chunks)
+    it = iter(requests)
     pool = await connections(url, conns)
 
     async def worker(c: Conn) -> None:
         nonlocal accepted
         for req in it:
             t = time.perf_counter()
-            _, body = await c.send(req)
+            status, body = await c.send(req)
             lat.append(time.perf_counter() - t)
-            accepted += sum(1 for x in json.loads(body)["results"] if x["ok"])
+            accepted += accepted_in(status, body)
 
     t0 = time.perf_counter()
     await asyncio.gather(*(worker(c) for c in pool))
     dt = time.perf_counter() - t0
     for c in pool:
         c.close()
+    return accepted, dt, lat
+
+
+async def batched(url: str, orders: list[bytes], conns: int, size: int) -> dict[str, Any]:
+    chunks = [
+        post("/v1/orders/batch", b'{"orders":[' + b",".join(orders[i : i + size]) + b"]}")
+        for i in range(0, len(orders), size)
+    ]
+    accepted, dt, lat = await closed_loop(
+        url, chunks, conns, lambda _, body: sum(1 for x in json.loads(body)["results"] if x["ok"])
+    )
     return {
         "orders": len(orders),
         "accepted": accepted,
@@ -249,24 +261,8 @@ async def batched(url: str, orders: list[bytes], conns: int, size: int) -> dict[
 
 
 async def single_closed(url: str, orders: list[bytes], conns: int) -> dict[str, Any]:
-    lat: list[float] = []
-    accepted = 0
-    it = iter([post("/v1/orders", o) for o in orders])
-    pool = await connections(url, conns)
-
-    async def worker(c: Conn) -> None:
-        nonlocal accepted
-        for req in it:
-            t = time.perf_counter()
-            status, _ = await c.send(req)
-            lat.append(time.perf_counter() - t)
-            accepted += status == 200
-
-    t0 = time.perf_counter()
-    await asyncio.gather(*(worker(c) for c in pool))
-    dt = time.perf_counter() - t0
-    for c in pool:
-        c.close()
+    requests = [post("/v1/orders", o) for o in orders]
+    accepted, dt, lat = await closed_loop(url, requests, conns, lambda status, _: int(status == 200))
     return {
         "orders": len(orders),
         "accepted": accepted,

@@ -549,18 +549,12 @@ class Exchange:
         (book.bids if order.side == 0 else book.asks).add(order, undo)
         order.live = True
         self.accounts[order.account_id].live[order.order_id] = order
-        exp = order.expiry  # track_expiry, inlined: nearly every quote rests
-        bucket = self.expiring.get(exp)
-        if bucket is None:
-            self.expiring[exp] = [order]
-            heapq.heappush(self.expiry_times, exp)
-        else:
-            bucket.append(order)
+        self.track_expiry(order)
         undo.append((self._unrest, order))
 
     def track_expiry(self, order: RestingOrder) -> None:
-        """File a resting order under its expiry (orders of one expiry stay in arrival order); as
-        rest_order does, for orders restored from a snapshot."""
+        """File a resting order under its expiry (orders of one expiry stay in arrival order):
+        for rest_order and for orders restored from a snapshot."""
         exp = order.expiry
         bucket = self.expiring.get(exp)
         if bucket is None:

@@ -77,16 +77,19 @@ static inline void m1_dbl(m1_point *r, const m1_point *p, int with_t) {
     }
 }
 
-/* r = p + q (add-2008-hwcd-3, a = -1); sign -1 adds -q. */
-static inline void m1_add_cached(m1_point *r, const m1_point *p, const m1_cached *q, int neg) {
+/* r = p + q (add-2008-hwcd-3, a = -1) with q given by its cached parts; neg adds -q (swap Y-X and
+   Y+X, negate T).  z2 = NULL: q is affine (2Z = 2), so the product p.Z * 2Z is a doubling. */
+static inline void m1_add_parts(m1_point *r, const m1_point *p, const fr_t *ymx, const fr_t *ypx,
+                                const fr_t *t2d, const fr_t *z2, int neg) {
     fr_t a, b, c, d, e, f, g, h, s1, s2;
     fr_sub(&s1, &p->Y, &p->X);
     fr_add(&s2, &p->Y, &p->X);
-    fr_mul(&a, &s1, neg ? &q->ypx : &q->ymx);
-    fr_mul(&b, &s2, neg ? &q->ymx : &q->ypx);
-    fr_mul(&c, &p->T, &q->t2d);
+    fr_mul(&a, &s1, neg ? ypx : ymx);
+    fr_mul(&b, &s2, neg ? ymx : ypx);
+    fr_mul(&c, &p->T, t2d);
     if (neg) fr_neg(&c, &c);
-    fr_mul(&d, &p->Z, &q->z2);
+    if (z2) fr_mul(&d, &p->Z, z2);
+    else fr_dbl(&d, &p->Z);
     fr_sub(&e, &b, &a);
     fr_sub(&f, &d, &c);
     fr_add(&g, &d, &c);
@@ -97,24 +100,12 @@ static inline void m1_add_cached(m1_point *r, const m1_point *p, const m1_cached
     fr_mul(&r->Z, &f, &g);
 }
 
-/* r = p + q, q affine (Z = 1). */
+static inline void m1_add_cached(m1_point *r, const m1_point *p, const m1_cached *q, int neg) {
+    m1_add_parts(r, p, &q->ymx, &q->ypx, &q->t2d, &q->z2, neg);
+}
+
 static inline void m1_add_affine(m1_point *r, const m1_point *p, const m1_affine *q, int neg) {
-    fr_t a, b, c, d, e, f, g, h, s1, s2;
-    fr_sub(&s1, &p->Y, &p->X);
-    fr_add(&s2, &p->Y, &p->X);
-    fr_mul(&a, &s1, neg ? &q->ypx : &q->ymx);
-    fr_mul(&b, &s2, neg ? &q->ymx : &q->ypx);
-    fr_mul(&c, &p->T, &q->t2d);
-    if (neg) fr_neg(&c, &c);
-    fr_dbl(&d, &p->Z);
-    fr_sub(&e, &b, &a);
-    fr_sub(&f, &d, &c);
-    fr_add(&g, &d, &c);
-    fr_add(&h, &b, &a);
-    fr_mul(&r->X, &e, &f);
-    fr_mul(&r->Y, &g, &h);
-    fr_mul(&r->T, &e, &h);
-    fr_mul(&r->Z, &f, &g);
+    m1_add_parts(r, p, &q->ymx, &q->ypx, &q->t2d, NULL, neg);
 }
 
 static inline void m1_to_cached(m1_cached *r, const m1_point *p) {

@@ -28,20 +28,7 @@ class CancelOrder:
     sig: Signature
 
     def validate(self) -> None:
-        msg = self.msg
-        if type(msg) is CancelMessage and type(self.sig) is Signature:  # the usual case, one call less
-            msg.validate()
-            sig = self.sig
-            r8 = sig.R8
-            if (
-                type(sig.S) is int
-                and type(r8) is tuple
-                and len(r8) == 2
-                and type(r8[0]) is int
-                and type(r8[1]) is int
-            ):
-                return
-        check_signed_message(msg, CancelMessage, self.sig)
+        check_signed_message(self.msg, CancelMessage, self.sig)
 
     def signed_parts(self, ex: Exchange) -> list[tuple[Any, Any, Any]]:
         acct = ex.account(self.msg.account_id)
