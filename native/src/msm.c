@@ -247,6 +247,14 @@ static unsigned choose_window(size_t n, unsigned bits, int threads, size_t batch
     return best_c;
 }
 
+/* How many buckets window w's digits reach for scalars below 2^bits: all 2^(c-1) unless the scalar
+   ends at least a bit below the window's sign bit; then a digit is the rem = bits - c w bits left
+   plus the carry from below, at most 2^rem, never negative. */
+static size_t window_span(unsigned bits, unsigned w, unsigned c) {
+    unsigned rem = bits > c * w ? bits - c * w : 0;
+    return rem + 2 <= c ? (size_t)1 << rem : (size_t)1 << (c - 1);
+}
+
 /* ---- the driver, per group ----------------------------------------------------------------------------- */
 #define MSM_DRIVER(G, ACC)                                                                          \
     struct G##_msm_ctx {                                                                            \
@@ -276,14 +284,15 @@ static unsigned choose_window(size_t n, unsigned bits, int threads, size_t batch
             if (t < x->windows) {                                                                   \
                 msm_##G##_accumulate(&acc, &x->win_out[t], x->pts, x->cls->gen_idx,                 \
                                      x->cls->gen_k, (unsigned)t, x->c, x->cls->gen_neg, x->cls->n_gen, \
-                                     (size_t)1 << (x->c - 1), x->batch_affine);                     \
+                                     (size_t)1 << (x->c - 1), window_span(x->cls->bits, (unsigned)t, x->c), \
+                                     x->batch_affine);                                              \
             } else {                                                                                \
                 size_t o = t - x->windows, lo = o * x->one_chunk;                                   \
                 size_t hi = lo + x->one_chunk > x->cls->n_ones ? x->cls->n_ones : lo + x->one_chunk; \
                 size_t cnt = hi - lo;                                                               \
                 size_t nb = cnt >= 4096 ? 1024 : (cnt / 4 ? cnt / 4 : 1);                           \
                 msm_##G##_accumulate(&acc, &x->one_out[o], x->pts, x->cls->ones_idx + lo, NULL, 0, 0, \
-                                     x->cls->ones_neg + lo, cnt, nb, cnt >= 256);                   \
+                                     x->cls->ones_neg + lo, cnt, nb, nb, cnt >= 256);               \
             }                                                                                       \
         }                                                                                           \
         msm_##G##_acc_free(&acc);                                                                   \

@@ -423,6 +423,25 @@ static void MN(settle)(ACC_T *a, size_t nb) {
     }
 }
 
+/* Bucket k += replica r's bucket k (at r span + k) for every r < reps, all buckets affine (after
+   settle): pairwise halving, so reps - 1 rounds' worth of additions share one inversion per
+   MSM_SEGS of them. */
+static void MN(fold_replicas)(ACC_T *a, size_t span, size_t reps) {
+    AFF_T *dl[MSM_SEGS];
+    const AFF_T *sl[MSM_SEGS];
+    for (size_t h = reps / 2; h >= 1; h /= 2) {
+        size_t m = 0;
+        for (size_t k = 0; k < span * h; k++) {
+            dl[m] = &a->bucket[k];
+            sl[m] = &a->bucket[k + span * h];
+            if (++m == MSM_SEGS || k + 1 == span * h) {
+                MN(batch_add)(a, dl, sl, m);
+                m = 0;
+            }
+        }
+    }
+}
+
 /*
  * Accumulate a stream into nb buckets and reduce it.
  *   ks != NULL: element j adds point pts[idx[j]] into bucket |d|-1 where d is window w's signed
@@ -430,10 +449,18 @@ static void MN(settle)(ACC_T *a, size_t nb) {
  *               reduction is the weighted sum sum_k k * B_k.
  *   ks == NULL: element j adds (neg[j] ? -1 : 1) * pts[idx[j]] into bucket j % nb; the reduction
  *               is the plain sum of the buckets.
+ * span (ks != NULL): how many buckets the window's digits can reach.  The top window of a scalar
+ * range ending mid-window reaches few (64 of 4,096 for 253-bit scalars at c = 13): a batch could
+ * then hold only `span` distinct buckets and most additions would overflow to Jacobian ones.  Such
+ * a window spreads element j over replica j % (nb / span) of its buckets instead, so batches stay
+ * full; the replicas are folded pairwise (affine, shared inversions) before the reduction.
  */
 #define MSM_AHEAD 16 /* digits are recoded this far ahead so the bucket can be prefetched */
 static void MN(accumulate)(ACC_T *a, JAC_T *out, const AFF_T *pts, const uint32_t *idx, const uint64_t *ks,
-                           unsigned w, unsigned c, const uint8_t *neg, size_t count, size_t nb, int batch_affine) {
+                           unsigned w, unsigned c, const uint8_t *neg, size_t count, size_t nb, size_t span,
+                           int batch_affine) {
+    /* replicas only pay when every copy still gets many additions (the fold costs ~nb of them) */
+    size_t reps = ks && batch_affine && span && span < nb && count >= 2 * nb ? nb / span : 1;
     a->nb = nb;
     memset(a->state, 0, nb);
     memset(a->jused, 0, nb);
@@ -457,7 +484,8 @@ static void MN(accumulate)(ACC_T *a, JAC_T *out, const AFF_T *pts, const uint32_
                 ring[j % MSM_AHEAD] = ahead;
                 /* the bucket array outgrows L2 for large c: fetch the bucket an addition will need */
                 if (ahead) {
-                    const char *line = (const char *)&a->bucket[(ahead < 0 ? -ahead : ahead) - 1];
+                    size_t bk = (size_t)(ahead < 0 ? -ahead : ahead) - 1 + span * ((j + MSM_AHEAD) & (reps - 1));
+                    const char *line = (const char *)&a->bucket[bk];
                     __builtin_prefetch(line, 1);
                     if (sizeof(AFF_T) > 64) __builtin_prefetch(line + 64, 1);
                 }
@@ -465,6 +493,7 @@ static void MN(accumulate)(ACC_T *a, JAC_T *out, const AFF_T *pts, const uint32_
             if (!d) continue;
             negative = (d < 0) ^ neg[j];
             b = (uint32_t)(d < 0 ? -d : d) - 1;
+            if (reps > 1) b += (uint32_t)(span * (j & (reps - 1)));
         } else {
             b = (uint32_t)(j % nb);
             negative = neg[j];
@@ -483,6 +512,21 @@ static void MN(accumulate)(ACC_T *a, JAC_T *out, const AFF_T *pts, const uint32_
     JAC_T running, total;
     GN(jac_set_inf)(&running);
     GN(jac_set_inf)(&total);
+    if (reps > 1) {
+        MN(finish)(a);
+        MN(settle)(a, nb);
+        MN(fold_replicas)(a, span, reps);
+        if (span >= 16 * MSM_SEGS) {
+            MN(reduce_affine)(a, out, span);
+        } else {
+            for (size_t k = span; k-- > 0;) {
+                if (!GN(aff_is_inf)(&a->bucket[k])) GN(madd)(&running, &running, &a->bucket[k]);
+                GN(add)(&total, &total, &running);
+            }
+            *out = total;
+        }
+        return;
+    }
     if (batch_affine && ks && nb >= 16 * MSM_SEGS) {
         MN(finish)(a);
         MN(settle)(a, nb);

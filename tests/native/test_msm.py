@@ -217,3 +217,30 @@ def test_scalar_classification_across_chunks(threads) -> None:
             nm.msm_g1(pts, enc(bad))
     finally:
         lib.zk_set_num_threads(0)
+
+
+@pytest.mark.parametrize("kind", ["random", "repeated-point", "repeated-scalar"])
+@pytest.mark.parametrize(("c", "g", "fn", "n"), [(13, nc.G1, "msm_g1", 8300), (10, nc.G2, "msm_g2", 1100)])
+def test_top_window_replicas_against_known_sums(c, g, fn, n, kind, monkeypatch) -> None:
+    """The top window of 253-bit scalars reaches few buckets (64 of 4,096 at c = 13, 8 of 512 at
+    c = 10): its additions are spread over replicas of those buckets and folded back; repeated
+    points and scalars put equal and opposite points in the replicas being folded."""
+    monkeypatch.setenv("ZK_MSM_WINDOW", str(c))
+    rng = random.Random(f"replicas{c}{kind}")
+    if kind == "repeated-scalar":
+        ks = [rng.choice([(1 << 252) + 12345, R - (1 << 251) - 7]) for _ in range(n)]
+    else:
+        ks = [rng.randrange(R) for _ in range(n)]
+    pts, expect = known_sum(g, n, ks, rng.randrange(R), rng.randrange(R), kind == "repeated-point")
+    assert getattr(nm, fn)(pts, enc(ks)) == expect
+
+
+def test_top_window_replicas_with_affine_reduction(monkeypatch) -> None:
+    """c = 16: the top window reaches 8,192 of 32,768 buckets, so after folding its four replicas
+    it still takes the lockstep affine reduction."""
+    monkeypatch.setenv("ZK_MSM_WINDOW", "16")
+    rng = random.Random(16)
+    n = 1 << 16
+    ks = [rng.randrange(R) for _ in range(n)]
+    pts, expect = known_sum(nc.G1, n, ks, rng.randrange(R), rng.randrange(R))
+    assert nm.msm_g1(pts, enc(ks)) == expect
