@@ -261,27 +261,74 @@ static void abc_mul_worker(void *vc, size_t b, size_t e, int w) {
     struct abc_ctx *c = vc;
     for (size_t i = b; i < e; i++) fr_mul(&c->c[i], &c->ab[0][i], &c->ab[1][i]);
 }
+/* Input checks, on all cores (a serial scan of the 4M records of a 2^20 circuit took ~0.15 s):
+   each worker records the first bad witness value and record of its chunk, and whether its
+   records (and the one before its chunk) are sorted by constraint. */
+struct abc_check_ctx {
+    const uint8_t *coefs;
+    const uint64_t *witness;
+    size_t n_vars, n_coefs, domain;
+    int64_t bad_w[ZK_MAX_WORKERS], bad_c[ZK_MAX_WORKERS];
+    uint8_t unsorted[ZK_MAX_WORKERS];
+};
+static void abc_check_worker(void *vc, size_t b, size_t e, int w) {
+    struct abc_check_ctx *c = vc;
+    c->bad_w[w] = c->bad_c[w] = -1;
+    c->unsorted[w] = 0;
+    /* the range is over max(n_vars, n_coefs): each index checks a witness value and a record */
+    for (size_t i = b; i < e && i < c->n_vars; i++) {
+        if (!fr_is_canonical(c->witness + 4 * i)) {
+            c->bad_w[w] = (int64_t)i;
+            break;
+        }
+    }
+    uint32_t prev = b > 0 && b <= c->n_coefs ? rd32(c->coefs + (b - 1) * COEF_RECORD + 4) : 0;
+    for (size_t k = b; k < e && k < c->n_coefs; k++) {
+        const uint8_t *r = c->coefs + k * COEF_RECORD;
+        uint64_t v[4];
+        memcpy(v, r + 12, 32);
+        if (rd32(r) > 1 || rd32(r + 4) >= c->domain || rd32(r + 8) >= c->n_vars || !fr_is_canonical(v)) {
+            c->bad_c[w] = (int64_t)k;
+            break;
+        }
+        if (rd32(r + 4) < prev) c->unsorted[w] = 1;
+        prev = rd32(r + 4);
+    }
+}
 int64_t zk_groth16_build_abc(uint64_t *a, uint64_t *b, uint64_t *cc, const uint8_t *coefs, size_t n_coefs,
                              const uint64_t *witness, size_t n_vars, size_t domain, int *kind) {
     *kind = 0;
-    for (size_t i = 0; i < n_vars; i++) {
-        if (!fr_is_canonical(witness + 4 * i)) {
-            *kind = 2;
-            return (int64_t)i;
-        }
+    struct abc_check_ctx *chk = malloc(sizeof *chk);
+    if (!chk) {
+        *kind = 9;
+        return 0;
     }
+    chk->coefs = coefs;
+    chk->witness = witness;
+    chk->n_vars = n_vars;
+    chk->n_coefs = n_coefs;
+    chk->domain = domain;
+    for (int w = 0; w < ZK_MAX_WORKERS; w++) {
+        chk->bad_w[w] = chk->bad_c[w] = -1;
+        chk->unsorted[w] = 0;
+    }
+    zk_parallel_for(n_vars > n_coefs ? n_vars : n_coefs, 16384, abc_check_worker, chk);
+    /* the lowest bad index wins, witness values first: what the serial scan reported */
+    int64_t bad_w = -1, bad_c = -1;
     int sorted = 1;
-    uint32_t prev = 0;
-    for (size_t k = 0; k < n_coefs; k++) {
-        const uint8_t *r = coefs + k * COEF_RECORD;
-        uint64_t v[4];
-        memcpy(v, r + 12, 32);
-        if (rd32(r) > 1 || rd32(r + 4) >= domain || rd32(r + 8) >= n_vars || !fr_is_canonical(v)) {
-            *kind = 1;
-            return (int64_t)k;
-        }
-        if (rd32(r + 4) < prev) sorted = 0;
-        prev = rd32(r + 4);
+    for (int w = 0; w < ZK_MAX_WORKERS; w++) {
+        if (chk->bad_w[w] >= 0 && (bad_w < 0 || chk->bad_w[w] < bad_w)) bad_w = chk->bad_w[w];
+        if (chk->bad_c[w] >= 0 && (bad_c < 0 || chk->bad_c[w] < bad_c)) bad_c = chk->bad_c[w];
+        if (chk->unsorted[w]) sorted = 0;
+    }
+    free(chk);
+    if (bad_w >= 0) {
+        *kind = 2;
+        return bad_w;
+    }
+    if (bad_c >= 0) {
+        *kind = 1;
+        return bad_c;
     }
     memset(a, 0, domain * 32);
     memset(b, 0, domain * 32);

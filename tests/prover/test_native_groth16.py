@@ -138,6 +138,37 @@ def test_build_abc_many_records_threaded() -> None:
     assert C.build_abc(coefs, witness, 4096) == P.build_abc(coefs, witness, 4096)
 
 
+@pytest.mark.parametrize("threads", [1, 4])
+def test_build_abc_checks_split_across_threads(threads) -> None:
+    """200,000 records checked in four chunks of 50,000 (with 4 threads): the lowest bad record and
+    the lowest bad witness value are reported whichever chunk holds them, and an out-of-order pair
+    on a chunk seam still takes the unsorted path."""
+    from native._lib import lib
+
+    n = 200_000
+    recs = [(k % 2, k // 50, k % 7, (k * 7919) % R) for k in range(n)]
+    wbytes = b"".join((i * 31337 + 1).to_bytes(32, "little") for i in range(70_000))
+    lib.zk_set_num_threads(threads)
+    try:
+        for bad in (n - 2, 100_001, 50_000, 49_999):
+            broken = list(recs)
+            broken[bad] = (0, 0, 70_000, 1)
+            broken[n - 1] = (0, 0, 70_001, 1)  # a later bad record must not win
+            with pytest.raises(ValueError, match=f"coefficient {bad}: signal 70000"):
+                C.build_abc(_coef_section(broken), wbytes, 4096)
+        bad_witness = bytearray(wbytes)
+        bad_witness[32 * 69_999 : 32 * 70_000] = R.to_bytes(32, "little")
+        bad_witness[32 * 50_001 : 32 * 50_002] = R.to_bytes(32, "little")
+        with pytest.raises(ValueError, match="witness value 50001 is not canonical"):
+            C.build_abc(_coef_section(recs), bytes(bad_witness), 4096)
+        seam = list(recs)
+        seam[50_000] = (seam[50_000][0], 0, seam[50_000][2], seam[50_000][3])  # below record 49,999's
+        coefs = _coef_section(seam)
+        assert C.build_abc(coefs, wbytes, 4096) == P.build_abc(coefs, wbytes, 4096)
+    finally:
+        lib.zk_set_num_threads(0)
+
+
 @pytest.mark.parametrize("impl", [C, P], ids=["c", "py"])
 def test_bad_input_refused(impl) -> None:
     good = points(G1, [1, 2])
