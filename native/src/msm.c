@@ -216,9 +216,9 @@ static int64_t classify_scalars(struct classify *c, const uint64_t *scalars, con
 /* ---- window choice ------------------------------------------------------------------------------------ */
 /* Cost model, in units of one batch-affine addition: per window n additions, each also paying its
    share of the batch's inversion (inv_units / batch size, the batch being at most 1/8 of the
-   buckets and batch_max), and the bucket reduction: ~2.5 units a bucket for the lockstep affine
-   reduction (4,096 buckets or more), ~5 for the Jacobian running sum.  The windows are spread
-   over the threads. */
+   buckets and batch_max), and the bucket reduction: two additions a bucket and their share of the
+   inversions for the lockstep affine reduction (1,024 buckets or more), ~5 units for the Jacobian
+   running sum.  The windows are spread over the threads. */
 static unsigned choose_window(size_t n, unsigned bits, int threads, size_t batch_max, double inv_units) {
     if (n == 0 || bits == 0) return 2;
     const char *forced = getenv("ZK_MSM_WINDOW"); /* tuning knob: force c (2..16) */
@@ -236,7 +236,10 @@ static unsigned choose_window(size_t n, unsigned bits, int threads, size_t batch
         if (affine) {
             size_t cap = nb / 8 < batch_max ? (nb / 8 ? nb / 8 : 1) : batch_max;
             per_add += inv_units / (double)cap;
-            if (nb >= 16 * 256) per_bucket = 2.5;
+            if (nb >= 1024) { /* lockstep reduction: two additions a bucket, S of them per inversion */
+                size_t segs = nb / 16 < 256 ? nb / 16 : 256;
+                per_bucket = 2.0 * (1.0 + inv_units / (double)segs) + 0.25;
+            }
         }
         double cost = per_thread * ((double)n * per_add + per_bucket * (double)nb);
         if (c == 2 || cost < best) {

@@ -362,13 +362,18 @@ static void MN(batch_add)(ACC_T *a, AFF_T **dst, const AFF_T **src, size_t m) {
     }
 }
 
-/* sum_k (k + 1) B_k over the nb affine buckets (empty ones all zero), nb a multiple of MSM_SEGS.
-   The range is cut into S = MSM_SEGS segments of L buckets; segment s's running sum R_s and its
+/* The lockstep reduction's segment count for nb buckets (a power of two >= MSM_MIN_AFFINE_RED):
+   segments of at least 16 buckets, at most MSM_SEGS of them. */
+#define MSM_MIN_AFFINE_RED 1024
+static inline size_t MN(segments)(size_t nb) { return nb / 16 < MSM_SEGS ? nb / 16 : MSM_SEGS; }
+
+/* sum_k (k + 1) B_k over the nb affine buckets (empty ones all zero), nb a power of two
+   >= MSM_MIN_AFFINE_RED.  The range is cut into S segments of L buckets; segment s's running sum R_s and its
    weighted sum T_s = sum_i (i + 1) B_(sL+i) advance in lockstep, S affine additions sharing each
    inversion, where the plain running sum costs two Jacobian additions per bucket.  Then
    total = sum_s T_s + L sum_s s R_s (Jacobian, O(S)). */
 static void MN(reduce_affine)(ACC_T *a, JAC_T *out, size_t nb) {
-    const size_t S = MSM_SEGS, L = nb / MSM_SEGS;
+    const size_t S = MN(segments)(nb), L = nb / S;
     AFF_T *R = a->red, *T = a->red + S;
     memset(a->red, 0, 2 * S * sizeof(AFF_T));
     AFF_T *dl[MSM_SEGS];
@@ -516,7 +521,7 @@ static void MN(accumulate)(ACC_T *a, JAC_T *out, const AFF_T *pts, const uint32_
         MN(finish)(a);
         MN(settle)(a, nb);
         MN(fold_replicas)(a, span, reps);
-        if (span >= 16 * MSM_SEGS) {
+        if (span >= MSM_MIN_AFFINE_RED) {
             MN(reduce_affine)(a, out, span);
         } else {
             for (size_t k = span; k-- > 0;) {
@@ -527,7 +532,7 @@ static void MN(accumulate)(ACC_T *a, JAC_T *out, const AFF_T *pts, const uint32_
         }
         return;
     }
-    if (batch_affine && ks && nb >= 16 * MSM_SEGS) {
+    if (batch_affine && ks && nb >= MSM_MIN_AFFINE_RED) {
         MN(finish)(a);
         MN(settle)(a, nb);
         MN(reduce_affine)(a, out, nb);

@@ -159,7 +159,7 @@ def digit_pattern_scalars(c: int, rng: random.Random, n: int) -> list[int]:
     return [rng.choice(specials) if rng.random() < 0.6 else rng.randrange(R) for _ in range(n)]
 
 
-@pytest.mark.parametrize("c", [2, 3, 5, 8, 11, 13, 16])
+@pytest.mark.parametrize("c", [2, 3, 5, 8, 11, 12, 13, 16])
 def test_every_window_size_against_known_sums(c, monkeypatch) -> None:
     """The signed-digit recoding (carry computed per window) for each window size c, on the
     Jacobian path (small n) and, for c >= 8, the batch-affine path."""
