@@ -462,12 +462,12 @@ static inline __attribute__((always_inline)) void zk_mod_sub_asm(uint64_t r[4], 
         *r = acc;                                                                                  \
     }                                                                                              \
     /* Constant-time inverse for secrets: Fermat a^(m-2), a fixed chain of ~380 products whatever  \
-       a is (~7 us).  The inverse of 0 is 0 (callers check for zero where it matters). */          \
+       a is (~8 us).  The inverse of 0 is 0 (callers check for zero where it matters). */          \
     static inline void F##_inv_ct(F##_t *r, const F##_t *a) {                                      \
         static const uint64_t e[4] = C##_M_MINUS_2;                                                \
         F##_pow(r, a, e, 4);                                                                       \
     }                                                                                              \
-    /* Variable-time inverse for public values only (safegcd, inverse.h; ~1 us; 0 gives 0).  The   \
+    /* Variable-time inverse for public values only (safegcd, inverse.h; ~1.3 us; 0 gives 0).  The \
        Montgomery residue x = aR is inverted as a plain integer, x^-1 = a^-1 R^-1, and one product \
        with R^3 gives a^-1 R.  m^-1 mod 2^62 comes from the Montgomery constant -m^-1 mod 2^64. */ \
     static inline void F##_inv_var(F##_t *r, const F##_t *a) {                                     \
