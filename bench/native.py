@@ -4,7 +4,10 @@
 
 Run it under the shared lock so figures are not polluted: `flock /tmp/zkclear-cpu.lock ...`.
 Figures (best of --reps runs):
-  Fr mul (ns/op, chained products in a native loop), G1 MSM at 2^16/2^18/2^20 points with random
+  Fr mul (ns/op, chained products in a native loop), Fq inversion (ns/op: the variable-time
+  safegcd over 10,000 values in one call, against the constant-time Fermat a^(p-2) called once per
+  value with the cost of an empty cffi call subtracted; no MCL peer: its C API inverts one element
+  per call), G1 MSM at 2^16/2^18/2^20 points with random
   scalars and with circom-like witness scalars, G2 MSM at 2^16, NTT at 2^20, one pairing.
 MCL runs on the same inputs in a child process (its mclBnG1_mulVec was seen to crash above about
 2^17 points: a crash is reported, not fatal), initialised on BN_SNARK1 (= BN254/alt_bn128), and
@@ -187,6 +190,34 @@ def fr_mul_ns(reps: int) -> float:
     return secs / iters * 1e9
 
 
+def fq_inversion_ns(reps: int) -> tuple[float, float, bool]:
+    """ns per Fq inversion, safegcd and Fermat, and whether the two agree."""
+    n, n_fermat = 10_000, 1_000
+    vals = random_scalars(np.random.default_rng([SEED, 7]), n)  # below r < p: canonical in Fq
+    src = ffi.from_buffer("uint64_t[]", vals)
+    out = ffi.new("uint64_t[]", 4 * n)
+    secs, _ = best_of(reps, lambda: lib.zk_fq_inv_var(out, src, n))
+    safegcd_ns = secs / n * 1e9
+
+    exp = ffi.new("uint64_t[4]", [(FQ_MODULUS - 2) >> (64 * i) & (2**64 - 1) for i in range(4)])
+    fermat_out = ffi.new("uint64_t[]", 4 * n_fermat)
+    pairs = [(fermat_out + 4 * i, src + 4 * i) for i in range(n_fermat)]
+
+    def fermat() -> None:
+        for dst, a in pairs:
+            lib.zk_fq_pow(dst, a, exp, 4)
+
+    def empty_calls() -> None:
+        for _, a in pairs:
+            lib.zk_fq_check(a, 0)
+
+    fermat_secs, _ = best_of(reps, fermat)
+    call_secs, _ = best_of(reps, empty_calls)
+    fermat_ns = (fermat_secs - call_secs) / n_fermat * 1e9
+    agree = bytes(ffi.buffer(fermat_out)) == bytes(ffi.buffer(out, 32 * n_fermat))
+    return safegcd_ns, fermat_ns, agree
+
+
 def our_msm(group_name: str, n: int, kind: str, reps: int) -> tuple[float, bytes]:
     from native import msm as nm
 
@@ -366,6 +397,15 @@ def main() -> int:
     print(f"zkclear native core vs MCL (mclbn256, BN_SNARK1); {threads} threads; best of {reps}")
     print(f"{'':<34} {'zkclear':>12} {'MCL':>28} {'speedup':>8}")
     row("Fr mul (chained, native loop)", fr_mul_ns(reps), unit="ns", target="<=20ns")
+    safegcd_ns, fermat_ns, agree = fq_inversion_ns(reps)
+    row(
+        "Fq inversion (safegcd, var-time)",
+        safegcd_ns,
+        unit="ns",
+        fermat_ns=round(fermat_ns, 1),
+        speedup_vs_fermat=f"{fermat_ns / safegcd_ns:.1f}x",
+        agree=agree,
+    )
 
     sizes = [16, 18] if args.quick else [16, 18, 20]
     for log_n in sizes:

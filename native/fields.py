@@ -70,6 +70,12 @@ class NativeField(RefField):
     def inv(self, a: int) -> int:
         return self.batch_inv([a])[0]
 
+    def inv_var(self, a: int) -> int:
+        """Inverse with 0 -> 0 by the variable-time safegcd (public values only)."""
+        buf = self._mont(a)
+        self._fn("inv_var")(buf, buf, 1)
+        return self._std(buf)[0]
+
     def batch_inv(self, values: list[int]) -> list[int]:
         if not values:
             return []
@@ -135,6 +141,13 @@ class NativeField(RefField):
     def vec_mul(self, a: Any, b: Any, out: Any = None) -> Any:
         """Montgomery product a*b/2^256: mont x mont -> mont (and mont x std -> std)."""
         return self._vec_binary("mul", a, b, out)
+
+    def vec_inv_var(self, a: Any, out: Any = None) -> Any:
+        """Montgomery inverse of each element (aR -> a^-1 R), 0 -> 0; variable time: public data only."""
+        src, n = self._vec(a, "input")
+        out, dst = self._vec_target(out, n)
+        self._fn("inv_var")(dst, src, n)
+        return out
 
     def sqrt(self, a: int) -> int | None:
         buf = self._mont(a)

@@ -27,6 +27,8 @@ void zk_fq_sub_portable(uint64_t *out, const uint64_t *a, const uint64_t *b, siz
 void zk_fq_sqr(uint64_t *out, const uint64_t *a, size_t n);
 void zk_fq_neg(uint64_t *out, const uint64_t *a, size_t n);
 int64_t zk_fq_batch_inv(uint64_t *out, const uint64_t *a, size_t n);
+/* mont -> mont inverse of each element, 0 -> 0; safegcd, VARIABLE TIME: public data only. */
+int64_t zk_fq_inv_var(uint64_t *out, const uint64_t *a, size_t n);
 void zk_fq_pow(uint64_t *out, const uint64_t *a, const uint64_t *e, size_t elen);
 int zk_fq_sqrt(uint64_t *out, const uint64_t *a);
 
@@ -41,7 +43,8 @@ void zk_fr_add_portable(uint64_t *out, const uint64_t *a, const uint64_t *b, siz
 void zk_fr_sub_portable(uint64_t *out, const uint64_t *a, const uint64_t *b, size_t n);
 void zk_fr_sqr(uint64_t *out, const uint64_t *a, size_t n);
 void zk_fr_neg(uint64_t *out, const uint64_t *a, size_t n);
-int64_t zk_fr_batch_inv(uint64_t *out, const uint64_t *a, size_t n);
+int64_t zk_fr_batch_inv(uint64_t *out, const uint64_t *a, size_t n); /* constant-time inversion */
+int64_t zk_fr_inv_var(uint64_t *out, const uint64_t *a, size_t n);   /* as zk_fq_inv_var */
 void zk_fr_pow(uint64_t *out, const uint64_t *a, const uint64_t *e, size_t elen);
 int zk_fr_sqrt(uint64_t *out, const uint64_t *a);
 

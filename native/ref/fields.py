@@ -48,6 +48,10 @@ class RefField:
             raise ZeroDivisionError(f"{self.name}: inverse of zero")
         return pow(a, -1, self.modulus)
 
+    def inv_var(self, a: int) -> int:
+        """Inverse with 0 -> 0 (the native one is variable time; this twin has no timing story)."""
+        return pow(self.check(a), -1, self.modulus) if a else 0
+
     def batch_inv(self, values: list[int]) -> list[int]:
         for i, v in enumerate(values):
             if self.check(v, f"element {i}") == 0:
@@ -139,6 +143,12 @@ class RefField:
         vb = self._vec_in(b, "b", len(va))
         inv = pow(self.mont_r, -1, self.modulus)
         return self._vec_out(out, [x * y * inv % self.modulus for x, y in zip(va, vb, strict=True)])
+
+    def vec_inv_var(self, a: Any, out: Any = None) -> Any:
+        """Montgomery inverse of each element (aR -> a^-1 R = (aR)^-1 R^2), 0 -> 0."""
+        r2 = self.mont_r**2 % self.modulus
+        vals = self._vec_in(a, "input")
+        return self._vec_out(out, [pow(x, -1, self.modulus) * r2 % self.modulus if x else 0 for x in vals])
 
 
 FQ = RefField("Fq", FQ_MODULUS)

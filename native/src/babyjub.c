@@ -85,7 +85,7 @@ void bj_mul_base8(bj_point *r, const uint64_t k[4]) {
 
 void bj_to_affine(fr_t *x, fr_t *y, const bj_point *p) {
     fr_t zi;
-    fr_inv(&zi, &p->Z);
+    fr_inv_ct(&zi, &p->Z);
     fr_mul(x, &p->X, &zi);
     fr_mul(y, &p->Y, &zi);
 }

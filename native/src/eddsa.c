@@ -128,7 +128,7 @@ static void build_tables(void) {
     fr_t mina, inv_a;
     fr_neg(&mina, &BJ_A);
     if (!fr_sqrt(&g_c, &mina)) __builtin_trap(); /* -a is a square in Fr: cannot happen */
-    fr_inv(&inv_a, &BJ_A);
+    fr_inv_ct(&inv_a, &BJ_A);
     fr_mul(&g_2dm1, &BJ_D, &inv_a);
     fr_neg(&g_2dm1, &g_2dm1);
     fr_dbl(&g_2dm1, &g_2dm1);

@@ -1,7 +1,8 @@
 /*
  * 4x64-bit Montgomery arithmetic for the two BN254 prime fields, as static inline code so that
- * curve, MSM, NTT and Poseidon kernels inline it.  FIELD_DEFINE(fq, FQ) and FIELD_DEFINE(fr, FR)
- * stamp out one copy per field with the modulus as compile-time constants.
+ * curve, MSM, NTT and Poseidon kernels inline it.  FIELD_DEFINE(fq, FQ, var) and
+ * FIELD_DEFINE(fr, FR, ct) stamp out one copy per field with the modulus as compile-time constants
+ * (the third argument picks the inversion batch_inv uses; see the policy above those lines).
  *
  * Multiplication is CIOS with the "no-carry" shortcut (gnark-crypto): both BN254 moduli have a top
  * limb below 2^62, so the running total never needs a fifth word.  Values are kept fully reduced
@@ -15,6 +16,7 @@
 #include <string.h>
 
 #include "field_constants.h"
+#include "inverse.h"
 
 typedef unsigned __int128 zk_u128;
 
@@ -327,7 +329,7 @@ static inline __attribute__((always_inline)) void zk_mod_sub_asm(uint64_t r[4], 
 #define ZK_SUB_DISPATCH(F) F##_sub_c(r, a, b);
 #endif
 
-#define FIELD_DEFINE(F, C)                                                                         \
+#define FIELD_DEFINE(F, C, INV)                                                                    \
     typedef struct { uint64_t v[4]; } F##_t;                                                       \
     static const F##_t F##_MOD = {C##_MODULUS};                                                    \
     static const F##_t F##_ONE = {C##_R1};                                                         \
@@ -459,20 +461,31 @@ static inline __attribute__((always_inline)) void zk_mod_sub_asm(uint64_t r[4], 
         }                                                                                          \
         *r = acc;                                                                                  \
     }                                                                                              \
-    /* Fermat inverse; the inverse of 0 is 0 (callers check for zero where it matters). */        \
-    static inline void F##_inv(F##_t *r, const F##_t *a) {                                         \
+    /* Constant-time inverse for secrets: Fermat a^(m-2), a fixed chain of ~380 products whatever  \
+       a is (~8 us).  The inverse of 0 is 0 (callers check for zero where it matters). */          \
+    static inline void F##_inv_ct(F##_t *r, const F##_t *a) {                                      \
         static const uint64_t e[4] = C##_M_MINUS_2;                                                \
         F##_pow(r, a, e, 4);                                                                       \
     }                                                                                              \
-    /* Montgomery's trick: n inversions for one inversion and 3(n-1) products.  Zeros stay zero   \
-       and do not poison the others.  scratch holds n elements (may alias nothing else). */       \
+    /* Variable-time inverse for public values only (safegcd, inverse.h; ~1.3 us; 0 gives 0).  The \
+       Montgomery residue x = aR is inverted as a plain integer, x^-1 = a^-1 R^-1, and one product \
+       with R^3 gives a^-1 R.  m^-1 mod 2^62 comes from the Montgomery constant -m^-1 mod 2^64. */ \
+    static inline void F##_inv_var(F##_t *r, const F##_t *a) {                                     \
+        static const F##_t r3 = {C##_R3};                                                          \
+        F##_t t;                                                                                   \
+        zk_modinv_var(t.v, a->v, F##_MOD.v, (0 - (uint64_t)C##_NINV) & ZK_M62);                    \
+        F##_mul(r, &t, &r3);                                                                       \
+    }                                                                                              \
+    /* Montgomery's trick: n inversions for one inversion (F##_inv_##INV) and 3(n-1) products.     \
+       Zeros stay zero and do not poison the others.  scratch holds n elements (may alias nothing  \
+       else). */                                                                                   \
     static inline void F##_batch_inv(F##_t *out, const F##_t *in, size_t n, F##_t *scratch) {      \
         F##_t acc = F##_ONE;                                                                       \
         for (size_t i = 0; i < n; i++) {                                                           \
             scratch[i] = acc;                                                                      \
             if (!F##_is_zero(&in[i])) F##_mul(&acc, &acc, &in[i]);                                 \
         }                                                                                          \
-        F##_inv(&acc, &acc);                                                                       \
+        F##_inv_##INV(&acc, &acc);                                                                 \
         for (size_t i = n; i-- > 0;) {                                                             \
             if (F##_is_zero(&in[i])) {                                                             \
                 out[i] = F##_ZERO;                                                                 \
@@ -496,8 +509,17 @@ static inline __attribute__((always_inline)) void zk_mod_sub_asm(uint64_t r[4], 
         return F##_eq(&t, &F##_ONE) ? 1 : -1;                                                      \
     }
 
-FIELD_DEFINE(fq, FQ)
-FIELD_DEFINE(fr, FR)
+/*
+ * Which inversion each field's batch_inv and plain F##_inv use.  Fq holds public data only (curve
+ * coordinates, MSM denominators, pairing values), so fq_inv is the fast variable-time safegcd.  Fr
+ * holds secrets (toxic waste in the setup, witness values, EdDSA nonces), so there is no plain
+ * fr_inv: callers pick fr_inv_ct, or fr_inv_var for public values (NTT domain constants), and
+ * fr_batch_inv is constant-time.
+ */
+FIELD_DEFINE(fq, FQ, var)
+FIELD_DEFINE(fr, FR, ct)
+
+static inline void fq_inv(fq_t *r, const fq_t *a) { fq_inv_var(r, a); }
 
 /* sqrt in Fq (p = 3 mod 4): a^((p+1)/4).  Returns 1 and the root when a is a square. */
 static inline int fq_sqrt(fq_t *r, const fq_t *a) {

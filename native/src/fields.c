@@ -61,6 +61,13 @@
         free(scratch);                                                                             \
         return -1;                                                                                 \
     }                                                                                              \
+    int64_t zk_##F##_inv_var(uint64_t *out, const uint64_t *a, size_t n) {                         \
+        int64_t bad = zk_##F##_check(a, n); /* before writing: out may alias a */                  \
+        if (bad >= 0) return bad;                                                                  \
+        for (size_t i = 0; i < n; i++)                                                             \
+            F##_inv_var((F##_t *)(out + 4 * i), (const F##_t *)(a + 4 * i));                       \
+        return -1;                                                                                 \
+    }                                                                                              \
     void zk_##F##_pow(uint64_t *out, const uint64_t *a, const uint64_t *e, size_t elen) {          \
         F##_pow((F##_t *)out, (const F##_t *)a, e, elen);                                          \
     }                                                                                              \

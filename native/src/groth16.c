@@ -435,7 +435,7 @@ int zk_groth16_fr_inv(uint64_t *out, const uint64_t *in) {
     if (!fr_is_canonical(in) || (in[0] | in[1] | in[2] | in[3]) == 0) return -1;
     fr_t m;
     fr_to_mont(&m, (const fr_t *)in);
-    fr_inv(&m, &m);
+    fr_inv_ct(&m, &m); /* toxic waste: constant time */
     fr_from_mont((fr_t *)out, &m);
     zk_wipe(&m, sizeof m);
     return 0;

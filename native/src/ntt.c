@@ -30,7 +30,7 @@ static int64_t first_non_canonical(const uint64_t *a, size_t n) {
 static void root_of_unity(fr_t *w, unsigned log_n, int inverse) {
     *w = FR_W28;
     for (unsigned i = log_n; i < FR_TWO_ADICITY; i++) fr_sqr(w, w);
-    if (inverse) fr_inv(w, w);
+    if (inverse) fr_inv_var(w, w);
 }
 
 /* ---- twiddles ----------------------------------------------------------------------------------- */
@@ -167,7 +167,7 @@ static int ntt_core(fr_t *a, unsigned log_n, int inverse) {
     if (inverse) {
         fr_t n_inv, one = fr_ONE;
         fr_from_u64(&n_inv, n);
-        fr_inv(&n_inv, &n_inv);
+        fr_inv_var(&n_inv, &n_inv);
         scale_powers(a, n, &n_inv, &one);
     }
     return 1;
@@ -188,7 +188,7 @@ int64_t zk_fr_coset_ntt(uint64_t *a, unsigned log_n, const uint64_t *shift, int 
     if (!inverse) scale_powers((fr_t *)a, n, &one, &g);
     if (!ntt_core((fr_t *)a, log_n, inverse)) return (int64_t)n;
     if (inverse) {
-        fr_inv(&g, &g);
+        fr_inv_var(&g, &g);
         scale_powers((fr_t *)a, n, &one, &g);
     }
     return -1;
@@ -290,7 +290,7 @@ int ntt_to_coset(fr_t *const *vecs, int count, unsigned log_n, const fr_t *shift
     zk_parallel_for(n / 2, 8192, twiddle_range, &tc);
     fr_t n_inv;
     fr_from_u64(&n_inv, n);
-    fr_inv(&n_inv, &n_inv);
+    fr_inv_var(&n_inv, &n_inv);
     bitrev_powers(f, log_n, &n_inv, shift);
     unsigned block_log = log_n < NTT_BLOCK_LOG ? log_n : NTT_BLOCK_LOG;
     for (int v = 0; v < count; v++) {

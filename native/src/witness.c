@@ -140,7 +140,7 @@ int64_t zk_witness_run(uint64_t *values, size_t n_slots, const uint32_t *tape, s
                 if (fr_is_zero(&b)) {
                     m.v[out] = fr_ZERO;
                 } else {
-                    fr_inv(&b, &b);
+                    fr_inv_ct(&b, &b); /* witness values are private */
                     fr_mul(&m.v[out], &a, &b);
                 }
             }
