@@ -11,9 +11,9 @@
  *    the number of windows per thread, points and buckets; high windows of small scalars are zero
  *    and cost nothing.
  * 3. Each window, and each share of the +-1 class, is a task that a worker accumulates into its own
- *    buckets (batch-affine, see msm_impl.h) and reduces (for 4,096 buckets or more, by segments
- *    summed in lockstep with affine additions sharing inversions); workers take tasks from a
- *    shared counter.
+ *    buckets (batch-affine, see msm_impl.h; the top window, whose digits reach few buckets, spreads
+ *    over replicas of them) and reduces (for 1,024 buckets or more, by segments summed in lockstep
+ *    with affine additions sharing inversions); workers take tasks from a shared counter.
  * 4. Windows are combined by Horner's rule (c doublings each) and the +-1 sums added.
  */
 #include <stdlib.h>
