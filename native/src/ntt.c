@@ -5,7 +5,8 @@
  * Bit-reversal permutation, then Cooley-Tukey DIT butterflies.  The stages whose blocks fit in
  * L2 run block by block (one pass over memory for all of them, blocks spread over the threads);
  * the remaining large stages split each stage's butterflies over the threads.  Twiddles are
- * precomputed per call (n/2 products, a few percent of the transform).
+ * precomputed per call (n/2 products and n/2 copies, a few percent of the transform), one
+ * contiguous table per stage.
  *
  * Every transform is linear and its constants are applied by Montgomery products, so a buffer in
  * standard form stays standard and a Montgomery-form buffer stays Montgomery.
@@ -51,6 +52,36 @@ static void twiddle_range(void *vctx, size_t b, size_t e, int worker) {
     }
 }
 
+/* Twiddles laid out per stage: the stage with half-blocks of 2^s reads w_(2^(s+1))^j, j < 2^s,
+   at offset 2^s - 1 (n - 1 entries in all).  Each stage then reads its twiddles contiguously,
+   where one table of w_n^i read at stride n/2^(s+1) cost a cache line per butterfly in the large
+   stages (the 16 MiB table of a 2^20 transform competing with the data for L3). */
+struct gather_ctx {
+    fr_t *t;
+    unsigned log_n;
+};
+static void gather_range(void *vctx, size_t b, size_t e, int worker) {
+    (void)worker;
+    struct gather_ctx *c = vctx;
+    const fr_t *last = c->t + ((size_t)1 << (c->log_n - 1)) - 1; /* the last stage: w_n^j */
+    for (size_t i = b; i < e; i++) {
+        unsigned s = 63u - (unsigned)__builtin_clzll((unsigned long long)(i + 1));
+        size_t j = i + 1 - ((size_t)1 << s);
+        c->t[i] = last[j << (c->log_n - 1 - s)];
+    }
+}
+static fr_t *stage_twiddles(unsigned log_n, int inverse) {
+    size_t n = (size_t)1 << log_n;
+    fr_t *t = malloc((n - 1) * sizeof(fr_t));
+    if (!t) return NULL;
+    struct twiddle_ctx tc = {t + n / 2 - 1, FR_W28};
+    root_of_unity(&tc.w, log_n, inverse);
+    zk_parallel_for(n / 2, 8192, twiddle_range, &tc);
+    struct gather_ctx gc = {t, log_n};
+    zk_parallel_for(n / 2 - 1, 8192, gather_range, &gc);
+    return t;
+}
+
 /* ---- bit reversal --------------------------------------------------------------------------------- */
 struct bitrev_ctx {
     fr_t *a;
@@ -89,7 +120,7 @@ static inline void butterfly(fr_t *x, fr_t *y, const fr_t *w) {
 
 struct stage_ctx {
     fr_t *a;
-    const fr_t *tw; /* tw[i] = w_n^i, i < n/2 */
+    const fr_t *tw; /* per-stage twiddles (stage_twiddles) */
     unsigned log_n;
     unsigned half_log; /* large stages: this stage's half-block size is 2^half_log */
     unsigned block_log;
@@ -103,9 +134,10 @@ static void small_stages_range(void *vctx, size_t b, size_t e, int worker) {
     for (size_t blk = b; blk < e; blk++) {
         fr_t *x = c->a + blk * bs;
         for (unsigned s = 0; s < c->block_log; s++) {
-            size_t half = (size_t)1 << s, stride = (size_t)1 << (c->log_n - s - 1);
+            size_t half = (size_t)1 << s;
+            const fr_t *tw = c->tw + half - 1;
             for (size_t start = 0; start < bs; start += 2 * half)
-                for (size_t j = 0; j < half; j++) butterfly(&x[start + j], &x[start + j + half], &c->tw[j * stride]);
+                for (size_t j = 0; j < half; j++) butterfly(&x[start + j], &x[start + j + half], &tw[j]);
         }
     }
 }
@@ -114,11 +146,12 @@ static void small_stages_range(void *vctx, size_t b, size_t e, int worker) {
 static void large_stage_range(void *vctx, size_t b, size_t e, int worker) {
     (void)worker;
     struct stage_ctx *c = vctx;
-    size_t half = (size_t)1 << c->half_log, stride = (size_t)1 << (c->log_n - c->half_log - 1);
+    size_t half = (size_t)1 << c->half_log;
+    const fr_t *tw = c->tw + half - 1;
     for (size_t k = b; k < e; k++) {
         size_t blk = k >> c->half_log, j = k & (half - 1);
         size_t i0 = (blk << (c->half_log + 1)) + j;
-        butterfly(&c->a[i0], &c->a[i0 + half], &c->tw[j * stride]);
+        butterfly(&c->a[i0], &c->a[i0 + half], &tw[j]);
     }
 }
 
@@ -150,11 +183,8 @@ static void scale_powers(fr_t *a, size_t n, const fr_t *first, const fr_t *step)
 static int ntt_core(fr_t *a, unsigned log_n, int inverse) {
     size_t n = (size_t)1 << log_n;
     if (n == 1) return 1;
-    fr_t *tw = malloc((n / 2) * sizeof(fr_t));
+    fr_t *tw = stage_twiddles(log_n, inverse);
     if (!tw) return 0;
-    struct twiddle_ctx tc = {tw, FR_W28};
-    root_of_unity(&tc.w, log_n, inverse);
-    zk_parallel_for(n / 2, 8192, twiddle_range, &tc);
     struct bitrev_ctx bc = {a, log_n};
     zk_parallel_for(n, 8192, bitrev_range, &bc);
     struct stage_ctx sc = {a, tw, log_n, 0, log_n < NTT_BLOCK_LOG ? log_n : NTT_BLOCK_LOG};
@@ -216,14 +246,15 @@ static void dif_small_range(void *vctx, size_t b, size_t e, int worker) {
     for (size_t blk = b; blk < e; blk++) {
         fr_t *x = c->a + blk * bs;
         for (unsigned s = c->block_log; s-- > 0;) {
-            size_t half = (size_t)1 << s, stride = (size_t)1 << (c->log_n - s - 1);
+            size_t half = (size_t)1 << s;
+            const fr_t *tw = c->tw + half - 1;
             for (size_t start = 0; start < bs; start += 2 * half) {
                 fr_t *u = x + start, *v = u + half;
                 for (size_t j = 0; j < half; j++) {
                     fr_t d;
                     fr_sub(&d, &u[j], &v[j]);
                     fr_add(&u[j], &u[j], &v[j]);
-                    fr_mul(&v[j], &d, &c->tw[j * stride]);
+                    fr_mul(&v[j], &d, &tw[j]);
                 }
             }
         }
@@ -234,14 +265,15 @@ static void dif_small_range(void *vctx, size_t b, size_t e, int worker) {
 static void dif_large_range(void *vctx, size_t b, size_t e, int worker) {
     (void)worker;
     struct stage_ctx *c = vctx;
-    size_t half = (size_t)1 << c->half_log, stride = (size_t)1 << (c->log_n - c->half_log - 1);
+    size_t half = (size_t)1 << c->half_log;
+    const fr_t *tw = c->tw + half - 1;
     for (size_t k = b; k < e; k++) {
         size_t blk = k >> c->half_log, j = k & (half - 1);
         size_t i0 = (blk << (c->half_log + 1)) + j;
         fr_t d;
         fr_sub(&d, &c->a[i0], &c->a[i0 + half]);
         fr_add(&c->a[i0], &c->a[i0], &c->a[i0 + half]);
-        fr_mul(&c->a[i0 + half], &d, &c->tw[j * stride]);
+        fr_mul(&c->a[i0 + half], &d, &tw[j]);
     }
 }
 
@@ -274,7 +306,7 @@ static void bitrev_powers(fr_t *f, unsigned log_n, const fr_t *first, const fr_t
 int ntt_to_coset(fr_t *const *vecs, int count, unsigned log_n, const fr_t *shift) {
     size_t n = (size_t)1 << log_n;
     if (n == 1) return 1; /* a constant: the same on every coset */
-    fr_t *tw_f = malloc((n / 2) * sizeof(fr_t)), *tw_i = malloc((n / 2) * sizeof(fr_t));
+    fr_t *tw_f = stage_twiddles(log_n, 0), *tw_i = stage_twiddles(log_n, 1);
     fr_t *f = malloc(n * sizeof(fr_t));
     if (!tw_f || !tw_i || !f) {
         free(tw_f);
@@ -282,12 +314,6 @@ int ntt_to_coset(fr_t *const *vecs, int count, unsigned log_n, const fr_t *shift
         free(f);
         return 0;
     }
-    struct twiddle_ctx tc = {tw_f, FR_W28};
-    root_of_unity(&tc.w, log_n, 0);
-    zk_parallel_for(n / 2, 8192, twiddle_range, &tc);
-    tc.tw = tw_i;
-    root_of_unity(&tc.w, log_n, 1);
-    zk_parallel_for(n / 2, 8192, twiddle_range, &tc);
     fr_t n_inv;
     fr_from_u64(&n_inv, n);
     fr_inv_var(&n_inv, &n_inv);

@@ -68,6 +68,32 @@ def test_roots_and_shift(mod) -> None:
     assert mod.odd_coset_shift(28) == 25
 
 
+@pytest.mark.parametrize("log_n", [14, 16])
+def test_large_stages_against_direct_evaluation(log_n: int) -> None:
+    """Sizes past the cache-blocked stages (2^13): a few outputs of the forward and coset
+    transforms against sum_j a_j x^j computed directly."""
+    rng = random.Random(log_n)
+    n = 1 << log_n
+    vals = [rng.randrange(R) for _ in range(n)]
+    w, g = cn.root_of_unity(log_n), cn.odd_coset_shift(log_n)
+
+    def evaluate(x: int) -> int:
+        acc = 0
+        for a in reversed(vals):
+            acc = (acc * x + a) % R
+        return acc
+
+    picks = [0, 1, n // 2 - 1, n // 2, n - 1, rng.randrange(n)]
+    buf = enc(vals)
+    cn.ntt(buf)
+    out = dec(buf)
+    assert [out[i] for i in picks] == [evaluate(pow(w, i, R)) for i in picks]
+    buf = enc(vals)
+    cn.coset_ntt(buf, g)
+    out = dec(buf)
+    assert [out[i] for i in picks] == [evaluate(g * pow(w, i, R) % R) for i in picks]
+
+
 def test_roundtrips_and_form_invariance() -> None:
     rng = random.Random(4)
     vals = [rng.randrange(R) for _ in range(1 << 14)]
