@@ -210,6 +210,18 @@ void zk_fq2_mul(uint64_t *out, const uint64_t *a, const uint64_t *b) {
     fq2_mul((fq2_t *)out, (const fq2_t *)a, (const fq2_t *)b);
 }
 void zk_fq2_sqr(uint64_t *out, const uint64_t *a) { fq2_sqr((fq2_t *)out, (const fq2_t *)a); }
+void zk_fq2_mul_portable(uint64_t *out, const uint64_t *a, const uint64_t *b, size_t n) {
+    for (size_t i = 0; i < n; i++) fq2_mul_c((fq2_t *)out + i, (const fq2_t *)a + i, (const fq2_t *)b + i);
+}
+void zk_fq2_sqr_portable(uint64_t *out, const uint64_t *a, size_t n) {
+    for (size_t i = 0; i < n; i++) fq2_sqr_c((fq2_t *)out + i, (const fq2_t *)a + i);
+}
+void zk_fq2_norm(uint64_t *out, const uint64_t *a, size_t n) {
+    for (size_t i = 0; i < n; i++) fq2_norm((fq_t *)out + i, (const fq2_t *)a + i);
+}
+void zk_fq2_norm_portable(uint64_t *out, const uint64_t *a, size_t n) {
+    for (size_t i = 0; i < n; i++) fq2_norm_c((fq_t *)out + i, (const fq2_t *)a + i);
+}
 /* Timing kernels for bench/fq2.py: iters chained products acc = acc * b (latency), and n
    independent products over buffers (throughput). */
 void zk_fq2_mul_chain(uint64_t *acc, const uint64_t *b, uint64_t iters) {
