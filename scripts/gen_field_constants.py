@@ -14,12 +14,12 @@ R = 2188824287183927522224640574525727508854836440041603434369820418657580849561
 OUT = Path(__file__).resolve().parent.parent / "native" / "src" / "field_constants.h"
 
 
-def limbs(x: int) -> list[int]:
-    return [(x >> (64 * i)) & (2**64 - 1) for i in range(4)]
+def limbs(x: int, n: int = 4) -> list[int]:
+    return [(x >> (64 * i)) & (2**64 - 1) for i in range(n)]
 
 
-def arr(x: int) -> str:
-    return "{" + ", ".join(f"0x{v:016x}ULL" for v in limbs(x)) + "}"
+def arr(x: int, n: int = 4) -> str:
+    return "{" + ", ".join(f"0x{v:016x}ULL" for v in limbs(x, n)) + "}"
 
 
 def two_adicity(m: int) -> tuple[int, int]:
@@ -47,6 +47,7 @@ def field_block(name: str, m: int, gen: int) -> str:
         f"#define {name}_P_PLUS1_QUARTER {arr((m + 1) // 4)}",
         f"#define {name}_ROOT_OF_UNITY_MONT {arr(pow(gen, q, m) * mont % m)} /* generator^trace: order 2^s */",
         f"#define {name}_NONRESIDUE_MONT {arr(gen * mont % m)}",
+        f"#define {name}_MODULUS_SHL255 {arr(m << 255, 8)} /* m * 2^255, 8 limbs: lazy-reduction offset */",
         "",
     ]
     return "\n".join(lines)

@@ -130,6 +130,16 @@ void zk_fq2_mul(uint64_t *out, const uint64_t *a, const uint64_t *b);
 void zk_fq2_sqr(uint64_t *out, const uint64_t *a);
 void zk_fq2_inv(uint64_t *out, const uint64_t *a);
 int zk_fq2_sqrt(uint64_t *out, const uint64_t *a);
+/* The portable C (lazy-reduction Karatsuba) over n elements, whatever the build's backend: tests
+   compare it with the assembly and the Python twin. */
+void zk_fq2_mul_portable(uint64_t *out, const uint64_t *a, const uint64_t *b, size_t n);
+void zk_fq2_sqr_portable(uint64_t *out, const uint64_t *a, size_t n);
+/* out[i] = a[i].c0^2 + a[i].c1^2 (the norm to Fq; n Fq results), dispatched and portable. */
+void zk_fq2_norm(uint64_t *out, const uint64_t *a, size_t n);
+void zk_fq2_norm_portable(uint64_t *out, const uint64_t *a, size_t n);
+/* Timing kernels (bench/fq2.py): chained products acc = acc * b; n independent products. */
+void zk_fq2_mul_chain(uint64_t *acc, const uint64_t *b, uint64_t iters);
+void zk_fq2_mul_many(uint64_t *out, const uint64_t *a, const uint64_t *b, size_t n);
 void zk_fq12_mul(uint64_t *out, const uint64_t *a, const uint64_t *b);
 void zk_fq12_sqr(uint64_t *out, const uint64_t *a);
 void zk_fq12_inv(uint64_t *out, const uint64_t *a);

@@ -210,6 +210,28 @@ void zk_fq2_mul(uint64_t *out, const uint64_t *a, const uint64_t *b) {
     fq2_mul((fq2_t *)out, (const fq2_t *)a, (const fq2_t *)b);
 }
 void zk_fq2_sqr(uint64_t *out, const uint64_t *a) { fq2_sqr((fq2_t *)out, (const fq2_t *)a); }
+void zk_fq2_mul_portable(uint64_t *out, const uint64_t *a, const uint64_t *b, size_t n) {
+    for (size_t i = 0; i < n; i++) fq2_mul_c((fq2_t *)out + i, (const fq2_t *)a + i, (const fq2_t *)b + i);
+}
+void zk_fq2_sqr_portable(uint64_t *out, const uint64_t *a, size_t n) {
+    for (size_t i = 0; i < n; i++) fq2_sqr_c((fq2_t *)out + i, (const fq2_t *)a + i);
+}
+void zk_fq2_norm(uint64_t *out, const uint64_t *a, size_t n) {
+    for (size_t i = 0; i < n; i++) fq2_norm((fq_t *)out + i, (const fq2_t *)a + i);
+}
+void zk_fq2_norm_portable(uint64_t *out, const uint64_t *a, size_t n) {
+    for (size_t i = 0; i < n; i++) fq2_norm_c((fq_t *)out + i, (const fq2_t *)a + i);
+}
+/* Timing kernels for bench/fq2.py: iters chained products acc = acc * b (latency), and n
+   independent products over buffers (throughput). */
+void zk_fq2_mul_chain(uint64_t *acc, const uint64_t *b, uint64_t iters) {
+    fq2_t x = *(const fq2_t *)acc, y = *(const fq2_t *)b;
+    for (uint64_t i = 0; i < iters; i++) fq2_mul(&x, &x, &y);
+    *(fq2_t *)acc = x;
+}
+void zk_fq2_mul_many(uint64_t *out, const uint64_t *a, const uint64_t *b, size_t n) {
+    for (size_t i = 0; i < n; i++) fq2_mul((fq2_t *)out + i, (const fq2_t *)a + i, (const fq2_t *)b + i);
+}
 void zk_fq2_inv(uint64_t *out, const uint64_t *a) { fq2_inv((fq2_t *)out, (const fq2_t *)a); }
 int zk_fq2_sqrt(uint64_t *out, const uint64_t *a) { return fq2_sqrt((fq2_t *)out, (const fq2_t *)a); }
 void zk_fq12_mul(uint64_t *out, const uint64_t *a, const uint64_t *b) {

@@ -318,6 +318,258 @@ static inline __attribute__((always_inline)) void zk_mod_sub_asm(uint64_t r[4], 
     r[3] = t3;
 }
 
+/*
+ * Lazy-reduction primitives (used by the Fq2 tower, see "Lazy reduction" below for the bounds):
+ * full 4x4 -> 8 limb products and squares, and an 8 -> 4 limb Montgomery reduction whose input is
+ * formed in registers from up to three 8-limb operands.
+ */
+
+/* Row i >= 1 of the 512-bit product: the window A..D (limbs i..i+3) += x * y_i, E receives limb
+   i+4; limb i (A) is final afterwards.  Low halves on the OF chain, high halves on the CF chain. */
+#define ZK_WIDE_ROW(YI, A, B, C, D, E)                                                             \
+    "xorl %k[lo], %k[lo]\n\t"                                                                      \
+    "movq " YI ", %%rdx\n\t"                                                                       \
+    "mulxq %[x0], %[lo], %[hi]\n\t"                                                                \
+    "adoxq %[lo], %[" A "]\n\t"                                                                    \
+    "adcxq %[hi], %[" B "]\n\t"                                                                    \
+    "mulxq %[x1], %[lo], %[hi]\n\t"                                                                \
+    "adoxq %[lo], %[" B "]\n\t"                                                                    \
+    "adcxq %[hi], %[" C "]\n\t"                                                                    \
+    "mulxq %[x2], %[lo], %[hi]\n\t"                                                                \
+    "adoxq %[lo], %[" C "]\n\t"                                                                    \
+    "adcxq %[hi], %[" D "]\n\t"                                                                    \
+    "mulxq %[x3], %[lo], %[" E "]\n\t"                                                             \
+    "adoxq %[lo], %[" D "]\n\t"                                                                    \
+    "movl $0, %k[lo]\n\t"                                                                          \
+    "adcxq %[lo], %[" E "]\n\t"                                                                    \
+    "adoxq %[lo], %[" E "]\n\t"
+
+/* w = x * y, 512 bits, for any 256-bit x, y.  The window of a row never exceeds 2^320 (it is
+   below x * 2^64 + 2^256), so E's carries cannot overflow.  Five accumulators rotate: each row
+   retires one limb to memory. */
+static inline __attribute__((always_inline)) void zk_mul_wide_adx(uint64_t *w, const uint64_t *x,
+                                                                  const uint64_t *y) {
+    uint64_t t0, t1, t2, t3, t4, lo, hi;
+    __asm__("movq (%[yp]), %%rdx\n\t"
+            "mulxq %[x0], %[t0], %[t1]\n\t"
+            "mulxq %[x1], %[lo], %[t2]\n\t"
+            "addq %[lo], %[t1]\n\t"
+            "mulxq %[x2], %[lo], %[t3]\n\t"
+            "adcq %[lo], %[t2]\n\t"
+            "mulxq %[x3], %[lo], %[t4]\n\t"
+            "adcq %[lo], %[t3]\n\t"
+            "adcq $0, %[t4]\n\t"
+            "movq %[t0], 0(%[wp])\n\t" ZK_WIDE_ROW("8(%[yp])", "t1", "t2", "t3", "t4", "t0")
+            "movq %[t1], 8(%[wp])\n\t" ZK_WIDE_ROW("16(%[yp])", "t2", "t3", "t4", "t0", "t1")
+            "movq %[t2], 16(%[wp])\n\t" ZK_WIDE_ROW("24(%[yp])", "t3", "t4", "t0", "t1", "t2")
+            "movq %[t3], 24(%[wp])\n\t"
+            "movq %[t4], 32(%[wp])\n\t"
+            "movq %[t0], 40(%[wp])\n\t"
+            "movq %[t1], 48(%[wp])\n\t"
+            "movq %[t2], 56(%[wp])\n\t"
+            : [t0] "=&r"(t0), [t1] "=&r"(t1), [t2] "=&r"(t2), [t3] "=&r"(t3), [t4] "=&r"(t4), [lo] "=&r"(lo),
+              [hi] "=&r"(hi), "=m"(*(uint64_t(*)[8])w)
+            : [x0] "r"(x[0]), [x1] "r"(x[1]), [x2] "r"(x[2]), [x3] "r"(x[3]), [yp] "r"(y), [wp] "r"(w),
+              "m"(*(const uint64_t(*)[4])y)
+            : "rdx", "cc");
+}
+
+/* w = a^2, 512 bits: the 6 cross products once, doubled, plus the 4 squares (10 MULX). */
+static inline __attribute__((always_inline)) void zk_sqr_wide_adx(uint64_t *w, const uint64_t *ap) {
+    uint64_t t1, t2, t3, t4, t5, t6, t7, x, y, z;
+    __asm__("movq 0(%[ap]), %%rdx\n\t"
+            "mulxq 8(%[ap]), %[t1], %[t2]\n\t"
+            "mulxq 16(%[ap]), %[x], %[t3]\n\t"
+            "mulxq 24(%[ap]), %[y], %[t4]\n\t"
+            "addq %[x], %[t2]\n\t"
+            "adcq %[y], %[t3]\n\t"
+            "adcq $0, %[t4]\n\t"
+            "movq 8(%[ap]), %%rdx\n\t"
+            "mulxq 16(%[ap]), %[x], %[y]\n\t"
+            "mulxq 24(%[ap]), %[z], %[t5]\n\t"
+            "addq %[x], %[t3]\n\t"
+            "adcq %[y], %[t4]\n\t"
+            "adcq $0, %[t5]\n\t"
+            "addq %[z], %[t4]\n\t"
+            "adcq $0, %[t5]\n\t"
+            "movq 16(%[ap]), %%rdx\n\t"
+            "mulxq 24(%[ap]), %[x], %[t6]\n\t"
+            "addq %[x], %[t5]\n\t"
+            "adcq $0, %[t6]\n\t"
+            "xorl %k[t7], %k[t7]\n\t"
+            "addq %[t1], %[t1]\n\t"
+            "adcq %[t2], %[t2]\n\t"
+            "adcq %[t3], %[t3]\n\t"
+            "adcq %[t4], %[t4]\n\t"
+            "adcq %[t5], %[t5]\n\t"
+            "adcq %[t6], %[t6]\n\t"
+            "adcq $0, %[t7]\n\t"
+            "movq 0(%[ap]), %%rdx\n\t"
+            "mulxq %%rdx, %[z], %[x]\n\t"
+            "movq %[z], 0(%[wp])\n\t"
+            "addq %[x], %[t1]\n\t"
+            "movq 8(%[ap]), %%rdx\n\t"
+            "mulxq %%rdx, %[x], %[y]\n\t"
+            "adcq %[x], %[t2]\n\t"
+            "adcq %[y], %[t3]\n\t"
+            "movq 16(%[ap]), %%rdx\n\t"
+            "mulxq %%rdx, %[x], %[y]\n\t"
+            "adcq %[x], %[t4]\n\t"
+            "adcq %[y], %[t5]\n\t"
+            "movq 24(%[ap]), %%rdx\n\t"
+            "mulxq %%rdx, %[x], %[y]\n\t"
+            "adcq %[x], %[t6]\n\t"
+            "adcq %[y], %[t7]\n\t"
+            "movq %[t1], 8(%[wp])\n\t"
+            "movq %[t2], 16(%[wp])\n\t"
+            "movq %[t3], 24(%[wp])\n\t"
+            "movq %[t4], 32(%[wp])\n\t"
+            "movq %[t5], 40(%[wp])\n\t"
+            "movq %[t6], 48(%[wp])\n\t"
+            "movq %[t7], 56(%[wp])\n\t"
+            : [t1] "=&r"(t1), [t2] "=&r"(t2), [t3] "=&r"(t3), [t4] "=&r"(t4), [t5] "=&r"(t5), [t6] "=&r"(t6),
+              [t7] "=&r"(t7), [x] "=&r"(x), [y] "=&r"(y), [z] "=&r"(z), "=m"(*(uint64_t(*)[8])w)
+            : [ap] "r"(ap), [wp] "r"(w), "m"(*(const uint64_t(*)[4])ap)
+            : "rdx", "cc");
+}
+
+/* Montgomery reduction of the 8-limb T in t0..t7: 4 rounds on the low half (ZK_SQR_REDUCE, whose
+   scratch register is x), then + the high half and one conditional subtraction of q, which needs
+   (T + M q) / 2^256 < 2q, i.e. T < q 2^256 (see "Lazy reduction").  t4..t7 serve as scratch once
+   added. */
+#define ZK_REDC_TAIL                                                                               \
+    ZK_SQR_REDUCE ZK_SQR_REDUCE ZK_SQR_REDUCE ZK_SQR_REDUCE                                        \
+    "addq %[t4], %[t0]\n\t"                                                                        \
+    "adcq %[t5], %[t1]\n\t"                                                                        \
+    "adcq %[t6], %[t2]\n\t"                                                                        \
+    "adcq %[t7], %[t3]\n\t"                                                                        \
+    "movq %[t0], %[t4]\n\t"                                                                        \
+    "subq %[q0], %[t4]\n\t"                                                                        \
+    "movq %[t1], %[t5]\n\t"                                                                        \
+    "sbbq %[q1], %[t5]\n\t"                                                                        \
+    "movq %[t2], %[t6]\n\t"                                                                        \
+    "sbbq %[q2], %[t6]\n\t"                                                                        \
+    "movq %[t3], %[t7]\n\t"                                                                        \
+    "sbbq %[q3], %[t7]\n\t"                                                                        \
+    "cmovncq %[t4], %[t0]\n\t"                                                                     \
+    "cmovncq %[t5], %[t1]\n\t"                                                                     \
+    "cmovncq %[t6], %[t2]\n\t"                                                                     \
+    "cmovncq %[t7], %[t3]\n\t"
+#define ZK_LOAD8(P)                                                                                \
+    "movq 0(%[" P "]), %[t0]\n\t"                                                                  \
+    "movq 8(%[" P "]), %[t1]\n\t"                                                                  \
+    "movq 16(%[" P "]), %[t2]\n\t"                                                                 \
+    "movq 24(%[" P "]), %[t3]\n\t"                                                                 \
+    "movq 32(%[" P "]), %[t4]\n\t"                                                                 \
+    "movq 40(%[" P "]), %[t5]\n\t"                                                                 \
+    "movq 48(%[" P "]), %[t6]\n\t"                                                                 \
+    "movq 56(%[" P "]), %[t7]\n\t"
+#define ZK_ADDSUB8(OP, OPC, P)                                                                     \
+    OP " 0(%[" P "]), %[t0]\n\t"                                                                   \
+    OPC " 8(%[" P "]), %[t1]\n\t"                                                                  \
+    OPC " 16(%[" P "]), %[t2]\n\t"                                                                 \
+    OPC " 24(%[" P "]), %[t3]\n\t"                                                                 \
+    OPC " 32(%[" P "]), %[t4]\n\t"                                                                 \
+    OPC " 40(%[" P "]), %[t5]\n\t"                                                                 \
+    OPC " 48(%[" P "]), %[t6]\n\t"                                                                 \
+    OPC " 56(%[" P "]), %[t7]\n\t"
+#define ZK_REDC_OUTS                                                                               \
+    [t0] "=&r"(t0), [t1] "=&r"(t1), [t2] "=&r"(t2), [t3] "=&r"(t3), [t4] "=&r"(t4), [t5] "=&r"(t5),  \
+        [t6] "=&r"(t6), [t7] "=&r"(t7), [x] "=&r"(x)
+#define ZK_REDC_CONSTS                                                                             \
+    [q0] "m"(q[0]), [q1] "m"(q[1]), [q2] "m"(q[2]), [q3] "m"(q[3]), [qinv] "m"(*qinv)
+#define ZK_REDC_STORE                                                                              \
+    r[0] = t0;                                                                                     \
+    r[1] = t1;                                                                                     \
+    r[2] = t2;                                                                                     \
+    r[3] = t3;
+
+/* r = (A + B) / 2^256 mod q, canonical, for A + B < q 2^256. */
+static inline __attribute__((always_inline)) void zk_redc_add_adx(uint64_t r[4], const uint64_t *a,
+                                                                  const uint64_t *b, const uint64_t *q,
+                                                                  const uint64_t *qinv) {
+    uint64_t t0, t1, t2, t3, t4, t5, t6, t7, x;
+    __asm__(ZK_LOAD8("ap") ZK_ADDSUB8("addq", "adcq", "bp") ZK_REDC_TAIL
+            : ZK_REDC_OUTS
+            : [ap] "r"(a), [bp] "r"(b), "m"(*(const uint64_t(*)[8])a), "m"(*(const uint64_t(*)[8])b),
+              ZK_REDC_CONSTS
+            : "rdx", "cc");
+    ZK_REDC_STORE
+}
+
+/* r = (A - B) / 2^256 mod q, canonical, for A, B < q 2^255: T = A - B + q 2^255 lies in (0, q 2^256)
+   (the wrap of A - B below zero is undone by the addition, mod 2^512). */
+static inline __attribute__((always_inline)) void zk_redc_sub_adx(uint64_t r[4], const uint64_t *a,
+                                                                  const uint64_t *b, const uint64_t *k,
+                                                                  const uint64_t *q, const uint64_t *qinv) {
+    uint64_t t0, t1, t2, t3, t4, t5, t6, t7, x;
+    __asm__(ZK_LOAD8("ap") ZK_ADDSUB8("subq", "sbbq", "bp")
+            /* + q 2^255: limbs 0..2 of the offset are zero */
+            "addq %[k3], %[t3]\n\t"
+            "adcq %[k4], %[t4]\n\t"
+            "adcq %[k5], %[t5]\n\t"
+            "adcq %[k6], %[t6]\n\t"
+            "adcq %[k7], %[t7]\n\t" ZK_REDC_TAIL
+            : ZK_REDC_OUTS
+            : [ap] "r"(a), [bp] "r"(b), "m"(*(const uint64_t(*)[8])a), "m"(*(const uint64_t(*)[8])b),
+              [k3] "m"(k[3]), [k4] "m"(k[4]), [k5] "m"(k[5]), [k6] "m"(k[6]), [k7] "m"(k[7]), ZK_REDC_CONSTS
+            : "rdx", "cc");
+    ZK_REDC_STORE
+}
+
+/* r = (C - A - B) / 2^256 mod q, canonical, for 0 <= C - A - B < q 2^256 (Karatsuba's middle term;
+   the intermediate C - A may wrap, mod 2^512, harmlessly). */
+static inline __attribute__((always_inline)) void zk_redc_sub2_adx(uint64_t r[4], const uint64_t *c,
+                                                                   const uint64_t *a, const uint64_t *b,
+                                                                   const uint64_t *q, const uint64_t *qinv) {
+    uint64_t t0, t1, t2, t3, t4, t5, t6, t7, x;
+    __asm__(ZK_LOAD8("cp") ZK_ADDSUB8("subq", "sbbq", "ap") ZK_ADDSUB8("subq", "sbbq", "bp") ZK_REDC_TAIL
+            : ZK_REDC_OUTS
+            : [cp] "r"(c), [ap] "r"(a), [bp] "r"(b), "m"(*(const uint64_t(*)[8])c),
+              "m"(*(const uint64_t(*)[8])a), "m"(*(const uint64_t(*)[8])b), ZK_REDC_CONSTS
+            : "rdx", "cc");
+    ZK_REDC_STORE
+}
+
+/* r = a + b without reduction, for a + b < 2^256. */
+static inline __attribute__((always_inline)) void zk_add_nr_asm(uint64_t r[4], const uint64_t *a,
+                                                                const uint64_t *b) {
+    uint64_t t0 = a[0], t1 = a[1], t2 = a[2], t3 = a[3];
+    __asm__("addq %[b0], %[t0]\n\t"
+            "adcq %[b1], %[t1]\n\t"
+            "adcq %[b2], %[t2]\n\t"
+            "adcq %[b3], %[t3]\n\t"
+            : [t0] "+&r"(t0), [t1] "+&r"(t1), [t2] "+&r"(t2), [t3] "+&r"(t3)
+            : [b0] "m"(b[0]), [b1] "m"(b[1]), [b2] "m"(b[2]), [b3] "m"(b[3])
+            : "cc");
+    r[0] = t0;
+    r[1] = t1;
+    r[2] = t2;
+    r[3] = t3;
+}
+
+/* r = a + q - b without reduction, for a, b < q (so 0 < r < 2q < 2^256). */
+static inline __attribute__((always_inline)) void zk_sub_nr_asm(uint64_t r[4], const uint64_t *a,
+                                                                const uint64_t *b, const uint64_t *q) {
+    uint64_t t0 = a[0], t1 = a[1], t2 = a[2], t3 = a[3];
+    __asm__("addq %[q0], %[t0]\n\t"
+            "adcq %[q1], %[t1]\n\t"
+            "adcq %[q2], %[t2]\n\t"
+            "adcq %[q3], %[t3]\n\t"
+            "subq %[b0], %[t0]\n\t"
+            "sbbq %[b1], %[t1]\n\t"
+            "sbbq %[b2], %[t2]\n\t"
+            "sbbq %[b3], %[t3]\n\t"
+            : [t0] "+&r"(t0), [t1] "+&r"(t1), [t2] "+&r"(t2), [t3] "+&r"(t3)
+            : [b0] "m"(b[0]), [b1] "m"(b[1]), [b2] "m"(b[2]), [b3] "m"(b[3]), [q0] "m"(q[0]), [q1] "m"(q[1]),
+              [q2] "m"(q[2]), [q3] "m"(q[3])
+            : "cc");
+    r[0] = t0;
+    r[1] = t1;
+    r[2] = t2;
+    r[3] = t3;
+}
+
 #define ZK_MUL_DISPATCH(F) zk_mont_mul_adx(r->v, a->v, b->v, F##_MOD.v, &F##_NINV_WORD);
 #define ZK_SQR_DISPATCH(F) zk_mont_sqr_adx(r->v, a->v, F##_MOD.v, &F##_NINV_WORD);
 #define ZK_ADD_DISPATCH(F) zk_mod_add_asm(r->v, a->v, b->v, F##_MOD.v);
@@ -520,6 +772,174 @@ FIELD_DEFINE(fq, FQ, var)
 FIELD_DEFINE(fr, FR, ct)
 
 static inline void fq_inv(fq_t *r, const fq_t *a) { fq_inv_var(r, a); }
+
+/*
+ * Lazy reduction in Fq (for the Fq2 tower: tower.h's fq2_mul, fq2_sqr and the MSM's norms).
+ *
+ * A product is kept as its full 512-bit value T (fq_wide_t) and only a combination of several is
+ * Montgomery-reduced: REDC(T) = (T + M q) / 2^256 with M = -T q^-1 mod 2^256 (so M < 2^256), which
+ * is = T / 2^256 mod q and below T / 2^256 + q.  One conditional subtraction therefore leaves a
+ * canonical value whenever T < q 2^256 (then REDC(T) < 2q).  BN254's q < 2^254 (q / 2^256 < 0.19)
+ * leaves room for every combination used:
+ *  - a, b < q: a + b < 2q < 2^255 fits 4 limbs unreduced (fq_add_nr), as does a + q - b (fq_sub_nr).
+ *  - products of such sums: (a0 + a1)(b0 + b1) < 4 q^2 < q 2^256 (as 4q < 2^256), so even that
+ *    product alone may be reduced.
+ *  - Karatsuba in Fq2: c1 = (a0 + a1)(b0 + b1) - a0 b0 - a1 b1 = a0 b1 + a1 b0 is exactly in
+ *    [0, 2 q^2), 2 q^2 < q 2^256 (fq_redc_sub2); c0 = a0 b0 - a1 b1 lies in (-q^2, q^2) and gets the
+ *    multiple q 2^255 of q added (fq_redc_sub): q 2^255 - q^2 > 0 as q < 2^255, and
+ *    q 2^255 + q^2 < q 2^256 as q < 2^255.  The wrap of a0 b0 - a1 b1 below zero is undone by that
+ *    addition modulo 2^512, since the sum is in range.
+ *  - norms d0^2 + d1^2 < 2 q^2 (fq_redc_add).
+ * Within a reduction, the four word-by-word rounds on the low half T_low give
+ * L = (T_low + M q) / 2^256 <= q, and REDC(T) = T_high + L exactly, so the 4-limb sum cannot carry
+ * out (it is below 2q).  The rounds themselves are field.h's no-carry reduction steps: a round
+ * leaves (t + m q) / 2^64 < 2^192 + q < 2^256.
+ * Inputs of fq_mul_wide/fq_sqr_wide may be any 256-bit values; each fq_redc_* takes the operands'
+ * bounds stated above and returns a canonical residue.
+ * fq_mul and fq_sqr (both backends) also accept unreduced inputs x, y < 2q: a CIOS row keeps the
+ * running value below X + q + 1 for x < X (the window x y_i + t stays below 2^320, and the reduced
+ * one below 2^256 as 3q + 1 < 2^256), and the result (x y + M q) / 2^256 < 4 q^2 / 2^256 + q < 2q
+ * still needs only the one conditional subtraction.  fq2_sqr relies on it.
+ */
+typedef struct {
+    uint64_t v[8];
+} fq_wide_t;
+
+static const uint64_t FQ_MOD_SHL255[8] = FQ_MODULUS_SHL255;
+
+/* Portable C twins: always compiled, exported for the tests (zk_fq2_*_portable in curve.c). */
+static inline void fq_mul_wide_c(fq_wide_t *w, const fq_t *a, const fq_t *b) {
+    uint64_t t[8] = {0};
+    for (int i = 0; i < 4; i++) {
+        uint64_t c = 0;
+        for (int j = 0; j < 4; j++) zk_madd2(&c, &t[i + j], a->v[j], b->v[i], t[i + j], c);
+        t[i + 4] = c;
+    }
+    memcpy(w->v, t, sizeof t);
+}
+static inline void fq_sqr_wide_c(fq_wide_t *w, const fq_t *a) { fq_mul_wide_c(w, a, a); }
+static inline void zk_add8_c(uint64_t t[8], const uint64_t *b) {
+    uint64_t carry = 0;
+    for (int i = 0; i < 8; i++) {
+        zk_u128 s = (zk_u128)t[i] + b[i] + carry;
+        t[i] = (uint64_t)s;
+        carry = (uint64_t)(s >> 64);
+    }
+}
+static inline void zk_sub8_c(uint64_t t[8], const uint64_t *b) {
+    uint64_t borrow = 0;
+    for (int i = 0; i < 8; i++) {
+        zk_u128 d = (zk_u128)t[i] - b[i] - borrow;
+        t[i] = (uint64_t)d;
+        borrow = (uint64_t)(d >> 64) & 1;
+    }
+}
+/* t (8 limbs, t < q 2^256) -> r = t / 2^256 mod q, canonical; t is clobbered. */
+static inline void fq_redc_c(fq_t *r, uint64_t t[8]) {
+    const uint64_t *q = fq_MOD.v;
+    for (int i = 0; i < 4; i++) {
+        uint64_t m = t[i] * FQ_NINV, c = 0;
+        for (int j = 0; j < 4; j++) zk_madd2(&c, &t[i + j], m, q[j], t[i + j], c);
+        for (int k = i + 4; k < 8; k++) { /* T + M q < 2^512: nothing carries out of limb 7 */
+            uint64_t s = t[k] + c;
+            c = s < c;
+            t[k] = s;
+        }
+    }
+    memcpy(r->v, t + 4, 4 * sizeof(uint64_t));
+    fq_reduce_once(r);
+}
+static inline void fq_redc_add_c(fq_t *r, const fq_wide_t *a, const fq_wide_t *b) {
+    uint64_t t[8];
+    memcpy(t, a->v, sizeof t);
+    zk_add8_c(t, b->v);
+    fq_redc_c(r, t);
+}
+static inline void fq_redc_sub_c(fq_t *r, const fq_wide_t *a, const fq_wide_t *b) {
+    uint64_t t[8];
+    memcpy(t, a->v, sizeof t);
+    zk_sub8_c(t, b->v);
+    zk_add8_c(t, FQ_MOD_SHL255);
+    fq_redc_c(r, t);
+}
+static inline void fq_redc_sub2_c(fq_t *r, const fq_wide_t *c, const fq_wide_t *a, const fq_wide_t *b) {
+    uint64_t t[8];
+    memcpy(t, c->v, sizeof t);
+    zk_sub8_c(t, a->v);
+    zk_sub8_c(t, b->v);
+    fq_redc_c(r, t);
+}
+static inline void fq_add_nr_c(fq_t *r, const fq_t *a, const fq_t *b) {
+    uint64_t t[8] = {a->v[0], a->v[1], a->v[2], a->v[3], 0, 0, 0, 0};
+    uint64_t u[8] = {b->v[0], b->v[1], b->v[2], b->v[3], 0, 0, 0, 0};
+    zk_add8_c(t, u);
+    memcpy(r->v, t, 4 * sizeof(uint64_t));
+}
+static inline void fq_sub_nr_c(fq_t *r, const fq_t *a, const fq_t *b) {
+    uint64_t t[8] = {a->v[0], a->v[1], a->v[2], a->v[3], 0, 0, 0, 0};
+    uint64_t u[8] = {b->v[0], b->v[1], b->v[2], b->v[3], 0, 0, 0, 0};
+    uint64_t qq[8] = {fq_MOD.v[0], fq_MOD.v[1], fq_MOD.v[2], fq_MOD.v[3], 0, 0, 0, 0};
+    zk_add8_c(t, qq);
+    zk_sub8_c(t, u);
+    memcpy(r->v, t, 4 * sizeof(uint64_t));
+}
+
+/* Dispatch (as for the Montgomery product above: assembly unless ZK_NO_ASM or no BMI2/ADX). */
+static inline __attribute__((always_inline)) void fq_mul_wide(fq_wide_t *w, const fq_t *a, const fq_t *b) {
+#ifdef ZK_HAVE_ADX
+    zk_mul_wide_adx(w->v, a->v, b->v);
+#else
+    fq_mul_wide_c(w, a, b);
+#endif
+}
+static inline __attribute__((always_inline)) void fq_sqr_wide(fq_wide_t *w, const fq_t *a) {
+#ifdef ZK_HAVE_ADX
+    zk_sqr_wide_adx(w->v, a->v);
+#else
+    fq_sqr_wide_c(w, a);
+#endif
+}
+/* r = (a + b) / 2^256 mod q for a + b < q 2^256 */
+static inline __attribute__((always_inline)) void fq_redc_add(fq_t *r, const fq_wide_t *a, const fq_wide_t *b) {
+#ifdef ZK_HAVE_ADX
+    zk_redc_add_adx(r->v, a->v, b->v, fq_MOD.v, &fq_NINV_WORD);
+#else
+    fq_redc_add_c(r, a, b);
+#endif
+}
+/* r = (a - b) / 2^256 mod q for a, b < q 2^255 */
+static inline __attribute__((always_inline)) void fq_redc_sub(fq_t *r, const fq_wide_t *a, const fq_wide_t *b) {
+#ifdef ZK_HAVE_ADX
+    zk_redc_sub_adx(r->v, a->v, b->v, FQ_MOD_SHL255, fq_MOD.v, &fq_NINV_WORD);
+#else
+    fq_redc_sub_c(r, a, b);
+#endif
+}
+/* r = (c - a - b) / 2^256 mod q for 0 <= c - a - b < q 2^256 */
+static inline __attribute__((always_inline)) void fq_redc_sub2(fq_t *r, const fq_wide_t *c, const fq_wide_t *a,
+                                                               const fq_wide_t *b) {
+#ifdef ZK_HAVE_ADX
+    zk_redc_sub2_adx(r->v, c->v, a->v, b->v, fq_MOD.v, &fq_NINV_WORD);
+#else
+    fq_redc_sub2_c(r, c, a, b);
+#endif
+}
+/* r = a + b, unreduced (< 2q for a, b < q) */
+static inline __attribute__((always_inline)) void fq_add_nr(fq_t *r, const fq_t *a, const fq_t *b) {
+#ifdef ZK_HAVE_ADX
+    zk_add_nr_asm(r->v, a->v, b->v);
+#else
+    fq_add_nr_c(r, a, b);
+#endif
+}
+/* r = a + q - b, unreduced (in (0, 2q) for a, b < q) */
+static inline __attribute__((always_inline)) void fq_sub_nr(fq_t *r, const fq_t *a, const fq_t *b) {
+#ifdef ZK_HAVE_ADX
+    zk_sub_nr_asm(r->v, a->v, b->v, fq_MOD.v);
+#else
+    fq_sub_nr_c(r, a, b);
+#endif
+}
 
 /* sqrt in Fq (p = 3 mod 4): a^((p+1)/4).  Returns 1 and the root when a is a square. */
 static inline int fq_sqrt(fq_t *r, const fq_t *a) {

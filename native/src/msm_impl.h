@@ -95,12 +95,7 @@ static int MN(acc_init)(ACC_T *a, size_t cap) {
 /* The batch inverts norms to Fq (one Fq product per element in the shared inversion, where Fq2
    would take three): 1/d = conj(d) / N(d) in Fq2, N(d) = d0^2 + d1^2; in Fq the norm is d. */
 #if MSM_FQ2
-static inline void MN(norm)(fq_t *r, const FE_T *d) {
-    fq_t t;
-    fq_sqr(r, &d->c0);
-    fq_sqr(&t, &d->c1);
-    fq_add(r, r, &t);
-}
+static inline void MN(norm)(fq_t *r, const FE_T *d) { fq2_norm(r, d); }
 static inline void MN(inv_from_norm)(FE_T *r, const FE_T *d, const fq_t *ninv) {
     fq_t t;
     fq_mul(&r->c0, &d->c0, ninv);

@@ -42,25 +42,32 @@ static inline void fq2_conj(fq2_t *r, const fq2_t *a) {
     r->c0 = a->c0;
     fq_neg(&r->c1, &a->c1);
 }
-static inline void fq2_mul(fq2_t *r, const fq2_t *a, const fq2_t *b) {
-    fq_t t0, t1, s0, s1;
-    fq_mul(&t0, &a->c0, &b->c0);
-    fq_mul(&t1, &a->c1, &b->c1);
-    fq_add(&s0, &a->c0, &a->c1);
-    fq_add(&s1, &b->c0, &b->c1);
-    fq_mul(&s0, &s0, &s1);
-    fq_sub(&r->c0, &t0, &t1);
-    fq_sub(&s0, &s0, &t0);
-    fq_sub(&r->c1, &s0, &t1);
-}
-static inline void fq2_sqr(fq2_t *r, const fq2_t *a) {
-    fq_t s, d, m;
-    fq_add(&s, &a->c0, &a->c1);
-    fq_sub(&d, &a->c0, &a->c1);
-    fq_mul(&m, &a->c0, &a->c1);
-    fq_mul(&r->c0, &s, &d);
-    fq_dbl(&r->c1, &m);
-}
+/* Karatsuba with lazy reduction (field.h, "Lazy reduction"): the three products stay 512-bit and
+   only c0 = a0 b0 - a1 b1 and c1 = (a0 + a1)(b0 + b1) - a0 b0 - a1 b1 are reduced, 2 reductions
+   instead of 3.  Squaring: c0 = (a0 + a1)(a0 - a1), c1 = 2 a0 a1 with the sums left unreduced
+   (below 2q, which fq_mul accepts).  S selects the primitives: empty for the dispatched ones, _c
+   for the portable C twins (exported for the tests).  r may alias a or b. */
+#define ZK_FQ2_MUL(S)                                                                              \
+    fq_wide_t p0, p1, p2;                                                                          \
+    fq_t sa, sb;                                                                                   \
+    fq_mul_wide##S(&p0, &a->c0, &b->c0);                                                           \
+    fq_mul_wide##S(&p1, &a->c1, &b->c1);                                                           \
+    fq_add_nr##S(&sa, &a->c0, &a->c1);                                                             \
+    fq_add_nr##S(&sb, &b->c0, &b->c1);                                                             \
+    fq_mul_wide##S(&p2, &sa, &sb);                                                                 \
+    fq_redc_sub##S(&r->c0, &p0, &p1);                                                              \
+    fq_redc_sub2##S(&r->c1, &p2, &p0, &p1);
+#define ZK_FQ2_SQR(S)                                                                              \
+    fq_t s, d, m;                                                                                  \
+    fq_add_nr##S(&s, &a->c0, &a->c1);                                                              \
+    fq_sub_nr##S(&d, &a->c0, &a->c1);                                                              \
+    fq_add_nr##S(&m, &a->c0, &a->c0);                                                              \
+    fq_mul##S(&r->c1, &m, &a->c1);                                                                 \
+    fq_mul##S(&r->c0, &s, &d);
+static inline void fq2_mul(fq2_t *r, const fq2_t *a, const fq2_t *b) { ZK_FQ2_MUL() }
+static inline void fq2_sqr(fq2_t *r, const fq2_t *a) { ZK_FQ2_SQR() }
+static inline void fq2_mul_c(fq2_t *r, const fq2_t *a, const fq2_t *b) { ZK_FQ2_MUL(_c) }
+static inline void fq2_sqr_c(fq2_t *r, const fq2_t *a) { ZK_FQ2_SQR(_c) }
 static inline void fq2_mul_fq(fq2_t *r, const fq2_t *a, const fq_t *b) {
     fq_mul(&r->c0, &a->c0, b);
     fq_mul(&r->c1, &a->c1, b);
@@ -81,11 +88,18 @@ static inline void fq2_mul_xi(fq2_t *r, const fq2_t *a) {
     r->c0 = n0;
     r->c1 = n1;
 }
+/* The norm a0^2 + a1^2 = a conj(a) to Fq, with one reduction of the sum of the two squares
+   (below 2 q^2: field.h, "Lazy reduction"). */
+#define ZK_FQ2_NORM(S)                                                                             \
+    fq_wide_t s0, s1;                                                                              \
+    fq_sqr_wide##S(&s0, &a->c0);                                                                   \
+    fq_sqr_wide##S(&s1, &a->c1);                                                                   \
+    fq_redc_add##S(r, &s0, &s1);
+static inline void fq2_norm(fq_t *r, const fq2_t *a) { ZK_FQ2_NORM() }
+static inline void fq2_norm_c(fq_t *r, const fq2_t *a) { ZK_FQ2_NORM(_c) }
 static inline void fq2_inv(fq2_t *r, const fq2_t *a) {
     fq_t t0, t1;
-    fq_sqr(&t0, &a->c0);
-    fq_sqr(&t1, &a->c1);
-    fq_add(&t0, &t0, &t1);
+    fq2_norm(&t0, a);
     fq_inv(&t0, &t0);
     fq_mul(&r->c0, &a->c0, &t0);
     fq_mul(&t1, &a->c1, &t0);
