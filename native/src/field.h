@@ -154,6 +154,37 @@ static inline __attribute__((always_inline)) void zk_mont_mul_adx(uint64_t r[4],
     r[3] = t3;
 }
 
+/* The square's first half, shared by the Montgomery and the wide squaring: the 6 cross products
+   a_i a_j (i < j) into t1..t6 (rdx, x, y, z scratch), then doubled with the carry into t7. */
+#define ZK_SQR_CROSS_DOUBLED \
+    "movq 0(%[ap]), %%rdx\n\t" \
+    "mulxq 8(%[ap]), %[t1], %[t2]\n\t" \
+    "mulxq 16(%[ap]), %[x], %[t3]\n\t" \
+    "mulxq 24(%[ap]), %[y], %[t4]\n\t" \
+    "addq %[x], %[t2]\n\t" \
+    "adcq %[y], %[t3]\n\t" \
+    "adcq $0, %[t4]\n\t" \
+    "movq 8(%[ap]), %%rdx\n\t" \
+    "mulxq 16(%[ap]), %[x], %[y]\n\t" \
+    "mulxq 24(%[ap]), %[z], %[t5]\n\t" \
+    "addq %[x], %[t3]\n\t" \
+    "adcq %[y], %[t4]\n\t" \
+    "adcq $0, %[t5]\n\t" \
+    "addq %[z], %[t4]\n\t" \
+    "adcq $0, %[t5]\n\t" \
+    "movq 16(%[ap]), %%rdx\n\t" \
+    "mulxq 24(%[ap]), %[x], %[t6]\n\t" \
+    "addq %[x], %[t5]\n\t" \
+    "adcq $0, %[t6]\n\t" \
+    "xorl %k[t7], %k[t7]\n\t" \
+    "addq %[t1], %[t1]\n\t" \
+    "adcq %[t2], %[t2]\n\t" \
+    "adcq %[t3], %[t3]\n\t" \
+    "adcq %[t4], %[t4]\n\t" \
+    "adcq %[t5], %[t5]\n\t" \
+    "adcq %[t6], %[t6]\n\t" \
+    "adcq $0, %[t7]\n\t"
+
 /* r = a^2/2^256 mod q: the 8-limb square with the 6 cross products computed once and doubled
    (10 MULX instead of 16), then 4 word-by-word reduction rounds on the low half (REDC of T is
    (T_low + M q)/2^256 + T_high) and one conditional subtraction (the sum is below 1.25 q + 1). */
@@ -180,35 +211,7 @@ static inline __attribute__((always_inline)) void zk_mont_mul_adx(uint64_t r[4],
 static inline __attribute__((always_inline)) void zk_mont_sqr_adx(uint64_t r[4], const uint64_t *ap,
                                                                   const uint64_t *q, const uint64_t *qinv) {
     uint64_t t0, t1, t2, t3, t4, t5, t6, t7, x, y, z;
-    __asm__(/* cross products a_i a_j, i < j, into t1..t6 */
-            "movq 0(%[ap]), %%rdx\n\t"
-            "mulxq 8(%[ap]), %[t1], %[t2]\n\t"
-            "mulxq 16(%[ap]), %[x], %[t3]\n\t"
-            "mulxq 24(%[ap]), %[y], %[t4]\n\t"
-            "addq %[x], %[t2]\n\t"
-            "adcq %[y], %[t3]\n\t"
-            "adcq $0, %[t4]\n\t"
-            "movq 8(%[ap]), %%rdx\n\t"
-            "mulxq 16(%[ap]), %[x], %[y]\n\t"
-            "mulxq 24(%[ap]), %[z], %[t5]\n\t"
-            "addq %[x], %[t3]\n\t"
-            "adcq %[y], %[t4]\n\t"
-            "adcq $0, %[t5]\n\t"
-            "addq %[z], %[t4]\n\t"
-            "adcq $0, %[t5]\n\t"
-            "movq 16(%[ap]), %%rdx\n\t"
-            "mulxq 24(%[ap]), %[x], %[t6]\n\t"
-            "addq %[x], %[t5]\n\t"
-            "adcq $0, %[t6]\n\t"
-            /* double them */
-            "xorl %k[t7], %k[t7]\n\t"
-            "addq %[t1], %[t1]\n\t"
-            "adcq %[t2], %[t2]\n\t"
-            "adcq %[t3], %[t3]\n\t"
-            "adcq %[t4], %[t4]\n\t"
-            "adcq %[t5], %[t5]\n\t"
-            "adcq %[t6], %[t6]\n\t"
-            "adcq $0, %[t7]\n\t"
+    __asm__(ZK_SQR_CROSS_DOUBLED
             /* add the squares a_i^2 (MULX and MOV leave the flags alone) */
             "movq 0(%[ap]), %%rdx\n\t"
             "mulxq %%rdx, %[t0], %[x]\n\t"
@@ -377,33 +380,7 @@ static inline __attribute__((always_inline)) void zk_mul_wide_adx(uint64_t *w, c
 /* w = a^2, 512 bits: the 6 cross products once, doubled, plus the 4 squares (10 MULX). */
 static inline __attribute__((always_inline)) void zk_sqr_wide_adx(uint64_t *w, const uint64_t *ap) {
     uint64_t t1, t2, t3, t4, t5, t6, t7, x, y, z;
-    __asm__("movq 0(%[ap]), %%rdx\n\t"
-            "mulxq 8(%[ap]), %[t1], %[t2]\n\t"
-            "mulxq 16(%[ap]), %[x], %[t3]\n\t"
-            "mulxq 24(%[ap]), %[y], %[t4]\n\t"
-            "addq %[x], %[t2]\n\t"
-            "adcq %[y], %[t3]\n\t"
-            "adcq $0, %[t4]\n\t"
-            "movq 8(%[ap]), %%rdx\n\t"
-            "mulxq 16(%[ap]), %[x], %[y]\n\t"
-            "mulxq 24(%[ap]), %[z], %[t5]\n\t"
-            "addq %[x], %[t3]\n\t"
-            "adcq %[y], %[t4]\n\t"
-            "adcq $0, %[t5]\n\t"
-            "addq %[z], %[t4]\n\t"
-            "adcq $0, %[t5]\n\t"
-            "movq 16(%[ap]), %%rdx\n\t"
-            "mulxq 24(%[ap]), %[x], %[t6]\n\t"
-            "addq %[x], %[t5]\n\t"
-            "adcq $0, %[t6]\n\t"
-            "xorl %k[t7], %k[t7]\n\t"
-            "addq %[t1], %[t1]\n\t"
-            "adcq %[t2], %[t2]\n\t"
-            "adcq %[t3], %[t3]\n\t"
-            "adcq %[t4], %[t4]\n\t"
-            "adcq %[t5], %[t5]\n\t"
-            "adcq %[t6], %[t6]\n\t"
-            "adcq $0, %[t7]\n\t"
+    __asm__(ZK_SQR_CROSS_DOUBLED
             "movq 0(%[ap]), %%rdx\n\t"
             "mulxq %%rdx, %[z], %[x]\n\t"
             "movq %[z], 0(%[wp])\n\t"
