@@ -185,6 +185,25 @@ static inline __attribute__((always_inline)) void zk_mont_mul_adx(uint64_t r[4],
     "adcq %[t6], %[t6]\n\t" \
     "adcq $0, %[t7]\n\t"
 
+/* ... then the squares a_i^2 added in (MULX and MOV leave the flags alone); the low word of a_0^2
+   goes to the register LO0 (t0 in the Montgomery square, scratch z in the wide one). */
+#define ZK_SQR_ADD_SQUARES(LO0) \
+    "movq 0(%[ap]), %%rdx\n\t" \
+    "mulxq %%rdx, " LO0 ", %[x]\n\t" \
+    "addq %[x], %[t1]\n\t" \
+    "movq 8(%[ap]), %%rdx\n\t" \
+    "mulxq %%rdx, %[x], %[y]\n\t" \
+    "adcq %[x], %[t2]\n\t" \
+    "adcq %[y], %[t3]\n\t" \
+    "movq 16(%[ap]), %%rdx\n\t" \
+    "mulxq %%rdx, %[x], %[y]\n\t" \
+    "adcq %[x], %[t4]\n\t" \
+    "adcq %[y], %[t5]\n\t" \
+    "movq 24(%[ap]), %%rdx\n\t" \
+    "mulxq %%rdx, %[x], %[y]\n\t" \
+    "adcq %[x], %[t6]\n\t" \
+    "adcq %[y], %[t7]\n\t"
+
 /* r = a^2/2^256 mod q: the 8-limb square with the 6 cross products computed once and doubled
    (10 MULX instead of 16), then 4 word-by-word reduction rounds on the low half (REDC of T is
    (T_low + M q)/2^256 + T_high) and one conditional subtraction (the sum is below 1.25 q + 1). */
@@ -211,23 +230,7 @@ static inline __attribute__((always_inline)) void zk_mont_mul_adx(uint64_t r[4],
 static inline __attribute__((always_inline)) void zk_mont_sqr_adx(uint64_t r[4], const uint64_t *ap,
                                                                   const uint64_t *q, const uint64_t *qinv) {
     uint64_t t0, t1, t2, t3, t4, t5, t6, t7, x, y, z;
-    __asm__(ZK_SQR_CROSS_DOUBLED
-            /* add the squares a_i^2 (MULX and MOV leave the flags alone) */
-            "movq 0(%[ap]), %%rdx\n\t"
-            "mulxq %%rdx, %[t0], %[x]\n\t"
-            "addq %[x], %[t1]\n\t"
-            "movq 8(%[ap]), %%rdx\n\t"
-            "mulxq %%rdx, %[x], %[y]\n\t"
-            "adcq %[x], %[t2]\n\t"
-            "adcq %[y], %[t3]\n\t"
-            "movq 16(%[ap]), %%rdx\n\t"
-            "mulxq %%rdx, %[x], %[y]\n\t"
-            "adcq %[x], %[t4]\n\t"
-            "adcq %[y], %[t5]\n\t"
-            "movq 24(%[ap]), %%rdx\n\t"
-            "mulxq %%rdx, %[x], %[y]\n\t"
-            "adcq %[x], %[t6]\n\t"
-            "adcq %[y], %[t7]\n\t"
+    __asm__(ZK_SQR_CROSS_DOUBLED ZK_SQR_ADD_SQUARES("%[t0]")
             /* reduce the low half */
             ZK_SQR_REDUCE ZK_SQR_REDUCE ZK_SQR_REDUCE ZK_SQR_REDUCE
             /* + high half, then subtract q unless that borrows */
@@ -380,23 +383,8 @@ static inline __attribute__((always_inline)) void zk_mul_wide_adx(uint64_t *w, c
 /* w = a^2, 512 bits: the 6 cross products once, doubled, plus the 4 squares (10 MULX). */
 static inline __attribute__((always_inline)) void zk_sqr_wide_adx(uint64_t *w, const uint64_t *ap) {
     uint64_t t1, t2, t3, t4, t5, t6, t7, x, y, z;
-    __asm__(ZK_SQR_CROSS_DOUBLED
-            "movq 0(%[ap]), %%rdx\n\t"
-            "mulxq %%rdx, %[z], %[x]\n\t"
+    __asm__(ZK_SQR_CROSS_DOUBLED ZK_SQR_ADD_SQUARES("%[z]")
             "movq %[z], 0(%[wp])\n\t"
-            "addq %[x], %[t1]\n\t"
-            "movq 8(%[ap]), %%rdx\n\t"
-            "mulxq %%rdx, %[x], %[y]\n\t"
-            "adcq %[x], %[t2]\n\t"
-            "adcq %[y], %[t3]\n\t"
-            "movq 16(%[ap]), %%rdx\n\t"
-            "mulxq %%rdx, %[x], %[y]\n\t"
-            "adcq %[x], %[t4]\n\t"
-            "adcq %[y], %[t5]\n\t"
-            "movq 24(%[ap]), %%rdx\n\t"
-            "mulxq %%rdx, %[x], %[y]\n\t"
-            "adcq %[x], %[t6]\n\t"
-            "adcq %[y], %[t7]\n\t"
             "movq %[t1], 8(%[wp])\n\t"
             "movq %[t2], 16(%[wp])\n\t"
             "movq %[t3], 24(%[wp])\n\t"

@@ -118,6 +118,14 @@ static inline void butterfly(fr_t *x, fr_t *y, const fr_t *w) {
     fr_add(x, x, &t);
 }
 
+/* The mirror image, for decimation in frequency: (x, y) -> (x + y, (x - y) w). */
+static inline void dif_butterfly(fr_t *x, fr_t *y, const fr_t *w) {
+    fr_t d;
+    fr_sub(&d, x, y);
+    fr_add(x, x, y);
+    fr_mul(y, &d, w);
+}
+
 struct stage_ctx {
     fr_t *a;
     const fr_t *tw; /* per-stage twiddles (stage_twiddles) */
@@ -142,17 +150,21 @@ static void small_stages_range(void *vctx, size_t b, size_t e, int worker) {
     }
 }
 
-/* One large stage: butterfly k in [b, e) of n/2. */
-static void large_stage_range(void *vctx, size_t b, size_t e, int worker) {
-    (void)worker;
-    struct stage_ctx *c = vctx;
+/* One large stage: butterfly k in [b, e) of n/2, decimation in time or (dif) in frequency; the
+   constant flag is folded by inlining into the two range functions. */
+static inline __attribute__((always_inline)) void large_stage(struct stage_ctx *c, size_t b, size_t e, int dif) {
     size_t half = (size_t)1 << c->half_log;
     const fr_t *tw = c->tw + half - 1;
     for (size_t k = b; k < e; k++) {
         size_t blk = k >> c->half_log, j = k & (half - 1);
         size_t i0 = (blk << (c->half_log + 1)) + j;
-        butterfly(&c->a[i0], &c->a[i0 + half], &tw[j]);
+        if (dif) dif_butterfly(&c->a[i0], &c->a[i0 + half], &tw[j]);
+        else butterfly(&c->a[i0], &c->a[i0 + half], &tw[j]);
     }
+}
+static void large_stage_range(void *vctx, size_t b, size_t e, int worker) {
+    (void)worker;
+    large_stage(vctx, b, e, 0);
 }
 
 /* ---- scaling ------------------------------------------------------------------------------------- */
@@ -248,33 +260,15 @@ static void dif_small_range(void *vctx, size_t b, size_t e, int worker) {
         for (unsigned s = c->block_log; s-- > 0;) {
             size_t half = (size_t)1 << s;
             const fr_t *tw = c->tw + half - 1;
-            for (size_t start = 0; start < bs; start += 2 * half) {
-                fr_t *u = x + start, *v = u + half;
-                for (size_t j = 0; j < half; j++) {
-                    fr_t d;
-                    fr_sub(&d, &u[j], &v[j]);
-                    fr_add(&u[j], &u[j], &v[j]);
-                    fr_mul(&v[j], &d, &tw[j]);
-                }
-            }
+            for (size_t start = 0; start < bs; start += 2 * half)
+                for (size_t j = 0; j < half; j++) dif_butterfly(&x[start + j], &x[start + j + half], &tw[j]);
         }
     }
 }
 
-/* One large DIF stage: butterfly k in [b, e) of n/2. */
 static void dif_large_range(void *vctx, size_t b, size_t e, int worker) {
     (void)worker;
-    struct stage_ctx *c = vctx;
-    size_t half = (size_t)1 << c->half_log;
-    const fr_t *tw = c->tw + half - 1;
-    for (size_t k = b; k < e; k++) {
-        size_t blk = k >> c->half_log, j = k & (half - 1);
-        size_t i0 = (blk << (c->half_log + 1)) + j;
-        fr_t d;
-        fr_sub(&d, &c->a[i0], &c->a[i0 + half]);
-        fr_add(&c->a[i0], &c->a[i0], &c->a[i0 + half]);
-        fr_mul(&c->a[i0 + half], &d, &tw[j]);
-    }
+    large_stage(vctx, b, e, 1);
 }
 
 struct mulv_ctx {

@@ -133,13 +133,14 @@ def _raw_norm(fn_name: str, a: list[tuple[int, int]]) -> list[int]:
     return buffer_to_ints(out)
 
 
-def _raw_sqr_dispatched(a: list[tuple[int, int]]) -> list[tuple[int, int]]:
+def _raw_unary(fn_name: str, a: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """A one-element Fq2 export (zk_fq2_sqr, zk_fq2_inv) applied to each raw-limb value in turn."""
     from native._lib import buffer_to_ints, ffi, ints_to_buffer, lib
 
     out = []
     for x in a:
         o = ffi.new("uint64_t[8]")
-        lib.zk_fq2_sqr(o, ffi.from_buffer("uint64_t[]", ints_to_buffer(list(x))))
+        getattr(lib, fn_name)(o, ffi.from_buffer("uint64_t[]", ints_to_buffer(list(x))))
         v = buffer_to_ints(o)
         out.append((v[0], v[1]))
     return out
@@ -151,31 +152,18 @@ def _raw_inv(a: tuple[int, int]) -> tuple[int, int]:
     return (a[0] * k % P, -a[1] * k % P)
 
 
-def _raw_inv_dispatched(a: list[tuple[int, int]]) -> list[tuple[int, int]]:
-    """zk_fq2_inv (its norm is the lazily reduced a0^2 + a1^2) on raw limbs, nonzero a only."""
-    from native._lib import buffer_to_ints, ffi, ints_to_buffer, lib
-
-    out = []
-    for x in a:
-        o = ffi.new("uint64_t[8]")
-        lib.zk_fq2_inv(o, ffi.from_buffer("uint64_t[]", ints_to_buffer(list(x))))
-        v = buffer_to_ints(o)
-        out.append((v[0], v[1]))
-    return out
-
-
 def _check_raw(a: list[tuple[int, int]], b: list[tuple[int, int]]) -> None:
     expect_mul = [_raw_mul(x, y) for x, y in zip(a, b, strict=True)]
     expect_sqr = [_raw_mul(x, x) for x in a]
     assert _raw_call("zk_fq2_mul_many", a, b) == expect_mul  # the build's backend (assembly)
     assert _raw_call("zk_fq2_mul_portable", a, b) == expect_mul
-    assert _raw_sqr_dispatched(a) == expect_sqr
+    assert _raw_unary("zk_fq2_sqr", a) == expect_sqr
     assert _raw_call("zk_fq2_sqr_portable", a) == expect_sqr
     expect_norm = [(x[0] * x[0] + x[1] * x[1]) * R_INV % P for x in a]
     assert _raw_norm("zk_fq2_norm", a) == expect_norm
     assert _raw_norm("zk_fq2_norm_portable", a) == expect_norm
     nonzero = sorted({x for x in a if x != (0, 0)})
-    assert _raw_inv_dispatched(nonzero) == [_raw_inv(x) for x in nonzero]
+    assert _raw_unary("zk_fq2_inv", nonzero) == [_raw_inv(x) for x in nonzero]
 
 
 def test_fq2_lazy_edge_values() -> None:
