@@ -127,6 +127,19 @@ static inline void MN(numerator)(const ACC_T *a, size_t j, FE_T *num) {
     }
 }
 
+/* d += p given the slope lambda of the line through them (or the tangent at d): the affine
+   addition's tail, after the shared inversion. */
+static inline __attribute__((always_inline)) void MN(add_with_slope)(AFF_T *d, const AFF_T *p, const FE_T *lambda) {
+    FE_T x3, t;
+    FN(sqr)(&x3, lambda);
+    FN(sub)(&x3, &x3, &d->x);
+    FN(sub)(&x3, &x3, &p->x);
+    FN(sub)(&t, &d->x, &x3);
+    FN(mul)(&t, lambda, &t);
+    FN(sub)(&d->y, &t, &d->y);
+    d->x = x3;
+}
+
 static void MN(flush)(ACC_T *a) {
     size_t n = a->n_batch;
     if (!n) return;
@@ -190,19 +203,13 @@ static void MN(flush)(ACC_T *a) {
         j -= 2;
     }
     if (j == 1) { /* inv = 1 / nrm[0] */
-        FE_T lambda, x3, t, id;
+        FE_T lambda, id;
         AFF_T *b = &a->bucket[a->b_idx[0]];
         const AFF_T *p = a->b_src[0];
         MN(numerator)(a, 0, &lambda);
         MN(inv_from_norm)(&id, &a->b_den[0], &inv);
         FN(mul)(&lambda, &lambda, &id);
-        FN(sqr)(&x3, &lambda);
-        FN(sub)(&x3, &x3, &b->x);
-        FN(sub)(&x3, &x3, &p->x);
-        FN(sub)(&t, &b->x, &x3);
-        FN(mul)(&t, &lambda, &t);
-        FN(sub)(&b->y, &t, &b->y);
-        b->x = x3;
+        MN(add_with_slope)(b, p, &lambda);
         a->state[a->b_idx[0]] = 1;
     }
     a->n_batch = 0;
@@ -335,7 +342,7 @@ static void MN(batch_add)(ACC_T *a, AFF_T **dst, const AFF_T **src, size_t m) {
     fq_inv(&inv, &a->b_pref[q - 1]);
     for (size_t j = q; j-- > 0;) {
         fq_t nj;
-        FE_T id, lam, x3, t;
+        FE_T id, lam;
         if (j) {
             fq_mul(&nj, &inv, &a->b_pref[j - 1]);
             fq_mul(&inv, &inv, &a->b_nrm[j]);
@@ -347,13 +354,7 @@ static void MN(batch_add)(ACC_T *a, AFF_T **dst, const AFF_T **src, size_t m) {
         const AFF_T *p = a->r_src[j];
         FN(sub)(&lam, &p->y, &d->y);
         FN(mul)(&lam, &lam, &id);
-        FN(sqr)(&x3, &lam);
-        FN(sub)(&x3, &x3, &d->x);
-        FN(sub)(&x3, &x3, &p->x);
-        FN(sub)(&t, &d->x, &x3);
-        FN(mul)(&t, &lam, &t);
-        FN(sub)(&d->y, &t, &d->y);
-        d->x = x3;
+        MN(add_with_slope)(d, p, &lam);
     }
 }
 
