@@ -126,45 +126,90 @@ static inline void dif_butterfly(fr_t *x, fr_t *y, const fr_t *w) {
     fr_mul(y, &d, w);
 }
 
+/* All stages with half-block size below 2^block_log, inside one block of 2^block_log elements:
+   upwards by decimation in time, or downwards (dif) by decimation in frequency. */
+static inline __attribute__((always_inline)) void block_stages(fr_t *x, const fr_t *tw_all, unsigned block_log, int dif) {
+    size_t bs = (size_t)1 << block_log;
+    for (unsigned st = 0; st < block_log; st++) {
+        unsigned s = dif ? block_log - 1 - st : st;
+        size_t half = (size_t)1 << s;
+        const fr_t *tw = tw_all + half - 1;
+        for (size_t start = 0; start < bs; start += 2 * half)
+            for (size_t j = 0; j < half; j++) {
+                if (dif) dif_butterfly(&x[start + j], &x[start + j + half], &tw[j]);
+                else butterfly(&x[start + j], &x[start + j + half], &tw[j]);
+            }
+    }
+}
+
 struct stage_ctx {
     fr_t *a;
     const fr_t *tw; /* per-stage twiddles (stage_twiddles) */
-    unsigned log_n;
-    unsigned half_log; /* large stages: this stage's half-block size is 2^half_log */
     unsigned block_log;
 };
-
-/* All stages with half-block size below 2^block_log, for the blocks [b, e) of 2^block_log elements. */
 static void small_stages_range(void *vctx, size_t b, size_t e, int worker) {
     (void)worker;
     struct stage_ctx *c = vctx;
-    size_t bs = (size_t)1 << c->block_log;
-    for (size_t blk = b; blk < e; blk++) {
-        fr_t *x = c->a + blk * bs;
-        for (unsigned s = 0; s < c->block_log; s++) {
-            size_t half = (size_t)1 << s;
-            const fr_t *tw = c->tw + half - 1;
-            for (size_t start = 0; start < bs; start += 2 * half)
-                for (size_t j = 0; j < half; j++) butterfly(&x[start + j], &x[start + j + half], &tw[j]);
+    for (size_t blk = b; blk < e; blk++) block_stages(c->a + (blk << c->block_log), c->tw, c->block_log, 0);
+}
+
+/* The large stages, several per pass: the stages with half-blocks 2^lo .. 2^hi touch, inside each
+   block of 2^(hi+1) elements, only the elements of one column (same offset below 2^lo) at the
+   row stride 2^lo.  A work item is a tile of NTT_TILE adjacent columns of one block: its rows stay
+   in L1 while all the pass's stages run over them, so a pass reads the vector once where one
+   stage per pass read it once per stage.  Twiddle index of element i in stage s: i mod 2^s. */
+#define NTT_TILE 8        /* columns per work item: one 256-byte run per row */
+#define NTT_PASS_STAGES 4 /* at most 16 rows per tile (4 KiB) */
+struct cols_ctx {
+    fr_t *a;
+    const fr_t *tw;
+    unsigned lo, hi;
+};
+static inline __attribute__((always_inline)) void col_pass(struct cols_ctx *c, size_t b, size_t e, int dif) {
+    const unsigned lo = c->lo, hi = c->hi, nst = hi - lo + 1;
+    const size_t stride = (size_t)1 << lo, rows = (size_t)1 << nst, tiles = stride / NTT_TILE;
+    for (size_t item = b; item < e; item++) {
+        fr_t *x = c->a + ((item / tiles) << (hi + 1)) + (item % tiles) * NTT_TILE;
+        for (unsigned st = 0; st < nst; st++) {
+            unsigned s = dif ? hi - st : lo + st;
+            size_t hr = (size_t)1 << (s - lo), mask = ((size_t)1 << s) - 1; /* partner distance in rows */
+            const fr_t *tw = c->tw + mask;
+            size_t off = (size_t)(x - c->a);
+            for (size_t r = 0; r < rows; r++) {
+                if (r & hr) continue;
+                fr_t *u = x + r * stride, *v = u + ((size_t)1 << s);
+                const fr_t *w = tw + ((off + r * stride) & mask);
+                for (size_t k = 0; k < NTT_TILE; k++) {
+                    if (dif) dif_butterfly(&u[k], &v[k], &w[k]);
+                    else butterfly(&u[k], &v[k], &w[k]);
+                }
+            }
         }
     }
 }
-
-/* One large stage: butterfly k in [b, e) of n/2, decimation in time or (dif) in frequency; the
-   constant flag is folded by inlining into the two range functions. */
-static inline __attribute__((always_inline)) void large_stage(struct stage_ctx *c, size_t b, size_t e, int dif) {
-    size_t half = (size_t)1 << c->half_log;
-    const fr_t *tw = c->tw + half - 1;
-    for (size_t k = b; k < e; k++) {
-        size_t blk = k >> c->half_log, j = k & (half - 1);
-        size_t i0 = (blk << (c->half_log + 1)) + j;
-        if (dif) dif_butterfly(&c->a[i0], &c->a[i0 + half], &tw[j]);
-        else butterfly(&c->a[i0], &c->a[i0 + half], &tw[j]);
-    }
-}
-static void large_stage_range(void *vctx, size_t b, size_t e, int worker) {
+static void dit_cols_range(void *vctx, size_t b, size_t e, int worker) {
     (void)worker;
-    large_stage(vctx, b, e, 0);
+    col_pass(vctx, b, e, 0);
+}
+static void dif_cols_range(void *vctx, size_t b, size_t e, int worker) {
+    (void)worker;
+    col_pass(vctx, b, e, 1);
+}
+
+/* The stages from 2^block_log up to n/2, in passes of at most NTT_PASS_STAGES: upwards for
+   decimation in time, downwards (dif) for decimation in frequency. */
+static void large_stages(fr_t *a, const fr_t *tw, unsigned log_n, unsigned block_log, int dif) {
+    unsigned left = log_n > block_log ? log_n - block_log : 0;
+    unsigned lo = block_log, hi = log_n;
+    while (left) {
+        unsigned k = left < NTT_PASS_STAGES ? left : NTT_PASS_STAGES;
+        struct cols_ctx c = {a, tw, dif ? hi - k : lo, dif ? hi - 1 : lo + k - 1};
+        size_t items = ((size_t)1 << (log_n - c.hi - 1)) * (((size_t)1 << c.lo) / NTT_TILE);
+        zk_parallel_for(items, 64, dif ? dif_cols_range : dit_cols_range, &c);
+        if (dif) hi -= k;
+        else lo += k;
+        left -= k;
+    }
 }
 
 /* ---- scaling ------------------------------------------------------------------------------------- */
@@ -199,12 +244,9 @@ static int ntt_core(fr_t *a, unsigned log_n, int inverse) {
     if (!tw) return 0;
     struct bitrev_ctx bc = {a, log_n};
     zk_parallel_for(n, 8192, bitrev_range, &bc);
-    struct stage_ctx sc = {a, tw, log_n, 0, log_n < NTT_BLOCK_LOG ? log_n : NTT_BLOCK_LOG};
+    struct stage_ctx sc = {a, tw, log_n < NTT_BLOCK_LOG ? log_n : NTT_BLOCK_LOG};
     zk_parallel_for(n >> sc.block_log, 1, small_stages_range, &sc);
-    for (unsigned s = sc.block_log; s < log_n; s++) {
-        sc.half_log = s;
-        zk_parallel_for(n / 2, 4096, large_stage_range, &sc);
-    }
+    large_stages(a, tw, log_n, sc.block_log, 0);
     free(tw);
     if (inverse) {
         fr_t n_inv, one = fr_ONE;
@@ -250,87 +292,81 @@ int64_t zk_fr_scale_powers(uint64_t *a, size_t n, const uint64_t *first, const u
  * scaled by shift^bitrev(j) / n in one pass.  Twiddles and scale factors are computed once for all
  * the vectors. */
 
-/* All DIF stages with half-block size below 2^block_log, for the blocks [b, e). */
-static void dif_small_range(void *vctx, size_t b, size_t e, int worker) {
+/* The middle of the pair, block by block while the block is in L2: the DIF stages below
+   2^block_log, the scaling by f, the DIT stages below 2^block_log. */
+struct coset_ctx {
+    fr_t *a;
+    const fr_t *tw_i, *tw_f, *f;
+    unsigned block_log;
+};
+static void coset_blocks_range(void *vctx, size_t b, size_t e, int worker) {
     (void)worker;
-    struct stage_ctx *c = vctx;
+    struct coset_ctx *c = vctx;
     size_t bs = (size_t)1 << c->block_log;
     for (size_t blk = b; blk < e; blk++) {
         fr_t *x = c->a + blk * bs;
-        for (unsigned s = c->block_log; s-- > 0;) {
-            size_t half = (size_t)1 << s;
-            const fr_t *tw = c->tw + half - 1;
-            for (size_t start = 0; start < bs; start += 2 * half)
-                for (size_t j = 0; j < half; j++) dif_butterfly(&x[start + j], &x[start + j + half], &tw[j]);
-        }
+        const fr_t *f = c->f + blk * bs;
+        block_stages(x, c->tw_i, c->block_log, 1);
+        for (size_t i = 0; i < bs; i++) fr_mul(&x[i], &x[i], &f[i]);
+        block_stages(x, c->tw_f, c->block_log, 0);
     }
 }
 
-static void dif_large_range(void *vctx, size_t b, size_t e, int worker) {
-    (void)worker;
-    large_stage(vctx, b, e, 1);
-}
-
-struct mulv_ctx {
-    fr_t *a;
-    const fr_t *f;
+/* f[j] = first * g^bitrev(j) over log_n bits.  With j = hi 2^m + lo, bitrev(j) =
+   bitrev_m(lo) 2^(log_n - m) + bitrev_(log_n - m)(hi), so f[j] = L[lo] H[hi] from two tables
+   of about sqrt(n) entries each: one product per element, spread over the threads. */
+struct bitrev_pow_ctx {
+    fr_t *f;
+    const fr_t *lo_t, *hi_t;
+    unsigned m;
 };
-static void mulv_range(void *vctx, size_t b, size_t e, int worker) {
+static void bitrev_pow_range(void *vctx, size_t b, size_t e, int worker) {
     (void)worker;
-    struct mulv_ctx *c = vctx;
-    for (size_t i = b; i < e; i++) fr_mul(&c->a[i], &c->a[i], &c->f[i]);
+    struct bitrev_pow_ctx *c = vctx;
+    size_t mask = ((size_t)1 << c->m) - 1;
+    for (size_t j = b; j < e; j++) fr_mul(&c->f[j], &c->hi_t[j >> c->m], &c->lo_t[j & mask]);
 }
-
-/* f[j] = first * g^bitrev(j) over log_n bits: level l's table from level l-1's by
-   f[2i + b] = g^(b 2^(l-1)) f[i], in place and downwards (f[i >> 1] is read before it is
-   rewritten).  n products in all, once per proof. */
-static void bitrev_powers(fr_t *f, unsigned log_n, const fr_t *first, const fr_t *g) {
-    f[0] = *first;
-    fr_t gl = *g; /* g^(2^(l-1)) */
-    for (unsigned l = 1; l <= log_n; l++) {
-        size_t m = (size_t)1 << l;
-        for (size_t i = m; i-- > 1;) {
-            if (i & 1) fr_mul(&f[i], &f[i >> 1], &gl);
-            else f[i] = f[i >> 1];
-        }
-        fr_sqr(&gl, &gl);
+/* t[i] = first * base^bitrev_bits(i) for i < 2^bits: bit l of i carries base^(2^(bits-1-l)). */
+static void bitrev_table(fr_t *t, unsigned bits, const fr_t *first, const fr_t *base) {
+    fr_t p[64];
+    p[0] = *base; /* p[k] = base^(2^k) */
+    for (unsigned k = 1; k < bits; k++) fr_sqr(&p[k], &p[k - 1]);
+    t[0] = *first;
+    for (unsigned l = 0; l < bits; l++) {
+        size_t h = (size_t)1 << l;
+        for (size_t i = 0; i < h; i++) fr_mul(&t[i + h], &t[i], &p[bits - 1 - l]);
     }
 }
 
 int ntt_to_coset(fr_t *const *vecs, int count, unsigned log_n, const fr_t *shift) {
     size_t n = (size_t)1 << log_n;
     if (n == 1) return 1; /* a constant: the same on every coset */
+    unsigned m = log_n / 2;
     fr_t *tw_f = stage_twiddles(log_n, 0), *tw_i = stage_twiddles(log_n, 1);
     fr_t *f = malloc(n * sizeof(fr_t));
-    if (!tw_f || !tw_i || !f) {
-        free(tw_f);
-        free(tw_i);
-        free(f);
-        return 0;
-    }
-    fr_t n_inv;
-    fr_from_u64(&n_inv, n);
-    fr_inv_var(&n_inv, &n_inv);
-    bitrev_powers(f, log_n, &n_inv, shift);
-    unsigned block_log = log_n < NTT_BLOCK_LOG ? log_n : NTT_BLOCK_LOG;
-    for (int v = 0; v < count; v++) {
-        struct stage_ctx sc = {vecs[v], tw_i, log_n, 0, block_log};
-        for (unsigned s = log_n; s-- > block_log;) {
-            sc.half_log = s;
-            zk_parallel_for(n / 2, 4096, dif_large_range, &sc);
-        }
-        zk_parallel_for(n >> block_log, 1, dif_small_range, &sc);
-        struct mulv_ctx mc = {vecs[v], f};
-        zk_parallel_for(n, 4096, mulv_range, &mc);
-        sc.tw = tw_f;
-        zk_parallel_for(n >> block_log, 1, small_stages_range, &sc);
-        for (unsigned s = block_log; s < log_n; s++) {
-            sc.half_log = s;
-            zk_parallel_for(n / 2, 4096, large_stage_range, &sc);
+    fr_t *lo_t = malloc(((size_t)1 << m) * sizeof(fr_t)), *hi_t = malloc(((size_t)1 << (log_n - m)) * sizeof(fr_t));
+    int ok = tw_f && tw_i && f && lo_t && hi_t;
+    if (ok) {
+        fr_t n_inv, one = fr_ONE, g_hi = *shift; /* the low bits of j carry shift^(2^(log_n - m) ...) */
+        fr_from_u64(&n_inv, n);
+        fr_inv_var(&n_inv, &n_inv);
+        for (unsigned k = 0; k < log_n - m; k++) fr_sqr(&g_hi, &g_hi);
+        bitrev_table(lo_t, m, &n_inv, &g_hi);
+        bitrev_table(hi_t, log_n - m, &one, shift);
+        struct bitrev_pow_ctx bp = {f, lo_t, hi_t, m};
+        zk_parallel_for(n, 4096, bitrev_pow_range, &bp);
+        unsigned block_log = log_n < NTT_BLOCK_LOG ? log_n : NTT_BLOCK_LOG;
+        for (int v = 0; v < count; v++) {
+            large_stages(vecs[v], tw_i, log_n, block_log, 1);
+            struct coset_ctx cc = {vecs[v], tw_i, tw_f, f, block_log};
+            zk_parallel_for(n >> block_log, 1, coset_blocks_range, &cc);
+            large_stages(vecs[v], tw_f, log_n, block_log, 0);
         }
     }
     free(tw_f);
     free(tw_i);
     free(f);
-    return 1;
+    free(lo_t);
+    free(hi_t);
+    return ok;
 }
