@@ -18,6 +18,7 @@
 
 #include "../include/zkclear.h"
 #include "curve.h"
+#include "msm.h"
 #include "ntt.h"
 #include "parallel.h"
 
@@ -578,6 +579,27 @@ static void zk_join_worker(void *vc, size_t b, size_t e, int w) {
         fr_from_mont(&v[0][i], &t);
     }
 }
+/* Whether at least half the witness values are 2^64 or more away from 0 mod r on both sides. */
+static int mostly_large(const uint64_t *w, size_t n) {
+    size_t large = 0;
+    for (size_t i = 0; i < n; i++) {
+        const uint64_t *k = w + 4 * i;
+        fr_t m;
+        zk_sub4(m.v, fr_MOD.v, k);
+        large += (k[1] | k[2] | k[3]) && (m.v[1] | m.v[2] | m.v[3]);
+    }
+    return 2 * large >= n;
+}
+struct scale_ctx {
+    fr_t *out;
+    const fr_t *in; /* std */
+    fr_t f;         /* Montgomery: out = in f, std */
+};
+static void zk_scale_worker(void *vc, size_t b, size_t e, int w) {
+    (void)w;
+    struct scale_ctx *c = vc;
+    for (size_t i = b; i < e; i++) fr_mul(&c->out[i], &c->in[i], &c->f);
+}
 int64_t zk_groth16_prove(uint64_t *proof, const uint8_t *coefs, size_t n_coefs, const uint64_t *witness,
                          size_t n_vars, size_t n_public, unsigned log_n, const uint64_t *pts_a,
                          const uint64_t *pts_b1, const uint64_t *pts_b2, const uint64_t *pts_c,
@@ -612,79 +634,100 @@ int64_t zk_groth16_prove(uint64_t *proof, const uint8_t *coefs, size_t n_coefs, 
     zk_parallel_for(n, 4096, zk_join_worker, vv);
     zk_stage(prof, &t_prof, "NTTs and quotient");
 
-    g1_aff_t pa, pb1, pc, ph;
+    /* r B1 enters only C, so when the witness is mostly large values its MSM joins C's and H's as
+       one MSM over the three sections with scalars (w_priv, h, r w): one bucket reduction and
+       wider windows for 3n points instead of three MSMs of n.  A witness of mostly small values
+       (bits, flags) keeps B1's own MSM, where they cost little and r w would not. */
+    fr_t rm, sm;
+    fr_to_mont(&rm, (const fr_t *)rs);
+    fr_to_mont(&sm, (const fr_t *)(rs + 4));
+    const int fold_b1 = mostly_large(witness, n_vars);
+    uint64_t *rw = NULL;
+    if (fold_b1) {
+        rw = malloc(n_vars * 32);
+        if (!rw) {
+            free(abc);
+            *kind = 9;
+            return 0;
+        }
+        struct scale_ctx sx = {(fr_t *)rw, (const fr_t *)witness, rm};
+        zk_parallel_for(n_vars, 4096, zk_scale_worker, &sx);
+    }
+    g1_aff_t pa, pb1, pk;
     g2_aff_t pb;
-    int reason = 0;
-    const int chk = ZK_MSM_CHECK_POINTS;
+    const size_t n_priv = n_vars - n_public - 1;
+    const struct zk_msm_seg seg_a = {pts_a, witness, n_vars}, seg_b1 = {pts_b1, witness, n_vars},
+                            seg_b2 = {pts_b2, witness, n_vars},
+                            seg_k[3] = {{pts_c, witness + 4 * (n_public + 1), n_priv}, {pts_h, abc, n},
+                                        {pts_b1, rw, n_vars}};
     struct {
         uint64_t *out;
-        const uint64_t *pts, *sc;
-        size_t n;
-        int g2, kind;
-    } jobs[5] = {
-        {(uint64_t *)&pa, pts_a, witness, n_vars, 0, 3},
-        {(uint64_t *)&pb1, pts_b1, witness, n_vars, 0, 4},
-        {(uint64_t *)&pb, pts_b2, witness, n_vars, 1, 5},
-        {(uint64_t *)&pc, pts_c, witness + 4 * (n_public + 1), n_vars - n_public - 1, 0, 6},
-        {(uint64_t *)&ph, pts_h, abc, n, 0, 7},
+        const struct zk_msm_seg *segs;
+        int nseg, g2;
+        int kinds[3];
+        const char *name;
+    } jobs[4] = {
+        {(uint64_t *)&pa, &seg_a, 1, 0, {3}, "MSM A"},
+        {(uint64_t *)&pb, &seg_b2, 1, 1, {5}, "MSM B2 (G2)"},
+        {(uint64_t *)&pk, seg_k, fold_b1 ? 3 : 2, 0, {6, 7, 4}, fold_b1 ? "MSM C, H, r B1" : "MSM C, H"},
+        {(uint64_t *)&pb1, &seg_b1, fold_b1 ? 0 : 1, 0, {4}, "MSM B1"},
     };
-    for (int j = 0; j < 5; j++) {
-        if (jobs[j].n == 0) {
-            memset(jobs[j].out, 0, jobs[j].g2 ? sizeof(g2_aff_t) : sizeof(g1_aff_t));
-            continue;
-        }
-        bad = jobs[j].g2 ? zk_msm_g2(jobs[j].out, jobs[j].pts, jobs[j].sc, jobs[j].n, chk, &reason)
-                         : zk_msm_g1(jobs[j].out, jobs[j].pts, jobs[j].sc, jobs[j].n, chk, &reason);
+    const int chk = ZK_MSM_CHECK_POINTS;
+    for (int j = 0; j < 4; j++) {
+        if (!jobs[j].nseg) continue;
+        int reason = 0, seg = 0;
+        bad = jobs[j].g2 ? zk_msm_g2_segs(jobs[j].out, jobs[j].segs, jobs[j].nseg, chk, &reason, &seg)
+                         : zk_msm_g1_segs(jobs[j].out, jobs[j].segs, jobs[j].nseg, chk, &reason, &seg);
         if (bad >= 0) {
             free(abc);
-            *kind = reason == 9 ? 9 : jobs[j].kind;
+            if (rw) zk_wipe(rw, n_vars * 32);
+            free(rw);
+            zk_wipe(&rm, sizeof rm);
+            zk_wipe(&sm, sizeof sm);
+            *kind = reason == 9 ? 9 : jobs[j].kinds[seg];
             return bad;
         }
-        static const char *names[5] = {"MSM A", "MSM B1", "MSM B2 (G2)", "MSM C", "MSM H"};
-        zk_stage(prof, &t_prof, names[j]);
+        zk_stage(prof, &t_prof, jobs[j].name);
     }
     free(abc);
+    if (rw) zk_wipe(rw, n_vars * 32);
+    free(rw);
 
     const g1_aff_t *alpha1 = (const g1_aff_t *)vk, *beta1 = (const g1_aff_t *)(vk + 8);
     const g2_aff_t *beta2 = (const g2_aff_t *)(vk + 16);
     const g1_aff_t *delta1 = (const g1_aff_t *)(vk + 32);
     const g2_aff_t *delta2 = (const g2_aff_t *)(vk + 40);
-    fr_t rm, sm, rsm, nrs;
-    fr_to_mont(&rm, (const fr_t *)rs);
-    fr_to_mont(&sm, (const fr_t *)(rs + 4));
-    zk_frmul(&rsm, &rm, &sm);
-    fr_neg(&rsm, &rsm);
-    fr_from_mont(&nrs, &rsm); /* -r s, std */
     g1_jac_t j1, t1;
     g2_jac_t j2;
-    g1_aff_t A, B1;
+    g1_aff_t A;
     /* A = pi_a + alpha + r delta1 */
     g1_mul(&j1, delta1, rs, 4);
     g1_madd(&j1, &j1, &pa);
     g1_madd(&j1, &j1, alpha1);
     g1_to_aff(&A, &j1);
-    /* B = pi_b + beta2 + s delta2 (G2), B1 the same in G1 */
+    /* B = pi_b + beta2 + s delta2 (G2) */
     g2_mul(&j2, delta2, rs + 4, 4);
     g2_madd(&j2, &j2, &pb);
     g2_madd(&j2, &j2, beta2);
     g2_to_aff((g2_aff_t *)(proof + 8), &j2);
-    g1_mul(&j1, delta1, rs + 4, 4);
-    g1_madd(&j1, &j1, &pb1);
-    g1_madd(&j1, &j1, beta1);
-    g1_to_aff(&B1, &j1);
-    /* C = pi_c + h + s A + r B1 - r s delta1 */
+    /* C = pi_c + h + s A + r B1 - r s delta1 with B1 = pi_b1 + beta1 + s delta1 in G1: the r s delta1
+       terms cancel, so C = pi_c + h + r pi_b1 + s A + r beta1 (pk holds pi_c + h + r pi_b1 when B1
+       was folded, pi_c + h when not) */
     g1_mul(&j1, &A, rs + 4, 4);
-    g1_mul(&t1, &B1, rs, 4);
+    if (fold_b1) {
+        g1_mul(&t1, beta1, rs, 4);
+    } else {
+        g1_from_aff(&t1, &pb1);
+        g1_madd(&t1, &t1, beta1);
+        g1_aff_t b1;
+        g1_to_aff(&b1, &t1);
+        g1_mul(&t1, &b1, rs, 4);
+    }
     g1_add(&j1, &j1, &t1);
-    g1_mul(&t1, delta1, nrs.v, 4);
-    g1_add(&j1, &j1, &t1);
-    g1_madd(&j1, &j1, &pc);
-    g1_madd(&j1, &j1, &ph);
+    g1_madd(&j1, &j1, &pk);
     g1_to_aff((g1_aff_t *)(proof + 24), &j1);
     memcpy(proof, &A, sizeof A);
     zk_wipe(&rm, sizeof rm);
     zk_wipe(&sm, sizeof sm);
-    zk_wipe(&rsm, sizeof rsm);
-    zk_wipe(&nrs, sizeof nrs);
     return -1;
 }

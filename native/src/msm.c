@@ -21,6 +21,7 @@
 
 #include "../include/zkclear.h"
 #include "curve.h"
+#include "msm.h"
 #include "parallel.h"
 
 static inline unsigned bits_at(const uint64_t *k, unsigned pos, unsigned len) {
@@ -80,15 +81,15 @@ enum { MSM_ERR_POINT_CANONICAL = 1, MSM_ERR_POINT_CURVE = 2, MSM_ERR_SCALAR = 3,
 /* ---- scalar classification ------------------------------------------------------------------------ */
 struct classify {
     size_t n_gen, n_ones;
-    uint32_t *gen_idx, *ones_idx;
+    const uint64_t **gen_pt, **ones_pt; /* the points, wherever their segment lies */
     uint64_t *gen_k; /* 4 limbs each, < r/2 */
     uint8_t *gen_neg, *ones_neg;
     unsigned bits;   /* bit length of the largest general scalar */
 };
 
 static void classify_free(struct classify *c) {
-    free(c->gen_idx);
-    free(c->ones_idx);
+    free(c->gen_pt);
+    free(c->ones_pt);
     free(c->gen_k);
     free(c->gen_neg);
     free(c->ones_neg);
@@ -105,7 +106,7 @@ static int is_point_inf(const uint64_t *p, size_t limbs) {
    closed up in order: the classes come out exactly as a single pass would leave them. */
 struct classify_ctx {
     struct classify *c;
-    const uint64_t *scalars, *points;
+    const struct zk_msm_seg *segs;
     size_t point_limbs;
     int mont;
     size_t begin[ZK_CLASSIFY_MAX], n_gen[ZK_CLASSIFY_MAX], n_ones[ZK_CLASSIFY_MAX];
@@ -124,22 +125,29 @@ static void classify_range(void *vctx, size_t b, size_t e, int w) {
     x->begin[w] = b;
     x->ran[w] = 1;
     x->bad[w] = -1;
-    for (size_t i = b; i < e; i++) {
-        const uint64_t *s = x->scalars + 4 * i;
+    int sg = 0; /* the segment holding index i, and i's place in it */
+    size_t li = b;
+    while (li >= x->segs[sg].n) li -= x->segs[sg++].n;
+    for (size_t i = b; i < e; i++, li++) {
+        while (li == x->segs[sg].n) {
+            li = 0;
+            sg++;
+        }
+        const uint64_t *s = x->segs[sg].scalars + 4 * li, *pt = x->segs[sg].points + x->point_limbs * li;
         if (!fr_is_canonical(s)) {
             x->bad[w] = (int64_t)i;
             break;
         }
         fr_t k = *(const fr_t *)s;
         if (x->mont) fr_from_mont(&k, &k);
-        if (fr_is_zero(&k) || is_point_inf(x->points + x->point_limbs * i, x->point_limbs)) continue;
+        if (fr_is_zero(&k) || is_point_inf(pt, x->point_limbs)) continue;
         if (k.v[0] == 1 && !(k.v[1] | k.v[2] | k.v[3])) {
-            c->ones_idx[n_ones] = (uint32_t)i;
+            c->ones_pt[n_ones] = pt;
             c->ones_neg[n_ones++] = 0;
             continue;
         }
         if (fr_eq(&k, &minus_one)) {
-            c->ones_idx[n_ones] = (uint32_t)i;
+            c->ones_pt[n_ones] = pt;
             c->ones_neg[n_ones++] = 1;
             continue;
         }
@@ -150,7 +158,7 @@ static void classify_range(void *vctx, size_t b, size_t e, int w) {
             k = m;
             neg = 1;
         }
-        c->gen_idx[n_gen] = (uint32_t)i;
+        c->gen_pt[n_gen] = pt;
         c->gen_neg[n_gen] = neg;
         memcpy(c->gen_k + 4 * n_gen, k.v, 32);
         n_gen++;
@@ -167,25 +175,25 @@ static void classify_range(void *vctx, size_t b, size_t e, int w) {
     x->top[w] = top;
 }
 
-/* Returns -1, the index of the first non-canonical scalar, or -2 (out of memory). */
-static int64_t classify_scalars(struct classify *c, const uint64_t *scalars, const uint64_t *points,
-                                size_t point_limbs, size_t n, int mont) {
+/* Returns -1, the index of the first non-canonical scalar (counted across the segments in order), or
+   -2 (out of memory). */
+static int64_t classify_scalars(struct classify *c, const struct zk_msm_seg *segs, size_t point_limbs, size_t n,
+                                int mont) {
     memset(c, 0, sizeof *c);
     size_t cap = n ? n : 1;
-    c->gen_idx = malloc(cap * sizeof(uint32_t));
-    c->ones_idx = malloc(cap * sizeof(uint32_t));
+    c->gen_pt = malloc(cap * sizeof(*c->gen_pt));
+    c->ones_pt = malloc(cap * sizeof(*c->ones_pt));
     c->gen_k = malloc(cap * 4 * sizeof(uint64_t));
     c->gen_neg = malloc(cap);
     c->ones_neg = malloc(cap);
     struct classify_ctx *x = malloc(sizeof *x);
-    if (!c->gen_idx || !c->ones_idx || !c->gen_k || !c->gen_neg || !c->ones_neg || !x) {
+    if (!c->gen_pt || !c->ones_pt || !c->gen_k || !c->gen_neg || !c->ones_neg || !x) {
         free(x);
         return -2;
     }
     memset(x, 0, sizeof *x);
     x->c = c;
-    x->scalars = scalars;
-    x->points = points;
+    x->segs = segs;
     x->point_limbs = point_limbs;
     x->mont = mont;
     if (n) zk_parallel_for(n, ZK_CLASSIFY_CHUNK, classify_range, x);
@@ -198,12 +206,12 @@ static int64_t classify_scalars(struct classify *c, const uint64_t *scalars, con
         }
         size_t b = x->begin[w], g = x->n_gen[w], o = x->n_ones[w];
         if (b != c->n_gen && g) {
-            memmove(c->gen_idx + c->n_gen, c->gen_idx + b, g * sizeof(uint32_t));
+            memmove(c->gen_pt + c->n_gen, c->gen_pt + b, g * sizeof(*c->gen_pt));
             memmove(c->gen_neg + c->n_gen, c->gen_neg + b, g);
             memmove(c->gen_k + 4 * c->n_gen, c->gen_k + 4 * b, g * 32);
         }
         if (b != c->n_ones && o) {
-            memmove(c->ones_idx + c->n_ones, c->ones_idx + b, o * sizeof(uint32_t));
+            memmove(c->ones_pt + c->n_ones, c->ones_pt + b, o * sizeof(*c->ones_pt));
             memmove(c->ones_neg + c->n_ones, c->ones_neg + b, o);
         }
         c->n_gen += g;
@@ -237,9 +245,11 @@ static unsigned choose_window(size_t n, unsigned bits, int threads, size_t batch
         if (affine) {
             size_t cap = nb / 8 < batch_max ? (nb / 8 ? nb / 8 : 1) : batch_max;
             per_add += inv_units / (double)cap;
-            if (nb >= 1024) { /* lockstep reduction: two additions a bucket, S of them per inversion */
+            if (nb >= 1024) { /* lockstep reduction: two additions a bucket, S of them per inversion,
+                                 each ~0.6 of a stream addition (buckets in order: no digit to recode,
+                                 no collision, no cache miss) */
                 size_t segs = nb / 16 < 256 ? nb / 16 : 256;
-                per_bucket = 2.0 * (1.0 + inv_units / (double)segs) + 0.25;
+                per_bucket = 0.6 * 2.0 * (1.0 + inv_units / (double)segs) + 0.25;
             }
         }
         double cost = per_thread * ((double)n * per_add + per_bucket * (double)nb);
@@ -262,7 +272,6 @@ static size_t window_span(unsigned bits, unsigned w, unsigned c) {
 /* ---- the driver, per group ----------------------------------------------------------------------------- */
 #define MSM_DRIVER(G, ACC)                                                                          \
     struct G##_msm_ctx {                                                                            \
-        const G##_aff_t *pts;                                                                       \
         struct classify *cls;                                                                       \
         unsigned c, windows;                                                                        \
         size_t n_one_tasks, one_chunk, nb_max;                                                      \
@@ -286,7 +295,7 @@ static size_t window_span(unsigned bits, unsigned w, unsigned c) {
             size_t t = __atomic_fetch_add(&x->next_task, 1, __ATOMIC_RELAXED);                      \
             if (t >= total) break;                                                                  \
             if (t < x->windows) {                                                                   \
-                msm_##G##_accumulate(&acc, &x->win_out[t], x->pts, x->cls->gen_idx,                 \
+                msm_##G##_accumulate(&acc, &x->win_out[t], x->cls->gen_pt,                          \
                                      x->cls->gen_k, (unsigned)t, x->c, x->cls->gen_neg, x->cls->n_gen, \
                                      (size_t)1 << (x->c - 1), window_span(x->cls->bits, (unsigned)t, x->c), \
                                      x->batch_affine);                                              \
@@ -295,38 +304,41 @@ static size_t window_span(unsigned bits, unsigned w, unsigned c) {
                 size_t hi = lo + x->one_chunk > x->cls->n_ones ? x->cls->n_ones : lo + x->one_chunk; \
                 size_t cnt = hi - lo;                                                               \
                 size_t nb = cnt >= 4096 ? 1024 : (cnt / 4 ? cnt / 4 : 1);                           \
-                msm_##G##_accumulate(&acc, &x->one_out[o], x->pts, x->cls->ones_idx + lo, NULL, 0, 0, \
+                msm_##G##_accumulate(&acc, &x->one_out[o], x->cls->ones_pt + lo, NULL, 0, 0,        \
                                      x->cls->ones_neg + lo, cnt, nb, nb, cnt >= 256);               \
             }                                                                                       \
         }                                                                                           \
         msm_##G##_acc_free(&acc);                                                                   \
     }                                                                                               \
-    int64_t zk_msm_##G(uint64_t *out, const uint64_t *points, const uint64_t *scalars, size_t n,    \
-                       int flags, int *reason) {                                                    \
+    int64_t zk_msm_##G##_segs(uint64_t *out, const struct zk_msm_seg *segs, int nseg, int flags, int *reason, \
+                              int *bad_seg) {                                                       \
         const size_t limbs = sizeof(G##_aff_t) / 8;                                                 \
         *reason = 0;                                                                                \
+        *bad_seg = 0;                                                                               \
         memset(out, 0, sizeof(G##_aff_t));                                                         \
-        if (n > UINT32_MAX) { /* point indices are 32-bit */                                       \
-            *reason = MSM_ERR_MEMORY;                                                               \
-            return 0;                                                                               \
-        }                                                                                           \
-        int r;                                                                                      \
-        int64_t bad = zk_##G##_validate(points, n, (flags & ZK_MSM_CHECK_POINTS) ? 1 : 0, &r);      \
-        if (bad >= 0) {                                                                             \
-            *reason = r == 9 ? MSM_ERR_MEMORY : r == 1 ? MSM_ERR_POINT_CANONICAL : MSM_ERR_POINT_CURVE; \
-            return bad;                                                                             \
+        size_t n = 0;                                                                               \
+        for (int s = 0; s < nseg; s++) {                                                            \
+            int r;                                                                                  \
+            int64_t bad = zk_##G##_validate(segs[s].points, segs[s].n, (flags & ZK_MSM_CHECK_POINTS) ? 1 : 0, &r); \
+            if (bad >= 0) {                                                                         \
+                *bad_seg = s;                                                                       \
+                *reason = r == 9 ? MSM_ERR_MEMORY : r == 1 ? MSM_ERR_POINT_CANONICAL : MSM_ERR_POINT_CURVE; \
+                return bad;                                                                         \
+            }                                                                                       \
+            n += segs[s].n;                                                                         \
         }                                                                                           \
         struct classify cls;                                                                        \
-        bad = classify_scalars(&cls, scalars, points, limbs, n, flags & ZK_MSM_SCALARS_MONT);       \
+        int64_t bad = classify_scalars(&cls, segs, limbs, n, flags & ZK_MSM_SCALARS_MONT);          \
         if (bad != -1) {                                                                            \
             classify_free(&cls);                                                                    \
             *reason = bad == -2 ? MSM_ERR_MEMORY : MSM_ERR_SCALAR;                                  \
-            return bad == -2 ? 0 : bad;                                                             \
+            if (bad == -2) return 0;                                                                \
+            while (bad >= (int64_t)segs[*bad_seg].n) bad -= (int64_t)segs[(*bad_seg)++].n;          \
+            return bad;                                                                             \
         }                                                                                           \
         int threads = zk_num_threads();                                                             \
         struct G##_msm_ctx x;                                                                       \
         memset(&x, 0, sizeof x);                                                                    \
-        x.pts = (const G##_aff_t *)points;                                                          \
         x.cls = &cls;                                                                               \
         x.c = choose_window(cls.n_gen, cls.bits, threads, msm_##G##_batch_max, msm_##G##_inv_units);                                          \
         x.windows = cls.n_gen ? (cls.bits + 2 + x.c - 1) / x.c : 0; /* top digit stays below 2^(c-1) */                                 \
@@ -367,6 +379,12 @@ static size_t window_span(unsigned bits, unsigned w, unsigned c) {
             return 0;                                                                               \
         }                                                                                           \
         return -1;                                                                                  \
+    }                                                                                               \
+    int64_t zk_msm_##G(uint64_t *out, const uint64_t *points, const uint64_t *scalars, size_t n,    \
+                       int flags, int *reason) {                                                    \
+        struct zk_msm_seg seg = {points, scalars, n};                                               \
+        int bad_seg;                                                                                \
+        return zk_msm_##G##_segs(out, &seg, 1, flags, reason, &bad_seg);                            \
     }
 
 MSM_DRIVER(g1, msm_g1_acc_t)

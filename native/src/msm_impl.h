@@ -445,10 +445,10 @@ static void MN(fold_replicas)(ACC_T *a, size_t span, size_t reps) {
 
 /*
  * Accumulate a stream into nb buckets and reduce it.
- *   ks != NULL: element j adds point pts[idx[j]] into bucket |d|-1 where d is window w's signed
+ *   ks != NULL: element j adds point *pts[j] into bucket |d|-1 where d is window w's signed
  *               c-bit digit of scalar ks[j] (sign flipped when neg[j]; d = 0 adds nothing); the
  *               reduction is the weighted sum sum_k k * B_k.
- *   ks == NULL: element j adds (neg[j] ? -1 : 1) * pts[idx[j]] into bucket j % nb; the reduction
+ *   ks == NULL: element j adds (neg[j] ? -1 : 1) * *pts[j] into bucket j % nb; the reduction
  *               is the plain sum of the buckets.
  * span (ks != NULL): how many buckets the window's digits can reach.  The top window of a scalar
  * range ending mid-window reaches few (64 of 4,096 for 253-bit scalars at c = 13): a batch could
@@ -457,7 +457,7 @@ static void MN(fold_replicas)(ACC_T *a, size_t span, size_t reps) {
  * full; the replicas are folded pairwise (affine, shared inversions) before the reduction.
  */
 #define MSM_AHEAD 16 /* digits are recoded this far ahead so the bucket can be prefetched */
-static void MN(accumulate)(ACC_T *a, JAC_T *out, const AFF_T *pts, const uint32_t *idx, const uint64_t *ks,
+static void MN(accumulate)(ACC_T *a, JAC_T *out, const uint64_t *const *pts, const uint64_t *ks,
                            unsigned w, unsigned c, const uint8_t *neg, size_t count, size_t nb, size_t span,
                            int batch_affine) {
     /* replicas only pay when every copy still gets many additions (the fold costs ~nb of them) */
@@ -499,7 +499,7 @@ static void MN(accumulate)(ACC_T *a, JAC_T *out, const AFF_T *pts, const uint32_
             b = (uint32_t)(j % nb);
             negative = neg[j];
         }
-        const AFF_T *src = &pts[idx[j]];
+        const AFF_T *src = (const AFF_T *)pts[j];
         if (batch_affine) {
             MN(push)(a, b, src, (uint8_t)negative);
         } else if (negative) {

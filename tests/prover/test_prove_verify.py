@@ -79,11 +79,31 @@ def test_fresh_blinding_every_proof(hash_ceremony: Ceremony) -> None:
     assert verify(vk, a.public, a.proof, engine) and verify(vk, b.public, b.proof, engine)
 
 
-def test_engines_agree_on_the_same_blinding(mul_ceremony: Ceremony) -> None:
+def mostly_large(values: list[int]) -> bool:
+    """The native prover's test for folding r B1 into C's MSM: half the values or more are at
+    least 2^64 away from 0 mod r on both sides (native/src/groth16.c: mostly_large)."""
+    return 2 * sum(1 for v in values if min(v, R - v) >= 2**64) >= len(values)
+
+
+@pytest.mark.parametrize(
+    "inputs",
+    [{"a": 3, "b": 11, "c": 5}, {"a": R - 12345, "b": 2**200 + 7, "c": 3**100}],
+    ids=["small-witness (B1 MSM on its own)", "large-witness (r B1 folded into C's MSM)"],
+)
+def test_engines_agree_on_the_same_blinding(mul_ceremony: Ceremony, witness_for, inputs: dict) -> None:
+    """Both ways the native prover computes C (r B1 by its own MSM for a witness of small values,
+    or folded into C's MSM with scalars r w for large ones) give the reference engine's proof."""
+    wtns = witness_for("mul", inputs, "agree-" + "-".join(str(v % 1000) for v in inputs.values()))
+    w = read_wtns(wtns)
+    assert mostly_large([w[i] for i in range(len(w))]) == (inputs["a"] > 2**64)
     blinding = (123456789, 987654321)
-    native = our_proof(get_engine(), mul_ceremony, blinding=blinding)
-    ref = our_proof(get_engine("ref"), mul_ceremony, blinding=blinding)
+    with read_zkey(mul_ceremony.zkey, get_engine()) as zk:
+        native = prove(zk, w, get_engine(), blinding=blinding)
+    with read_zkey(mul_ceremony.zkey, get_engine("ref")) as zk:
+        ref = prove(zk, w, get_engine("ref"), blinding=blinding)
     assert native == ref
+    vk = vk_from_json(load_json(mul_ceremony.vk, "vk"))
+    assert verify(vk, native.public, native.proof, get_engine())
 
 
 def test_changed_public_input_rejected(hash_ceremony: Ceremony, tmp_path: Path) -> None:
@@ -186,3 +206,33 @@ def test_json_files_match_snarkjs_layout(hash_ceremony: Ceremony, tmp_path: Path
     ):
         write_json(tmp_path / "x.json", dump(parse(load_json(path, "file"))))
         assert (tmp_path / "x.json").read_text() == path.read_text()
+
+
+@pytest.mark.parametrize("section", ["A", "B1", "B2", "C", "H"])
+@pytest.mark.parametrize("large", [False, True], ids=["small-witness", "large-witness"])
+def test_bad_zkey_point_named_by_section(
+    mul_ceremony: Ceremony, witness_for, section: str, large: bool
+) -> None:
+    """A point off the curve in any proving-key section is refused, with its section and index,
+    whichever MSM the section's points go through (B1's own, or C's with r B1 folded in)."""
+    from native import groth16 as native_g16
+    from native.ref import groth16 as ref_g16
+    from prover.formats.zkey import SEC_A, SEC_B1, SEC_B2, SEC_C, SEC_COEFS, SEC_H
+
+    inputs = {"a": R - 12345, "b": 2**200 + 7, "c": 3**100} if large else {"a": 3, "b": 11, "c": 5}
+    w = read_wtns(witness_for("mul", inputs, "badpt-" + ("large" if large else "small")))
+    engine = get_engine()
+    with read_zkey(mul_ceremony.zkey, engine) as zk:
+        h = zk.header
+        secs = [bytearray(zk.sections[s]) for s in (SEC_A, SEC_B1, SEC_B2, SEC_C, SEC_H)]
+        coefs = bytes(zk.sections[SEC_COEFS])
+        g = engine.groth16
+        vk = g.points_to_lem("G1", [h.alpha1, h.beta1]) + g.points_to_lem("G2", [h.beta2])
+        vk += g.points_to_lem("G1", [h.delta1]) + g.points_to_lem("G2", [h.delta2])
+    k = ["A", "B1", "B2", "C", "H"].index(section)
+    size = 128 if section == "B2" else 64
+    secs[k][size : size + 32] = (5).to_bytes(32, "little")  # point 1: x = 5 with y unchanged
+    wb = bytes(memoryview(w.buffer).cast("B"))
+    for impl in (native_g16, ref_g16):
+        with pytest.raises(ValueError, match=f"zkey section {section}: (G[12] )?point 1 "):
+            impl.prove(coefs, wb, h.n_public, h.power, tuple(secs), vk, 7, 9)
