@@ -92,26 +92,27 @@ static int MN(acc_init)(ACC_T *a, size_t cap) {
     return 1;
 }
 
-/* The batch inverts norms to Fq (one Fq product per element in the shared inversion, where Fq2
+/* (Always inlined: as calls they were 11% of a G2 MSM's profile; inlined, G2 MSM 2^16 244.8 -> 240.8 ms.)
+   The batch inverts norms to Fq (one Fq product per element in the shared inversion, where Fq2
    would take three): 1/d = conj(d) / N(d) in Fq2, N(d) = d0^2 + d1^2; in Fq the norm is d. */
 #if MSM_FQ2
-static inline void MN(norm)(fq_t *r, const FE_T *d) { fq2_norm(r, d); }
-static inline void MN(inv_from_norm)(FE_T *r, const FE_T *d, const fq_t *ninv) {
+static inline __attribute__((always_inline)) void MN(norm)(fq_t *r, const FE_T *d) { fq2_norm(r, d); }
+static inline __attribute__((always_inline)) void MN(inv_from_norm)(FE_T *r, const FE_T *d, const fq_t *ninv) {
     fq_t t;
     fq_mul(&r->c0, &d->c0, ninv);
     fq_mul(&t, &d->c1, ninv);
     fq_neg(&r->c1, &t);
 }
 #else
-static inline void MN(norm)(fq_t *r, const FE_T *d) { *r = *d; }
-static inline void MN(inv_from_norm)(FE_T *r, const FE_T *d, const fq_t *ninv) {
+static inline __attribute__((always_inline)) void MN(norm)(fq_t *r, const FE_T *d) { *r = *d; }
+static inline __attribute__((always_inline)) void MN(inv_from_norm)(FE_T *r, const FE_T *d, const fq_t *ninv) {
     (void)d;
     *r = *ninv;
 }
 #endif
 
 /* The numerator of addition j's slope: 3 x^2 for a doubling, else (+-p.y) - b.y. */
-static inline void MN(numerator)(const ACC_T *a, size_t j, FE_T *num) {
+static inline __attribute__((always_inline)) void MN(numerator)(const ACC_T *a, size_t j, FE_T *num) {
     const AFF_T *b = &a->bucket[a->b_idx[j]];
     const AFF_T *p = a->b_src[j];
     if (a->b_dbl[j]) {
