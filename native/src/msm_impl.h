@@ -150,10 +150,13 @@ static void MN(flush)(ACC_T *a) {
     fq_inv(&inv, &a->b_pref[n - 1]);
     size_t j = n;
     /* Two additions per step, their products written interleaved (two independent chains for the
-       core to overlap); the running inverse advances by nrm[j] nrm[j-1] at once. */
+       core to overlap).  The running inverse advances one norm at a time, 2 products an addition
+       (3 with the prefix): the product units, not latency, bound this loop, so advancing by
+       nrm[j] nrm[j-1] at once to halve the serial chain cost half a product more per addition
+       (G1 MSM 2^16 116.8 -> 112.8 ms, G2 240.2 -> 235.3 ms without it). */
     while (j >= 2) {
         size_t i1 = j - 1, i0 = j - 2; /* the later addition first: inv covers nrm[0..i1] */
-        fq_t n1, n0, dd;
+        fq_t n1, n0;
         FE_T inv1, inv0, lam1, lam0, x1, x0, t1, t0;
         AFF_T *b1 = &a->bucket[a->b_idx[i1]], *b0 = &a->bucket[a->b_idx[i0]];
         const AFF_T *p1 = a->b_src[i1], *p0 = a->b_src[i0];
@@ -170,16 +173,14 @@ static void MN(flush)(ACC_T *a) {
             }
         }
         fq_mul(&n1, &inv, &a->b_pref[i0]); /* 1 / nrm[i1] */
-        fq_mul(&dd, &a->b_nrm[i1], &a->b_nrm[i0]);
+        fq_mul(&inv, &inv, &a->b_nrm[i1]);  /* 1 / (nrm[0] ... nrm[i0]) */
         MN(numerator)(a, i1, &lam1);
         MN(numerator)(a, i0, &lam0);
         if (i0) {
-            fq_t inv_mid;
-            fq_mul(&inv_mid, &inv, &a->b_nrm[i1]); /* 1 / (nrm[0] ... nrm[i0]) */
-            fq_mul(&inv, &inv, &dd);
-            fq_mul(&n0, &inv_mid, &a->b_pref[i0 - 1]);
+            fq_mul(&n0, &inv, &a->b_pref[i0 - 1]);
+            fq_mul(&inv, &inv, &a->b_nrm[i0]);
         } else {
-            fq_mul(&n0, &inv, &a->b_nrm[i1]);
+            n0 = inv;
         }
         MN(inv_from_norm)(&inv1, &a->b_den[i1], &n1);
         MN(inv_from_norm)(&inv0, &a->b_den[i0], &n0);
