@@ -71,8 +71,9 @@ class BatchRow:
     info: dict[str, Any]
 
 
-def connect(path: Path | str) -> sqlite3.Connection:
-    """Open (creating if needed) a journal database with the durable settings."""
+def connect(path: Path | str, *, autocheckpoint: int = 10000) -> sqlite3.Connection:
+    """Open (creating if needed) a journal database with the durable settings.  `autocheckpoint`:
+    the WAL pages after which a commit on this connection checkpoints by itself (0: never)."""
     conn = sqlite3.connect(str(path), isolation_level=None, check_same_thread=False)
     mode = conn.execute("PRAGMA journal_mode=WAL").fetchone()[0]
     if str(mode).lower() != "wal":
@@ -80,8 +81,8 @@ def connect(path: Path | str) -> sqlite3.Connection:
         raise JournalError(f"{path}: cannot switch SQLite to WAL mode (got {mode!r})")
     conn.execute("PRAGMA synchronous=FULL")
     # Connections other than the live writer checkpoint by themselves as the WAL grows; the live
-    # writer turns that off and leaves checkpoints to its own thread (sequencer.journal.writer).
-    conn.execute("PRAGMA wal_autocheckpoint=10000")
+    # writer passes 0 and leaves checkpoints to its own thread (sequencer.journal.writer).
+    conn.execute(f"PRAGMA wal_autocheckpoint={int(autocheckpoint)}")
     conn.execute("PRAGMA busy_timeout=10000")
     return conn
 
@@ -89,12 +90,14 @@ def connect(path: Path | str) -> sqlite3.Connection:
 class Store:
     """Synchronous access to one journal database (one connection; not shared across threads at once)."""
 
-    def __init__(self, path: Path | str, *, fault_commit_delay_s: float = 0.0) -> None:
+    def __init__(
+        self, path: Path | str, *, fault_commit_delay_s: float = 0.0, autocheckpoint: int = 10000
+    ) -> None:
         self.path = Path(path)
         # Fault injection for crash tests: hold each transaction open this long before COMMIT, as a
         # slow disk would, so a SIGKILL often lands between "written" and "durable".
         self.fault_commit_delay_s = fault_commit_delay_s
-        self.conn = connect(self.path)
+        self.conn = connect(self.path, autocheckpoint=autocheckpoint)
         self.conn.executescript(SCHEMA)
         version = self.get_meta("format")
         if version is None:

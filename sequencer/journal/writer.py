@@ -45,8 +45,8 @@ class Journal:
     def __init__(self, path: Path | str, *, fault_commit_delay_s: float = 0.0) -> None:
         self.path = Path(path)
         # owned by the writer thread once started
-        self.store = Store(self.path, fault_commit_delay_s=fault_commit_delay_s)
-        self.store.conn.execute("PRAGMA wal_autocheckpoint=0")  # the checkpointer thread does it
+        # the checkpointer thread checkpoints, never a COMMIT of the writer's own connection
+        self.store = Store(self.path, fault_commit_delay_s=fault_commit_delay_s, autocheckpoint=0)
         self.reader = Store(self.path)  # for reads from the event loop thread
         self.next_seq = self.store.last_seq() + 1
         self.durable_seq = self.next_seq - 1
