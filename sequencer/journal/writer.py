@@ -65,7 +65,6 @@ class Journal:
         self._thread: threading.Thread | None = None
         self._checkpointer: threading.Thread | None = None
         self._checkpoint_stop = threading.Event()
-        self.checkpoints = 0
         # optional latency trace (sequencer.node.latency.LatencyTrace): commit times, group sizes
         self.trace: Any = None
 
@@ -182,19 +181,22 @@ class Journal:
             os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), 10)
         conn = connect(self.path)
         try:
-            done = self.commits
+            done = self.commits  # commits that a complete checkpoint has covered
             while not self._checkpoint_stop.wait(CHECKPOINT_EVERY_S):
-                if self.commits == done or self._error is not None:
+                target = self.commits
+                if target == done or self._error is not None:
                     continue
-                done = self.commits
                 t = time.perf_counter()
                 try:
-                    conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
-                except sqlite3.Error:  # busy or locked: the next round tries again
+                    busy, wal_frames, copied = conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
+                except sqlite3.Error:  # locked: the next round tries again, new commits or not
                     continue
-                self.checkpoints += 1
                 if self.trace is not None:
                     self.trace.add("journal_checkpoint_thread", time.perf_counter() - t)
+                # a reader's snapshot can hold frames back (PASSIVE skips them): only a checkpoint
+                # that copied the whole WAL lets the loop rest until the next commit
+                if not busy and copied >= wal_frames:
+                    done = target
         finally:
             conn.close()
 

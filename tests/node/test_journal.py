@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import sqlite3
+import sys
 from pathlib import Path
 
 import pytest
@@ -151,3 +152,43 @@ def test_foreign_format_is_refused(tmp_path: Path) -> None:
     conn.close()
     with pytest.raises(JournalError, match="format 99"):
         Store(tmp_path / "j.db")
+
+
+def test_checkpoint_held_back_by_a_reader_finishes_without_new_commits(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A reader's snapshot stops a PASSIVE checkpoint short of the WAL's end; once the reader is
+    gone the checkpointer finishes the job on its next round, though nothing new was committed."""
+    from sequencer.journal import writer
+
+    monkeypatch.setattr(writer, "CHECKPOINT_EVERY_S", 0.05)
+    path = tmp_path / "j.db"
+
+    def frames_not_copied_back() -> int:
+        # the wal-index (-shm) header, https://sqlite.org/walformat.html: mxFrame (u32 at byte 16,
+        # the WAL's last valid frame) and nBackfill (u32 at byte 96, frames checkpointed so far)
+        shm = Path(f"{path}-shm").read_bytes()
+        return int.from_bytes(shm[16:20], sys.byteorder) - int.from_bytes(shm[96:100], sys.byteorder)
+
+    async def main() -> tuple[int, int]:
+        j = Journal(path)
+        j.start()
+        for i in range(5):
+            await j.wait_durable(j.append("k", b"before", i))
+        reader = sqlite3.connect(path, isolation_level=None)
+        reader.execute("BEGIN")
+        reader.execute("SELECT count(*) FROM journal").fetchone()  # pins a snapshot of 5 entries
+        for i in range(5):
+            await j.wait_durable(j.append("k", b"after", i))
+        await asyncio.sleep(0.5)  # several rounds, each stopped at the reader's snapshot
+        held_back = frames_not_copied_back()
+        reader.execute("ROLLBACK")
+        reader.close()
+        await asyncio.sleep(0.5)  # no commits from here on
+        finished = frames_not_copied_back()
+        await j.close()
+        return held_back, finished
+
+    held_back, finished = asyncio.run(main())
+    assert held_back > 0
+    assert finished == 0
