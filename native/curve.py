@@ -86,13 +86,21 @@ class NativeCurve(RefCurve):
         return self._unary("neg", a)
 
     def mul(self, a: Point, k: int) -> Point:
+        return self._mul("mul", a, k)
+
+    def mul_ct(self, a: Point, k: int) -> Point:
+        """(k mod r) * a in constant time (complete formulas, masked table reads, Fermat
+        inversion): for secret scalars.  Same result as mul."""
+        return self._mul("mul_ct", a, k)
+
+    def _mul(self, op: str, a: Point, k: int) -> Point:
         a = self.check(a, f"{self.name} operand", subgroup=False)
         if not isinstance(k, int) or isinstance(k, bool):
             raise TypeError("scalar must be an int")
         k %= FR_MODULUS
         out = ffi.new("uint64_t[]", self._limbs)
         limbs = ffi.new("uint64_t[4]", [(k >> (64 * i)) & (2**64 - 1) for i in range(4)])
-        self._fn("mul")(out, self._to_c(a), limbs)
+        self._fn(op)(out, self._to_c(a), limbs)
         return self._from_c(out)
 
     # ---- encodings -------------------------------------------------------------------------------

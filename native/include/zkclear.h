@@ -108,6 +108,7 @@ void zk_g1_add(uint64_t *out, const uint64_t *a, const uint64_t *b);
 void zk_g1_dbl(uint64_t *out, const uint64_t *a);
 void zk_g1_neg(uint64_t *out, const uint64_t *a);
 void zk_g1_mul(uint64_t *out, const uint64_t *a, const uint64_t *k);
+void zk_g1_mul_ct(uint64_t *out, const uint64_t *a, const uint64_t *k); /* constant time, secret k */
 int64_t zk_g1_normalize(uint64_t *out, const uint64_t *jac, size_t n);
 void zk_g1_compress(uint8_t *out, const uint64_t *a);
 int zk_g1_decompress(uint64_t *out, const uint8_t *in);
@@ -116,6 +117,7 @@ void zk_g2_add(uint64_t *out, const uint64_t *a, const uint64_t *b);
 void zk_g2_dbl(uint64_t *out, const uint64_t *a);
 void zk_g2_neg(uint64_t *out, const uint64_t *a);
 void zk_g2_mul(uint64_t *out, const uint64_t *a, const uint64_t *k);
+void zk_g2_mul_ct(uint64_t *out, const uint64_t *a, const uint64_t *k); /* constant time, secret k */
 int64_t zk_g2_normalize(uint64_t *out, const uint64_t *jac, size_t n);
 void zk_g2_compress(uint8_t *out, const uint64_t *a);
 int zk_g2_decompress(uint64_t *out, const uint8_t *in);

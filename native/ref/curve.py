@@ -143,6 +143,11 @@ class RefCurve:
             return None
         return _from_opt(ob.multiply(_to_opt(a), k % R))
 
+    def mul_ct(self, a: Point, k: int) -> Point:
+        """The twin of the native constant-time multiplication: the same value as mul (py_ecc
+        itself is not constant-time)."""
+        return self.mul(a, k)
+
     # ---- encodings ---------------------------------------------------------------------------------
     def to_lem(self, pt: Point) -> bytes:
         pt = self._shape(pt, f"{self.name} point")

@@ -88,6 +88,9 @@ VALIDATE_EXPORT(g2, 16)
         G##_mul(&j, (const G##_aff_t *)a, k, 4);                                                   \
         G##_to_aff((G##_aff_t *)out, &j);                                                          \
     }                                                                                              \
+    void zk_##G##_mul_ct(uint64_t *out, const uint64_t *a, const uint64_t *k) {                    \
+        G##_mul_ct((G##_aff_t *)out, (const G##_aff_t *)a, k);                                     \
+    }                                                                                              \
     int64_t zk_##G##_normalize(uint64_t *out, const uint64_t *jac, size_t n) {                     \
         const uint64_t *c = jac;                                                                   \
         for (size_t i = 0; i < n * 3 * sizeof(G##_aff_t) / 64; i++)                                \

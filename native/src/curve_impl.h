@@ -225,8 +225,140 @@ static inline void GN(mul)(JAC_T *r, const AFF_T *p, const uint64_t *k, size_t n
     *r = acc;
 }
 
+/* ---- constant time, for secret scalars ----------------------------------------------------------
+ * Renes-Costello-Batina complete formulas for a = 0 ("Complete addition formulas for prime order
+ * elliptic curves", 2016, algorithms 7 and 9) on homogeneous projective (X:Y:Z) = (X/Z, Y/Z),
+ * identity (0:1:0).  Complete: one instruction sequence for every pair of inputs, doublings,
+ * inverses and the identity included, so nothing branches on the (secret-derived) points.
+ * Addition 12M, doubling 6M + 2S (and products by 3b). */
+#define PROJ_T ZK_CAT(CURVE, _proj_t)
+typedef struct {
+    FE_T x, y, z;
+} PROJ_T;
+
+static inline void GN(proj_add)(PROJ_T *r, const PROJ_T *p, const PROJ_T *q, const FE_T *b3) {
+    FE_T t0, t1, t2, t3, t4, u, x3, y3, z3;
+    FN(mul)(&t0, &p->x, &q->x);
+    FN(mul)(&t1, &p->y, &q->y);
+    FN(mul)(&t2, &p->z, &q->z);
+    FN(add)(&t3, &p->x, &p->y);
+    FN(add)(&u, &q->x, &q->y);
+    FN(mul)(&t3, &t3, &u);
+    FN(add)(&t4, &t0, &t1);
+    FN(sub)(&t3, &t3, &t4); /* X1 Y2 + X2 Y1 */
+    FN(add)(&t4, &p->y, &p->z);
+    FN(add)(&u, &q->y, &q->z);
+    FN(mul)(&t4, &t4, &u);
+    FN(add)(&u, &t1, &t2);
+    FN(sub)(&t4, &t4, &u); /* Y1 Z2 + Y2 Z1 */
+    FN(add)(&x3, &p->x, &p->z);
+    FN(add)(&u, &q->x, &q->z);
+    FN(mul)(&x3, &x3, &u);
+    FN(add)(&u, &t0, &t2);
+    FN(sub)(&y3, &x3, &u); /* X1 Z2 + X2 Z1 */
+    FN(add)(&x3, &t0, &t0);
+    FN(add)(&t0, &x3, &t0); /* 3 X1 X2 */
+    FN(mul)(&t2, b3, &t2);
+    FN(add)(&z3, &t1, &t2);
+    FN(sub)(&t1, &t1, &t2);
+    FN(mul)(&y3, b3, &y3);
+    FN(mul)(&x3, &t4, &y3);
+    FN(mul)(&t2, &t3, &t1);
+    FN(sub)(&x3, &t2, &x3);
+    FN(mul)(&y3, &y3, &t0);
+    FN(mul)(&t1, &t1, &z3);
+    FN(add)(&y3, &t1, &y3);
+    FN(mul)(&t0, &t0, &t3);
+    FN(mul)(&z3, &z3, &t4);
+    FN(add)(&z3, &z3, &t0);
+    r->x = x3;
+    r->y = y3;
+    r->z = z3;
+}
+
+static inline void GN(proj_dbl)(PROJ_T *r, const PROJ_T *p, const FE_T *b3) {
+    FE_T t0, t1, t2, x3, y3, z3;
+    FN(sqr)(&t0, &p->y);
+    FN(add)(&z3, &t0, &t0);
+    FN(add)(&z3, &z3, &z3);
+    FN(add)(&z3, &z3, &z3); /* 8 Y^2 */
+    FN(mul)(&t1, &p->y, &p->z);
+    FN(sqr)(&t2, &p->z);
+    FN(mul)(&t2, b3, &t2);
+    FN(mul)(&x3, &t2, &z3);
+    FN(add)(&y3, &t0, &t2);
+    FN(mul)(&z3, &t1, &z3);
+    FN(add)(&t1, &t2, &t2);
+    FN(add)(&t2, &t1, &t2); /* 9 b Z^2 */
+    FN(sub)(&t0, &t0, &t2);
+    FN(mul)(&y3, &t0, &y3);
+    FN(add)(&y3, &x3, &y3);
+    FN(mul)(&t1, &p->x, &p->y);
+    FN(mul)(&x3, &t0, &t1);
+    FN(add)(&x3, &x3, &x3);
+    r->x = x3;
+    r->y = y3;
+    r->z = z3;
+}
+
+/* r = mask ? a : r, limb by limb (mask all ones or zero). */
+static inline void GN(proj_cmov)(PROJ_T *r, const PROJ_T *a, uint64_t mask) {
+    uint64_t *d = (uint64_t *)r;
+    const uint64_t *s = (const uint64_t *)a;
+    for (size_t i = 0; i < sizeof *r / 8; i++) d[i] ^= (d[i] ^ s[i]) & mask;
+}
+
+/* r = k p for a secret k < 2^256 (4 little-endian limbs) and an affine p: 64 fixed 4-bit windows,
+   each reading all 16 table entries (the digit picks by mask, never by address), complete
+   formulas throughout, and a Fermat inversion (fixed chain of products) to normalise.  ~1.2x the
+   time of GN(mul) in G1, ~1.3x in G2 (103 / 226 us against 88 / 175 us, through Python); the
+   prover spends it on its blinding (r delta1, s delta2, s A, r beta1). */
+static inline void GN(mul_ct)(AFF_T *r, const AFF_T *p, const uint64_t k[4]) {
+    FE_T b3, zi;
+    FN(add)(&b3, &CURVE_B, &CURVE_B);
+    FN(add)(&b3, &b3, &CURVE_B);
+    PROJ_T table[16], acc, t;
+    memset(&table[0], 0, sizeof table[0]);
+    memcpy(&table[0].y, &fq_ONE, sizeof fq_ONE); /* the identity (0:1:0) */
+    /* p itself, or the identity when p is infinity (all zero), chosen by mask */
+    uint64_t inf = 0;
+    for (size_t i = 0; i < sizeof *p / 8; i++) inf |= ((const uint64_t *)p)[i];
+    inf = ((inf | (0 - inf)) >> 63) - 1; /* all ones iff p is all zero */
+    table[1].x = p->x;
+    table[1].y = p->y;
+    memset(&table[1].z, 0, sizeof table[1].z);
+    memcpy(&table[1].z, &fq_ONE, sizeof fq_ONE);
+    GN(proj_cmov)(&table[1], &table[0], inf);
+    for (int i = 2; i < 16; i++) GN(proj_add)(&table[i], &table[i - 1], &table[1], &b3);
+    acc = table[0];
+    for (int w = 63; w >= 0; w--) {
+        for (int d = 0; d < 4; d++) GN(proj_dbl)(&acc, &acc, &b3);
+        uint64_t digit = (k[w / 16] >> (4 * (w % 16))) & 15;
+        t = table[0];
+        for (uint64_t i = 1; i < 16; i++) {
+            uint64_t diff = digit ^ i;
+            GN(proj_cmov)(&t, &table[i], ((diff | (0 - diff)) >> 63) - 1);
+        }
+        GN(proj_add)(&acc, &acc, &t, &b3);
+    }
+    FN(inv_ct)(&zi, &acc.z); /* 0 for the identity, giving the all-zero encoding */
+    FN(mul)(&r->x, &acc.x, &zi);
+    FN(mul)(&r->y, &acc.y, &zi);
+}
+
+/* Jacobian to affine with the Fermat inversion, for sums that mix in secret multiples. */
+static inline void GN(to_aff_ct)(AFF_T *r, const JAC_T *p) {
+    FE_T zi, zi2;
+    FN(inv_ct)(&zi, &p->z); /* 0 for infinity (Z = 0), giving the all-zero encoding */
+    FN(sqr)(&zi2, &zi);
+    FN(mul)(&r->x, &p->x, &zi2);
+    FN(mul)(&zi2, &zi2, &zi);
+    FN(mul)(&r->y, &p->y, &zi2);
+}
+
 #undef FN
 #undef GN
 #undef FE_T
 #undef AFF_T
 #undef JAC_T
+#undef PROJ_T

@@ -697,35 +697,46 @@ int64_t zk_groth16_prove(uint64_t *proof, const uint8_t *coefs, size_t n_coefs, 
     const g2_aff_t *beta2 = (const g2_aff_t *)(vk + 16);
     const g1_aff_t *delta1 = (const g1_aff_t *)(vk + 32);
     const g2_aff_t *delta2 = (const g2_aff_t *)(vk + 40);
-    g1_jac_t j1, t1;
+    /* The multiples of the secret r and s go through the constant-time multiplication (complete
+       formulas, masked table reads, Fermat inversion) and the sums that contain them are
+       normalised by the Fermat inversion too; the additions themselves branch only on the
+       negligible cases P = +-Q. */
+    g1_jac_t j1;
     g2_jac_t j2;
-    g1_aff_t A;
+    g1_aff_t A, m1;
+    g2_aff_t m2;
     /* A = pi_a + alpha + r delta1 */
-    g1_mul(&j1, delta1, rs, 4);
+    g1_mul_ct(&m1, delta1, rs);
+    g1_from_aff(&j1, &m1);
     g1_madd(&j1, &j1, &pa);
     g1_madd(&j1, &j1, alpha1);
-    g1_to_aff(&A, &j1);
+    g1_to_aff_ct(&A, &j1);
     /* B = pi_b + beta2 + s delta2 (G2) */
-    g2_mul(&j2, delta2, rs + 4, 4);
+    g2_mul_ct(&m2, delta2, rs + 4);
+    g2_from_aff(&j2, &m2);
     g2_madd(&j2, &j2, &pb);
     g2_madd(&j2, &j2, beta2);
-    g2_to_aff((g2_aff_t *)(proof + 8), &j2);
+    g2_to_aff_ct((g2_aff_t *)(proof + 8), &j2);
     /* C = pi_c + h + s A + r B1 - r s delta1 with B1 = pi_b1 + beta1 + s delta1 in G1: the r s delta1
        terms cancel, so C = pi_c + h + r pi_b1 + s A + r beta1 (pk holds pi_c + h + r pi_b1 when B1
        was folded, pi_c + h when not) */
-    g1_mul(&j1, &A, rs + 4, 4);
+    g1_mul_ct(&m1, &A, rs + 4);
+    g1_from_aff(&j1, &m1);
     if (fold_b1) {
-        g1_mul(&t1, beta1, rs, 4);
+        g1_mul_ct(&m1, beta1, rs);
     } else {
+        g1_jac_t t1;
+        g1_aff_t b1;
         g1_from_aff(&t1, &pb1);
         g1_madd(&t1, &t1, beta1);
-        g1_aff_t b1;
         g1_to_aff(&b1, &t1);
-        g1_mul(&t1, &b1, rs, 4);
+        g1_mul_ct(&m1, &b1, rs);
     }
-    g1_add(&j1, &j1, &t1);
+    g1_madd(&j1, &j1, &m1);
     g1_madd(&j1, &j1, &pk);
-    g1_to_aff((g1_aff_t *)(proof + 24), &j1);
+    g1_to_aff_ct((g1_aff_t *)(proof + 24), &j1);
+    zk_wipe(&m1, sizeof m1);
+    zk_wipe(&m2, sizeof m2);
     memcpy(proof, &A, sizeof A);
     zk_wipe(&rm, sizeof rm);
     zk_wipe(&sm, sizeof sm);

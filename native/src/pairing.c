@@ -17,9 +17,7 @@ typedef struct {
     fq2_t c0, c1, c2;
 } line_t;
 
-typedef struct {
-    fq2_t x, y, z;
-} g2_proj_t;
+/* g2_proj_t (curve_impl.h): homogeneous projective (X:Y:Z) = (X/Z, Y/Z), the Miller loop's R */
 
 static const int8_t ATE[ATE_NAF_LEN] = ATE_NAF;
 #define MAX_LINES (2 * ATE_NAF_LEN + 2)

@@ -97,14 +97,18 @@ static inline void fq2_mul_xi(fq2_t *r, const fq2_t *a) {
     fq_redc_add##S(r, &s0, &s1);
 static inline void fq2_norm(fq_t *r, const fq2_t *a) { ZK_FQ2_NORM() }
 static inline void fq2_norm_c(fq_t *r, const fq2_t *a) { ZK_FQ2_NORM(_c) }
-static inline void fq2_inv(fq2_t *r, const fq2_t *a) {
+/* 1/a = conj(a) / N(a): the variable-time inverse for public values, the Fermat one (fixed
+   sequence of products) for secrets; 0 gives 0 in both. */
+static inline void fq2_inv_with(fq2_t *r, const fq2_t *a, void (*fq_inverse)(fq_t *, const fq_t *)) {
     fq_t t0, t1;
     fq2_norm(&t0, a);
-    fq_inv(&t0, &t0);
+    fq_inverse(&t0, &t0);
     fq_mul(&r->c0, &a->c0, &t0);
     fq_mul(&t1, &a->c1, &t0);
     fq_neg(&r->c1, &t1);
 }
+static inline void fq2_inv(fq2_t *r, const fq2_t *a) { fq2_inv_with(r, a, fq_inv); }
+static inline void fq2_inv_ct(fq2_t *r, const fq2_t *a) { fq2_inv_with(r, a, fq_inv_ct); }
 static inline void fq2_pow(fq2_t *r, const fq2_t *a, const uint64_t *e, size_t elen) {
     fq2_t acc = fq2_ONE, base = *a;
     for (size_t i = elen; i-- > 0;) {

@@ -52,6 +52,8 @@ def test_group_law_matches(native, ref, a, b, k) -> None:
     assert native.double(p) == ref.double(p)
     assert native.neg(p) == ref.neg(p)
     assert native.mul(p, k) == ref.mul(p, k)
+    assert native.mul_ct(p, k) == ref.mul(p, k)
+    assert native.mul_ct(q, a) == native.mul(q, a)
     assert native.compress(p) == ref.compress(p)
     assert native.decompress(ref.compress(q)) == q
     assert native.to_lem(p) == ref.to_lem(p)
@@ -71,6 +73,9 @@ def test_identities_and_infinity(g) -> None:
     assert g.mul(gen, R + 1) == gen
     assert g.mul(gen, -1) == g.neg(gen)
     assert g.mul(None, 5) is None
+    for k in (0, 1, 2, 15, 16, 17, 2**64 - 1, 2**64, 2**252, R - 2, R - 1, R, R + 1, -1):
+        assert g.mul_ct(gen, k) == g.mul(gen, k)
+        assert g.mul_ct(None, k) is None
     assert g.add(gen, gen) == g.double(gen) == g.mul(gen, 2)
     assert g.in_subgroup(gen) and g.in_subgroup(None) and g.is_on_curve(None)
     assert g.to_lem(None) == bytes(g.lem_size)
