@@ -50,6 +50,20 @@ static inline int signed_digit(const uint64_t *k, unsigned w, unsigned c) {
     return v >= half ? v - (1 << c) : v;
 }
 
+/* ---- tuning shared by the accumulator (msm_impl.h) and the window cost model below ------------ */
+#define MSM_SEGS 256             /* reduce_affine: segments of the bucket range summed in lockstep */
+#define MSM_MIN_AFFINE_RED 1024  /* fewer buckets are reduced by the plain running sum */
+#define MSM_AFFINE_MIN_POINTS 2048 /* fewer points (or c < 8) accumulate in Jacobian buckets */
+/* whether an MSM of n general scalars at window c accumulates batch-affine */
+static inline int msm_batch_affine(size_t n, unsigned c) { return n >= MSM_AFFINE_MIN_POINTS && c >= 8; }
+/* the lockstep reduction's segment count for nb buckets (a power of two >= MSM_MIN_AFFINE_RED):
+   segments of at least 16 buckets, at most MSM_SEGS of them */
+static inline size_t msm_segments(size_t nb) { return nb / 16 < MSM_SEGS ? nb / 16 : MSM_SEGS; }
+/* a batch spans at most 1/8 of the buckets (fewer collisions), and at most batch_max additions */
+static inline size_t msm_batch_cap(size_t nb, size_t batch_max) {
+    return nb / 8 < batch_max ? (nb / 8 ? nb / 8 : 1) : batch_max;
+}
+
 #define CURVE g1
 #define FE fq
 #define MSM_FQ2 0
@@ -65,9 +79,8 @@ static inline int signed_digit(const uint64_t *k, unsigned w, unsigned c) {
 #undef FE
 #undef MSM_FQ2
 
-/* the batch bound of each group's accumulator, and an Fq inversion in that group's additions */
-static const size_t msm_g1_batch_max = 2048, msm_g2_batch_max = 1024;
-/* (safegcd Fq inversion ~1.4 us; a batch-affine addition ~180 ns in G1, ~400 ns in G2) */
+/* an Fq inversion in each group's additions (the batch bounds msm_g1/g2_batch_max: msm_impl.h)
+   (safegcd Fq inversion ~1.4 us; a batch-affine addition ~180 ns in G1, ~400 ns in G2) */
 static const double msm_g1_inv_units = 8.0, msm_g2_inv_units = 3.5;
 
 static const uint64_t R_HALF[4] = {0xa1f0fac9f8000000ULL, 0x9419f4243cdcb848ULL, 0xdc2822db40c0ac2eULL,
@@ -240,16 +253,13 @@ static unsigned choose_window(size_t n, unsigned bits, int threads, size_t batch
         unsigned windows = (bits + 2 + c - 1) / c;
         unsigned per_thread = (windows + (unsigned)threads - 1) / (unsigned)threads;
         size_t nb = (size_t)1 << (c - 1);
-        int affine = n >= 2048 && c >= 8;
         double per_add = 1.0, per_bucket = 5.0;
-        if (affine) {
-            size_t cap = nb / 8 < batch_max ? (nb / 8 ? nb / 8 : 1) : batch_max;
-            per_add += inv_units / (double)cap;
-            if (nb >= 1024) { /* lockstep reduction: two additions a bucket, S of them per inversion,
+        if (msm_batch_affine(n, c)) {
+            per_add += inv_units / (double)msm_batch_cap(nb, batch_max);
+            if (nb >= MSM_MIN_AFFINE_RED) { /* lockstep reduction: two additions a bucket, S of them per inversion,
                                  each ~0.6 of a stream addition (buckets in order: no digit to recode,
                                  no collision, no cache miss) */
-                size_t segs = nb / 16 < 256 ? nb / 16 : 256;
-                per_bucket = 0.6 * 2.0 * (1.0 + inv_units / (double)segs) + 0.25;
+                per_bucket = 0.6 * 2.0 * (1.0 + inv_units / (double)msm_segments(nb)) + 0.25;
             }
         }
         double cost = per_thread * ((double)n * per_add + per_bucket * (double)nb);
@@ -342,7 +352,7 @@ static size_t window_span(unsigned bits, unsigned w, unsigned c) {
         x.cls = &cls;                                                                               \
         x.c = choose_window(cls.n_gen, cls.bits, threads, msm_##G##_batch_max, msm_##G##_inv_units);                                          \
         x.windows = cls.n_gen ? (cls.bits + 2 + x.c - 1) / x.c : 0; /* top digit stays below 2^(c-1) */                                 \
-        x.batch_affine = cls.n_gen >= 2048 && x.c >= 8;                                             \
+        x.batch_affine = msm_batch_affine(cls.n_gen, x.c);                                          \
         x.one_chunk = cls.n_ones ? (cls.n_ones + (size_t)threads - 1) / (size_t)threads : 1;        \
         if (x.one_chunk < 4096) x.one_chunk = 4096;                                                 \
         x.n_one_tasks = (cls.n_ones + x.one_chunk - 1) / x.one_chunk;                               \

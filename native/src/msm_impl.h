@@ -22,9 +22,8 @@
 #define JAC_T ZK_CAT(CURVE, _jac_t)
 #define ACC_T ZK_CAT(ZK_CAT(msm_, CURVE), _acc_t)
 
-#define MSM_BATCH (MSM_FQ2 ? 1024 : 2048) /* the G2 batch's working set must stay in L2 too (msm.c: batch_max) */
+#define MSM_BATCH (MSM_FQ2 ? 1024 : 2048) /* the G2 batch's working set must stay in L2 too */
 #define MSM_FLUSH_AHEAD 8 /* flush: additions prefetched this far ahead */
-#define MSM_SEGS 256 /* reduce_affine: segments of the bucket range summed in lockstep */
 #define MSM_QUEUE 256
 
 typedef struct {
@@ -37,7 +36,7 @@ typedef struct {
     const AFF_T **b_src; /* batch: the input point to add ... */
     uint8_t *b_neg;      /* ... negated when 1 (points are read in place, never copied) */
     FE_T *b_den;        /* batch: denominators */
-    fq_t *b_nrm;        /* batch: their norms to Fq (the denominators themselves in G1) ... */
+    fq_t *b_nrm;        /* batch: their norms to Fq (G2; G1 reads b_den itself: MN(nrm)) ... */
     fq_t *b_pref;       /* ... and the prefix products of the norms */
     uint8_t *b_dbl;     /* batch: 1 when the addition is a doubling */
     AFF_T *red;          /* [2 MSM_SEGS]: the segment sums R_s, T_s of reduce_affine */
@@ -49,6 +48,8 @@ typedef struct {
     uint8_t q_neg[MSM_QUEUE];
     size_t q_len;
 } ACC_T;
+
+static const size_t MN(batch_max) = MSM_BATCH; /* for msm.c's cost model */
 
 static void MN(acc_free)(ACC_T *a) {
     free(a->bucket);
@@ -80,12 +81,12 @@ static int MN(acc_init)(ACC_T *a, size_t cap) {
     a->b_neg = malloc(MSM_BATCH);
     a->b_den = malloc(MSM_BATCH * sizeof(FE_T));
     a->b_pref = malloc(MSM_BATCH * sizeof(fq_t));
-    a->b_nrm = malloc(MSM_BATCH * sizeof(fq_t));
+    a->b_nrm = MSM_FQ2 ? malloc(MSM_BATCH * sizeof(fq_t)) : NULL;
     a->red = malloc(2 * MSM_SEGS * sizeof(AFF_T));
     a->r_src = malloc(MSM_SEGS * sizeof(*a->r_src));
     a->r_dst = malloc(MSM_SEGS * sizeof(*a->r_dst));
     a->b_dbl = malloc(MSM_BATCH);
-    if (!a->bucket || !a->jbucket || !a->state || !a->jused || !a->b_idx || !a->b_src || !a->b_neg || !a->b_den || !a->b_pref || !a->b_nrm || !a->red || !a->r_src || !a->r_dst || !a->b_dbl) {
+    if (!a->bucket || !a->jbucket || !a->state || !a->jused || !a->b_idx || !a->b_src || !a->b_neg || !a->b_den || !a->b_pref || (MSM_FQ2 && !a->b_nrm) || !a->red || !a->r_src || !a->r_dst || !a->b_dbl) {
         MN(acc_free)(a);
         return 0;
     }
@@ -96,20 +97,28 @@ static int MN(acc_init)(ACC_T *a, size_t cap) {
    The batch inverts norms to Fq (one Fq product per element in the shared inversion, where Fq2
    would take three): 1/d = conj(d) / N(d) in Fq2, N(d) = d0^2 + d1^2; in Fq the norm is d. */
 #if MSM_FQ2
-static inline __attribute__((always_inline)) void MN(norm)(fq_t *r, const FE_T *d) { fq2_norm(r, d); }
+static inline __attribute__((always_inline)) const fq_t *MN(nrm)(const ACC_T *a, size_t j) { return &a->b_nrm[j]; }
 static inline __attribute__((always_inline)) void MN(inv_from_norm)(FE_T *r, const FE_T *d, const fq_t *ninv) {
-    fq_t t;
-    fq_mul(&r->c0, &d->c0, ninv);
-    fq_mul(&t, &d->c1, ninv);
-    fq_neg(&r->c1, &t);
+    fq2_conj_mul_fq(r, d, ninv);
 }
-#else
-static inline __attribute__((always_inline)) void MN(norm)(fq_t *r, const FE_T *d) { *r = *d; }
+#else /* in Fq the denominator is its own norm: no copy */
+static inline __attribute__((always_inline)) const fq_t *MN(nrm)(const ACC_T *a, size_t j) { return &a->b_den[j]; }
 static inline __attribute__((always_inline)) void MN(inv_from_norm)(FE_T *r, const FE_T *d, const fq_t *ninv) {
     (void)d;
     *r = *ninv;
 }
 #endif
+/* b_pref[j] = nrm[0] ... nrm[j], once b_den[j] is set (the serial chain of products overlaps the
+   stream this way instead of running in flush) */
+static inline __attribute__((always_inline)) void MN(extend_prefix)(ACC_T *a, size_t j) {
+#if MSM_FQ2
+    fq2_norm(&a->b_nrm[j], &a->b_den[j]);
+#endif
+    if (j)
+        fq_mul(&a->b_pref[j], &a->b_pref[j - 1], MN(nrm)(a, j));
+    else
+        a->b_pref[0] = *MN(nrm)(a, 0);
+}
 
 /* The numerator of addition j's slope: 3 x^2 for a doubling, else (+-p.y) - b.y. */
 static inline __attribute__((always_inline)) void MN(numerator)(const ACC_T *a, size_t j, FE_T *num) {
@@ -173,12 +182,12 @@ static void MN(flush)(ACC_T *a) {
             }
         }
         fq_mul(&n1, &inv, &a->b_pref[i0]); /* 1 / nrm[i1] */
-        fq_mul(&inv, &inv, &a->b_nrm[i1]);  /* 1 / (nrm[0] ... nrm[i0]) */
+        fq_mul(&inv, &inv, MN(nrm)(a, i1)); /* 1 / (nrm[0] ... nrm[i0]) */
         MN(numerator)(a, i1, &lam1);
         MN(numerator)(a, i0, &lam0);
         if (i0) {
             fq_mul(&n0, &inv, &a->b_pref[i0 - 1]);
-            fq_mul(&inv, &inv, &a->b_nrm[i0]);
+            fq_mul(&inv, &inv, MN(nrm)(a, i0));
         } else {
             n0 = inv;
         }
@@ -242,11 +251,7 @@ static inline int MN(try_add)(ACC_T *a, uint32_t b, const AFF_T *p, uint8_t neg)
         FN(sub)(&a->b_den[j], &p->x, &cur->x);
         a->b_dbl[j] = 0;
     }
-    MN(norm)(&a->b_nrm[j], &a->b_den[j]);
-    if (j)
-        fq_mul(&a->b_pref[j], &a->b_pref[j - 1], &a->b_nrm[j]);
-    else
-        a->b_pref[0] = a->b_nrm[0];
+    MN(extend_prefix)(a, j);
     a->b_idx[j] = b;
     a->b_src[j] = p;
     a->b_neg[j] = neg;
@@ -330,11 +335,7 @@ static void MN(batch_add)(ACC_T *a, AFF_T **dst, const AFF_T **src, size_t m) {
             continue;
         }
         FN(sub)(&a->b_den[q], &p->x, &d->x);
-        MN(norm)(&a->b_nrm[q], &a->b_den[q]);
-        if (q)
-            fq_mul(&a->b_pref[q], &a->b_pref[q - 1], &a->b_nrm[q]);
-        else
-            a->b_pref[0] = a->b_nrm[0];
+        MN(extend_prefix)(a, q);
         a->r_dst[q] = d; /* pending list, compacted in place (q <= i) */
         a->r_src[q] = p;
         q++;
@@ -347,7 +348,7 @@ static void MN(batch_add)(ACC_T *a, AFF_T **dst, const AFF_T **src, size_t m) {
         FE_T id, lam;
         if (j) {
             fq_mul(&nj, &inv, &a->b_pref[j - 1]);
-            fq_mul(&inv, &inv, &a->b_nrm[j]);
+            fq_mul(&inv, &inv, MN(nrm)(a, j));
         } else {
             nj = inv;
         }
@@ -360,18 +361,13 @@ static void MN(batch_add)(ACC_T *a, AFF_T **dst, const AFF_T **src, size_t m) {
     }
 }
 
-/* The lockstep reduction's segment count for nb buckets (a power of two >= MSM_MIN_AFFINE_RED):
-   segments of at least 16 buckets, at most MSM_SEGS of them. */
-#define MSM_MIN_AFFINE_RED 1024
-static inline size_t MN(segments)(size_t nb) { return nb / 16 < MSM_SEGS ? nb / 16 : MSM_SEGS; }
-
 /* sum_k (k + 1) B_k over the nb affine buckets (empty ones all zero), nb a power of two
    >= MSM_MIN_AFFINE_RED.  The range is cut into S segments of L buckets; segment s's running sum R_s and its
    weighted sum T_s = sum_i (i + 1) B_(sL+i) advance in lockstep, S affine additions sharing each
    inversion, where the plain running sum costs two Jacobian additions per bucket.  Then
    total = sum_s T_s + L sum_s s R_s (Jacobian, O(S)). */
 static void MN(reduce_affine)(ACC_T *a, JAC_T *out, size_t nb) {
-    const size_t S = MN(segments)(nb), L = nb / S;
+    const size_t S = msm_segments(nb), L = nb / S;
     AFF_T *R = a->red, *T = a->red + S;
     memset(a->red, 0, 2 * S * sizeof(AFF_T));
     AFF_T *dl[MSM_SEGS];
@@ -469,9 +465,7 @@ static void MN(accumulate)(ACC_T *a, JAC_T *out, const uint64_t *const *pts, con
     memset(a->jused, 0, nb);
     a->n_batch = 0;
     a->q_len = 0;
-    /* a batch spans at most 1/8 of the buckets (fewer collisions); up to MSM_BATCH additions
-       share one inversion */
-    a->batch_cap = nb / 8 < MSM_BATCH ? (nb / 8 ? nb / 8 : 1) : MSM_BATCH;
+    a->batch_cap = msm_batch_cap(nb, MSM_BATCH); /* additions sharing one inversion */
     if (!batch_affine)
         for (size_t k = 0; k < nb; k++) GN(jac_set_inf)(&a->jbucket[k]);
     int ring[MSM_AHEAD];
@@ -515,25 +509,21 @@ static void MN(accumulate)(ACC_T *a, JAC_T *out, const uint64_t *const *pts, con
     JAC_T running, total;
     GN(jac_set_inf)(&running);
     GN(jac_set_inf)(&total);
-    if (reps > 1) {
+    if (reps > 1 || (batch_affine && ks && nb >= MSM_MIN_AFFINE_RED)) {
+        /* all buckets affine, the replicas folded into the first span of them */
+        const size_t live = reps > 1 ? span : nb;
         MN(finish)(a);
         MN(settle)(a, nb);
-        MN(fold_replicas)(a, span, reps);
-        if (span >= MSM_MIN_AFFINE_RED) {
-            MN(reduce_affine)(a, out, span);
-        } else {
-            for (size_t k = span; k-- > 0;) {
-                if (!GN(aff_is_inf)(&a->bucket[k])) GN(madd)(&running, &running, &a->bucket[k]);
-                GN(add)(&total, &total, &running);
-            }
-            *out = total;
+        if (reps > 1) MN(fold_replicas)(a, span, reps);
+        if (live >= MSM_MIN_AFFINE_RED) {
+            MN(reduce_affine)(a, out, live);
+            return;
         }
-        return;
-    }
-    if (batch_affine && ks && nb >= MSM_MIN_AFFINE_RED) {
-        MN(finish)(a);
-        MN(settle)(a, nb);
-        MN(reduce_affine)(a, out, nb);
+        for (size_t k = live; k-- > 0;) {
+            if (!GN(aff_is_inf)(&a->bucket[k])) GN(madd)(&running, &running, &a->bucket[k]);
+            GN(add)(&total, &total, &running);
+        }
+        *out = total;
         return;
     }
     if (batch_affine) {

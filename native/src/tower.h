@@ -97,15 +97,21 @@ static inline void fq2_mul_xi(fq2_t *r, const fq2_t *a) {
     fq_redc_add##S(r, &s0, &s1);
 static inline void fq2_norm(fq_t *r, const fq2_t *a) { ZK_FQ2_NORM() }
 static inline void fq2_norm_c(fq_t *r, const fq2_t *a) { ZK_FQ2_NORM(_c) }
-/* 1/a = conj(a) / N(a): the variable-time inverse for public values, the Fermat one (fixed
-   sequence of products) for secrets; 0 gives 0 in both. */
+/* r = conj(a) s for s in Fq: with s = 1/N(a), the inverse 1/a = conj(a)/N(a) (the MSM's batch
+   inverts the norms and finishes each inverse this way). */
+static inline void fq2_conj_mul_fq(fq2_t *r, const fq2_t *a, const fq_t *s) {
+    fq_t t;
+    fq_mul(&r->c0, &a->c0, s);
+    fq_mul(&t, &a->c1, s);
+    fq_neg(&r->c1, &t);
+}
+/* 1/a: the variable-time inverse of the norm for public values, the Fermat one (fixed sequence
+   of products) for secrets; 0 gives 0 in both. */
 static inline void fq2_inv_with(fq2_t *r, const fq2_t *a, void (*fq_inverse)(fq_t *, const fq_t *)) {
-    fq_t t0, t1;
-    fq2_norm(&t0, a);
-    fq_inverse(&t0, &t0);
-    fq_mul(&r->c0, &a->c0, &t0);
-    fq_mul(&t1, &a->c1, &t0);
-    fq_neg(&r->c1, &t1);
+    fq_t n;
+    fq2_norm(&n, a);
+    fq_inverse(&n, &n);
+    fq2_conj_mul_fq(r, a, &n);
 }
 static inline void fq2_inv(fq2_t *r, const fq2_t *a) { fq2_inv_with(r, a, fq_inv); }
 static inline void fq2_inv_ct(fq2_t *r, const fq2_t *a) { fq2_inv_with(r, a, fq_inv_ct); }
