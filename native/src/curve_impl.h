@@ -210,6 +210,28 @@ static inline void GN(batch_to_aff)(AFF_T *out, const JAC_T *in, size_t n, FE_T 
     }
 }
 
+/* d += p given the slope lambda of the line through them (or of the tangent at d, with px = d.x):
+   the affine addition's tail once the batch's shared inversion has given lambda. */
+static inline __attribute__((always_inline)) void GN(aff_add_with_slope)(AFF_T *d, const FE_T *px, const FE_T *lambda) {
+    FE_T x3, t;
+    FN(sqr)(&x3, lambda);
+    FN(sub)(&x3, &x3, &d->x);
+    FN(sub)(&x3, &x3, px);
+    FN(sub)(&t, &d->x, &x3);
+    FN(mul)(&t, lambda, &t);
+    FN(sub)(&d->y, &t, &d->y);
+    d->x = x3;
+}
+
+/* *p = 2 *p through Jacobian coordinates, with its own inversion: the rare doubling of batched
+   affine additions. */
+static inline void GN(aff_double_one)(AFF_T *p) {
+    JAC_T j;
+    GN(from_aff)(&j, p);
+    GN(dbl)(&j, &j);
+    GN(to_aff)(p, &j);
+}
+
 /* r = k p for a little-endian integer k of nlimbs limbs: 4-bit fixed window. */
 static inline void GN(mul)(JAC_T *r, const AFF_T *p, const uint64_t *k, size_t nlimbs) {
     JAC_T table[16], acc;

@@ -109,14 +109,6 @@ struct GN(bm_scratch) {
     int pos[ZK_BM];
 };
 
-/* *p = 2 *p for each of the n points (singly, with its own inversion: the rare path). */
-static void GN(aff_double_one)(AFF_T *p) {
-    JAC_T j;
-    GN(from_aff)(&j, p);
-    GN(dbl)(&j, &j);
-    GN(to_aff)(p, &j);
-}
-
 /* p[i] = 2 p[i] for i < n. */
 static void GN(bm_double)(AFF_T **p, size_t n, struct GN(bm_scratch) *s) {
     size_t m = 0;
@@ -132,18 +124,12 @@ static void GN(bm_double)(AFF_T **p, size_t n, struct GN(bm_scratch) *s) {
             memset(q, 0, sizeof *q);
             continue;
         }
-        FE_T xx, lam, x3, t1;
+        FE_T xx, lam;
         FN(sqr)(&xx, &q->x);
         FN(add)(&lam, &xx, &xx);
         FN(add)(&lam, &lam, &xx); /* 3 x^2 */
         FN(mul)(&lam, &lam, &s->inv[t]);
-        FN(sqr)(&x3, &lam);
-        FN(sub)(&x3, &x3, &q->x);
-        FN(sub)(&x3, &x3, &q->x);
-        FN(sub)(&t1, &q->x, &x3);
-        FN(mul)(&t1, &t1, &lam);
-        FN(sub)(&q->y, &t1, &q->y);
-        q->x = x3;
+        GN(aff_add_with_slope)(q, &q->x, &lam);
     }
 }
 
@@ -177,17 +163,11 @@ static void GN(bm_add)(AFF_T **dst, const AFF_T **src, const uint8_t *neg, size_
         int i = s->pos[t];
         AFF_T *d = dst[i];
         const AFF_T *q = src[i];
-        FE_T qy = q->y, lam, x3, t1;
+        FE_T qy = q->y, lam;
         if (neg[i]) FN(neg)(&qy, &qy);
         FN(sub)(&lam, &qy, &d->y);
         FN(mul)(&lam, &lam, &s->inv[t]);
-        FN(sqr)(&x3, &lam);
-        FN(sub)(&x3, &x3, &d->x);
-        FN(sub)(&x3, &x3, &q->x);
-        FN(sub)(&t1, &d->x, &x3);
-        FN(mul)(&t1, &t1, &lam);
-        FN(sub)(&d->y, &t1, &d->y);
-        d->x = x3;
+        GN(aff_add_with_slope)(d, &q->x, &lam);
     }
 }
 

@@ -137,19 +137,6 @@ static inline __attribute__((always_inline)) void MN(numerator)(const ACC_T *a, 
     }
 }
 
-/* d += p given the slope lambda of the line through them (or the tangent at d): the affine
-   addition's tail, after the shared inversion. */
-static inline __attribute__((always_inline)) void MN(add_with_slope)(AFF_T *d, const AFF_T *p, const FE_T *lambda) {
-    FE_T x3, t;
-    FN(sqr)(&x3, lambda);
-    FN(sub)(&x3, &x3, &d->x);
-    FN(sub)(&x3, &x3, &p->x);
-    FN(sub)(&t, &d->x, &x3);
-    FN(mul)(&t, lambda, &t);
-    FN(sub)(&d->y, &t, &d->y);
-    d->x = x3;
-}
-
 static void MN(flush)(ACC_T *a) {
     size_t n = a->n_batch;
     if (!n) return;
@@ -220,7 +207,7 @@ static void MN(flush)(ACC_T *a) {
         MN(numerator)(a, 0, &lambda);
         MN(inv_from_norm)(&id, &a->b_den[0], &inv);
         FN(mul)(&lambda, &lambda, &id);
-        MN(add_with_slope)(b, p, &lambda);
+        GN(aff_add_with_slope)(b, &p->x, &lambda);
         a->state[a->b_idx[0]] = 1;
     }
     a->n_batch = 0;
@@ -325,10 +312,7 @@ static void MN(batch_add)(ACC_T *a, AFF_T **dst, const AFF_T **src, size_t m) {
         }
         if (FN(eq)(&d->x, &p->x)) {
             if (FN(eq)(&d->y, &p->y)) { /* doubling: rare, singly */
-                JAC_T j;
-                GN(from_aff)(&j, d);
-                GN(dbl)(&j, &j);
-                GN(to_aff)(d, &j);
+                GN(aff_double_one)(d);
             } else {
                 memset(d, 0, sizeof *d);
             }
@@ -357,7 +341,7 @@ static void MN(batch_add)(ACC_T *a, AFF_T **dst, const AFF_T **src, size_t m) {
         const AFF_T *p = a->r_src[j];
         FN(sub)(&lam, &p->y, &d->y);
         FN(mul)(&lam, &lam, &id);
-        MN(add_with_slope)(d, p, &lam);
+        GN(aff_add_with_slope)(d, &p->x, &lam);
     }
 }
 
