@@ -14,17 +14,13 @@ fr_t BJ_A, BJ_D;
 static bj_affine g_b8_table[B8_WINDOWS][15]; /* [w][j] = (j + 1) * 16^w * Base8 */
 static pthread_once_t g_once = PTHREAD_ONCE_INIT;
 
-static const uint64_t BASE8_X[4] = {0x2893f3f6bb957051ULL, 0x2ab8d8010534e0b6ULL, 0x4eacb2e09d6277c1ULL,
-                                    0x0bb77a6ad63e739bULL};
-static const uint64_t BASE8_Y[4] = {0x4b3c257a872d7d8bULL, 0xfce0051fb9e13377ULL, 0x25572e1cd16bf9edULL,
-                                    0x25797203f7a0b249ULL};
 
 static void build_tables(void) {
     fr_from_u64(&BJ_A, 168700);
     fr_from_u64(&BJ_D, 168696);
     fr_t x, y;
-    fr_to_mont(&x, (const fr_t *)BASE8_X);
-    fr_to_mont(&y, (const fr_t *)BASE8_Y);
+    fr_to_mont(&x, (const fr_t *)BJ_BASE8_XY);
+    fr_to_mont(&y, (const fr_t *)(BJ_BASE8_XY + 4));
     bj_point base, acc;
     bj_from_affine(&base, &x, &y);
     static bj_point proj[B8_WINDOWS * 15];

@@ -10,6 +10,11 @@
 
 #include "field.h"
 
+/* circomlib's Base8 (std form): x limbs, then y limbs */
+static const uint64_t BJ_BASE8_XY[8] = {0x2893f3f6bb957051ULL, 0x2ab8d8010534e0b6ULL, 0x4eacb2e09d6277c1ULL,
+                                        0x0bb77a6ad63e739bULL, 0x4b3c257a872d7d8bULL, 0xfce0051fb9e13377ULL,
+                                        0x25572e1cd16bf9edULL, 0x25797203f7a0b249ULL};
+
 typedef struct {
     fr_t X, Y, T, Z;
 } bj_point;

@@ -15,10 +15,12 @@
  * Base8's odd multiples come from a table built once.
  */
 #include <pthread.h>
+#include <string.h>
 
 #include "../include/zkclear.h"
 #include "babyjub.h"
 #include "parallel.h"
+#include "wnaf.h"
 
 static const uint64_t SUBORDER[4] = {0x677297dc392126f1ULL, 0xab3eedb83920ee0aULL, 0x370a08b6d0302b0bULL,
                                      0x060c89ce5c263405ULL};
@@ -48,9 +50,6 @@ static fr_t g_2dm1; /* 2 d' */
 static m1_affine g_b8_odd[B8_ODD];
 static pthread_once_t g_once = PTHREAD_ONCE_INIT;
 
-static const uint64_t BASE8_XY[8] = {0x2893f3f6bb957051ULL, 0x2ab8d8010534e0b6ULL, 0x4eacb2e09d6277c1ULL,
-                                     0x0bb77a6ad63e739bULL, 0x4b3c257a872d7d8bULL, 0xfce0051fb9e13377ULL,
-                                     0x25572e1cd16bf9edULL, 0x25797203f7a0b249ULL};
 
 /* r = 2p (dbl-2008-hwcd with a = -1); the input's T is not read, the output's only when with_t. */
 static inline void m1_dbl(m1_point *r, const m1_point *p, int with_t) {
@@ -134,7 +133,7 @@ static void build_tables(void) {
     fr_dbl(&g_2dm1, &g_2dm1);
 
     bj_point b8;
-    if (!bj_load_point(&b8, BASE8_XY)) __builtin_trap();
+    if (!bj_load_point(&b8, BJ_BASE8_XY)) __builtin_trap();
     m1_point base, twice, odd[B8_ODD];
     m1_from_bj(&base, &b8);
     m1_dbl(&twice, &base, 1);
@@ -156,41 +155,10 @@ static void build_tables(void) {
     }
 }
 
-/* Width-w NAF of k < 2^252: naf[i] odd in (-2^(w-1), 2^(w-1)) or 0; returns the length. */
-static int wnaf(int8_t naf[NAF_LEN], const uint64_t k_in[4], int w) {
-    uint64_t k[5] = {k_in[0], k_in[1], k_in[2], k_in[3], 0};
-    const int64_t width = (int64_t)1 << w, half = width >> 1;
-    int len = 0;
-    for (int i = 0; i < NAF_LEN; i++) naf[i] = 0;
-    int i = 0;
-    while (k[0] | k[1] | k[2] | k[3] | k[4]) {
-        int8_t d = 0;
-        if (k[0] & 1) {
-            int64_t m = (int64_t)(k[0] & (uint64_t)(width - 1));
-            if (m >= half) m -= width;
-            d = (int8_t)m;
-            /* k -= m */
-            if (m > 0) {
-                uint64_t borrow = (uint64_t)m;
-                for (int j = 0; j < 5 && borrow; j++) {
-                    uint64_t old = k[j];
-                    k[j] -= borrow;
-                    borrow = old < borrow;
-                }
-            } else {
-                uint64_t carry = (uint64_t)(-m);
-                for (int j = 0; j < 5 && carry; j++) {
-                    k[j] += carry;
-                    carry = k[j] < carry;
-                }
-            }
-        }
-        naf[i++] = d;
-        if (d) len = i;
-        for (int j = 0; j < 4; j++) k[j] = (k[j] >> 1) | (k[j + 1] << 63);
-        k[4] >>= 1;
-    }
-    return len;
+/* naf = the width-w NAF of k < l (< 2^252, so NAF_LEN digits hold it), zero-padded. */
+static int wnaf(int8_t naf[NAF_LEN], const uint64_t k[4], int w) {
+    memset(naf, 0, NAF_LEN);
+    return zk_wnaf(naf, k, w);
 }
 
 /* k mod l for k < 2^256 (at most 2^256 / l ~ 42 subtractions; hm < r needs at most 8). */
