@@ -21,6 +21,7 @@
 #include "msm.h"
 #include "ntt.h"
 #include "parallel.h"
+#include "wnaf.h"
 
 #include "groth16_constants.h"
 
@@ -56,36 +57,7 @@ static inline int zk_fr_std_is_high(const uint64_t k[4]) {
     return zk_lt4(half, k);
 }
 
-/* Width-5 NAF of k < 2^255, least significant digit first; returns the digit count. */
-static int zk_wnaf5(int8_t *out, const uint64_t kin[4]) {
-    uint64_t k[5] = {kin[0], kin[1], kin[2], kin[3], 0};
-    int len = 0;
-    while (k[0] | k[1] | k[2] | k[3] | k[4]) {
-        int d = 0;
-        if (k[0] & 1) {
-            d = (int)(k[0] & 31);
-            if (d >= 16) d -= 32;
-            if (d > 0) { /* k -= d */
-                uint64_t borrow = (uint64_t)d;
-                for (int i = 0; i < 5 && borrow; i++) {
-                    uint64_t o = k[i];
-                    k[i] = o - borrow;
-                    borrow = k[i] > o;
-                }
-            } else { /* k += -d */
-                uint64_t carry = (uint64_t)(-d);
-                for (int i = 0; i < 5 && carry; i++) {
-                    k[i] += carry;
-                    carry = k[i] < carry;
-                }
-            }
-        }
-        out[len++] = (int8_t)d;
-        for (int i = 0; i < 4; i++) k[i] = (k[i] >> 1) | (k[i + 1] << 63);
-        k[4] >>= 1;
-    }
-    return len;
-}
+static inline int zk_wnaf5(int8_t *out, const uint64_t kin[4]) { return zk_wnaf(out, kin, 5); }
 
 /* out[j] = root^j (std form), j < n. */
 struct pow_ctx {
@@ -273,9 +245,7 @@ struct abc_check_ctx {
     uint8_t unsorted[ZK_MAX_WORKERS];
 };
 static void abc_check_worker(void *vc, size_t b, size_t e, int w) {
-    struct abc_check_ctx *c = vc;
-    c->bad_w[w] = c->bad_c[w] = -1;
-    c->unsorted[w] = 0;
+    struct abc_check_ctx *c = vc; /* the caller has set every worker's slots to "nothing found" */
     /* the range is over max(n_vars, n_coefs): each index checks a witness value and a record */
     for (size_t i = b; i < e && i < c->n_vars; i++) {
         if (!fr_is_canonical(c->witness + 4 * i)) {
@@ -561,13 +531,17 @@ static double zk_cpu(void) {
     return (double)ru.ru_utime.tv_sec + 1e-6 * (double)ru.ru_utime.tv_usec + (double)ru.ru_stime.tv_sec +
            1e-6 * (double)ru.ru_stime.tv_usec;
 }
-static void zk_stage(int on, double *t, const char *what) {
-    static double cpu_last;
-    if (!on) return;
+/* ZK_PROFILE=1: each stage's wall and CPU time, measured from the previous mark */
+struct zk_prof {
+    int on;
+    double wall, cpu;
+};
+static void zk_stage(struct zk_prof *p, const char *what) {
+    if (!p->on) return;
     double now = zk_now(), cpu = zk_cpu();
-    if (what) fprintf(stderr, "zk_groth16_prove: %-22s %7.3f s wall %7.3f s cpu\n", what, now - *t, cpu - cpu_last);
-    *t = now;
-    cpu_last = cpu;
+    if (what) fprintf(stderr, "zk_groth16_prove: %-22s %7.3f s wall %7.3f s cpu\n", what, now - p->wall, cpu - p->cpu);
+    p->wall = now;
+    p->cpu = cpu;
 }
 static void zk_join_worker(void *vc, size_t b, size_t e, int w) {
     (void)w;
@@ -606,9 +580,8 @@ int64_t zk_groth16_prove(uint64_t *proof, const uint8_t *coefs, size_t n_coefs, 
                          const uint64_t *pts_h, const uint64_t *vk, const uint64_t *rs, const uint64_t *shift,
                          int *kind) {
     size_t n = (size_t)1 << log_n;
-    const int prof = getenv("ZK_PROFILE") != NULL;
-    double t_prof = 0;
-    zk_stage(prof, &t_prof, NULL);
+    struct zk_prof prof = {getenv("ZK_PROFILE") != NULL, 0, 0};
+    zk_stage(&prof, NULL);
     *kind = 0;
     if (n_public + 1 > n_vars || !fr_is_canonical(rs) || !fr_is_canonical(rs + 4)) {
         *kind = 2;
@@ -624,7 +597,7 @@ int64_t zk_groth16_prove(uint64_t *proof, const uint8_t *coefs, size_t n_coefs, 
         free(abc);
         return bad;
     }
-    zk_stage(prof, &t_prof, "A, B, C evaluations");
+    zk_stage(&prof, "A, B, C evaluations");
     fr_t *vv[3] = {(fr_t *)abc, (fr_t *)(abc + 4 * n), (fr_t *)(abc + 8 * n)};
     if (!ntt_to_coset(vv, 3, log_n, (const fr_t *)shift)) {
         free(abc);
@@ -632,7 +605,7 @@ int64_t zk_groth16_prove(uint64_t *proof, const uint8_t *coefs, size_t n_coefs, 
         return 0;
     }
     zk_parallel_for(n, 4096, zk_join_worker, vv);
-    zk_stage(prof, &t_prof, "NTTs and quotient");
+    zk_stage(&prof, "NTTs and quotient");
 
     /* r B1 enters only C, so when the witness is mostly large values its MSM joins C's and H's as
        one MSM over the three sections with scalars (w_priv, h, r w): one bucket reduction and
@@ -687,7 +660,7 @@ int64_t zk_groth16_prove(uint64_t *proof, const uint8_t *coefs, size_t n_coefs, 
             *kind = reason == 9 ? 9 : jobs[j].kinds[seg];
             return bad;
         }
-        zk_stage(prof, &t_prof, jobs[j].name);
+        zk_stage(&prof, jobs[j].name);
     }
     free(abc);
     if (rw) zk_wipe(rw, n_vars * 32);
