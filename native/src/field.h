@@ -45,6 +45,18 @@ static inline int zk_lt4(const uint64_t x[4], const uint64_t m[4]) {
     return 0;
 }
 
+/* r = a + b over 256 bits, returns the carry. */
+static inline uint64_t zk_add4(uint64_t r[4], const uint64_t a[4], const uint64_t b[4]) {
+    zk_u128 t;
+    uint64_t carry = 0;
+    for (int i = 0; i < 4; i++) {
+        t = (zk_u128)a[i] + b[i] + carry;
+        r[i] = (uint64_t)t;
+        carry = (uint64_t)(t >> 64);
+    }
+    return carry;
+}
+
 /* r = a - b over 256 bits, returns the borrow. */
 static inline uint64_t zk_sub4(uint64_t r[4], const uint64_t a[4], const uint64_t b[4]) {
     zk_u128 d;
@@ -834,19 +846,12 @@ static inline void fq_redc_sub2_c(fq_t *r, const fq_wide_t *c, const fq_wide_t *
     zk_sub8_c(t, b->v);
     fq_redc_c(r, t);
 }
-static inline void fq_add_nr_c(fq_t *r, const fq_t *a, const fq_t *b) {
-    uint64_t t[8] = {a->v[0], a->v[1], a->v[2], a->v[3], 0, 0, 0, 0};
-    uint64_t u[8] = {b->v[0], b->v[1], b->v[2], b->v[3], 0, 0, 0, 0};
-    zk_add8_c(t, u);
-    memcpy(r->v, t, 4 * sizeof(uint64_t));
-}
+/* a + b and a + q - b without reduction (the operands' bounds keep them below 2^256) */
+static inline void fq_add_nr_c(fq_t *r, const fq_t *a, const fq_t *b) { zk_add4(r->v, a->v, b->v); }
 static inline void fq_sub_nr_c(fq_t *r, const fq_t *a, const fq_t *b) {
-    uint64_t t[8] = {a->v[0], a->v[1], a->v[2], a->v[3], 0, 0, 0, 0};
-    uint64_t u[8] = {b->v[0], b->v[1], b->v[2], b->v[3], 0, 0, 0, 0};
-    uint64_t qq[8] = {fq_MOD.v[0], fq_MOD.v[1], fq_MOD.v[2], fq_MOD.v[3], 0, 0, 0, 0};
-    zk_add8_c(t, qq);
-    zk_sub8_c(t, u);
-    memcpy(r->v, t, 4 * sizeof(uint64_t));
+    uint64_t t[4];
+    zk_add4(t, a->v, fq_MOD.v);
+    zk_sub4(r->v, t, b->v);
 }
 
 /* Dispatch (as for the Montgomery product above: assembly unless ZK_NO_ASM or no BMI2/ADX). */
