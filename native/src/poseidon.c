@@ -10,10 +10,6 @@
 #include "poseidon_constants.h"
 
 #define PMAX 17
-/* Narrower states gain nothing from lazy reduction (measured): they keep reduced products. */
-#ifndef LAZY_MIN_T
-#define LAZY_MIN_T 4
-#endif
 
 static inline void pow5(fr_t *a) {
     fr_t s;
@@ -25,18 +21,7 @@ static inline void pow5(fr_t *a) {
 /* state <- state * X, X[j][i] row-major t x t (x_new[i] = sum_j X[j][i] x[j], as circomlibjs). */
 static inline void mat_mul(fr_t *state, const uint64_t (*X)[4], unsigned t) {
     fr_t out[PMAX];
-    if (t >= LAZY_MIN_T) {
-        for (unsigned i = 0; i < t; i++) fr_dot(&out[i], (const fr_t *)X[i], t, state, 1, t);
-    } else {
-        for (unsigned i = 0; i < t; i++) {
-            fr_t acc = fr_ZERO, p;
-            for (unsigned j = 0; j < t; j++) {
-                fr_mul(&p, (const fr_t *)X[j * t + i], &state[j]);
-                fr_add(&acc, &acc, &p);
-            }
-            out[i] = acc;
-        }
-    }
+    for (unsigned i = 0; i < t; i++) fr_dot(&out[i], (const fr_t *)X[i], t, state, 1, t);
     for (unsigned i = 0; i < t; i++) state[i] = out[i];
 }
 
@@ -65,15 +50,8 @@ static void poseidon_permute(fr_t *state, unsigned t) {
         pow5(&state[0]);
         fr_add(&state[0], &state[0], (const fr_t *)C[(rf / 2 + 1) * t + r]);
         const uint64_t(*s)[4] = S + (2 * t - 1) * r;
-        fr_t s0 = fr_ZERO, p;
-        if (t >= LAZY_MIN_T) {
-            fr_dot(&s0, (const fr_t *)s[0], 1, state, 1, t);
-        } else {
-            for (unsigned j = 0; j < t; j++) {
-                fr_mul(&p, (const fr_t *)s[j], &state[j]);
-                fr_add(&s0, &s0, &p);
-            }
-        }
+        fr_t s0, p;
+        fr_dot(&s0, (const fr_t *)s[0], 1, state, 1, t);
         for (unsigned k = 1; k < t; k++) {
             fr_mul(&p, &state[0], (const fr_t *)s[t + k - 1]);
             fr_add(&state[k], &state[k], &p);
