@@ -81,9 +81,6 @@ class Market:
             )
         return st
 
-    def in_band(self, price: int) -> bool:
-        return self.band_lo <= price <= self.band_hi
-
 
 def band_limits(oracle_price: int, band_ppm: int) -> tuple[int, int]:
     """[ceil(P * (1 - band)), floor(P * (1 + band))]: the prices an order or a fill may have."""

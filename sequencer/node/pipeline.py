@@ -93,7 +93,6 @@ class _Pending:
     fut: asyncio.Future[Outcome]
     checks: list[SigCheck] = field(default_factory=list)
     # perf_counter stamps (sequencer.node.latency), kept only when the node traces latency
-    t_queued: float = 0.0
     t_verified: float = 0.0
     t_applied: float = 0.0
 
@@ -162,10 +161,7 @@ class Pipeline:
         loop = asyncio.get_running_loop()
         pend = [_Pending(op, key, loop.create_future()) for op, key in ops]
         trace = self.trace
-        if trace is not None:
-            now = time.perf_counter()
-            for p in pend:
-                p.t_queued = now
+        queued = time.perf_counter() if trace is not None else 0.0
         self._queue.extend(pend)
         self._wake.set()
         outcomes = [await p.fut for p in pend]
@@ -176,7 +172,7 @@ class Pipeline:
             now = time.perf_counter()
             for p, o in zip(pend, outcomes, strict=True):
                 if o.ok:
-                    trace.op(received, p.t_queued, p.t_verified, p.t_applied, now)
+                    trace.op(received, queued, p.t_verified, p.t_applied, now)
         return outcomes
 
     async def _verify_stage(self) -> None:

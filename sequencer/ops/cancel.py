@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 from sequencer.errors import ErrorCode, Rejected
 from sequencer.messages import Signature
 from sequencer.messages.cancel import CancelMessage
-from sequencer.ops.common import check_signed_message
+from sequencer.ops.common import check_expiry, check_signed_message
 
 if TYPE_CHECKING:
     from sequencer.exchange import Exchange
@@ -40,8 +40,7 @@ def apply(ex: Exchange, op: CancelOrder) -> None:
     acct = ex.accounts.get(msg.account_id)
     if acct is None:
         raise Rejected(ErrorCode.UNKNOWN_ACCOUNT, f"no account {msg.account_id}")
-    if msg.expiry < op.time:
-        raise Rejected(ErrorCode.EXPIRED, f"expired at {msg.expiry}, now {op.time}")
+    check_expiry(msg.expiry, op.time)
     order = acct.live.get(msg.order_id)
     if order is None:
         raise Rejected(ErrorCode.ORDER_NOT_OPEN, f"order {msg.order_id} is not open")
