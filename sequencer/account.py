@@ -7,10 +7,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from sequencer.constants import MAX_MARKETS
-from sequencer.records import AccountState
-
-# NamedTuple construction without its Python-level __new__ (half the cost, on the fill hot path)
-_new_state = tuple.__new__
+from sequencer.records import AccountState, new_record
 
 if TYPE_CHECKING:
     from sequencer.book import RestingOrder
@@ -69,7 +66,7 @@ class Account:
         c = self.scache
         if c is not None and c[0] == self.rkey and c[1] == self.nonce:
             return c[2]
-        st = _new_state(
+        st = new_record(
             AccountState,
             (
                 self.pub_x,

@@ -17,6 +17,10 @@ class OrderState(StrEnum):
     CANCELLED = "cancelled"  # see `reason`
 
 
+# the members bound once for the hot paths (reading a member off an Enum class costs ~0.1 us)
+RESTING, FILLED, CANCELLED = OrderState.RESTING, OrderState.FILLED, OrderState.CANCELLED
+
+
 @dataclass(slots=True)
 class Fill:
     market_id: int

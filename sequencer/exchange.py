@@ -30,17 +30,26 @@ from sequencer.book import RestingOrder
 from sequencer.config import ExchangeConfig
 from sequencer.constants import PPM
 from sequencer.errors import ErrorCode, Rejected
-from sequencer.events import DeficitUncovered, InsuranceCovered, OrderState, OrderUpdate
+from sequencer.events import CANCELLED as _CANCELLED
+from sequencer.events import DeficitUncovered, InsuranceCovered, OrderUpdate
 from sequencer.market import Market
 from sequencer.positions import fill_position
-from sequencer.records import AccountState, GlobalState, LeafUpdate, OpRecord, Step, StepKind, StepWitness
+from sequencer.records import (
+    AccountState,
+    GlobalState,
+    LeafUpdate,
+    OpRecord,
+    Step,
+    StepKind,
+    StepWitness,
+    new_record,
+)
 from sequencer.state_tree import AccountProof, StateTrees
 
 _TIME_LIMIT = 1 << C.TIME_BITS
 _SIZE_LIMIT = 1 << C.SIZE_BITS
 _COST_LIMIT = 1 << C.COST_BITS
 _COLLATERAL_LIMIT = 1 << C.COLLATERAL_BITS
-_CANCELLED = OrderState.CANCELLED  # bound once: reading an Enum member costs ~0.1 us
 
 
 def _handlers() -> dict[type, Any]:
@@ -598,8 +607,7 @@ class Exchange:
     def global_state(self) -> GlobalState:
         g = self._gcache
         if g is None:
-            # tuple.__new__: the NamedTuple without its Python-level __new__ (rebuilt at every fill)
-            g = tuple.__new__(
+            g = new_record(  # rebuilt at every fill
                 GlobalState,
                 (
                     self.insurance_fund,

@@ -17,13 +17,10 @@ from typing import TYPE_CHECKING, Any
 from sequencer.book import BUY, RestingOrder
 from sequencer.constants import PPM
 from sequencer.errors import ErrorCode
-from sequencer.events import Fill, OrderState, OrderUpdate
+from sequencer.events import FILLED as _FILLED
+from sequencer.events import Fill, OrderUpdate
 from sequencer.messages.order import SelfTrade
-from sequencer.records import LeafUpdate, SlotChange, StepKind
-
-_FILLED = OrderState.FILLED  # bound once: reading an Enum member costs ~0.1 us
-# NamedTuple construction without its Python-level __new__ (half the cost; records of every fill)
-_tnew = tuple.__new__
+from sequencer.records import LeafUpdate, SlotChange, StepKind, new_record
 
 if TYPE_CHECKING:
     from sequencer.account import Account
@@ -222,8 +219,8 @@ def match(
             ex.add_step(
                 kind,
                 (
-                    _tnew(LeafUpdate, (mk_acct.id, mb, mk_acct.state(), m_slot)),
-                    _tnew(LeafUpdate, (taker.id, tb, taker.state(), t_slot)),
+                    new_record(LeafUpdate, (mk_acct.id, mb, mk_acct.state(), m_slot)),
+                    new_record(LeafUpdate, (taker.id, tb, taker.state(), t_slot)),
                 ),
                 gb,  # type: ignore[arg-type]
                 TradeData(
@@ -266,7 +263,7 @@ def _fill_order(ex: Exchange, acct: Account, order: RestingOrder, q: int, rec: b
     order.remaining -= q
     ex._undo.append((_unfill_order, slots, slot, before, order, q))
     if rec:
-        return _tnew(SlotChange, (slot, (0, 0) if before is None else before, after))
+        return new_record(SlotChange, (slot, (0, 0) if before is None else before, after))
     return None
 
 

@@ -25,7 +25,10 @@ from typing import TYPE_CHECKING, Any, ClassVar
 from sequencer.book import BUY, SLOT_MASK, RestingOrder
 from sequencer.constants import PPM
 from sequencer.errors import ErrorCode, Rejected
-from sequencer.events import OrderState, OrderUpdate
+from sequencer.events import CANCELLED as _CANCELLED
+from sequencer.events import FILLED as _FILLED
+from sequencer.events import RESTING as _RESTING
+from sequencer.events import OrderUpdate
 from sequencer.fixedpoint import cdiv
 from sequencer.matching import fee_of, match, reducible
 from sequencer.messages import Signature
@@ -33,8 +36,6 @@ from sequencer.messages.order import FLAG_MARKET, FLAG_REDUCE_ONLY, OrderMessage
 from sequencer.ops.common import check_signed_message
 
 _GTT, _IOC, _FOK, _POST_ONLY = (int(t) for t in TimeInForce)
-# enum members the hot path uses, bound once (reading a member off an Enum class costs ~0.1 us)
-_RESTING, _FILLED, _CANCELLED = OrderState.RESTING, OrderState.FILLED, OrderState.CANCELLED
 _NO_LIQUIDITY = ErrorCode.NO_LIQUIDITY
 _FIRST_FILL_STOPS = (ErrorCode.INSUFFICIENT_MARGIN, ErrorCode.OPEN_INTEREST_CAP)
 
