@@ -45,6 +45,8 @@ sys.path.insert(0, str(ROOT))
 
 import aiohttp  # noqa: E402
 
+from sequencer.node.latency import percentile  # noqa: E402
+
 TRADERS = 64
 BTC_PRICE = 5_000_000  # 50,000.00 USD
 TARGET_BATCHED = 5_000
@@ -135,6 +137,12 @@ async def setup(url: str) -> list[int]:
         return ids
 
 
+def print_cpu(res: dict[str, Any]) -> None:
+    print(
+        f"    node CPU {res['node_cpu_us_per_order']:.0f} us/order, driver CPU {res['driver_cpu_us_per_order']:.0f} us/order"
+    )
+
+
 def cpu_s(pid: int) -> float:
     """CPU seconds (user + system) a process has used so far, all its threads."""
     fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
@@ -164,13 +172,6 @@ def print_breakdown(name: str, lat: dict[str, Any]) -> None:
             print(f"      {k:18s} {v['p50_ms']:8.2f} {v['p99_ms']:8.2f} {v['max_ms']:8.1f}   n={v['count']}")
     for k, v in lat.get("counts", {}).items():
         print(f"      {k:18s} {v['p50']:8} {v['p99']:8} {v['max']:8}   n={v['count']}")
-
-
-def pct(xs: list[float], p: float) -> float:
-    if not xs:
-        return float("nan")
-    s = sorted(xs)
-    return s[min(len(s) - 1, round(p / 100 * (len(s) - 1)))]
 
 
 # ---- a lean HTTP/1.1 client ----------------------------------------------------------------------
@@ -255,8 +256,8 @@ async def batched(url: str, orders: list[bytes], conns: int, size: int) -> dict[
         "orders_per_s": accepted / dt,
         "batch_size": size,
         "connections": conns,
-        "p50_ms": pct(lat, 50) * 1e3,
-        "p99_ms": pct(lat, 99) * 1e3,
+        "p50_ms": percentile(lat, 50) * 1e3,
+        "p99_ms": percentile(lat, 99) * 1e3,
     }
 
 
@@ -268,8 +269,8 @@ async def single_closed(url: str, orders: list[bytes], conns: int) -> dict[str, 
         "accepted": accepted,
         "orders_per_s": accepted / dt,
         "connections": conns,
-        "p50_ms": pct(lat, 50) * 1e3,
-        "p99_ms": pct(lat, 99) * 1e3,
+        "p50_ms": percentile(lat, 50) * 1e3,
+        "p99_ms": percentile(lat, 99) * 1e3,
     }
 
 
@@ -309,8 +310,8 @@ async def single_open_loop(url: str, orders: list[bytes], rate: float, conns: in
         "offered_per_s": rate,
         "achieved_per_s": accepted / dt,
         "connections": conns,
-        "p50_ms": pct(lat, 50) * 1e3,
-        "p99_ms": pct(lat, 99) * 1e3,
+        "p50_ms": percentile(lat, 50) * 1e3,
+        "p99_ms": percentile(lat, 99) * 1e3,
         "max_ms": max(lat) * 1e3,
     }
 
@@ -411,23 +412,17 @@ def main() -> None:
         f"  batched ({rb['batch_size']}/request, {rb['connections']} conns): {rb['orders_per_s']:8.0f} orders/s accepted "
         f"({rb['accepted']}/{rb['orders']}), batch ack p50 {rb['p50_ms']:.1f} ms p99 {rb['p99_ms']:.1f} ms  [target > {TARGET_BATCHED}]"
     )
-    print(
-        f"    node CPU {rb['node_cpu_us_per_order']:.0f} us/order, driver CPU {rb['driver_cpu_us_per_order']:.0f} us/order"
-    )
+    print_cpu(rb)
     print_breakdown("batched", rb["node_latency"])
     print(
         f"  single, closed loop ({rc['connections']} conns): {rc['orders_per_s']:8.0f} orders/s, p50 {rc['p50_ms']:.1f} ms p99 {rc['p99_ms']:.1f} ms"
     )
-    print(
-        f"    node CPU {rc['node_cpu_us_per_order']:.0f} us/order, driver CPU {rc['driver_cpu_us_per_order']:.0f} us/order"
-    )
+    print_cpu(rc)
     print(
         f"  single at {ro['offered_per_s']:.0f}/s offered: {ro['achieved_per_s']:8.0f} orders/s, p50 {ro['p50_ms']:.2f} ms "
         f"p99 {ro['p99_ms']:.2f} ms max {ro['max_ms']:.1f} ms  [target p99 < {TARGET_P99_MS} ms]"
     )
-    print(
-        f"    node CPU {ro['node_cpu_us_per_order']:.0f} us/order, driver CPU {ro['driver_cpu_us_per_order']:.0f} us/order"
-    )
+    print_cpu(ro)
     print_breakdown("single at 1000/s", ro["node_latency"])
     print(
         f"  group commit: {pipe.get('ops')} operations in {health.get('journal_commits')} fsynced transactions"

@@ -337,12 +337,19 @@ class Exchange:
     def risk_tuple(self, acct: Account) -> tuple[int, int, int, int]:
         """(value, settled collateral, initial margin, maintenance margin), cached until the
         account or any price or funding index changes."""
+        res = self.cached_risk(acct)
+        if res is None:
+            res = self.compute_risk(acct)
+            acct.rcache = (acct.rkey, self.price_rev, res)
+        return res
+
+    def cached_risk(self, acct: Account) -> tuple[int, int, int, int] | None:
+        """The cached risk tuple while it is still valid (same account revision, same prices and
+        funding indices), else None."""
         cache = acct.rcache
         if cache is not None and cache[0] == acct.rkey and cache[1] == self.price_rev:
             return cache[2]
-        res = self.compute_risk(acct)
-        acct.rcache = (acct.rkey, self.price_rev, res)
-        return res
+        return None
 
     def compute_risk(self, acct: Account) -> tuple[int, int, int, int]:
         """risk_tuple from scratch (no cache)."""
@@ -393,10 +400,10 @@ class Exchange:
         nf = findex if ns else 0
         undo = self._undo
         # keep a valid risk cache valid: only this market's terms and the collateral change
-        cache = acct.rcache
+        cached = self.cached_risk(acct)
         rkey = next(self._revs)
-        if cache is not None and cache[0] == acct.rkey and cache[1] == self.price_rev:
-            v, c, im, mm = cache[2]
+        if cached is not None:
+            v, c, im, mm = cached
             pm = mk.oracle_price * mk.mult
             pend_old = (s // step) * (findex - fs)
             pend_new = (ns // step) * (findex - nf)
@@ -435,9 +442,9 @@ class Exchange:
         self._undo.append((setattr, acct, "collateral", acct.collateral))
         self._undo.append((setattr, acct, "rkey", acct.rkey))
         rkey = next(self._revs)
-        cache = acct.rcache
-        if cache is not None and cache[0] == acct.rkey and cache[1] == self.price_rev:
-            v, c, im, mm = cache[2]
+        cached = self.cached_risk(acct)
+        if cached is not None:
+            v, c, im, mm = cached
             acct.rcache = (rkey, self.price_rev, (v + delta, c + delta, im, mm))
         acct.collateral = ncol
         acct.rkey = rkey

@@ -512,8 +512,7 @@ def journal_body(op: Any) -> bytes:
         names = wire._names(type(op.msg))[0]
         m, s = op.msg, op.sig
         values = [getattr(m, n) for n in names]
-        ints = [op.time, *values, s.R8[0], s.R8[1], s.S]
-        if all(type(v) is int for v in ints):
+        if all(type(v) is int for v in values) and all(type(v) is int for v in (op.time, *s.R8, s.S)):
             # the hot path: the same bytes json.dumps writes for plain ints, without its encoder
             return f"[{op.time},[{','.join(map(str, values))}],[{s.R8[0]},{s.R8[1]},{s.S}]]".encode()
         return json.dumps([op.time, values, [s.R8[0], s.R8[1], s.S]], separators=(",", ":")).encode()

@@ -33,7 +33,10 @@ MAX_SAMPLES = 200_000
 LAG_PROBE_S = 0.005
 
 
-def _pct(xs: list[Any], p: float) -> Any:
+def percentile(xs: list[Any], p: float) -> Any:
+    """The nearest-rank p-th percentile of xs (NaN when xs is empty)."""
+    if not xs:
+        return float("nan")
     s = sorted(xs)
     return s[min(len(s) - 1, round(p / 100 * (len(s) - 1)))]
 
@@ -44,9 +47,9 @@ def summarize(xs: list[float]) -> dict[str, Any]:
         return {"count": 0}
     return {
         "count": len(xs),
-        "p50_ms": round(_pct(xs, 50) * 1e3, 3),
-        "p90_ms": round(_pct(xs, 90) * 1e3, 3),
-        "p99_ms": round(_pct(xs, 99) * 1e3, 3),
+        "p50_ms": round(percentile(xs, 50) * 1e3, 3),
+        "p90_ms": round(percentile(xs, 90) * 1e3, 3),
+        "p99_ms": round(percentile(xs, 99) * 1e3, 3),
         "max_ms": round(max(xs) * 1e3, 3),
         "sum_ms": round(sum(xs) * 1e3, 1),
     }
@@ -85,17 +88,19 @@ class LatencyTrace:
         self.add("apply", applied - verified)
         self.add("durable", durable - applied)
 
-    def answered(self, received: float, durable: float) -> None:
+    def answered(self, received: float, durable: float, n: int = 1) -> None:
+        """n operations of one request answered now: received and durable are its stamps."""
         now = time.perf_counter()
-        self.add("respond", now - durable)
-        self.add("total", now - received)
+        for _ in range(n):
+            self.add("respond", now - durable)
+            self.add("total", now - received)
 
     def summary(self) -> dict[str, Any]:
         out: dict[str, Any] = {"window_s": round(time.perf_counter() - self.since, 3)}
         out["stages"] = {s: summarize(self.samples.get(s, [])) for s in STAGES}
         out["stalls"] = {k: summarize(v) for k, v in sorted(self.samples.items()) if k not in STAGES}
         out["counts"] = {
-            k: {"count": len(v), "p50": _pct(v, 50), "p99": _pct(v, 99), "max": max(v)}
+            k: {"count": len(v), "p50": percentile(v, 50), "p99": percentile(v, 99), "max": max(v)}
             for k, v in sorted(self.counts.items())
             if v
         }

@@ -92,11 +92,7 @@ def resting_margin_ok(ex: Exchange, acct: Account, mk: Market, side: int, size: 
     after, before = abs(s + d), abs(s)
     if after <= before:
         return True
-    cache = acct.rcache  # Exchange.risk_tuple's cache test, inlined: most quotes pass through here
-    if cache is not None and cache[0] == acct.rkey and cache[1] == ex.price_rev:
-        v, _, im, _ = cache[2]
-    else:
-        v, _, im, _ = ex.risk_tuple(acct)
+    v, _, im, _ = ex.risk_tuple(acct)
     mult, oracle, imf = mk.mult, mk.oracle_price, mk.imf
     pm = oracle * mult
     v += d * (oracle - price) * mult - fee_of(size * price * mult, mk.taker_fee)

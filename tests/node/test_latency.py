@@ -39,7 +39,7 @@ def test_stage_samples_cover_every_accepted_order(tmp_path: Path) -> None:
             assert s["total"]["max_ms"] >= s["verify"]["max_ms"] >= 0
             assert lat["stalls"]["sigcheck_thread"]["count"] >= 1
             assert lat["stalls"]["journal_commit_thread"]["count"] >= 1
-            assert sum(x["count"] for x in [lat["counts"]["group_ops"]]) >= 2
+            assert lat["counts"]["group_ops"]["count"] >= 2
 
             await c.request("GET", "/v1/devnet/latency", params={"reset": "1"})
             lat = await c.request("GET", "/v1/devnet/latency")
