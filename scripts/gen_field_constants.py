@@ -48,6 +48,8 @@ def field_block(name: str, m: int, gen: int) -> str:
         f"#define {name}_ROOT_OF_UNITY_MONT {arr(pow(gen, q, m) * mont % m)} /* generator^trace: order 2^s */",
         f"#define {name}_NONRESIDUE_MONT {arr(gen * mont % m)}",
         f"#define {name}_MODULUS_SHL255 {arr(m << 255, 8)} /* m * 2^255, 8 limbs: lazy-reduction offset */",
+        f"#define {name}_MODULUS_X2 {arr(2 * m)} /* 2m and 4m: final subtractions after a lazy REDC */",
+        f"#define {name}_MODULUS_X4 {arr(4 * m)}",
         "",
     ]
     return "\n".join(lines)

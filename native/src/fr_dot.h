@@ -16,38 +16,22 @@
 /* t[0..7] += a * b (the caller keeps the sum below 2^512). */
 static inline __attribute__((always_inline)) void wide_mac(uint64_t t[8], const uint64_t *a, const uint64_t *b) {
     uint64_t p0, p1, p2, p3, p4, p5, p6, p7, lo, hi;
+    /* the first row, then rows 1..3 by field.h's ZK_WIDE_ROW with a's limbs as memory operands,
+       then the 512-bit product added into t */
     __asm__ volatile("movq 0(%[b]), %%rdx\n\t"
             "xorl %k[lo], %k[lo]\n\t"
-            "mulxq 0(%[a]), %[p0], %[p1]\n\t"
-            "mulxq 8(%[a]), %[lo], %[p2]\n\t"
+            "mulxq %[x0], %[p0], %[p1]\n\t"
+            "mulxq %[x1], %[lo], %[p2]\n\t"
             "adoxq %[lo], %[p1]\n\t"
-            "mulxq 16(%[a]), %[lo], %[p3]\n\t"
+            "mulxq %[x2], %[lo], %[p3]\n\t"
             "adoxq %[lo], %[p2]\n\t"
-            "mulxq 24(%[a]), %[lo], %[p4]\n\t"
+            "mulxq %[x3], %[lo], %[p4]\n\t"
             "adoxq %[lo], %[p3]\n\t"
             "movl $0, %k[lo]\n\t"
             "adoxq %[lo], %[p4]\n\t"
-#define WROW(BI, R0, R1, R2, R3, R4)                 \
-            "xorl %k[lo], %k[lo]\n\t"                \
-            "movq " BI "(%[b]), %%rdx\n\t"           \
-            "mulxq 0(%[a]), %[lo], %[hi]\n\t"        \
-            "adoxq %[lo], %[" R0 "]\n\t"             \
-            "adcxq %[hi], %[" R1 "]\n\t"             \
-            "mulxq 8(%[a]), %[lo], %[hi]\n\t"        \
-            "adoxq %[lo], %[" R1 "]\n\t"             \
-            "adcxq %[hi], %[" R2 "]\n\t"             \
-            "mulxq 16(%[a]), %[lo], %[hi]\n\t"       \
-            "adoxq %[lo], %[" R2 "]\n\t"             \
-            "adcxq %[hi], %[" R3 "]\n\t"             \
-            "mulxq 24(%[a]), %[lo], %[" R4 "]\n\t"   \
-            "adoxq %[lo], %[" R3 "]\n\t"             \
-            "movl $0, %k[lo]\n\t"                    \
-            "adcxq %[lo], %[" R4 "]\n\t"             \
-            "adoxq %[lo], %[" R4 "]\n\t"
-            WROW("8", "p1", "p2", "p3", "p4", "p5")
-            WROW("16", "p2", "p3", "p4", "p5", "p6")
-            WROW("24", "p3", "p4", "p5", "p6", "p7")
-#undef WROW
+            ZK_WIDE_ROW("8(%[b])", "p1", "p2", "p3", "p4", "p5")
+            ZK_WIDE_ROW("16(%[b])", "p2", "p3", "p4", "p5", "p6")
+            ZK_WIDE_ROW("24(%[b])", "p3", "p4", "p5", "p6", "p7")
             "addq %[p0], 0(%[t])\n\t"
             "adcq %[p1], 8(%[t])\n\t"
             "adcq %[p2], 16(%[t])\n\t"
@@ -58,7 +42,8 @@ static inline __attribute__((always_inline)) void wide_mac(uint64_t t[8], const 
             "adcq %[p7], 56(%[t])\n\t"
             : [p0] "=&r"(p0), [p1] "=&r"(p1), [p2] "=&r"(p2), [p3] "=&r"(p3), [p4] "=&r"(p4), [p5] "=&r"(p5),
               [p6] "=&r"(p6), [p7] "=&r"(p7), [lo] "=&r"(lo), [hi] "=&r"(hi), "+m"(*(uint64_t(*)[8])t)
-            : [a] "r"(a), [b] "r"(b), [t] "r"(t), "m"(*(const uint64_t(*)[4])a), "m"(*(const uint64_t(*)[4])b)
+            : [x0] "m"(a[0]), [x1] "m"(a[1]), [x2] "m"(a[2]), [x3] "m"(a[3]), [b] "r"(b), [t] "r"(t),
+              "m"(*(const uint64_t(*)[4])b)
             : "rdx", "cc");
 }
 /* r = REDC(t) fully reduced, for t < 17 r^2 (so (t_low + M r)/2^256 + t_high < 4.22 r). */
@@ -76,8 +61,7 @@ static inline __attribute__((always_inline)) void wide_redc(fr_t *r, const uint6
               [q3] "m"(q[3]), [qinv] "m"(*qinv)
             : "rdx", "cc");
     uint64_t v[4] = {t0, t1, t2, t3};
-    static const uint64_t q4[4] = {0x0f87d64fc0000004ULL, 0xa0cfa121e6e5c245ULL, 0xe14116da06056174ULL, 0xc19139cb84c680a6ULL};
-    static const uint64_t q2[4] = {0x87c3eb27e0000002ULL, 0x5067d090f372e122ULL, 0x70a08b6d0302b0baULL, 0x60c89ce5c2634053ULL};
+    static const uint64_t q4[4] = FR_MODULUS_X4, q2[4] = FR_MODULUS_X2;
     const uint64_t *subs[3] = {q4, q2, q};
     for (int s = 0; s < 3; s++) {
         uint64_t w[4];
