@@ -140,7 +140,8 @@ static void classify_range(void *vctx, size_t b, size_t e, int w) {
     x->bad[w] = -1;
     int sg = 0; /* the segment holding index i, and i's place in it */
     size_t li = b;
-    while (li >= x->segs[sg].n) li -= x->segs[sg++].n;
+    if (b < e) /* (an empty chunk may start at the end of the last segment) */
+        while (li >= x->segs[sg].n) li -= x->segs[sg++].n;
     for (size_t i = b; i < e; i++, li++) {
         while (li == x->segs[sg].n) {
             li = 0;
