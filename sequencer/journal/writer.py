@@ -181,7 +181,9 @@ class Journal:
             os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), 10)
         conn = connect(self.path)
         try:
-            done = self.commits  # commits that a complete checkpoint has covered
+            # commits that a complete checkpoint has covered: none yet (not self.commits, which the
+            # writer may have advanced while this thread was connecting: those were never checkpointed)
+            done = 0
             while not self._checkpoint_stop.wait(CHECKPOINT_EVERY_S):
                 target = self.commits
                 if target == done or self._error is not None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import sqlite3
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -154,6 +155,14 @@ def test_foreign_format_is_refused(tmp_path: Path) -> None:
         Store(tmp_path / "j.db")
 
 
+def frames_not_copied_back(path: Path) -> int:
+    """WAL frames not yet checkpointed into the database file."""
+    # the wal-index (-shm) header, https://sqlite.org/walformat.html: mxFrame (u32 at byte 16,
+    # the WAL's last valid frame) and nBackfill (u32 at byte 96, frames checkpointed so far)
+    shm = Path(f"{path}-shm").read_bytes()
+    return int.from_bytes(shm[16:20], sys.byteorder) - int.from_bytes(shm[96:100], sys.byteorder)
+
+
 def test_checkpoint_held_back_by_a_reader_finishes_without_new_commits(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -163,12 +172,6 @@ def test_checkpoint_held_back_by_a_reader_finishes_without_new_commits(
 
     monkeypatch.setattr(writer, "CHECKPOINT_EVERY_S", 0.05)
     path = tmp_path / "j.db"
-
-    def frames_not_copied_back() -> int:
-        # the wal-index (-shm) header, https://sqlite.org/walformat.html: mxFrame (u32 at byte 16,
-        # the WAL's last valid frame) and nBackfill (u32 at byte 96, frames checkpointed so far)
-        shm = Path(f"{path}-shm").read_bytes()
-        return int.from_bytes(shm[16:20], sys.byteorder) - int.from_bytes(shm[96:100], sys.byteorder)
 
     async def main() -> tuple[int, int]:
         j = Journal(path)
@@ -181,14 +184,67 @@ def test_checkpoint_held_back_by_a_reader_finishes_without_new_commits(
         for i in range(5):
             await j.wait_durable(j.append("k", b"after", i))
         await asyncio.sleep(0.5)  # several rounds, each stopped at the reader's snapshot
-        held_back = frames_not_copied_back()
+        held_back = frames_not_copied_back(path)
         reader.execute("ROLLBACK")
         reader.close()
         await asyncio.sleep(0.5)  # no commits from here on
-        finished = frames_not_copied_back()
+        finished = frames_not_copied_back(path)
         await j.close()
         return held_back, finished
 
     held_back, finished = asyncio.run(main())
     assert held_back > 0
     assert finished == 0
+
+
+class _CheckpointFailsOnce:
+    """A real SQLite connection whose first WAL checkpoint fails, as a locked database's would."""
+
+    def __init__(self, conn: sqlite3.Connection) -> None:
+        self._conn = conn
+        self.failed = 0
+
+    def execute(self, sql: str, *args: object) -> sqlite3.Cursor:
+        if "wal_checkpoint" in sql and not self.failed:
+            self.failed += 1
+            raise sqlite3.OperationalError("database is locked")
+        return self._conn.execute(sql, *args)
+
+    def close(self) -> None:
+        self._conn.close()
+
+
+@pytest.mark.parametrize("connect_delay_s", [0.0, 0.3])
+def test_checkpoint_after_an_error_or_a_slow_start_needs_no_new_commit(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, connect_delay_s: float
+) -> None:
+    """A checkpoint that raised is retried on the next round; and a commit made while the
+    checkpointer was still connecting is checkpointed; both with no commit after it."""
+    from sequencer.journal import store, writer
+
+    conns: list[_CheckpointFailsOnce] = []
+
+    def connect(path: Path | str) -> _CheckpointFailsOnce:
+        time.sleep(connect_delay_s)  # a slow open: the writer commits meanwhile
+        conns.append(_CheckpointFailsOnce(store.connect(path)))
+        return conns[-1]
+
+    monkeypatch.setattr(writer, "connect", connect)
+    monkeypatch.setattr(writer, "CHECKPOINT_EVERY_S", 0.05)
+    path = tmp_path / "j.db"
+
+    async def main() -> int:
+        j = Journal(path)
+        j.start()
+        await j.wait_durable(j.append("k", b"only", 0))  # the only commit
+        for _ in range(40):  # up to 2 s of rounds
+            await asyncio.sleep(0.05)
+            if conns and conns[0].failed and frames_not_copied_back(path) == 0:
+                break
+        left = frames_not_copied_back(path)
+        assert j.commits == 1
+        await j.close()
+        return left
+
+    assert asyncio.run(main()) == 0
+    assert conns[0].failed == 1
