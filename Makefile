@@ -40,6 +40,7 @@ test: install
 lint: install
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy
 
 fmt: install
 	$(VENV)/bin/ruff check --fix .
