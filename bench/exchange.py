@@ -43,13 +43,14 @@ _BENCH = Path(__file__).resolve().parent
 sys.path[:] = [str(_BENCH.parent)] + [p for p in sys.path if Path(p or ".").resolve() != _BENCH]
 
 from native._lib import lib  # noqa: E402
+from protocol.messages.cancel import CancelMessage  # noqa: E402
+from protocol.messages.oracle_price import OraclePriceMessage  # noqa: E402
+from protocol.messages.order import OrderMessage, TimeInForce, make_flags  # noqa: E402
+from protocol.signing import Signer  # noqa: E402
+from protocol.steps.oracle_update import SignedPrice  # noqa: E402
 from sequencer.config import ExchangeConfig, MarketConfig  # noqa: E402
 from sequencer.exchange import Exchange  # noqa: E402
-from sequencer.messages.cancel import CancelMessage  # noqa: E402
-from sequencer.messages.oracle_price import OraclePriceMessage  # noqa: E402
-from sequencer.messages.order import OrderMessage, TimeInForce, make_flags  # noqa: E402
-from sequencer.ops import CancelOrder, Deposit, FundingTick, OracleUpdate, PlaceOrder, SignedPrice  # noqa: E402
-from sequencer.signing import Signer  # noqa: E402
+from sequencer.ops import CancelOrder, Deposit, FundingTick, OracleUpdate, PlaceOrder  # noqa: E402
 
 USD = 1_000_000
 T0 = 1_700_000_000

@@ -55,9 +55,9 @@ TARGET_P99_MS = 20.0
 
 # ---- order generation (pre-signed in worker processes) ------------------------------------------
 def _sign_chunk(args: tuple[int, int, int, int, int, int]) -> list[bytes]:
+    from client.wallet import Wallet
+    from protocol.signing import Signer
     from sequencer.node.defaults import devnet_config
-    from sequencer.signing import Signer
-    from sequencer.wallet import Wallet
 
     trader, account_id, first_id, count, seed, expiry = args
     rng = random.Random(seed)
@@ -124,8 +124,8 @@ def start_node(data_dir: Path) -> tuple[subprocess.Popen[str], str]:
 
 
 async def setup(url: str) -> list[int]:
-    from sequencer.client import AsyncClient
-    from sequencer.signing import Signer
+    from client.http import AsyncClient
+    from protocol.signing import Signer
 
     async with AsyncClient(url) as c:
         await c.devnet_oracle({"market": "BTC-USD", "price": str(BTC_PRICE)})
@@ -337,7 +337,7 @@ def sqlite_commit_per_order(orders: list[bytes], n: int = 2000) -> float:
 
 def native_verify_rate(n: int = 2000) -> float:
     from native.eddsa import verify_many
-    from sequencer.signing import Signer
+    from protocol.signing import Signer
 
     s = Signer(b"bench verify")
     msgs = list(range(1, n + 1))

@@ -6,8 +6,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from sequencer.constants import MAX_MARKETS
-from sequencer.records import AccountState, new_record
+from protocol.constants import MAX_MARKETS
+from protocol.records import AccountState, new_record
 
 if TYPE_CHECKING:
     from sequencer.book import RestingOrder

@@ -14,7 +14,7 @@ from bisect import insort
 from collections import deque
 from typing import Any
 
-from sequencer.constants import ORDER_TREE_DEPTH
+from protocol.constants import ORDER_TREE_DEPTH
 
 BUY = 0
 SELL = 1

@@ -15,27 +15,28 @@ from enum import Enum
 from typing import TYPE_CHECKING, Any
 
 from circuits.primitives.eddsa import Signature
-from sequencer import records
+from protocol import records
+from protocol.constants import ACCOUNT_TREE_DEPTH, ORDER_TREE_DEPTH
+from protocol.messages.cancel import CancelMessage
+from protocol.messages.cancel_all import CancelAllMessage
+from protocol.messages.oracle_price import OraclePriceMessage
+from protocol.messages.order import OrderMessage
+from protocol.messages.transfer import TransferMessage
+from protocol.messages.withdraw import WithdrawMessage
+from protocol.steps.deleverage import DeleverageData
+from protocol.steps.deposit import DepositData
+from protocol.steps.forced_withdrawal import ForcedWithdrawalData
+from protocol.steps.funding_tick import FundingData, MarketFunding
+from protocol.steps.insurance_cover import InsuranceCoverData
+from protocol.steps.liquidation import TakeoverData
+from protocol.steps.oracle_update import OracleData, SignedPrice
+from protocol.steps.trade import TradeData
+from protocol.steps.transfer import TransferData
+from protocol.steps.withdraw import WithdrawData
 from sequencer.account import Account
 from sequencer.book import RestingOrder
 from sequencer.config import ExchangeConfig, MarketConfig
-from sequencer.constants import ACCOUNT_TREE_DEPTH, ORDER_TREE_DEPTH
-from sequencer.matching import TradeData
-from sequencer.messages.cancel import CancelMessage
-from sequencer.messages.cancel_all import CancelAllMessage
-from sequencer.messages.oracle_price import OraclePriceMessage
-from sequencer.messages.order import OrderMessage
-from sequencer.messages.transfer import TransferMessage
-from sequencer.messages.withdraw import WithdrawMessage
 from sequencer.ops import OPS
-from sequencer.ops.deleverage import DeleverageData
-from sequencer.ops.deposit import DepositData
-from sequencer.ops.forced_withdrawal import ForcedWithdrawalData
-from sequencer.ops.funding_tick import FundingData, MarketFunding
-from sequencer.ops.liquidate import TakeoverData
-from sequencer.ops.oracle_update import OracleData, SignedPrice
-from sequencer.ops.transfer import TransferData
-from sequencer.ops.withdraw import WithdrawData
 from sequencer.state_tree import StateTrees
 from sequencer.tree import SparseMerkleTree
 
@@ -73,6 +74,7 @@ _CLASSES: dict[str, type] = {
         OracleData,
         FundingData,
         MarketFunding,
+        InsuranceCoverData,
         MarketConfig,
         ExchangeConfig,
     )

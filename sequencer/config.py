@@ -10,8 +10,8 @@ from dataclasses import dataclass, field
 from fractions import Fraction
 
 from native.poseidon import poseidon
-from sequencer import constants as C
-from sequencer.constants import Tag
+from protocol import constants as C
+from protocol.constants import Tag
 
 R = C.FIELD_MODULUS
 

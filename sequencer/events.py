@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
-from sequencer.errors import ErrorCode
+from protocol.errors import ErrorCode
 
 
 class OrderState(StrEnum):

@@ -24,17 +24,10 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sequencer import constants as C
-from sequencer.account import Account
-from sequencer.book import RestingOrder
-from sequencer.config import ExchangeConfig
-from sequencer.constants import PPM
-from sequencer.errors import ErrorCode, Rejected
-from sequencer.events import CANCELLED as _CANCELLED
-from sequencer.events import DeficitUncovered, InsuranceCovered, OrderUpdate
-from sequencer.market import Market
-from sequencer.positions import fill_position
-from sequencer.records import (
+from protocol import constants as C
+from protocol.constants import PPM
+from protocol.errors import ErrorCode, Rejected
+from protocol.records import (
     AccountState,
     GlobalState,
     LeafUpdate,
@@ -44,6 +37,14 @@ from sequencer.records import (
     StepWitness,
     new_record,
 )
+from protocol.steps.insurance_cover import InsuranceCoverData
+from sequencer.account import Account
+from sequencer.book import RestingOrder
+from sequencer.config import ExchangeConfig
+from sequencer.events import CANCELLED as _CANCELLED
+from sequencer.events import DeficitUncovered, InsuranceCovered, OrderUpdate
+from sequencer.market import Market
+from sequencer.positions import fill_position
 from sequencer.state_tree import AccountProof, StateTrees
 
 _TIME_LIMIT = 1 << C.TIME_BITS
@@ -516,7 +517,7 @@ class Exchange:
                     StepKind.INSURANCE_COVER,
                     (LeafUpdate(acct.id, before, acct.state(), None),),
                     gb,
-                    (from_fund, from_fees),
+                    InsuranceCoverData(from_fund, from_fees),
                 )
             self.emit(InsuranceCovered(acct.id, from_fund + from_fees))
         left = need - from_fund - from_fees

@@ -3,11 +3,11 @@ open interest and order book."""
 
 from __future__ import annotations
 
+from protocol.constants import PPM
+from protocol.fixedpoint import cdiv, fdiv
+from protocol.records import MarketState
 from sequencer.book import OrderBook
 from sequencer.config import MarketConfig
-from sequencer.constants import PPM
-from sequencer.fixedpoint import cdiv, fdiv
-from sequencer.records import MarketState
 
 
 class Market:

@@ -12,41 +12,21 @@ both leaves' preimages before and after, the signed orders and every amount the 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
+from protocol.constants import PPM
+from protocol.errors import ErrorCode
+from protocol.messages.order import SelfTrade
+from protocol.records import LeafUpdate, SlotChange, StepKind, new_record
+from protocol.steps.trade import TradeData
 from sequencer.book import BUY, RestingOrder
-from sequencer.constants import PPM
-from sequencer.errors import ErrorCode
 from sequencer.events import FILLED as _FILLED
 from sequencer.events import Fill, OrderUpdate
-from sequencer.messages.order import SelfTrade
-from sequencer.records import LeafUpdate, SlotChange, StepKind, new_record
 
 if TYPE_CHECKING:
     from sequencer.account import Account
     from sequencer.exchange import Exchange
     from sequencer.market import Market
-
-
-@dataclass(slots=True)
-class TradeData:
-    """Payload of a TRADE / LIQUIDATION step (updates: maker leaf, then taker leaf)."""
-
-    market_id: int
-    price: int
-    size: int
-    taker_side: int
-    oracle_price: int
-    maker_order: Any  # the maker's signed Order operation
-    taker_order: Any  # the taker's signed Order operation; None for a liquidation
-    maker_fee: int
-    taker_fee: int  # liquidation: the penalty paid to the insurance fund
-    maker_funding: int
-    taker_funding: int
-    maker_realised: int
-    taker_realised: int
-    open_interest_before: int
-    open_interest_after: int
 
 
 def reducible(size: int, side: int) -> int:

@@ -7,7 +7,7 @@ only by realised PnL, fees, funding, deposits, withdrawals and transfers.
 
 from __future__ import annotations
 
-from sequencer.fixedpoint import tdiv
+from protocol.fixedpoint import tdiv
 
 
 def fill_position(size: int, cost: int, delta: int, price: int, mult: int) -> tuple[int, int, int]:

@@ -18,10 +18,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from native.poseidon import poseidon, poseidon_many
-from sequencer import hashing as H
-from sequencer.constants import ACCOUNT_TREE_DEPTH, MAX_MARKETS, ORDER_TREE_DEPTH, Tag
-from sequencer.constants import FIELD_MODULUS as R
-from sequencer.records import AccountState, GlobalState, LeafWitness, MarketState, Step, StepWitness
+from protocol import hashing as H
+from protocol.constants import ACCOUNT_TREE_DEPTH, MAX_MARKETS, ORDER_TREE_DEPTH, Tag
+from protocol.constants import FIELD_MODULUS as R
+from protocol.records import AccountState, GlobalState, LeafWitness, MarketState, Step, StepWitness
 from sequencer.tree import SparseMerkleTree, batch_update, empty_hashes
 
 

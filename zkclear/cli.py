@@ -11,12 +11,12 @@ import click
 COMMANDS: dict[str, str] = {
     "devnet": "zkclear.devnet:devnet",
     "node": "sequencer.cli.node:node",
-    "account": "sequencer.cli.account:account",
-    "order": "sequencer.cli.trade:order",
-    "deposit": "sequencer.cli.trade:deposit",
-    "withdraw": "sequencer.cli.trade:withdraw",
-    "markets": "sequencer.cli.trade:markets",
-    "book": "sequencer.cli.trade:book",
+    "account": "client.cli.account:account",
+    "order": "client.cli.trade:order",
+    "deposit": "client.cli.trade:deposit",
+    "withdraw": "client.cli.trade:withdraw",
+    "markets": "client.cli.trade:markets",
+    "book": "client.cli.trade:book",
     "groth16": "prover.cli:groth16",
     "ptau": "prover.cli:ptau",
 }

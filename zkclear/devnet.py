@@ -55,7 +55,7 @@ Not included yet:
 @click.option("-v", "--verbose", is_flag=True)
 def devnet(data_dir: Path, port: int, verbose: bool) -> None:
     """Start the all-in-one devnet on the embedded defaults (Ctrl-C stops it)."""
-    from sequencer.client import AsyncClient, NodeError
+    from client.http import AsyncClient, NodeError
     from sequencer.node.app import serve
     from sequencer.node.config import NodeConfig
     from sequencer.node.defaults import devnet_config

@@ -1,1 +1,1 @@
-"""The client and node commands of `zkclear` (registered in zkclear/cli.py's COMMANDS table)."""
+"""The node command of `zkclear` (`zkclear node`), registered in zkclear/cli.py's COMMANDS table."""

@@ -17,24 +17,8 @@ from collections import OrderedDict
 from collections.abc import Callable
 
 from native.eddsa import verify_many
-from native.poseidon import poseidon
+from protocol.messages.read_auth import HEADER, MAX_TOKEN_LIFETIME_S, token_message
 from sequencer.node.errors import ApiError
-
-TAG_READ_AUTH = 22
-MAX_TOKEN_LIFETIME_S = 24 * 3600
-HEADER = "X-Zkclear-Auth"
-
-
-def token_message(domain_hash: int, account: int, expiry: int) -> int:
-    return poseidon([TAG_READ_AUTH, domain_hash, account, expiry])
-
-
-def make_token(
-    sign: Callable[[int], tuple[tuple[int, int], int]], domain_hash: int, account: int, expiry: int
-) -> str:
-    """Build a token with `sign(msg) -> (R8, S)` (e.g. `Signer.sign`)."""
-    r8, s = sign(token_message(domain_hash, account, expiry))
-    return f"{account}.{expiry}.{r8[0]}.{r8[1]}.{s}"
 
 
 class TokenVerifier:

@@ -11,8 +11,8 @@ import json
 from pathlib import Path
 from typing import Any
 
+from protocol.signing import Signer
 from sequencer.config import ExchangeConfig, MarketConfig
-from sequencer.signing import Signer
 
 DEVNET_CHAIN_ID = 31337  # anvil's and the embedded L1's chain id
 # The address of the first contract the default anvil account deploys: where the embedded L1's

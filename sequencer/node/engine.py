@@ -23,18 +23,19 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from circuits.primitives.eddsa import Signature
+from protocol.errors import ErrorCode
+from protocol.messages.cancel import CancelMessage
+from protocol.messages.cancel_all import CancelAllMessage
+from protocol.messages.order import OrderMessage
+from protocol.messages.transfer import TransferMessage
+from protocol.messages.withdraw import WithdrawMessage
+from protocol.steps.oracle_update import SignedPrice
 from sequencer.codec import decode_op, encode_op
 from sequencer.config import ExchangeConfig
-from sequencer.errors import ErrorCode
 from sequencer.events import Deposited, Fill, OrderUpdate, Transferred, Withdrawn
 from sequencer.exchange import Exchange
 from sequencer.journal.store import BatchRow, Entry
 from sequencer.liquidation import liquidation_op
-from sequencer.messages.cancel import CancelMessage
-from sequencer.messages.cancel_all import CancelAllMessage
-from sequencer.messages.order import OrderMessage
-from sequencer.messages.transfer import TransferMessage
-from sequencer.messages.withdraw import WithdrawMessage
 from sequencer.node import wire
 from sequencer.node.errors import ApiError
 from sequencer.node.latency import LatencyTrace
@@ -46,7 +47,6 @@ from sequencer.ops import (
     FundingTick,
     OracleUpdate,
     PlaceOrder,
-    SignedPrice,
     Transfer,
     Withdraw,
 )

@@ -31,7 +31,7 @@ from sequencer.ops.deposit import Deposit
 from sequencer.ops.forced_withdrawal import ForcedWithdrawal
 from sequencer.ops.funding_tick import FundingTick
 from sequencer.ops.liquidate import Liquidate
-from sequencer.ops.oracle_update import OracleUpdate, SignedPrice
+from sequencer.ops.oracle_update import OracleUpdate
 from sequencer.ops.order import PlaceOrder
 from sequencer.ops.transfer import Transfer
 from sequencer.ops.withdraw import Withdraw
@@ -67,7 +67,6 @@ __all__ = [
     "Liquidate",
     "OracleUpdate",
     "PlaceOrder",
-    "SignedPrice",
     "Transfer",
     "Withdraw",
 ]

@@ -10,9 +10,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from sequencer.errors import ErrorCode, Rejected
-from sequencer.messages import Signature
-from sequencer.messages.cancel import CancelMessage
+from protocol.errors import ErrorCode, Rejected
+from protocol.messages import Signature
+from protocol.messages.cancel import CancelMessage
 from sequencer.ops.common import check_expiry, check_signed_message
 
 if TYPE_CHECKING:

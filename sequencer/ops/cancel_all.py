@@ -7,9 +7,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from sequencer.constants import ALL_MARKETS
-from sequencer.messages import Signature
-from sequencer.messages.cancel_all import CancelAllMessage
+from protocol.constants import ALL_MARKETS
+from protocol.messages import Signature
+from protocol.messages.cancel_all import CancelAllMessage
 from sequencer.ops.common import check_expiry, check_signed_message
 
 if TYPE_CHECKING:

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from sequencer.errors import ErrorCode, Rejected
-from sequencer.messages import Signature, check_signature_shape
+from protocol.errors import ErrorCode, Rejected
+from protocol.messages import Signature, check_signature_shape
 
 
 def check_int(value: Any, lo: int, hi: int, what: str) -> int:

@@ -24,33 +24,17 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, ClassVar
 
-from sequencer import constants as C
-from sequencer.errors import ErrorCode, Rejected
+from protocol import constants as C
+from protocol.errors import ErrorCode, Rejected
+from protocol.fixedpoint import cdiv
+from protocol.records import LeafUpdate, StepKind
+from protocol.steps.deleverage import DeleverageData
 from sequencer.events import Deleveraged
-from sequencer.fixedpoint import cdiv
 from sequencer.liquidation import adl_ranking
 from sequencer.ops.common import check_int
-from sequencer.records import LeafUpdate, StepKind
 
 if TYPE_CHECKING:
     from sequencer.exchange import Exchange
-
-
-@dataclass(slots=True)
-class DeleverageData:
-    market_id: int
-    price: int
-    size: int
-    uncovered: int
-    total_notional: int
-    share: int
-    loss: int
-    liquidated_funding: int
-    counterparty_funding: int
-    liquidated_realised: int
-    counterparty_realised: int
-    open_interest_before: int
-    open_interest_after: int
 
 
 @dataclass(frozen=True, slots=True)

@@ -10,23 +10,16 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, ClassVar
 
-from sequencer import constants as C
+from protocol import constants as C
+from protocol.errors import ErrorCode, Rejected
+from protocol.records import LeafUpdate, StepKind
+from protocol.steps.deposit import DepositData
 from sequencer.account import Account
-from sequencer.errors import ErrorCode, Rejected
 from sequencer.events import Deposited
 from sequencer.ops.common import check_int
-from sequencer.records import LeafUpdate, StepKind
 
 if TYPE_CHECKING:
     from sequencer.exchange import Exchange
-
-
-@dataclass(slots=True)
-class DepositData:
-    queue_index: int
-    owner: int
-    amount: int
-    created: bool
 
 
 @dataclass(frozen=True, slots=True)

@@ -11,23 +11,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, ClassVar
 
-from sequencer import constants as C
-from sequencer.errors import ErrorCode, Rejected
+from protocol import constants as C
+from protocol.errors import ErrorCode, Rejected
+from protocol.records import LeafUpdate, StepKind
+from protocol.steps.forced_withdrawal import ForcedWithdrawalData
 from sequencer.events import Withdrawn
 from sequencer.ops.common import check_int
-from sequencer.records import LeafUpdate, StepKind
 
 if TYPE_CHECKING:
     from sequencer.exchange import Exchange
-
-
-@dataclass(slots=True)
-class ForcedWithdrawalData:
-    queue_index: int
-    owner: int
-    requested: int
-    amount: int  # what was withdrawn
-    withdrawable_before: int
 
 
 @dataclass(frozen=True, slots=True)

@@ -19,30 +19,16 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, ClassVar
 
-from sequencer.constants import RATE_SCALE
-from sequencer.errors import ErrorCode, Rejected
+from protocol.constants import RATE_SCALE
+from protocol.errors import ErrorCode, Rejected
+from protocol.fixedpoint import tdiv
+from protocol.records import StepKind
+from protocol.steps.funding_tick import FundingData, MarketFunding
 from sequencer.events import FundingApplied
-from sequencer.fixedpoint import tdiv
-from sequencer.records import StepKind
 
 if TYPE_CHECKING:
     from sequencer.exchange import Exchange
     from sequencer.market import Market
-
-
-@dataclass(slots=True)
-class MarketFunding:
-    market_id: int
-    mark_price: int
-    index_price: int
-    premium_ppb: int
-    rate_ppb: int
-    index_delta: int
-
-
-@dataclass(slots=True)
-class FundingData:
-    markets: tuple[MarketFunding, ...]
 
 
 @dataclass(frozen=True, slots=True)

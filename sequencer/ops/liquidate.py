@@ -21,33 +21,18 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from sequencer import constants as C
+from protocol import constants as C
+from protocol.errors import ErrorCode, Rejected
+from protocol.records import LeafUpdate, StepKind
+from protocol.steps.liquidation import TakeoverData
 from sequencer.book import BUY, SELL, RestingOrder
-from sequencer.errors import ErrorCode, Rejected
 from sequencer.events import Liquidated
 from sequencer.matching import _fill_order, fee_of, match
 from sequencer.ops.common import check_int
 from sequencer.ops.order import PlaceOrder, check_order_basics
-from sequencer.records import LeafUpdate, StepKind
 
 if TYPE_CHECKING:
     from sequencer.exchange import Exchange
-
-
-@dataclass(slots=True)
-class TakeoverData:
-    market_id: int
-    price: int  # the oracle price
-    size: int
-    liquidated_side: int
-    liquidator_order: Any
-    penalty: int
-    liquidated_funding: int
-    liquidator_funding: int
-    liquidated_realised: int
-    liquidator_realised: int
-    open_interest_before: int
-    open_interest_after: int
 
 
 @dataclass(frozen=True, slots=True)

@@ -13,33 +13,18 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from sequencer import constants as C
-from sequencer.constants import PPM
-from sequencer.errors import ErrorCode, Rejected
+from protocol import constants as C
+from protocol.constants import PPM
+from protocol.errors import ErrorCode, Rejected
+from protocol.messages import check_signature_shape
+from protocol.messages.oracle_price import OraclePriceMessage
+from protocol.records import StepKind
+from protocol.steps.oracle_update import OracleData, SignedPrice
 from sequencer.events import OracleUpdated
-from sequencer.messages import Signature, check_signature_shape
-from sequencer.messages.oracle_price import OraclePriceMessage
 from sequencer.ops.common import check_int
-from sequencer.records import StepKind
 
 if TYPE_CHECKING:
     from sequencer.exchange import Exchange
-
-
-@dataclass(frozen=True, slots=True)
-class SignedPrice:
-    signer: int  # index into the exchange's oracle_signers
-    msg: OraclePriceMessage
-    sig: Signature
-
-
-@dataclass(slots=True)
-class OracleData:
-    market_id: int
-    prices: tuple[SignedPrice, ...]
-    price: int
-    timestamp: int
-    previous_price: int
 
 
 @dataclass(frozen=True, slots=True)

@@ -22,17 +22,17 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar
 
+from protocol.constants import PPM
+from protocol.errors import ErrorCode, Rejected
+from protocol.fixedpoint import cdiv
+from protocol.messages import Signature
+from protocol.messages.order import FLAG_MARKET, FLAG_REDUCE_ONLY, OrderMessage, TimeInForce
 from sequencer.book import BUY, SLOT_MASK, RestingOrder
-from sequencer.constants import PPM
-from sequencer.errors import ErrorCode, Rejected
 from sequencer.events import CANCELLED as _CANCELLED
 from sequencer.events import FILLED as _FILLED
 from sequencer.events import RESTING as _RESTING
 from sequencer.events import OrderUpdate
-from sequencer.fixedpoint import cdiv
 from sequencer.matching import fee_of, match, reducible
-from sequencer.messages import Signature
-from sequencer.messages.order import FLAG_MARKET, FLAG_REDUCE_ONLY, OrderMessage, TimeInForce
 from sequencer.ops.common import check_signed_message
 
 _GTT, _IOC, _FOK, _POST_ONLY = (int(t) for t in TimeInForce)

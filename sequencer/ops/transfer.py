@@ -9,22 +9,17 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from sequencer import constants as C
-from sequencer.errors import ErrorCode, Rejected
+from protocol import constants as C
+from protocol.errors import ErrorCode, Rejected
+from protocol.messages import Signature
+from protocol.messages.transfer import TransferMessage
+from protocol.records import LeafUpdate, StepKind
+from protocol.steps.transfer import TransferData
 from sequencer.events import Transferred
-from sequencer.messages import Signature
-from sequencer.messages.transfer import TransferMessage
 from sequencer.ops.common import check_expiry, check_signed_message
-from sequencer.records import LeafUpdate, StepKind
 
 if TYPE_CHECKING:
     from sequencer.exchange import Exchange
-
-
-@dataclass(slots=True)
-class TransferData:
-    amount: int
-    withdrawable_before: int
 
 
 @dataclass(frozen=True, slots=True)

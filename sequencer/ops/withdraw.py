@@ -10,23 +10,17 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from sequencer import constants as C
-from sequencer.errors import ErrorCode, Rejected
+from protocol import constants as C
+from protocol.errors import ErrorCode, Rejected
+from protocol.messages import Signature
+from protocol.messages.withdraw import WithdrawMessage
+from protocol.records import LeafUpdate, StepKind
+from protocol.steps.withdraw import WithdrawData
 from sequencer.events import Withdrawn
-from sequencer.messages import Signature
-from sequencer.messages.withdraw import WithdrawMessage
 from sequencer.ops.common import check_expiry, check_signed_message
-from sequencer.records import LeafUpdate, StepKind
 
 if TYPE_CHECKING:
     from sequencer.exchange import Exchange
-
-
-@dataclass(slots=True)
-class WithdrawData:
-    amount: int
-    recipient: int
-    withdrawable_before: int
 
 
 @dataclass(frozen=True, slots=True)

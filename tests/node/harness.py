@@ -19,14 +19,14 @@ from typing import Any
 
 from aiohttp import web
 
-from sequencer.client import AsyncClient
+from client.http import AsyncClient
+from client.wallet import Wallet
+from protocol.signing import Signer
 from sequencer.node.app import create_app
 from sequencer.node.config import NodeConfig
 from sequencer.node.defaults import devnet_config
 from sequencer.node.routes.common import NODE_KEY
 from sequencer.node.service import Node
-from sequencer.signing import Signer
-from sequencer.wallet import Wallet
 
 ROOT = Path(__file__).resolve().parents[2]
 USD = 1_000_000

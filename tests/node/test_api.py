@@ -12,11 +12,11 @@ from typing import Any
 import aiohttp
 import pytest
 
+from client.http import NodeError
 from native.poseidon import poseidon
-from sequencer import hashing
-from sequencer.client import NodeError
-from sequencer.constants import Tag
-from sequencer.records import AccountState
+from protocol import hashing
+from protocol.constants import Tag
+from protocol.records import AccountState
 from tests.node.harness import BTC, BTC_PRICE, BUY, ETH, SELL, USD, fund, run, running_node, set_price, trader
 
 

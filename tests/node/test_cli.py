@@ -22,7 +22,7 @@ def node_url(tmp_path_factory: pytest.TempPathFactory) -> Any:
     proc, url = spawn_node(tmp_path_factory.mktemp("cli") / "node")
     import asyncio
 
-    from sequencer.client import AsyncClient
+    from client.http import AsyncClient
 
     async def prices() -> None:
         async with AsyncClient(url) as c:

@@ -11,7 +11,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from sequencer.client import AsyncClient
+from client.http import AsyncClient
 from tests.node.harness import ROOT
 
 

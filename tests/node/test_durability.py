@@ -15,10 +15,10 @@ from typing import Any
 
 import pytest
 
-from sequencer.client import AsyncClient, NodeError
+from client.http import AsyncClient, NodeError
+from client.wallet import Wallet
 from sequencer.journal import Store
 from sequencer.node.engine import journal_op
-from sequencer.wallet import Wallet
 from tests.node.harness import BTC, BTC_PRICE, fund, kill9, set_price, spawn_node
 from tests.node.test_restart import replay_from_genesis
 

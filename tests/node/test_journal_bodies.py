@@ -8,12 +8,14 @@ import json
 
 import pytest
 
-from sequencer.messages.cancel import CancelMessage
-from sequencer.messages.cancel_all import CancelAllMessage
-from sequencer.messages.oracle_price import OraclePriceMessage
-from sequencer.messages.order import OrderMessage
-from sequencer.messages.transfer import TransferMessage
-from sequencer.messages.withdraw import WithdrawMessage
+from protocol.messages.cancel import CancelMessage
+from protocol.messages.cancel_all import CancelAllMessage
+from protocol.messages.oracle_price import OraclePriceMessage
+from protocol.messages.order import OrderMessage
+from protocol.messages.transfer import TransferMessage
+from protocol.messages.withdraw import WithdrawMessage
+from protocol.signing import Signer
+from protocol.steps.oracle_update import SignedPrice
 from sequencer.node.engine import journal_body, journal_op
 from sequencer.ops import (
     CancelAll,
@@ -22,11 +24,9 @@ from sequencer.ops import (
     FundingTick,
     OracleUpdate,
     PlaceOrder,
-    SignedPrice,
     Transfer,
     Withdraw,
 )
-from sequencer.signing import Signer
 
 S = Signer(b"journal body test")
 T = 1_790_000_000

@@ -10,7 +10,7 @@ from eth_account import Account
 from eth_account.messages import encode_typed_data
 
 from circuits.primitives import eddsa
-from sequencer.keys import (
+from client.keys import (
     KeystoreError,
     derivation_typed_data,
     derive_l2_key,
@@ -18,7 +18,7 @@ from sequencer.keys import (
     load_keystore,
     save_keystore,
 )
-from sequencer.keys.derive import SECP256K1_N
+from client.keys.derive import SECP256K1_N
 from tests.conftest import run_node_json
 
 ETH_KEY = bytes.fromhex("4c0883a69102937d6231471b5dbb6204fe5129617082792ae468d01a3f362318")
@@ -165,9 +165,9 @@ def test_keystore_errors(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize("msg", [0, 1, 2**253 + 12345, eddsa.R - 1])
 def test_derived_key_with_the_native_signer(msg: int) -> None:
-    """Clients sign with sequencer.signing.Signer (native); the derived key's signatures equal the
+    """Clients sign with protocol.signing.Signer (native); the derived key's signatures equal the
     circomlibjs twin's."""
-    from sequencer.signing import Signer
+    from protocol.signing import Signer
 
     key = derive_l2_key(ETH_KEY, 1337, ROLLUP)
     signer = Signer(key.private_key)

@@ -126,7 +126,7 @@ def test_continuing_after_restart_keeps_nonces(tmp_path: Path) -> None:
             )
             await c.place_order(o)
         async with running_node(tmp_path) as r:
-            from sequencer.client import NodeError
+            from client.http import NodeError
 
             try:
                 await r.client.place_order(o)

@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from sequencer.errors import ErrorCode
+from protocol.errors import ErrorCode
 from tests.sequencer.world import World
 
 

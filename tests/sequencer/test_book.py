@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from protocol.messages.order import OrderMessage
 from sequencer.book import BUY, SELL, BookSide, OrderBook, RestingOrder
-from sequencer.messages.order import OrderMessage
 
 
 class _Op:

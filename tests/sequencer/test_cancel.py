@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from sequencer.errors import ErrorCode
+from protocol.errors import ErrorCode
+from protocol.messages.cancel import CancelMessage
 from sequencer.events import OrderState, OrderUpdate
-from sequencer.messages.cancel import CancelMessage
 from sequencer.ops import CancelOrder
 from tests.sequencer.conftest import assert_rejected_unchanged
 from tests.sequencer.world import BTC, BUY, SELL, World, trader_signer

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from sequencer.constants import ALL_MARKETS
-from sequencer.errors import ErrorCode
+from protocol.constants import ALL_MARKETS
+from protocol.errors import ErrorCode
 from tests.sequencer.conftest import assert_rejected_unchanged
 from tests.sequencer.world import BTC, BUY, ETH, World
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
+from protocol.messages.order import TimeInForce
 from sequencer.codec import CodecError, decode_op, encode_op, loads
 from sequencer.exchange import Exchange
-from sequencer.messages.order import TimeInForce
 from tests.sequencer.world import BTC, BUY, ETH, SELL, USD, World
 
 

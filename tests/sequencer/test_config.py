@@ -9,8 +9,8 @@ import pytest
 
 from circuits.primitives.field import R
 from circuits.primitives.poseidon import poseidon as ref_poseidon
+from protocol.constants import Tag
 from sequencer.config import ConfigError
-from sequencer.constants import Tag
 from tests.sequencer.world import BTC_MARKET, ETH_MARKET, make_config
 
 

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from sequencer.errors import ErrorCode
+from protocol.errors import ErrorCode
+from protocol.messages.order import TimeInForce
+from protocol.records import StepKind
 from sequencer.events import DeficitUncovered, Deleveraged, InsuranceCovered
 from sequencer.liquidation import adl_ranking, run_keeper
-from sequencer.messages.order import TimeInForce
 from sequencer.ops import Deleverage
-from sequencer.records import StepKind
 from tests.sequencer.conftest import assert_rejected_unchanged
 from tests.sequencer.world import BTC, BTC_MARKET, BUY, SELL, USD, World, make_config
 

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from sequencer.constants import FIRST_ACCOUNT_ID
-from sequencer.errors import ErrorCode
+from protocol.constants import FIRST_ACCOUNT_ID
+from protocol.errors import ErrorCode
+from protocol.records import StepKind
 from sequencer.events import Deposited
 from sequencer.ops import Deposit
-from sequencer.records import StepKind
 from tests.sequencer.conftest import assert_rejected_unchanged
 from tests.sequencer.world import USD, World, trader_signer
 

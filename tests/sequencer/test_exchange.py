@@ -7,9 +7,9 @@ from dataclasses import replace
 
 import pytest
 
-from sequencer.errors import ErrorCode
+from protocol.errors import ErrorCode
+from protocol.messages.order import TimeInForce
 from sequencer.exchange import Exchange
-from sequencer.messages.order import TimeInForce
 from sequencer.ops import FundingTick
 from tests.sequencer.conftest import assert_rejected_unchanged
 from tests.sequencer.world import BTC, BUY, ETH, SELL, USD, World, trader_signer

@@ -18,10 +18,10 @@ from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, precondition, rule
 
 from native.ref.merkle import merkle_root
-from sequencer.constants import ALL_MARKETS
+from protocol.constants import ALL_MARKETS
+from protocol.messages.order import TimeInForce
 from sequencer.exchange import Exchange
 from sequencer.liquidation import run_keeper
-from sequencer.messages.order import TimeInForce
 from sequencer.ops import Liquidate
 from tests.sequencer.world import BTC, ETH, USD, World, make_config
 

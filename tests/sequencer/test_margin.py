@@ -3,7 +3,7 @@ funding, at worked numbers."""
 
 from __future__ import annotations
 
-from sequencer.messages.order import TimeInForce
+from protocol.messages.order import TimeInForce
 from tests.sequencer.world import BTC, BUY, ETH, SELL, USD, World
 
 

@@ -10,15 +10,15 @@ import pytest
 
 from circuits.primitives import eddsa
 from circuits.primitives.poseidon import poseidon as ref_poseidon
+from protocol.constants import Tag
+from protocol.messages.cancel import CancelMessage
+from protocol.messages.cancel_all import CancelAllMessage
+from protocol.messages.oracle_price import OraclePriceMessage
+from protocol.messages.order import OrderMessage, SelfTrade, TimeInForce, make_flags
+from protocol.messages.transfer import TransferMessage
+from protocol.messages.withdraw import WithdrawMessage
+from protocol.signing import Signer
 from sequencer.config import domain_hash
-from sequencer.constants import Tag
-from sequencer.messages.cancel import CancelMessage
-from sequencer.messages.cancel_all import CancelAllMessage
-from sequencer.messages.oracle_price import OraclePriceMessage
-from sequencer.messages.order import OrderMessage, SelfTrade, TimeInForce, make_flags
-from sequencer.messages.transfer import TransferMessage
-from sequencer.messages.withdraw import WithdrawMessage
-from sequencer.signing import Signer
 from tests.conftest import run_node_json
 
 DOMAIN = domain_hash(31337, 0x5FBDB2315678AFECB367F032D93F642F64180AA3)

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from sequencer.errors import ErrorCode
+from protocol.errors import ErrorCode
+from protocol.messages.oracle_price import OraclePriceMessage
+from protocol.records import StepKind
+from protocol.steps.oracle_update import SignedPrice
 from sequencer.events import OracleUpdated
-from sequencer.messages.oracle_price import OraclePriceMessage
-from sequencer.ops import OracleUpdate, SignedPrice
-from sequencer.records import StepKind
+from sequencer.ops import OracleUpdate
 from tests.sequencer.conftest import assert_rejected_unchanged
 from tests.sequencer.world import BTC, World, oracle_signer
 

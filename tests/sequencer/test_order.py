@@ -7,10 +7,10 @@ from dataclasses import replace
 
 import pytest
 
-from sequencer.errors import ErrorCode
+from protocol.errors import ErrorCode
+from protocol.messages.order import SelfTrade, TimeInForce
 from sequencer.events import Fill, OrderState, OrderUpdate
 from sequencer.exchange import Result
-from sequencer.messages.order import SelfTrade, TimeInForce
 from tests.sequencer.conftest import assert_rejected_unchanged
 from tests.sequencer.world import BTC, BTC_MARKET, BUY, ETH, SELL, USD, World, make_config, trader_signer
 

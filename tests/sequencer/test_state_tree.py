@@ -7,11 +7,11 @@ import pytest
 
 from circuits.primitives.poseidon import poseidon as ref_poseidon
 from native.ref.merkle import merkle_root
-from sequencer import hashing as H
-from sequencer.constants import FIELD_MODULUS as R
-from sequencer.constants import MAX_MARKETS, ORDER_TREE_DEPTH, Tag
+from protocol import hashing as H
+from protocol.constants import FIELD_MODULUS as R
+from protocol.constants import MAX_MARKETS, ORDER_TREE_DEPTH, Tag
+from protocol.messages.order import TimeInForce
 from sequencer.exchange import Exchange
-from sequencer.messages.order import TimeInForce
 from sequencer.state_tree import AccountProof
 from sequencer.tree import empty_hashes
 from tests.sequencer.world import BTC, BUY, ETH, SELL, USD, World

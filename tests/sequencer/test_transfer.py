@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from sequencer.errors import ErrorCode
+from protocol.errors import ErrorCode
+from protocol.messages.transfer import TransferMessage
+from protocol.records import StepKind
 from sequencer.events import Transferred
-from sequencer.messages.transfer import TransferMessage
 from sequencer.ops import Transfer
-from sequencer.records import StepKind
 from tests.sequencer.conftest import assert_rejected_unchanged
 from tests.sequencer.world import USD, World, trader_signer
 

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from sequencer.errors import ErrorCode
+from protocol.errors import ErrorCode
+from protocol.messages.order import TimeInForce
+from protocol.records import StepKind
 from sequencer.events import Withdrawn
-from sequencer.messages.order import TimeInForce
-from sequencer.records import StepKind
 from tests.sequencer.conftest import assert_rejected_unchanged
 from tests.sequencer.world import BTC, BUY, SELL, USD, World
 

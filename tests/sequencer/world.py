@@ -7,14 +7,16 @@ from collections import defaultdict
 from functools import cache
 from typing import Any
 
+from protocol.messages.cancel import CancelMessage
+from protocol.messages.cancel_all import CancelAllMessage
+from protocol.messages.oracle_price import OraclePriceMessage
+from protocol.messages.order import OrderMessage, SelfTrade, TimeInForce, make_flags
+from protocol.messages.transfer import TransferMessage
+from protocol.messages.withdraw import WithdrawMessage
+from protocol.signing import Signer
+from protocol.steps.oracle_update import SignedPrice
 from sequencer.config import ExchangeConfig, MarketConfig
 from sequencer.exchange import Exchange, Result
-from sequencer.messages.cancel import CancelMessage
-from sequencer.messages.cancel_all import CancelAllMessage
-from sequencer.messages.oracle_price import OraclePriceMessage
-from sequencer.messages.order import OrderMessage, SelfTrade, TimeInForce, make_flags
-from sequencer.messages.transfer import TransferMessage
-from sequencer.messages.withdraw import WithdrawMessage
 from sequencer.ops import (
     CancelAll,
     CancelOrder,
@@ -23,11 +25,9 @@ from sequencer.ops import (
     FundingTick,
     OracleUpdate,
     PlaceOrder,
-    SignedPrice,
     Transfer,
     Withdraw,
 )
-from sequencer.signing import Signer
 
 T0 = 1_700_000_000
 USD = 1_000_000  # collateral units per dollar

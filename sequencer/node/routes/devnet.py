@@ -72,9 +72,9 @@ async def devnet_deposit(request: web.Request) -> web.Response:
     errors=("malformed_body", "unknown_market", "rejected"),
 )
 async def devnet_oracle(request: web.Request) -> web.Response:
-    from sequencer.messages.oracle_price import OraclePriceMessage
+    from protocol.messages.oracle_price import OraclePriceMessage
+    from protocol.steps.oracle_update import SignedPrice
     from sequencer.node.defaults import DEVNET_ORACLE_SIGNERS, devnet_oracle_signer
-    from sequencer.ops import SignedPrice
 
     node = node_of(request)
     engine = node.engine

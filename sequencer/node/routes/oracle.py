@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from sequencer.messages.oracle_price import OraclePriceMessage
+from protocol.messages.oracle_price import OraclePriceMessage
+from protocol.steps.oracle_update import SignedPrice
 from sequencer.node.errors import ApiError
 from sequencer.node.http import read_json
 from sequencer.node.routes.common import INT, SIGNATURE, node_of
 from sequencer.node.routes.orders import RESULT, answer
 from sequencer.node.routing import RouteTable
 from sequencer.node.wire import check_keys, decode_signature, to_int
-from sequencer.ops import SignedPrice
 
 ROUTES = RouteTable("oracle")
 

@@ -8,8 +8,8 @@ from dataclasses import dataclass
 from typing import ClassVar
 
 from native.poseidon import poseidon
-from sequencer import constants as C
-from sequencer.messages import Signature, check_fields, message_row, sign_hash
+from protocol import constants as C
+from protocol.messages import Signature, check_fields, message_row, sign_hash
 
 
 @dataclass(frozen=True, slots=True)

@@ -13,7 +13,7 @@ from typing import Any
 
 from circuits.primitives.eddsa import Signature, sign, verify
 from native.poseidon import poseidon
-from sequencer.errors import ErrorCode, Rejected
+from protocol.errors import ErrorCode, Rejected
 
 __all__ = ["Signature", "check_fields", "message_hash", "message_row", "sign_hash", "verify_hash"]
 

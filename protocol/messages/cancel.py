@@ -7,8 +7,8 @@ from dataclasses import dataclass
 from typing import ClassVar
 
 from native.poseidon import poseidon
-from sequencer import constants as C
-from sequencer.messages import Signature, check_fields, message_row, sign_hash
+from protocol import constants as C
+from protocol.messages import Signature, check_fields, message_row, sign_hash
 
 _ACCOUNT_LIMIT = 1 << C.ACCOUNT_ID_BITS
 _ORDER_ID_LIMIT = 1 << C.ORDER_ID_BITS

@@ -13,8 +13,8 @@ from typing import Any, TypeVar
 
 import click
 
-from sequencer.client import NodeError
-from sequencer.keys import KeystoreError
+from client.http import NodeError
+from client.keys import KeystoreError
 
 F = TypeVar("F", bound=Callable[..., Any])
 

@@ -7,9 +7,9 @@ from __future__ import annotations
 from functools import cache
 
 from native.poseidon import poseidon, poseidon_many
-from sequencer.constants import FIELD_MODULUS as R
-from sequencer.constants import MAX_MARKETS, Tag
-from sequencer.records import AccountState, GlobalState, MarketState
+from protocol.constants import FIELD_MODULUS as R
+from protocol.constants import MAX_MARKETS, Tag
+from protocol.records import AccountState, GlobalState, MarketState
 
 
 def position_row(size: int, cost: int, fsnap: int) -> list[int]:

@@ -15,9 +15,9 @@ from enum import IntEnum
 from typing import ClassVar
 
 from native.poseidon import poseidon
-from sequencer import constants as C
-from sequencer.errors import ErrorCode, Rejected
-from sequencer.messages import Signature, check_fields, message_row, sign_hash
+from protocol import constants as C
+from protocol.errors import ErrorCode, Rejected
+from protocol.messages import Signature, check_fields, message_row, sign_hash
 
 BUY = 0
 SELL = 1

@@ -17,7 +17,7 @@ from typing import Any
 
 import eth_keyfile
 
-from sequencer.keys.derive import L2Key
+from client.keys.derive import L2Key
 
 KEYSTORE_VERSION = 1
 # eth-keyfile's default scrypt cost (n = 2^18); tests pass a lower one.

@@ -11,13 +11,13 @@ import dataclasses
 import time
 from typing import Any
 
-from sequencer.messages.cancel import CancelMessage
-from sequencer.messages.cancel_all import CancelAllMessage
-from sequencer.messages.order import OrderMessage
-from sequencer.messages.transfer import TransferMessage
-from sequencer.messages.withdraw import WithdrawMessage
-from sequencer.node.auth import make_token
-from sequencer.signing import Signer
+from protocol.messages.cancel import CancelMessage
+from protocol.messages.cancel_all import CancelAllMessage
+from protocol.messages.order import OrderMessage
+from protocol.messages.read_auth import make_token
+from protocol.messages.transfer import TransferMessage
+from protocol.messages.withdraw import WithdrawMessage
+from protocol.signing import Signer
 
 ORDER_SLOTS = 1024
 # Amount-like fields travel as decimal strings (docs/protocol.md section 1); ids and times as numbers.
@@ -47,7 +47,7 @@ class Wallet:
     @classmethod
     def from_keystore(cls, ks: Any, password: str, client: Any) -> Wallet:
         """Unlock a keystore, read the signing domain from the node, find the account id."""
-        from sequencer.client import NodeError
+        from client.http import NodeError
 
         key = ks.unlock(password)
         info = client.info()

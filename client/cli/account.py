@@ -8,7 +8,7 @@ from typing import Any
 
 import click
 
-from sequencer.cli.common import (
+from client.cli.common import (
     emit_json,
     fixed,
     get_password,
@@ -20,9 +20,9 @@ from sequencer.cli.common import (
     password_option,
     table,
 )
-from sequencer.client import Client, NodeError
-from sequencer.keys import KeystoreError, derive_l2_key, load_keystore, save_keystore
-from sequencer.keys.keystore import DEFAULT_SCRYPT_N
+from client.http import Client, NodeError
+from client.keys import KeystoreError, derive_l2_key, load_keystore, save_keystore
+from client.keys.keystore import DEFAULT_SCRYPT_N
 
 
 @click.group()
@@ -140,7 +140,7 @@ def create(
 @node_errors
 def show(account_id: int | None, keystore: Path, password: str | None, node_url: str, as_json: bool) -> None:
     """Balances and positions of your account (signed read)."""
-    from sequencer.wallet import Wallet
+    from client.wallet import Wallet
 
     try:
         ks = load_keystore(keystore)

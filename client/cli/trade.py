@@ -12,7 +12,7 @@ from typing import Any
 
 import click
 
-from sequencer.cli.common import (
+from client.cli.common import (
     emit_json,
     fixed,
     get_password,
@@ -25,9 +25,9 @@ from sequencer.cli.common import (
     password_option,
     table,
 )
-from sequencer.client import Client
-from sequencer.keys import KeystoreError, load_keystore
-from sequencer.wallet import ORDER_SLOTS, Wallet
+from client.http import Client
+from client.keys import KeystoreError, load_keystore
+from client.wallet import ORDER_SLOTS, Wallet
 
 USD_DECIMALS = 6
 TIF = {"gtt": 0, "ioc": 1, "fok": 2, "post-only": 3}
@@ -152,7 +152,7 @@ def place(
     as_json: bool,
 ) -> None:
     """Place an order: `zkclear order place BTC-USD buy 0.01 --price 50000`."""
-    from sequencer.messages.order import TimeInForce, make_flags
+    from protocol.messages.order import TimeInForce, make_flags
 
     with Client(node_url) as c:
         w = _wallet(c, keystore, password)
@@ -314,7 +314,7 @@ def deposit(
         if not info.get("devnet"):
             raise click.ClickException("this node has no devnet faucet and there is no L1 deposit path yet")
         key = ks.unlock(get_password(password))
-        from sequencer.signing import Signer
+        from protocol.signing import Signer
 
         w = Wallet(Signer(key.private_key), ks.account_id, int(info["domain_hash"]))
         out = c.devnet_deposit(

@@ -69,4 +69,4 @@ class Tag:
     MSG_WITHDRAW = 19
     MSG_TRANSFER = 20
     MSG_ORACLE_PRICE = 21
-    # 22..31 are reserved for the node (request authentication and the like)
+    READ_AUTH = 22  # account read token (node requests); 23..31 reserved for node messages

@@ -2,7 +2,7 @@
 
 Requests and answers are the JSON of the node's HTTP API (docs/protocol.md, "HTTP API and error
 codes"); an error answer raises `NodeError` carrying the stable code.  Building and signing
-operations is `sequencer.wallet.Wallet`'s job; the client only moves them.
+operations is `client.wallet.Wallet`'s job; the client only moves them.
 """
 
 from __future__ import annotations

@@ -6,7 +6,7 @@ so rules call one of these instead of writing `//` on signed values.
 
 from __future__ import annotations
 
-from sequencer.errors import ErrorCode, Rejected
+from protocol.errors import ErrorCode, Rejected
 
 
 def fdiv(a: int, b: int) -> int:

@@ -1,0 +1,1 @@
+"""The trader commands of `zkclear` (account, order, deposit, withdraw, markets, book)."""
