@@ -90,7 +90,8 @@ def global_hash(
     `market_hashes`: the M_i where the caller already has them (a cache of `market_hash`)."""
     if market_hashes is None:
         market_hashes = [
-            0 if m is None else market_hash(ch, m) for ch, m in zip(config_hashes, g.markets, strict=True)
+            0 if m is None or ch is None else market_hash(ch, m)
+            for ch, m in zip(config_hashes, g.markets, strict=True)
         ]
     mh = poseidon([Tag.MARKETS, *market_hashes])
     return poseidon([Tag.GLOBAL, params_hash, mh, g.insurance_fund, g.fee_pool, g.funding_time])

@@ -316,7 +316,7 @@ def restore_exchange(cls: type[L], blob: bytes) -> L:
     trees = ex.trees
     trees.accounts = _tree_in(ACCOUNT_TREE_DEPTH, t["accounts"])
     trees.orders = {aid: _tree_in(ORDER_TREE_DEPTH, levels) for aid, levels in t["orders"]}
-    trees.committed = dict(_committed_in(row) for row in t["committed"])  # type: ignore[misc]
+    trees.committed = dict(_committed_in(row) for row in t["committed"])
     trees._set_global(decode(t["global_state"]))
     trees.batch = t["batch"]
     trees.accounts.log = _log_in(t["log"])

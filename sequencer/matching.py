@@ -282,13 +282,15 @@ def commit_fill(
         )
     )
     if rec:
+        gb = fill.global_before
+        assert gb is not None  # recorded by try_fill with records on
         ex.add_step(
             StepKind.LIQUIDATION if liquidation else StepKind.TRADE,
             (
                 new_record(LeafUpdate, (mk_acct.id, fill.maker_before, mk_acct.state(), m_slot)),
                 new_record(LeafUpdate, (taker.id, fill.taker_before, taker.state(), t_slot)),
             ),
-            fill.global_before,  # type: ignore[arg-type]  # not None with records on
+            gb,
             TradeData(
                 mk.id,
                 fill.price,

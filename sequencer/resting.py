@@ -27,7 +27,7 @@ class RestingOrders(State):
         """Take a live order off the book (its remaining is kept for the report); reason None:
         cancelled by its owner."""
         undo = self._undo
-        book = self.markets[order.market_id].book  # type: ignore[union-attr]
+        book = self.markets[order.market_id].book  # type: ignore[union-attr]  # an order's market exists
         (book.bids if order.side == 0 else book.asks).reduce(order, order.remaining, undo)
         order.live = False
         del self.accounts[order.account_id].live[order.order_id]
@@ -61,7 +61,7 @@ class RestingOrders(State):
 
     def rest_order(self, order: RestingOrder) -> None:
         undo = self._undo
-        book = self.markets[order.market_id].book  # type: ignore[union-attr]
+        book = self.markets[order.market_id].book  # type: ignore[union-attr]  # an order's market exists
         (book.bids if order.side == 0 else book.asks).add(order, undo)
         order.live = True
         self.accounts[order.account_id].live[order.order_id] = order

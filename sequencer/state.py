@@ -177,4 +177,4 @@ class State:
 
     def account_id_of(self, pub: tuple[int, int]) -> int | None:
         # any sequence (a JSON list from the API): a wrong length finds nothing
-        return self.by_key.get(tuple(pub))  # type: ignore[arg-type]
+        return self.by_key.get(tuple(pub))  # type: ignore[arg-type]  # see above

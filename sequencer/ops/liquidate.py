@@ -129,7 +129,7 @@ def _takeover(ex: Ledger, op: Liquidate, acct: Any, mk: Any, side: int, v: int) 
         ex.add_step(
             StepKind.LIQUIDATION,
             (LeafUpdate(acct.id, ab, acct.state(), None), LeafUpdate(liq.id, lb, liq.state(), slot)),
-            gb,  # type: ignore[arg-type]
+            gb,
             TakeoverData(m, p, q, side, lop, penalty, fa, fl, ra, rl, oi_before, oi),
         )
     ex.emit(Liquidated(acct.id, m, -delta, p, liq.id, penalty))
