@@ -27,7 +27,8 @@ from protocol.records import LeafUpdate, StepKind
 from protocol.steps.liquidation import TakeoverData
 from sequencer.book import BUY, SELL, RestingOrder
 from sequencer.events import Liquidated
-from sequencer.matching import fee_of, fill_order, match
+from sequencer.fills import fee_of, fill_order
+from sequencer.matching import match
 from sequencer.ops.common import check_int
 from sequencer.ops.order import PlaceOrder, check_order_basics
 

@@ -32,7 +32,8 @@ from sequencer.events import CANCELLED as _CANCELLED
 from sequencer.events import FILLED as _FILLED
 from sequencer.events import RESTING as _RESTING
 from sequencer.events import OrderUpdate
-from sequencer.matching import fee_of, match, reducible
+from sequencer.fills import fee_of
+from sequencer.matching import match, reducible
 from sequencer.ops.common import check_signed_message
 
 _GTT, _IOC, _FOK, _POST_ONLY = (int(t) for t in TimeInForce)
