@@ -37,6 +37,7 @@ from sequencer.config import ExchangeConfig
 from sequencer.ledger import Ledger
 from sequencer.margin import Risk
 from sequencer.ops import HANDLERS
+from sequencer.state import UndoEntry
 from sequencer.state_tree import AccountProof
 
 __all__ = ["Batch", "Exchange", "Result", "Risk", "SealedBatch"]
@@ -66,7 +67,11 @@ class Exchange(Ledger):
             return Result(
                 False, None, ErrorCode.MALFORMED, f"unknown operation {type(op).__name__}", (), None
             )
-        undo = self.begin()
+        undo: list[UndoEntry] = []  # fresh undo, step and event logs for this operation
+        self._undo = undo
+        if self._steps:  # only add_step appends, and only with records on
+            self._steps = []
+        self._events = []
         try:
             t = op.time
             if type(t) is not int or not 0 <= t < _TIME_LIMIT:

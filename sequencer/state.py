@@ -79,15 +79,6 @@ class State:
         self._events: list[Any] = []
 
     # ---- the per-operation logs ----------------------------------------------------------------------
-    def begin(self) -> list[UndoEntry]:
-        """Start an operation: fresh undo, step and event logs; returns the undo log."""
-        undo: list[UndoEntry] = []
-        self._undo = undo
-        if self._steps:  # only add_step appends, and only with records on
-            self._steps = []
-        self._events = []
-        return undo
-
     @property
     def undo_log(self) -> list[UndoEntry]:
         """The current operation's undo log: append `(fn, *args)` after a change that
