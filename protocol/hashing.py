@@ -4,6 +4,7 @@ leaf, market, markets, global hash and state root.  Signed values enter as v mod
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from functools import cache
 
 from native.poseidon import poseidon, poseidon_many
@@ -77,11 +78,22 @@ def market_hash(config_hash: int, ms: MarketState) -> int:
     )
 
 
-def global_hash(params_hash: int, config_hashes: tuple[int | None, ...], g: GlobalState) -> int:
+def global_hash(
+    params_hash: int,
+    config_hashes: tuple[int | None, ...],
+    g: GlobalState,
+    *,
+    market_hashes: Sequence[int] | None = None,
+) -> int:
     """Poseidon([TAG_GLOBAL, params_hash, markets_hash, insurance_fund, fee_pool, funding_time]) with
-    markets_hash = Poseidon([TAG_MARKETS, M_0, ..., M_7]) and M_i = 0 where no market i exists."""
-    ms = [0 if m is None else market_hash(ch, m) for ch, m in zip(config_hashes, g.markets, strict=True)]
-    mh = poseidon([Tag.MARKETS, *ms])
+    markets_hash = Poseidon([TAG_MARKETS, M_0, ..., M_7]) and M_i = 0 where no market i exists.
+    `market_hashes`: the M_i where the caller already has them (a cache of `market_hash`)."""
+    if market_hashes is None:
+        market_hashes = [
+            0 if m is None or ch is None else market_hash(ch, m)
+            for ch, m in zip(config_hashes, g.markets, strict=True)
+        ]
+    mh = poseidon([Tag.MARKETS, *market_hashes])
     return poseidon([Tag.GLOBAL, params_hash, mh, g.insurance_fund, g.fee_pool, g.funding_time])
 
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 import dataclasses
 import json
 from enum import Enum
-from typing import TYPE_CHECKING, Any
+from typing import Any, TypeVar
 
 from circuits.primitives.eddsa import Signature
 from protocol import records
@@ -36,12 +36,11 @@ from protocol.steps.withdraw import WithdrawData
 from sequencer.account import Account
 from sequencer.book import RestingOrder
 from sequencer.config import ExchangeConfig, MarketConfig
+from sequencer.ledger import Ledger
 from sequencer.ops import OPS
-from sequencer.state_tree import StateTrees
 from sequencer.tree import SparseMerkleTree
 
-if TYPE_CHECKING:
-    from sequencer.exchange import Exchange
+L = TypeVar("L", bound=Ledger)
 
 SNAPSHOT_VERSION = 2
 
@@ -184,30 +183,12 @@ def _log_in(rows: list[list[int]]) -> dict[tuple[int, int], int]:
     return {(h, i): v for h, i, v in rows}
 
 
-def copy_trees(trees: StateTrees) -> StateTrees:
-    new = object.__new__(StateTrees)
-    new.params_hash = trees.params_hash
-    new.config_hashes = trees.config_hashes
-    new.accounts = trees.accounts.copy()
-    new.orders = {aid: t.copy() for aid, t in trees.orders.items()}
-    new.committed = dict(trees.committed)
-    new._market_hash_cache = dict(trees._market_hash_cache)
-    new.global_state = trees.global_state
-    new.global_hash = trees.global_hash
-    # a scratch copy (current_root): no history
-    new.batch = trees.batch
-    new.committed_log = {}
-    new.history = []
-    new.globals_at = dict(trees.globals_at)
-    return new
-
-
 # ---- snapshots -----------------------------------------------------------------------------------
-def snapshot_exchange(ex: Exchange) -> bytes:
+def snapshot_exchange(ex: Ledger) -> bytes:
     return json.dumps(snapshot_state(ex), separators=(",", ":")).encode()
 
 
-def snapshot_state(ex: Exchange) -> dict[str, Any]:
+def snapshot_state(ex: Ledger) -> dict[str, Any]:
     """The snapshot as a JSON-ready dict.  Batch progress (closed batches, pending records,
     committed trees) sits under the keys BATCH_KEYS."""
     accounts = []
@@ -284,7 +265,8 @@ def snapshot_state(ex: Exchange) -> dict[str, Any]:
 BATCH_KEYS = ("pending", "trees", "batch")
 
 
-def restore_exchange(cls: type[Exchange], blob: bytes) -> Exchange:
+def restore_exchange(cls: type[L], blob: bytes) -> L:
+    """The exchange (of class `cls`: `Exchange.restore` passes its own) a snapshot holds."""
     try:
         state = json.loads(blob)
     except json.JSONDecodeError as e:
@@ -334,7 +316,7 @@ def restore_exchange(cls: type[Exchange], blob: bytes) -> Exchange:
     trees = ex.trees
     trees.accounts = _tree_in(ACCOUNT_TREE_DEPTH, t["accounts"])
     trees.orders = {aid: _tree_in(ORDER_TREE_DEPTH, levels) for aid, levels in t["orders"]}
-    trees.committed = dict(_committed_in(row) for row in t["committed"])  # type: ignore[misc]
+    trees.committed = dict(_committed_in(row) for row in t["committed"])
     trees._set_global(decode(t["global_state"]))
     trees.batch = t["batch"]
     trees.accounts.log = _log_in(t["log"])
@@ -343,5 +325,5 @@ def restore_exchange(cls: type[Exchange], blob: bytes) -> Exchange:
         (n, _log_in(log), dict(_committed_in(row) for row in clog)) for n, log, clog in t["history"]
     ]
     trees.globals_at = {b: (decode(g), h) for b, g, h in t["globals_at"]}
-    ex._gcache = None
+    ex.global_changed()
     return ex

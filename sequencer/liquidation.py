@@ -1,46 +1,26 @@
-"""Liquidation policy of the sequencer: who is liquidatable, the ADL ranking, and the keeper that
-turns them into operations (Liquidate against the book first, Deleverage when the book cannot take
-the position or the insurance fund cannot cover the deficit).  The operations it makes are ordinary
+"""Liquidation policy of the sequencer: the keeper that turns liquidatable accounts into operations
+(Liquidate against the book first, Deleverage with the first account of the ADL ranking,
+`sequencer.margin.adl_ranking`, when the book cannot take the position or the insurance fund cannot
+cover the deficit).  The operations it makes are ordinary
 journaled operations; only the choice among valid operations is policy.
 """
 
 from __future__ import annotations
 
-from fractions import Fraction
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-if TYPE_CHECKING:
-    from sequencer.exchange import Exchange, Result
+from sequencer.exchange import Exchange, Result
+from sequencer.margin import adl_ranking
+from sequencer.ops.deleverage import Deleverage
+from sequencer.ops.liquidate import Liquidate
 
-
-def adl_ranking(ex: Exchange, market_id: int, sign: int) -> list[int]:
-    """Accounts holding a position of `sign` (+1 long, -1 short) in the market, best ADL
-    counterparty first: unrealised-PnL fraction times leverage, ties to the lower id."""
-    mk = ex.markets[market_id]
-    assert mk is not None
-    pm = mk.oracle_price * mk.mult
-    scored = []
-    for aid in ex.holders[market_id]:
-        acct = ex.accounts[aid]
-        s = acct.sizes[market_id]
-        if (s > 0) != (sign > 0):
-            continue
-        upnl = s * pm - acct.costs[market_id]
-        notional = abs(s) * pm
-        value = ex.risk_tuple(acct)[0]
-        score = Fraction(upnl * notional, max(abs(acct.costs[market_id]), 1) * max(value, 1))
-        scored.append((-score, aid))
-    scored.sort()
-    return [aid for _, aid in scored]
+__all__ = ["adl_ranking", "liquidation_op", "run_keeper"]
 
 
 def liquidation_op(ex: Exchange, account_id: int, time: int, *, prefer_book: bool = True) -> Any | None:
     """The next operation for a liquidatable account: its first position (lowest market id)
     closed against the book, or deleveraged when prefer_book is False or the account's deficit
     is beyond the insurance fund."""
-    from sequencer.ops.deleverage import Deleverage
-    from sequencer.ops.liquidate import Liquidate
-
     acct = ex.accounts[account_id]
     v = ex.risk_tuple(acct)[0]
     for mk in ex.active:

@@ -17,7 +17,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from native.poseidon import poseidon, poseidon_many
+from native.poseidon import poseidon_many
 from protocol import hashing as H
 from protocol.constants import ACCOUNT_TREE_DEPTH, MAX_MARKETS, ORDER_TREE_DEPTH, Tag
 from protocol.constants import FIELD_MODULUS as R
@@ -84,8 +84,8 @@ class StateTrees:
         return h
 
     def _global_hash(self, g: GlobalState) -> int:
-        mh = poseidon([Tag.MARKETS, *(self._market_hash(m, ms) for m, ms in enumerate(g.markets))])
-        return poseidon([Tag.GLOBAL, self.params_hash, mh, g.insurance_fund, g.fee_pool, g.funding_time])
+        mhs = [self._market_hash(m, ms) for m, ms in enumerate(g.markets)]
+        return H.global_hash(self.params_hash, self.config_hashes, g, market_hashes=mhs)
 
     def _set_global(self, g: GlobalState) -> None:
         if g != self.global_state:
@@ -259,6 +259,23 @@ class StateTrees:
             self._commit(aid, (final[aid], ph_lists[aid], ph, self.orders_root(aid)))
         batch_update([(self.accounts, dict(zip(ids, leaves, strict=True)))])
         self._set_global(g)
+
+    def scratch_copy(self) -> StateTrees:
+        """A copy to apply pending steps to and read the root (no per-batch history)."""
+        new = object.__new__(StateTrees)
+        new.params_hash = self.params_hash
+        new.config_hashes = self.config_hashes
+        new.accounts = self.accounts.copy()
+        new.orders = {aid: t.copy() for aid, t in self.orders.items()}
+        new.committed = dict(self.committed)
+        new._market_hash_cache = dict(self._market_hash_cache)
+        new.global_state = self.global_state
+        new.global_hash = self.global_hash
+        new.batch = self.batch
+        new.committed_log = {}
+        new.history = []
+        new.globals_at = dict(self.globals_at)
+        return new
 
     # ---- batches and proofs ------------------------------------------------------------------------
     def end_batch(self, number: int) -> None:

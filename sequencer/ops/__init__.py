@@ -51,7 +51,7 @@ _MODULES = {
 }
 
 OPS: tuple[type, ...] = tuple(_MODULES)
-OP_TYPES: dict[str, type] = {cls.TYPE: cls for cls in OPS}  # type: ignore[attr-defined]
+OP_TYPES: dict[str, type] = {cls.TYPE: cls for cls in OPS}  # type: ignore[attr-defined]  # each has a TYPE ClassVar
 HANDLERS: dict[type, Callable[[Any, Any], None]] = {cls: mod.apply for cls, mod in _MODULES.items()}
 
 __all__ = [

@@ -16,7 +16,7 @@ from protocol.messages.cancel import CancelMessage
 from sequencer.ops.common import check_expiry, check_signed_message
 
 if TYPE_CHECKING:
-    from sequencer.exchange import Exchange
+    from sequencer.ledger import Ledger
 
 
 @dataclass(frozen=True, slots=True)
@@ -30,12 +30,12 @@ class CancelOrder:
     def validate(self) -> None:
         check_signed_message(self.msg, CancelMessage, self.sig)
 
-    def signed_parts(self, ex: Exchange) -> list[tuple[Any, Any, Any]]:
+    def signed_parts(self, ex: Ledger) -> list[tuple[Any, Any, Any]]:
         acct = ex.account(self.msg.account_id)
         return [((acct.pub_x, acct.pub_y), self.msg, self.sig)]
 
 
-def apply(ex: Exchange, op: CancelOrder) -> None:
+def apply(ex: Ledger, op: CancelOrder) -> None:
     msg = op.msg
     acct = ex.accounts.get(msg.account_id)
     if acct is None:

@@ -13,7 +13,7 @@ from protocol.messages.cancel_all import CancelAllMessage
 from sequencer.ops.common import check_expiry, check_signed_message
 
 if TYPE_CHECKING:
-    from sequencer.exchange import Exchange
+    from sequencer.ledger import Ledger
 
 
 @dataclass(frozen=True, slots=True)
@@ -27,12 +27,12 @@ class CancelAll:
     def validate(self) -> None:
         check_signed_message(self.msg, CancelAllMessage, self.sig)
 
-    def signed_parts(self, ex: Exchange) -> list[tuple[Any, Any, Any]]:
+    def signed_parts(self, ex: Ledger) -> list[tuple[Any, Any, Any]]:
         acct = ex.account(self.msg.account_id)
         return [((acct.pub_x, acct.pub_y), self.msg, self.sig)]
 
 
-def apply(ex: Exchange, op: CancelAll) -> None:
+def apply(ex: Ledger, op: CancelAll) -> None:
     msg = op.msg
     acct = ex.account(msg.account_id)
     check_expiry(msg.expiry, op.time)

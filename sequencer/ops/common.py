@@ -16,7 +16,7 @@ def check_int(value: Any, lo: int, hi: int, what: str) -> int:
     return value
 
 
-def check_signed_message(msg: Any, cls: type, sig: Any) -> None:
+def check_signed_message(msg: Any, cls: type[Any], sig: Any) -> None:
     if type(msg) is not cls:
         raise Rejected(ErrorCode.MALFORMED, f"expected a {cls.__name__}")
     msg.validate()

@@ -11,7 +11,7 @@ loss = min(uncovered, ceil(uncovered * size * P * mult / N)) to the account, so 
 position is closed the account's deficit is exactly what the fund covers.  The counterparty
 pays at most the PnL it realises on this close and at most its account value:
 loss = min(share, max(0, realised), max(0, value after the close)); anything left when the account
-is flat falls to the insurance fund, then the fee pool (Exchange.cover_from_insurance).
+is flat falls to the insurance fund, then the fee pool (Margin.cover_from_insurance).
 
 Ranking (sequencer policy, not provable in the circuit): by unrealised-PnL fraction times leverage,
 score = upnl * notional / (max(|cost|, 1) * max(value, 1)) of the counterparty's position and
@@ -30,11 +30,11 @@ from protocol.fixedpoint import cdiv
 from protocol.records import LeafUpdate, StepKind
 from protocol.steps.deleverage import DeleverageData
 from sequencer.events import Deleveraged
-from sequencer.liquidation import adl_ranking
+from sequencer.margin import adl_ranking
 from sequencer.ops.common import check_int
 
 if TYPE_CHECKING:
-    from sequencer.exchange import Exchange
+    from sequencer.ledger import Ledger
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,7 +54,7 @@ class Deleverage:
         check_int(self.size, 1, (1 << C.SIZE_BITS) - 1, "size")
 
 
-def apply(ex: Exchange, op: Deleverage) -> None:
+def apply(ex: Ledger, op: Deleverage) -> None:
     acct = ex.account(op.account_id)
     mk = ex.priced_market(op.market_id)
     m = mk.id

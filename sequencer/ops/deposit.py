@@ -19,7 +19,7 @@ from sequencer.events import Deposited
 from sequencer.ops.common import check_int
 
 if TYPE_CHECKING:
-    from sequencer.exchange import Exchange
+    from sequencer.ledger import Ledger
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,7 +41,7 @@ class Deposit:
         check_int(self.amount, 1, (1 << C.AMOUNT_BITS) - 1, "amount")
 
 
-def apply(ex: Exchange, op: Deposit) -> None:
+def apply(ex: Ledger, op: Deposit) -> None:
     if op.queue_index != ex.queue_next:
         raise Rejected(
             ErrorCode.QUEUE_OUT_OF_ORDER, f"expected queue index {ex.queue_next}, got {op.queue_index}"

@@ -19,7 +19,7 @@ from sequencer.events import Withdrawn
 from sequencer.ops.common import check_int
 
 if TYPE_CHECKING:
-    from sequencer.exchange import Exchange
+    from sequencer.ledger import Ledger
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,7 +39,7 @@ class ForcedWithdrawal:
         check_int(self.amount, 1, (1 << C.AMOUNT_BITS) - 1, "amount")
 
 
-def apply(ex: Exchange, op: ForcedWithdrawal) -> None:
+def apply(ex: Ledger, op: ForcedWithdrawal) -> None:
     if op.queue_index != ex.queue_next:
         raise Rejected(
             ErrorCode.QUEUE_OUT_OF_ORDER, f"expected queue index {ex.queue_next}, got {op.queue_index}"

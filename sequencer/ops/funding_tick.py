@@ -27,7 +27,7 @@ from protocol.steps.funding_tick import FundingData, MarketFunding
 from sequencer.events import FundingApplied
 
 if TYPE_CHECKING:
-    from sequencer.exchange import Exchange
+    from sequencer.ledger import Ledger
     from sequencer.market import Market
 
 
@@ -48,7 +48,7 @@ def mark_price(mk: Market) -> int:
     return min(max(mid, mk.band_lo), mk.band_hi)
 
 
-def funding_for(ex: Exchange, mk: Market) -> MarketFunding:
+def funding_for(ex: Ledger, mk: Market) -> MarketFunding:
     p = mk.oracle_price
     mark = mark_price(mk)
     premium = tdiv((mark - p) * RATE_SCALE, p)
@@ -58,7 +58,7 @@ def funding_for(ex: Exchange, mk: Market) -> MarketFunding:
     return MarketFunding(mk.id, mark, p, premium, rate, delta)
 
 
-def apply(ex: Exchange, op: FundingTick) -> None:
+def apply(ex: Ledger, op: FundingTick) -> None:
     interval = ex.config.funding_interval_s
     if ex.funding_time and op.time < ex.funding_time + interval:
         raise Rejected(ErrorCode.FUNDING_TOO_EARLY, f"next funding at {ex.funding_time + interval}")

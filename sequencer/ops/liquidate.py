@@ -27,12 +27,13 @@ from protocol.records import LeafUpdate, StepKind
 from protocol.steps.liquidation import TakeoverData
 from sequencer.book import BUY, SELL, RestingOrder
 from sequencer.events import Liquidated
-from sequencer.matching import _fill_order, fee_of, match
+from sequencer.fills import fee_of, fill_order
+from sequencer.matching import match
 from sequencer.ops.common import check_int
 from sequencer.ops.order import PlaceOrder, check_order_basics
 
 if TYPE_CHECKING:
-    from sequencer.exchange import Exchange
+    from sequencer.ledger import Ledger
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,11 +55,11 @@ class Liquidate:
                 raise Rejected(ErrorCode.MALFORMED, "liquidator must be a signed PlaceOrder or None")
             self.liquidator.validate()
 
-    def signed_parts(self, ex: Exchange) -> list[tuple[Any, Any, Any]]:
+    def signed_parts(self, ex: Ledger) -> list[tuple[Any, Any, Any]]:
         return [] if self.liquidator is None else self.liquidator.signed_parts(ex)
 
 
-def apply(ex: Exchange, op: Liquidate) -> None:
+def apply(ex: Ledger, op: Liquidate) -> None:
     acct = ex.account(op.account_id)
     mk = ex.priced_market(op.market_id)
     m = mk.id
@@ -85,7 +86,7 @@ def apply(ex: Exchange, op: Liquidate) -> None:
     ex.cover_from_insurance(acct)
 
 
-def _takeover(ex: Exchange, op: Liquidate, acct: Any, mk: Any, side: int, v: int) -> None:
+def _takeover(ex: Ledger, op: Liquidate, acct: Any, mk: Any, side: int, v: int) -> None:
     lop = op.liquidator
     assert lop is not None
     lmsg = lop.msg
@@ -124,12 +125,12 @@ def _takeover(ex: Exchange, op: Liquidate, acct: Any, mk: Any, side: int, v: int
         raise Rejected(ErrorCode.INSUFFICIENT_MARGIN, "the liquidator would break the margin rule")
     if oi != oi_before:
         ex.set_open_interest(mk, oi)
-    slot = _fill_order(ex, liq, order, q, rec)
+    slot = fill_order(ex, liq, order, q, rec)
     if rec:
         ex.add_step(
             StepKind.LIQUIDATION,
             (LeafUpdate(acct.id, ab, acct.state(), None), LeafUpdate(liq.id, lb, liq.state(), slot)),
-            gb,  # type: ignore[arg-type]
+            gb,
             TakeoverData(m, p, q, side, lop, penalty, fa, fl, ra, rl, oi_before, oi),
         )
     ex.emit(Liquidated(acct.id, m, -delta, p, liq.id, penalty))

@@ -24,7 +24,7 @@ from sequencer.events import OracleUpdated
 from sequencer.ops.common import check_int
 
 if TYPE_CHECKING:
-    from sequencer.exchange import Exchange
+    from sequencer.ledger import Ledger
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,7 +50,7 @@ class OracleUpdate:
         if len({p.signer for p in self.prices}) != len(self.prices):
             raise Rejected(ErrorCode.ORACLE_QUORUM, "signers must be distinct")
 
-    def signed_parts(self, ex: Exchange) -> list[tuple[Any, Any, Any]]:
+    def signed_parts(self, ex: Ledger) -> list[tuple[Any, Any, Any]]:
         keys = ex.oracle_keys
         for p in self.prices:
             if p.signer >= len(keys):
@@ -58,7 +58,7 @@ class OracleUpdate:
         return [(keys[p.signer], p.msg, p.sig) for p in self.prices]
 
 
-def apply(ex: Exchange, op: OracleUpdate) -> None:
+def apply(ex: Ledger, op: OracleUpdate) -> None:
     cfg = ex.config
     mk = ex.market(op.market_id)
     for p in op.prices:

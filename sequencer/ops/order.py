@@ -32,7 +32,8 @@ from sequencer.events import CANCELLED as _CANCELLED
 from sequencer.events import FILLED as _FILLED
 from sequencer.events import RESTING as _RESTING
 from sequencer.events import OrderUpdate
-from sequencer.matching import fee_of, match, reducible
+from sequencer.fills import fee_of
+from sequencer.matching import match, reducible
 from sequencer.ops.common import check_signed_message
 
 _GTT, _IOC, _FOK, _POST_ONLY = (int(t) for t in TimeInForce)
@@ -41,7 +42,7 @@ _FIRST_FILL_STOPS = (ErrorCode.INSUFFICIENT_MARGIN, ErrorCode.OPEN_INTEREST_CAP)
 
 if TYPE_CHECKING:
     from sequencer.account import Account
-    from sequencer.exchange import Exchange
+    from sequencer.ledger import Ledger
     from sequencer.market import Market
 
 
@@ -56,12 +57,12 @@ class PlaceOrder:
     def validate(self) -> None:
         check_signed_message(self.msg, OrderMessage, self.sig)
 
-    def signed_parts(self, ex: Exchange) -> list[tuple[Any, Any, Any]]:
+    def signed_parts(self, ex: Ledger) -> list[tuple[Any, Any, Any]]:
         acct = ex.account(self.msg.account_id)
         return [((acct.pub_x, acct.pub_y), self.msg, self.sig)]
 
 
-def check_order_basics(ex: Exchange, acct: Account, mk: Market, msg: OrderMessage, now: int) -> int:
+def check_order_basics(ex: Ledger, acct: Account, mk: Market, msg: OrderMessage, now: int) -> int:
     """The checks an order needs to be taken at all (shared with liquidator orders); returns its
     slot."""
     price, size, oid = msg.price, msg.size, msg.order_id
@@ -84,7 +85,7 @@ def check_order_basics(ex: Exchange, acct: Account, mk: Market, msg: OrderMessag
     return slot
 
 
-def resting_margin_ok(ex: Exchange, acct: Account, mk: Market, side: int, size: int, price: int) -> bool:
+def resting_margin_ok(ex: Ledger, acct: Account, mk: Market, side: int, size: int, price: int) -> bool:
     """Would the account meet initial margin after the whole order filled at `price` (taker fee
     included)?  Orders that cannot increase |position| always pass."""
     s = acct.sizes[mk.id]
@@ -100,7 +101,7 @@ def resting_margin_ok(ex: Exchange, acct: Account, mk: Market, side: int, size: 
     return v >= im
 
 
-def apply(ex: Exchange, op: PlaceOrder) -> None:
+def apply(ex: Ledger, op: PlaceOrder) -> None:
     msg = op.msg
     acct = ex.accounts.get(msg.account_id)
     if acct is None:
@@ -141,11 +142,7 @@ def apply(ex: Exchange, op: PlaceOrder) -> None:
         raise Rejected(ErrorCode.INSUFFICIENT_MARGIN, "initial margin not met if the order filled")
 
     order = RestingOrder(op, ex.seq, 0)
-    slot_last = acct.slot_last
-    slot = order.slot
-    last = slot_last.get(slot)
-    ex._undo.append((slot_last.pop, slot) if last is None else (slot_last.__setitem__, slot, last))
-    slot_last[slot] = msg.order_id
+    ex.set_item(acct.slot_last, order.slot, msg.order_id)
     if crosses:
         out = match(
             ex, mk, acct, side, limit, msg.size, order=order, stp=(flags >> 4) & 3, reduce_only=reduce_only
@@ -160,12 +157,12 @@ def apply(ex: Exchange, op: PlaceOrder) -> None:
             raise Rejected(ErrorCode.FOK_NOT_FILLED, f"nothing of {msg.size} could fill at once")
         stop = _NO_LIQUIDITY
     if order.remaining == 0:
-        ex._events.append(OrderUpdate(acct.id, msg.order_id, mk.id, _FILLED, order.filled, 0))
+        ex.emit(OrderUpdate(acct.id, msg.order_id, mk.id, _FILLED, order.filled, 0))
     elif rests and (stop is None or stop is _NO_LIQUIDITY):
         ex.rest_order(order)
-        ex._events.append(OrderUpdate(acct.id, msg.order_id, mk.id, _RESTING, order.filled, order.remaining))
+        ex.emit(OrderUpdate(acct.id, msg.order_id, mk.id, _RESTING, order.filled, order.remaining))
     else:
-        ex._events.append(
+        ex.emit(
             OrderUpdate(
                 acct.id,
                 msg.order_id,

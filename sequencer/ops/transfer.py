@@ -19,7 +19,7 @@ from sequencer.events import Transferred
 from sequencer.ops.common import check_expiry, check_signed_message
 
 if TYPE_CHECKING:
-    from sequencer.exchange import Exchange
+    from sequencer.ledger import Ledger
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,12 +33,12 @@ class Transfer:
     def validate(self) -> None:
         check_signed_message(self.msg, TransferMessage, self.sig)
 
-    def signed_parts(self, ex: Exchange) -> list[tuple[Any, Any, Any]]:
+    def signed_parts(self, ex: Ledger) -> list[tuple[Any, Any, Any]]:
         acct = ex.account(self.msg.from_id)
         return [((acct.pub_x, acct.pub_y), self.msg, self.sig)]
 
 
-def apply(ex: Exchange, op: Transfer) -> None:
+def apply(ex: Ledger, op: Transfer) -> None:
     msg = op.msg
     src = ex.account(msg.from_id)
     dst = ex.account(msg.to_id)

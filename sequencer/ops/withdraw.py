@@ -20,7 +20,7 @@ from sequencer.events import Withdrawn
 from sequencer.ops.common import check_expiry, check_signed_message
 
 if TYPE_CHECKING:
-    from sequencer.exchange import Exchange
+    from sequencer.ledger import Ledger
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,12 +34,12 @@ class Withdraw:
     def validate(self) -> None:
         check_signed_message(self.msg, WithdrawMessage, self.sig)
 
-    def signed_parts(self, ex: Exchange) -> list[tuple[Any, Any, Any]]:
+    def signed_parts(self, ex: Ledger) -> list[tuple[Any, Any, Any]]:
         acct = ex.account(self.msg.account_id)
         return [((acct.pub_x, acct.pub_y), self.msg, self.sig)]
 
 
-def apply(ex: Exchange, op: Withdraw) -> None:
+def apply(ex: Ledger, op: Withdraw) -> None:
     msg = op.msg
     acct = ex.account(msg.account_id)
     check_expiry(msg.expiry, op.time)

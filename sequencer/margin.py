@@ -1,0 +1,277 @@
+"""Margin and the balance changes the rules make (protocol.md §4.3-4.5, §4.8).
+
+`Margin` adds to the state: an account's risk at oracle prices (`risk`, `risk_tuple`, cached per
+account until the account or any price or funding index changes), the trade rule (`fill_allowed`),
+the ADL ranking, and every logged change of positions and balances: one side of a fill
+(`apply_leg`), collateral, the insurance fund, the fee pool, open interest, funding index, oracle
+price and funding time, and the insurance cover of a flat account left with negative collateral.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from fractions import Fraction
+
+from protocol import constants as C
+from protocol.constants import PPM
+from protocol.errors import ErrorCode, Rejected
+from protocol.records import LeafUpdate, StepKind
+from protocol.steps.insurance_cover import InsuranceCoverData
+from sequencer.account import Account
+from sequencer.events import DeficitUncovered, InsuranceCovered
+from sequencer.market import Market
+from sequencer.positions import fill_position
+from sequencer.state import State
+
+_SIZE_LIMIT = 1 << C.SIZE_BITS
+_COST_LIMIT = 1 << C.COST_BITS
+_COLLATERAL_LIMIT = 1 << C.COLLATERAL_BITS
+
+
+@dataclass(slots=True)
+class Risk:
+    """An account at oracle prices.  value = collateral + unrealised PnL - pending funding;
+    settled = collateral - pending funding (what collateral is once funding settles)."""
+
+    value: int
+    settled: int
+    initial: int  # initial margin requirement
+    maintenance: int
+
+    @property
+    def withdrawable(self) -> int:
+        """Free collateral: unrealised profit never counts, unrealised loss always does."""
+        return max(0, min(self.settled, self.value) - self.initial)
+
+    @property
+    def liquidatable(self) -> bool:
+        return self.value < self.maintenance
+
+
+class Margin(State):
+    def risk(self, acct: Account) -> Risk:
+        return Risk(*self.risk_tuple(acct))
+
+    def risk_tuple(self, acct: Account) -> tuple[int, int, int, int]:
+        """(value, settled collateral, initial margin, maintenance margin), cached until the
+        account or any price or funding index changes."""
+        res = self.cached_risk(acct)
+        if res is None:
+            res = self.compute_risk(acct)
+            acct.rcache = (acct.rkey, self.price_rev, res)
+        return res
+
+    def cached_risk(self, acct: Account) -> tuple[int, int, int, int] | None:
+        """The cached risk tuple while it is still valid (same account revision, same prices and
+        funding indices), else None."""
+        cache = acct.rcache
+        if cache is not None and cache[0] == acct.rkey and cache[1] == self.price_rev:
+            return cache[2]
+        return None
+
+    def compute_risk(self, acct: Account) -> tuple[int, int, int, int]:
+        """risk_tuple from scratch (no cache)."""
+        v = c = acct.collateral
+        im = mm = 0
+        sizes, costs, fsnaps = acct.sizes, acct.costs, acct.fsnaps
+        for mk in self.active:
+            m = mk.id
+            s = sizes[m]
+            if s:
+                pm = mk.oracle_price * mk.mult
+                pend = (s // mk.step) * (mk.funding_index - fsnaps[m])
+                v += s * pm - costs[m] - pend
+                c -= pend
+                n = (s if s > 0 else -s) * pm
+                im -= (-n * mk.imf) // PPM
+                mm -= (-n * mk.mmf) // PPM
+        return v, c, im, mm
+
+    def fill_allowed(self, acct: Account, m: int, size_before: int) -> bool:
+        """Trade rule, after a fill in market m: value >= initial margin, or the fill only reduced
+        the position (no flip) and value >= maintenance margin."""
+        v, _, im, mm = self.risk_tuple(acct)
+        if v >= im:
+            return True
+        s = acct.sizes[m]
+        reducing = abs(s) < abs(size_before) and s * size_before >= 0
+        return reducing and v >= mm
+
+    # ---- logged changes of positions and balances ------------------------------------------------------
+    def apply_leg(self, acct: Account, mk: Market, delta: int, price: int, fee: int) -> tuple[int, int]:
+        """One side of a fill: settle the market's funding, move the position by signed `delta` at
+        `price`, pay `fee`.  Returns (funding paid, realised PnL)."""
+        m = mk.id
+        sizes, costs, fsnaps = acct.sizes, acct.costs, acct.fsnaps
+        s, cost, fs, col = sizes[m], costs[m], fsnaps[m], acct.collateral
+        findex = mk.funding_index
+        step = mk.step
+        funding = (s // step) * (findex - fs) if s else 0
+        ns, nc, realised = fill_position(s, cost, delta, price, mk.mult)
+        ncol = col + realised - fee - funding
+        if not (-_SIZE_LIMIT < ns < _SIZE_LIMIT and -_COST_LIMIT < nc < _COST_LIMIT):
+            raise Rejected(ErrorCode.VALUE_OUT_OF_RANGE, f"account {acct.id}: position leaves its bounds")
+        if not -_COLLATERAL_LIMIT < ncol < _COLLATERAL_LIMIT:
+            raise Rejected(ErrorCode.VALUE_OUT_OF_RANGE, f"account {acct.id}: collateral leaves its bounds")
+        nf = findex if ns else 0
+        undo = self._undo
+        # keep a valid risk cache valid: only this market's terms and the collateral change
+        cached = self.cached_risk(acct)
+        rkey = next(self._revs)
+        if cached is not None:
+            v, c, im, mm = cached
+            pm = mk.oracle_price * mk.mult
+            pend_old = (s // step) * (findex - fs)
+            pend_new = (ns // step) * (findex - nf)
+            dcol = ncol - col
+            v += dcol + ns * pm - nc - pend_new - s * pm + cost + pend_old
+            c += dcol - pend_new + pend_old
+            n_old = (s if s > 0 else -s) * pm
+            n_new = (ns if ns > 0 else -ns) * pm
+            im += (-n_old * mk.imf) // PPM - (-n_new * mk.imf) // PPM
+            mm += (-n_old * mk.mmf) // PPM - (-n_new * mk.mmf) // PPM
+            acct.rcache = (rkey, self.price_rev, (v, c, im, mm))
+        undo.append((_undo_leg, acct, m, acct.rkey, s, cost, fs, col))  # one entry: two per fill
+        acct.rkey = rkey
+        sizes[m] = ns
+        costs[m] = nc
+        fsnaps[m] = nf
+        acct.collateral = ncol
+        if funding:
+            fsum = self.funding_settled
+            undo.append((fsum.__setitem__, m, fsum[m]))
+            fsum[m] += funding
+        if (s == 0) != (ns == 0):
+            h = self.holders[m]
+            if ns:
+                h.add(acct.id)
+                undo.append((h.discard, acct.id))
+            else:
+                h.discard(acct.id)
+                undo.append((h.add, acct.id))
+        return funding, realised
+
+    def add_collateral(self, acct: Account, delta: int) -> None:
+        ncol = acct.collateral + delta
+        if not -(1 << C.COLLATERAL_BITS) < ncol < (1 << C.COLLATERAL_BITS):
+            raise Rejected(ErrorCode.VALUE_OUT_OF_RANGE, f"account {acct.id}: collateral leaves its bounds")
+        self._undo.append((setattr, acct, "collateral", acct.collateral))
+        self._undo.append((setattr, acct, "rkey", acct.rkey))
+        rkey = next(self._revs)
+        cached = self.cached_risk(acct)
+        if cached is not None:
+            v, c, im, mm = cached
+            acct.rcache = (rkey, self.price_rev, (v + delta, c + delta, im, mm))
+        acct.collateral = ncol
+        acct.rkey = rkey
+
+    def add_insurance(self, delta: int) -> None:
+        v = self.insurance_fund + delta
+        if not 0 <= v < (1 << C.COLLATERAL_BITS):
+            raise Rejected(ErrorCode.INSURANCE_INSUFFICIENT, "the insurance fund cannot go negative")
+        self._undo.append((setattr, self, "insurance_fund", self.insurance_fund))
+        self.insurance_fund = v
+        self._gcache = None
+
+    def add_fees(self, delta: int) -> None:
+        v = self.fee_pool + delta
+        if not 0 <= v < (1 << C.COLLATERAL_BITS):
+            raise Rejected(ErrorCode.VALUE_OUT_OF_RANGE, "fee pool leaves its bounds")
+        self._undo.append((setattr, self, "fee_pool", self.fee_pool))
+        self.fee_pool = v
+        self._gcache = None
+
+    def set_open_interest(self, mk: Market, value: int) -> None:
+        self._undo.append((setattr, mk, "open_interest", mk.open_interest))
+        mk.open_interest = value
+        self._gcache = None
+
+    def set_funding_index(self, mk: Market, value: int) -> None:
+        if not -(1 << C.FUNDING_INDEX_BITS) < value < (1 << C.FUNDING_INDEX_BITS):
+            raise Rejected(ErrorCode.VALUE_OUT_OF_RANGE, f"market {mk.id}: funding index leaves its bounds")
+        self._undo.append((setattr, mk, "funding_index", mk.funding_index))
+        mk.funding_index = value
+        self._bump_prices()
+        self._gcache = None
+
+    def set_oracle(self, mk: Market, price: int, timestamp: int) -> None:
+        self._undo.append((mk.set_oracle, mk.oracle_price, mk.oracle_time))
+        mk.set_oracle(price, timestamp)
+        self._bump_prices()
+        self._gcache = None
+
+    def _bump_prices(self) -> None:
+        self._undo.append((setattr, self, "price_rev", self.price_rev))
+        self.price_rev = next(self._revs)
+
+    def set_funding_time(self, t: int) -> None:
+        self.set_attr(self, "funding_time", t)
+        self._gcache = None
+
+    def cover_from_insurance(self, acct: Account) -> None:
+        """A liquidated account left with no position and negative collateral is brought back to
+        zero by the insurance fund, then (only if the fund is empty) by the fee pool.  The
+        liquidation rules make the fund suffice except after an ADL whose counterparties could
+        not pay their share; what neither can pay stays as the account's negative collateral,
+        a socialised loss the exchange reports (event DeficitUncovered, `bad_debt`)."""
+        if acct.collateral >= 0 or any(acct.sizes):
+            return
+        need = -acct.collateral
+        from_fund = min(need, self.insurance_fund)
+        from_fees = min(need - from_fund, self.fee_pool)
+        if from_fund + from_fees:
+            gb = self.global_state()
+            before = acct.state() if self.records_enabled else None
+            if from_fund:
+                self.add_insurance(-from_fund)
+            if from_fees:
+                self.add_fees(-from_fees)
+            self.add_collateral(acct, from_fund + from_fees)
+            if self.records_enabled:
+                self.add_step(
+                    StepKind.INSURANCE_COVER,
+                    (LeafUpdate(acct.id, before, acct.state(), None),),
+                    gb,
+                    InsuranceCoverData(from_fund, from_fees),
+                )
+            self.emit(InsuranceCovered(acct.id, from_fund + from_fees))
+        left = need - from_fund - from_fees
+        if left:
+            self.set_attr(self, "bad_debt_total", self.bad_debt_total + left)
+            self.emit(DeficitUncovered(acct.id, left))
+
+    def bad_debt(self) -> int:
+        """Negative collateral of accounts without positions (at most `bad_debt_total`, the sum
+        of the deficits nothing could cover when they arose)."""
+        return sum(-a.collateral for a in self.accounts.values() if a.collateral < 0 and not any(a.sizes))
+
+
+def _undo_leg(acct: Account, m: int, rkey: int, size: int, cost: int, fsnap: int, collateral: int) -> None:
+    """Undo of the account part of Margin.apply_leg."""
+    acct.rkey = rkey
+    acct.sizes[m] = size
+    acct.costs[m] = cost
+    acct.fsnaps[m] = fsnap
+    acct.collateral = collateral
+
+
+def adl_ranking(st: Margin, market_id: int, sign: int) -> list[int]:
+    """Accounts holding a position of `sign` (+1 long, -1 short) in the market, best ADL
+    counterparty first: unrealised-PnL fraction times leverage, ties to the lower id (sequencer
+    policy: the Deleverage rule requires the first, the keeper picks it)."""
+    mk = st.markets[market_id]
+    assert mk is not None
+    pm = mk.oracle_price * mk.mult
+    scored = []
+    for aid in st.holders[market_id]:
+        acct = st.accounts[aid]
+        s = acct.sizes[market_id]
+        if (s > 0) != (sign > 0):
+            continue
+        upnl = s * pm - acct.costs[market_id]
+        notional = abs(s) * pm
+        value = st.risk_tuple(acct)[0]
+        score = Fraction(upnl * notional, max(abs(acct.costs[market_id]), 1) * max(value, 1))
+        scored.append((-score, aid))
+    scored.sort()
+    return [aid for _, aid in scored]
