@@ -30,16 +30,8 @@ from typing import TYPE_CHECKING
 
 from circuits.dsl.fold import Row
 from circuits.dsl.lc import LC, ONE_SLOT, LCLike, as_lc
-from circuits.dsl.tape import (
-    MAX_BITS,
-    OP_DIV,
-    OP_DIVMOD,
-    OP_ISZERO,
-    OP_MUL,
-    OP_SDIVMOD,
-    ConstPool,
-    TapeWriter,
-)
+from circuits.dsl.tape import ConstPool, TapeWriter
+from native.witness_ops import MAX_BITS, OP_DIV, OP_DIVMOD, OP_ISZERO, OP_MUL, OP_SDIVMOD
 
 if TYPE_CHECKING:
     from circuits.dsl.compiled import Compiled, Program

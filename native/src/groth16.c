@@ -52,8 +52,7 @@ static inline size_t zk_bitrev(size_t x, int bits) {
 
 /* k > (r - 1) / 2 for a std-form scalar (then -(r - k) is the shorter multiplier). */
 static inline int zk_fr_std_is_high(const uint64_t k[4]) {
-    static const uint64_t half[4] = {0xa1f0fac9f8000000ULL, 0x9419f4243cdcb848ULL, 0xdc2822db40c0ac2eULL,
-                                     0x183227397098d014ULL};
+    static const uint64_t half[4] = FR_HALF;
     return zk_lt4(half, k);
 }
 
