@@ -11,9 +11,11 @@ import struct
 from typing import Any
 
 from native._lib import ffi, lib
-from native.ref.groth16_base import BLAKE2B_STATE_SIZE, COEF_RECORD, R, blake2b_init, coef_count
-from native.ref.groth16_base import group_of as curve_of
-from native.ref.ntt import root_of_unity
+from native.base import odd_coset_shift, root_of_unity
+from native.constants import Q as _Q
+from native.constants import R
+from native.groth16_base import BLAKE2B_STATE_SIZE, COEF_RECORD, blake2b_init, coef_count
+from native.groth16_base import group_of as curve_of
 
 __all__ = [
     "BLAKE2B_STATE_SIZE",
@@ -304,7 +306,6 @@ def pairing_check_lem(g1_points: Any, g2_points: Any) -> bool:
 
 
 # ---- points <-> LEM without the curve module (the prover's import path stays light) ------------------
-_Q = 21888242871839275222246405745257275088696311157297823662689037894645226208583
 _R_INV_Q = pow(2**256, -1, _Q)
 _MONT_Q = 2**256 % _Q
 
@@ -372,8 +373,6 @@ def prove(
     """A Groth16 proof (A | B | C, LEM) in one native call; see the twin for the algorithm.
     sections: the zkey's A, B1, B2, C, H point sections; vk_lem: alpha1 | beta1 | beta2 | delta1 |
     delta2; r, s: the blinding, std-form 32-byte buffers (or ints)."""
-    from native.ref.ntt import odd_coset_shift
-
     n = coef_count(coefs)
     cv = _view(coefs, "coefficients section")
     wv = _view(witness, "witness")

@@ -16,8 +16,8 @@ import math
 import sys
 from pathlib import Path
 
-P = 21888242871839275222246405745257275088696311157297823662689037894645226208583
-R = 21888242871839275222246405745257275088548364400416034343698204186575808495617
+from gen_field_constants import P, R
+
 OUT = Path(__file__).resolve().parent.parent / "native" / "src" / "groth16_constants.h"
 
 G1_GEN = (1, 2)
