@@ -114,7 +114,11 @@ def gather(values: bytearray, slots: np.ndarray) -> bytes:
 
 
 def check(
-    offsets: np.ndarray, wires: np.ndarray, coefs: np.ndarray, witness: bytes, n_wires: int
+    offsets: np.ndarray,
+    wires: np.ndarray,
+    coefs: np.ndarray,
+    witness: bytes | bytearray | memoryview,
+    n_wires: int,
 ) -> int | None:
     """Index of the first unsatisfied constraint, or None."""
     offsets = np.ascontiguousarray(offsets, dtype=np.int64)
