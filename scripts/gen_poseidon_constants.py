@@ -1,7 +1,7 @@
 """Generate the Poseidon (BN254, circomlib parameters) constant tables.
 
 Source: circomlibjs's published tables (node_modules/circomlibjs/src/poseidon_constants*.json, from
-`npm ci`), which SPEC.md makes the definition of our hash.  Two outputs, both committed with a
+`npm ci`), which docs/protocol.md section 2 makes the definition of our hash.  Two outputs, both committed with a
 "generated, do not edit" header:
 
 - circuits/primitives/poseidon_constants.py: plain (C, M) and optimised (C, S, M, P) tables as hex,

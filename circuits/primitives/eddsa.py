@@ -5,7 +5,7 @@ A = (s >> 3) * Base8; r = BLAKE-512(h[32:64] || msg as 32 LE bytes) mod l, R8 = 
 S = (r + Poseidon([R8x, R8y, Ax, Ay, msg]) * s) mod l.  A signature is valid when
 S * Base8 == R8 + 8 * hm * A.
 
-`verify` adds the checks circomlibjs leaves out (SPEC.md): A and R8 must be canonical curve points
+`verify` adds the checks circomlibjs leaves out (docs/protocol.md section 10): A and R8 must be canonical curve points
 not of small order, S < l and msg < r.  It never raises: any malformed input is simply invalid.
 This module is the twin of the native batched verifier (native.eddsa) and of the circuit gadget.
 """
