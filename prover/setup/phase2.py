@@ -22,7 +22,8 @@ from typing import Any
 
 import numpy as np
 
-from prover.engine import Engine, get_engine
+from native.constants import Q
+from native.engine import Engine, get_engine
 from prover.formats.json_files import VerifyingKey
 from prover.formats.points import G1_SIZE, G2_SIZE
 from prover.formats.ptau import (
@@ -69,7 +70,6 @@ __all__ = [
     "verify_zkey",
 ]
 
-Q = 21888242871839275222246405745257275088696311157297823662689037894645226208583
 MONT_R3_R = pow(2, 768, R)  # Montgomery product with R^3 turns coef into coef * R^2
 H_HASH_CHUNK = 1 << 14
 
