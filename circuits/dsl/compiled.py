@@ -303,7 +303,7 @@ def compile_circuit(circuit: CircuitBody, outputs: list[LC]) -> Compiled:
     # Assemble constraints in program order; rows taken out of a block follow what is left of it.
     by_inst: dict[int, list[Row]] = {}
     for row in extracted:
-        by_inst.setdefault(row.origin[0], []).append(row)  # type: ignore[index]
+        by_inst.setdefault(row.origin[0], []).append(row)  # type: ignore[index]  # extracted rows always carry an origin
     pieces: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
     names = RowNames()
     inst_k = 0

@@ -11,6 +11,8 @@ Cost: 25,858 constraints for one block (a 55-byte message) where circomlib's Sha
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from circuits.dsl import LC, Circuit, LCLike, as_lc, lc_sum
 from circuits.gadgets.bits import num2bits, num2bits_strict
 
@@ -144,7 +146,7 @@ def compress(cs: Circuit, state: list[Word], block: list[Word], name: str = "blo
             return [ops.add([s, v]) for s, v in zip(state, [a, b, c, d, e, f, g, h], strict=True)]
 
 
-def pad(bits: list[LCLike]) -> list[LC]:
+def pad(bits: Sequence[LCLike]) -> list[LC]:
     """SHA-256 padding of a message of len(bits) bits (big-endian bit order), as constants."""
     n = len(bits)
     out = [as_lc(b) for b in bits] + [as_lc(1)]
@@ -153,7 +155,7 @@ def pad(bits: list[LCLike]) -> list[LC]:
     return out
 
 
-def sha256_bits(cs: Circuit, bits: list[LCLike], name: str = "sha256") -> list[LC]:
+def sha256_bits(cs: Circuit, bits: Sequence[LCLike], name: str = "sha256") -> list[LC]:
     """The 256 digest bits (big-endian, as hashlib's digest bytes read bit by bit) of a message
     given as boolean bit signals in big-endian order."""
     padded = pad(bits)

@@ -100,7 +100,8 @@ def build_abc(coefs: Any, witness: Any, domain_size: int) -> tuple[bytearray, by
         acc[m][c] = (acc[m][c] + value * w[s] * MONT_R_INV) % R
     a, b = acc
     c_vals = [x * y * MONT_R_INV % R for x, y in zip(a, b, strict=True)]
-    return tuple(bytearray(b"".join(v.to_bytes(32, "little") for v in vals)) for vals in (a, b, c_vals))  # type: ignore[return-value]
+    ea, eb, ec = (bytearray(b"".join(v.to_bytes(32, "little") for v in vals)) for vals in (a, b, c_vals))
+    return ea, eb, ec
 
 
 def _points(curve: RefCurve, points: Any, what: str = "points") -> list[Any]:

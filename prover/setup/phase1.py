@@ -259,6 +259,7 @@ def prepare(ptau: PTau, engine: Engine | None = None, progress: Progress = SILEN
         top = ptau.power + (1 if sec == SEC_TAU_G1 else 0)
         for p in range(top + 1):
             m = 1 << p
+            pts: bytes | memoryview
             if m > len(src) // size:  # tauG1 at 2^(power+1): 2^(power+1) - 1 powers, then zero
                 pts = bytes(src[: (m - 1) * size]) + bytes(size)
             else:

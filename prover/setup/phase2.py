@@ -167,11 +167,12 @@ def _wasm_mul(x: int, y: int) -> int:
 def _past_section_difference(ptau: PTau, hi_index: int, lo_index: int, engine: Engine) -> bytes:
     """wasmcurves' g1m_subAffine of the 64 bytes found where tauG1[hi_index] would be (LEM words,
     possibly not below q) and tauG1[lo_index], then its batchToAffine and LEMtoU."""
-    tau_ref = ptau.source.ref(SEC_TAU_G1) if ptau.source is not None else None
+    source = ptau.source
+    tau_ref = source.ref(SEC_TAU_G1) if source is not None else None
     raw = b""
-    if tau_ref is not None:
+    if source is not None and tau_ref is not None:
         start = tau_ref.offset + hi_index * G1_SIZE
-        raw = bytes(ptau.source.data[start : start + G1_SIZE])
+        raw = bytes(source.data[start : start + G1_SIZE])
     raw = raw.ljust(G1_SIZE, b"\x00")
     lo = bytes(ptau.sections[SEC_TAU_G1][lo_index * G1_SIZE : (lo_index + 1) * G1_SIZE])
     x1, y1 = int.from_bytes(raw[:32], "little"), int.from_bytes(raw[32:], "little")
