@@ -16,6 +16,19 @@ from native.constants import Q as _Q
 from native.constants import R
 from native.groth16_base import BLAKE2B_STATE_SIZE, COEF_RECORD, blake2b_init, coef_count
 from native.groth16_base import group_of as curve_of
+from native.groth16_kinds import (
+    KIND_A,
+    KIND_B1,
+    KIND_B2,
+    KIND_C,
+    KIND_COEF,
+    KIND_H,
+    KIND_WITNESS,
+    LC_KIND_BASE,
+    LC_KIND_INDEX,
+    LC_KIND_OFFSETS,
+    LC_KIND_SCALAR,
+)
 
 __all__ = [
     "BLAKE2B_STATE_SIZE",
@@ -114,7 +127,7 @@ def build_abc(coefs: Any, witness: Any, domain_size: int) -> tuple[bytearray, by
         kind,
     )
     if bad >= 0:
-        if kind[0] == 2:
+        if kind[0] == KIND_WITNESS:
             raise ValueError(f"witness value {bad} is not canonical (must be < r)")
         off = 4 + COEF_RECORD * bad
         m, c, s = struct.unpack_from("<III", cv, off)
@@ -258,13 +271,13 @@ def sparse_lincomb(group: str, bases: Any, scalars: Any, base_index: Any, row_of
     )
     if bad >= 0 or kind[0]:
         k = kind[0]
-        if k == 1:
+        if k == LC_KIND_BASE:
             raise _point_error(group, bad, n_bases, "base")
-        if k == 2:
+        if k == LC_KIND_SCALAR:
             raise ValueError(f"scalar {bad} is not canonical (must be < r)")
-        if k == 3:
+        if k == LC_KIND_INDEX:
             raise ValueError(f"term {bad}: base index out of range ({n_bases} bases)")
-        if k == 4:
+        if k == LC_KIND_OFFSETS:
             raise ValueError("row_offsets must start at 0, not decrease, and end at the number of terms")
         raise MemoryError("sparse_lincomb: out of memory")
     return out
@@ -357,7 +370,7 @@ def points_to_lem(group: str, points: Any) -> bytes:
 
 
 # ---- the prover --------------------------------------------------------------------------------------
-_SECTION_NAMES = {3: "A", 4: "B1", 5: "B2", 6: "C", 7: "H"}
+_SECTION_NAMES = {KIND_A: "A", KIND_B1: "B1", KIND_B2: "B2", KIND_C: "C", KIND_H: "H"}
 
 
 def prove(
@@ -419,7 +432,7 @@ def prove(
             lib.zk_groth16_wipe(buf, ffi.sizeof(buf))
     if bad >= 0 or kind[0]:
         k = kind[0]
-        if k == 1:
+        if k == KIND_COEF:
             off = 4 + COEF_RECORD * bad
             m, con, sig = struct.unpack_from("<III", cv, off)
             if m > 1:
@@ -429,7 +442,7 @@ def prove(
             if sig >= n_vars:
                 raise ValueError(f"coefficient {bad}: signal {sig} is beyond the witness ({n_vars} values)")
             raise ValueError(f"coefficient {bad}: value is not canonical")
-        if k == 2:
+        if k == KIND_WITNESS:
             raise ValueError(f"witness value {bad} is not canonical (must be < r)")
         if k in _SECTION_NAMES:
             raise ValueError(
