@@ -24,7 +24,7 @@ import numpy as np
 from native import curve as nc
 from native import msm as nm
 from native._lib import ffi, lib
-from native.ref.fields import FQ_MODULUS, FR_MODULUS
+from native.constants import FQ_MODULUS, FR_MODULUS
 
 SEED = 20240601
 

@@ -39,7 +39,8 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from prover.engine import get_engine  # noqa: E402
+from native.constants import R  # noqa: E402
+from native.engine import get_engine  # noqa: E402
 from prover.formats.json_files import (  # noqa: E402
     load_json,
     proof_from_json,
@@ -56,7 +57,6 @@ from prover.prove import prove  # noqa: E402
 from prover.setup import phase1, phase2  # noqa: E402
 from prover.verify import verify  # noqa: E402
 
-R = 21888242871839275222246405745257275088548364400416034343698204186575808495617
 CACHE = ROOT / "build" / "bench-groth16"
 NODE_BIN = ROOT / "node_modules" / ".bin"
 

@@ -42,8 +42,8 @@ import numpy as np
 
 from native import curve as nc
 from native._lib import ffi, lib
+from native.constants import FQ_MODULUS, FR_MODULUS
 from native.fields import FR
-from native.ref.fields import FQ_MODULUS, FR_MODULUS
 
 R = FR_MODULUS
 SEED = 20240601

@@ -9,8 +9,8 @@ from __future__ import annotations
 from typing import Any
 
 from native._lib import ffi, lib
-from native.ref.curve import MONT_R_INV, P, Point, RefCurve, _buffer, _unflat
-from native.ref.fields import FR_MODULUS
+from native.base import MONT_R_INV, CurveBase, P, Point, buffer_bytes, unflat
+from native.constants import FR_MODULUS
 
 REASONS = {1: "coordinate is not canonical", 2: "is not on the curve", 3: "is not in the order-r subgroup"}
 DECOMPRESS_ERRORS = {
@@ -21,7 +21,7 @@ DECOMPRESS_ERRORS = {
 }
 
 
-class NativeCurve(RefCurve):
+class NativeCurve(CurveBase):
     """A BN254 group computed by the C core."""
 
     def __init__(self, name: str, degree: int) -> None:
@@ -38,7 +38,7 @@ class NativeCurve(RefCurve):
         if not any(raw):
             return None
         coords = [int.from_bytes(raw[i : i + 32], "little") * MONT_R_INV % P for i in range(0, len(raw), 32)]
-        return _unflat(coords, self.degree)
+        return unflat(coords, self.degree)
 
     def _validate(self, buf: Any, n: int, level: int) -> tuple[int, int]:
         reason = ffi.new("int *")
@@ -105,11 +105,11 @@ class NativeCurve(RefCurve):
 
     # ---- encodings -------------------------------------------------------------------------------
     def from_lem(self, buf: Any, *, check: bool = True) -> Point:
-        raw = _buffer(buf, self.lem_size, f"{self.name} LEM point")
+        raw = buffer_bytes(buf, self.lem_size, f"{self.name} LEM point")
         return self._decode_many(raw, check, single=True)[0]
 
     def from_lem_many(self, buf: Any, *, check: bool = True) -> list[Point]:
-        raw = _buffer(buf, None, f"{self.name} LEM buffer")
+        raw = buffer_bytes(buf, None, f"{self.name} LEM buffer")
         if len(raw) % self.lem_size:
             raise ValueError(f"{self.name} LEM buffer length {len(raw)} is not a multiple of {self.lem_size}")
         return self._decode_many(raw, check, single=False)
@@ -121,7 +121,7 @@ class NativeCurve(RefCurve):
             if bad >= 0:
                 what = f"{self.name} LEM point" if single else f"{self.name} point {bad}"
                 raise ValueError(f"{what}: {REASONS[why]}" if why == 1 else f"{what} {REASONS[why]}")
-        out = []
+        out: list[Point] = []
         for i in range(n):
             chunk = raw[i * self.lem_size : (i + 1) * self.lem_size]
             if not any(chunk):
@@ -130,7 +130,7 @@ class NativeCurve(RefCurve):
             coords = [
                 int.from_bytes(chunk[j : j + 32], "little") * MONT_R_INV % P for j in range(0, len(chunk), 32)
             ]
-            out.append(_unflat(coords, self.degree))
+            out.append(unflat(coords, self.degree))
         return out
 
     def check_many(self, buf: Any, *, subgroup: bool = True) -> int:
@@ -150,7 +150,7 @@ class NativeCurve(RefCurve):
         return n
 
     def normalize_many(self, buf: Any) -> bytes:
-        raw = _buffer(buf, None, f"{self.name} Jacobian buffer")
+        raw = buffer_bytes(buf, None, f"{self.name} Jacobian buffer")
         size = self.jacobian_size
         if len(raw) % size:
             raise ValueError(f"{self.name} Jacobian buffer length {len(raw)} is not a multiple of {size}")
@@ -181,7 +181,7 @@ class NativeCurve(RefCurve):
         return bytes(ffi.buffer(out))
 
     def decompress(self, buf: Any) -> Point:
-        raw = _buffer(buf, self.compressed_size, f"{self.name} compressed point")
+        raw = buffer_bytes(buf, self.compressed_size, f"{self.name} compressed point")
         out = ffi.new("uint64_t[]", self._limbs)
         err = self._fn("decompress")(out, raw)
         if err:

@@ -10,11 +10,14 @@ from collections.abc import Callable
 from typing import Any
 
 from native._lib import buffer_to_ints, ffi, int_to_limbs, ints_to_buffer, lib, new_u64
-from native.ref.fields import FQ_MODULUS, FR_MODULUS, RefField
+from native.base import FieldBase
+from native.constants import FQ_MODULUS, FR_MODULUS
 
 
-class NativeField(RefField):
+class NativeField(FieldBase):
     """A BN254 prime field computed by the C core."""
+
+    _fn: Callable[[str], Any]  # op name -> the C function zk_<prefix>_<op>
 
     def __init__(self, name: str, modulus: int, prefix: str) -> None:
         super().__init__(name, modulus)

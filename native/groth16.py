@@ -11,9 +11,24 @@ import struct
 from typing import Any
 
 from native._lib import ffi, lib
-from native.ref.groth16_base import BLAKE2B_STATE_SIZE, COEF_RECORD, R, blake2b_init, coef_count
-from native.ref.groth16_base import group_of as curve_of
-from native.ref.ntt import root_of_unity
+from native.base import odd_coset_shift, root_of_unity
+from native.constants import Q as _Q
+from native.constants import R
+from native.groth16_base import BLAKE2B_STATE_SIZE, COEF_RECORD, blake2b_init, coef_count
+from native.groth16_base import group_of as curve_of
+from native.groth16_kinds import (
+    KIND_A,
+    KIND_B1,
+    KIND_B2,
+    KIND_C,
+    KIND_COEF,
+    KIND_H,
+    KIND_WITNESS,
+    LC_KIND_BASE,
+    LC_KIND_INDEX,
+    LC_KIND_OFFSETS,
+    LC_KIND_SCALAR,
+)
 
 __all__ = [
     "BLAKE2B_STATE_SIZE",
@@ -112,7 +127,7 @@ def build_abc(coefs: Any, witness: Any, domain_size: int) -> tuple[bytearray, by
         kind,
     )
     if bad >= 0:
-        if kind[0] == 2:
+        if kind[0] == KIND_WITNESS:
             raise ValueError(f"witness value {bad} is not canonical (must be < r)")
         off = 4 + COEF_RECORD * bad
         m, c, s = struct.unpack_from("<III", cv, off)
@@ -256,13 +271,13 @@ def sparse_lincomb(group: str, bases: Any, scalars: Any, base_index: Any, row_of
     )
     if bad >= 0 or kind[0]:
         k = kind[0]
-        if k == 1:
+        if k == LC_KIND_BASE:
             raise _point_error(group, bad, n_bases, "base")
-        if k == 2:
+        if k == LC_KIND_SCALAR:
             raise ValueError(f"scalar {bad} is not canonical (must be < r)")
-        if k == 3:
+        if k == LC_KIND_INDEX:
             raise ValueError(f"term {bad}: base index out of range ({n_bases} bases)")
-        if k == 4:
+        if k == LC_KIND_OFFSETS:
             raise ValueError("row_offsets must start at 0, not decrease, and end at the number of terms")
         raise MemoryError("sparse_lincomb: out of memory")
     return out
@@ -304,7 +319,6 @@ def pairing_check_lem(g1_points: Any, g2_points: Any) -> bool:
 
 
 # ---- points <-> LEM without the curve module (the prover's import path stays light) ------------------
-_Q = 21888242871839275222246405745257275088696311157297823662689037894645226208583
 _R_INV_Q = pow(2**256, -1, _Q)
 _MONT_Q = 2**256 % _Q
 
@@ -356,7 +370,7 @@ def points_to_lem(group: str, points: Any) -> bytes:
 
 
 # ---- the prover --------------------------------------------------------------------------------------
-_SECTION_NAMES = {3: "A", 4: "B1", 5: "B2", 6: "C", 7: "H"}
+_SECTION_NAMES = {KIND_A: "A", KIND_B1: "B1", KIND_B2: "B2", KIND_C: "C", KIND_H: "H"}
 
 
 def prove(
@@ -372,8 +386,6 @@ def prove(
     """A Groth16 proof (A | B | C, LEM) in one native call; see the twin for the algorithm.
     sections: the zkey's A, B1, B2, C, H point sections; vk_lem: alpha1 | beta1 | beta2 | delta1 |
     delta2; r, s: the blinding, std-form 32-byte buffers (or ints)."""
-    from native.ref.ntt import odd_coset_shift
-
     n = coef_count(coefs)
     cv = _view(coefs, "coefficients section")
     wv = _view(witness, "witness")
@@ -420,7 +432,7 @@ def prove(
             lib.zk_groth16_wipe(buf, ffi.sizeof(buf))
     if bad >= 0 or kind[0]:
         k = kind[0]
-        if k == 1:
+        if k == KIND_COEF:
             off = 4 + COEF_RECORD * bad
             m, con, sig = struct.unpack_from("<III", cv, off)
             if m > 1:
@@ -430,7 +442,7 @@ def prove(
             if sig >= n_vars:
                 raise ValueError(f"coefficient {bad}: signal {sig} is beyond the witness ({n_vars} values)")
             raise ValueError(f"coefficient {bad}: value is not canonical")
-        if k == 2:
+        if k == KIND_WITNESS:
             raise ValueError(f"witness value {bad} is not canonical (must be < r)")
         if k in _SECTION_NAMES:
             raise ValueError(

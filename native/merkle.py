@@ -1,4 +1,4 @@
-"""Native Merkle path hashing for the sequencer's Poseidon trees; twin: native.ref.merkle.
+"""Native Merkle path hashing for the sequencer's Poseidon trees; twin: circuits.primitives.merkle.
 
 `merkle_path(leaf, siblings, index)` returns the nodes above a leaf, from height 1 to the root,
 hashed in one C call (node = Poseidon([left, right]); bit h of index set = the path node is the
@@ -8,7 +8,7 @@ right child at height h).
 from __future__ import annotations
 
 from native._lib import buffer_to_ints, ffi, ints_to_buffer, lib, new_u64
-from native.ref.merkle import check_path_inputs
+from native.base import check_path_inputs
 
 
 def merkle_path(leaf: int, siblings: list[int], index: int) -> list[int]:

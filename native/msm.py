@@ -9,9 +9,9 @@ from __future__ import annotations
 from typing import Any
 
 from native._lib import ffi, lib
+from native.base import G1Point, G2Point
+from native.base import check_msm_sizes as check_sizes
 from native.curve import G1, G2, NativeCurve
-from native.ref.curve import G1Point, G2Point
-from native.ref.msm import check_sizes
 
 __all__ = ["msm_g1", "msm_g2"]
 

@@ -1,6 +1,7 @@
 """NTT over Fr in the native core (in place, threaded); same interface as native.ref.ntt.
 
-Domains, forms and the snarkjs coset convention are described in native.ref.ntt and docs/native.md.
+Domains, forms and the snarkjs coset convention are described in native.ref.ntt and docs/native.md;
+the domain roots and input checks both share are in native.base.
 """
 
 from __future__ import annotations
@@ -8,13 +9,10 @@ from __future__ import annotations
 from typing import Any
 
 from native._lib import ffi, lib
-from native.ref.ntt import (
-    R,
-    check_buffer,
-    check_constant,
-    odd_coset_shift,
-    root_of_unity,
-)
+from native.base import check_ntt_buffer as check_buffer
+from native.base import check_ntt_constant as check_constant
+from native.base import odd_coset_shift, root_of_unity
+from native.constants import R
 
 __all__ = ["coset_ntt", "ntt", "odd_coset_shift", "root_of_unity", "scale_powers"]
 

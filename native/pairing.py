@@ -9,8 +9,8 @@ from typing import Any
 from py_ecc.fields import bn128_FQ12 as PyFQ12
 
 from native._lib import ffi, lib
+from native.base import G1Point, G2Point, Pair, pair_list
 from native.curve import G1, G2, REASONS
-from native.ref.pairing import Pair, pair_list
 from native.tower import fq12_from_native, fq_ints
 
 __all__ = ["pairing", "pairing_check"]
@@ -38,7 +38,7 @@ def _validated(pairs: Sequence[Pair]) -> tuple[int, Any, Any]:
     return n, ps, qs
 
 
-def pairing(p: object, q: object) -> PyFQ12:
+def pairing(p: G1Point, q: G2Point) -> PyFQ12:
     """e(P, Q) as py_ecc's FQ12 (equal to py_ecc.bn128.pairing(Q, P))."""
     _, ps, qs = _validated([(p, q)])
     out = ffi.new("uint64_t[48]")

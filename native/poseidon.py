@@ -7,7 +7,7 @@ there is `poseidon_many` which hashes a whole batch of same-arity inputs in one 
 from __future__ import annotations
 
 from native._lib import buffer_to_ints, ffi, ints_to_buffer, lib, new_u64
-from native.ref.fields import FR_MODULUS
+from native.constants import FR_MODULUS
 
 MAX_INPUTS = 16
 

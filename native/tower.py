@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from native._lib import ffi, lib
-from native.ref.tower import Fq2, Fq12, P, check_fq2, check_fq12
+from native.base import Fq2, Fq12, P, check_fq2, check_fq12
 
 MONT_R = 2**256 % P
 MONT_R_INV = pow(MONT_R, -1, P)

@@ -1,5 +1,7 @@
 """Native witness VM and R1CS checker; twins: circuits.dsl.vm (tape) and a plain-int evaluation.
 
+The tape's opcodes are native.witness_ops (generated); its error and hint call are native.tape.
+
 `run` executes a circuit's tape over a contiguous buffer of Montgomery slots (one C call for the
 whole tape, returning to Python only for Python hints), `gather` extracts the wire values in
 standard form (the `.wtns` payload), `check` finds the first unsatisfied constraint.
@@ -12,9 +14,10 @@ from typing import Any
 
 import numpy as np
 
-from circuits.dsl.vm import TapeError, run_py_hint
 from native._lib import ffi, lib
-from native.ref.fields import FR_MODULUS
+from native.constants import FR_MODULUS
+from native.tape import TapeError, run_py_hint
+from native.witness_ops import WITNESS_DONE, WITNESS_MALFORMED
 
 N8 = 32
 
@@ -65,9 +68,9 @@ def run(
     kbuf = _u64(consts)
     while True:
         status = lib.zk_witness_run(vbuf, n_slots, tape, len(words), kbuf, len(pool), pc)
-        if status == -1:
+        if status == WITNESS_DONE:
             return values
-        if status == -2:
+        if status == WITNESS_MALFORMED:
             raise TapeError(f"malformed tape at word {pc[0]}")
         # A Python hint: PY hint, n_in, in..., n_out, out...
         p = int(pc[0])
@@ -111,7 +114,11 @@ def gather(values: bytearray, slots: np.ndarray) -> bytes:
 
 
 def check(
-    offsets: np.ndarray, wires: np.ndarray, coefs: np.ndarray, witness: bytes, n_wires: int
+    offsets: np.ndarray,
+    wires: np.ndarray,
+    coefs: np.ndarray,
+    witness: bytes | bytearray | memoryview,
+    n_wires: int,
 ) -> int | None:
     """Index of the first unsatisfied constraint, or None."""
     offsets = np.ascontiguousarray(offsets, dtype=np.int64)

@@ -8,7 +8,7 @@ operation that would leave one (error VALUE_OUT_OF_RANGE) instead of producing a
 
 from __future__ import annotations
 
-from circuits.primitives.field import R as FIELD_MODULUS
+from native.constants import R as FIELD_MODULUS
 
 __all__ = ["FIELD_MODULUS"]
 

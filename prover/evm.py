@@ -85,5 +85,5 @@ def deploy_verifier(artifact: dict[str, Any]) -> DeployedVerifier:
     factory = w3.eth.contract(abi=artifact["abi"], bytecode=artifact["bytecode"])
     receipt = w3.eth.wait_for_transaction_receipt(factory.constructor().transact({"from": account}))
     return DeployedVerifier(
-        w3, w3.eth.contract(address=receipt.contractAddress, abi=artifact["abi"]), account
+        w3, w3.eth.contract(address=receipt["contractAddress"], abi=artifact["abi"]), account
     )

@@ -23,7 +23,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from prover.engine import Engine, get_engine
+from native.engine import Engine, get_engine
 from prover.formats.json_files import Proof
 from prover.formats.wtns import Witness
 from prover.formats.zkey import SEC_A, SEC_B1, SEC_B2, SEC_C, SEC_COEFS, SEC_H, R, ZKey

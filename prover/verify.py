@@ -12,7 +12,8 @@ from __future__ import annotations
 import struct
 from collections.abc import Sequence
 
-from prover.engine import Engine, get_engine
+from native.constants import Q
+from native.engine import Engine, get_engine
 from prover.formats.json_files import Proof, VerifyingKey
 from prover.formats.zkey import R
 
@@ -32,9 +33,6 @@ def check_public(vk: VerifyingKey, public: Sequence[int]) -> list[int]:
         if not 0 <= x < R:
             raise VerifyError(f"public input {i} is not in the scalar field [0, r)")
     return list(public)
-
-
-Q = 21888242871839275222246405745257275088696311157297823662689037894645226208583
 
 
 def _check_points(engine: Engine, group: str, points: list[object], what: list[str]) -> None:

@@ -24,63 +24,24 @@ with numpy at every call: that is what makes a million-constraint circuit compil
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from collections.abc import Iterator, Sequence
 
+from circuits.dsl.compiled import Compiled, Instance, Program, compile_circuit
 from circuits.dsl.fold import Row
 from circuits.dsl.lc import LC, ONE_SLOT, LCLike, as_lc
-from circuits.dsl.tape import (
-    MAX_BITS,
-    OP_DIV,
-    OP_DIVMOD,
-    OP_ISZERO,
-    OP_MUL,
-    OP_SDIVMOD,
-    ConstPool,
-    TapeWriter,
+from circuits.dsl.segments import (
+    INTERNAL,
+    ONE,
+    PLACEHOLDER,
+    PRIVATE_INPUT,
+    PUBLIC_INPUT,
+    PUBLIC_OUTPUT,
+    CircuitError,
+    OwnSegment,
+    PyHint,
 )
-
-if TYPE_CHECKING:
-    from circuits.dsl.compiled import Compiled, Program
-
-# Slot kinds.
-ONE = 0
-INTERNAL = 1
-PUBLIC_INPUT = 2
-PRIVATE_INPUT = 3
-PUBLIC_OUTPUT = 4
-PLACEHOLDER = 5  # a template's input, bound by the caller
-
-PyHint = Callable[[list[int]], list[int]]
-
-
-class CircuitError(ValueError):
-    """A circuit that cannot be built or compiled as written; the message names the signal."""
-
-
-@dataclass
-class Instance:
-    """A template stamped into a circuit: its internal slots are base .. base + n_internal - 1."""
-
-    template: Compiled
-    base: int
-    inputs: list[int]
-    prefix: str
-    const_base: int
-    hint_base: int
-
-    @property
-    def n_internal(self) -> int:
-        return self.template.n_internal
-
-
-@dataclass
-class OwnSegment:
-    """A run of constraints and tape written directly by this circuit's code."""
-
-    rows: list[Row]
-    tape: TapeWriter
+from circuits.dsl.tape import ConstPool, TapeWriter
+from native.witness_ops import MAX_BITS, OP_DIV, OP_DIVMOD, OP_ISZERO, OP_MUL, OP_SDIVMOD
 
 
 class Circuit:
@@ -313,14 +274,10 @@ class Circuit:
 
     # -- compile -----------------------------------------------------------------------------------
     def compile_template(self, outputs: Sequence[LCLike]) -> Compiled:
-        from circuits.dsl.compiled import compile_circuit
-
         return compile_circuit(self, [as_lc(o) for o in outputs])
 
     def compile(self) -> Program:
         """Fold, lay out wires as circom does, and return the program (R1CS + witness solver)."""
-        from circuits.dsl.compiled import Program, compile_circuit
-
         if self.n_placeholders:
             raise CircuitError("a template body is compiled with compile_template(outputs)")
         return Program(compile_circuit(self, []))

@@ -13,25 +13,27 @@ import bisect
 import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 import numpy as np
 
-from circuits.dsl.circuit import (
+from circuits.dsl import vm
+from circuits.dsl.fold import Folder, Row, linear_form
+from circuits.dsl.lc import LC, ONE_SLOT
+from circuits.dsl.segments import (
     INTERNAL,
     PRIVATE_INPUT,
     PUBLIC_INPUT,
     PUBLIC_OUTPUT,
-    Circuit,
     CircuitError,
-    Instance,
     OwnSegment,
     PyHint,
 )
-from circuits.dsl.fold import Folder, Row
-from circuits.dsl.lc import LC, ONE_SLOT
-from circuits.dsl.tape import relocate
+from circuits.dsl.tape import ConstPool, relocate
 from circuits.primitives.field import R
+from native import witness as nw
+from prover.formats.r1cs import R1CS, write_r1cs
+from prover.formats.wtns import Witness, write_wtns
 
 N8 = 32
 
@@ -143,6 +145,41 @@ class SlotNames:
         return f"slot{s}"
 
 
+# -- the builder as the compiler sees it ---------------------------------------------------------------
+@dataclass
+class Instance:
+    """A template stamped into a circuit: its internal slots are base .. base + n_internal - 1."""
+
+    template: Compiled
+    base: int
+    inputs: list[int]
+    prefix: str
+    const_base: int
+    hint_base: int
+
+    @property
+    def n_internal(self) -> int:
+        return self.template.n_internal
+
+
+class CircuitBody(Protocol):
+    """What compile_circuit reads of a circuits.dsl.circuit.Circuit (the builder imports this
+    module, so the compiler names the builder's shape instead of its class)."""
+
+    name: str
+    n_slots: int
+    n_placeholders: int
+    kinds: dict[int, int]
+    slot_names: dict[int, str]
+    pool: ConstPool
+    py_hints: list[PyHint]
+    segments: list[OwnSegment | Instance]
+    instances: list[Instance]
+    hinted: dict[int, str]
+    inputs: dict[str, int]
+    outputs: dict[str, int]
+
+
 # -- the compiled form -------------------------------------------------------------------------------
 @dataclass
 class Compiled:
@@ -190,7 +227,7 @@ class Compiled:
         )
 
 
-def _eligible_fn(circuit: Circuit, unknown: np.ndarray) -> Any:
+def _eligible_fn(circuit: CircuitBody, unknown: np.ndarray) -> Any:
     kinds = circuit.kinds
 
     def eligible(s: int) -> bool:
@@ -199,7 +236,7 @@ def _eligible_fn(circuit: Circuit, unknown: np.ndarray) -> Any:
     return eligible
 
 
-def compile_circuit(circuit: Circuit, outputs: list[LC]) -> Compiled:
+def compile_circuit(circuit: CircuitBody, outputs: list[LC]) -> Compiled:
     n_slots = circuit.n_slots
     own_rows: list[Row] = []
     for seg in circuit.segments:
@@ -233,8 +270,6 @@ def compile_circuit(circuit: Circuit, outputs: list[LC]) -> Compiled:
     # Linear rows of this circuit may eliminate slots that stamped rows use: take those rows out of
     # their blocks into dict form first, so the substitution reaches them.
     cand = np.zeros(n_slots, dtype=bool)
-    from circuits.dsl.fold import linear_form
-
     for row in own_rows:
         if linear_form(row) is None:
             continue
@@ -268,7 +303,7 @@ def compile_circuit(circuit: Circuit, outputs: list[LC]) -> Compiled:
     # Assemble constraints in program order; rows taken out of a block follow what is left of it.
     by_inst: dict[int, list[Row]] = {}
     for row in extracted:
-        by_inst.setdefault(row.origin[0], []).append(row)  # type: ignore[index]
+        by_inst.setdefault(row.origin[0], []).append(row)  # type: ignore[index]  # extracted rows always carry an origin
     pieces: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
     names = RowNames()
     inst_k = 0
@@ -371,18 +406,12 @@ class Solved:
         return self.slot(s)
 
     def slot(self, s: int) -> int:
-        from native import witness as nw
-
         return nw.slot_value(self.slot_values, s)
 
     def to_wtns(self) -> Any:
-        from prover.formats.wtns import Witness
-
         return Witness(R, self.wires, N8)
 
     def write_wtns(self, path: str | os.PathLike[str]) -> None:
-        from prover.formats.wtns import write_wtns
-
         write_wtns(path, self.to_wtns())
 
 
@@ -433,8 +462,6 @@ class Program:
     def r1cs(self) -> Any:
         """The prover's R1CS object (snarkjs/circom-compatible)."""
         if self._r1cs is None:
-            from prover.formats.r1cs import R1CS
-
             b = self.compiled.block
             self._r1cs = R1CS(
                 prime=R,
@@ -451,8 +478,6 @@ class Program:
         return self._r1cs
 
     def write_r1cs(self, path: str | os.PathLike[str]) -> None:
-        from prover.formats.r1cs import write_r1cs
-
         write_r1cs(path, self.r1cs())
 
     # -- witness -----------------------------------------------------------------------------
@@ -490,16 +515,13 @@ class Program:
     def solve(self, inputs: Mapping[str, Any], check: bool = True, engine: str = "native") -> Solved:
         """Run the tape on the inputs; with check, raise UnsatisfiedConstraint naming the first
         constraint the witness breaks (wrong inputs, or a gadget bug)."""
-        from native import witness as nw
-
         assignment = self.input_assignment(inputs)
         c = self.compiled
+        slot_values: bytearray | list[int]
         if engine == "native":
             slot_values = nw.run(c.tape_words, c.pool, c.n_slots, assignment, c.py_hints)
             wires = nw.gather(slot_values, self.wire_slots)
         elif engine == "python":
-            from circuits.dsl import vm
-
             vals = vm.run(c.tape_words, c.pool, c.n_slots, assignment, c.py_hints)
             slot_values = vals
             wires = b"".join(vals[int(s)].to_bytes(N8, "little") for s in self.wire_slots)
@@ -514,8 +536,6 @@ class Program:
 
     def first_unsatisfied(self, wires: bytes | Solved | Sequence[int]) -> int | None:
         """Index of the first constraint the wire values violate, or None."""
-        from native import witness as nw
-
         if isinstance(wires, Solved):
             wires = wires.wires
         elif not isinstance(wires, bytes | bytearray | memoryview):

@@ -19,6 +19,9 @@ constant pool (entry 0 is always 1, so those terms skip the multiplication).
 
 Each word has a kind (a parallel uint8 array) so a template's tape can be stamped into a parent by
 relocating slots, constant indices and hint numbers with numpy, without decoding it.
+
+The opcode numbers are generated (scripts/gen_witness_opcodes.py) into native/witness_ops.py and
+native/src/witness_ops.h, so the writer here and both VMs read one table.
 """
 
 from __future__ import annotations
@@ -29,33 +32,12 @@ import numpy as np
 
 from circuits.dsl.lc import LC
 from circuits.primitives.field import R
-
-OP_LIN = 1
-OP_MUL = 2
-OP_DIV = 3
-OP_ISZERO = 4
-OP_BITS = 5
-OP_DIVMOD = 6
-OP_SDIVMOD = 7
-OP_PY = 8
-
-OP_NAMES = {
-    OP_LIN: "LIN",
-    OP_MUL: "MUL",
-    OP_DIV: "DIV",
-    OP_ISZERO: "ISZERO",
-    OP_BITS: "BITS",
-    OP_DIVMOD: "DIVMOD",
-    OP_SDIVMOD: "SDIVMOD",
-    OP_PY: "PY",
-}
+from native.witness_ops import OP_BITS, OP_LIN, OP_PY
 
 K_LIT = 0
 K_SLOT = 1
 K_CONST = 2
 K_HINT = 3
-
-MAX_BITS = 256
 
 
 class ConstPool:

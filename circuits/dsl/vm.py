@@ -10,14 +10,12 @@ from collections.abc import Callable, Sequence
 
 import numpy as np
 
-from circuits.dsl.tape import OP_BITS, OP_DIV, OP_DIVMOD, OP_ISZERO, OP_LIN, OP_MUL, OP_PY, OP_SDIVMOD
-from circuits.primitives.field import R
+from native.constants import R_HALF as HALF
+from native.constants import R
+from native.tape import TapeError, run_py_hint
+from native.witness_ops import OP_BITS, OP_DIV, OP_DIVMOD, OP_ISZERO, OP_LIN, OP_MUL, OP_PY, OP_SDIVMOD
 
-HALF = (R - 1) // 2
-
-
-class TapeError(ValueError):
-    """A malformed tape (bad opcode, slot out of range, failing Python hint)."""
+__all__ = ["HALF", "TapeError", "run", "sdivmod"]
 
 
 def sdivmod(a: int, b: int) -> tuple[int, int]:
@@ -104,18 +102,3 @@ def run(
     except IndexError as exc:
         raise TapeError(f"tape refers past its end or past slot {n_slots}") from exc
     return vals
-
-
-def run_py_hint(
-    py_hints: Sequence[Callable[[list[int]], list[int]]], hint: int, ins: list[int], n_out: int
-) -> list[int]:
-    """Call a Python hint and check it returned n_out canonical values."""
-    if not 0 <= hint < len(py_hints):
-        raise TapeError(f"python hint {hint} does not exist")
-    try:
-        res = list(py_hints[hint](ins))
-    except Exception as exc:
-        raise TapeError(f"python hint {hint} failed: {exc}") from exc
-    if len(res) != n_out or not all(isinstance(v, int) for v in res):
-        raise TapeError(f"python hint {hint} must return {n_out} ints")
-    return [v % R for v in res]

@@ -10,20 +10,20 @@ from __future__ import annotations
 
 from circuits.dsl import LC, Circuit, LCLike, as_lc
 from circuits.gadgets.bits import MAX_RANGE_BITS, num2bits
+from circuits.gadgets.zero import is_zero
 
-
-def is_zero(cs: Circuit, x: LCLike, name: str = "is_zero") -> LC:
-    """1 when x = 0, else 0: x * inv = 1 - out, x * out = 0, and inv * out = 0 which pins inv to 0
-    when x = 0 (inv is a hint: 1/x, or 0)."""
-    x = as_lc(x)
-    if x.is_constant():
-        return as_lc(int(x.constant_value() == 0))
-    with cs.scope(name):
-        inv = cs.hint_div(1, x, "inv")
-        m = cs.mul(x, inv, "x_inv")  # out = 1 - m
-        cs.constrain(x, 1 - m, 0, "x_out")
-        cs.constrain(inv, 1 - m, 0, "inv_out")
-    return 1 - m
+__all__ = [
+    "assert_nonzero",
+    "is_equal",
+    "is_zero",
+    "less_eq",
+    "less_than",
+    "mux",
+    "select",
+    "select_signal",
+    "signed_less_than",
+    "switch",
+]
 
 
 def is_equal(cs: Circuit, a: LCLike, b: LCLike, name: str = "is_equal") -> LC:

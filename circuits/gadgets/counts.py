@@ -65,21 +65,23 @@ def _mux1(cs: Circuit) -> None:
 
 def _baby_add(cs: Circuit) -> None:
     p, q = cs.private_inputs("p", 2), cs.private_inputs("q", 2)
-    _outputs(cs, "out", list(gb.add(cs, tuple(p), tuple(q))))
+    _outputs(cs, "out", list(gb.add(cs, (p[0], p[1]), (q[0], q[1]))))
 
 
 def _baby_dbl(cs: Circuit) -> None:
-    _outputs(cs, "out", list(gb.double(cs, tuple(cs.private_inputs("p", 2)))))
+    p = cs.private_inputs("p", 2)
+    _outputs(cs, "out", list(gb.double(cs, (p[0], p[1]))))
 
 
 def _baby_check(cs: Circuit) -> None:
-    gb.on_curve(cs, tuple(cs.private_inputs("p", 2)))
+    p = cs.private_inputs("p", 2)
+    gb.on_curve(cs, (p[0], p[1]))
 
 
 def _escalar_mul_any(cs: Circuit) -> None:
     e = cs.private_inputs("e", 254)
-    p = tuple(cs.private_inputs("p", 2))
-    _outputs(cs, "out", list(gb.scalar_mul_any(cs, e, p)))
+    p = cs.private_inputs("p", 2)
+    _outputs(cs, "out", list(gb.scalar_mul_any(cs, e, (p[0], p[1]))))
 
 
 def _eddsa(cs: Circuit) -> None:

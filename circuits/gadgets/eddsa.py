@@ -1,6 +1,7 @@
 """EdDSA-Poseidon signature verification on BabyJubJub; twin: circuits.primitives.eddsa.verify.
 
-Accepts exactly what circomlib's EdDSAPoseidonVerifier accepts, plus the checks SPEC.md adds: A and
+Accepts exactly what circomlib's EdDSAPoseidonVerifier accepts, plus the checks docs/protocol.md
+section 10 (signature validity) adds: A and
 R8 on the curve, R8 not of small order (circomlib already rejects a small-order A through 8A != 0,
 and S >= l).  The verification equation S * Base8 = R8 + h * (8 A), h = Poseidon(R8, A, M), is
 checked when `enabled` is non-zero; the well-formedness checks (S < l, points on the curve and not

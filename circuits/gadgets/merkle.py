@@ -12,6 +12,7 @@ shared bits and siblings) = depth + 482 * depth.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from functools import cache
 
 from circuits.dsl import LC, Circuit, LCLike, Template, as_lc
@@ -38,7 +39,7 @@ def path_bits(cs: Circuit, index: LCLike, depth: int, name: str = "index_bits") 
 
 
 def root_from_path(
-    cs: Circuit, leaf: LCLike, bits: list[LC], siblings: list[LCLike], name: str = "path"
+    cs: Circuit, leaf: LCLike, bits: list[LC], siblings: Sequence[LCLike], name: str = "path"
 ) -> LC:
     """The root a leaf and its siblings (leaf level first) commit to."""
     if len(bits) != len(siblings):
@@ -52,7 +53,12 @@ def root_from_path(
 
 
 def verify_membership(
-    cs: Circuit, root: LCLike, leaf: LCLike, index: LCLike, siblings: list[LCLike], name: str = "membership"
+    cs: Circuit,
+    root: LCLike,
+    leaf: LCLike,
+    index: LCLike,
+    siblings: Sequence[LCLike],
+    name: str = "membership",
 ) -> None:
     """leaf is at index under root."""
     with cs.scope(name):
@@ -61,7 +67,7 @@ def verify_membership(
 
 
 def verify_non_membership(
-    cs: Circuit, root: LCLike, index: LCLike, siblings: list[LCLike], name: str = "non_membership"
+    cs: Circuit, root: LCLike, index: LCLike, siblings: Sequence[LCLike], name: str = "non_membership"
 ) -> None:
     """The slot index is empty (leaf 0) under root."""
     verify_membership(cs, root, 0, index, siblings, name)
@@ -74,7 +80,7 @@ def verify_update(
     old_leaf: LCLike,
     new_leaf: LCLike,
     index: LCLike,
-    siblings: list[LCLike],
+    siblings: Sequence[LCLike],
     name: str = "update",
 ) -> None:
     """old_leaf at index under old_root and new_leaf at index under new_root, over one path."""

@@ -11,7 +11,10 @@ Cost: 25,858 constraints for one block (a 55-byte message) where circomlib's Sha
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from circuits.dsl import LC, Circuit, LCLike, as_lc, lc_sum
+from circuits.gadgets.bits import num2bits, num2bits_strict
 
 Word = list[LC]
 
@@ -143,7 +146,7 @@ def compress(cs: Circuit, state: list[Word], block: list[Word], name: str = "blo
             return [ops.add([s, v]) for s, v in zip(state, [a, b, c, d, e, f, g, h], strict=True)]
 
 
-def pad(bits: list[LCLike]) -> list[LC]:
+def pad(bits: Sequence[LCLike]) -> list[LC]:
     """SHA-256 padding of a message of len(bits) bits (big-endian bit order), as constants."""
     n = len(bits)
     out = [as_lc(b) for b in bits] + [as_lc(1)]
@@ -152,7 +155,7 @@ def pad(bits: list[LCLike]) -> list[LC]:
     return out
 
 
-def sha256_bits(cs: Circuit, bits: list[LCLike], name: str = "sha256") -> list[LC]:
+def sha256_bits(cs: Circuit, bits: Sequence[LCLike], name: str = "sha256") -> list[LC]:
     """The 256 digest bits (big-endian, as hashlib's digest bytes read bit by bit) of a message
     given as boolean bit signals in big-endian order."""
     padded = pad(bits)
@@ -168,8 +171,6 @@ def sha256_bits(cs: Circuit, bits: list[LCLike], name: str = "sha256") -> list[L
 
 def sha256_bytes(cs: Circuit, data: list[LCLike], name: str = "sha256") -> list[LC]:
     """SHA-256 of byte signals (each range-checked to 8 bits here); digest bits, big-endian."""
-    from circuits.gadgets.bits import num2bits
-
     bits: list[LC] = []
     with cs.scope(name):
         for i, byte in enumerate(data):
@@ -185,16 +186,12 @@ def digest_bytes(bits: list[int]) -> bytes:
 def uint_to_bits_be(cs: Circuit, x: LCLike, n_bits: int, name: str = "be_bits") -> list[LC]:
     """x as n_bits big-endian bits, range-checked (x < 2^n_bits, n_bits <= 252), for building a
     hashed message out of field values; whole field elements go through field_to_bits_be."""
-    from circuits.gadgets.bits import num2bits
-
     return list(reversed(num2bits(cs, x, n_bits, name)))
 
 
 def field_to_bits_be(cs: Circuit, x: LCLike, name: str = "be_bits") -> list[LC]:
     """A field element as 256 big-endian bits (the EVM's uint256 / abi.encodePacked layout), with
     the strict decomposition so the encoding is unique."""
-    from circuits.gadgets.bits import num2bits_strict
-
     return [as_lc(0), as_lc(0), *reversed(num2bits_strict(cs, x, name))]
 
 

@@ -9,6 +9,8 @@ end) because signing and verifying in pure Python would otherwise spend all its 
 
 from __future__ import annotations
 
+from typing import cast
+
 from circuits.primitives.field import R
 
 P = R  # the curve's base field is BN254's scalar field
@@ -50,7 +52,7 @@ def on_curve(pt: object) -> bool:
     """True when pt is a canonical point satisfying the curve equation (never raises)."""
     if not is_canonical(pt):
         return False
-    x, y = pt  # type: ignore[misc]
+    x, y = cast(tuple[int, int], pt)  # is_canonical checked the shape
     x2, y2 = x * x % P, y * y % P
     return (A * x2 + y2) % P == (1 + D * x2 % P * y2) % P
 

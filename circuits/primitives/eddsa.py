@@ -5,14 +5,14 @@ A = (s >> 3) * Base8; r = BLAKE-512(h[32:64] || msg as 32 LE bytes) mod l, R8 = 
 S = (r + Poseidon([R8x, R8y, Ax, Ay, msg]) * s) mod l.  A signature is valid when
 S * Base8 == R8 + 8 * hm * A.
 
-`verify` adds the checks circomlibjs leaves out (SPEC.md): A and R8 must be canonical curve points
+`verify` adds the checks circomlibjs leaves out (docs/protocol.md section 10): A and R8 must be canonical curve points
 not of small order, S < l and msg < r.  It never raises: any malformed input is simply invalid.
 This module is the twin of the native batched verifier (native.eddsa) and of the circuit gadget.
 """
 
 from __future__ import annotations
 
-from typing import NamedTuple
+from typing import NamedTuple, TypeGuard
 
 from circuits.primitives import babyjub as bj
 from circuits.primitives.blake512 import blake512
@@ -68,20 +68,20 @@ def sign(prv: bytes, msg: int) -> Signature:
     return Signature(R8=r8, S=(r + hm * s) % bj.SUBORDER)
 
 
-def _is_int(x: object) -> bool:
+def _is_int(x: object) -> TypeGuard[int]:
     return isinstance(x, int) and not isinstance(x, bool)
 
 
 def precheck(pub: object, msg: object, sig: object) -> bool:
     """The structural checks of verify (everything but the curve equation S*B8 == R8 + 8*hm*A)."""
-    if not _is_int(msg) or not 0 <= msg < R:  # type: ignore[operator]
+    if not _is_int(msg) or not 0 <= msg < R:
         return False
     if not isinstance(sig, tuple) or len(sig) != 2:
         return False
     r8, s = sig
     if not _is_int(s) or not 0 <= s < bj.SUBORDER:
         return False
-    return all(bj.on_curve(pt) and not bj.is_small_order(tuple(pt)) for pt in (pub, r8))  # type: ignore[arg-type]
+    return all(bj.on_curve(pt) and not bj.is_small_order(tuple(pt)) for pt in (pub, r8))  # type: ignore[arg-type]  # on_curve checked pt is a canonical pair
 
 
 def verify(pub: Point, msg: int, sig: Signature) -> bool:
@@ -89,11 +89,11 @@ def verify(pub: Point, msg: int, sig: Signature) -> bool:
     try:
         if not precheck(pub, msg, sig):
             return False
-        r8, s = tuple(sig[0]), sig[1]
+        r8, s = (sig[0][0], sig[0][1]), sig[1]
         a = (pub[0], pub[1])
-        hm = message_hash(r8, a, msg)  # type: ignore[arg-type]
+        hm = message_hash(r8, a, msg)
         left = bj.mul(bj.BASE8, s)
-        right = bj.add(r8, bj.mul(a, 8 * hm))  # type: ignore[arg-type]
+        right = bj.add(r8, bj.mul(a, 8 * hm))
         return left == right
     except (TypeError, ValueError, IndexError):
         return False

@@ -1,6 +1,10 @@
 """The BN254 scalar field r, in which every circuit value, Poseidon and BabyJubJub live."""
 
-R = 21888242871839275222246405745257275088548364400416034343698204186575808495617
+from __future__ import annotations
+
+from native.constants import R
+
+__all__ = ["R", "check_field"]
 
 
 def check_field(x: int, what: str = "value") -> int:

@@ -7,7 +7,9 @@ slots costs memory in proportion to the accounts it holds.
 
 Because every leaf has a fixed slot, non-membership of an index is membership of the empty leaf 0
 there, and an update's old and new paths share the same siblings: one proof carries both roots.
-`hash2` is injectable so the node can pass the native Poseidon; the default is the pure-Python twin.
+`hash2` is injectable (a caller may pass the native Poseidon); the default is the pure-Python twin.
+The node does not use this module: its trees are sequencer/tree.py and sequencer/state_tree.py,
+on native.merkle and native.poseidon.
 """
 
 from __future__ import annotations

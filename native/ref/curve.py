@@ -16,67 +16,26 @@ Byte layouts (docs/native.md):
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
 from typing import Any
 
 from py_ecc import bn128 as pb
 from py_ecc import optimized_bn128 as ob
 
-from native.ref.fields import FQ_MODULUS, FR_MODULUS
-from native.ref.tower import Fq2, check_fq, check_fq2, f2_add, f2_inv, f2_mul, f2_sqr, f2_sqrt
-
-P = FQ_MODULUS
-R = FR_MODULUS
-MONT_R = pow(2, 256, P)
-MONT_R_INV = pow(MONT_R, -1, P)
-
-G1Point = tuple[int, int] | None
-G2Point = tuple[Fq2, Fq2] | None
-Point = Any  # G1Point | G2Point; kept loose so one class serves both groups
+from native.base import CurveBase, Fq2, P, Point, R, buffer_bytes, from_mont, unflat
+from native.ref.tower import f2_add, f2_inv, f2_mul, f2_sqr, f2_sqrt
 
 B1 = 3
 B2: Fq2 = f2_mul((3, 0), f2_inv((9, 1)))
-
-
-def to_mont(x: int) -> int:
-    return x * MONT_R % P
-
-
-def from_mont(x: int) -> int:
-    return x * MONT_R_INV % P
 
 
 def fq_is_negative(x: int) -> bool:
     return x > (P - 1) // 2
 
 
-def _buffer(buf: Any, size: int | None, what: str) -> bytes:
-    try:
-        raw = bytes(memoryview(buf).cast("B"))
-    except TypeError as exc:
-        raise TypeError(f"{what} must be a bytes-like buffer") from exc
-    if size is not None and len(raw) != size:
-        raise ValueError(f"{what} must be {size} bytes, got {len(raw)}")
-    return raw
-
-
-class RefCurve:
+class RefCurve(CurveBase):
     """One of the two BN254 groups (degree 1: G1 over Fq, degree 2: G2 over Fq2)."""
 
-    def __init__(self, name: str, degree: int) -> None:
-        self.name = name
-        self.degree = degree
-        self.order = R
-        self.coord_size = 32 * degree
-        self.lem_size = 64 * degree
-        self.jacobian_size = 96 * degree
-        self.compressed_size = 32 * degree
-        self.generator: Point = (1, 2) if degree == 1 else _from_py(pb.G2)
-
     # ---- validation ------------------------------------------------------------------------------
-    def _check_coord(self, c: object, what: str) -> Any:
-        return check_fq(c, what) if self.degree == 1 else check_fq2(c, what)
-
     def _on_curve_unchecked(self, pt: Point) -> bool:
         if pt is None:
             return True
@@ -84,19 +43,6 @@ class RefCurve:
         if self.degree == 1:
             return (y * y - x * x * x - B1) % P == 0
         return f2_sqr(y) == f2_add(f2_mul(f2_sqr(x), x), B2)
-
-    def _shape(self, pt: object, what: str) -> Point:
-        if pt is None:
-            return None
-        if not isinstance(pt, tuple | list) or len(pt) != 2:
-            raise TypeError(f"{what} must be None or an affine pair (x, y)")
-        x = self._check_coord(pt[0], f"{what}: x")
-        y = self._check_coord(pt[1], f"{what}: y")
-        return (x, y)
-
-    def is_on_curve(self, pt: Point) -> bool:
-        """True when pt is on the curve (None, infinity, is).  Malformed input raises."""
-        return self._on_curve_unchecked(self._shape(pt, f"{self.name} point"))
 
     def in_subgroup(self, pt: Point) -> bool:
         """True when pt is on the curve and of order dividing r (always true on-curve for G1)."""
@@ -131,9 +77,6 @@ class RefCurve:
         a = self.check(a, f"{self.name} operand", subgroup=False)
         return _from_py(pb.neg(_to_py(a)))
 
-    def sub(self, a: Point, b: Point) -> Point:
-        return self.add(a, self.neg(b))
-
     def mul(self, a: Point, k: int) -> Point:
         """(k mod r) * a, for any int k (equal to k*a for points of the subgroup)."""
         a = self.check(a, f"{self.name} operand", subgroup=False)
@@ -149,16 +92,10 @@ class RefCurve:
         return self.mul(a, k)
 
     # ---- encodings ---------------------------------------------------------------------------------
-    def to_lem(self, pt: Point) -> bytes:
-        pt = self._shape(pt, f"{self.name} point")
-        if pt is None:
-            return bytes(self.lem_size)
-        return b"".join(to_mont(c).to_bytes(32, "little") for c in _flat(pt))
-
     def from_lem(self, buf: Any, *, check: bool = True) -> Point:
         """Decode one LEM point; coordinates must be canonical; check=True also requires the point
         on the curve and (G2) in the subgroup."""
-        raw = _buffer(buf, self.lem_size, f"{self.name} LEM point")
+        raw = buffer_bytes(buf, self.lem_size, f"{self.name} LEM point")
         return self._from_lem_raw(raw, check, f"{self.name} LEM point")
 
     def _from_lem_raw(self, raw: bytes, check: bool, what: str) -> Point:
@@ -167,16 +104,13 @@ class RefCurve:
         coords = [int.from_bytes(raw[i : i + 32], "little") for i in range(0, len(raw), 32)]
         if any(c >= P for c in coords):
             raise ValueError(f"{what}: coordinate is not canonical")
-        pt = _unflat([from_mont(c) for c in coords], self.degree)
+        pt = unflat([from_mont(c) for c in coords], self.degree)
         if check:
             self.check(pt, what)
         return pt
 
-    def to_lem_many(self, points: Iterable[Point]) -> bytes:
-        return b"".join(self.to_lem(pt) for pt in points)
-
     def from_lem_many(self, buf: Any, *, check: bool = True) -> list[Point]:
-        raw = _buffer(buf, None, f"{self.name} LEM buffer")
+        raw = buffer_bytes(buf, None, f"{self.name} LEM buffer")
         if len(raw) % self.lem_size:
             raise ValueError(f"{self.name} LEM buffer length {len(raw)} is not a multiple of {self.lem_size}")
         return [
@@ -188,7 +122,7 @@ class RefCurve:
         """Validate a LEM buffer without decoding it (e.g. a zkey section): the number of points,
         or ValueError naming the first bad one (coordinates canonical, on the curve, and with
         subgroup=True, G2 points in the order-r subgroup)."""
-        raw = _buffer(buf, None, f"{self.name} LEM buffer")
+        raw = buffer_bytes(buf, None, f"{self.name} LEM buffer")
         if len(raw) % self.lem_size:
             raise ValueError(f"{self.name} LEM buffer length {len(raw)} is not a multiple of {self.lem_size}")
         for i in range(0, len(raw), self.lem_size):
@@ -200,7 +134,7 @@ class RefCurve:
 
     def normalize_many(self, buf: Any) -> bytes:
         """Jacobian (X, Y, Z) points, Montgomery form, to LEM affine points (batch normalisation)."""
-        raw = _buffer(buf, None, f"{self.name} Jacobian buffer")
+        raw = buffer_bytes(buf, None, f"{self.name} Jacobian buffer")
         size = self.jacobian_size
         if len(raw) % size:
             raise ValueError(f"{self.name} Jacobian buffer length {len(raw)} is not a multiple of {size}")
@@ -252,7 +186,7 @@ class RefCurve:
         return bytes(out)
 
     def decompress(self, buf: Any) -> Point:
-        raw = bytearray(_buffer(buf, self.compressed_size, f"{self.name} compressed point"))
+        raw = bytearray(buffer_bytes(buf, self.compressed_size, f"{self.name} compressed point"))
         flags = raw[0] & 0xC0
         if flags & 0x40:
             if flags != 0x40 or raw[0] != 0x40 or any(raw[1:]):
@@ -285,15 +219,6 @@ def _is_negative(y: Any) -> bool:
     if isinstance(y, int):
         return fq_is_negative(y)
     return fq_is_negative(y[1]) if y[1] != 0 else fq_is_negative(y[0])
-
-
-def _flat(pt: tuple[Any, Any]) -> list[int]:
-    x, y = pt
-    return [x, y] if isinstance(x, int) else [x[0], x[1], y[0], y[1]]
-
-
-def _unflat(cs: Sequence[int], degree: int) -> Point:
-    return (cs[0], cs[1]) if degree == 1 else ((cs[0], cs[1]), (cs[2], cs[3]))
 
 
 # ---- py_ecc interop ------------------------------------------------------------------------------

@@ -2,26 +2,14 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
-FQ_MODULUS = 21888242871839275222246405745257275088696311157297823662689037894645226208583
-FR_MODULUS = 21888242871839275222246405745257275088548364400416034343698204186575808495617
+from native.base import FieldBase
+from native.constants import FQ_MODULUS, FR_MODULUS
 
 
-@dataclass(frozen=True)
-class RefField:
+class RefField(FieldBase):
     """A prime field with the same interface as native.fields.NativeField."""
-
-    name: str
-    modulus: int
-
-    def check(self, x: int, what: str = "operand") -> int:
-        if not isinstance(x, int) or isinstance(x, bool):
-            raise TypeError(f"{self.name} {what} must be an int")
-        if not 0 <= x < self.modulus:
-            raise ValueError(f"{self.name} {what} is not canonical (0 <= x < modulus)")
-        return x
 
     def add(self, a: int, b: int) -> int:
         return (self.check(a) + self.check(b)) % self.modulus
@@ -114,10 +102,6 @@ class RefField:
             raise ValueError(f"{self.name} out must be a writable buffer of {len(data)} bytes")
         mv.cast("B")[:] = data
         return out
-
-    @property
-    def mont_r(self) -> int:
-        return 2**256 % self.modulus
 
     def vec_to_mont(self, a: Any, out: Any = None) -> Any:
         """Standard form to Montgomery form (x -> x * 2^256 mod m)."""

@@ -20,15 +20,19 @@ LEM affine (G1 64 bytes, G2 128 bytes, all-zero = infinity).  `group` is "G1" or
 from __future__ import annotations
 
 import itertools
+import secrets
 import struct
 from typing import Any
 
 from py_ecc import optimized_bn128 as ob
 
+from native.base import root_of_unity
+from native.constants import R
+from native.groth16_base import BLAKE2B_STATE_SIZE, COEF_RECORD, coef_count
+from native.groth16_base import blake2b_init as blake2b_init
+from native.ref import msm, ntt
 from native.ref.curve import G1, G2, RefCurve, _from_opt, _to_opt
-from native.ref.groth16_base import BLAKE2B_STATE_SIZE, COEF_RECORD, R, coef_count
-from native.ref.groth16_base import blake2b_init as blake2b_init
-from native.ref.ntt import root_of_unity
+from native.ref.pairing import pairing_check
 
 MONT_R = 2**256 % R
 MONT_R_INV = pow(MONT_R, -1, R)
@@ -96,7 +100,8 @@ def build_abc(coefs: Any, witness: Any, domain_size: int) -> tuple[bytearray, by
         acc[m][c] = (acc[m][c] + value * w[s] * MONT_R_INV) % R
     a, b = acc
     c_vals = [x * y * MONT_R_INV % R for x, y in zip(a, b, strict=True)]
-    return tuple(bytearray(b"".join(v.to_bytes(32, "little") for v in vals)) for vals in (a, b, c_vals))  # type: ignore[return-value]
+    ea, eb, ec = (bytearray(b"".join(v.to_bytes(32, "little") for v in vals)) for vals in (a, b, c_vals))
+    return ea, eb, ec
 
 
 def _points(curve: RefCurve, points: Any, what: str = "points") -> list[Any]:
@@ -118,8 +123,6 @@ def _opt(pt: Any, curve: RefCurve) -> Any:
 
 def random_scalar() -> bytearray:
     """A uniformly random non-zero Fr element (std form, 32 bytes LE) from the OS's CSPRNG."""
-    import secrets
-
     return bytearray((1 + secrets.randbelow(R - 1)).to_bytes(32, "little"))
 
 
@@ -346,8 +349,6 @@ def blake2b_final(state: Any) -> bytes:
 
 def pairing_check_lem(g1_points: Any, g2_points: Any) -> bool:
     """prod e(P_i, Q_i) == 1 for LEM buffers of validated pairs (see native.groth16)."""
-    from native.ref.pairing import pairing_check
-
     g1 = G1.from_lem_many(_raw(g1_points, "G1 points"), check=False)
     g2 = G2.from_lem_many(_raw(g2_points, "G2 points"), check=False)
     if len(g1) != len(g2):
@@ -392,8 +393,6 @@ def prove(
       A = alpha + sum w_i A_i + r delta,  B = beta + sum w_i B_i + s delta (G2),
       C = sum_private w_i C_i + sum_j h_j H_j + s A + r (beta1 + sum w_i B1_i + s delta1) - r s delta1.
     Returns A | B | C as LEM bytes."""
-    from native.ref import msm, ntt
-
     r_int, s_int = _scalar(r, "r"), _scalar(s, "s")
     wv = _raw(witness, "witness")
     n_vars = len(wv) // 32

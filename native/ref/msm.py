@@ -14,8 +14,10 @@ from typing import Any
 
 from py_ecc import optimized_bn128 as ob
 
-from native.ref.curve import G1, G2, G1Point, G2Point, RefCurve, _from_opt, _to_opt
-from native.ref.fields import FR_MODULUS
+from native.base import G1Point, G2Point
+from native.base import check_msm_sizes as check_sizes
+from native.constants import FR_MODULUS
+from native.ref.curve import G1, G2, RefCurve, _from_opt, _to_opt
 
 _MONT_R_INV_FR = pow(2**256 % FR_MODULUS, -1, FR_MODULUS)
 
@@ -25,20 +27,6 @@ def _raw(buf: Any, what: str) -> bytes:
         return bytes(memoryview(buf).cast("B"))
     except TypeError as exc:
         raise TypeError(f"{what} must be a contiguous bytes-like buffer") from exc
-
-
-def check_sizes(curve: RefCurve, points: Any, scalars: Any) -> int:
-    """n, after checking both buffers hold exactly n items each.  Shared by the native wrapper."""
-    pn = memoryview(points).nbytes
-    sn = memoryview(scalars).nbytes
-    if pn % curve.lem_size:
-        raise ValueError(f"{curve.name} points buffer: {pn} bytes is not a multiple of {curve.lem_size}")
-    if sn % 32:
-        raise ValueError(f"scalars buffer: {sn} bytes is not a multiple of 32")
-    n = pn // curve.lem_size
-    if sn // 32 != n:
-        raise ValueError(f"MSM needs as many scalars as points: {sn // 32} scalars, {n} points")
-    return n
 
 
 def _msm(curve: RefCurve, points: Any, scalars: Any, scalars_mont: bool, check_points: bool) -> Any:

@@ -20,53 +20,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from native.ref.fields import FR_MODULUS
+from native.base import check_ntt_buffer as check_buffer
+from native.base import check_ntt_constant as check_constant
+from native.base import odd_coset_shift, root_of_unity
+from native.constants import R
 
-R = FR_MODULUS
-TWO_ADICITY = 28
-NQR = 5
-W28 = pow(NQR, (R - 1) >> TWO_ADICITY, R)
+__all__ = ["coset_ntt", "ntt", "odd_coset_shift", "root_of_unity", "scale_powers"]
+
 MONT_R = 2**256 % R
-
-
-def root_of_unity(log_n: int) -> int:
-    """ffjavascript's Fr.w[log_n]: a primitive 2^log_n-th root of unity (std form)."""
-    if not 0 <= log_n <= TWO_ADICITY:
-        raise ValueError(f"log_n must be in 0..{TWO_ADICITY}")
-    return pow(W28, 1 << (TWO_ADICITY - log_n), R)
-
-
-def odd_coset_shift(log_n: int) -> int:
-    """The shift snarkjs's Groth16 prover uses for a domain of 2^log_n: w_(log_n+1), or
-    Fr.shift = 25 when log_n = 28."""
-    return 25 if log_n == TWO_ADICITY else root_of_unity(log_n + 1)
-
-
-def check_buffer(buf: Any) -> tuple[memoryview, int]:
-    """A writable byte view of buf and log2 of its length in elements (shared with native.ntt)."""
-    try:
-        mv = memoryview(buf)
-    except TypeError as exc:
-        raise TypeError("NTT buffer must be a writable bytes-like object") from exc
-    if mv.readonly:
-        raise ValueError("NTT works in place: the buffer must be writable (bytearray, numpy array, ...)")
-    if not mv.contiguous:
-        raise ValueError("NTT buffer must be contiguous")
-    nbytes = mv.nbytes
-    if nbytes % 32:
-        raise ValueError(f"NTT buffer: {nbytes} bytes is not a multiple of 32")
-    n = nbytes // 32
-    if n == 0 or n & (n - 1) or n > 1 << TWO_ADICITY:
-        raise ValueError(f"NTT size must be a power of two from 1 to 2^{TWO_ADICITY}, got {n}")
-    return mv.cast("B"), n.bit_length() - 1
-
-
-def check_constant(c: object, what: str) -> int:
-    if not isinstance(c, int) or isinstance(c, bool):
-        raise TypeError(f"{what} must be an int")
-    if not 0 <= c < R:
-        raise ValueError(f"{what} is not canonical (0 <= x < r)")
-    return c
 
 
 def _load(mv: memoryview, n: int) -> list[int]:

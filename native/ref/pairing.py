@@ -15,21 +15,8 @@ from typing import Any
 from py_ecc import optimized_bn128 as ob
 from py_ecc.fields import bn128_FQ12 as PyFQ12
 
-from native.ref.curve import G1, G2, G1Point, G2Point, _to_opt
-
-Pair = tuple[G1Point, G2Point]
-
-
-def pair_list(pairs: Sequence[Pair]) -> list[tuple[Any, Any]]:
-    """The pairs as a list of 2-tuples, or TypeError (structure only; shared with native.pairing)."""
-    if not isinstance(pairs, Sequence) or isinstance(pairs, str | bytes):
-        raise TypeError("pairing_check takes a sequence of (P, Q) pairs")
-    out = []
-    for i, pair in enumerate(pairs):
-        if not isinstance(pair, tuple | list) or len(pair) != 2:
-            raise TypeError(f"pair {i} must be a (G1 point, G2 point) pair")
-        out.append((pair[0], pair[1]))
-    return out
+from native.base import G1Point, G2Point, Pair, pair_list
+from native.ref.curve import G1, G2, _to_opt
 
 
 def check_pairs(pairs: Sequence[Pair]) -> list[tuple[Any, Any]]:

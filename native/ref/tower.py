@@ -10,34 +10,10 @@ from __future__ import annotations
 
 from py_ecc.fields import bn128_FQ12 as PyFQ12
 
-from native.ref.fields import FQ_MODULUS
-
-P = FQ_MODULUS
-Fq2 = tuple[int, int]
-Fq12 = tuple[int, ...]
+from native.base import Fq2, Fq12, P, check_fq2, check_fq12
 
 FQ2_ZERO: Fq2 = (0, 0)
 FQ2_ONE: Fq2 = (1, 0)
-
-
-def check_fq(x: object, what: str = "Fq element") -> int:
-    if not isinstance(x, int) or isinstance(x, bool):
-        raise TypeError(f"{what} must be an int")
-    if not 0 <= x < P:
-        raise ValueError(f"{what} is not canonical (0 <= x < p)")
-    return x
-
-
-def check_fq2(a: object, what: str = "Fq2 element") -> Fq2:
-    if not isinstance(a, tuple | list) or len(a) != 2:
-        raise TypeError(f"{what} must be a pair (c0, c1) of ints")
-    return (check_fq(a[0], f"{what}.c0"), check_fq(a[1], f"{what}.c1"))
-
-
-def check_fq12(a: object, what: str = "Fq12 element") -> Fq12:
-    if not isinstance(a, tuple | list) or len(a) != 12:
-        raise TypeError(f"{what} must be 12 ints (py_ecc basis)")
-    return tuple(check_fq(c, f"{what}[{i}]") for i, c in enumerate(a))
 
 
 def f2_add(a: Fq2, b: Fq2) -> Fq2:

@@ -1,6 +1,6 @@
 /*
- * Batched EdDSA-Poseidon verification on BabyJubJub (circomlib's scheme plus SPEC.md's extra
- * checks), the sequencer's hot path for order signatures.  Twin: circuits/primitives/eddsa.py.
+ * Batched EdDSA-Poseidon verification on BabyJubJub (circomlib's scheme plus the extra checks
+ * of docs/protocol.md section 10), the sequencer's hot path for order signatures.  Twin: circuits/primitives/eddsa.py.
  *
  * Valid when: A and R8 are canonical curve points, neither of small order; S < l; msg < r; and
  * S * Base8 == R8 + hm * (8 * A) with hm = Poseidon([R8x, R8y, Ax, Ay, msg]).  8 * A lies in the

@@ -24,6 +24,7 @@
 #include "wnaf.h"
 
 #include "groth16_constants.h"
+#include "groth16_kinds.h"
 
 #define ZK_MAX_WORKERS 256
 #define ZK_NORM_BLOCK 256
@@ -52,8 +53,7 @@ static inline size_t zk_bitrev(size_t x, int bits) {
 
 /* k > (r - 1) / 2 for a std-form scalar (then -(r - k) is the shorter multiplier). */
 static inline int zk_fr_std_is_high(const uint64_t k[4]) {
-    static const uint64_t half[4] = {0xa1f0fac9f8000000ULL, 0x9419f4243cdcb848ULL, 0xdc2822db40c0ac2eULL,
-                                     0x183227397098d014ULL};
+    static const uint64_t half[4] = FR_HALF;
     return zk_lt4(half, k);
 }
 
@@ -271,7 +271,7 @@ int64_t zk_groth16_build_abc(uint64_t *a, uint64_t *b, uint64_t *cc, const uint8
     *kind = 0;
     struct abc_check_ctx *chk = malloc(sizeof *chk);
     if (!chk) {
-        *kind = 9;
+        *kind = ZK_KIND_NOMEM;
         return 0;
     }
     chk->coefs = coefs;
@@ -294,11 +294,11 @@ int64_t zk_groth16_build_abc(uint64_t *a, uint64_t *b, uint64_t *cc, const uint8
     }
     free(chk);
     if (bad_w >= 0) {
-        *kind = 2;
+        *kind = ZK_KIND_WITNESS;
         return bad_w;
     }
     if (bad_c >= 0) {
-        *kind = 1;
+        *kind = ZK_KIND_COEF;
         return bad_c;
     }
     memset(a, 0, domain * 32);
@@ -584,12 +584,12 @@ int64_t zk_groth16_prove(uint64_t *proof, const uint8_t *coefs, size_t n_coefs, 
     zk_stage(&prof, NULL);
     *kind = 0;
     if (n_public + 1 > n_vars || !fr_is_canonical(rs) || !fr_is_canonical(rs + 4)) {
-        *kind = 2;
+        *kind = ZK_KIND_WITNESS;
         return 0;
     }
     uint64_t *abc = malloc(3 * n * 32);
     if (!abc) {
-        *kind = 9;
+        *kind = ZK_KIND_NOMEM;
         return 0;
     }
     int64_t bad = zk_groth16_build_abc(abc, abc + 4 * n, abc + 8 * n, coefs, n_coefs, witness, n_vars, n, kind);
@@ -601,7 +601,7 @@ int64_t zk_groth16_prove(uint64_t *proof, const uint8_t *coefs, size_t n_coefs, 
     fr_t *vv[3] = {(fr_t *)abc, (fr_t *)(abc + 4 * n), (fr_t *)(abc + 8 * n)};
     if (!ntt_to_coset(vv, 3, log_n, (const fr_t *)shift)) {
         free(abc);
-        *kind = 9;
+        *kind = ZK_KIND_NOMEM;
         return 0;
     }
     zk_parallel_for(n, 4096, zk_join_worker, vv);
@@ -620,7 +620,7 @@ int64_t zk_groth16_prove(uint64_t *proof, const uint8_t *coefs, size_t n_coefs, 
         rw = malloc(n_vars * 32);
         if (!rw) {
             free(abc);
-            *kind = 9;
+            *kind = ZK_KIND_NOMEM;
             return 0;
         }
         struct scale_ctx sx = {(fr_t *)rw, (const fr_t *)witness, rm};
@@ -640,10 +640,10 @@ int64_t zk_groth16_prove(uint64_t *proof, const uint8_t *coefs, size_t n_coefs, 
         int kinds[3];
         const char *name;
     } jobs[4] = {
-        {(uint64_t *)&pa, &seg_a, 1, 0, {3}, "MSM A"},
-        {(uint64_t *)&pb, &seg_b2, 1, 1, {5}, "MSM B2 (G2)"},
-        {(uint64_t *)&pk, seg_k, fold_b1 ? 3 : 2, 0, {6, 7, 4}, fold_b1 ? "MSM C, H, r B1" : "MSM C, H"},
-        {(uint64_t *)&pb1, &seg_b1, fold_b1 ? 0 : 1, 0, {4}, "MSM B1"},
+        {(uint64_t *)&pa, &seg_a, 1, 0, {ZK_KIND_A}, "MSM A"},
+        {(uint64_t *)&pb, &seg_b2, 1, 1, {ZK_KIND_B2}, "MSM B2 (G2)"},
+        {(uint64_t *)&pk, seg_k, fold_b1 ? 3 : 2, 0, {ZK_KIND_C, ZK_KIND_H, ZK_KIND_B1}, fold_b1 ? "MSM C, H, r B1" : "MSM C, H"},
+        {(uint64_t *)&pb1, &seg_b1, fold_b1 ? 0 : 1, 0, {ZK_KIND_B1}, "MSM B1"},
     };
     const int chk = ZK_MSM_CHECK_POINTS;
     for (int j = 0; j < 4; j++) {
@@ -657,7 +657,7 @@ int64_t zk_groth16_prove(uint64_t *proof, const uint8_t *coefs, size_t n_coefs, 
             free(rw);
             zk_wipe(&rm, sizeof rm);
             zk_wipe(&sm, sizeof sm);
-            *kind = reason == 9 ? 9 : jobs[j].kinds[seg];
+            *kind = reason == 9 /* msm.c's MSM_ERR_MEMORY */ ? ZK_KIND_NOMEM : jobs[j].kinds[seg];
             return bad;
         }
         zk_stage(&prof, jobs[j].name);

@@ -568,26 +568,26 @@ int64_t KN(sparse_lincomb)(uint64_t *out, const uint64_t *bases, size_t n_bases,
     *kind = 0;
     int64_t bad = GN(check_points)((const AFF_T *)bases, n_bases);
     if (bad >= 0) {
-        *kind = 1;
+        *kind = ZK_LC_KIND_BASE;
         return bad;
     }
     for (size_t k = 0; k < n_terms; k++) {
         if (!fr_is_canonical(scalars + 4 * k)) {
-            *kind = 2;
+            *kind = ZK_LC_KIND_SCALAR;
             return (int64_t)k;
         }
         if (base_index[k] >= n_bases) {
-            *kind = 3;
+            *kind = ZK_LC_KIND_INDEX;
             return (int64_t)k;
         }
     }
     if (row_offsets[0] != 0 || row_offsets[n_rows] != n_terms) {
-        *kind = 4;
+        *kind = ZK_LC_KIND_OFFSETS;
         return 0;
     }
     for (size_t j = 0; j < n_rows; j++) {
         if (row_offsets[j + 1] < row_offsets[j]) {
-            *kind = 4;
+            *kind = ZK_LC_KIND_OFFSETS;
             return (int64_t)j;
         }
     }
@@ -596,7 +596,7 @@ int64_t KN(sparse_lincomb)(uint64_t *out, const uint64_t *bases, size_t n_bases,
     if (!c || !rows) {
         free(c);
         free(rows);
-        *kind = 9;
+        *kind = ZK_KIND_NOMEM;
         return 0;
     }
     for (size_t j = 0; j < n_rows; j++) GN(jac_set_inf)(&rows[j]);

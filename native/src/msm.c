@@ -83,8 +83,7 @@ static inline size_t msm_batch_cap(size_t nb, size_t batch_max) {
    (safegcd Fq inversion ~1.4 us; a batch-affine addition ~180 ns in G1, ~400 ns in G2) */
 static const double msm_g1_inv_units = 8.0, msm_g2_inv_units = 3.5;
 
-static const uint64_t R_HALF[4] = {0xa1f0fac9f8000000ULL, 0x9419f4243cdcb848ULL, 0xdc2822db40c0ac2eULL,
-                                   0x183227397098d014ULL}; /* (r-1)/2 */
+static const uint64_t R_HALF[4] = FR_HALF; /* (r-1)/2 */
 
 #define ZK_CLASSIFY_CHUNK 16384 /* scalars per classification thread at least */
 #define ZK_CLASSIFY_MAX 256 /* zk_num_threads() never exceeds it */
@@ -131,8 +130,7 @@ struct classify_ctx {
 static void classify_range(void *vctx, size_t b, size_t e, int w) {
     struct classify_ctx *x = vctx;
     struct classify *c = x->c;
-    static const fr_t minus_one = {{0x43e1f593f0000000ULL, 0x2833e84879b97091ULL, 0xb85045b68181585dULL,
-                                    0x30644e72e131a029ULL}};
+    static const fr_t minus_one = {FR_M_MINUS_1};
     size_t n_gen = b, n_ones = b;
     unsigned top = 0;
     x->begin[w] = b;

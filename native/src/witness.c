@@ -12,8 +12,7 @@
 #include "../include/zkclear.h"
 #include "field.h"
 #include "parallel.h"
-
-enum { OP_LIN = 1, OP_MUL, OP_DIV, OP_ISZERO, OP_BITS, OP_DIVMOD, OP_SDIVMOD, OP_PY };
+#include "witness_ops.h"
 
 typedef struct {
     fr_t *v;
@@ -96,8 +95,7 @@ static int divmod_op(const vm_t *m, size_t *pc, int is_signed) {
         return 1;
     }
     /* (r - 1) / 2: values above it are negative when read as signed. */
-    static const uint64_t half[4] = {0xa1f0fac9f8000000ULL, 0x9419f4243cdcb848ULL, 0xdc2822db40c0ac2eULL,
-                                     0x183227397098d014ULL};
+    static const uint64_t half[4] = FR_HALF;
     if (is_signed && zk_lt4(half, av)) {
         uint64_t mag[4];
         zk_sub4(mag, fr_MOD.v, av); /* |a| */
@@ -155,7 +153,7 @@ int64_t zk_witness_run(uint64_t *values, size_t n_slots, const uint32_t *tape, s
                 break;
             }
             uint32_t nb = tape[pc++];
-            ok = nb <= 256 && eval_lc(&m, &pc, &a) && pc + nb <= tape_len;
+            ok = nb <= ZK_TAPE_MAX_BITS && eval_lc(&m, &pc, &a) && pc + nb <= tape_len;
             if (!ok) break;
             uint64_t x[4];
             fr_from_mont((fr_t *)x, &a);
@@ -186,11 +184,11 @@ int64_t zk_witness_run(uint64_t *values, size_t n_slots, const uint32_t *tape, s
         }
         if (!ok) {
             *pc_io = start;
-            return -2;
+            return ZK_WITNESS_MALFORMED;
         }
     }
     *pc_io = pc;
-    return -1;
+    return ZK_WITNESS_DONE;
 }
 
 int64_t zk_witness_set(uint64_t *values, size_t n_slots, const int64_t *slots, const uint64_t *std_vals, size_t n) {

@@ -15,7 +15,7 @@ from __future__ import annotations
 import mmap
 import os
 import struct
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -221,7 +221,7 @@ def write_binfile(
 
 
 def encode_binfile(
-    magic: str, version: int, sections: list[tuple[int, bytes | bytearray | memoryview]]
+    magic: str, version: int, sections: Sequence[tuple[int, bytes | bytearray | memoryview]]
 ) -> bytes:
     parts = [HEADER.pack(magic.encode(), version, len(sections))]
     for stype, payload in sections:

@@ -19,6 +19,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from native.constants import Q
+
 __all__ = [
     "Proof",
     "ProofFormatError",
@@ -33,9 +35,6 @@ __all__ = [
     "vk_to_json",
     "write_json",
 ]
-
-Q = 21888242871839275222246405745257275088696311157297823662689037894645226208583
-R = 21888242871839275222246405745257275088548364400416034343698204186575808495617
 
 
 class ProofFormatError(ValueError):

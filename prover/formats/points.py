@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from prover.engine import Engine, get_engine
+from native.engine import Engine, get_engine
 from prover.formats.binfile import FormatError
 
 __all__ = ["G1_SIZE", "G2_SIZE", "read_point", "to_uncompressed", "write_point"]

@@ -22,7 +22,7 @@ import struct
 from dataclasses import dataclass, field
 from typing import Any
 
-from prover.engine import Engine, get_engine
+from native.engine import Engine, get_engine
 from prover.formats.binfile import BinFile, FormatError, open_writer, read_binfile
 from prover.formats.points import G1_SIZE, G2_SIZE, read_point, write_point
 from prover.formats.zkey import Q, decode_params, encode_params

@@ -24,7 +24,8 @@ import struct
 from dataclasses import dataclass, field
 from typing import Any
 
-from prover.engine import Engine, get_engine
+from native.constants import Q, R
+from native.engine import Engine, get_engine
 from prover.formats.binfile import BinFile, FormatError, open_writer, read_binfile
 from prover.formats.points import G1_SIZE, G2_SIZE, read_point, write_point
 
@@ -40,8 +41,6 @@ __all__ = [
 MAGIC = "zkey"
 VERSION = 1
 GROTH16 = 1
-Q = 21888242871839275222246405745257275088696311157297823662689037894645226208583
-R = 21888242871839275222246405745257275088548364400416034343698204186575808495617
 
 SEC_HEADER, SEC_GROTH, SEC_IC, SEC_COEFS, SEC_A, SEC_B1, SEC_B2, SEC_C, SEC_H, SEC_MPC = range(1, 11)
 POINT_SECTIONS = (SEC_IC, SEC_COEFS, SEC_A, SEC_B1, SEC_B2, SEC_C, SEC_H)

@@ -9,7 +9,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from prover.engine import Engine
+from native.engine import Engine
 from prover.formats.points import to_uncompressed
 
 __all__ = [

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from prover.engine import Engine, get_engine
+from native.engine import Engine, get_engine
 
 __all__ = ["PartialBlake2b"]
 

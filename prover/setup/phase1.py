@@ -22,7 +22,7 @@ from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from typing import Any
 
-from prover.engine import Engine, get_engine
+from native.engine import Engine, get_engine
 from prover.formats.points import G1_SIZE, G2_SIZE
 from prover.formats.ptau import (
     LAGRANGE_SECTIONS,
@@ -30,6 +30,10 @@ from prover.formats.ptau import (
     SEC_ALPHA_G1,
     SEC_BETA_G1,
     SEC_BETA_G2,
+    SEC_L_ALPHA_G1,
+    SEC_L_BETA_G1,
+    SEC_L_TAU_G1,
+    SEC_L_TAU_G2,
     SEC_TAU_G1,
     SEC_TAU_G2,
     PTau,
@@ -255,6 +259,7 @@ def prepare(ptau: PTau, engine: Engine | None = None, progress: Progress = SILEN
         top = ptau.power + (1 if sec == SEC_TAU_G1 else 0)
         for p in range(top + 1):
             m = 1 << p
+            pts: bytes | memoryview
             if m > len(src) // size:  # tauG1 at 2^(power+1): 2^(power+1) - 1 powers, then zero
                 pts = bytes(src[: (m - 1) * size]) + bytes(size)
             else:
@@ -441,8 +446,6 @@ def verify_ptau(ptau: PTau, engine: Engine | None = None, progress: Progress = S
 
 def _verify_lagrange(ptau: PTau, engine: Engine, progress: Progress) -> str | None:
     """sum r_i tau^i == sum NTT(r)_i L_i for random r, for every basis in sections 12..15."""
-    from prover.formats.ptau import SEC_L_ALPHA_G1, SEC_L_BETA_G1, SEC_L_TAU_G1, SEC_L_TAU_G2
-
     pairs = (
         (SEC_TAU_G1, SEC_L_TAU_G1, "G1"),
         (SEC_TAU_G2, SEC_L_TAU_G2, "G2"),

@@ -22,7 +22,8 @@ from typing import Any
 
 import numpy as np
 
-from prover.engine import Engine, get_engine
+from native.constants import Q
+from native.engine import Engine, get_engine
 from prover.formats.json_files import VerifyingKey
 from prover.formats.points import G1_SIZE, G2_SIZE
 from prover.formats.ptau import (
@@ -69,7 +70,6 @@ __all__ = [
     "verify_zkey",
 ]
 
-Q = 21888242871839275222246405745257275088696311157297823662689037894645226208583
 MONT_R3_R = pow(2, 768, R)  # Montgomery product with R^3 turns coef into coef * R^2
 H_HASH_CHUNK = 1 << 14
 
@@ -167,11 +167,12 @@ def _wasm_mul(x: int, y: int) -> int:
 def _past_section_difference(ptau: PTau, hi_index: int, lo_index: int, engine: Engine) -> bytes:
     """wasmcurves' g1m_subAffine of the 64 bytes found where tauG1[hi_index] would be (LEM words,
     possibly not below q) and tauG1[lo_index], then its batchToAffine and LEMtoU."""
-    tau_ref = ptau.source.ref(SEC_TAU_G1) if ptau.source is not None else None
+    source = ptau.source
+    tau_ref = source.ref(SEC_TAU_G1) if source is not None else None
     raw = b""
-    if tau_ref is not None:
+    if source is not None and tau_ref is not None:
         start = tau_ref.offset + hi_index * G1_SIZE
-        raw = bytes(ptau.source.data[start : start + G1_SIZE])
+        raw = bytes(source.data[start : start + G1_SIZE])
     raw = raw.ljust(G1_SIZE, b"\x00")
     lo = bytes(ptau.sections[SEC_TAU_G1][lo_index * G1_SIZE : (lo_index + 1) * G1_SIZE])
     x1, y1 = int.from_bytes(raw[:32], "little"), int.from_bytes(raw[32:], "little")

@@ -11,14 +11,19 @@ here verify in snarkjs and the other way round.
 - `beacon_rng`: 2^e iterated SHA-256 of a public beacon value, as snarkjs's `beacon` commands.
 
 Used for beacons and for the public challenge points; the secret contributions draw their
-scalars from the OS's CSPRNG in the native core instead (see `prover.setup.secret`).
+scalars from the OS's CSPRNG in the native core instead (see `prover.setup.secret`).  The Fq2
+and G2 arithmetic runs on the native core (native.tower, native.curve); the pure-Python twins
+under native.ref are for the tests.
 """
 
 from __future__ import annotations
 
 import hashlib
 
-from native.ref.tower import f2_add, f2_inv, f2_mul, f2_sqr, f2_sqrt
+from native.base import Point
+from native.constants import Q, R
+from native.curve import G2
+from native.tower import fq2_add, fq2_inv, fq2_mul, fq2_sqr, fq2_sqrt
 
 __all__ = [
     "ChaCha",
@@ -32,10 +37,8 @@ __all__ = [
     "seed_from_hash",
 ]
 
-Q = 21888242871839275222246405745257275088696311157297823662689037894645226208583
-R = 21888242871839275222246405745257275088548364400416034343698204186575808495617
 MASK_254 = (1 << 254) - 1
-B2 = f2_mul((3, 0), f2_inv((9, 1)))
+B2 = fq2_mul((3, 0), fq2_inv((9, 1)))
 G2_COFACTOR = 0x30644E72E131A029B85045B68181585E06CEECDA572A2489345F2299C0F9FA8D
 _M32 = 0xFFFFFFFF
 
@@ -151,28 +154,27 @@ def _f2_is_square(a: tuple[int, int]) -> bool:
 
 
 def g2_from_rng(rng: ChaCha) -> tuple[tuple[int, int], tuple[int, int]]:
-    from native.ref.curve import G2  # the cofactor multiplication needs the group law
-
     while True:
         x = (fq_from_rng(rng), fq_from_rng(rng))
         greatest = rng.next_bool()
-        rhs = f2_add(f2_mul(f2_sqr(x), x), B2)
+        rhs = fq2_add(fq2_mul(fq2_sqr(x), x), B2)
         if _f2_is_square(rhs):
             break
-    y = f2_sqrt(rhs)
+    y = fq2_sqrt(rhs)
     assert y is not None
     if _f2_is_negative(y) != greatest:
         y = ((Q - y[0]) % Q, (Q - y[1]) % Q)
     # G2.mul reduces its scalar mod r, which is wrong for a point outside the subgroup: use
     # double-and-add on the full cofactor instead.
-    acc = None
-    base = (x, y)
+    acc: Point = None
+    base: Point = (x, y)
     k = G2_COFACTOR
     while k:
         if k & 1:
             acc = G2.add(acc, base)
         base = G2.double(base)
         k >>= 1
+    assert acc is not None  # the cofactor times a point of the curve is never infinity here
     return acc
 
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from circuits.dsl import LC, Circuit, CircuitError, Template, UnsatisfiableError, UnsatisfiedConstraint
-from circuits.dsl.tape import OP_PY
 from circuits.primitives.field import R
+from native.witness_ops import OP_PY
 from prover.formats.r1cs import read_r1cs
 from prover.formats.wtns import read_wtns
 from tests.circuits.helpers import build, solve_ok

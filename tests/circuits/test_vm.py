@@ -8,11 +8,12 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from circuits.dsl import Circuit
-from circuits.dsl.tape import OP_LIN
-from circuits.dsl.vm import TapeError, sdivmod
 from circuits.dsl.vm import run as py_run
+from circuits.dsl.vm import sdivmod
 from circuits.primitives.field import R
 from native import witness as nw
+from native.tape import TapeError
+from native.witness_ops import OP_LIN
 
 
 def all_ops_program():

@@ -1,4 +1,4 @@
-"""Generated C headers are up to date with the scripts that write them."""
+"""Generated C headers and Python modules are up to date with the scripts that write them."""
 
 from __future__ import annotations
 
@@ -11,7 +11,15 @@ import pytest
 ROOT = Path(__file__).resolve().parents[2]
 
 
-@pytest.mark.parametrize("script", ["gen_field_constants.py", "gen_curve_constants.py"])
+@pytest.mark.parametrize(
+    "script",
+    [
+        "gen_field_constants.py",
+        "gen_curve_constants.py",
+        "gen_witness_opcodes.py",
+        "gen_groth16_constants.py",
+    ],
+)
 def test_generated_header_is_current(script: str) -> None:
     proc = subprocess.run([sys.executable, str(ROOT / "scripts" / script), "--check"], cwd=ROOT, check=False)
-    assert proc.returncode == 0, f"run `python scripts/{script}` and commit the header"
+    assert proc.returncode == 0, f"run `python scripts/{script}` and commit its output"

@@ -6,11 +6,11 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from circuits.primitives import merkle as ref
 from circuits.primitives.field import R
 from circuits.primitives.poseidon import poseidon
 from native import merkle as nat
 from native._lib import ffi, ints_to_buffer, lib, new_u64
-from native.ref import merkle as ref
 
 BACKENDS = [pytest.param(nat, id="c"), pytest.param(ref, id="py")]
 

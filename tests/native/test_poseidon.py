@@ -1,4 +1,4 @@
-"""Native Poseidon against the reference twin and against circomlibjs (the definition in SPEC.md)."""
+"""Native Poseidon against the reference twin and against circomlibjs (the definition in docs/protocol.md section 2)."""
 
 from __future__ import annotations
 

@@ -8,12 +8,11 @@ from pathlib import Path
 
 import pytest
 
+from native.constants import R
 from prover.formats.binfile import FormatError, read_binfile
 from prover.formats.r1cs import R1CS, read_r1cs, write_r1cs
 from prover.formats.wtns import Witness, read_wtns, write_wtns
 from tests.prover.conftest import snarkjs
-
-R = 21888242871839275222246405745257275088548364400416034343698204186575808495617
 
 pytestmark = pytest.mark.node
 

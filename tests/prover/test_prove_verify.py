@@ -9,7 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from prover.engine import get_engine
+from native.constants import Q, R
+from native.engine import get_engine
 from prover.formats.json_files import (
     Proof,
     ProofFormatError,
@@ -28,9 +29,6 @@ from prover.verify import VerifyError, verify
 from tests.prover.conftest import Ceremony, snarkjs
 
 pytestmark = pytest.mark.node
-
-R = 21888242871839275222246405745257275088548364400416034343698204186575808495617
-Q = 21888242871839275222246405745257275088696311157297823662689037894645226208583
 
 
 @pytest.fixture(params=["native", "ref"])

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from prover.engine import get_engine
+from native.engine import get_engine
 from prover.formats.ptau import SEC_ALPHA_G1, SEC_L_TAU_G1, SEC_TAU_G1, PTau, read_ptau, write_ptau
 from prover.formats.r1cs import read_r1cs
 from prover.formats.zkey import write_zkey

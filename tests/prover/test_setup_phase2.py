@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from prover.engine import get_engine
+from native.engine import get_engine
 from prover.formats.json_files import (
     dump_json,
     load_json,

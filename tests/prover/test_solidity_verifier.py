@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from prover.engine import get_engine
+from native.constants import Q, R
+from native.engine import get_engine
 from prover.evm import compile_solidity, deploy_verifier
 from prover.formats.json_files import Proof, load_json, proof_from_json, public_from_json, vk_from_json
 from prover.formats.wtns import read_wtns
@@ -18,9 +19,6 @@ from prover.solidity import render_verifier
 from tests.prover.conftest import Ceremony
 
 pytestmark = pytest.mark.node
-
-R = 21888242871839275222246405745257275088548364400416034343698204186575808495617
-Q = 21888242871839275222246405745257275088696311157297823662689037894645226208583
 
 
 @pytest.fixture(scope="module")

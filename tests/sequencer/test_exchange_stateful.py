@@ -17,7 +17,7 @@ from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, precondition, rule
 
-from native.ref.merkle import merkle_root
+from circuits.primitives.merkle import merkle_root
 from protocol.constants import ALL_MARKETS
 from protocol.messages.order import TimeInForce
 from sequencer.exchange import Exchange

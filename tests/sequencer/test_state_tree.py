@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import pytest
 
+from circuits.primitives.merkle import merkle_root
 from circuits.primitives.poseidon import poseidon as ref_poseidon
-from native.ref.merkle import merkle_root
 from protocol import hashing as H
 from protocol.constants import FIELD_MODULUS as R
 from protocol.constants import MAX_MARKETS, ORDER_TREE_DEPTH, Tag

@@ -5,8 +5,8 @@ from __future__ import annotations
 import random
 
 from circuits.primitives.field import R
+from circuits.primitives.merkle import merkle_root
 from circuits.primitives.poseidon import poseidon
-from native.ref.merkle import merkle_root
 from sequencer.tree import SparseMerkleTree, batch_update, empty_hashes
 
 
