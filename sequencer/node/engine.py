@@ -39,7 +39,6 @@ from sequencer.liquidation import liquidation_op
 from sequencer.node import wire
 from sequencer.node.errors import ApiError
 from sequencer.node.latency import LatencyTrace
-from sequencer.node.pipeline import SigCheck
 from sequencer.ops import (
     CancelAll,
     CancelOrder,
@@ -50,6 +49,7 @@ from sequencer.ops import (
     Transfer,
     Withdraw,
 )
+from sequencer.sigcheck import SigCheck
 
 log = logging.getLogger("zkclear.node")
 
