@@ -45,6 +45,7 @@ from sequencer.events import CANCELLED as _CANCELLED
 from sequencer.events import DeficitUncovered, InsuranceCovered, OrderUpdate
 from sequencer.market import Market
 from sequencer.positions import fill_position
+from sequencer.sigcheck import SigCheck, check_all
 from sequencer.state_tree import AccountProof, StateTrees
 
 _TIME_LIMIT = 1 << C.TIME_BITS
@@ -166,9 +167,11 @@ class Exchange:
     # ================================================================================================
     # applying operations
     # ================================================================================================
-    def apply(self, op: Any, *, verify: bool = True) -> Result:
+    def apply(self, op: Any, *, verify: bool = True, validate: bool = True) -> Result:
         """Apply one operation.  verify=False skips signature checks: for operations whose
-        signatures the caller has checked (`verify_signatures`, batched and native) and for replays."""
+        signatures the caller has checked (`verify_signatures`, batched and native) and for replays.
+        validate=False skips `op.validate()` (field types and bounds): for operations whose fields
+        the caller has validated already (the node validates each request once, before stamping it)."""
         handler = (_HANDLERS or _handlers()).get(type(op))
         if handler is None:
             return Result(
@@ -191,10 +194,11 @@ class Exchange:
                     )
                 undo.append((setattr, self, "now", now))
                 self.now = t
-            try:
-                op.validate()
-            except (AttributeError, TypeError, ValueError) as e:  # fields of the wrong shape
-                raise Rejected(ErrorCode.MALFORMED, f"malformed {type(op).__name__}: {e}") from e
+            if validate:
+                try:
+                    op.validate()
+                except (AttributeError, TypeError, ValueError) as e:  # fields of the wrong shape
+                    raise Rejected(ErrorCode.MALFORMED, f"malformed {type(op).__name__}: {e}") from e
             if verify:
                 self.check_signatures(op)
             if self.expiry_times and self.expiry_times[0] < t:
@@ -232,45 +236,28 @@ class Exchange:
         return [] if parts is None else parts(self)
 
     def check_signatures(self, op: Any) -> None:
-        from native.eddsa import verify_many
-
         parts = self.signed_parts(op)
-        if not parts:
-            return
-        hashes = [msg.hash(self.domain) for _, msg, _ in parts]
-        ok = verify_many([p for p, _, _ in parts], hashes, [s for _, _, s in parts])
-        if not all(ok):
+        if parts and not all(check_all([SigCheck(p, message_row(m, self.domain), s) for p, m, s in parts])):
             raise Rejected(ErrorCode.BAD_SIGNATURE, "signature does not verify")
 
     def verify_signatures(self, ops: Sequence[Any]) -> list[bool]:
-        """Check the signatures of many operations at once (message hashes and EdDSA both batched
-        in native code); True where every signature of the operation is valid.  An operation whose
-        signer is unknown (no such account yet) reports False."""
-        from native.eddsa import verify_many
-        from native.poseidon import poseidon_many
-
-        triples: list[tuple[int, Any, Any, Any]] = []
+        """Check the signatures of many operations at once (`sequencer.sigcheck.check_all`: message
+        hashes and EdDSA both batched in native code); True where every signature of the operation
+        is valid.  An operation whose signer is unknown (no such account yet) reports False."""
         ok = [True] * len(ops)
+        owners: list[int] = []
+        checks: list[SigCheck] = []
         for i, op in enumerate(ops):
             try:
                 parts = self.signed_parts(op)
             except Rejected:
                 ok[i] = False
                 continue
-            triples.extend((i, p, m, s) for p, m, s in parts)
-        by_arity: dict[int, list[int]] = {}
-        rows: list[list[int]] = []
-        for k, (_, _, m, _) in enumerate(triples):
-            row = message_row(m, self.domain)
-            rows.append(row)
-            by_arity.setdefault(len(row), []).append(k)
-        hashes = [0] * len(triples)
-        for ks in by_arity.values():
-            for k, h in zip(ks, poseidon_many([rows[k] for k in ks]), strict=True):
-                hashes[k] = h
-        good = verify_many([t[1] for t in triples], hashes, [t[3] for t in triples])
-        for (i, _, _, _), g in zip(triples, good, strict=True):
-            ok[i] = ok[i] and g
+            for p, m, s in parts:
+                owners.append(i)
+                checks.append(SigCheck(p, message_row(m, self.domain), s))
+        for i, good in zip(owners, check_all(checks), strict=True):
+            ok[i] = ok[i] and good
         return ok
 
     # ================================================================================================
