@@ -65,9 +65,10 @@ async def _book_publisher(node: Node) -> None:
     while True:
         await asyncio.sleep(BOOK_TICK_S)
         engine = node.engine
-        if engine is None or not engine.dirty_books or node.journal is None:
+        if engine is None or not engine.history.dirty_books or node.journal is None:
             continue
-        dirty, engine.dirty_books = engine.dirty_books, set()
+        history = engine.history
+        dirty, history.dirty_books = history.dirty_books, set()
         seq = node.journal.last_seq
         for mid in dirty:
             topic = f"book:{mid}"

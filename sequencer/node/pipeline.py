@@ -38,13 +38,14 @@ class Applier(Protocol):
     """What the pipeline needs from the state machine adapter (`sequencer.node.engine`)."""
 
     def sig_check(self, op: Any) -> list[SigCheck]:
-        """The signatures `op` must carry (empty for operator/L1 operations); ApiError if it
-        cannot be checked at all (unknown account, malformed fields)."""
+        """Validate `op` and return the signatures it must carry (empty for operator/L1
+        operations); ApiError if it cannot be checked at all (unknown account, malformed fields)."""
         ...
 
     def apply(self, op: Any, ts_ms: int, seq: int) -> tuple[str, bytes, dict[str, Any]]:
-        """Apply `op` as journal entry `seq`; returns (journal kind, journal body, answer) or raises
-        ApiError with the state unchanged."""
+        """Apply `op` (whose sig_check passed and whose signatures verified) as journal entry
+        `seq`; returns (journal kind, journal body, answer) or raises ApiError with the state
+        unchanged."""
         ...
 
 
