@@ -90,8 +90,8 @@ async def serve(
     await runner.setup()
     site = web.TCPSite(runner, config.host, config.port, backlog=1024, reuse_address=True)
     await site.start()
-    sockets = site._server.sockets if site._server is not None else []  # type: ignore[union-attr]
-    port = sockets[0].getsockname()[1] if sockets else config.port
+    addresses = runner.addresses  # (host, port[, ...]) of each listening socket
+    port = addresses[0][1] if addresses else config.port
     url = f"http://{config.host}:{port}"
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()

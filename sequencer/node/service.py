@@ -251,7 +251,8 @@ class Node:
                 return None
             [out] = await self.pipeline.submit([(self.engine.batch_close_draft(), None)])
             if not out.ok:
-                raise out.error  # type: ignore[misc]
+                assert out.error is not None
+                raise out.error
             await self.engine.batches.idle()
             row = self.engine.batches.last
             return {"batch": batch_json(row)} if row is not None else out.result
