@@ -1,5 +1,5 @@
 """Client-side signing: builds the exchange's signed messages for one account and encodes them as
-the node's JSON bodies (sequencer.node.wire), plus account read tokens.
+the node's JSON bodies (docs/protocol.md, HTTP API), plus account read tokens.
 
     wallet = Wallet(Signer(l2_private_key), account_id, domain_hash)
     client.place_order(wallet.order(market_id=0, side=BUY, price=5_000_000, size=10, order_id=..., expiry=...))
@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import dataclasses
 import time
+from collections.abc import Set as AbstractSet
 from typing import Any
 
+from client.http import NodeError
 from protocol.messages.cancel import CancelMessage
 from protocol.messages.cancel_all import CancelAllMessage
 from protocol.messages.order import OrderMessage
@@ -47,8 +49,6 @@ class Wallet:
     @classmethod
     def from_keystore(cls, ks: Any, password: str, client: Any) -> Wallet:
         """Unlock a keystore, read the signing domain from the node, find the account id."""
-        from client.http import NodeError
-
         key = ks.unlock(password)
         info = client.info()
         if int(info["chain_id"]) != ks.chain_id or int(info["rollup_address"], 16) != int(ks.rollup, 16):
@@ -73,7 +73,7 @@ class Wallet:
     def _sign(self, msg: Any) -> dict[str, Any]:
         return body_of(msg, self.signer.sign(msg.hash(self.domain)))
 
-    def next_order_id(self, busy_slots: set[int] = frozenset()) -> int:  # type: ignore[assignment]
+    def next_order_id(self, busy_slots: AbstractSet[int] = frozenset()) -> int:
         """A fresh order id: consecutive after the first (so slots, id mod 1024, are used in turn),
         the first time-based (so a restarted client starts above its earlier ids), in a slot not
         held by a live order."""
@@ -103,7 +103,7 @@ class Wallet:
         return self._sign(TransferMessage(self._need_account(), to_id, amount, nonce, expiry))
 
     def read_token(self, expiry: int) -> str:
-        return make_token(lambda m: tuple(self.signer.sign(m)), self.domain, self._need_account(), expiry)  # type: ignore[arg-type,return-value]
+        return make_token(self.signer.sign, self.domain, self._need_account(), expiry)
 
     def deposit_body(self, amount: int, owner: int = 0) -> dict[str, Any]:
         """Body of the devnet faucet (POST /v1/devnet/deposit)."""

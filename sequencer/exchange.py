@@ -59,9 +59,11 @@ class Result:
 
 class Exchange(Ledger):
     # ---- applying operations -------------------------------------------------------------------------
-    def apply(self, op: Any, *, verify: bool = True) -> Result:
+    def apply(self, op: Any, *, verify: bool = True, validate: bool = True) -> Result:
         """Apply one operation.  verify=False skips signature checks: for operations whose
-        signatures the caller has checked (`verify_signatures`, batched and native) and for replays."""
+        signatures the caller has checked (`verify_signatures`, batched and native) and for replays.
+        validate=False skips `op.validate()` (field types and bounds) for a caller that has run the
+        same checks on the operation's message already (the node, once per request)."""
         handler = HANDLERS.get(type(op))
         if handler is None:
             return Result(
@@ -84,10 +86,11 @@ class Exchange(Ledger):
                     )
                 undo.append((setattr, self, "now", now))
                 self.now = t
-            try:
-                op.validate()
-            except (AttributeError, TypeError, ValueError) as e:  # fields of the wrong shape
-                raise Rejected(ErrorCode.MALFORMED, f"malformed {type(op).__name__}: {e}") from e
+            if validate:
+                try:
+                    op.validate()
+                except (AttributeError, TypeError, ValueError) as e:  # fields of the wrong shape
+                    raise Rejected(ErrorCode.MALFORMED, f"malformed {type(op).__name__}: {e}") from e
             if verify:
                 self.check_signatures(op)
             if self.expiry_times and self.expiry_times[0] < t:

@@ -14,6 +14,11 @@ from pathlib import Path
 
 import click
 
+from client.http import AsyncClient, NodeError
+from sequencer.node.app import serve
+from sequencer.node.config import NodeConfig
+from sequencer.node.defaults import devnet_config
+
 INITIAL_PRICES = {"BTC-USD": 5_000_000, "ETH-USD": 300_000}  # 50,000.00 and 3,000.00 USD
 
 NOT_YET = (
@@ -55,11 +60,6 @@ Not included yet:
 @click.option("-v", "--verbose", is_flag=True)
 def devnet(data_dir: Path, port: int, verbose: bool) -> None:
     """Start the all-in-one devnet on the embedded defaults (Ctrl-C stops it)."""
-    from client.http import AsyncClient, NodeError
-    from sequencer.node.app import serve
-    from sequencer.node.config import NodeConfig
-    from sequencer.node.defaults import devnet_config
-
     logging.basicConfig(
         level=logging.INFO if verbose else logging.WARNING, format="%(asctime)s %(name)s %(message)s"
     )

@@ -9,7 +9,7 @@ import os
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 import click
 
@@ -81,7 +81,7 @@ def node_errors(fn: F) -> F:
         except KeystoreError as err:
             raise click.ClickException(str(err)) from err
 
-    return wrapper  # type: ignore[return-value]
+    return cast(F, wrapper)
 
 
 def emit_json(obj: Any) -> None:

@@ -175,7 +175,7 @@ def place(
         flags = make_flags(TimeInForce(tif_v), reduce_only=reduce_only, market=market_order)
         if order_id is None:
             token = w.read_token(_expiry(120))
-            busy = {o["order_id"] % ORDER_SLOTS for o in c.open_orders(w.account_id, token)}  # type: ignore[arg-type]
+            busy = {o["order_id"] % ORDER_SLOTS for o in c.open_orders(w.account_id, token)}
             order_id = w.next_order_id(busy)
         body = w.order(
             market_id=m["market_id"],
@@ -241,11 +241,12 @@ def cancel(
         if cancel_all:
             mid = 255 if market is None else _market(c, market)["market_id"]
             token = w.read_token(_expiry(120))
-            open_ids = [o["order_id"] for o in c.open_orders(w.account_id, token)]  # type: ignore[arg-type]
+            open_ids = [o["order_id"] for o in c.open_orders(w.account_id, token)]
             nonce = max([*open_ids, w.next_order_id()])
             out = c.cancel_all(w.cancel_all(market_id=mid, nonce=nonce, expiry=_expiry(300)))
         else:
-            out = c.cancel(w.cancel(order_id=order_id, expiry=_expiry(300)))  # type: ignore[arg-type]
+            assert order_id is not None  # given exactly one of ORDER_ID and --all (checked above)
+            out = c.cancel(w.cancel(order_id=order_id, expiry=_expiry(300)))
     if as_json:
         emit_json(out)
     else:
@@ -265,7 +266,7 @@ def list_orders(keystore: Path, password: str | None, node_url: str, as_json: bo
     """Your open orders."""
     with Client(node_url) as c:
         w = _wallet(c, keystore, password)
-        orders = c.open_orders(w.account_id, w.read_token(_expiry(120)))  # type: ignore[arg-type]
+        orders = c.open_orders(w.account_id, w.read_token(_expiry(120)))
     if as_json:
         emit_json(orders)
         return
@@ -355,7 +356,7 @@ def withdraw(
     with Client(node_url) as c:
         w = _wallet(c, keystore, password)
         token = w.read_token(_expiry(120))
-        acct = c.account(w.account_id, token)  # type: ignore[arg-type]
+        acct = c.account(w.account_id, token)
         to = int(recipient or load_keystore(keystore).owner, 16)
         body = w.withdraw(
             amount=parse_fixed(amount, USD_DECIMALS, "amount"),

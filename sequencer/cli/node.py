@@ -6,14 +6,22 @@ import asyncio
 import contextlib
 import logging
 import sys
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any, TypeVar
 
 import click
 
+from sequencer.config import ExchangeConfig
+from sequencer.node.app import serve
 from sequencer.node.config import NodeConfig
+from sequencer.node.defaults import devnet_config, load_genesis
+
+F = TypeVar("F", bound=Callable[..., Any])
 
 
-def node_config_options(fn):  # type: ignore[no-untyped-def]
+def node_config_options(fn: F) -> F:
+    """The node's configuration options (the arguments of `make_configs`)."""
     opts = [
         click.option(
             "--data-dir",
@@ -88,9 +96,7 @@ def make_configs(
     max_body: int,
     max_batch_orders: int,
     fault_commit_delay_ms: float = 0.0,
-):  # type: ignore[no-untyped-def]
-    from sequencer.node.defaults import devnet_config, load_genesis
-
+) -> tuple[NodeConfig, ExchangeConfig]:
     ncfg = NodeConfig(
         data_dir=data_dir,
         host=host,
@@ -114,16 +120,14 @@ def make_configs(
 @click.command()
 @node_config_options
 @click.option("-v", "--verbose", is_flag=True)
-def node(verbose: bool, **kw: object) -> None:
+def node(verbose: bool, **kw: Any) -> None:
     """Run the sequencer node until Ctrl-C (SIGINT/SIGTERM flush the journal and snapshot).
 
     Prints `listening on URL` once it serves (with --port 0, the port it picked)."""
-    from sequencer.node.app import serve
-
     logging.basicConfig(
         level=logging.INFO if verbose else logging.WARNING, format="%(asctime)s %(name)s %(message)s"
     )
-    ncfg, ecfg = make_configs(**kw)  # type: ignore[arg-type]
+    ncfg, ecfg = make_configs(**kw)
 
     def ready(url: str) -> None:
         click.echo(f"listening on {url}", err=False)

@@ -65,9 +65,10 @@ async def _book_publisher(node: Node) -> None:
     while True:
         await asyncio.sleep(BOOK_TICK_S)
         engine = node.engine
-        if engine is None or not engine.dirty_books or node.journal is None:
+        if engine is None or not engine.history.dirty_books or node.journal is None:
             continue
-        dirty, engine.dirty_books = engine.dirty_books, set()
+        history = engine.history
+        dirty, history.dirty_books = history.dirty_books, set()
         seq = node.journal.last_seq
         for mid in dirty:
             topic = f"book:{mid}"
@@ -89,8 +90,8 @@ async def serve(
     await runner.setup()
     site = web.TCPSite(runner, config.host, config.port, backlog=1024, reuse_address=True)
     await site.start()
-    sockets = site._server.sockets if site._server is not None else []  # type: ignore[union-attr]
-    port = sockets[0].getsockname()[1] if sockets else config.port
+    addresses = runner.addresses  # (host, port[, ...]) of each listening socket
+    port = addresses[0][1] if addresses else config.port
     url = f"http://{config.host}:{port}"
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()

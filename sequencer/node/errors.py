@@ -72,3 +72,37 @@ class ApiError(Exception):
         if self.details:
             body["details"] = self.details
         return {"error": body}
+
+
+# exchange rejection code -> the node's stable HTTP error code
+REJECTION_CODES: dict[str, str] = {
+    "MALFORMED": "malformed_body",
+    "BAD_SIGNATURE": "bad_signature",
+    "STALE_NONCE": "stale_nonce",
+    "ORDER_ID_USED": "stale_nonce",
+    "EXPIRED": "expired",
+    "UNKNOWN_MARKET": "unknown_market",
+    "UNKNOWN_ACCOUNT": "unknown_account",
+    "ORDER_NOT_OPEN": "unknown_order",
+    "INSUFFICIENT_MARGIN": "insufficient_margin",
+    "INSUFFICIENT_COLLATERAL": "insufficient_collateral",
+    "BAD_PRICE_TICK": "invalid_order",
+    "BAD_SIZE_STEP": "invalid_order",
+    "BAD_ORDER_FLAGS": "invalid_order",
+    "PRICE_OUT_OF_BAND": "invalid_order",
+    "NO_ORACLE_PRICE": "invalid_order",
+    "ORDER_SLOT_BUSY": "invalid_order",
+    "POST_ONLY_WOULD_CROSS": "invalid_order",
+    "FOK_NOT_FILLED": "invalid_order",
+    "REDUCE_ONLY_WOULD_INCREASE": "invalid_order",
+    "NO_LIQUIDITY": "invalid_order",
+    "SELF_TRADE": "invalid_order",
+    "OPEN_INTEREST_CAP": "invalid_order",
+}
+
+
+def rejection(code: str | None, message: str) -> ApiError:
+    """The ApiError of an exchange rejection (`protocol.errors.ErrorCode`, or its name); the
+    exchange's code is kept as `details.reason`."""
+    reason = str(code) if code is not None else "REJECTED"
+    return ApiError(REJECTION_CODES.get(reason, "rejected"), message or reason, {"reason": reason})

@@ -1,10 +1,10 @@
 """The ingress pipeline: batched signature checks, ordered apply, group-committed journal, durable ack.
 
 Requests put their decoded operations on one queue.  Two stages, each a task, process it in groups:
-1. verify: take everything queued as one group; hash every signed message of it
-   (`native.poseidon.poseidon_many`) and check every signature in one native batched call
-   (`native.eddsa.verify_many`), in a worker thread, so C works with the GIL released while the
-   loop thread serves requests and applies the previous group;
+1. verify: take everything queued as one group; hash every signed message of it and check every
+   signature in native batched calls (`sequencer.signatures.check_all`, shared with the exchange),
+   in a worker thread, so C works with the GIL released while the loop thread serves requests and
+   applies the previous group;
 2. apply: once a group is checked, apply its operations one by one, in arrival order, to the
    exchange state machine on the loop thread (single-threaded and deterministic; a rejected
    operation changes nothing and is not journaled), and append every accepted one to the journal
@@ -24,51 +24,28 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from native.eddsa import verify_many
-from native.poseidon import poseidon_many
 from sequencer.journal import Journal
 from sequencer.node.errors import ApiError
 from sequencer.node.latency import LatencyTrace
 from sequencer.node.ratelimit import RateLimiter
+from sequencer.signatures import SigCheck, check_all
 
 # Apply at most this many operations before letting the loop serve other requests.
 APPLY_SLICE = 256
-
-
-@dataclass(frozen=True)
-class SigCheck:
-    """One signature to check: the signer's key, the Poseidon input row of the signed message
-    (hashed in the worker thread with the rest of the group) and the signature."""
-
-    pub: tuple[int, int]
-    row: list[int]
-    sig: Any  # Signature(R8=(x, y), S)
-
-
-def check_group(checks: list[SigCheck]) -> list[bool]:
-    """Hash every message (one native Poseidon call per message width) and verify every signature
-    (one native batched call).  Runs in a worker thread: the native calls release the GIL."""
-    by_width: dict[int, list[int]] = {}
-    for k, c in enumerate(checks):
-        by_width.setdefault(len(c.row), []).append(k)
-    hashes = [0] * len(checks)
-    for ks in by_width.values():
-        for k, h in zip(ks, poseidon_many([checks[k].row for k in ks]), strict=True):
-            hashes[k] = h
-    return verify_many([c.pub for c in checks], hashes, [c.sig for c in checks])
 
 
 class Applier(Protocol):
     """What the pipeline needs from the state machine adapter (`sequencer.node.engine`)."""
 
     def sig_check(self, op: Any) -> list[SigCheck]:
-        """The signatures `op` must carry (empty for operator/L1 operations); ApiError if it
-        cannot be checked at all (unknown account, malformed fields)."""
+        """Validate `op` and return the signatures it must carry (empty for operator/L1
+        operations); ApiError if it cannot be checked at all (unknown account, malformed fields)."""
         ...
 
     def apply(self, op: Any, ts_ms: int, seq: int) -> tuple[str, bytes, dict[str, Any]]:
-        """Apply `op` as journal entry `seq`; returns (journal kind, journal body, answer) or raises
-        ApiError with the state unchanged."""
+        """Apply `op` (whose sig_check passed and whose signatures verified) as journal entry
+        `seq`; returns (journal kind, journal body, answer) or raises ApiError with the state
+        unchanged."""
         ...
 
 
@@ -214,12 +191,12 @@ class Pipeline:
         # latency tail follows under load (measured with bench/node.py, GET /v1/devnet/latency).
         trace = self.trace
         if trace is None:
-            return owners, loop.run_in_executor(self._pool, check_group, triples)
+            return owners, loop.run_in_executor(self._pool, check_all, triples)
 
         def timed() -> list[bool]:
             t = time.perf_counter()
             try:
-                return check_group(triples)
+                return check_all(triples)
             finally:
                 trace.add("sigcheck_thread", time.perf_counter() - t)
 

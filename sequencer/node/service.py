@@ -17,9 +17,11 @@ from sequencer.config import ExchangeConfig
 from sequencer.exchange import Exchange
 from sequencer.journal import Journal, JournalError, SnapshotDir
 from sequencer.journal.store import BatchRow
+from sequencer.node.answers import batch_json
 from sequencer.node.auth import TokenVerifier
 from sequencer.node.config import NodeConfig
-from sequencer.node.engine import Draft, Engine, batch_json
+from sequencer.node.drafts import Draft
+from sequencer.node.engine import Engine
 from sequencer.node.errors import ApiError
 from sequencer.node.latency import LatencyTrace
 from sequencer.node.pipeline import Outcome, Pipeline
@@ -89,10 +91,10 @@ class Node:
             journal.last_seq,
         )
         engine = self.engine
-        engine.publish = self.hub.publish
-        engine.on_batch = self._on_batch
-        engine.hasher = self._hasher
-        engine.trace = self.trace
+        engine.history.publish = self.hub.publish
+        engine.batches.on_batch = self._on_batch
+        engine.batches.hasher = self._hasher
+        engine.batches.trace = self.trace
         journal.trace = self.trace
         journal.add_listener(self.hub.on_durable)
         journal.start()
@@ -123,7 +125,7 @@ class Node:
             engine = Engine(self.exchange_config)
             after = 0
         self._replay_batches: list[BatchRow] = []
-        engine.on_batch = self._replay_batches.append
+        engine.batches.on_batch = self._replay_batches.append
         n = 0
         for entry in store.entries(after=after):
             engine.replay(entry)
@@ -147,7 +149,7 @@ class Node:
         if self.pipeline is not None:
             await self.pipeline.stop()
         if self.engine is not None:
-            await self.engine.idle()
+            await self.engine.batches.idle()
         self._hasher.shutdown(wait=True)
         if self._snap_pid is not None:
             await asyncio.get_running_loop().run_in_executor(None, os.waitpid, self._snap_pid, 0)
@@ -191,10 +193,10 @@ class Node:
     def _on_applied(self, seq: int) -> None:
         engine, cfg = self.engine, self.config
         assert engine is not None
-        if engine.node.batch_ops >= cfg.batch_max_ops and not self._closing_batch:
+        if engine.batches.ops >= cfg.batch_max_ops and not self._closing_batch:
             self._closing_batch = True
             asyncio.get_running_loop().create_task(self.close_batch())
-        if seq - self._last_snapshot_seq >= cfg.snapshot_every and not engine.busy:
+        if seq - self._last_snapshot_seq >= cfg.snapshot_every and not engine.batches.busy:
             self._snapshot()
 
     def _snapshot(self, background: bool = True) -> None:
@@ -207,13 +209,13 @@ class Node:
         leaves with os._exit.  Never while a batch is being hashed (the trees would be mid-update)."""
         assert self.journal is not None and self.engine is not None
         engine = self.engine
-        seq, root = self.journal.last_seq, engine.committed_root
+        seq, root = self.journal.last_seq, engine.batches.committed_root
         if not background or not hasattr(os, "fork"):
             self.snapshots.write(seq, root, engine.snapshot())
             self.snapshots.prune()
             self._last_snapshot_seq = seq
             return
-        if self._snap_pid is not None or engine.busy:
+        if self._snap_pid is not None or engine.batches.busy:
             return
         t = time.perf_counter()
         pid = os.fork()
@@ -245,13 +247,14 @@ class Node:
         """Close the open batch now (through the pipeline, so it is ordered and journaled)."""
         assert self.pipeline is not None and self.engine is not None
         try:
-            if self.engine.node.batch_ops == 0:
+            if self.engine.batches.ops == 0:
                 return None
             [out] = await self.pipeline.submit([(self.engine.batch_close_draft(), None)])
             if not out.ok:
-                raise out.error  # type: ignore[misc]
-            await self.engine.idle()
-            row = self.engine.last_batch
+                assert out.error is not None
+                raise out.error
+            await self.engine.batches.idle()
+            row = self.engine.batches.last
             return {"batch": batch_json(row)} if row is not None else out.result
         finally:
             self._closing_batch = False
@@ -264,7 +267,9 @@ class Node:
             engine = self.engine
             if engine is None or self._closing_batch or self.journal is None or self.journal.failed:
                 continue
-            if engine.batch_due(int(time.time() * 1000), cfg.batch_max_ops, int(cfg.batch_max_age_s * 1000)):
+            if engine.batches.due(
+                int(time.time() * 1000), cfg.batch_max_ops, int(cfg.batch_max_age_s * 1000)
+            ):
                 self._closing_batch = True
                 try:
                     await self.close_batch()
@@ -314,7 +319,7 @@ class Node:
         """Wait until every batch closed so far is hashed and its row committed."""
         assert self.journal is not None and self.engine is not None
         await self.durable_barrier()
-        await self.engine.idle()
+        await self.engine.batches.idle()
         await self.journal.wait_written()
 
     def now(self) -> int:

@@ -57,7 +57,8 @@ def check_keys(obj: dict[str, Any], allowed: set[str]) -> None:
 _FIELD_NAMES: dict[type, tuple[tuple[str, ...], frozenset[str]]] = {}
 
 
-def _names(msg_cls: type) -> tuple[tuple[str, ...], frozenset[str]]:
+def field_names(msg_cls: type) -> tuple[tuple[str, ...], frozenset[str]]:
+    """A message class's field names in declaration order, and the keys its body may hold."""
     got = _FIELD_NAMES.get(msg_cls)
     if got is None:
         names = tuple(f.name for f in dataclasses.fields(msg_cls))
@@ -65,9 +66,9 @@ def _names(msg_cls: type) -> tuple[tuple[str, ...], frozenset[str]]:
     return got
 
 
-def decode_signed(op_cls: type, msg_cls: type, obj: Any) -> tuple[Any, Signature]:
+def decode_signed(msg_cls: type, obj: Any) -> tuple[Any, Signature]:
     """(message, signature) of a signed operation body (the hot path: one call per order)."""
-    names, allowed = _names(msg_cls)
+    names, allowed = field_names(msg_cls)
     if not isinstance(obj, dict):
         raise ApiError("malformed_body", "the body must be a JSON object")
     if not obj.keys() <= allowed:

@@ -18,7 +18,7 @@ import pytest
 from client.http import AsyncClient, NodeError
 from client.wallet import Wallet
 from sequencer.journal import Store
-from sequencer.node.engine import journal_op
+from sequencer.node.journal_bodies import journal_op
 from tests.node.harness import BTC, BTC_PRICE, fund, kill9, set_price, spawn_node
 from tests.node.test_restart import replay_from_genesis
 

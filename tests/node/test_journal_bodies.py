@@ -16,7 +16,7 @@ from protocol.messages.transfer import TransferMessage
 from protocol.messages.withdraw import WithdrawMessage
 from protocol.signing import Signer
 from protocol.steps.oracle_update import SignedPrice
-from sequencer.node.engine import journal_body, journal_op
+from sequencer.node.journal_bodies import journal_body, journal_op
 from sequencer.ops import (
     CancelAll,
     CancelOrder,

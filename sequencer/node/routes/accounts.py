@@ -8,10 +8,10 @@ from typing import Any
 from aiohttp import web
 
 from sequencer.node.auth import HEADER
-from sequencer.node.engine import PROOF_HISTORY_BATCHES
+from sequencer.node.batches import PROOF_HISTORY_BATCHES
 from sequencer.node.errors import ApiError
 from sequencer.node.http import json_response
-from sequencer.node.routes.common import int_param, node_of, path_int
+from sequencer.node.routes.common import engine_of, int_param, node_of, path_int, tokens_of
 from sequencer.node.routing import RouteTable, query_param
 
 ROUTES = RouteTable("accounts")
@@ -25,9 +25,9 @@ def _account_id(request: web.Request) -> int:
 def _authorize(request: web.Request) -> int:
     node = node_of(request)
     aid = _account_id(request)
-    if node.engine.pubkey_of(aid) is None:  # type: ignore[union-attr]
+    if engine_of(node).pubkey_of(aid) is None:
         raise ApiError("unknown_account", f"no account {aid}")
-    return node.tokens.check(request.headers.get(HEADER), node.now(), aid)  # type: ignore[union-attr]
+    return tokens_of(node).check(request.headers.get(HEADER), node.now(), aid)
 
 
 @ROUTES.get(
@@ -41,16 +41,16 @@ async def account_by_key(request: web.Request) -> web.Response:
         key = (int(request.match_info["x"]), int(request.match_info["y"]))
     except ValueError as exc:
         raise ApiError("malformed_body", "x and y are decimal integers") from exc
-    aid = node.engine.ex.account_id_of(key)  # type: ignore[union-attr]
+    aid = engine_of(node).ex.account_id_of(key)
     if aid is None:
         raise ApiError("unknown_account", "no account has this public key (a deposit creates it)")
-    owner = node.engine.ex.accounts[aid].owner  # type: ignore[union-attr]
+    owner = engine_of(node).ex.accounts[aid].owner
     await node.durable_barrier()
     return json_response({"account_id": aid, "owner": f"{owner:#042x}"})
 
 
 def account_json(node: Any, aid: int) -> dict[str, Any]:
-    ex = node.engine.ex
+    ex = engine_of(node).ex
     acct = ex.accounts[aid]
     risk = ex.risk(acct)
     positions = []
@@ -137,7 +137,7 @@ def order_json(node: Any, o: Any) -> dict[str, Any]:
 async def get_orders(request: web.Request) -> web.Response:
     node = node_of(request)
     aid = _authorize(request)
-    orders = [order_json(node, o) for o in node.engine.ex.open_orders(aid)]  # type: ignore[union-attr]
+    orders = [order_json(node, o) for o in engine_of(node).ex.open_orders(aid)]
     await node.durable_barrier()
     return json_response({"account_id": aid, "orders": orders})
 
@@ -153,7 +153,7 @@ async def get_fills(request: web.Request) -> web.Response:
     node = node_of(request)
     aid = _authorize(request)
     limit = int_param(request, "limit", 100, 1, 1000)
-    fills = list(node.engine.node.fills.get(aid, ()))[-limit:]  # type: ignore[union-attr]
+    fills = list(engine_of(node).history.fills.get(aid, ()))[-limit:]
     await node.durable_barrier()
     return json_response({"account_id": aid, "fills": fills})
 
@@ -173,8 +173,8 @@ async def get_fills(request: web.Request) -> web.Response:
 async def get_proof(request: web.Request) -> web.Response:
     node = node_of(request)
     aid = _account_id(request)
-    await node.engine.idle()  # type: ignore[union-attr]
-    ex = node.engine.ex  # type: ignore[union-attr]
+    await engine_of(node).batches.idle()
+    ex = engine_of(node).ex
     last = ex.batch_number - 1
     if last < 0:
         raise ApiError(

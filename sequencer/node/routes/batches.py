@@ -7,10 +7,10 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from sequencer.node.engine import batch_json
+from sequencer.node.answers import batch_json
 from sequencer.node.errors import ApiError
 from sequencer.node.http import json_response
-from sequencer.node.routes.common import int_param, node_of, path_int
+from sequencer.node.routes.common import engine_of, int_param, journal_of, node_of, path_int
 from sequencer.node.routing import RouteTable, query_param
 
 ROUTES = RouteTable("batches")
@@ -52,13 +52,13 @@ async def list_batches(request: web.Request) -> web.Response:
     before = request.query.get("before")
     after = None if before is None else int_param(request, "before", 0, 0, 1 << 62)
     await node.batches_barrier()
-    rows = node.journal.reader.batches(after=after, limit=limit)  # type: ignore[union-attr]
-    n = node.engine.node  # type: ignore[union-attr]
+    rows = journal_of(node).reader.batches(after=after, limit=limit)
+    engine = engine_of(node)
     open_batch = {
-        "number": node.engine.ex.batch_number,
-        "n_ops": n.batch_ops,
-        "first_seq": n.batch_first_seq or None,
-    }  # type: ignore[union-attr]
+        "number": engine.ex.batch_number,
+        "n_ops": engine.batches.ops,
+        "first_seq": engine.batches.first_seq or None,
+    }
     return json_response({"batches": [batch_json(r) for r in rows], "open": open_batch})
 
 
@@ -67,7 +67,7 @@ async def get_batch(request: web.Request) -> web.Response:
     node = node_of(request)
     number = path_int(request, "number")
     await node.batches_barrier()
-    row = node.journal.reader.batch(number)  # type: ignore[union-attr]
+    row = journal_of(node).reader.batch(number)
     if row is None:
         raise ApiError("not_found", f"batch {number} is not closed (yet)")
     return json_response(batch_json(row))

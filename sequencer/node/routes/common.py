@@ -6,6 +6,9 @@ from typing import Any
 
 from aiohttp import web
 
+from sequencer.journal import Journal
+from sequencer.node.auth import TokenVerifier
+from sequencer.node.engine import Engine
 from sequencer.node.errors import ApiError
 from sequencer.node.service import Node
 
@@ -37,6 +40,22 @@ SIGNED_ERRORS = (
 
 def node_of(request: web.Request) -> Node:
     return request.app[NODE_KEY]
+
+
+# Node.start sets these before the app serves any route.
+def engine_of(node: Node) -> Engine:
+    assert node.engine is not None, "the node is not started"
+    return node.engine
+
+
+def journal_of(node: Node) -> Journal:
+    assert node.journal is not None, "the node is not started"
+    return node.journal
+
+
+def tokens_of(node: Node) -> TokenVerifier:
+    assert node.tokens is not None, "the node is not started"
+    return node.tokens
 
 
 def int_param(request: web.Request, name: str, default: int, lo: int, hi: int) -> int:

@@ -10,7 +10,7 @@ from aiohttp import web
 
 from sequencer.node.errors import ApiError
 from sequencer.node.http import json_response, read_json
-from sequencer.node.routes.common import INT, node_of
+from sequencer.node.routes.common import INT, engine_of, node_of
 from sequencer.node.routes.orders import RESULT, answer
 from sequencer.node.routing import RouteTable
 from sequencer.node.wire import check_keys, to_int
@@ -53,8 +53,7 @@ async def devnet_deposit(request: web.Request) -> web.Response:
     }
     if not 0 < fields["amount"] <= MAX_FAUCET:
         raise ApiError("malformed_body", f"amount must be in 1..{MAX_FAUCET}")
-    engine = node.engine
-    assert engine is not None
+    engine = engine_of(node)
     draft = engine.decode_deposit(fields)
     [out] = await node.submit([draft])
     return answer(out)
@@ -77,8 +76,7 @@ async def devnet_oracle(request: web.Request) -> web.Response:
     from sequencer.node.defaults import DEVNET_ORACLE_SIGNERS, devnet_oracle_signer
 
     node = node_of(request)
-    engine = node.engine
-    assert engine is not None
+    engine = engine_of(node)
     body = await read_json(request)
     if not isinstance(body, dict) or "market" not in body or "price" not in body:
         raise ApiError("malformed_body", 'the body must be {"market": ..., "price": ...}')

@@ -10,7 +10,7 @@ from typing import Any
 from aiohttp import web
 
 from sequencer.node.http import json_response
-from sequencer.node.routes.common import int_param, node_of
+from sequencer.node.routes.common import engine_of, int_param, journal_of, node_of
 from sequencer.node.routing import RouteTable, query_param
 
 ROUTES = RouteTable("market data")
@@ -47,17 +47,17 @@ def market_json(node: Any, mk: Any) -> dict[str, Any]:
 @ROUTES.get("/v1/markets", summary="Every market with its parameters and live oracle/funding state")
 async def list_markets(request: web.Request) -> web.Response:
     node = node_of(request)
-    ex = node.engine.ex  # type: ignore[union-attr]
+    ex = engine_of(node).ex
     body = {"markets": [market_json(node, mk) for mk in ex.active]}
     await node.durable_barrier()
     return json_response(body)
 
 
 def book_json(node: Any, market_id: int, depth: int) -> dict[str, Any]:
-    levels = node.engine.ex.book_levels(market_id, depth)
+    levels = engine_of(node).ex.book_levels(market_id, depth)
     return {
         "market_id": market_id,
-        "seq": node.journal.last_seq,
+        "seq": journal_of(node).last_seq,
         "bids": [[str(p), str(s)] for p, s in levels["bids"]],
         "asks": [[str(p), str(s)] for p, s in levels["asks"]],
     }
@@ -71,7 +71,7 @@ def book_json(node: Any, market_id: int, depth: int) -> dict[str, Any]:
 )
 async def get_book(request: web.Request) -> web.Response:
     node = node_of(request)
-    mid = node.engine.market_id(request.match_info["market"])  # type: ignore[union-attr]
+    mid = engine_of(node).market_id(request.match_info["market"])
     body = book_json(node, mid, int_param(request, "depth", 20, 1, 500))
     await node.durable_barrier()
     return json_response(body)
@@ -85,9 +85,9 @@ async def get_book(request: web.Request) -> web.Response:
 )
 async def get_trades(request: web.Request) -> web.Response:
     node = node_of(request)
-    mid = node.engine.market_id(request.match_info["market"])  # type: ignore[union-attr]
+    mid = engine_of(node).market_id(request.match_info["market"])
     limit = int_param(request, "limit", 100, 1, 1000)
-    trades = list(node.engine.node.trades.get(mid, ()))[-limit:]  # type: ignore[union-attr]
+    trades = list(engine_of(node).history.trades.get(mid, ()))[-limit:]
     await node.durable_barrier()
     return json_response({"market_id": mid, "trades": trades})
 
@@ -95,7 +95,7 @@ async def get_trades(request: web.Request) -> web.Response:
 @ROUTES.get("/v1/oracle", summary="Oracle price and time per market, signer set and quorum")
 async def get_oracle(request: web.Request) -> web.Response:
     node = node_of(request)
-    ex = node.engine.ex  # type: ignore[union-attr]
+    ex = engine_of(node).ex
     cfg = node.exchange_config
     body = {
         "quorum": cfg.oracle_quorum,
@@ -118,7 +118,7 @@ async def get_oracle(request: web.Request) -> web.Response:
 @ROUTES.get("/v1/funding", summary="Cumulative funding index per market and the funding schedule")
 async def get_funding(request: web.Request) -> web.Response:
     node = node_of(request)
-    ex = node.engine.ex  # type: ignore[union-attr]
+    ex = engine_of(node).ex
     cfg = node.exchange_config
     body = {
         "interval_s": cfg.funding_interval_s,

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import time
 from importlib.metadata import version
+from typing import Any
 
 from aiohttp import web
 
 from sequencer.node.http import OPENAPI_KEY, json_response
-from sequencer.node.routes.common import node_of
+from sequencer.node.routes.common import engine_of, journal_of, node_of
 from sequencer.node.routing import RouteTable
 
 ROUTES = RouteTable("meta")
@@ -45,7 +46,7 @@ INFO_SCHEMA = {
 )
 async def get_info(request: web.Request) -> web.Response:
     node = node_of(request)
-    ex = node.engine.ex  # type: ignore[union-attr]
+    ex = engine_of(node).ex
     cfg = node.exchange_config
     c = node.config
     return json_response(
@@ -55,9 +56,9 @@ async def get_info(request: web.Request) -> web.Response:
             "rollup_address": f"{cfg.rollup_address:#042x}",
             "domain_hash": str(ex.domain),
             "markets": [m.symbol for m in cfg.markets],
-            "last_seq": node.journal.last_seq,  # type: ignore[union-attr]
-            "durable_seq": node.journal.durable_seq,  # type: ignore[union-attr]
-            "state_root": str(node.engine.committed_root),  # type: ignore[union-attr]
+            "last_seq": journal_of(node).last_seq,
+            "durable_seq": journal_of(node).durable_seq,
+            "state_root": str(engine_of(node).batches.committed_root),
             "next_batch": ex.batch_number,
             "devnet": c.devnet,
             "limits": {
@@ -77,10 +78,14 @@ async def get_info(request: web.Request) -> web.Response:
 async def get_health(request: web.Request) -> web.Response:
     node = node_of(request)
     failed = node.journal is None or node.journal.failed is not None
-    body = {"ok": not failed, "uptime_s": round(time.time() - node.started_at, 1), "replayed": node.replayed}
+    body: dict[str, Any] = {
+        "ok": not failed,
+        "uptime_s": round(time.time() - node.started_at, 1),
+        "replayed": node.replayed,
+    }
     if node.pipeline is not None:
         body["pipeline"] = dict(node.pipeline.stats)
-        body["journal_commits"] = node.journal.commits  # type: ignore[union-attr]
+        body["journal_commits"] = journal_of(node).commits
     return json_response(body, status=503 if failed else 200)
 
 
@@ -96,13 +101,14 @@ async def get_openapi(request: web.Request) -> web.Response:
 )
 async def get_state(request: web.Request) -> web.Response:
     node = node_of(request)
-    await node.engine.idle()  # type: ignore[union-attr]
-    ex = node.engine.ex  # type: ignore[union-attr]
+    engine = engine_of(node)
+    await engine.batches.idle()
+    ex = engine.ex
     body = {
-        "last_seq": node.journal.last_seq,  # type: ignore[union-attr]
+        "last_seq": journal_of(node).last_seq,
         "current_root": str(ex.current_root()),
         "committed_root": str(ex.state_root),
-        "open_batch": {"number": ex.batch_number, "n_ops": node.engine.node.batch_ops},  # type: ignore[union-attr]
+        "open_batch": {"number": ex.batch_number, "n_ops": engine.batches.ops},
     }
     if node.config.devnet:
         body["digest"] = ex.digest()

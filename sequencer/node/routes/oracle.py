@@ -8,7 +8,7 @@ from protocol.messages.oracle_price import OraclePriceMessage
 from protocol.steps.oracle_update import SignedPrice
 from sequencer.node.errors import ApiError
 from sequencer.node.http import read_json
-from sequencer.node.routes.common import INT, SIGNATURE, node_of
+from sequencer.node.routes.common import INT, SIGNATURE, engine_of, node_of
 from sequencer.node.routes.orders import RESULT, answer
 from sequencer.node.routing import RouteTable
 from sequencer.node.wire import check_keys, decode_signature, to_int
@@ -42,8 +42,7 @@ PRICE = {
 )
 async def post_prices(request: web.Request) -> web.Response:
     node = node_of(request)
-    engine = node.engine
-    assert engine is not None
+    engine = engine_of(node)
     body = await read_json(request)
     if not isinstance(body, dict) or not isinstance(body.get("prices"), list) or "market_id" not in body:
         raise ApiError("malformed_body", 'the body must be {"market_id": id, "prices": [...]}')

@@ -10,7 +10,7 @@ from aiohttp import web
 from sequencer.node.errors import ApiError
 from sequencer.node.http import error_response, json_response, read_json
 from sequencer.node.pipeline import Outcome
-from sequencer.node.routes.common import ID, INT, SIGNED_ERRORS, node_of, signed_schema
+from sequencer.node.routes.common import ID, INT, SIGNED_ERRORS, engine_of, node_of, signed_schema
 from sequencer.node.routing import RouteTable
 
 ROUTES = RouteTable("orders")
@@ -73,7 +73,7 @@ async def submit_one(request: web.Request, kind: str) -> web.Response:
     node = node_of(request)
     received = _stamp(node)
     body = await read_json(request)
-    draft = node.engine.decode_signed(kind, body)  # type: ignore[union-attr]
+    draft = engine_of(node).decode_signed(kind, body)
     [out] = await node.submit([draft], received)
     back = _stamp(node)
     resp = answer(out)
@@ -116,7 +116,7 @@ async def place_orders(request: web.Request) -> web.Response:
     drafts, where = [], []
     for i, o in enumerate(orders):
         try:
-            drafts.append(node.engine.decode_signed("order", o))  # type: ignore[union-attr]
+            drafts.append(engine_of(node).decode_signed("order", o))
             where.append(i)
         except ApiError as err:
             results[i] = {"ok": False, **err.to_json()}

@@ -7,7 +7,7 @@ from typing import Any
 from aiohttp import web
 
 from sequencer.node.errors import ApiError
-from sequencer.node.routes.common import node_of
+from sequencer.node.routes.common import engine_of, node_of, tokens_of
 from sequencer.node.routes.market import book_json
 from sequencer.node.routing import RouteTable
 from sequencer.node.stream import serve
@@ -31,8 +31,7 @@ async def stream(request: web.Request) -> web.WebSocketResponse:
 
     def resolve(req: dict[str, Any]) -> tuple[str, dict[str, Any] | None]:
         channel = req.get("channel")
-        engine = node.engine
-        assert engine is not None
+        engine = engine_of(node)
         if channel in ("book", "trades"):
             mid = engine.market_id(req.get("market", ""))
             snap = None
@@ -43,7 +42,7 @@ async def stream(request: web.Request) -> web.WebSocketResponse:
             acct = req.get("account")
             if not isinstance(acct, int):
                 raise ApiError("malformed_body", "fills needs an integer account")
-            node.tokens.check(req.get("auth"), node.now(), acct)  # type: ignore[union-attr]
+            tokens_of(node).check(req.get("auth"), node.now(), acct)
             return f"fills:{acct}", None
         if channel == "batches":
             return "batches", None

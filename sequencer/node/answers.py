@@ -1,0 +1,155 @@
+"""Exchange events into the node's answers, its market-data history and its stream messages, and
+the JSON shapes of events and batches.
+
+The exchange reports what an operation did as events (`sequencer.events`); the node keeps what it
+serves beside the exchange state and the exchange does not: recent trades per market and recent
+fills per account (`History`, snapshotted with the exchange), and the markets whose book changed
+since the stream's last book tick.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from collections.abc import Callable
+from typing import Any
+
+from sequencer.events import Deposited, Fill, OrderUpdate, Transferred, Withdrawn
+from sequencer.journal.store import BatchRow
+from sequencer.ops import PlaceOrder
+
+TRADES_KEPT = 1000  # per market
+FILLS_KEPT = 1000  # per account
+
+
+class History:
+    """Recent trades per market and fills per account, and the stream messages of each operation."""
+
+    def __init__(
+        self,
+        trades: dict[int, deque[dict[str, Any]]] | None = None,
+        fills: dict[int, deque[dict[str, Any]]] | None = None,
+    ) -> None:
+        self.trades: dict[int, deque[dict[str, Any]]] = {} if trades is None else trades
+        self.fills: dict[int, deque[dict[str, Any]]] = {} if fills is None else fills
+        self.publish: Callable[[int, str, dict[str, Any]], None] = lambda seq, topic, ev: None
+        self.dirty_books: set[int] = set()  # markets whose book changed since the last stream tick
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "trades": {k: list(v) for k, v in self.trades.items()},
+            "fills": {k: list(v) for k, v in self.fills.items()},
+        }
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> History:
+        return cls(
+            trades={int(k): deque(v, maxlen=TRADES_KEPT) for k, v in data["trades"].items()},
+            fills={int(k): deque(v, maxlen=FILLS_KEPT) for k, v in data["fills"].items()},
+        )
+
+    def digest(self, seq: int, ts_ms: int, kind: str, op: Any, events: tuple[Any, ...]) -> dict[str, Any]:
+        """The answer to operation `op` applied as journal entry `seq`; keeps its trades and fills
+        and publishes its stream messages."""
+        answer: dict[str, Any] = {"seq": seq, "time": ts_ms // 1000}
+        fills: list[dict[str, Any]] = []
+        msg = getattr(op, "msg", None)
+        if msg is not None and hasattr(msg, "market_id"):
+            self.dirty_books.update(range(8) if msg.market_id == 255 else (msg.market_id,))
+        publish = self.publish
+        for ev in events:
+            if isinstance(ev, Fill):
+                f = fill_json(ev, seq, ts_ms)
+                fills.append(f)
+                _keep(self.trades, ev.market_id, TRADES_KEPT, f)
+                for acct in {ev.maker_account, ev.taker_account}:
+                    _keep(self.fills, acct, FILLS_KEPT, f)
+                    publish(seq, f"fills:{acct}", {"type": "fill", **f})
+                publish(seq, f"trades:{ev.market_id}", {"type": "trade", **f})
+            elif isinstance(ev, OrderUpdate):
+                upd = order_update_json(ev)
+                publish(seq, f"fills:{ev.account_id}", {"type": "order", **upd})
+                if (
+                    kind == PlaceOrder.TYPE
+                    and ev.account_id == op.msg.account_id
+                    and ev.order_id == op.msg.order_id
+                ):
+                    answer["order"] = upd
+            elif isinstance(ev, Deposited):
+                answer.update(account_id=ev.account_id, amount=str(ev.amount), created=ev.created)
+            elif isinstance(ev, Withdrawn | Transferred):
+                answer.update(wire_event(ev))
+        if fills:
+            answer["fills"] = fills
+        if kind == PlaceOrder.TYPE and "order" not in answer:
+            answer["order"] = {
+                "order_id": op.msg.order_id,
+                "market_id": op.msg.market_id,
+                "state": "accepted",
+            }
+        return answer
+
+
+def _keep(store: dict[int, deque[dict[str, Any]]], key: int, n: int, item: dict[str, Any]) -> None:
+    q = store.get(key)
+    if q is None:
+        q = store[key] = deque(maxlen=n)
+    q.append(item)
+
+
+# -- JSON shapes ------------------------------------------------------------------------------------
+def fill_json(ev: Fill, seq: int, ts_ms: int) -> dict[str, Any]:
+    return {
+        "seq": seq,
+        "time": ts_ms // 1000,
+        "market_id": ev.market_id,
+        "price": str(ev.price),
+        "size": str(ev.size),
+        "taker_side": "buy" if ev.taker_side == 0 else "sell",
+        "maker_account": ev.maker_account,
+        "maker_order_id": ev.maker_order_id,
+        "taker_account": ev.taker_account,
+        "taker_order_id": ev.taker_order_id,
+        "maker_fee": str(ev.maker_fee),
+        "taker_fee": str(ev.taker_fee),
+    }
+
+
+def order_update_json(ev: OrderUpdate) -> dict[str, Any]:
+    out = {
+        "order_id": ev.order_id,
+        "market_id": ev.market_id,
+        "state": str(ev.state),
+        "filled": str(ev.filled),
+        "remaining": str(ev.remaining),
+    }
+    if ev.reason is not None:
+        out["reason"] = str(ev.reason)
+    return out
+
+
+def wire_event(ev: Any) -> dict[str, Any]:
+    """An event's fields for an answer: amounts as decimal strings, ids and flags as they are."""
+    out: dict[str, Any] = {}
+    for name in ev.__dataclass_fields__:
+        v = getattr(ev, name)
+        if name == "amount" or (v is not None and not isinstance(v, bool | int)):
+            v = str(v)
+        out[name] = v
+    return out
+
+
+def batch_json(row: BatchRow) -> dict[str, Any]:
+    return {
+        "number": row.number,
+        "status": row.status,
+        "first_seq": row.first_seq,
+        "last_seq": row.last_seq,
+        "n_ops": row.n_ops,
+        "old_root": row.old_root,
+        "new_root": row.new_root,
+        "closed_at": row.closed_ts // 1000,
+        "queue_start": row.info.get("queue_start"),
+        "queue_end": row.info.get("queue_end"),
+        "proof": row.info.get("proof"),
+        "l1_tx": row.info.get("l1_tx"),
+    }
