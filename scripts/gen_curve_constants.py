@@ -9,10 +9,10 @@ Fq12 = Fq6[w]/(w^2-v) with xi = 9+u, so w^6 = xi (py_ecc's twist).
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 from gen_field_constants import P
+from genlib import write_or_check
 
 X = 4965661367192848881  # the BN parameter: p = 36x^4 + 36x^3 + 24x^2 + 6x + 1
 OUT = Path(__file__).resolve().parent.parent / "native" / "src" / "curve_constants.h"
@@ -132,14 +132,7 @@ G2_GENERATOR = (
 
 def main() -> int:
     outputs = {OUT: render(), OUT_PY: render_py()}
-    if "--check" in sys.argv:
-        stale = [p for p, text in outputs.items() if not p.exists() or p.read_text() != text]
-        for p in stale:
-            print(f"{p} is out of date: run python scripts/gen_curve_constants.py", file=sys.stderr)
-        return 1 if stale else 0
-    for p, text in outputs.items():
-        p.write_text(text)
-    return 0
+    return write_or_check(outputs, "gen_curve_constants.py")
 
 
 if __name__ == "__main__":

@@ -9,8 +9,9 @@ test regenerates them and compares.
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
+
+from genlib import write_or_check
 
 P = 21888242871839275222246405745257275088696311157297823662689037894645226208583
 R = 21888242871839275222246405745257275088548364400416034343698204186575808495617
@@ -90,14 +91,7 @@ FQ_NONRESIDUE = {FQ_NONRESIDUE}  # a quadratic non-residue of Fq
 
 def main() -> int:
     outputs = {OUT: render(), OUT_PY: render_py()}
-    if "--check" in sys.argv:
-        stale = [p for p, text in outputs.items() if not p.exists() or p.read_text() != text]
-        for p in stale:
-            print(f"{p} is out of date: run python scripts/gen_field_constants.py", file=sys.stderr)
-        return 1 if stale else 0
-    for p, text in outputs.items():
-        p.write_text(text)
-    return 0
+    return write_or_check(outputs, "gen_field_constants.py")
 
 
 if __name__ == "__main__":

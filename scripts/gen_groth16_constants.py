@@ -17,6 +17,7 @@ import sys
 from pathlib import Path
 
 from gen_field_constants import P, R
+from genlib import write_or_check
 
 OUT = Path(__file__).resolve().parent.parent / "native" / "src" / "groth16_constants.h"
 OUT_KINDS_H = Path(__file__).resolve().parent.parent / "native" / "src" / "groth16_kinds.h"
@@ -165,14 +166,7 @@ def render_kinds_py() -> str:
 
 def main() -> int:
     outputs = {OUT: render(), OUT_KINDS_H: render_kinds_h(), OUT_KINDS_PY: render_kinds_py()}
-    if "--check" in sys.argv:
-        stale = [p for p, text in outputs.items() if not p.exists() or p.read_text() != text]
-        for p in stale:
-            print(f"{p} is out of date: run python scripts/gen_groth16_constants.py", file=sys.stderr)
-        return 1 if stale else 0
-    for p, text in outputs.items():
-        p.write_text(text)
-    return 0
+    return write_or_check(outputs, "gen_groth16_constants.py")
 
 
 if __name__ == "__main__":

@@ -14,10 +14,10 @@ Source: circomlibjs's published tables (node_modules/circomlibjs/src/poseidon_co
 from __future__ import annotations
 
 import json
-import sys
 from pathlib import Path
 
 from gen_field_constants import R
+from genlib import write_or_check
 
 ROOT = Path(__file__).resolve().parent.parent
 SRC = ROOT / "node_modules" / "circomlibjs" / "src"
@@ -107,14 +107,7 @@ def render_c(opt: dict) -> str:
 def main() -> int:
     plain, opt = load()
     outputs = {PY_OUT: render_py(plain, opt), C_OUT: render_c(opt)}
-    if "--check" in sys.argv:
-        stale = [str(p) for p, text in outputs.items() if not p.exists() or p.read_text() != text]
-        for p in stale:
-            print(f"stale: {p}", file=sys.stderr)
-        return 1 if stale else 0
-    for p, text in outputs.items():
-        p.write_text(text)
-    return 0
+    return write_or_check(outputs, "gen_poseidon_constants.py")
 
 
 if __name__ == "__main__":

@@ -9,8 +9,9 @@ committed file is stale; tests/native/test_generated.py runs it).
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
+
+from genlib import write_or_check
 
 ROOT = Path(__file__).resolve().parent.parent
 OUT_H = ROOT / "native" / "src" / "witness_ops.h"
@@ -76,14 +77,7 @@ def render_py() -> str:
 
 def main() -> int:
     outputs = {OUT_H: render_h(), OUT_PY: render_py()}
-    if "--check" in sys.argv:
-        stale = [p for p, text in outputs.items() if not p.exists() or p.read_text() != text]
-        for p in stale:
-            print(f"{p} is out of date: run python scripts/gen_witness_opcodes.py", file=sys.stderr)
-        return 1 if stale else 0
-    for p, text in outputs.items():
-        p.write_text(text)
-    return 0
+    return write_or_check(outputs, "gen_witness_opcodes.py")
 
 
 if __name__ == "__main__":

@@ -17,6 +17,7 @@ from client.cli.common import (
     kv_table,
     node_errors,
     node_option,
+    orders_table,
     password_option,
     table,
 )
@@ -182,19 +183,4 @@ def _print_account(acct: dict[str, Any], orders: list[dict[str, Any]]) -> None:
             ],
         )
     if orders:
-        table(
-            "open orders",
-            ["order id", "market", "side", "price", "size", "remaining", "expiry"],
-            [
-                (
-                    o["order_id"],
-                    o["market"],
-                    o["side"],
-                    o["price_display"],
-                    o["size_display"],
-                    o["remaining_display"],
-                    o["expiry"],
-                )
-                for o in orders
-            ],
-        )
+        orders_table("open orders", orders)

@@ -100,6 +100,15 @@ def table(title: str, columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> 
     Console().print(t)
 
 
+ORDER_COLUMNS = ("order id", "market", "side", "price", "size", "remaining", "expiry")
+
+
+def orders_table(title: str, orders: Sequence[dict[str, Any]]) -> None:
+    """Open orders as the node answers them (`GET /v1/accounts/{id}/orders`)."""
+    keys = ("order_id", "market", "side", "price_display", "size_display", "remaining_display", "expiry")
+    table(title, ORDER_COLUMNS, [tuple(o[k] for k in keys) for o in orders])
+
+
 def kv_table(title: str, pairs: Sequence[tuple[str, Any]]) -> None:
     table(title, ["field", "value"], [(k, v) for k, v in pairs])
 

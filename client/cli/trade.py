@@ -21,6 +21,7 @@ from client.cli.common import (
     kv_table,
     node_errors,
     node_option,
+    orders_table,
     parse_fixed,
     password_option,
     table,
@@ -270,22 +271,7 @@ def list_orders(keystore: Path, password: str | None, node_url: str, as_json: bo
     if as_json:
         emit_json(orders)
         return
-    table(
-        f"open orders of account {w.account_id}",
-        ["order id", "market", "side", "price", "size", "remaining", "expiry"],
-        [
-            (
-                o["order_id"],
-                o["market"],
-                o["side"],
-                o["price_display"],
-                o["size_display"],
-                o["remaining_display"],
-                o["expiry"],
-            )
-            for o in orders
-        ],
-    )
+    orders_table(f"open orders of account {w.account_id}", orders)
 
 
 # ---- collateral ---------------------------------------------------------------------------------
