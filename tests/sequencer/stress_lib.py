@@ -69,6 +69,7 @@ from sequencer.node.defaults import (
 )
 from sequencer.ops import (
     CancelAll,
+    Deleverage,
     Deposit,
     ForcedWithdrawal,
     FundingTick,
@@ -204,9 +205,10 @@ class Checker:
         self.violations: list[Finding] = []
         self.misses: list[Finding] = []
         self.events: Counter[str] = Counter()
+        self.left_liquidatable = 0
         self.takeovers = 0  # liquidations by a liquidator's signed order
         self.covered = 0  # paid by the insurance fund and fee pool to flat accounts below zero
-        self.adls_with_fund = 0  # ADLs applied while the insurance fund still held something
+        self.adls_fund_could_cover = 0  # ADLs of an account whose whole deficit the fund held
         # (account id -> (sizes, upnl per market)) at the start of the current liquidation pass
         self.pass_start: dict[int, tuple[tuple[int, ...], tuple[int, ...]]] = {}
 
@@ -234,7 +236,9 @@ class Checker:
             acct = ex.accounts.get(op.account_id)
             ctx["free"] = margin_of(ex, acct).free if acct is not None else 0
         ctx["stale"] = self._stale_reads(op)
-        ctx["fund"] = ex.insurance_fund
+        if isinstance(op, Deleverage) and op.account_id in ex.accounts:
+            deficit = max(0, -margin_of(ex, ex.accounts[op.account_id]).value)
+            ctx["fund_could_cover"] = ex.insurance_fund >= deficit
         ctx["sizes"] = {aid: tuple(a.sizes) for aid, a in ex.accounts.items() if a.has_positions()}
         return ctx
 
@@ -270,8 +274,8 @@ class Checker:
                 self.takeovers += 1
             elif isinstance(ev, InsuranceCovered):
                 self.covered += ev.amount
-            elif isinstance(ev, Deleveraged) and ctx["fund"] > 0:
-                self.adls_with_fund += 1
+            elif isinstance(ev, Deleveraged) and ctx.get("fund_could_cover"):
+                self.adls_fund_could_cover += 1
         self._invariants(name)
         free = ctx.get("free")
         if free is not None:
@@ -400,7 +404,8 @@ class Report:
     takeovers: int
     auction_fills: int
     adls: int
-    adls_with_fund: int  # solvent traders deleveraged while the fund could still pay
+    adls_fund_could_cover: int  # solvent traders deleveraged though the fund covered the deficit
+    left_liquidatable: int  # accounts the keeper left liquidatable after a price step
     fund_before: float
     fund_after: float
     insurance_paid: float
@@ -533,6 +538,7 @@ class Sim:
         if self.backstop is not None:
             self.backstop(self, self.time)
         self.keeper(self.ex, self.time)
+        self.checker.left_liquidatable += len(self.ex.liquidatable_accounts())
 
     def run(self) -> Report:
         for action in self.scenario.actions:
@@ -560,7 +566,8 @@ class Sim:
             takeovers=c.takeovers,
             auction_fills=auctions,
             adls=ev[Deleveraged.__name__],
-            adls_with_fund=c.adls_with_fund,
+            adls_fund_could_cover=c.adls_fund_could_cover,
+            left_liquidatable=c.left_liquidatable,
             fund_before=self.fund_before / USD,
             fund_after=ex.insurance_fund / USD,
             insurance_paid=c.covered / USD,
