@@ -276,7 +276,7 @@ class Checker:
                 self.covered += ev.amount
             elif isinstance(ev, Deleveraged) and ctx.get("fund_could_cover"):
                 self.adls_fund_could_cover += 1
-        self._invariants(name)
+        self.check_invariants(name)
         free = ctx.get("free")
         if free is not None:
             out = sum(
@@ -294,7 +294,7 @@ class Checker:
             if isinstance(ev, DeficitUncovered):
                 self._bad_debt(name, ev, ctx["sizes"])
 
-    def _invariants(self, name: str) -> None:
+    def check_invariants(self, name: str) -> None:
         ex = self.ex
         accts = ex.accounts.values()
         ledger = sum(a.collateral - sum(a.costs) for a in accts) + sum(ex.funding_settled)
