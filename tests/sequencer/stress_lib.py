@@ -37,7 +37,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from protocol.constants import ALL_MARKETS, PPM
+from protocol.constants import ALL_MARKETS, MAX_MARKETS, PPM
 from protocol.messages.cancel_all import CancelAllMessage
 from protocol.messages.oracle_price import OraclePriceMessage
 from protocol.messages.order import OrderMessage, TimeInForce, make_flags
@@ -321,25 +321,21 @@ class Checker:
             self._violation("fund_negative", name, f"fund {ex.insurance_fund}, fee pool {ex.fee_pool}")
 
     def _bad_debt(self, name: str, ev: DeficitUncovered, sizes_before: dict[int, tuple[int, ...]]) -> None:
-        """A deficit nothing paid: was there an account on the other side that gained from the
-        move and could still pay?  (Its positions at the pass start, or just before this op.)"""
+        """A deficit nothing paid: was there an account that, at the start of this liquidation
+        pass, held a position opposite to one of the bankrupt account's with unrealised profit
+        (it gained from the move), and still has positive value (it could pay)?"""
         ex = self.ex
-        start = self.pass_start
-        mine = start.get(ev.account_id, (sizes_before.get(ev.account_id, ()), ()))[0] or sizes_before.get(
-            ev.account_id, ()
-        )
+        none = (0,) * MAX_MARKETS
+        held = self.pass_start.get(ev.account_id)
+        mine = held[0] if held else sizes_before.get(ev.account_id, none)
         payers = []
-        for aid, acct in ex.accounts.items():
-            if aid == ev.account_id:
+        for aid, (sizes0, upnl0) in self.pass_start.items():
+            if aid == ev.account_id or not upnl0:
                 continue
-            sizes0, upnl0 = start.get(aid, ((), ()))
             for i, mk in enumerate(ex.active):
                 m = mk.id
-                mine_m = mine[m] if mine else 0
-                theirs = sizes0[m] if sizes0 else sizes_before.get(aid, (0,) * 8)[m]
-                gained = bool(upnl0) and upnl0[i] > 0
-                if mine_m * theirs < 0 and gained:
-                    value = margin_of(ex, acct).value
+                if mine[m] * sizes0[m] < 0 and upnl0[i] > 0:
+                    value = margin_of(ex, ex.accounts[aid]).value
                     if value > 0:
                         payers.append((aid, m, upnl0[i], value))
         if payers:

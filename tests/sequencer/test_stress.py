@@ -242,7 +242,7 @@ def path_scenario(leverage: list[int], steps: list[tuple[str, int, int]], fund: 
     steps=st.lists(STEP, min_size=3, max_size=10),
     fund=st.sampled_from([0, 1_000, 50_000]),
 )
-def test_price_paths_keep_thecheck_invariants(leverage: list[int], steps: list[Any], fund: int) -> None:
+def test_price_paths_keep_the_invariants(leverage: list[int], steps: list[Any], fund: int) -> None:
     sim = Sim(path_scenario(leverage, steps, fund))
     r = sim.run()
     event(f"liquidated or deleveraged: {r.liquidations + r.adls > 0}")  # --hypothesis-show-statistics
