@@ -27,6 +27,7 @@ Target properties (misses are counted apart: today's core misses some, issue 13 
 - no operation that reads a price (order, withdrawal, transfer, funding tick) accepted while that
   price is older than `oracle_max_age_s`;
 - the true price accepted after an outage (an oracle update at the real price is not rejected);
+- no ADL of a solvent counterparty while the fund held the bankrupt account's whole deficit;
 - a Mango-style attacker ends with no more than it put in.
 """
 
