@@ -1,0 +1,925 @@
+"""Stress scenarios for the exchange core (issue 13): a runner that drives `sequencer.exchange.Exchange`
+through price paths, outages, funding storms and manipulation, and an independent checker that
+audits the state after every operation.  `bench/stress.py` prints its figures; the tests in
+`tests/sequencer/test_stress.py` assert them.
+
+The runner drives the core as the node would: deposits, orders signed by the traders' keys, oracle
+updates signed by the devnet oracle keys, funding ticks, and between price steps a backstop (who
+may take positions over) and the keeper (`sequencer.liquidation.run_keeper` by default).  Both are
+plug points: a `Keeper` is any `(exchange, time) -> [(op, result)]`, a `Backstop` any
+`(sim, time) -> None`; a new operation is a new `Action` (any object with `run(sim)`).  Scenarios
+are data: markets, genesis fund, participants and a tuple of actions.
+
+The checker (`Checker`) runs after every applied operation, the keeper's included, because
+`ObservedExchange.apply` calls it.  Invariants (a break is a violation, the targets say zero):
+- conservation in ledger form: sum(collateral - cost) + settled funding + insurance fund + fee pool
+  = deposits - withdrawals (the genesis fund counts as a deposit; `State.total_deposits` starts
+  with it), and the same in value form with independently recomputed values;
+- positions sum to zero per market, open interest is their long side, settled plus pending
+  funding sums to zero per market;
+- insurance fund and fee pool >= 0;
+- every withdrawal or transfer within free collateral recomputed from protocol.md 4.5 (not with
+  the core's `risk()`).
+Target properties (misses are counted apart: today's core misses some, issue 13 fixes them):
+- bad debt only when no counterparty could pay: when a deficit is left uncovered, no account that
+  held an opposite position at the start of the liquidation pass and gained from the move still
+  has positive value;
+- no operation that reads a price (order, withdrawal, transfer, funding tick) accepted while that
+  price is older than `oracle_max_age_s`;
+- the true price accepted after an outage (an oracle update at the real price is not rejected);
+- no ADL of a solvent counterparty while the fund held the bankrupt account's whole deficit;
+- a Mango-style attacker ends with no more than it put in.
+"""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from protocol.constants import ALL_MARKETS, MAX_MARKETS, PPM
+from protocol.messages.cancel_all import CancelAllMessage
+from protocol.messages.oracle_price import OraclePriceMessage
+from protocol.messages.order import OrderMessage, TimeInForce, make_flags
+from protocol.messages.transfer import TransferMessage
+from protocol.messages.withdraw import WithdrawMessage
+from protocol.signing import Signer
+from protocol.steps.oracle_update import SignedPrice
+from sequencer.account import Account
+from sequencer.config import ExchangeConfig, MarketConfig
+from sequencer.events import (
+    DeficitUncovered,
+    Deleveraged,
+    InsuranceCovered,
+    Liquidated,
+    Transferred,
+    Withdrawn,
+)
+from sequencer.exchange import Exchange, Result
+from sequencer.liquidation import run_keeper
+from sequencer.market import Market
+from sequencer.node.defaults import (
+    BTC_USD,
+    DEVNET_CHAIN_ID,
+    DEVNET_ORACLE_QUORUM,
+    DEVNET_ORACLE_SIGNERS,
+    DEVNET_ROLLUP,
+    ETH_USD,
+    devnet_oracle_signer,
+)
+from sequencer.ops import (
+    CancelAll,
+    Deleverage,
+    Deposit,
+    ForcedWithdrawal,
+    FundingTick,
+    Liquidate,
+    OracleUpdate,
+    PlaceOrder,
+    Transfer,
+    Withdraw,
+)
+
+USD = 1_000_000  # collateral units per dollar
+T0 = 1_700_000_000
+BUY, SELL = 0, 1
+FAR = 400 * 86_400  # expiry of resting quotes: they outlive any scenario
+BTC, ETH, ILL = 0, 1, 2
+
+# An illiquid market: 10 USD a unit, nobody quotes it but the attacker (price unit 0.01 USD, size
+# unit 0.01, multiplier 100), 10x, the devnet's 20% oracle move.
+ILL_USD = MarketConfig(
+    market_id=ILL,
+    symbol="ILL-USD",
+    size_decimals=2,
+    price_decimals=2,
+    tick_size=1,
+    step_size=100,  # 1 unit
+    min_order_size=100,
+    initial_margin_ppm=100_000,
+    maintenance_margin_ppm=50_000,
+    max_price=100_000_000,
+    open_interest_cap=10_000_000_000,
+    price_band_ppm=100_000,
+    maker_fee_ppm=0,
+    taker_fee_ppm=1_000,
+    liquidation_fee_ppm=20_000,
+    funding_cap_ppb=1_000_000,
+    oracle_max_move_ppm=200_000,
+)
+DEVNET_MARKETS = (BTC_USD, ETH_USD)
+
+Keeper = Callable[[Exchange, int], list[tuple[Any, Result]]]
+
+
+class Backstop(Protocol):
+    """A participant run before the keeper after every price step; it may submit operations
+    (today: signed takeovers, `Liquidate(liquidator=order)`; a Dutch-auction takeover later)."""
+
+    def __call__(self, sim: Sim, time: int) -> None: ...
+
+
+class Action(Protocol):
+    """One scenario step: anything with `run(sim)`; new operations plug in as new actions."""
+
+    def run(self, sim: Sim) -> None: ...
+
+
+def stress_config(markets: Sequence[MarketConfig], insurance_fund: int, **kw: Any) -> ExchangeConfig:
+    """The devnet's chain, rollup address and oracle keys with the given markets and genesis fund."""
+    return ExchangeConfig(
+        chain_id=DEVNET_CHAIN_ID,
+        rollup_address=DEVNET_ROLLUP,
+        markets=tuple(markets),
+        oracle_signers=tuple(devnet_oracle_signer(i).pub for i in range(DEVNET_ORACLE_SIGNERS)),
+        oracle_quorum=DEVNET_ORACLE_QUORUM,
+        insurance_fund=insurance_fund,
+        **kw,
+    )
+
+
+# ---- independent margin (protocol.md 4.5) -----------------------------------------------------------
+@dataclass(frozen=True)
+class Margin:
+    value: int
+    settled: int
+    initial: int
+    maintenance: int
+
+    @property
+    def free(self) -> int:
+        return max(0, min(self.settled, self.value) - self.initial)
+
+
+def _ceil_div(a: int, b: int) -> int:
+    return -(-a // b)
+
+
+def margin_of(ex: Exchange, acct: Account) -> Margin:
+    """protocol.md 4.5 from the account's leaf fields, the oracle prices, funding indices and the
+    market configs: the checker's own arithmetic, so a wrong `risk()` cannot hide itself."""
+    value = settled = acct.collateral
+    initial = maintenance = 0
+    for cfg in ex.config.markets:
+        m = cfg.market_id
+        s = acct.sizes[m]
+        if not s:
+            continue
+        mk = ex.markets[m]
+        assert mk is not None
+        mult = 10 ** (6 - cfg.size_decimals - cfg.price_decimals)
+        pending = (s // cfg.step_size) * (mk.funding_index - acct.fsnaps[m])
+        notional = abs(s) * mk.oracle_price * mult
+        value += s * mk.oracle_price * mult - acct.costs[m] - pending
+        settled -= pending
+        initial += _ceil_div(notional * cfg.initial_margin_ppm, PPM)
+        maintenance += _ceil_div(notional * cfg.maintenance_margin_ppm, PPM)
+    return Margin(value, settled, initial, maintenance)
+
+
+def upnl_of(ex: Exchange, acct: Account, m: int) -> int:
+    mk = ex.markets[m]
+    assert mk is not None
+    return acct.sizes[m] * mk.oracle_price * mk.mult - acct.costs[m]
+
+
+# ---- the checker ------------------------------------------------------------------------------------
+@dataclass
+class Finding:
+    """One invariant violation or target miss: where (operation sequence number, type) and what."""
+
+    kind: str
+    op_index: int
+    op: str
+    detail: str
+    amount: int = 0
+
+
+class Checker:
+    """Audits the exchange after every operation (see the module docstring for the list)."""
+
+    def __init__(self, ex: Exchange) -> None:
+        self.ex = ex
+        self.ops = 0
+        self.rejected = 0
+        self.violations: list[Finding] = []
+        self.misses: list[Finding] = []
+        self.events: Counter[str] = Counter()
+        self.left_liquidatable = 0
+        self.takeovers = 0  # liquidations by a liquidator's signed order
+        self.covered = 0  # paid by the insurance fund and fee pool to flat accounts below zero
+        self.adls_fund_could_cover = 0  # ADLs of an account whose whole deficit the fund held
+        # (account id -> (sizes, upnl per market)) at the start of the current liquidation pass
+        self.pass_start: dict[int, tuple[tuple[int, ...], tuple[int, ...]]] = {}
+
+    def start_pass(self) -> None:
+        """Remember who held what and who gained, right after a price step (before backstop and
+        keeper act): the counterparties a later deficit may be charged to."""
+        ex = self.ex
+        self.pass_start = {
+            aid: (
+                tuple(a.sizes),
+                tuple(upnl_of(ex, a, mk.id) for mk in ex.active) if a.has_positions() else (),
+            )
+            for aid, a in ex.accounts.items()
+        }
+
+    # called by ObservedExchange.apply
+    def before(self, op: Any) -> dict[str, Any]:
+        ex = self.ex
+        ctx: dict[str, Any] = {}
+        if isinstance(op, Withdraw | Transfer):
+            acct = ex.accounts.get(op.msg.account_id if isinstance(op, Withdraw) else op.msg.from_id)
+            if acct is not None:
+                ctx["free"] = margin_of(ex, acct).free
+        elif isinstance(op, ForcedWithdrawal):
+            acct = ex.accounts.get(op.account_id)
+            ctx["free"] = margin_of(ex, acct).free if acct is not None else 0
+        ctx["stale"] = self._stale_reads(op)
+        if isinstance(op, Deleverage) and op.account_id in ex.accounts:
+            deficit = max(0, -margin_of(ex, ex.accounts[op.account_id]).value)
+            ctx["fund_could_cover"] = ex.insurance_fund >= deficit
+        ctx["sizes"] = {aid: tuple(a.sizes) for aid, a in ex.accounts.items() if a.has_positions()}
+        return ctx
+
+    def _stale_reads(self, op: Any) -> list[int]:
+        """Markets whose price `op` would read while older than oracle_max_age_s."""
+        ex = self.ex
+        age = ex.config.oracle_max_age_s
+        t = op.time
+
+        def stale(m: int) -> bool:
+            mk = ex.markets[m]
+            return mk is not None and mk.oracle_price > 0 and mk.oracle_time + age < t
+
+        if isinstance(op, PlaceOrder):
+            return [op.msg.market_id] if stale(op.msg.market_id) else []
+        if isinstance(op, Withdraw | Transfer):
+            aid = op.msg.account_id if isinstance(op, Withdraw) else op.msg.from_id
+            acct = ex.accounts.get(aid)
+            return [] if acct is None else [mk.id for mk in ex.active if acct.sizes[mk.id] and stale(mk.id)]
+        if isinstance(op, FundingTick):
+            return [mk.id for mk in ex.active if stale(mk.id)]
+        return []
+
+    def after(self, op: Any, res: Result, ctx: dict[str, Any]) -> None:
+        self.ops += 1
+        name = type(op).__name__
+        if not res.ok:
+            self.rejected += 1
+            return
+        for ev in res.events:
+            self.events[type(ev).__name__] += 1
+            if isinstance(ev, Liquidated) and ev.liquidator_id is not None:
+                self.takeovers += 1
+            elif isinstance(ev, InsuranceCovered):
+                self.covered += ev.amount
+            elif isinstance(ev, Deleveraged) and ctx.get("fund_could_cover"):
+                self.adls_fund_could_cover += 1
+        self.check_invariants(name)
+        free = ctx.get("free")
+        if free is not None:
+            out = sum(
+                ev.amount
+                for ev in res.events
+                if isinstance(ev, Withdrawn) or (isinstance(ev, Transferred) and isinstance(op, Transfer))
+            )
+            if out > free:
+                self._violation(
+                    "withdrawal_above_free", name, f"took {out}, free collateral was {free}", out - free
+                )
+        if ctx["stale"]:
+            self._miss("stale_price_accepted", name, f"read markets {ctx['stale']} past oracle_max_age_s")
+        for ev in res.events:
+            if isinstance(ev, DeficitUncovered):
+                self._bad_debt(name, ev, ctx["sizes"])
+
+    def check_invariants(self, name: str) -> None:
+        ex = self.ex
+        accts = ex.accounts.values()
+        ledger = sum(a.collateral - sum(a.costs) for a in accts) + sum(ex.funding_settled)
+        ledger += ex.insurance_fund + ex.fee_pool
+        net = ex.total_deposits - ex.total_withdrawals
+        if ledger != net:
+            self._violation(
+                "conservation", name, f"ledger {ledger} != deposits - withdrawals {net}", ledger - net
+            )
+        values = sum(margin_of(ex, a).value for a in accts) + ex.insurance_fund + ex.fee_pool
+        if values != net:
+            self._violation("conservation_value", name, f"values {values} != {net}", values - net)
+        for mk in ex.active:
+            sizes = [a.sizes[mk.id] for a in accts]
+            if sum(sizes) != 0:
+                self._violation("positions_sum", name, f"market {mk.id} sums to {sum(sizes)}", sum(sizes))
+            longs = sum(s for s in sizes if s > 0)
+            if mk.open_interest != longs:
+                self._violation("open_interest", name, f"market {mk.id}: {mk.open_interest} != {longs}")
+            pending = sum((a.sizes[mk.id] // mk.step) * (mk.funding_index - a.fsnaps[mk.id]) for a in accts)
+            if ex.funding_settled[mk.id] + pending:
+                self._violation("funding_sum", name, f"market {mk.id}: settled + pending != 0")
+        if ex.insurance_fund < 0 or ex.fee_pool < 0:
+            self._violation("fund_negative", name, f"fund {ex.insurance_fund}, fee pool {ex.fee_pool}")
+
+    def _bad_debt(self, name: str, ev: DeficitUncovered, sizes_before: dict[int, tuple[int, ...]]) -> None:
+        """A deficit nothing paid: was there an account that, at the start of this liquidation
+        pass, held a position opposite to one of the bankrupt account's with unrealised profit
+        (it gained from the move), and still has positive value (it could pay)?"""
+        ex = self.ex
+        none = (0,) * MAX_MARKETS
+        held = self.pass_start.get(ev.account_id)
+        mine = held[0] if held else sizes_before.get(ev.account_id, none)
+        payers = []
+        for aid, (sizes0, upnl0) in self.pass_start.items():
+            if aid == ev.account_id or not upnl0:
+                continue
+            for i, mk in enumerate(ex.active):
+                m = mk.id
+                if mine[m] * sizes0[m] < 0 and upnl0[i] > 0:
+                    value = margin_of(ex, ex.accounts[aid]).value
+                    if value > 0:
+                        payers.append((aid, m, upnl0[i], value))
+        if payers:
+            desc = ", ".join(
+                f"account {a} (market {m}, gain {g / USD:,.0f}, value {v / USD:,.0f} USD)"
+                for a, m, g, v in payers
+            )
+            self._miss(
+                "bad_debt_with_payer",
+                name,
+                f"{ev.amount / USD:,.2f} USD of account {ev.account_id} left while {desc} could pay",
+                ev.amount,
+            )
+
+    def _violation(self, kind: str, op: str, detail: str, amount: int = 0) -> None:
+        self.violations.append(Finding(kind, self.ops, op, detail, amount))
+
+    def _miss(self, kind: str, op: str, detail: str, amount: int = 0) -> None:
+        self.misses.append(Finding(kind, self.ops, op, detail, amount))
+
+
+class ObservedExchange(Exchange):
+    """The real exchange; every `apply` (the keeper's and the backstop's too) is followed by the
+    checker, so "after every operation" includes operations the runner did not make itself."""
+
+    checker: Checker | None = None
+
+    def apply(self, op: Any, *, verify: bool = True, validate: bool = True) -> Result:
+        checker = self.checker
+        if checker is None:
+            return super().apply(op, verify=verify, validate=validate)
+        ctx = checker.before(op)
+        res = super().apply(op, verify=verify, validate=validate)
+        checker.after(op, res, ctx)
+        return res
+
+
+# ---- scenarios --------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Scenario:
+    """Data: markets, genesis insurance fund, participants (name, deposit in USD), actions, and
+    which participants are the attacker (their profit is reported)."""
+
+    name: str
+    title: str
+    markets: tuple[MarketConfig, ...]
+    insurance_fund_usd: int
+    accounts: tuple[tuple[str, int], ...]
+    actions: tuple[Action, ...]
+    attacker: tuple[str, ...] = ()
+    prices: tuple[tuple[int, int], ...] = ((BTC, 5_000_000), (ETH, 300_000))  # (market, start price)
+
+
+@dataclass
+class Report:
+    """A scenario's figures (amounts in USD, rounded down to cents where shown)."""
+
+    scenario: str
+    ops: int
+    rejected: int
+    liquidations: int
+    takeovers: int
+    auction_fills: int
+    adls: int
+    adls_fund_could_cover: int  # solvent traders deleveraged though the fund covered the deficit
+    left_liquidatable: int  # accounts the keeper left liquidatable after a price step
+    fund_before: float
+    fund_after: float
+    insurance_paid: float
+    bad_debt: float
+    bad_debt_with_payer: float
+    stale_accepts: int
+    oracle_rejects: int
+    attacker_profit: float | None
+    violations: list[Finding]
+    misses: list[Finding]
+
+    def as_dict(self) -> dict[str, Any]:
+        d = dict(self.__dict__)
+        d["violations"] = [f.__dict__ for f in self.violations]
+        d["misses"] = [f.__dict__ for f in self.misses]
+        return d
+
+
+class Sim:
+    """One scenario run on a fresh exchange."""
+
+    def __init__(
+        self, scenario: Scenario, *, keeper: Keeper = run_keeper, backstop: Backstop | None = None
+    ) -> None:
+        self.scenario = scenario
+        self.config = stress_config(scenario.markets, scenario.insurance_fund_usd * USD)
+        self.ex = ObservedExchange(self.config, records=False)
+        self.checker = Checker(self.ex)
+        self.ex.checker = self.checker
+        self.keeper = keeper
+        self.backstop = backstop
+        self.time = T0
+        self.ids: dict[str, int] = {}
+        self.signers: dict[str, Signer] = {}
+        self.order_ids: dict[str, int] = defaultdict(int)
+        self.deposited: dict[str, int] = defaultdict(int)
+        self.withdrawn: dict[str, int] = defaultdict(int)
+        self.oracle_rejects = 0
+        self.true_price: dict[int, int] = {}
+        for i, (name, usd) in enumerate(scenario.accounts):
+            self.signers[name] = Signer(f"zkclear stress {name}".encode())
+            self.deposit(name, usd * USD, owner=0x5000 + i)
+        for m, price in scenario.prices:
+            self.true_price[m] = price
+            assert self.oracle(m, price).ok
+        self.fund_before = self.ex.insurance_fund
+
+    # ---- plumbing ---------------------------------------------------------------------------------
+    def tick(self, seconds: int = 1) -> int:
+        self.time += seconds
+        return self.time
+
+    def apply(self, op: Any) -> Result:
+        return self.ex.apply(op)
+
+    def mk(self, m: int) -> Market:
+        mk = self.ex.markets[m]
+        assert mk is not None
+        return mk
+
+    def acct(self, name: str) -> Account:
+        return self.ex.accounts[self.ids[name]]
+
+    def deposit(self, name: str, amount: int, owner: int = 0x5000) -> Result:
+        pub = self.signers[name].pub
+        res = self.apply(Deposit(self.time, self.ex.queue_next, owner, pub[0], pub[1], amount))
+        assert res.ok, res
+        aid = self.ex.account_id_of(pub)
+        assert aid is not None
+        self.ids[name] = aid
+        self.deposited[name] += amount
+        return res
+
+    def oracle(self, m: int, price: int) -> Result:
+        """A price signed by a quorum of the devnet oracle keys, dated now."""
+        ts = self.time
+        prices = []
+        for i in range(DEVNET_ORACLE_QUORUM):
+            msg = OraclePriceMessage(m, price, ts, ts + self.config.oracle_max_age_s)
+            prices.append(SignedPrice(i, msg, devnet_oracle_signer(i).sign(msg.hash(self.ex.domain))))
+        return self.apply(OracleUpdate(self.time, m, tuple(prices)))
+
+    def order_op(
+        self, name: str, m: int, side: int, price: int, size: int, tif: TimeInForce = TimeInForce.GTT
+    ) -> PlaceOrder:
+        self.order_ids[name] += 1
+        msg = OrderMessage(
+            self.ids[name], m, side, price, size, self.order_ids[name], self.time + FAR, make_flags(tif)
+        )
+        return PlaceOrder(self.time, msg, self.signers[name].sign(msg.hash(self.ex.domain)))
+
+    def order(
+        self, name: str, m: int, side: int, price: int, size: int, tif: TimeInForce = TimeInForce.GTT
+    ) -> Result:
+        return self.apply(self.order_op(name, m, side, price, size, tif))
+
+    def withdraw(self, name: str, amount: int) -> Result:
+        acct = self.acct(name)
+        msg = WithdrawMessage(acct.id, amount, 0xBEEF, acct.nonce, self.time + 60)
+        res = self.apply(Withdraw(self.time, msg, self.signers[name].sign(msg.hash(self.ex.domain))))
+        if res.ok:
+            self.withdrawn[name] += amount
+        return res
+
+    def transfer(self, name: str, to: str, amount: int) -> Result:
+        acct = self.acct(name)
+        msg = TransferMessage(acct.id, self.ids[to], amount, acct.nonce, self.time + 60)
+        return self.apply(Transfer(self.time, msg, self.signers[name].sign(msg.hash(self.ex.domain))))
+
+    def price_at(self, m: int, ppm: int) -> int:
+        """The oracle price moved by ppm, rounded to the tick (down)."""
+        mk = self.mk(m)
+        return max(mk.tick, mk.oracle_price * (PPM + ppm) // PPM // mk.tick * mk.tick)
+
+    def lots(self, m: int, notional: int, price: int) -> int:
+        """The largest size (a multiple of the step) whose notional at price is <= notional."""
+        mk = self.mk(m)
+        return notional // (price * mk.mult * mk.step) * mk.step
+
+    def max_step(self, m: int, target: int) -> int:
+        """The next price toward target: the largest move one oracle update may make."""
+        mk = self.mk(m)
+        prev = mk.oracle_price
+        reach = prev * mk.cfg.oracle_max_move_ppm // PPM
+        return max(prev - reach, target) if target < prev else min(prev + reach, target)
+
+    def settle(self) -> None:
+        """After a price step: the backstop, then the keeper; the checker notes who held what."""
+        self.checker.start_pass()
+        if self.backstop is not None:
+            self.backstop(self, self.time)
+        self.keeper(self.ex, self.time)
+        self.checker.left_liquidatable += len(self.ex.liquidatable_accounts())
+
+    def run(self) -> Report:
+        for action in self.scenario.actions:
+            action.run(self)
+        return self.report()
+
+    def attacker_profit(self) -> int | None:
+        names = self.scenario.attacker
+        if not names:
+            return None
+        final = sum(margin_of(self.ex, self.acct(n)).value + self.withdrawn[n] for n in names)
+        return final - sum(self.deposited[n] for n in names)
+
+    def report(self) -> Report:
+        c = self.checker
+        ev = c.events
+        auctions = sum(n for k, n in ev.items() if k.startswith("Auction"))
+        profit = self.attacker_profit()
+        ex = self.ex
+        return Report(
+            scenario=self.scenario.name,
+            ops=c.ops,
+            rejected=c.rejected,
+            liquidations=ev[Liquidated.__name__],
+            takeovers=c.takeovers,
+            auction_fills=auctions,
+            adls=ev[Deleveraged.__name__],
+            adls_fund_could_cover=c.adls_fund_could_cover,
+            left_liquidatable=c.left_liquidatable,
+            fund_before=self.fund_before / USD,
+            fund_after=ex.insurance_fund / USD,
+            insurance_paid=c.covered / USD,
+            bad_debt=ex.bad_debt_total / USD,
+            bad_debt_with_payer=sum(f.amount for f in c.misses if f.kind == "bad_debt_with_payer") / USD,
+            stale_accepts=sum(1 for f in c.misses if f.kind == "stale_price_accepted"),
+            oracle_rejects=self.oracle_rejects,
+            attacker_profit=None if profit is None else profit / USD,
+            violations=list(c.violations),
+            misses=list(c.misses),
+        )
+
+
+# ---- actions ----------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Quote:
+    """Resting orders of `account`, `usd` notional each, at the oracle price moved by each offset
+    (ppm) of `bids` and of `asks`."""
+
+    account: str
+    market: int
+    usd: int
+    bids: tuple[int, ...] = ()
+    asks: tuple[int, ...] = ()
+
+    def run(self, sim: Sim) -> None:
+        for side, offsets in ((BUY, self.bids), (SELL, self.asks)):
+            for off in offsets:
+                price = sim.price_at(self.market, off)
+                size = sim.lots(self.market, self.usd * USD, price)
+                if size:
+                    assert sim.order(self.account, self.market, side, price, size).ok
+
+
+@dataclass(frozen=True)
+class Open:
+    """`taker` opens a position at `leverage` times its value (side: BUY long) against a resting
+    order of `maker` at the oracle price (or `usd` notional when given)."""
+
+    maker: str
+    taker: str
+    market: int
+    side: int
+    leverage: float = 0.0
+    usd: int = 0
+
+    def run(self, sim: Sim) -> None:
+        mk = sim.mk(self.market)
+        price = mk.oracle_price // mk.tick * mk.tick
+        notional = self.usd * USD or int(margin_of(sim.ex, sim.acct(self.taker)).value * self.leverage)
+        size = sim.lots(self.market, notional, price)
+        assert sim.order(self.maker, self.market, 1 - self.side, price, size).ok
+        res = sim.order(self.taker, self.market, self.side, price, size, TimeInForce.IOC)
+        assert res.ok and sim.acct(self.taker).sizes[self.market], res
+
+
+@dataclass(frozen=True)
+class PricePath:
+    """Move the oracle price to `target_ppm` from where it is, each update the largest move the
+    config allows (`dt` seconds apart); after each update the backstop and the keeper run."""
+
+    market: int
+    target_ppm: int
+    dt: int = 1
+    requote: Action | None = None  # e.g. a thin book that follows the price down
+
+    def run(self, sim: Sim) -> None:
+        target = sim.price_at(self.market, self.target_ppm)
+        sim.true_price[self.market] = target
+        while sim.mk(self.market).oracle_price != target:
+            sim.tick(self.dt)
+            assert sim.oracle(self.market, sim.max_step(self.market, target)).ok
+            if self.requote is not None:
+                self.requote.run(sim)
+            sim.settle()
+
+
+@dataclass(frozen=True)
+class Move:
+    """One oracle update moving the price by `ppm` (clamped to the largest allowed move) after
+    `dt` seconds, then backstop and keeper."""
+
+    market: int
+    ppm: int
+    dt: int = 1
+
+    def run(self, sim: Sim) -> None:
+        sim.tick(self.dt)
+        mk = sim.mk(self.market)
+        cap = mk.cfg.oracle_max_move_ppm
+        price = sim.price_at(self.market, max(-cap, min(cap, self.ppm)))
+        sim.true_price[self.market] = price
+        if price != mk.oracle_price:
+            assert sim.oracle(self.market, price).ok
+        sim.settle()
+
+
+@dataclass(frozen=True)
+class Funding:
+    """Funding ticks: the clock jumps to the next due time, every market's oracle is refreshed
+    at its price, the tick is applied, the keeper runs."""
+
+    ticks: int = 1
+
+    def run(self, sim: Sim) -> None:
+        for _ in range(self.ticks):
+            sim.time = max(sim.time + 1, sim.ex.funding_time + sim.config.funding_interval_s)
+            for mk in sim.ex.active:
+                assert sim.oracle(mk.id, mk.oracle_price).ok
+            assert sim.apply(FundingTick(sim.time)).ok
+            sim.settle()
+
+
+@dataclass(frozen=True)
+class Outage:
+    """No oracle update for `seconds`, while the true price moves by `move_ppm`."""
+
+    market: int
+    seconds: int
+    move_ppm: int
+
+    def run(self, sim: Sim) -> None:
+        sim.tick(self.seconds)
+        sim.true_price[self.market] = sim.price_at(self.market, self.move_ppm)
+
+
+@dataclass(frozen=True)
+class Recover:
+    """The oracle signs the true price; if the core rejects it, the signers fall back to made-up
+    intermediate prices in maximum steps (today's only way back after an outage)."""
+
+    market: int
+
+    def run(self, sim: Sim) -> None:
+        target = sim.true_price[self.market]
+        sim.tick()
+        if sim.oracle(self.market, target).ok:
+            sim.settle()
+            return
+        sim.oracle_rejects += 1
+        while sim.mk(self.market).oracle_price != target:
+            sim.tick()
+            assert sim.oracle(self.market, sim.max_step(self.market, target)).ok
+            sim.settle()
+
+
+@dataclass(frozen=True)
+class WithdrawMax:
+    """`account` asks for `fraction_ppm` of its free collateral (recomputed by the checker's
+    margin) at the current time; a rejection is fine, an acceptance is checked."""
+
+    account: str
+    fraction_ppm: int = PPM
+
+    def run(self, sim: Sim) -> None:
+        free = margin_of(sim.ex, sim.acct(self.account)).free * self.fraction_ppm // PPM
+        if free > 0:
+            sim.withdraw(self.account, free)
+
+
+@dataclass(frozen=True)
+class OpenAgainstProfit:
+    """`account` opens a new position in `market` using all its initial-margin room (unrealised
+    profit counts in value) against a resting order of `maker`."""
+
+    account: str
+    maker: str
+    market: int
+    side: int = BUY
+    use_ppm: int = 950_000
+
+    def run(self, sim: Sim) -> None:
+        mk = sim.mk(self.market)
+        m = margin_of(sim.ex, sim.acct(self.account))
+        room = max(0, m.value - m.initial) * self.use_ppm // PPM
+        notional = room * PPM // mk.imf
+        price = mk.oracle_price // mk.tick * mk.tick
+        size = sim.lots(self.market, notional, price)
+        if size >= mk.min_size:
+            assert sim.order(self.maker, self.market, 1 - self.side, price, size).ok
+            sim.order(self.account, self.market, self.side, price, size, TimeInForce.IOC)
+
+
+@dataclass(frozen=True)
+class FundingStorm:
+    """`intervals` funding ticks with the book's mid held `premium_ppm` off the oracle price by
+    `quoter` (a 1% wide quote, renewed each interval); the oracle is refreshed at the same price
+    before each tick, and the keeper runs after it."""
+
+    market: int
+    intervals: int
+    quoter: str
+    premium_ppm: int
+    usd: int
+
+    def run(self, sim: Sim) -> None:
+        for _ in range(self.intervals):
+            due = sim.ex.funding_time + sim.config.funding_interval_s
+            sim.time = max(sim.time + 1, due)
+            for mk in sim.ex.active:  # keep every price fresh across the jump
+                assert sim.oracle(mk.id, mk.oracle_price).ok
+            CancelQuotes(self.quoter).run(sim)
+            half = 5_000  # a 1% wide quote around oracle + premium
+            bid, ask = self.premium_ppm - half, self.premium_ppm + half
+            Quote(self.quoter, self.market, self.usd, (bid,), (ask,)).run(sim)
+            assert sim.apply(FundingTick(sim.time)).ok
+            sim.settle()
+
+
+@dataclass(frozen=True)
+class CancelQuotes:
+    """`account` cancels all its orders in every market."""
+
+    account: str
+
+    def run(self, sim: Sim) -> None:
+        name = self.account
+        msg = CancelAllMessage(sim.ids[name], ALL_MARKETS, sim.order_ids[name], sim.time + 60)
+        assert sim.apply(CancelAll(sim.time, msg, sim.signers[name].sign(msg.hash(sim.ex.domain)))).ok
+
+
+@dataclass(frozen=True)
+class StaleProbe:
+    """While the oracle is silent: `account` places a small order, withdraws part of its free
+    collateral, and a funding tick is tried: each accepted one read a stale price."""
+
+    account: str
+    market: int
+
+    def run(self, sim: Sim) -> None:
+        mk = sim.mk(self.market)
+        sim.order(self.account, self.market, BUY, mk.band_lo // mk.tick * mk.tick + mk.tick, mk.min_size)
+        WithdrawMax(self.account, 500_000).run(sim)
+        if sim.time >= sim.ex.funding_time + sim.config.funding_interval_s:
+            sim.apply(FundingTick(sim.time))
+
+
+@dataclass(frozen=True)
+class Wait:
+    seconds: int
+
+    def run(self, sim: Sim) -> None:
+        sim.tick(self.seconds)
+
+
+# ---- backstops ----------------------------------------------------------------------------------------
+@dataclass
+class TakeoverBackstop:
+    """Today's backstop: `account` takes every liquidatable position over at the oracle price with
+    a signed IOC order (`Liquidate(liquidator=...)`); the core refuses what it must (a deficit
+    beyond the fund, the backstop's own margin).  Part A's auction plugs in as another Backstop."""
+
+    account: str
+
+    def __call__(self, sim: Sim, time: int) -> None:
+        ex = sim.ex
+        for aid in ex.liquidatable_accounts():
+            if aid == sim.ids[self.account]:
+                continue
+            acct = ex.accounts[aid]
+            for mk in list(ex.active):
+                s = acct.sizes[mk.id]
+                if not s:
+                    continue
+                p = mk.oracle_price
+                limit = -(-p // mk.tick) * mk.tick if s > 0 else p // mk.tick * mk.tick
+                lop = sim.order_op(
+                    self.account, mk.id, BUY if s > 0 else SELL, limit, abs(s), TimeInForce.IOC
+                )
+                sim.apply(Liquidate(time, aid, mk.id, abs(s), lop))
+
+
+# ---- the scenarios of issue 13 ------------------------------------------------------------------------
+def _longs(n: int, usd: int) -> tuple[tuple[str, int], ...]:
+    return tuple((f"long{i}", usd) for i in range(n))
+
+
+def _opens(n: int, maker: str, m: int, **kw: Any) -> tuple[Action, ...]:
+    return tuple(Open(maker, f"long{i}", m, BUY, **kw) for i in range(n))
+
+
+THIN_BIDS = Quote("bids", BTC, 10_000, bids=(-5_000, -20_000, -50_000))  # 30k USD of bids under the price
+
+CRASH = Scenario(
+    name="crash",
+    title="BTC -50% in maximum oracle steps on 19.5x longs over a thin book",
+    markets=DEVNET_MARKETS,
+    insurance_fund_usd=50_000,
+    accounts=(*_longs(4, 10_000), ("mm", 2_000_000), ("bids", 200_000)),
+    actions=(*_opens(4, "mm", BTC, leverage=19.5), THIN_BIDS, PricePath(BTC, -500_000, requote=THIN_BIDS)),
+)
+
+MANGO = Scenario(
+    name="mango",
+    title="attacker long and short an illiquid market pumps it +44% in two steps, borrows and withdraws",
+    markets=(*DEVNET_MARKETS, ILL_USD),
+    insurance_fund_usd=200_000,
+    accounts=(("attacker_long", 100_000), ("attacker_short", 300_000), ("mm", 5_000_000)),
+    prices=((BTC, 5_000_000), (ETH, 300_000), (ILL, 1_000)),
+    actions=(
+        Open("attacker_short", "attacker_long", ILL, BUY, usd=900_000),
+        PricePath(ILL, 200_000),
+        OpenAgainstProfit("attacker_long", "mm", BTC),  # unrealised profit as margin
+        WithdrawMax("attacker_long"),
+        WithdrawMax("attacker_short"),
+        PricePath(ILL, 200_000),  # the short side goes bankrupt: ADL against its own long
+        WithdrawMax("attacker_long"),
+        PricePath(ILL, -305_556),  # and the price falls back to about 10 USD
+        WithdrawMax("attacker_long"),
+    ),
+    attacker=("attacker_long", "attacker_short"),
+)
+
+OUTAGE = Scenario(
+    name="outage",
+    title="no BTC price for 30 minutes (max age 60 s), then the true price is 35% lower",
+    markets=DEVNET_MARKETS,
+    insurance_fund_usd=50_000,
+    accounts=(*_longs(3, 20_000), ("mm", 2_000_000), ("bids", 200_000)),
+    actions=(
+        *_opens(3, "mm", BTC, leverage=8),
+        THIN_BIDS,
+        Outage(BTC, 1_800, -350_000),
+        StaleProbe("long0", BTC),
+        Recover(BTC),
+    ),
+)
+
+FUNDING_STORM = Scenario(
+    name="funding_storm",
+    title="100 funding intervals at the cap (book mid held 2% over the oracle) on 19x longs",
+    markets=DEVNET_MARKETS,
+    insurance_fund_usd=20_000,
+    accounts=(*_longs(4, 10_000), ("mm", 2_000_000), ("quoter", 2_000_000)),
+    actions=(*_opens(4, "mm", BTC, leverage=19), FundingStorm(BTC, 100, "quoter", 20_000, 50_000)),
+)
+
+CASCADE = Scenario(
+    name="cascade",
+    title="four accounts long 1 BTC + 10 ETH on 6,000 USD, fund 3,000 USD, BTC -20%",
+    markets=DEVNET_MARKETS,
+    insurance_fund_usd=3_000,
+    accounts=(*_longs(4, 6_000), ("btc_short", 1_000_000), ("eth_short", 1_000_000), ("bids", 200_000)),
+    actions=(
+        *_opens(4, "btc_short", BTC, usd=50_000),
+        *_opens(4, "eth_short", ETH, usd=30_000),
+        Quote("bids", BTC, 5_000, bids=(-5_000,)),
+        PricePath(BTC, -200_000),
+    ),
+)
+
+SCENARIOS: tuple[Scenario, ...] = (CRASH, MANGO, OUTAGE, FUNDING_STORM, CASCADE)
+
+
+def run_scenario(
+    scenario: Scenario, *, keeper: Keeper = run_keeper, backstop: Backstop | None = None
+) -> Report:
+    return Sim(scenario, keeper=keeper, backstop=backstop).run()
