@@ -82,7 +82,7 @@ def market(mid: int, sym: str, sd: int, pd: int, tick: int, step: int, max_price
         taker_fee_ppm=500,
         liquidation_fee_ppm=10_000,
         funding_cap_ppb=1_000_000,
-        oracle_max_move_ppm=200_000,
+        oracle_max_move_ppm=25_000,
     )
 
 
