@@ -5,7 +5,8 @@
 Flow: 4 perpetual markets; 8 market makers post-only quote around a random-walk mid (85% of the
 orders), cancel most quotes a few hundred orders later and pull those a move leaves on the wrong
 side of the mid (about 70% of all orders are cancelled); 2,000 takers send
-IOC orders that cross the spread (15%); oracle updates every 1,000 orders, a funding tick every
+IOC orders that cross the spread (15%); the mids move every 1,000 orders, oracle updates every 500
+(43 s: a price is stale after 60 s), a funding tick every
 simulated hour; 1,000,000 orders make the day (a shorter run is the start of it).
 
 Figures (orders/s = placed orders per second; the cancels, oracle updates and funding ticks of
@@ -82,7 +83,7 @@ def market(mid: int, sym: str, sd: int, pd: int, tick: int, step: int, max_price
         taker_fee_ppm=500,
         liquidation_fee_ppm=10_000,
         funding_cap_ppb=1_000_000,
-        oracle_max_move_ppm=200_000,
+        oracle_max_move_ppm=25_000,
     )
 
 
@@ -176,6 +177,7 @@ class Flow:
                     if (side == 0 and price >= mid_price) or (side == 1 and price <= mid_price):
                         del quotes[key]
                         ops.append(self.cancel(t, *key))
+            if self.placed % 500 == 0:  # every 43 s: a price is stale after oracle_max_age_s (60 s)
                 ops.extend(self.oracle_ops())
             if t - self.last_funding >= self.config.funding_interval_s:
                 self.last_funding = t

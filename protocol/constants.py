@@ -45,6 +45,16 @@ ADDRESS_BITS = 160  # Ethereum addresses (owner, withdrawal recipient, rollup co
 CHAIN_ID_BITS = 64
 FEE_PPM_BOUND = 100_000  # |fee rate| <= 10%
 FUNDING_CAP_BOUND = RATE_SCALE // 10  # |funding rate cap| <= 10% per interval
+PREMIUM_BITS = 30  # signed book premium (sample or its time average), parts per 10^9 (|p| < band < 10^9)
+PREMIUM_SUM_BITS = 64  # signed sum of the premium samples since the last funding tick
+PREMIUM_SAMPLES_BITS = 32  # number of premium samples since the last funding tick
+DURATION_BITS = 32  # market durations (breaker window, cool-down, mark window), seconds
+OI_FUND_MULTIPLE_BITS = 32  # open-interest notional allowed per unit of insurance fund
+
+# ---- market status (protocol.md 4.11): committed in MarketState.status ---------------------------
+STATUS_NORMAL = 0
+STATUS_REDUCE_ONLY = 1  # circuit breaker: only orders that cannot increase a position
+STATUS_HALTED = 2  # oracle recovery: no orders; withdrawals of holders wait
 
 
 class Tag:
@@ -62,6 +72,7 @@ class Tag:
     POSITIONS = 10
     POSITION = 11
     ORDER_SLOT = 12
+    MARKET_RISK = 13
     # signed messages
     MSG_ORDER = 16
     MSG_CANCEL = 17

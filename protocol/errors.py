@@ -49,6 +49,8 @@ class ErrorCode(StrEnum):
     ORACLE_STALE = "ORACLE_STALE"
     ORACLE_OUT_OF_BAND = "ORACLE_OUT_OF_BAND"
     FUNDING_TOO_EARLY = "FUNDING_TOO_EARLY"
+    MARKET_HALTED = "MARKET_HALTED"  # the market is halted (cool-down after an oracle recovery)
+    MARKET_REDUCE_ONLY = "MARKET_REDUCE_ONLY"  # a circuit breaker: only reduce-only orders
     # liquidation
     NOT_LIQUIDATABLE = "NOT_LIQUIDATABLE"
     NO_POSITION = "NO_POSITION"

@@ -71,11 +71,30 @@ def order_slot_leaf(order_id: int, filled: int) -> int:
     return poseidon([Tag.ORDER_SLOT, order_id, filled])
 
 
+def market_row(config_hash: int, ms: MarketState) -> list[int]:
+    return [
+        Tag.MARKET,
+        config_hash,
+        ms.oracle_price,
+        ms.oracle_time,
+        ms.funding_index % R,
+        ms.open_interest,
+        ms.status,
+        ms.status_until,
+        ms.ref_price,
+        ms.ref_time,
+        ms.mark_price,
+        ms.premium_ema % R,
+        ms.premium_sum % R,
+        ms.premium_samples,
+    ]
+
+
 def market_hash(config_hash: int, ms: MarketState) -> int:
-    """Poseidon([TAG_MARKET, config_hash, oracle_price, oracle_time, funding_index, open_interest])."""
-    return poseidon(
-        [Tag.MARKET, config_hash, ms.oracle_price, ms.oracle_time, ms.funding_index % R, ms.open_interest]
-    )
+    """Poseidon([TAG_MARKET, config_hash, oracle_price, oracle_time, funding_index, open_interest,
+    status, status_until, ref_price, ref_time, mark_price, premium_ema, premium_sum,
+    premium_samples]): 14 inputs."""
+    return poseidon(market_row(config_hash, ms))
 
 
 def global_hash(

@@ -52,6 +52,14 @@ class MarketState(NamedTuple):
     oracle_time: int
     funding_index: int  # signed, collateral units per step lot, cumulative
     open_interest: int  # long open interest, size units
+    status: int = 0  # STATUS_NORMAL / STATUS_REDUCE_ONLY / STATUS_HALTED, in force while time < status_until
+    status_until: int = 0
+    ref_price: int = 0  # circuit-breaker reference: the price at the start of the window
+    ref_time: int = 0  # ... and the oracle time the window started
+    mark_price: int = 0  # margin price (protocol.md 4.12), 0 until the first oracle update
+    premium_ema: int = 0  # signed, time-averaged book premium, parts per 10^9
+    premium_sum: int = 0  # signed, sum of the book premium samples since the last funding tick
+    premium_samples: int = 0  # number of samples in premium_sum
 
 
 class GlobalState(NamedTuple):

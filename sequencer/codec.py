@@ -239,7 +239,16 @@ def snapshot_state(ex: Ledger) -> dict[str, Any]:
         "batch": [ex.batch_number, ex.batch_queue_start],
         "funding_settled": ex.funding_settled,
         "markets": [
-            [mk.id, mk.oracle_price, mk.oracle_time, mk.funding_index, mk.open_interest] for mk in ex.active
+            [
+                mk.id,
+                mk.oracle_price,
+                mk.oracle_time,
+                mk.funding_index,
+                mk.open_interest,
+                list(mk.risk_fields()),
+                mk.last_trade,
+            ]
+            for mk in ex.active
         ],
         "accounts": accounts,
         "orders": orders,
@@ -279,12 +288,17 @@ def restore_exchange(cls: type[L], blob: bytes) -> L:
         setattr(ex, k, v)
     ex.batch_number, ex.batch_queue_start = state["batch"]
     ex.funding_settled = list(state["funding_settled"])
-    for mid, price, otime, findex, oi in state["markets"]:
+    for mid, price, otime, findex, oi, *risk in state["markets"]:
         mk = ex.markets[mid]
         assert mk is not None
         mk.set_oracle(price, otime)
         mk.funding_index = findex
         mk.open_interest = oi
+        if risk:  # snapshots before the risk state (protocol.md 4.11, 4.12) have none
+            mk.set_risk_fields(tuple(risk[0]))
+            mk.last_trade = risk[1]
+        else:
+            mk.set_risk_fields((0, 0, price, otime, price, 0, 0, 0))
     for row in state["accounts"]:
         aid, px, py, owner, col, nonce, sizes, costs, fsnaps, slots, slot_last, floor_all, floor_market = row
         a = Account(aid, px, py, owner)

@@ -47,6 +47,13 @@ class MarketConfig:
     liquidation_fee_ppm: int  # penalty on the notional closed by a liquidation
     funding_cap_ppb: int  # |funding rate| per interval, parts per 10^9
     oracle_max_move_ppm: int  # largest oracle price move accepted in one update
+    # ---- oracle safety, circuit breakers, mark price (protocol.md 4.7, 4.11, 4.12) ----
+    oracle_move_ppm_per_s: int = 5_000  # ... and per second between the two updates' oracle times
+    breaker_move_ppm: int = 100_000  # a move past this from the window's reference trips the breaker
+    breaker_window_s: int = 300  # the breaker's reference price is renewed after this long
+    cooldown_s: int = 300  # how long a tripped breaker (reduce-only) or a recovery (halt) lasts
+    mark_window_s: int = 300  # time constant of the book premium's time average (mark price)
+    oi_fund_multiple: int = 0  # OI notional at most this times the insurance fund (0: no such cap)
 
     def __post_init__(self) -> None:
         self.validate()
@@ -90,9 +97,47 @@ class MarketConfig:
         need(0 <= self.liquidation_fee_ppm <= self.maintenance_margin_ppm, "0 <= liquidation fee <= mmf")
         need(0 <= self.funding_cap_ppb <= C.FUNDING_CAP_BOUND, "0 <= funding cap <= 10% per interval")
         need(0 < self.oracle_max_move_ppm <= C.PPM, "0 < oracle max move <= 100%")
+        need(0 < self.oracle_move_ppm_per_s <= C.PPM, "0 < oracle move per second <= 100%")
+        need(0 < self.breaker_move_ppm < C.PPM, "0 < breaker move < 100%")
+        durations = (self.breaker_window_s, self.cooldown_s, self.mark_window_s)
+        need(all(0 < d < (1 << C.DURATION_BITS) for d in durations), "breaker window, cool-down, mark window")
+        need(0 <= self.oi_fund_multiple < (1 << C.OI_FUND_MULTIPLE_BITS), "0 <= oi_fund_multiple < 2^32")
+        # One accepted step must not take a maximally levered position past bankruptcy
+        # (protocol.md 4.2): with d the largest mark move of one oracle update, f the funding cap
+        # and b the band (the index price P is within b of the mark M: funding on |s| * P costs
+        # at most f * N / (1 - b) of the notional N at the mark):
+        d, f, b = self.oracle_max_move_ppm, self.funding_cap_ppb, self.price_band_ppm
+        imf, mmf = self.initial_margin_ppm, self.maintenance_margin_ppm
+        need(d < mmf, "oracle max move < maintenance margin (an account at maintenance survives one update)")
+        need(
+            f * 1_000 < mmf * (C.PPM - b),
+            "funding cap * 10^3 < maintenance margin * (10^6 - band) (... and one funding tick)",
+        )
+        need(
+            f * (C.PPM + d) < (imf - d) * 1_000 * (C.PPM - b),
+            "funding cap * (10^6 + max move) < (initial margin - max move) * 10^3 * (10^6 - band)"
+            " (a fully levered position survives one update and one tick)",
+        )
+
+    def risk_hash(self) -> int:
+        """Poseidon([TAG_MARKET_RISK, oracle_max_move_ppm, oracle_move_ppm_per_s, breaker_move_ppm,
+        breaker_window_s, cooldown_s, mark_window_s, oi_fund_multiple]): the oracle and risk
+        parameters, the last input of the config hash (room for 8 more)."""
+        return poseidon(
+            [
+                Tag.MARKET_RISK,
+                self.oracle_max_move_ppm,
+                self.oracle_move_ppm_per_s,
+                self.breaker_move_ppm,
+                self.breaker_window_s,
+                self.cooldown_s,
+                self.mark_window_s,
+                self.oi_fund_multiple,
+            ]
+        )
 
     def config_hash(self) -> int:
-        """Poseidon([TAG_MARKET_CONFIG, size_decimals, ..., oracle_max_move_ppm]): 16 inputs."""
+        """Poseidon([TAG_MARKET_CONFIG, size_decimals, ..., funding_cap_ppb, risk_hash]): 16 inputs."""
         return poseidon(
             [
                 Tag.MARKET_CONFIG,
@@ -110,7 +155,7 @@ class MarketConfig:
                 self.taker_fee_ppm,
                 self.liquidation_fee_ppm,
                 self.funding_cap_ppb,
-                self.oracle_max_move_ppm,
+                self.risk_hash(),
             ]
         )
 
@@ -129,6 +174,8 @@ class ExchangeConfig:
     funding_interval_s: int = 3600
     funding_premium_divisor: int = 8  # rate = premium / divisor per interval (before the cap)
     insurance_fund: int = 0  # genesis insurance fund (the L1 contract starts holding it)
+    # an update of a stale market signed by this many signers may move any distance (4.7); 0: all
+    oracle_recovery_quorum: int = 0
     markets_by_id: dict[int, MarketConfig] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -152,6 +199,16 @@ class ExchangeConfig:
         need(0 < self.funding_interval_s < (1 << 32), "funding interval")
         need(0 < self.funding_premium_divisor < (1 << 32), "funding premium divisor")
         need(0 <= self.insurance_fund < (1 << C.AMOUNT_BITS), "genesis insurance fund fits 64 bits")
+        need(
+            self.oracle_recovery_quorum == 0
+            or self.oracle_quorum <= self.oracle_recovery_quorum <= len(self.oracle_signers),
+            "0 (every signer) or quorum <= recovery quorum <= number of signers",
+        )
+
+    @property
+    def recovery_quorum(self) -> int:
+        """Signers an oracle recovery needs (protocol.md 4.7): oracle_recovery_quorum, 0 meaning all."""
+        return self.oracle_recovery_quorum or len(self.oracle_signers)
 
     def market(self, market_id: int) -> MarketConfig | None:
         return self.markets_by_id.get(market_id)
@@ -167,7 +224,7 @@ class ExchangeConfig:
 
     def params_hash(self) -> int:
         """Poseidon([TAG_PARAMS, oracle_set_hash, quorum, max_age, max_skew, funding_interval,
-        premium_divisor])."""
+        premium_divisor, recovery_quorum])."""
         return poseidon(
             [
                 Tag.PARAMS,
@@ -177,6 +234,7 @@ class ExchangeConfig:
                 self.oracle_max_skew_s,
                 self.funding_interval_s,
                 self.funding_premium_divisor,
+                self.recovery_quorum,
             ]
         )
 

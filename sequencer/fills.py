@@ -88,7 +88,11 @@ def try_fill(
     t_fund, t_real = ex.apply_leg(taker, mk, sign * q, price, taker_fee)
     oi_before = mk.open_interest
     oi = oi_before + max(mk_acct.sizes[m], 0) - max(ms_before, 0) + max(taker.sizes[m], 0) - max(ts_before, 0)
-    if oi > mk.oi_cap and oi > oi_before:
+    if oi > oi_before and (
+        oi > mk.oi_cap
+        # protocol.md 4.6: the open interest a market may build is tied to the insurance fund
+        or (mk.oi_fund_k and oi * mk.mark_price * mk.mult > mk.oi_fund_k * ex.insurance_fund)
+    ):
         ex.rollback_to(save)
         return None, ErrorCode.OPEN_INTEREST_CAP
     v, _, im, mm = ex.risk_tuple(mk_acct)
@@ -154,6 +158,7 @@ def commit_fill(
     m_slot = fill_order(ex, mk_acct, maker, q, rec)
     t_slot = fill_order(ex, taker, order, q, rec) if order is not None else None
     opp.reduce(maker, q, ex.undo_log)
+    ex.set_last_trade(mk, fill.price)
     if maker.remaining == 0:
         ex.finish_order(maker)
     ex.emit(

@@ -1,7 +1,8 @@
 """Margin and the balance changes the rules make (protocol.md §4.3-4.5, §4.8).
 
-`Margin` adds to the state: an account's risk at oracle prices (`risk`, `risk_tuple`, cached per
-account until the account or any price or funding index changes), the trade rule (`fill_allowed`),
+`Margin` adds to the state: an account's risk at mark prices (`risk`, `risk_tuple`, cached per
+account until the account or any price or funding index changes; the mark price of protocol.md
+4.12 changes only with an oracle update, which bumps the price revision the caches are keyed on), the trade rule (`fill_allowed`),
 the ADL ranking, and every logged change of positions and balances: one side of a fill
 (`apply_leg`), collateral, the insurance fund, the fee pool, open interest, funding index, oracle
 price and funding time, and the insurance cover of a flat account left with negative collateral.
@@ -30,7 +31,7 @@ _COLLATERAL_LIMIT = 1 << C.COLLATERAL_BITS
 
 @dataclass(slots=True)
 class Risk:
-    """An account at oracle prices.  value = collateral + unrealised PnL - pending funding;
+    """An account at mark prices (protocol.md 4.12).  value = collateral + unrealised PnL - pending funding;
     settled = collateral - pending funding (what collateral is once funding settles)."""
 
     value: int
@@ -78,7 +79,7 @@ class Margin(State):
             m = mk.id
             s = sizes[m]
             if s:
-                pm = mk.oracle_price * mk.mult
+                pm = mk.mark_price * mk.mult
                 pend = (s // mk.step) * (mk.funding_index - fsnaps[m])
                 v += s * pm - costs[m] - pend
                 c -= pend
@@ -120,7 +121,7 @@ class Margin(State):
         rkey = next(self._revs)
         if cached is not None:
             v, c, im, mm = cached
-            pm = mk.oracle_price * mk.mult
+            pm = mk.mark_price * mk.mult
             pend_old = (s // step) * (findex - fs)
             pend_new = (ns // step) * (findex - nf)
             dcol = ncol - col
@@ -199,6 +200,34 @@ class Margin(State):
         mk.set_oracle(price, timestamp)
         self._bump_prices()
         self._gcache = None
+
+    def set_market_risk(self, mk: Market, fields: tuple[int, ...]) -> None:
+        """Set a market's committed risk state (Market.risk_fields order), logged; the mark price
+        is among them, so every account's risk cache is invalidated."""
+        self._undo.append((mk.set_risk_fields, mk.risk_fields()))
+        mk.set_risk_fields(fields)
+        self._bump_prices()
+        self._gcache = None
+
+    def set_last_trade(self, mk: Market, price: int) -> None:
+        if mk.last_trade != price:
+            self._undo.append((setattr, mk, "last_trade", mk.last_trade))
+            mk.last_trade = price
+
+    def check_positions_priced(self, acct: Account, now: int) -> None:
+        """Collateral may leave an account (withdraw, transfer) only while every market it holds a
+        position in has a usable price: not halted (MARKET_HALTED), not stale (ORACLE_STALE)."""
+        sizes = acct.sizes
+        for mk in self.active:
+            if sizes[mk.id]:
+                if mk.halted(now):
+                    raise Rejected(
+                        ErrorCode.MARKET_HALTED, f"market {mk.id} is halted until {mk.status_until}"
+                    )
+                if mk.stale(now):
+                    raise Rejected(
+                        ErrorCode.ORACLE_STALE, f"market {mk.id}'s price from {mk.oracle_time} is stale"
+                    )
 
     def _bump_prices(self) -> None:
         self._undo.append((setattr, self, "price_rev", self.price_rev))

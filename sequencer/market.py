@@ -1,13 +1,17 @@
 """A market's live state: its parameters (flattened for the hot path), oracle price, funding index,
-open interest and order book."""
+open interest, the risk state the oracle rules keep (status, breaker reference, mark price, book
+premium averages; protocol.md 4.7, 4.11, 4.12) and order book."""
 
 from __future__ import annotations
 
+from protocol import constants as C
 from protocol.constants import PPM
 from protocol.fixedpoint import cdiv, fdiv
 from protocol.records import MarketState
 from sequencer.book import OrderBook
 from sequencer.config import MarketConfig
+
+_DIRTY = MarketState(-1, -1, 0, 0)  # never equal to a market's fields: state() rebuilds
 
 
 class Market:
@@ -21,23 +25,34 @@ class Market:
         "funding_index",
         "id",
         "imf",
+        "last_trade",
         "liq_fee",
         "maker_fee",
+        "mark_price",
+        "max_age",
         "max_price",
         "min_size",
         "mmf",
         "mstate",
         "mult",
         "oi_cap",
+        "oi_fund_k",
         "open_interest",
         "oracle_price",
         "oracle_time",
+        "premium_ema",
+        "premium_samples",
+        "premium_sum",
+        "ref_price",
+        "ref_time",
+        "status",
+        "status_until",
         "step",
         "taker_fee",
         "tick",
     )
 
-    def __init__(self, cfg: MarketConfig) -> None:
+    def __init__(self, cfg: MarketConfig, max_age: int) -> None:
         self.cfg = cfg
         self.id = cfg.market_id
         self.mult = cfg.multiplier
@@ -51,6 +66,7 @@ class Market:
         self.taker_fee = cfg.taker_fee_ppm
         self.liq_fee = cfg.liquidation_fee_ppm
         self.oi_cap = cfg.open_interest_cap
+        self.oi_fund_k = cfg.oi_fund_multiple
         self.max_price = cfg.max_price
         self.config_hash = cfg.config_hash()
         self.oracle_price = 0
@@ -59,6 +75,10 @@ class Market:
         self.open_interest = 0
         self.band_lo = 0
         self.band_hi = 0
+        self.max_age = max_age  # the exchange's oracle_max_age_s: the price is stale after it
+        self.status = self.status_until = self.ref_price = self.ref_time = 0
+        self.mark_price = self.premium_ema = self.premium_sum = self.premium_samples = 0
+        self.last_trade = 0  # price of the last fill (sequencer input of the mark price, not committed)
         self.mstate = MarketState(0, 0, 0, 0)  # cache of state(), checked against the fields
         self.book = OrderBook(cfg.market_id)
 
@@ -67,9 +87,49 @@ class Market:
         self.oracle_time = timestamp
         self.band_lo, self.band_hi = band_limits(price, self.band)
 
+    def risk_fields(self) -> tuple[int, ...]:
+        """(status, status_until, ref_price, ref_time, mark_price, premium_ema, premium_sum,
+        premium_samples): the committed risk state, changed only by oracle updates and funding
+        ticks (`set_risk_fields`)."""
+        return (
+            self.status,
+            self.status_until,
+            self.ref_price,
+            self.ref_time,
+            self.mark_price,
+            self.premium_ema,
+            self.premium_sum,
+            self.premium_samples,
+        )
+
+    def set_risk_fields(self, fields: tuple[int, ...]) -> None:
+        (
+            self.status,
+            self.status_until,
+            self.ref_price,
+            self.ref_time,
+            self.mark_price,
+            self.premium_ema,
+            self.premium_sum,
+            self.premium_samples,
+        ) = fields
+        self.mstate = _DIRTY  # rebuilt by the next state()
+
+    def stale(self, now: int) -> bool:
+        """The oracle price is too old to be used (protocol.md 4.7): now > oracle_time + max age."""
+        return now > self.oracle_time + self.max_age
+
+    def halted(self, now: int) -> bool:
+        return self.status == C.STATUS_HALTED and now < self.status_until
+
+    def reduce_only(self, now: int) -> bool:
+        """Orders must be reduce-only: a tripped breaker's cool-down, a halt, or a stale price."""
+        return (self.status != C.STATUS_NORMAL and now < self.status_until) or self.stale(now)
+
     def state(self) -> MarketState:
         st = self.mstate
-        # the fields are set in several places (and restored by the undo log): compare, not invalidate
+        # the fields are set in several places (and restored by the undo log): compare, not
+        # invalidate; the risk fields change only through set_risk_fields, which resets the cache
         if (
             st.open_interest != self.open_interest
             or st.oracle_price != self.oracle_price
@@ -77,7 +137,11 @@ class Market:
             or st.oracle_time != self.oracle_time
         ):
             st = self.mstate = MarketState(
-                self.oracle_price, self.oracle_time, self.funding_index, self.open_interest
+                self.oracle_price,
+                self.oracle_time,
+                self.funding_index,
+                self.open_interest,
+                *self.risk_fields(),
             )
         return st
 

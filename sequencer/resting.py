@@ -1,7 +1,8 @@
 """Resting orders: the book-keeping of orders that rest on a book (protocol.md §4.6).
 
 `RestingOrders` adds to the state the logged moves of an order on and off its book: resting it
-(`rest_order`, filed under its expiry), cancelling it (`cancel_order`, `cancel_account_orders`),
+(`rest_order`, filed under its expiry), cancelling it (`cancel_order`, `cancel_account_orders`,
+`cancel_market_orders`),
 taking it off when it is filled (`finish_order`) and expiring orders once the time passes their
 expiry (`expire_orders`, run before every operation).  Cancels and expiries emit an OrderUpdate.
 """
@@ -16,6 +17,7 @@ from sequencer.book import RestingOrder
 from sequencer.events import CANCELLED as _CANCELLED
 from sequencer.events import FILLED as _FILLED
 from sequencer.events import OrderUpdate
+from sequencer.market import Market
 from sequencer.state import State
 
 
@@ -108,4 +110,18 @@ class RestingOrders(State):
 
     def cancel_account_orders(self, acct: Account, reason: ErrorCode) -> None:
         for order in sorted(acct.live.values(), key=lambda o: o.seq):
+            self.cancel_order(order, reason)
+
+    def cancel_market_orders(self, mk: Market, reason: ErrorCode) -> None:
+        """Cancel every live resting order of a market that is not reduce-only (a market entering a
+        reduce-only or halted period, protocol.md 4.11), oldest first."""
+        book = mk.book
+        orders = [
+            o
+            for side in (book.bids, book.asks)
+            for level in side.levels.values()
+            for o in level.orders
+            if o.live and not o.reduce_only
+        ]
+        for order in sorted(orders, key=lambda o: o.seq):
             self.cancel_order(order, reason)

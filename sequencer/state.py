@@ -39,7 +39,7 @@ class State:
         self.domain = config.domain_hash()
         self.markets: list[Market | None] = [None] * C.MAX_MARKETS
         for mc in config.markets:
-            self.markets[mc.market_id] = Market(mc)
+            self.markets[mc.market_id] = Market(mc, config.oracle_max_age_s)
         self.active: list[Market] = [m for m in self.markets if m is not None]
         self.oracle_keys = config.oracle_signers
         self.accounts: dict[int, Account] = {}
@@ -161,9 +161,15 @@ class State:
         return mk
 
     def priced_market(self, market_id: Any) -> Market:
+        """A market with a usable price (liquidations, deleveraging): priced, and not stale at the
+        operation's time (protocol.md 4.7: no account is liquidated at an expired price)."""
         mk = self.market(market_id)
         if mk.oracle_price == 0:
             raise Rejected(ErrorCode.NO_ORACLE_PRICE, f"market {market_id} has no oracle price yet")
+        if mk.stale(self.now):
+            raise Rejected(
+                ErrorCode.ORACLE_STALE, f"market {market_id}'s price from {mk.oracle_time} is stale"
+            )
         return mk
 
     def account_id_of(self, pub: tuple[int, int]) -> int | None:

@@ -38,7 +38,7 @@ BTC_USD = MarketConfig(
     taker_fee_ppm=500,
     liquidation_fee_ppm=10_000,
     funding_cap_ppb=1_000_000,
-    oracle_max_move_ppm=200_000,
+    oracle_max_move_ppm=25_000,
 )
 ETH_USD = MarketConfig(
     market_id=1,
@@ -57,7 +57,7 @@ ETH_USD = MarketConfig(
     taker_fee_ppm=1_000,
     liquidation_fee_ppm=20_000,
     funding_cap_ppb=1_000_000,
-    oracle_max_move_ppm=200_000,
+    oracle_max_move_ppm=25_000,
 )
 
 

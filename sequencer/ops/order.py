@@ -2,6 +2,9 @@
 
 Acceptance (rejections change nothing and do not consume the order id):
 - the account exists, the market exists and has an oracle price, expiry >= time;
+- the market is not halted (MARKET_HALTED); while it is reduce-only (a breaker's cool-down) or its
+  price is stale only reduce-only orders are taken (MARKET_REDUCE_ONLY, ORACLE_STALE), and resting
+  orders that are not reduce-only are cancelled first (protocol.md 4.11);
 - price is a multiple of the tick and <= the market's max price; size a multiple of the step and
   >= the minimum order size;
 - limit orders: price within the band [ceil(P(1-band)), floor(P(1+band))] of the oracle price P;
@@ -9,8 +12,8 @@ Acceptance (rejections change nothing and do not consume the order id):
 - order id above the account's cancel-all floor (all markets and this market) and above the last id
   accepted in its slot (order_id mod 2^ORDER_TREE_DEPTH), and no live order holds that slot;
 - reduce-only: the order must reduce the current position; post-only: it must not cross;
-- GTT / post-only orders (they may rest): the account meets initial margin if the whole order filled
-  at its limit price, counting the taker fee (a sequencer policy against unfunded resting orders;
+- GTT / post-only orders (they may rest): the account meets initial margin (at the mark price) if
+  the whole order filled at its limit price, counting the taker fee (a sequencer policy against unfunded resting orders;
   other open orders are not counted, every fill is checked again when it happens).
 Then matching (sequencer.matching).  FOK: rejected unless filled completely.  A taker stopped by
 margin or the open-interest cap before any fill is rejected; after fills, the rest is cancelled.
@@ -94,11 +97,27 @@ def resting_margin_ok(ex: Ledger, acct: Account, mk: Market, side: int, size: in
     if after <= before:
         return True
     v, _, im, _ = ex.risk_tuple(acct)
-    mult, oracle, imf = mk.mult, mk.oracle_price, mk.imf
-    pm = oracle * mult
-    v += d * (oracle - price) * mult - fee_of(size * price * mult, mk.taker_fee)
+    mult, mark, imf = mk.mult, mk.mark_price, mk.imf
+    pm = mark * mult
+    v += d * (mark - price) * mult - fee_of(size * price * mult, mk.taker_fee)
     im += cdiv(after * pm * imf, PPM) - cdiv(before * pm * imf, PPM)
     return v >= im
+
+
+def restricted_market(ex: Ledger, mk: Market, flags: int, now: int) -> None:
+    """A halted market takes no orders; a reduce-only one (breaker cool-down) or one whose price is
+    stale takes only reduce-only orders, after its resting orders that could open risk leave the
+    book (protocol.md 4.11)."""
+    if mk.halted(now):
+        raise Rejected(ErrorCode.MARKET_HALTED, f"market {mk.id} is halted until {mk.status_until}")
+    stale = mk.stale(now)
+    if not flags & FLAG_REDUCE_ONLY:
+        if stale:
+            raise Rejected(
+                ErrorCode.ORACLE_STALE, f"market {mk.id}'s price is stale: reduce-only orders only"
+            )
+        raise Rejected(ErrorCode.MARKET_REDUCE_ONLY, f"market {mk.id} is reduce-only until {mk.status_until}")
+    ex.cancel_market_orders(mk, ErrorCode.ORACLE_STALE if stale else ErrorCode.MARKET_REDUCE_ONLY)
 
 
 def apply(ex: Ledger, op: PlaceOrder) -> None:
@@ -114,6 +133,9 @@ def apply(ex: Ledger, op: PlaceOrder) -> None:
     check_order_basics(ex, acct, mk, msg, op.time)
     side = msg.side
     flags = msg.flags
+    now = op.time
+    if (mk.status and now < mk.status_until) or now > mk.oracle_time + mk.max_age:
+        restricted_market(ex, mk, flags, now)
     tif = flags & 3
     limit = msg.price
     if flags & FLAG_MARKET:

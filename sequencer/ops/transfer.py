@@ -1,7 +1,8 @@
 """Transfer (signed): move free collateral to another existing account.
 
 Rule: signature by the sender's key; expiry >= time; nonce == sender nonce (then +1); the receiver
-exists and is not the sender; amount <= the sender's free collateral (as for a withdrawal).
+exists and is not the sender; the sender's positions are in markets neither halted nor stale and
+amount <= the sender's free collateral (as for a withdrawal).
 """
 
 from __future__ import annotations
@@ -49,6 +50,7 @@ def apply(ex: Ledger, op: Transfer) -> None:
         raise Rejected(ErrorCode.STALE_NONCE, f"nonce {msg.nonce}, account nonce is {src.nonce}")
     if src.nonce + 1 >= (1 << C.NONCE_BITS):
         raise Rejected(ErrorCode.VALUE_OUT_OF_RANGE, "account nonce exhausted")
+    ex.check_positions_priced(src, op.time)
     free = ex.risk(src).withdrawable
     if msg.amount > free:
         raise Rejected(ErrorCode.INSUFFICIENT_COLLATERAL, f"amount {msg.amount} above free collateral {free}")

@@ -1,7 +1,9 @@
 """Withdraw (signed): move free collateral out to an L1 address.
 
-Rule: signature by the account's key; expiry >= time; nonce == account nonce (then +1);
-amount <= free collateral = min(collateral - pending funding, account value) - initial margin, so
+Rule: signature by the account's key; expiry >= time; nonce == account nonce (then +1); no market
+the account holds a position in is halted (MARKET_HALTED) or stale (ORACLE_STALE): the withdrawal
+waits until its prices are usable again (protocol.md 4.9, 4.11);
+amount <= free collateral (at mark prices) = min(collateral - pending funding, account value) - initial margin, so
 unrealised profit never leaves and the account still meets initial margin afterwards.
 """
 
@@ -47,6 +49,7 @@ def apply(ex: Ledger, op: Withdraw) -> None:
         raise Rejected(ErrorCode.STALE_NONCE, f"nonce {msg.nonce}, account nonce is {acct.nonce}")
     if acct.nonce + 1 >= (1 << C.NONCE_BITS):
         raise Rejected(ErrorCode.VALUE_OUT_OF_RANGE, "account nonce exhausted")
+    ex.check_positions_priced(acct, op.time)
     free = ex.risk(acct).withdrawable
     if msg.amount > free:
         raise Rejected(ErrorCode.INSUFFICIENT_COLLATERAL, f"amount {msg.amount} above free collateral {free}")

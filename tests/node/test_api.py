@@ -87,7 +87,12 @@ def test_trade_roundtrip_and_durable_ack(tmp_path: Path) -> None:
             markets = await c.markets()
             assert [m["symbol"] for m in markets] == ["BTC-USD", "ETH-USD"]
             assert markets[BTC]["open_interest"] == "30"
-            assert (await c.oracle())["markets"][ETH]["price"] == "300000"
+            # the committed risk state (protocol.md 4.11, 4.12): a fresh price, no breaker
+            assert markets[BTC]["mark_price"] == markets[BTC]["oracle_price"]
+            assert (markets[BTC]["status"], markets[BTC]["stale"]) == ("normal", False)
+            oracle = await c.oracle()
+            assert oracle["markets"][ETH]["price"] == "300000" and oracle["recovery_quorum"] == 3
+            assert oracle["markets"][ETH]["mark_price"] == "300000"
             assert (await c.funding())["interval_s"] == 3600
 
     run(main())

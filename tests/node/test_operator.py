@@ -16,12 +16,12 @@ def test_funding_tick_and_liquidation(tmp_path: Path) -> None:
     async def main() -> None:
         async with running_node(tmp_path) as r:
             c = r.client
-            weak = await fund(c, 1, 600 * USD)
+            weak = await fund(c, 1, 520 * USD)
             maker = await fund(c, 2)
             bidder = await fund(c, 3)
             await set_price(c, "BTC-USD", BTC_PRICE)
             exp = int(time.time()) + 3600
-            # weak buys 0.2 BTC (10,000 USD notional, 5% initial margin = 500 USD) with 600 USD
+            # weak buys 0.2 BTC (10,000 USD notional, 5% initial margin = 500 USD) with 520 USD
             await c.place_order(
                 maker.order(
                     market_id=BTC,
@@ -57,10 +57,10 @@ def test_funding_tick_and_liquidation(tmp_path: Path) -> None:
                 )
             tok = weak.read_token(int(time.time()) + 600)
             assert not (await c.account(weak.account_id, tok))["liquidatable"]
-            await asyncio.sleep(1.05)  # oracle timestamps must increase (whole seconds)
-            await set_price(
-                c, "BTC-USD", BTC_PRICE - 300_000
-            )  # -6%: a 600 USD loss leaves value ~0 < maintenance
+            # the largest move of one update, 2.5%, needs 5 s at 0.5%/s (protocol.md 4.7)
+            await asyncio.sleep(5.05)
+            # -2.5%: 515 - 250 = 265 USD of value < maintenance 3% of 9,750 = 292.5 USD
+            await set_price(c, "BTC-USD", BTC_PRICE * 975 // 1000)
             for _ in range(100):
                 acct = await c.account(weak.account_id, tok)
                 if not acct["positions"]:

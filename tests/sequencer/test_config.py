@@ -37,6 +37,10 @@ def test_units() -> None:
         {"funding_cap_ppb": 10**9},
         {"price_band_ppm": 0},
         {"tick_size": True},
+        {"oracle_move_ppm_per_s": 0},
+        {"breaker_move_ppm": 1_000_000},
+        {"cooldown_s": 0},
+        {"oi_fund_multiple": -1},
     ],
 )
 def test_bad_market_configs(change: dict) -> None:
@@ -64,12 +68,57 @@ def test_config_hashes_match_the_reference() -> None:
         m.size_decimals, m.price_decimals, m.tick_size, m.step_size, m.min_order_size,
         m.initial_margin_ppm, m.maintenance_margin_ppm, m.max_price, m.open_interest_cap,
         m.price_band_ppm, m.maker_fee_ppm % R, m.taker_fee_ppm, m.liquidation_fee_ppm,
-        m.funding_cap_ppb, m.oracle_max_move_ppm,
+        m.funding_cap_ppb,
     ]  # fmt: skip
-    assert m.config_hash() == ref_poseidon([Tag.MARKET_CONFIG, *fields])
+    risk = [
+        m.oracle_max_move_ppm, m.oracle_move_ppm_per_s, m.breaker_move_ppm, m.breaker_window_s,
+        m.cooldown_s, m.mark_window_s, m.oi_fund_multiple,
+    ]  # fmt: skip
+    assert m.risk_hash() == ref_poseidon([Tag.MARKET_RISK, *risk])
+    assert m.config_hash() == ref_poseidon([Tag.MARKET_CONFIG, *fields, m.risk_hash()])
     cfg = make_config()
     keys = [c for k in cfg.oracle_signers for c in k] + [0] * 8
     assert cfg.oracle_set_hash() == ref_poseidon([Tag.ORACLE_SET, *keys])
     assert cfg.params_hash() == ref_poseidon(
-        [Tag.PARAMS, cfg.oracle_set_hash(), 2, cfg.oracle_max_age_s, cfg.oracle_max_skew_s, 3600, 8]
+        [Tag.PARAMS, cfg.oracle_set_hash(), 2, cfg.oracle_max_age_s, cfg.oracle_max_skew_s, 3600, 8, 3]
+    )  # the recovery quorum: 0 in the config means every signer (3)
+
+
+def test_a_funding_cap_that_bankrupts_a_levered_long_in_one_tick_is_rejected() -> None:
+    # issue 13: a 10%-per-interval funding cap was accepted; a 19x long (5.26% margin) is bankrupt
+    # after one tick at the cap
+    with pytest.raises(ConfigError, match="funding cap"):
+        replace(BTC_MARKET, funding_cap_ppb=100_000_000)
+    # f * 10^3 < mmf * (10^6 - band): 2.7% at 3% maintenance and a 10% band
+    with pytest.raises(ConfigError, match="maintenance margin \\* \\(10\\^6 - band\\)"):
+        replace(BTC_MARKET, funding_cap_ppb=27_000_000, oracle_max_move_ppm=1)
+    assert (
+        replace(BTC_MARKET, funding_cap_ppb=26_999_999, oracle_max_move_ppm=1).funding_cap_ppb == 26_999_999
     )
+    # with a 2.5% move first: f * 1.025 < (5% - 2.5%) * 0.9, so f < 2.195%
+    with pytest.raises(ConfigError, match="initial margin - max move"):
+        replace(BTC_MARKET, funding_cap_ppb=21_952_000)
+    assert replace(BTC_MARKET, funding_cap_ppb=21_951_219).funding_cap_ppb == 21_951_219
+
+
+def test_an_oracle_move_above_the_maintenance_margin_is_rejected() -> None:
+    # issue 13: a 20% move per update on a 3% maintenance margin was accepted: an account at
+    # maintenance went bankrupt in one update, before any liquidation could run
+    with pytest.raises(ConfigError, match="oracle max move < maintenance"):
+        replace(BTC_MARKET, oracle_max_move_ppm=200_000)
+    with pytest.raises(ConfigError, match="oracle max move < maintenance"):
+        replace(BTC_MARKET, oracle_max_move_ppm=30_000)
+    assert replace(BTC_MARKET, oracle_max_move_ppm=29_999).oracle_max_move_ppm == 29_999
+    # a move and a tick together must stay below the initial margin
+    with pytest.raises(ConfigError, match="initial margin - max move"):
+        replace(BTC_MARKET, initial_margin_ppm=35_000, oracle_max_move_ppm=29_000, funding_cap_ppb=20_000_000)
+
+
+def test_recovery_quorum() -> None:
+    cfg = make_config()
+    assert cfg.recovery_quorum == 3
+    assert replace(cfg, oracle_recovery_quorum=2).recovery_quorum == 2
+    with pytest.raises(ConfigError):
+        replace(cfg, oracle_recovery_quorum=1)  # below the quorum
+    with pytest.raises(ConfigError):
+        replace(cfg, oracle_recovery_quorum=4)

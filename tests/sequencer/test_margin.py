@@ -31,11 +31,12 @@ def test_cross_margin_worked() -> None:
 
 def test_pending_funding_counts_in_value_and_settled() -> None:
     w = World().funded(3).priced()
+    assert w.funding().ok
     assert w.order(1, BTC, SELL, 5_000_000, 10_000).ok
     assert w.order(0, BTC, BUY, 5_000_000, 10_000, tif=TimeInForce.IOC).ok
     assert w.order(2, BTC, BUY, 5_010_000, 1_000).ok
     assert w.order(2, BTC, SELL, 5_030_000, 1_000).ok
-    assert w.funding().ok  # the long owes 25 USD (see test_funding_tick)
+    assert w.next_interval().funding().ok  # the long owes 25 USD (see test_funding_tick)
     before = w.ex.risk(w.acct(0))
     assert before.settled == w.acct(0).collateral - 25 * USD
     assert before.value == w.acct(0).collateral - 25 * USD  # oracle unchanged: no unrealised PnL

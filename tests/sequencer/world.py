@@ -52,7 +52,7 @@ BTC_MARKET = MarketConfig(
     taker_fee_ppm=500,  # 0.05%
     liquidation_fee_ppm=10_000,  # 1%
     funding_cap_ppb=1_000_000,  # 0.1% per interval
-    oracle_max_move_ppm=200_000,  # 20%
+    oracle_max_move_ppm=25_000,  # 2.5% per update (below the 3% maintenance margin), 0.5%/s
 )
 # ETH-USD: size unit 0.001 ETH, price unit 0.01 USD -> multiplier 10.
 ETH_MARKET = MarketConfig(
@@ -72,7 +72,7 @@ ETH_MARKET = MarketConfig(
     taker_fee_ppm=1_000,  # 0.1%
     liquidation_fee_ppm=20_000,
     funding_cap_ppb=1_000_000,
-    oracle_max_move_ppm=200_000,
+    oracle_max_move_ppm=25_000,
 )
 
 
@@ -148,8 +148,52 @@ class World:
             prices.append(SignedPrice(i, msg, oracle_signer(i).sign(msg.hash(self.domain))))
         return OracleUpdate(self.time, market, tuple(prices))
 
-    def oracle(self, market: int, price: int, **kw: Any) -> Result:
+    def oracle(self, market: int, price: int, *, walk: bool = True, **kw: Any) -> Result:
+        """One oracle update to `price`; with `walk`, a move larger than one update may make
+        (protocol.md 4.7: per update and per second) goes in steps of the largest allowed move,
+        each a few seconds apart, refreshing the other priced markets so they do not go stale."""
+        mk = self.ex.markets[market]
+        assert mk is not None
+        cfg = mk.cfg
+        while walk and mk.oracle_price and not kw.get("ts"):
+            prev = mk.oracle_price
+            step_s = -(-cfg.oracle_max_move_ppm // cfg.oracle_move_ppm_per_s)
+            if (
+                abs(price - prev) * 1_000_000
+                <= prev * cfg.oracle_move_ppm_per_s * max(self.time - mk.oracle_time, 1)
+                and abs(price - prev) * 1_000_000 <= prev * cfg.oracle_max_move_ppm
+            ):
+                break
+            if self.time - mk.oracle_time < step_s:
+                self.tick(step_s - (self.time - mk.oracle_time))
+            if abs(price - prev) * 1_000_000 <= prev * cfg.oracle_max_move_ppm:
+                break
+            move = prev * cfg.oracle_max_move_ppm // 1_000_000
+            res = self.apply(self.oracle_op(market, prev + move if price > prev else prev - move, **kw))
+            if not res.ok:
+                return res
+            for other in self.ex.active:
+                if other.id != market and other.oracle_price and other.oracle_time < self.time:
+                    assert self.apply(self.oracle_op(other.id, other.oracle_price)).ok
+        if mk.oracle_price and mk.oracle_time >= self.time:
+            self.tick()
         return self.apply(self.oracle_op(market, price, **kw))
+
+    def refresh(self) -> World:
+        """A fresh oracle update of every priced market at its current price (one second later
+        if a market was updated now): prices never go stale, and each update samples the book's
+        premium (protocol.md 4.12)."""
+        if any(mk.oracle_time >= self.time for mk in self.ex.active):
+            self.tick()
+        for mk in self.ex.active:
+            if mk.oracle_price:
+                assert self.apply(self.oracle_op(mk.id, mk.oracle_price)).ok
+        return self
+
+    def next_interval(self) -> World:
+        """One funding interval later, with fresh prices sampling the books as they stand."""
+        self.tick(self.config.funding_interval_s)
+        return self.refresh()
 
     def funding_op(self) -> FundingTick:
         return FundingTick(self.time)

@@ -5,16 +5,19 @@ made everything applied up to that moment durable (one group commit at most)."""
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 from aiohttp import web
 
+from protocol.constants import STATUS_HALTED, STATUS_NORMAL, STATUS_REDUCE_ONLY
 from sequencer.node.http import json_response
 from sequencer.node.routes.common import engine_of, int_param, journal_of, node_of
 from sequencer.node.routing import RouteTable, query_param
 
 ROUTES = RouteTable("market data")
 MARKET_ERRORS = ("unknown_market", "malformed_body", "rate_limited")
+STATUS_NAMES = {STATUS_NORMAL: "normal", STATUS_REDUCE_ONLY: "reduce_only", STATUS_HALTED: "halted"}
 
 
 def market_json(node: Any, mk: Any) -> dict[str, Any]:
@@ -37,10 +40,37 @@ def market_json(node: Any, mk: Any) -> dict[str, Any]:
         "taker_fee_ppm": c.taker_fee_ppm,
         "liquidation_fee_ppm": c.liquidation_fee_ppm,
         "funding_cap_ppb": c.funding_cap_ppb,
+        "oracle_max_move_ppm": c.oracle_max_move_ppm,
+        "oracle_move_ppm_per_s": c.oracle_move_ppm_per_s,
+        "breaker_move_ppm": c.breaker_move_ppm,
+        "breaker_window_s": c.breaker_window_s,
+        "cooldown_s": c.cooldown_s,
+        "mark_window_s": c.mark_window_s,
+        "oi_fund_multiple": c.oi_fund_multiple,
         "oracle_price": str(mk.oracle_price),
         "oracle_time": mk.oracle_time,
         "funding_index": str(mk.funding_index),
         "open_interest": str(mk.open_interest),
+        **risk_json(mk),
+    }
+
+
+def risk_json(mk: Any) -> dict[str, Any]:
+    """The committed risk state of a market (protocol.md 4.11, 4.12) and what it means now: the
+    status in force and whether the price is stale (at the later of the wall clock and the last
+    operation's time)."""
+    now = max(int(time.time()), mk.oracle_time)
+    status = mk.status if now < mk.status_until else STATUS_NORMAL
+    return {
+        "mark_price": str(mk.mark_price),
+        "status": STATUS_NAMES[status],
+        "status_until": mk.status_until,
+        "stale": bool(mk.oracle_price) and mk.stale(now),
+        "breaker_ref_price": str(mk.ref_price),
+        "breaker_ref_time": mk.ref_time,
+        "premium_ema_ppb": mk.premium_ema,
+        "premium_sum_ppb": str(mk.premium_sum),
+        "premium_samples": mk.premium_samples,
     }
 
 
@@ -101,12 +131,14 @@ async def get_oracle(request: web.Request) -> web.Response:
         "quorum": cfg.oracle_quorum,
         "signers": [[str(x), str(y)] for x, y in cfg.oracle_signers],
         "max_age_s": cfg.oracle_max_age_s,
+        "recovery_quorum": cfg.recovery_quorum,
         "markets": [
             {
                 "market_id": mk.id,
                 "symbol": mk.cfg.symbol,
                 "price": str(mk.oracle_price),
                 "time": mk.oracle_time,
+                **risk_json(mk),
             }
             for mk in ex.active
         ],
