@@ -20,6 +20,9 @@ from sequencer.node.config import NodeConfig
 from sequencer.node.defaults import devnet_config
 
 INITIAL_PRICES = {"BTC-USD": 5_000_000, "ETH-USD": 300_000}  # 50,000.00 and 3,000.00 USD
+# The devnet's stand-in oracle re-signs every market's current price this often: a price older than
+# oracle_max_age_s (60 s) is stale, and a stale market takes only reducing orders (protocol.md 4.7).
+ORACLE_REFRESH_S = 20
 
 NOT_YET = (
     "embedded L1 (eth-tester + rollup contract): deposits come from the devnet faucet, withdrawals "
@@ -28,12 +31,15 @@ NOT_YET = (
 )
 
 
+log = logging.getLogger("zkclear.devnet")
+
+
 def usage(url: str, data_dir: Path) -> str:
     return f"""
 zkclear devnet: sequencer node listening on {url}
   data dir      {data_dir} (SQLite journal + snapshots; delete it to start from genesis)
   API document  {url}/openapi.json
-  markets       BTC-USD, ETH-USD (devnet oracle keys sign the prices)
+  markets       BTC-USD, ETH-USD (devnet oracle keys sign the prices, re-signed every {ORACLE_REFRESH_S} s)
 
 Try it (in another shell):
   export ZKCLEAR_NODE={url} ZKCLEAR_KEYSTORE=$PWD/var/alice.json ZKCLEAR_PASSWORD=devnet
@@ -65,18 +71,25 @@ def devnet(data_dir: Path, port: int, verbose: bool) -> None:
     )
     ncfg = NodeConfig(data_dir=data_dir, port=port, devnet=True)
 
-    async def seed_prices(url: str) -> None:
+    async def feed_prices(url: str) -> None:
+        """Seed each market's first price, then keep every price fresh by re-signing it."""
         async with AsyncClient(url) as c:
-            for m in await c.markets():
-                if m["oracle_price"] == "0" and m["symbol"] in INITIAL_PRICES:
-                    with contextlib.suppress(NodeError):
-                        await c.devnet_oracle(
-                            {"market": m["symbol"], "price": str(INITIAL_PRICES[m["symbol"]])}
-                        )
+            while True:
+                for m in await c.markets():
+                    price = m["oracle_price"] if m["oracle_price"] != "0" else INITIAL_PRICES.get(m["symbol"])
+                    if price is not None:
+                        try:
+                            await c.devnet_oracle({"market": m["symbol"], "price": str(price)})
+                        except NodeError as e:
+                            log.warning("devnet oracle: %s %s", m["symbol"], e)
+                await asyncio.sleep(ORACLE_REFRESH_S)
 
     def ready(url: str) -> None:
         click.echo(usage(url, data_dir))
-        asyncio.get_running_loop().create_task(seed_prices(url))
+        feeder = asyncio.get_running_loop().create_task(feed_prices(url))
+        tasks.add(feeder)  # a reference, so the task is not collected while it runs
+
+    tasks: set[asyncio.Task[None]] = set()
 
     with contextlib.suppress(KeyboardInterrupt):
         asyncio.run(serve(ncfg, devnet_config(), on_ready=ready))
