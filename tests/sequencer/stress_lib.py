@@ -981,6 +981,24 @@ MANGO = Scenario(
     attacker=("attacker_long", "attacker_short"),
 )
 
+MANGO_GAP = Scenario(
+    name="mango_gap",
+    title="the same attacker pumps ILL +44% while its oracle is out; every signer signs the pumped price",
+    markets=(*DEVNET_MARKETS, ILL_USD),
+    insurance_fund_usd=200_000,
+    accounts=(("attacker_long", 200_000), ("attacker_short", 300_000), ("mm", 5_000_000)),
+    prices=((BTC, 5_000_000), (ETH, 300_000), (ILL, 1_000)),
+    actions=(
+        Open("attacker_short", "attacker_long", ILL, BUY, usd=900_000),
+        # the one move past the per-update bound (protocol.md 4.2): a recovery after an outage
+        Outage(ILL, 120, 440_000),
+        Recover(ILL),  # the short is past bankruptcy: deleveraged against its own long
+        WithdrawMax("attacker_long"),
+        WithdrawMax("attacker_short"),
+    ),
+    attacker=("attacker_long", "attacker_short"),
+)
+
 OUTAGE = Scenario(
     name="outage",
     title="no BTC price for 30 minutes (max age 60 s), then the true price is 35% lower",
@@ -1021,7 +1039,7 @@ CASCADE = Scenario(
     ),
 )
 
-SCENARIOS: tuple[Scenario, ...] = (CRASH, MANGO, OUTAGE, FUNDING_STORM, CASCADE)
+SCENARIOS: tuple[Scenario, ...] = (CRASH, MANGO, MANGO_GAP, OUTAGE, FUNDING_STORM, CASCADE)
 
 
 def run_scenario(
