@@ -9,8 +9,9 @@ between price steps, and a checker after every operation.  Figures: liquidations
 them), auction fills (events named Auction*, none until the core has auctions), ADLs (and those
 of an account whose whole deficit the insurance fund held), accounts the keeper left liquidatable, the fund before and after, what it paid, bad debt
 (and the part left while a counterparty that gained from the move could still pay), operations
-accepted on a stale price, true prices the oracle rule rejected, the attacker's profit, and
-invariant violations.  Targets (issue 13): zero violations, zero bad debt while a profitable
+accepted on a stale price, true prices the oracle rule rejected, circuit-breaker trips (and of
+them those that took a normal market reduce-only), halts (oracle recoveries), operations refused
+because a market was reduce-only, halted or stale, the attacker's profit, and invariant violations.  Targets (issue 13): zero violations, zero bad debt while a profitable
 counterparty exists, an attacker ending with no more than it put in.  `--json` prints one JSON
 object as the last line.  Deterministic: the same core gives the same figures.
 """
@@ -43,6 +44,9 @@ ROWS: tuple[tuple[str, str], ...] = (
     ("  of it while a counterparty could pay", "bad_debt_with_payer"),
     ("ops accepted on a stale price", "stale_accepts"),
     ("true oracle prices rejected", "oracle_rejects"),
+    ("breaker trips (normal -> reduce-only)", "breaker_trips"),
+    ("halts (oracle recoveries)", "halts"),
+    ("refused: reduce-only / halted / stale", "refused"),
     ("attacker profit, USD", "attacker_profit"),
     ("invariant violations", "violations"),
 )
@@ -55,6 +59,10 @@ def cell(r: Report, key: str) -> str:
         return f"{r.liquidations} ({r.takeovers})"
     if key == "adls":
         return f"{r.adls} ({r.adls_fund_could_cover})"
+    if key == "breaker_trips":
+        return f"{r.breaker_trips} ({r.reduce_only_entries})"
+    if key == "refused":
+        return f"{r.refused_reduce_only} / {r.refused_halted} / {r.refused_stale}"
     if key == "violations":
         return str(len(r.violations))
     v = getattr(r, key)
