@@ -13,6 +13,7 @@ from sequencer.node.errors import ApiError
 from sequencer.node.http import json_response
 from sequencer.node.routes.common import engine_of, int_param, node_of, path_int, tokens_of
 from sequencer.node.routing import RouteTable, query_param
+from sequencer.node.wire import address_hex, to_field
 
 ROUTES = RouteTable("accounts")
 PRIVATE_ERRORS = ("unauthorized", "expired", "unknown_account", "rate_limited")
@@ -37,16 +38,13 @@ def _authorize(request: web.Request) -> int:
 )
 async def account_by_key(request: web.Request) -> web.Response:
     node = node_of(request)
-    try:
-        key = (int(request.match_info["x"]), int(request.match_info["y"]))
-    except ValueError as exc:
-        raise ApiError("malformed_body", "x and y are decimal integers") from exc
+    key = (to_field(request.match_info["x"], "x"), to_field(request.match_info["y"], "y"))
     aid = engine_of(node).ex.account_id_of(key)
     if aid is None:
         raise ApiError("unknown_account", "no account has this public key (a deposit creates it)")
     owner = engine_of(node).ex.accounts[aid].owner
     await node.durable_barrier()
-    return json_response({"account_id": aid, "owner": f"{owner:#042x}"})
+    return json_response({"account_id": aid, "owner": address_hex(owner)})
 
 
 def account_json(node: Any, aid: int) -> dict[str, Any]:
@@ -74,7 +72,7 @@ def account_json(node: Any, aid: int) -> dict[str, Any]:
             )
     return {
         "account_id": aid,
-        "owner": f"{acct.owner:#042x}",
+        "owner": address_hex(acct.owner),
         "public_key": [str(acct.pub_x), str(acct.pub_y)],
         "collateral": str(acct.collateral),
         "value": str(risk.value),
@@ -202,7 +200,7 @@ async def get_proof(request: web.Request) -> web.Response:
         "account": {
             "pub_x": str(state.pub_x),
             "pub_y": str(state.pub_y),
-            "owner": f"{state.owner:#042x}",
+            "owner": address_hex(state.owner),
             "collateral": str(state.collateral),
             "nonce": state.nonce,
             "sizes": [str(v) for v in state.sizes],

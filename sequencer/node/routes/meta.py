@@ -11,6 +11,7 @@ from aiohttp import web
 from sequencer.node.http import OPENAPI_KEY, json_response
 from sequencer.node.routes.common import engine_of, journal_of, node_of
 from sequencer.node.routing import RouteTable
+from sequencer.node.wire import address_hex
 
 ROUTES = RouteTable("meta")
 
@@ -52,8 +53,8 @@ async def get_info(request: web.Request) -> web.Response:
     return json_response(
         {
             "version": version("zkclear"),
-            "chain_id": cfg.chain_id,
-            "rollup_address": f"{cfg.rollup_address:#042x}",
+            "chain_id": str(cfg.chain_id),
+            "rollup_address": address_hex(cfg.rollup_address),
             "domain_hash": str(ex.domain),
             "markets": [m.symbol for m in cfg.markets],
             "last_seq": journal_of(node).last_seq,

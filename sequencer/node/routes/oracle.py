@@ -11,7 +11,7 @@ from sequencer.node.http import read_json
 from sequencer.node.routes.common import INT, SIGNATURE, engine_of, node_of
 from sequencer.node.routes.orders import RESULT, answer
 from sequencer.node.routing import RouteTable
-from sequencer.node.wire import check_keys, decode_signature, to_int
+from sequencer.node.wire import check_keys, decode_signature, to_field, to_int
 
 ROUTES = RouteTable("oracle")
 
@@ -47,7 +47,7 @@ async def post_prices(request: web.Request) -> web.Response:
     if not isinstance(body, dict) or not isinstance(body.get("prices"), list) or "market_id" not in body:
         raise ApiError("malformed_body", 'the body must be {"market_id": id, "prices": [...]}')
     check_keys(body, {"market_id", "prices"})
-    mid = engine.market_id(str(to_int(body["market_id"], "market_id")))
+    mid = engine.market_id(to_int(body["market_id"], "market_id"))
     if len(body["prices"]) > len(node.exchange_config.oracle_signers):
         raise ApiError("too_large", "more prices than oracle signers")
     prices = []
@@ -58,11 +58,11 @@ async def post_prices(request: web.Request) -> web.Response:
         try:
             msg = OraclePriceMessage(
                 market_id=mid,
-                price=to_int(p["price"], "price"),
-                timestamp=to_int(p["timestamp"], "timestamp"),
-                expiry=to_int(p["expiry"], "expiry"),
+                price=to_field(p["price"], "price"),
+                timestamp=to_field(p["timestamp"], "timestamp"),
+                expiry=to_field(p["expiry"], "expiry"),
             )
-            prices.append(SignedPrice(to_int(p["signer"], "signer"), msg, decode_signature(p["sig"])))
+            prices.append(SignedPrice(to_field(p["signer"], "signer"), msg, decode_signature(p["sig"])))
         except KeyError as exc:
             raise ApiError("malformed_body", f"missing field: {exc.args[0]}") from exc
     [out] = await node.submit([engine.oracle_draft(mid, prices)])

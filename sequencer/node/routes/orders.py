@@ -8,7 +8,7 @@ from typing import Any
 from aiohttp import web
 
 from sequencer.node.errors import ApiError
-from sequencer.node.http import error_response, json_response, read_json
+from sequencer.node.http import LIMITER_KEY, error_response, json_response, read_json
 from sequencer.node.pipeline import Outcome
 from sequencer.node.routes.common import ID, INT, SIGNED_ERRORS, engine_of, node_of, signed_schema
 from sequencer.node.routing import RouteTable
@@ -112,6 +112,16 @@ async def place_orders(request: web.Request) -> web.Response:
         raise ApiError(
             "too_large", f"{len(orders)} orders is over the batch limit of {limit}", {"limit": limit}
         )
+    # the per-address limit counts operations: the request paid one token, its other orders pay here
+    limiter = request.app.get(LIMITER_KEY)
+    if limiter is not None and len(orders) > 1:
+        wait = limiter.try_take(request.remote or "?", len(orders) - 1)
+        if wait > 0:
+            raise ApiError(
+                "rate_limited",
+                f"{len(orders)} orders is over this address's operation budget",
+                {"retry_after": round(min(wait, 3600.0), 3)},
+            )
     results: list[dict[str, Any] | None] = [None] * len(orders)
     drafts, where = [], []
     for i, o in enumerate(orders):

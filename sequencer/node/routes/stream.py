@@ -40,7 +40,7 @@ async def stream(request: web.Request) -> web.WebSocketResponse:
             return f"{channel}:{mid}", snap
         if channel == "fills":
             acct = req.get("account")
-            if not isinstance(acct, int):
+            if type(acct) is not int:
                 raise ApiError("malformed_body", "fills needs an integer account")
             tokens_of(node).check(req.get("auth"), node.now(), acct)
             return f"fills:{acct}", None
