@@ -20,6 +20,8 @@ class NodeConfig:
     body_timeout_s: float = 15.0
     # a stream subscriber whose unsent events reach this many is closed (1008)
     stream_queue_events: int = 2000
+    # ... and aborted if it does not take the close frame within this many seconds
+    stream_close_wait_s: float = 10.0
     # rate limits: per client address (requests) and per signing key (verified operations); 0 disables
     address_rate: float = 5000.0
     address_burst: float = 10000.0

@@ -5,7 +5,10 @@ rate limits charge only what a key really spent; slow clients are cut off."""
 from __future__ import annotations
 
 import asyncio
+import base64
 import logging
+import os
+import socket
 import time
 from pathlib import Path
 from typing import Any
@@ -357,5 +360,103 @@ def test_slow_clients_are_cut_off_quietly(tmp_path: Path, caplog: pytest.LogCapt
                 await asyncio.sleep(1.0)  # let the handlers notice (no assertion on how long)
             assert not [rec for rec in caplog.records if rec.levelno >= logging.WARNING], caplog.text
             assert await state_of(r) == before
+
+    run(main())
+
+
+async def _ws_connect(
+    r: Any, subscribe: list[dict[str, Any]]
+) -> tuple[asyncio.StreamReader, asyncio.StreamWriter]:
+    """A WebSocket client that reads nothing until told: a raw socket with a small receive buffer."""
+    host, port = r.url.removeprefix("http://").split(":")
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+    sock.connect((host, int(port)))
+    sock.setblocking(False)
+    reader, writer = await asyncio.open_connection(sock=sock, limit=1 << 24)
+    key = base64.b64encode(os.urandom(16)).decode()
+    writer.write(
+        f"GET /v1/stream HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+        f"Sec-WebSocket-Key: {key}\r\nSec-WebSocket-Version: 13\r\n\r\n".encode()
+    )
+    head = await asyncio.wait_for(reader.readuntil(b"\r\n\r\n"), 60)
+    assert head.startswith(b"HTTP/1.1 101"), head
+    for msg in subscribe:
+        payload = _json(msg).encode()
+        mask = os.urandom(4)
+        assert len(payload) < 126
+        frame = (
+            bytes([0x81, 0x80 | len(payload)]) + mask + bytes(b ^ mask[i % 4] for i, b in enumerate(payload))
+        )
+        writer.write(frame)
+    await writer.drain()
+    return reader, writer
+
+
+async def _ws_frames(reader: asyncio.StreamReader) -> list[tuple[int, bytes]]:
+    """Every frame the server sent, up to and including its close frame (or the end of the stream)."""
+    frames = []
+    while True:
+        try:
+            b0, b1 = await asyncio.wait_for(reader.readexactly(2), 60)
+        except asyncio.IncompleteReadError:
+            return frames
+        n = b1 & 0x7F
+        if n == 126:
+            n = int.from_bytes(await reader.readexactly(2), "big")
+        elif n == 127:
+            n = int.from_bytes(await reader.readexactly(8), "big")
+        frames.append((b0 & 0x0F, await reader.readexactly(n)))
+        if b0 & 0x0F == 0x8:
+            return frames
+
+
+def test_a_subscriber_that_does_not_read_gets_1008(tmp_path: Path) -> None:
+    async def main() -> None:
+        async with running_node(
+            tmp_path, stream_queue_events=20, stream_close_wait_s=120, key_rate=0, address_rate=0
+        ) as r:
+            c = r.client
+            a, b = await fund(c, 1), await fund(c, 2)
+            await priced(r)
+            reader, writer = await _ws_connect(
+                r, [{"op": "subscribe", "channel": "trades", "market": "BTC-USD"}]
+            )
+            # enough trades to fill every buffer between the node and the socket, and the queue
+            for _ in range(3):
+                sells = [
+                    a.order(
+                        market_id=BTC,
+                        side=SELL,
+                        price=BTC_PRICE,
+                        size=10,
+                        order_id=a.next_order_id(),
+                        expiry=exp(),
+                    )
+                    for _ in range(400)
+                ]
+                await c.place_orders(sells)
+                buys = [
+                    b.order(
+                        market_id=BTC,
+                        side=0,
+                        price=BTC_PRICE,
+                        size=10,
+                        order_id=b.next_order_id(),
+                        expiry=exp(),
+                    )
+                    for _ in range(400)
+                ]
+                outs = await c.place_orders(buys)
+                assert all(o["ok"] for o in outs)
+            frames = await _ws_frames(reader)
+            writer.close()
+            assert frames and frames[-1][0] == 0x8, "no close frame"
+            assert int.from_bytes(frames[-1][1][:2], "big") == 1008
+            assert 0 < len(frames) - 1 < 1200  # it was cut off, not sent every trade
+            # a fresh subscriber is served normally
+            async with aiohttp.ClientSession() as s, s.ws_connect(r.url + "/v1/stream") as ws:
+                await ws.send_json({"op": "subscribe", "channel": "batches"})
+                assert (await ws.receive_json(timeout=60))["type"] == "subscribed"
 
     run(main())
