@@ -44,7 +44,9 @@ class History:
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> History:
         return cls(
-            trades={int(k): deque(v, maxlen=TRADES_KEPT) for k, v in data["trades"].items()},
+            trades={
+                int(k): deque((trade_json(t) for t in v), maxlen=TRADES_KEPT) for k, v in data["trades"].items()
+            },
             fills={int(k): deque(v, maxlen=FILLS_KEPT) for k, v in data["fills"].items()},
         )
 
@@ -61,11 +63,12 @@ class History:
             if isinstance(ev, Fill):
                 f = fill_json(ev, seq, ts_ms)
                 fills.append(f)
-                _keep(self.trades, ev.market_id, TRADES_KEPT, f)
+                t = trade_json(f)
+                _keep(self.trades, ev.market_id, TRADES_KEPT, t)
                 for acct in {ev.maker_account, ev.taker_account}:
                     _keep(self.fills, acct, FILLS_KEPT, f)
                     publish(seq, f"fills:{acct}", {"type": "fill", **f})
-                publish(seq, f"trades:{ev.market_id}", {"type": "trade", **f})
+                publish(seq, f"trades:{ev.market_id}", {"type": "trade", **t})
             elif isinstance(ev, OrderUpdate):
                 upd = order_update_json(ev)
                 publish(seq, f"fills:{ev.account_id}", {"type": "order", **upd})
@@ -113,6 +116,14 @@ def fill_json(ev: Fill, seq: int, ts_ms: int) -> dict[str, Any]:
         "maker_fee": str(ev.maker_fee),
         "taker_fee": str(ev.taker_fee),
     }
+
+
+# What the public tape shows of a fill: no account or order ids (who traded is private).
+PUBLIC_TRADE_KEYS = ("seq", "time", "market_id", "price", "size", "taker_side")
+
+
+def trade_json(fill: dict[str, Any]) -> dict[str, Any]:
+    return {k: fill[k] for k in PUBLIC_TRADE_KEYS}
 
 
 def order_update_json(ev: OrderUpdate) -> dict[str, Any]:

@@ -17,7 +17,11 @@ import aiohttp
 import pytest
 
 from circuits.primitives import babyjub
+from native.poseidon import poseidon
+from protocol import hashing
 from protocol.constants import FIELD_MODULUS as R
+from protocol.constants import MAX_ORACLE_SIGNERS, Tag
+from protocol.records import GlobalState, MarketState
 from sequencer.node.errors import CODES
 from tests.node.harness import BTC, BTC_PRICE, SELL, USD, fund, run, running_node, set_price, trader
 from tests.node.test_api import state_of
@@ -458,5 +462,57 @@ def test_a_subscriber_that_does_not_read_gets_1008(tmp_path: Path) -> None:
             async with aiohttp.ClientSession() as s, s.ws_connect(r.url + "/v1/stream") as ws:
                 await ws.send_json({"op": "subscribe", "channel": "batches"})
                 assert (await ws.receive_json(timeout=60))["type"] == "subscribed"
+
+    run(main())
+
+
+def test_global_hash_recomputed_from_the_committed_parameters(tmp_path: Path) -> None:
+    async def main() -> None:
+        async with running_node(tmp_path, key_rate=0, address_rate=0) as r:
+            c = r.client
+            a, b = await fund(c, 1), await fund(c, 2)
+            await priced(r)
+            sell = a.order(
+                market_id=BTC, side=SELL, price=BTC_PRICE, size=10, order_id=a.next_order_id(), expiry=exp()
+            )
+            await c.place_order(sell)
+            buy = b.order(
+                market_id=BTC, side=0, price=BTC_PRICE, size=10, order_id=b.next_order_id(), expiry=exp()
+            )
+            assert (await c.place_order(buy))["fills"]
+            await r.node.close_batch()
+            proof = await c.proof(a.account_id, a.read_token(exp() - 3000))
+            st, p = await raw(r, "GET", "/v1/params")
+            assert st == 200 and p["batch"] == proof["batch"]
+            oracle_set = [int(v) for key in p["params"]["oracle_signers"] for v in key]
+            oracle_set += [0] * (2 * MAX_ORACLE_SIGNERS - len(oracle_set))
+            q = p["params"]
+            params_hash = poseidon(
+                [Tag.PARAMS, poseidon([Tag.ORACLE_SET, *oracle_set]), q["oracle_quorum"], q["oracle_max_age_s"],
+                 q["oracle_max_skew_s"], q["funding_interval_s"], q["funding_premium_divisor"]]
+            )  # fmt: skip
+            config_hashes: list[int | None] = []
+            states: list[MarketState | None] = []
+            for m in p["markets"]:
+                if m is None:
+                    config_hashes.append(None)
+                    states.append(None)
+                    continue
+                config_hashes.append(
+                    poseidon([Tag.MARKET_CONFIG, *(int(v) % R for v in m["config"].values())])
+                )
+                states.append(
+                    MarketState(
+                        int(m["oracle_price"]),
+                        m["oracle_time"],
+                        int(m["funding_index"]),
+                        int(m["open_interest"]),
+                    )
+                )
+            g = GlobalState(int(p["insurance_fund"]), int(p["fee_pool"]), p["funding_time"], tuple(states))
+            recomputed = hashing.global_hash(params_hash, tuple(config_hashes), g)
+            assert str(recomputed) == p["global_hash"] == proof["global_hash"]
+            assert hashing.state_root(int(proof["accounts_root"]), recomputed) == int(proof["root"])
+            await rejected(r, "not_found", "GET", "/v1/params?batch=7")
 
     run(main())

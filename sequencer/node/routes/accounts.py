@@ -1,5 +1,7 @@
-"""Account data: public key lookup and Merkle proofs (public); balances, positions, open orders and
-fills (private: only with a read token signed by the account's key)."""
+"""Account data.  Public: which account id an L2 key has (and its owner, the L1 address whose
+deposit created it, public on L1 anyway).  Private, only with a read token signed by the account's
+key: balances, margins, positions, open orders, fills, and the Merkle proof, whose leaf preimage
+holds the same collateral, sizes, costs and nonce (docs/protocol.md section 11, "Privacy")."""
 
 from __future__ import annotations
 
@@ -158,7 +160,7 @@ async def get_fills(request: web.Request) -> web.Response:
 
 @ROUTES.get(
     "/v1/accounts/{account}/proof",
-    summary="Merkle proof of the account's leaf against the root of a closed batch",
+    summary="Merkle proof of the account's leaf against the root of a closed batch (needs the read token)",
     description=(
         "What a user needs to leave through L1: the committed account preimage, its leaf, the 24 "
         "siblings (leaf to root) and the global hash, so that Poseidon([TAG_STATE, accounts_root, "
@@ -166,11 +168,12 @@ async def get_fills(request: web.Request) -> web.Response:
         f"{PROOF_HISTORY_BATCHES} closed batches (default: the last)."
     ),
     params=(query_param("batch", "batch number (default: the last closed batch)", {"type": "integer"}),),
-    errors=("unknown_account", "not_found"),
+    errors=(*PRIVATE_ERRORS, "not_found", "malformed_body"),
+    auth=True,
 )
 async def get_proof(request: web.Request) -> web.Response:
     node = node_of(request)
-    aid = _account_id(request)
+    aid = _authorize(request)
     await engine_of(node).batches.idle()
     ex = engine_of(node).ex
     last = ex.batch_number - 1
