@@ -45,7 +45,8 @@ class History:
     def from_json(cls, data: dict[str, Any]) -> History:
         return cls(
             trades={
-                int(k): deque((trade_json(t) for t in v), maxlen=TRADES_KEPT) for k, v in data["trades"].items()
+                int(k): deque((trade_json(t) for t in v), maxlen=TRADES_KEPT)
+                for k, v in data["trades"].items()
             },
             fills={int(k): deque(v, maxlen=FILLS_KEPT) for k, v in data["fills"].items()},
         )

@@ -9,6 +9,7 @@ from typing import Any
 
 from aiohttp import web
 
+from sequencer.node import schemas as S
 from sequencer.node.auth import HEADER
 from sequencer.node.batches import PROOF_HISTORY_BATCHES
 from sequencer.node.errors import ApiError
@@ -37,6 +38,7 @@ def _authorize(request: web.Request) -> int:
     "/v1/accounts/by-key/{x}/{y}",
     summary="The account id of an L2 public key (public)",
     errors=("unknown_account",),
+    response=S.ACCOUNT_ID,
 )
 async def account_by_key(request: web.Request) -> web.Response:
     node = node_of(request)
@@ -100,6 +102,7 @@ def _fixed(v: int, decimals: int) -> str:
     summary="Collateral, account value, margins and positions (needs the account's read token)",
     errors=PRIVATE_ERRORS,
     auth=True,
+    response=S.ACCOUNT,
 )
 async def get_account(request: web.Request) -> web.Response:
     node = node_of(request)
@@ -133,6 +136,7 @@ def order_json(node: Any, o: Any) -> dict[str, Any]:
     summary="Open orders, oldest first (needs the account's read token)",
     errors=PRIVATE_ERRORS,
     auth=True,
+    response=S.OPEN_ORDERS,
 )
 async def get_orders(request: web.Request) -> web.Response:
     node = node_of(request)
@@ -148,6 +152,7 @@ async def get_orders(request: web.Request) -> web.Response:
     params=(query_param("limit", "how many (1..1000, default 100)", {"type": "integer"}),),
     errors=PRIVATE_ERRORS,
     auth=True,
+    response=S.FILLS,
 )
 async def get_fills(request: web.Request) -> web.Response:
     node = node_of(request)
@@ -170,6 +175,7 @@ async def get_fills(request: web.Request) -> web.Response:
     params=(query_param("batch", "batch number (default: the last closed batch)", {"type": "integer"}),),
     errors=(*PRIVATE_ERRORS, "not_found", "malformed_body"),
     auth=True,
+    response=S.PROOF,
 )
 async def get_proof(request: web.Request) -> web.Response:
     node = node_of(request)

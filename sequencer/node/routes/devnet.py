@@ -12,11 +12,12 @@ from circuits.primitives import babyjub
 from protocol.errors import ErrorCode, Rejected
 from protocol.messages.oracle_price import OraclePriceMessage
 from protocol.steps.oracle_update import SignedPrice
+from sequencer.node import schemas as S
 from sequencer.node.defaults import DEVNET_ORACLE_SIGNERS, devnet_oracle_signer
 from sequencer.node.errors import ApiError, rejection
 from sequencer.node.http import json_response, read_json
 from sequencer.node.routes.common import INT, engine_of, node_of
-from sequencer.node.routes.orders import RESULT, answer
+from sequencer.node.routes.orders import answer
 from sequencer.node.routing import RouteTable
 from sequencer.node.wire import check_keys, to_address, to_field, to_int
 
@@ -38,7 +39,7 @@ MAX_FAUCET = 10**15  # 1e9 USD in 6-decimal units
             "owner": {**INT, "description": "L1 address"},
         },
     },
-    response=RESULT,
+    response=S.DEPOSIT_RESULT,
     errors=("malformed_body", "rejected"),
 )
 async def devnet_deposit(request: web.Request) -> web.Response:
@@ -77,7 +78,7 @@ async def devnet_deposit(request: web.Request) -> web.Response:
         "required": ["market", "price"],
         "properties": {"market": {"type": "string", "description": "symbol or id"}, "price": INT},
     },
-    response=RESULT,
+    response=S.OP_RESULT,
     errors=("malformed_body", "unknown_market", "rejected"),
 )
 async def devnet_oracle(request: web.Request) -> web.Response:
@@ -123,6 +124,7 @@ async def devnet_oracle(request: web.Request) -> web.Response:
         "and of the worker threads' calls, since the node started or the last `?reset=1` "
         "(sequencer.node.latency)."
     ),
+    response=S.ANY_OBJECT,
 )
 async def devnet_latency(request: web.Request) -> web.Response:
     node = node_of(request)

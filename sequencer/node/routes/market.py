@@ -10,6 +10,7 @@ from typing import Any
 from aiohttp import web
 
 from protocol.records import GlobalState
+from sequencer.node import schemas as S
 from sequencer.node.errors import ApiError
 from sequencer.node.http import json_response
 from sequencer.node.routes.common import engine_of, int_param, journal_of, node_of
@@ -46,7 +47,11 @@ def market_json(node: Any, mk: Any) -> dict[str, Any]:
     }
 
 
-@ROUTES.get("/v1/markets", summary="Every market with its parameters and live oracle/funding state")
+@ROUTES.get(
+    "/v1/markets",
+    summary="Every market with its parameters and live oracle/funding state",
+    response=S.MARKETS,
+)
 async def list_markets(request: web.Request) -> web.Response:
     node = node_of(request)
     ex = engine_of(node).ex
@@ -70,6 +75,7 @@ def book_json(node: Any, market_id: int, depth: int) -> dict[str, Any]:
     summary="Order book levels [price, total size], best first",
     params=(query_param("depth", "levels per side (1..500, default 20)", {"type": "integer"}),),
     errors=MARKET_ERRORS,
+    response=S.BOOK,
 )
 async def get_book(request: web.Request) -> web.Response:
     node = node_of(request)
@@ -84,6 +90,7 @@ async def get_book(request: web.Request) -> web.Response:
     summary="Recent trades, newest last (the node keeps the last 1000 per market)",
     params=(query_param("limit", "how many (1..1000, default 100)", {"type": "integer"}),),
     errors=MARKET_ERRORS,
+    response=S.TRADES,
 )
 async def get_trades(request: web.Request) -> web.Response:
     node = node_of(request)
@@ -94,7 +101,9 @@ async def get_trades(request: web.Request) -> web.Response:
     return json_response({"market_id": mid, "trades": trades})
 
 
-@ROUTES.get("/v1/oracle", summary="Oracle price and time per market, signer set and quorum")
+@ROUTES.get(
+    "/v1/oracle", summary="Oracle price and time per market, signer set and quorum", response=S.ORACLE
+)
 async def get_oracle(request: web.Request) -> web.Response:
     node = node_of(request)
     ex = engine_of(node).ex
@@ -117,7 +126,9 @@ async def get_oracle(request: web.Request) -> web.Response:
     return json_response(body)
 
 
-@ROUTES.get("/v1/funding", summary="Cumulative funding index per market and the funding schedule")
+@ROUTES.get(
+    "/v1/funding", summary="Cumulative funding index per market and the funding schedule", response=S.FUNDING
+)
 async def get_funding(request: web.Request) -> web.Response:
     node = node_of(request)
     ex = engine_of(node).ex
@@ -215,6 +226,7 @@ def committed_json(node: Any, batch: int, g: GlobalState, gh: int) -> dict[str, 
     ),
     params=(query_param("batch", "batch number (default: the last closed batch)", {"type": "integer"}),),
     errors=("not_found", "malformed_body", "rate_limited"),
+    response=S.PARAMS,
 )
 async def get_params(request: web.Request) -> web.Response:
     node = node_of(request)

@@ -6,10 +6,11 @@ from aiohttp import web
 
 from protocol.messages.oracle_price import OraclePriceMessage
 from protocol.steps.oracle_update import SignedPrice
+from sequencer.node import schemas as S
 from sequencer.node.errors import ApiError
 from sequencer.node.http import read_json
 from sequencer.node.routes.common import INT, SIGNATURE, engine_of, node_of
-from sequencer.node.routes.orders import RESULT, answer
+from sequencer.node.routes.orders import answer
 from sequencer.node.routing import RouteTable
 from sequencer.node.wire import check_keys, decode_signature, to_field, to_int
 
@@ -37,7 +38,7 @@ PRICE = {
         "required": ["market_id", "prices"],
         "properties": {"market_id": {"type": "integer"}, "prices": {"type": "array", "items": PRICE}},
     },
-    response=RESULT,
+    response=S.OP_RESULT,
     errors=("malformed_body", "bad_signature", "unknown_market", "rejected", "rate_limited"),
 )
 async def post_prices(request: web.Request) -> web.Response:
