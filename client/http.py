@@ -132,7 +132,6 @@ class AsyncClient:
     async def account_by_key(self, pub: tuple[int, int]) -> dict[str, Any]:
         return await self.request("GET", f"/v1/accounts/by-key/{pub[0]}/{pub[1]}")
 
-
     # -- signed operations ---------------------------------------------------------------------
     async def place_order(self, order: dict[str, Any]) -> dict[str, Any]:
         return await self.request("POST", "/v1/orders", order)
