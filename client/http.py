@@ -132,10 +132,6 @@ class AsyncClient:
     async def account_by_key(self, pub: tuple[int, int]) -> dict[str, Any]:
         return await self.request("GET", f"/v1/accounts/by-key/{pub[0]}/{pub[1]}")
 
-    async def proof(self, account: int, batch: int | None = None) -> dict[str, Any]:
-        params = {} if batch is None else {"batch": batch}
-        return await self.request("GET", f"/v1/accounts/{account}/proof", params=params)
-
     # -- signed operations ---------------------------------------------------------------------
     async def place_order(self, order: dict[str, Any]) -> dict[str, Any]:
         return await self.request("POST", "/v1/orders", order)
@@ -168,6 +164,11 @@ class AsyncClient:
 
     async def open_orders(self, account: int, token: str) -> list[dict[str, Any]]:
         return (await self.request("GET", f"/v1/accounts/{account}/orders", token=token))["orders"]
+
+    async def proof(self, account: int, token: str, batch: int | None = None) -> dict[str, Any]:
+        """Merkle proof of the account's committed leaf (private: the account's read token)."""
+        params = {} if batch is None else {"batch": batch}
+        return await self.request("GET", f"/v1/accounts/{account}/proof", token=token, params=params)
 
     async def fills(self, account: int, token: str, limit: int = 100) -> list[dict[str, Any]]:
         path = f"/v1/accounts/{account}/fills"

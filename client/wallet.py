@@ -8,6 +8,7 @@ the node's JSON bodies (docs/protocol.md, HTTP API), plus account read tokens.
 from __future__ import annotations
 
 import dataclasses
+import re
 import time
 from collections.abc import Set as AbstractSet
 from typing import Any
@@ -22,15 +23,44 @@ from protocol.messages.withdraw import WithdrawMessage
 from protocol.signing import Signer
 
 ORDER_SLOTS = 1024
-# Amount-like fields travel as decimal strings (docs/protocol.md section 1); ids and times as numbers.
-STRING_FIELDS = {"price", "size", "amount", "recipient"}
+# Amount-like fields travel as decimal strings (docs/protocol.md section 1); ids and times as numbers;
+# Ethereum addresses as 0x hex, the encoding the node answers with.
+STRING_FIELDS = {"price", "size", "amount"}
+ADDRESS_FIELDS = {"recipient", "owner"}
+ADDRESS_LIMIT = 1 << 160
+_HEX40 = re.compile(r"0[xX][0-9a-fA-F]{40}")
+_DECIMAL = re.compile(r"0|[1-9][0-9]{0,48}")
+
+
+def parse_address(value: int | str) -> int:
+    """An Ethereum address from an integer, a decimal string or `0x` and 40 hex digits (the forms
+    the node accepts, docs/protocol.md section 11); ValueError otherwise."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        v = value
+    elif isinstance(value, str) and _HEX40.fullmatch(value):
+        v = int(value, 16)
+    elif isinstance(value, str) and _DECIMAL.fullmatch(value):
+        v = int(value)
+    else:
+        raise ValueError(f"{value!r} is not an Ethereum address (0x and 40 hex digits, or a decimal integer)")
+    if not 0 <= v < ADDRESS_LIMIT:
+        raise ValueError(f"{value!r} is not below 2^160")
+    return v
+
+
+def address_hex(v: int) -> str:
+    return f"{v:#042x}"
 
 
 def body_of(msg: Any, sig: Any) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for f in dataclasses.fields(msg):
         v = getattr(msg, f.name)
-        out[f.name] = str(v) if f.name in STRING_FIELDS else v
+        if f.name in STRING_FIELDS:
+            v = str(v)
+        elif f.name in ADDRESS_FIELDS:
+            v = address_hex(v)
+        out[f.name] = v
     out["sig"] = {"R8": [str(sig.R8[0]), str(sig.R8[1])], "S": str(sig.S)}
     return out
 
@@ -96,8 +126,9 @@ class Wallet:
     def cancel_all(self, *, market_id: int, nonce: int, expiry: int) -> dict[str, Any]:
         return self._sign(CancelAllMessage(self._need_account(), market_id, nonce, expiry))
 
-    def withdraw(self, *, amount: int, recipient: int, nonce: int, expiry: int) -> dict[str, Any]:
-        return self._sign(WithdrawMessage(self._need_account(), amount, recipient, nonce, expiry))
+    def withdraw(self, *, amount: int, recipient: int | str, nonce: int, expiry: int) -> dict[str, Any]:
+        to = parse_address(recipient)
+        return self._sign(WithdrawMessage(self._need_account(), amount, to, nonce, expiry))
 
     def transfer(self, *, to_id: int, amount: int, nonce: int, expiry: int) -> dict[str, Any]:
         return self._sign(TransferMessage(self._need_account(), to_id, amount, nonce, expiry))
@@ -105,11 +136,11 @@ class Wallet:
     def read_token(self, expiry: int) -> str:
         return make_token(self.signer.sign, self.domain, self._need_account(), expiry)
 
-    def deposit_body(self, amount: int, owner: int = 0) -> dict[str, Any]:
+    def deposit_body(self, amount: int, owner: int | str = 0) -> dict[str, Any]:
         """Body of the devnet faucet (POST /v1/devnet/deposit)."""
         return {
             "pub_x": str(self.public_key[0]),
             "pub_y": str(self.public_key[1]),
             "amount": str(amount),
-            "owner": str(owner),
+            "owner": address_hex(parse_address(owner)),
         }

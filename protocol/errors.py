@@ -43,6 +43,8 @@ class ErrorCode(StrEnum):
     SAME_ACCOUNT = "SAME_ACCOUNT"
     # L1 queue
     QUEUE_OUT_OF_ORDER = "QUEUE_OUT_OF_ORDER"
+    BAD_PUBLIC_KEY = "BAD_PUBLIC_KEY"  # a deposit's L2 key is off the curve or of small order
+    BAD_RECIPIENT = "BAD_RECIPIENT"  # a withdrawal to L1 address 0
     # oracle and funding
     ORACLE_UNKNOWN_SIGNER = "ORACLE_UNKNOWN_SIGNER"
     ORACLE_QUORUM = "ORACLE_QUORUM"

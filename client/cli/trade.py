@@ -28,7 +28,7 @@ from client.cli.common import (
 )
 from client.http import Client
 from client.keys import KeystoreError, load_keystore
-from client.wallet import ORDER_SLOTS, Wallet
+from client.wallet import ORDER_SLOTS, Wallet, parse_address
 
 USD_DECIMALS = 6
 TIF = {"gtt": 0, "ioc": 1, "fok": 2, "post-only": 3}
@@ -274,6 +274,14 @@ def list_orders(keystore: Path, password: str | None, node_url: str, as_json: bo
     orders_table(f"open orders of account {w.account_id}", orders)
 
 
+def _address(text: str, what: str) -> int:
+    """An L1 address option: 0x and 40 hex digits, or a decimal integer (as the node accepts)."""
+    try:
+        return parse_address(text)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint=what) from None
+
+
 # ---- collateral ---------------------------------------------------------------------------------
 @click.command()
 @click.argument("amount")
@@ -305,7 +313,9 @@ def deposit(
 
         w = Wallet(Signer(key.private_key), ks.account_id, int(info["domain_hash"]))
         out = c.devnet_deposit(
-            w.deposit_body(parse_fixed(amount, USD_DECIMALS, "amount"), int(owner or ks.owner, 16))
+            w.deposit_body(
+                parse_fixed(amount, USD_DECIMALS, "amount"), _address(owner or ks.owner, "--owner")
+            )
         )
     if ks.account_id != out["account_id"]:
         ks.account_id = int(out["account_id"])
@@ -343,7 +353,7 @@ def withdraw(
         w = _wallet(c, keystore, password)
         token = w.read_token(_expiry(120))
         acct = c.account(w.account_id, token)
-        to = int(recipient or load_keystore(keystore).owner, 16)
+        to = _address(recipient or load_keystore(keystore).owner, "--to")
         body = w.withdraw(
             amount=parse_fixed(amount, USD_DECIMALS, "amount"),
             recipient=to,

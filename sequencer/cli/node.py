@@ -13,6 +13,7 @@ from typing import Any, TypeVar
 import click
 
 from sequencer.config import ExchangeConfig
+from sequencer.journal import JournalIntegrityError
 from sequencer.node.app import serve
 from sequencer.node.config import NodeConfig
 from sequencer.node.defaults import devnet_config, load_genesis
@@ -133,5 +134,10 @@ def node(verbose: bool, **kw: Any) -> None:
         click.echo(f"listening on {url}", err=False)
         sys.stdout.flush()
 
-    with contextlib.suppress(KeyboardInterrupt):
-        asyncio.run(serve(ncfg, ecfg, on_ready=ready))
+    try:
+        with contextlib.suppress(KeyboardInterrupt):
+            asyncio.run(serve(ncfg, ecfg, on_ready=ready))
+    except JournalIntegrityError as exc:
+        # a stable exit code and one clear line: supervisors must not restart into a lossy journal
+        click.echo(f"zkclear node: refusing to start: {exc}", err=True)
+        sys.exit(JournalIntegrityError.EXIT_CODE)

@@ -6,7 +6,7 @@ snapshots at sequence numbers are files beside it (`SnapshotDir`).  `sequencer.j
 """
 
 from sequencer.journal.snapshots import SnapshotDir
-from sequencer.journal.store import Entry, JournalError, Store
+from sequencer.journal.store import Entry, JournalError, JournalIntegrityError, Store
 from sequencer.journal.writer import Journal
 
-__all__ = ["Entry", "Journal", "JournalError", "SnapshotDir", "Store"]
+__all__ = ["Entry", "Journal", "JournalError", "JournalIntegrityError", "SnapshotDir", "Store"]

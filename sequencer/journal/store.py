@@ -50,6 +50,13 @@ class JournalError(RuntimeError):
     """The journal cannot be opened or written, or its contents are inconsistent."""
 
 
+class JournalIntegrityError(JournalError):
+    """The journal lost acknowledged entries or is damaged: the node refuses to serve from it
+    (`zkclear node` exits with EXIT_CODE and this message)."""
+
+    EXIT_CODE = 3
+
+
 @dataclass(frozen=True, slots=True)
 class Entry:
     seq: int
@@ -107,6 +114,15 @@ class Store:
 
     def close(self) -> None:
         self.conn.close()
+
+    def quick_check(self) -> list[str]:
+        """SQLite's `PRAGMA quick_check` (page and b-tree structure of every table, not the index
+        contents): [] when the file is sound, else the problems it reports."""
+        try:
+            rows = [str(r[0]) for r in self.conn.execute("PRAGMA quick_check(20)").fetchall()]
+        except sqlite3.DatabaseError as exc:
+            return [str(exc)]
+        return [] if rows == ["ok"] else rows
 
     # -- meta ---------------------------------------------------------------------------------
     def get_meta(self, key: str) -> str | None:

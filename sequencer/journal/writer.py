@@ -13,6 +13,14 @@ a low-priority checkpointer thread with its own connection runs small PASSIVE ch
 instead, every CHECKPOINT_EVERY_S while there are new commits (a PASSIVE checkpoint never blocks
 the writer, and commits are durable in the WAL whether or not they were checkpointed).
 
+Acknowledged entries are checked at open.  After each commit the writer records the last durable
+seq in `<journal>.acked` beside the database (a plain file outside SQLite's WAL: a pwrite, no
+fsync of its own; it is written only after the WAL's fsync, so it never runs ahead of the journal,
+and it survives a killed process, which is what loses a WAL in practice: deleted or truncated by
+hand or by a tool).  Opening a journal that ends before that seq, or that fails SQLite's
+`quick_check`, raises JournalIntegrityError: the node refuses to serve rather than start from a
+journal that lost acknowledged operations.
+
 A failed write is fatal: the in-memory state is then ahead of the durable journal, so every
 waiter gets the error and the journal refuses further appends; the node must restart and
 replay (which rebuilds exactly the durable prefix).
@@ -32,7 +40,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from sequencer.journal.store import BatchRow, Entry, JournalError, Store, connect
+from sequencer.journal.store import BatchRow, Entry, JournalError, JournalIntegrityError, Store, connect
 
 CHECKPOINT_EVERY_S = 0.5
 
@@ -42,13 +50,30 @@ Item = Entry | BatchRow
 class Journal:
     """The durable, ordered log of accepted operations, with awaitable durability."""
 
-    def __init__(self, path: Path | str, *, fault_commit_delay_s: float = 0.0) -> None:
+    def __init__(
+        self,
+        path: Path | str,
+        *,
+        fault_commit_delay_s: float = 0.0,
+        checkpoint_every_s: float | None = None,
+    ) -> None:
         self.path = Path(path)
+        self.checkpoint_every_s = checkpoint_every_s
+        self.acked_path = self.path.with_name(self.path.name + ".acked")
+        acked = read_acked(self.acked_path)
         # owned by the writer thread once started
         # the checkpointer thread checkpoints, never a COMMIT of the writer's own connection
         self.store = Store(self.path, fault_commit_delay_s=fault_commit_delay_s, autocheckpoint=0)
         self.reader = Store(self.path)  # for reads from the event loop thread
+        try:
+            check_integrity(self.store, acked)
+        except JournalIntegrityError:
+            self.store.close()
+            self.reader.close()
+            raise
         self.next_seq = self.store.last_seq() + 1
+        self._acked_fd = os.open(self.acked_path, os.O_RDWR | os.O_CREAT, 0o644)
+        write_acked(self._acked_fd, self.next_seq - 1, sync=True)
         self.durable_seq = self.next_seq - 1
         self.commits = 0  # number of transactions written (group commit factor = entries / commits)
         self._items: list[Item] = []
@@ -90,8 +115,11 @@ class Journal:
             self._checkpoint_stop.set()
             await asyncio.get_running_loop().run_in_executor(None, self._checkpointer.join)
             self._checkpointer = None
+        final = self.store.last_seq()  # every commit is done: all of it is durable
         self.store.close()
         self.reader.close()
+        write_acked(self._acked_fd, final, sync=True)
+        os.close(self._acked_fd)
 
     @property
     def failed(self) -> BaseException | None:
@@ -169,6 +197,8 @@ class Journal:
                 self._call(self._on_failed, exc)
                 return
             self.commits += 1
+            if entries:
+                write_acked(self._acked_fd, entries[-1].seq)
             if self.trace is not None:
                 self.trace.add("journal_commit_thread", time.perf_counter() - t)
                 self.trace.count("journal_commit_entries", len(entries))
@@ -184,7 +214,8 @@ class Journal:
             # commits that a complete checkpoint has covered: none yet (not self.commits, which the
             # writer may have advanced while this thread was connecting: those were never checkpointed)
             done = 0
-            while not self._checkpoint_stop.wait(CHECKPOINT_EVERY_S):
+            every = CHECKPOINT_EVERY_S if self.checkpoint_every_s is None else self.checkpoint_every_s
+            while not self._checkpoint_stop.wait(every):
                 target = self.commits
                 if target == done or self._error is not None:
                     continue
@@ -239,3 +270,37 @@ class Journal:
             _, _, fut = heapq.heappop(self._waiters)
             if not fut.done():
                 fut.set_exception(JournalError(f"journal write failed: {exc}"))
+
+
+def read_acked(path: Path) -> int | None:
+    """The last acknowledged seq recorded beside the journal, or None without a record."""
+    try:
+        text = path.read_text().strip()
+    except FileNotFoundError:
+        return None
+    if not (text.isascii() and text.isdigit()):
+        raise JournalIntegrityError(f"{path}: the acknowledged-seq record is damaged ({text[:40]!r})")
+    return int(text)
+
+
+def write_acked(fd: int, seq: int, *, sync: bool = False) -> None:
+    os.pwrite(fd, b"%020d\n" % seq, 0)
+    if sync:
+        os.fsync(fd)
+
+
+def check_integrity(store: Store, acked: int | None) -> None:
+    """Refuse a journal that lost acknowledged entries or whose file is damaged."""
+    problems = store.quick_check()
+    if problems:
+        raise JournalIntegrityError(
+            f"{store.path} is damaged (SQLite quick_check: {'; '.join(problems[:3])}); refusing to serve "
+            "from it: restore the data dir from a backup"
+        )
+    last = store.last_seq()
+    if acked is not None and last < acked:
+        raise JournalIntegrityError(
+            f"{store.path} ends at seq {last} but seq {acked} was acknowledged to clients: "
+            f"{acked - last} acknowledged operations are missing (was {store.path.name}-wal deleted or "
+            "truncated?); refusing to serve from it: restore the data dir, WAL included"
+        )

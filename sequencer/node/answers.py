@@ -15,6 +15,7 @@ from typing import Any
 
 from sequencer.events import Deposited, Fill, OrderUpdate, Transferred, Withdrawn
 from sequencer.journal.store import BatchRow
+from sequencer.node.wire import address_hex
 from sequencer.ops import PlaceOrder
 
 TRADES_KEPT = 1000  # per market
@@ -43,7 +44,10 @@ class History:
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> History:
         return cls(
-            trades={int(k): deque(v, maxlen=TRADES_KEPT) for k, v in data["trades"].items()},
+            trades={
+                int(k): deque((trade_json(t) for t in v), maxlen=TRADES_KEPT)
+                for k, v in data["trades"].items()
+            },
             fills={int(k): deque(v, maxlen=FILLS_KEPT) for k, v in data["fills"].items()},
         )
 
@@ -60,11 +64,12 @@ class History:
             if isinstance(ev, Fill):
                 f = fill_json(ev, seq, ts_ms)
                 fills.append(f)
-                _keep(self.trades, ev.market_id, TRADES_KEPT, f)
+                t = trade_json(f)
+                _keep(self.trades, ev.market_id, TRADES_KEPT, t)
                 for acct in {ev.maker_account, ev.taker_account}:
                     _keep(self.fills, acct, FILLS_KEPT, f)
                     publish(seq, f"fills:{acct}", {"type": "fill", **f})
-                publish(seq, f"trades:{ev.market_id}", {"type": "trade", **f})
+                publish(seq, f"trades:{ev.market_id}", {"type": "trade", **t})
             elif isinstance(ev, OrderUpdate):
                 upd = order_update_json(ev)
                 publish(seq, f"fills:{ev.account_id}", {"type": "order", **upd})
@@ -114,6 +119,14 @@ def fill_json(ev: Fill, seq: int, ts_ms: int) -> dict[str, Any]:
     }
 
 
+# What the public tape shows of a fill: no account or order ids (who traded is private).
+PUBLIC_TRADE_KEYS = ("seq", "time", "market_id", "price", "size", "taker_side")
+
+
+def trade_json(fill: dict[str, Any]) -> dict[str, Any]:
+    return {k: fill[k] for k in PUBLIC_TRADE_KEYS}
+
+
 def order_update_json(ev: OrderUpdate) -> dict[str, Any]:
     out = {
         "order_id": ev.order_id,
@@ -127,15 +140,25 @@ def order_update_json(ev: OrderUpdate) -> dict[str, Any]:
     return out
 
 
-def wire_event(ev: Any) -> dict[str, Any]:
-    """An event's fields for an answer: amounts as decimal strings, ids and flags as they are."""
-    out: dict[str, Any] = {}
-    for name in ev.__dataclass_fields__:
-        v = getattr(ev, name)
-        if name == "amount" or (v is not None and not isinstance(v, bool | int)):
-            v = str(v)
-        out[name] = v
+def wire_event(ev: Withdrawn | Transferred) -> dict[str, Any]:
+    """A withdrawal's or transfer's fields for its answer: amounts and queue indices as decimal
+    strings, the recipient as 0x hex (`wire.address_hex`), ids and flags as JSON numbers."""
+    if isinstance(ev, Transferred):
+        return {"from_id": ev.from_id, "to_id": ev.to_id, "amount": str(ev.amount)}
+    out: dict[str, Any] = {
+        "account_id": ev.account_id,
+        "amount": str(ev.amount),
+        "recipient": address_hex(ev.recipient),
+        "forced": ev.forced,
+        "queue_index": None if ev.queue_index is None else str(ev.queue_index),
+    }
+    if ev.reason is not None:
+        out["reason"] = str(ev.reason)
     return out
+
+
+def _opt_str(v: Any) -> str | None:
+    return None if v is None else str(v)
 
 
 def batch_json(row: BatchRow) -> dict[str, Any]:
@@ -148,8 +171,8 @@ def batch_json(row: BatchRow) -> dict[str, Any]:
         "old_root": row.old_root,
         "new_root": row.new_root,
         "closed_at": row.closed_ts // 1000,
-        "queue_start": row.info.get("queue_start"),
-        "queue_end": row.info.get("queue_end"),
+        "queue_start": _opt_str(row.info.get("queue_start")),
+        "queue_end": _opt_str(row.info.get("queue_end")),
         "proof": row.info.get("proof"),
         "l1_tx": row.info.get("l1_tx"),
     }

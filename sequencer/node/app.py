@@ -16,12 +16,20 @@ from aiohttp import web
 
 from sequencer.config import ExchangeConfig
 from sequencer.node.config import NodeConfig
-from sequencer.node.http import MAX_BODY_KEY, OPENAPI_KEY, address_rate_limit, error_middleware
+from sequencer.node.http import (
+    BODY_TIMEOUT_KEY,
+    LIMITER_KEY,
+    MAX_BODY_KEY,
+    OPENAPI_KEY,
+    address_rate_limit,
+    error_middleware,
+)
 from sequencer.node.openapi import build_document
 from sequencer.node.ratelimit import RateLimiter
 from sequencer.node.routes import ALL_TABLES, DEVNET_TABLES
 from sequencer.node.routes.common import NODE_KEY
 from sequencer.node.routes.market import book_json
+from sequencer.node.server import NodeRunner
 from sequencer.node.service import Node
 
 log = logging.getLogger("zkclear.node")
@@ -38,6 +46,9 @@ def create_app(config: NodeConfig, exchange_config: ExchangeConfig) -> web.Appli
         client_max_size=config.max_body_bytes + 1,
     )
     app[MAX_BODY_KEY] = config.max_body_bytes
+    app[BODY_TIMEOUT_KEY] = config.body_timeout_s
+    if limiter is not None:
+        app[LIMITER_KEY] = limiter
     tables = ALL_TABLES + (DEVNET_TABLES if config.devnet else [])
     for t in tables:
         t.register(app)
@@ -86,7 +97,7 @@ async def serve(
     # latency low while that thread runs Python between its native calls.
     sys.setswitchinterval(0.001)
     app = create_app(config, exchange_config)
-    runner = web.AppRunner(app, access_log=None, handle_signals=False)
+    runner = NodeRunner(app, header_timeout_s=config.header_timeout_s, access_log=None, handle_signals=False)
     await runner.setup()
     site = web.TCPSite(runner, config.host, config.port, backlog=1024, reuse_address=True)
     await site.start()

@@ -33,7 +33,7 @@ class TokenVerifier:
     def check(self, token: str | None, now: int, account: int | None = None) -> int:
         """The account the token authenticates; ApiError('unauthorized' / 'expired') otherwise.
         With `account`, the token must be for that account."""
-        if not token:
+        if not token or not isinstance(token, str):
             raise ApiError("unauthorized", f"this route needs an account token in the {HEADER} header")
         hit = self._cache.get(token)
         if hit is None:
@@ -62,7 +62,8 @@ class TokenVerifier:
 
 def _parse(token: str) -> tuple[int, int, tuple[int, int], int]:
     parts = token.split(".")
-    if len(parts) != 5 or not all(p.isdigit() and len(p) <= 78 for p in parts):
+    # ASCII digits only: str.isdigit() also takes digits like '²' that int() refuses
+    if len(parts) != 5 or not all(p.isascii() and p.isdigit() and len(p) <= 78 for p in parts):
         raise ApiError("unauthorized", "an account token is account.expiry.R8x.R8y.S in decimal")
     acct, expiry, x, y, s = (int(p) for p in parts)
     return acct, expiry, (x, y), s

@@ -14,6 +14,14 @@ class NodeConfig:
     # request limits
     max_body_bytes: int = 1 << 20
     max_batch_orders: int = 1000
+    # slow clients: a request head must arrive within header_timeout_s of the connection's start (or
+    # of the previous answer: the keep-alive idle limit), its body within body_timeout_s
+    header_timeout_s: float = 15.0
+    body_timeout_s: float = 15.0
+    # a stream subscriber whose unsent events reach this many is closed (1008)
+    stream_queue_events: int = 2000
+    # ... and aborted if it does not take the close frame within this many seconds
+    stream_close_wait_s: float = 10.0
     # rate limits: per client address (requests) and per signing key (verified operations); 0 disables
     address_rate: float = 5000.0
     address_burst: float = 10000.0

@@ -28,6 +28,7 @@ from sequencer.node.batches import Batches
 from sequencer.node.drafts import BATCH_CLOSE, KEEPER, Draft
 from sequencer.node.errors import ApiError, rejection
 from sequencer.node.journal_bodies import journal_body, journal_op
+from sequencer.node.wire import show
 from sequencer.signatures import SigCheck
 
 NODE_STATE_VERSION = 1
@@ -45,16 +46,17 @@ class Engine:
         self.symbols = {m.symbol: m.market_id for m in config.markets}
 
     # -- lookups -------------------------------------------------------------------------------
-    def market_id(self, ref: str | int) -> int:
-        """A market by symbol ("BTC-USD") or id ("0")."""
+    def market_id(self, ref: object) -> int:
+        """A market by symbol ("BTC-USD") or id ("0", or 0 from a JSON body)."""
         if isinstance(ref, str) and ref in self.symbols:
             return self.symbols[ref]
-        try:
+        mid = -1
+        if type(ref) is int:
+            mid = ref
+        elif isinstance(ref, str) and ref.isascii() and ref.isdigit() and len(ref) <= 3:
             mid = int(ref)
-        except (TypeError, ValueError):
-            mid = -1
         if self.config.market(mid) is None:
-            raise ApiError("unknown_market", f"no market {ref!r}", {"markets": sorted(self.symbols)})
+            raise ApiError("unknown_market", f"no market {show(ref)}", {"markets": sorted(self.symbols)})
         return mid
 
     def pubkey_of(self, account_id: int) -> tuple[int, int] | None:

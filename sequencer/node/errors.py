@@ -42,6 +42,7 @@ CODES: dict[str, ErrorCode] = {
         ErrorCode("invalid_order", 422, "the order breaks a market rule (tick, step, band, flags, size)"),
         ErrorCode("rejected", 422, "the exchange rejected the operation for another rule (see message)"),
         ErrorCode("too_large", 413, "the body or the batch is over the node's limit"),
+        ErrorCode("request_timeout", 408, "the request body did not arrive within the body timeout"),
         ErrorCode(
             "rate_limited", 429, "too many requests for this key or address; retry after `retry_after`"
         ),
@@ -98,7 +99,7 @@ REJECTION_CODES: dict[str, str] = {
     "NO_LIQUIDITY": "invalid_order",
     "SELF_TRADE": "invalid_order",
     "OPEN_INTEREST_CAP": "invalid_order",
-}
+}  # every other reason (VALUE_OUT_OF_RANGE, BAD_PUBLIC_KEY, BAD_RECIPIENT, ...) is `rejected`
 
 
 def rejection(code: str | None, message: str) -> ApiError:

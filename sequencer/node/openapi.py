@@ -6,24 +6,13 @@ from typing import Any
 
 from sequencer.node.errors import CODES
 from sequencer.node.routing import Route
+from sequencer.node.schemas import COMPONENTS, ERROR
 
 API_VERSION = "1"
 
-ERROR_SCHEMA: dict[str, Any] = {
-    "type": "object",
-    "required": ["error"],
-    "properties": {
-        "error": {
-            "type": "object",
-            "required": ["code", "message"],
-            "properties": {
-                "code": {"type": "string", "enum": sorted(CODES)},
-                "message": {"type": "string"},
-                "details": {"type": "object"},
-            },
-        }
-    },
-}
+ERROR_SCHEMA: dict[str, Any] = ERROR
+# codes any route can answer: bad framing or body, the address limit, a slow body, shutdown, a bug
+COMMON_ERRORS = ("malformed_body", "rate_limited", "request_timeout", "unavailable", "internal")
 
 AUTH_SCHEME: dict[str, Any] = {
     "type": "apiKey",
@@ -61,11 +50,15 @@ def _operation(route: Route) -> dict[str, Any]:
             "description": "success",
             "content": {"application/json": {"schema": route.response or {"type": "object"}}},
         }
-    for status in sorted({CODES[c].status for c in route.errors}):
-        codes = sorted(c for c in route.errors if CODES[c].status == status)
+    errors = set(route.errors) | set(COMMON_ERRORS)
+    if route.request is not None:
+        errors.add("too_large")
+    for status in sorted({CODES[c].status for c in errors}):
+        codes = sorted(c for c in errors if CODES[c].status == status)
+        # inline (not a $ref) so that each response's schema stands alone for validators
         responses[str(status)] = {
             "description": "error: " + ", ".join(codes),
-            "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}},
+            "content": {"application/json": {"schema": {**ERROR_SCHEMA, "x-codes": codes}}},
         }
     op["responses"] = responses
     if route.auth:
@@ -104,7 +97,7 @@ def build_document(
         },
         "paths": dict(sorted(paths.items())),
         "components": {
-            "schemas": {"Error": ERROR_SCHEMA, **schemas},
+            "schemas": {**COMPONENTS, **schemas},
             "securitySchemes": {"accountToken": AUTH_SCHEME},
         },
     }

@@ -235,8 +235,12 @@ class Pipeline:
         for p in group:
             if p.fut.done():
                 continue
-            if self.key_limiter is not None and p.rate_key is not None:
-                wait = self.key_limiter.try_take(p.rate_key)
+            # The key's budget pays only for operations the exchange accepts: the token taken here is
+            # given back when the operation is rejected, so replaying an old signed message of
+            # account A (refused as a stale nonce) spends none of A's budget.
+            limiter = self.key_limiter if p.rate_key is not None else None
+            if limiter is not None:
+                wait = limiter.try_take(p.rate_key)
                 if wait > 0:
                     err = ApiError(
                         "rate_limited", "too many operations for this key", {"retry_after": round(wait, 3)}
@@ -248,6 +252,8 @@ class Pipeline:
             try:
                 kind, body, answer = self.applier.apply(p.op, ts, seq)
             except ApiError as err:
+                if limiter is not None:
+                    limiter.refund(p.rate_key)
                 self.stats["rejected"] += 1
                 p.fut.set_result(Outcome(False, error=err))
                 continue

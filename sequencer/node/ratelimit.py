@@ -2,8 +2,10 @@
 
 Each key has a bucket of `burst` tokens refilled at `rate` tokens per second; an operation costs
 one token (a batch of n orders costs n).  Per-address limits guard the work done before a
-signature is checked; per-key limits count operations whose signature verified, so nobody can
-spend another account's budget by naming it.  Buckets idle long enough to be full are dropped.
+signature is checked, counted in operations (a request costs one, a batch of n orders n); per-key
+limits count only operations the exchange accepted (a token taken before applying is refunded when
+the operation is rejected), so nobody can spend another account's budget by naming it or by
+replaying its old signed messages.  Buckets idle long enough to be full are dropped.
 """
 
 from __future__ import annotations

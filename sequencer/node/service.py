@@ -8,6 +8,7 @@ import contextlib
 import gc
 import logging
 import os
+import sqlite3
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -15,7 +16,7 @@ from typing import Any
 
 from sequencer.config import ExchangeConfig
 from sequencer.exchange import Exchange
-from sequencer.journal import Journal, JournalError, SnapshotDir
+from sequencer.journal import Journal, JournalError, JournalIntegrityError, SnapshotDir
 from sequencer.journal.store import BatchRow
 from sequencer.node.answers import batch_json
 from sequencer.node.auth import TokenVerifier
@@ -120,6 +121,10 @@ class Node:
         snap = self.snapshots.latest(at_most=store.last_seq())
         if snap is not None:
             engine = Engine.restore(self.exchange_config, snap.state)
+            if engine.batches.committed_root != snap.root:
+                raise JournalIntegrityError(
+                    f"snapshot {snap.seq}: its state's committed root is not the root in its header"
+                )
             after = snap.seq
         else:
             engine = Engine(self.exchange_config)
@@ -127,9 +132,14 @@ class Node:
         self._replay_batches: list[BatchRow] = []
         engine.batches.on_batch = self._replay_batches.append
         n = 0
-        for entry in store.entries(after=after):
-            engine.replay(entry)
-            n += 1
+        try:
+            for entry in store.entries(after=after):
+                engine.replay(entry)
+                n += 1
+        except (RuntimeError, sqlite3.DatabaseError) as exc:  # JournalError is a RuntimeError
+            raise JournalIntegrityError(
+                f"{store.path}: replaying the journal after seq {after + n} failed ({exc}); refusing to serve"
+            ) from exc
         self.replayed = n
         # Batches closed after the snapshot are in the journal, so replay re-derived them; their rows
         # were committed with them (INSERT OR IGNORE keeps any status the prover set).

@@ -1,7 +1,9 @@
 """Deposit (L1 priority queue): credit collateral to the account of an L2 key, creating the account
 (next free id, owner = the depositing L1 address) the first time the key is seen.
 
-Rule: queue_index == the next unconsumed queue index; 1 <= amount < 2^64.  A deposit to an existing
+Rule: queue_index == the next unconsumed queue index; 1 <= amount < 2^64; the L2 key (pub_x, pub_y)
+is a BabyJubJub point that is not of small order (BAD_PUBLIC_KEY otherwise: no signature could ever
+verify against such a key, so its funds could never move; the L1 contract refuses it as well).  A deposit to an existing
 key credits that account whatever the depositing address (its owner does not change).
 """
 
@@ -10,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, ClassVar
 
+from circuits.primitives import babyjub
 from protocol import constants as C
 from protocol.errors import ErrorCode, Rejected
 from protocol.records import LeafUpdate, StepKind
@@ -39,6 +42,12 @@ class Deposit:
         check_int(self.pub_x, 0, C.FIELD_MODULUS - 1, "pub_x")
         check_int(self.pub_y, 0, C.FIELD_MODULUS - 1, "pub_y")
         check_int(self.amount, 1, (1 << C.AMOUNT_BITS) - 1, "amount")
+        key = (self.pub_x, self.pub_y)
+        if not babyjub.on_curve(key) or babyjub.is_small_order(key):
+            raise Rejected(
+                ErrorCode.BAD_PUBLIC_KEY,
+                "the L2 key is not a BabyJubJub point outside the small-order subgroup",
+            )
 
 
 def apply(ex: Ledger, op: Deposit) -> None:

@@ -1,9 +1,10 @@
 """Withdraw (signed): move free collateral out to an L1 address.
 
-Rule: signature by the account's key; expiry >= time; nonce == account nonce (then +1); no market
-the account holds a position in is halted (MARKET_HALTED) or stale (ORACLE_STALE): the withdrawal
-waits until its prices are usable again (protocol.md 4.9, 4.11);
-amount <= free collateral (at mark prices) = min(collateral - pending funding, account value) - initial margin, so
+Rule: signature by the account's key; expiry >= time; recipient != 0 (BAD_RECIPIENT: the L1 zero
+address would burn the funds); nonce == account nonce (then +1); no market the account holds a
+position in is halted (MARKET_HALTED) or stale (ORACLE_STALE): the withdrawal waits until its prices
+are usable again (protocol.md 4.9, 4.11); amount <= free collateral (at mark prices) =
+min(collateral - pending funding, account value) - initial margin, so
 unrealised profit never leaves and the account still meets initial margin afterwards.
 """
 
@@ -45,6 +46,8 @@ def apply(ex: Ledger, op: Withdraw) -> None:
     msg = op.msg
     acct = ex.account(msg.account_id)
     check_expiry(msg.expiry, op.time)
+    if msg.recipient == 0:
+        raise Rejected(ErrorCode.BAD_RECIPIENT, "a withdrawal to the zero address would burn the funds")
     if msg.nonce != acct.nonce:
         raise Rejected(ErrorCode.STALE_NONCE, f"nonce {msg.nonce}, account nonce is {acct.nonce}")
     if acct.nonce + 1 >= (1 << C.NONCE_BITS):

@@ -26,6 +26,7 @@ from sequencer.node.app import create_app
 from sequencer.node.config import NodeConfig
 from sequencer.node.defaults import devnet_config
 from sequencer.node.routes.common import NODE_KEY
+from sequencer.node.server import NodeRunner
 from sequencer.node.service import Node
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -55,7 +56,7 @@ class Running:
 async def running_node(data_dir: Path, **overrides: Any) -> AsyncIterator[Running]:
     cfg = NodeConfig(data_dir=data_dir, port=0, devnet=True, batch_max_age_s=3600, **overrides)
     app = create_app(cfg, devnet_config())
-    runner = web.AppRunner(app, access_log=None)
+    runner = NodeRunner(app, header_timeout_s=cfg.header_timeout_s, access_log=None)
     await runner.setup()
     site = web.TCPSite(runner, "127.0.0.1", 0)
     await site.start()

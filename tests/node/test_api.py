@@ -75,6 +75,8 @@ def test_trade_roundtrip_and_durable_ack(tmp_path: Path) -> None:
             [fill] = out["fills"]
             assert fill["price"] == str(BTC_PRICE) and fill["size"] == "30"  # maker's price
             assert fill["maker_account"] == a.account_id and fill["taker_account"] == b.account_id
+            [trade] = await c.trades("BTC-USD")  # the public tape does not say who traded
+            assert trade == {k: fill[k] for k in ("seq", "time", "market_id", "price", "size", "taker_side")}
             book = await c.book("BTC-USD")
             assert book["asks"] == [[str(BTC_PRICE), "70"]] and book["bids"] == []
             assert (await c.book("0"))["asks"] == book["asks"]  # by id as well as symbol
@@ -299,8 +301,12 @@ def test_batches_and_merkle_proof(tmp_path: Path) -> None:
     async def main() -> None:
         async with running_node(tmp_path) as r:
             c = r.client
-            await expect_error(r, "not_found", c.proof(1))
             a, b = await market_setup(r)
+            tok = a.read_token(int(time.time()) + 600)
+            await expect_error(r, "not_found", c.proof(a.account_id, tok))
+            await expect_error(r, "unauthorized", c.request("GET", f"/v1/accounts/{a.account_id}/proof"))
+            other = b.read_token(int(time.time()) + 600)
+            await expect_error(r, "unauthorized", c.proof(a.account_id, other))
             await cross(c, a, b, 20)
             closed = (await r.node.close_batch())["batch"]  # type: ignore[index]
             assert (
@@ -311,7 +317,7 @@ def test_batches_and_merkle_proof(tmp_path: Path) -> None:
             [listed] = await c.batches()
             assert listed == closed == await c.batch(0)
             await expect_error(r, "not_found", c.batch(1))
-            proof = await c.proof(a.account_id)
+            proof = await c.proof(a.account_id, tok)
             assert proof["root"] == closed["new_root"]
             acct = proof["account"]
             state = AccountState(
@@ -334,13 +340,13 @@ def test_batches_and_merkle_proof(tmp_path: Path) -> None:
                 node_hash = poseidon([int(sib), node_hash] if bit else [node_hash, int(sib)])
             assert node_hash == int(proof["accounts_root"])
             assert poseidon([Tag.STATE, node_hash, int(proof["global_hash"])]) == int(closed["new_root"])
-            await expect_error(r, "not_found", c.proof(a.account_id, batch=5))
+            await expect_error(r, "not_found", c.proof(a.account_id, tok, batch=5))
             # a later batch moves the account; the proof at batch 0 is still served, unchanged
             await cross(c, b, a, 10)
             second = (await r.node.close_batch())["batch"]  # type: ignore[index]
             assert second["number"] == 1 and second["new_root"] != closed["new_root"]
-            assert await c.proof(a.account_id, batch=0) == proof
-            newer = await c.proof(a.account_id)
+            assert await c.proof(a.account_id, tok, batch=0) == proof
+            newer = await c.proof(a.account_id, tok)
             assert (
                 newer["batch"] == 1 and newer["root"] == second["new_root"] and newer["leaf"] != proof["leaf"]
             )

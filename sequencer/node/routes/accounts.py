@@ -1,5 +1,7 @@
-"""Account data: public key lookup and Merkle proofs (public); balances, positions, open orders and
-fills (private: only with a read token signed by the account's key)."""
+"""Account data.  Public: which account id an L2 key has (and its owner, the L1 address whose
+deposit created it, public on L1 anyway).  Private, only with a read token signed by the account's
+key: balances, margins, positions, open orders, fills, and the Merkle proof, whose leaf preimage
+holds the same collateral, sizes, costs and nonce (docs/protocol.md section 11, "Privacy")."""
 
 from __future__ import annotations
 
@@ -7,12 +9,14 @@ from typing import Any
 
 from aiohttp import web
 
+from sequencer.node import schemas as S
 from sequencer.node.auth import HEADER
 from sequencer.node.batches import PROOF_HISTORY_BATCHES
 from sequencer.node.errors import ApiError
 from sequencer.node.http import json_response
 from sequencer.node.routes.common import engine_of, int_param, node_of, path_int, tokens_of
 from sequencer.node.routing import RouteTable, query_param
+from sequencer.node.wire import address_hex, to_field
 
 ROUTES = RouteTable("accounts")
 PRIVATE_ERRORS = ("unauthorized", "expired", "unknown_account", "rate_limited")
@@ -34,19 +38,17 @@ def _authorize(request: web.Request) -> int:
     "/v1/accounts/by-key/{x}/{y}",
     summary="The account id of an L2 public key (public)",
     errors=("unknown_account",),
+    response=S.ACCOUNT_ID,
 )
 async def account_by_key(request: web.Request) -> web.Response:
     node = node_of(request)
-    try:
-        key = (int(request.match_info["x"]), int(request.match_info["y"]))
-    except ValueError as exc:
-        raise ApiError("malformed_body", "x and y are decimal integers") from exc
+    key = (to_field(request.match_info["x"], "x"), to_field(request.match_info["y"], "y"))
     aid = engine_of(node).ex.account_id_of(key)
     if aid is None:
         raise ApiError("unknown_account", "no account has this public key (a deposit creates it)")
     owner = engine_of(node).ex.accounts[aid].owner
     await node.durable_barrier()
-    return json_response({"account_id": aid, "owner": f"{owner:#042x}"})
+    return json_response({"account_id": aid, "owner": address_hex(owner)})
 
 
 def account_json(node: Any, aid: int) -> dict[str, Any]:
@@ -74,7 +76,7 @@ def account_json(node: Any, aid: int) -> dict[str, Any]:
             )
     return {
         "account_id": aid,
-        "owner": f"{acct.owner:#042x}",
+        "owner": address_hex(acct.owner),
         "public_key": [str(acct.pub_x), str(acct.pub_y)],
         "collateral": str(acct.collateral),
         "value": str(risk.value),
@@ -100,6 +102,7 @@ def _fixed(v: int, decimals: int) -> str:
     summary="Collateral, account value, margins and positions (needs the account's read token)",
     errors=PRIVATE_ERRORS,
     auth=True,
+    response=S.ACCOUNT,
 )
 async def get_account(request: web.Request) -> web.Response:
     node = node_of(request)
@@ -133,6 +136,7 @@ def order_json(node: Any, o: Any) -> dict[str, Any]:
     summary="Open orders, oldest first (needs the account's read token)",
     errors=PRIVATE_ERRORS,
     auth=True,
+    response=S.OPEN_ORDERS,
 )
 async def get_orders(request: web.Request) -> web.Response:
     node = node_of(request)
@@ -148,6 +152,7 @@ async def get_orders(request: web.Request) -> web.Response:
     params=(query_param("limit", "how many (1..1000, default 100)", {"type": "integer"}),),
     errors=PRIVATE_ERRORS,
     auth=True,
+    response=S.FILLS,
 )
 async def get_fills(request: web.Request) -> web.Response:
     node = node_of(request)
@@ -160,7 +165,7 @@ async def get_fills(request: web.Request) -> web.Response:
 
 @ROUTES.get(
     "/v1/accounts/{account}/proof",
-    summary="Merkle proof of the account's leaf against the root of a closed batch",
+    summary="Merkle proof of the account's leaf against the root of a closed batch (needs the read token)",
     description=(
         "What a user needs to leave through L1: the committed account preimage, its leaf, the 24 "
         "siblings (leaf to root) and the global hash, so that Poseidon([TAG_STATE, accounts_root, "
@@ -168,11 +173,13 @@ async def get_fills(request: web.Request) -> web.Response:
         f"{PROOF_HISTORY_BATCHES} closed batches (default: the last)."
     ),
     params=(query_param("batch", "batch number (default: the last closed batch)", {"type": "integer"}),),
-    errors=("unknown_account", "not_found"),
+    errors=(*PRIVATE_ERRORS, "not_found", "malformed_body"),
+    auth=True,
+    response=S.PROOF,
 )
 async def get_proof(request: web.Request) -> web.Response:
     node = node_of(request)
-    aid = _account_id(request)
+    aid = _authorize(request)
     await engine_of(node).batches.idle()
     ex = engine_of(node).ex
     last = ex.batch_number - 1
@@ -202,7 +209,7 @@ async def get_proof(request: web.Request) -> web.Response:
         "account": {
             "pub_x": str(state.pub_x),
             "pub_y": str(state.pub_y),
-            "owner": f"{state.owner:#042x}",
+            "owner": address_hex(state.owner),
             "collateral": str(state.collateral),
             "nonce": state.nonce,
             "sizes": [str(v) for v in state.sizes],

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from aiohttp import web
 
+from sequencer.node import schemas as S
 from sequencer.node.answers import batch_json
 from sequencer.node.errors import ApiError
 from sequencer.node.http import json_response
@@ -14,24 +15,6 @@ from sequencer.node.routes.common import engine_of, int_param, journal_of, node_
 from sequencer.node.routing import RouteTable, query_param
 
 ROUTES = RouteTable("batches")
-
-BATCH = {
-    "type": "object",
-    "properties": {
-        "number": {"type": "integer"},
-        "status": {"type": "string", "enum": ["closed", "proving", "proven", "submitted", "finalized"]},
-        "first_seq": {"type": "integer"},
-        "last_seq": {"type": "integer"},
-        "n_ops": {"type": "integer"},
-        "old_root": {"type": "string"},
-        "new_root": {"type": "string"},
-        "closed_at": {"type": "integer"},
-        "queue_start": {"type": "integer"},
-        "queue_end": {"type": "integer"},
-        "proof": {"type": ["object", "null"]},
-        "l1_tx": {"type": ["string", "null"]},
-    },
-}
 
 
 @ROUTES.get(
@@ -41,10 +24,7 @@ BATCH = {
         query_param("limit", "how many (1..500, default 50)", {"type": "integer"}),
         query_param("before", "only batches numbered below this", {"type": "integer"}),
     ),
-    response={
-        "type": "object",
-        "properties": {"batches": {"type": "array", "items": BATCH}, "open": {"type": "object"}},
-    },
+    response=S.BATCHES,
 )
 async def list_batches(request: web.Request) -> web.Response:
     node = node_of(request)
@@ -62,7 +42,7 @@ async def list_batches(request: web.Request) -> web.Response:
     return json_response({"batches": [batch_json(r) for r in rows], "open": open_batch})
 
 
-@ROUTES.get("/v1/batches/{number}", summary="One closed batch", response=BATCH, errors=("not_found",))
+@ROUTES.get("/v1/batches/{number}", summary="One closed batch", response=S.BATCH, errors=("not_found",))
 async def get_batch(request: web.Request) -> web.Response:
     node = node_of(request)
     number = path_int(request, "number")

@@ -11,6 +11,7 @@ from sequencer.node.auth import TokenVerifier
 from sequencer.node.engine import Engine
 from sequencer.node.errors import ApiError
 from sequencer.node.service import Node
+from sequencer.node.wire import DECIMAL, show
 
 NODE_KEY: web.AppKey[Node] = web.AppKey("node", Node)
 
@@ -59,22 +60,24 @@ def tokens_of(node: Node) -> TokenVerifier:
 
 
 def int_param(request: web.Request, name: str, default: int, lo: int, hi: int) -> int:
+    """A query parameter by the number grammar (`sequencer.node.wire`), within [lo, hi]."""
     raw = request.query.get(name)
     if raw is None:
         return default
-    try:
-        v = int(raw)
-    except ValueError as exc:
-        raise ApiError("malformed_body", f"query parameter {name} must be an integer") from exc
+    if not DECIMAL.fullmatch(raw) or len(raw) > 19:
+        raise ApiError("malformed_body", f"query parameter {name} must be a decimal integer")
+    v = int(raw)
     if not lo <= v <= hi:
         raise ApiError("malformed_body", f"query parameter {name} must be in [{lo}, {hi}]")
     return v
 
 
 def path_int(request: web.Request, name: str, what: str = "not_found") -> int:
+    """A non-negative id in the path: ASCII digits only (str.isdigit also takes '²', which int()
+    refuses), at most 18 of them so it fits SQLite's 64-bit integers; anything else names nothing."""
     raw = request.match_info[name]
-    if not raw.isdigit() or len(raw) > 20:
-        raise ApiError(what, f"{name} must be a non-negative integer, got {raw!r}")
+    if not (raw.isascii() and raw.isdigit()) or len(raw) > 18:
+        raise ApiError(what, f"{name} must be a non-negative decimal integer, got {show(raw)}")
     return int(raw)
 
 

@@ -8,12 +8,18 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from sequencer.node.errors import ApiError
+from circuits.primitives import babyjub
+from protocol.errors import ErrorCode, Rejected
+from protocol.messages.oracle_price import OraclePriceMessage
+from protocol.steps.oracle_update import SignedPrice
+from sequencer.node import schemas as S
+from sequencer.node.defaults import DEVNET_ORACLE_SIGNERS, devnet_oracle_signer
+from sequencer.node.errors import ApiError, rejection
 from sequencer.node.http import json_response, read_json
 from sequencer.node.routes.common import INT, engine_of, node_of
-from sequencer.node.routes.orders import RESULT, answer
+from sequencer.node.routes.orders import answer
 from sequencer.node.routing import RouteTable
-from sequencer.node.wire import check_keys, to_int
+from sequencer.node.wire import check_keys, to_address, to_field, to_int
 
 ROUTES = RouteTable("devnet")
 
@@ -33,7 +39,7 @@ MAX_FAUCET = 10**15  # 1e9 USD in 6-decimal units
             "owner": {**INT, "description": "L1 address"},
         },
     },
-    response=RESULT,
+    response=S.DEPOSIT_RESULT,
     errors=("malformed_body", "rejected"),
 )
 async def devnet_deposit(request: web.Request) -> web.Response:
@@ -46,13 +52,18 @@ async def devnet_deposit(request: web.Request) -> web.Response:
         if k not in body:
             raise ApiError("malformed_body", f"missing field: {k}")
     fields = {
-        "pub_x": to_int(body["pub_x"], "pub_x"),
-        "pub_y": to_int(body["pub_y"], "pub_y"),
+        "pub_x": to_field(body["pub_x"], "pub_x"),
+        "pub_y": to_field(body["pub_y"], "pub_y"),
         "amount": to_int(body["amount"], "amount"),
-        "owner": to_int(body.get("owner", 0), "owner"),
+        "owner": to_address(body.get("owner", 0), "owner"),
     }
     if not 0 < fields["amount"] <= MAX_FAUCET:
         raise ApiError("malformed_body", f"amount must be in 1..{MAX_FAUCET}")
+    # the key rule the L1 queue's deposits obey too (sequencer.ops.deposit): checked here as well so
+    # the faucet answers at once, before the operation is queued
+    key = (fields["pub_x"], fields["pub_y"])
+    if not babyjub.on_curve(key) or babyjub.is_small_order(key):
+        raise rejection(ErrorCode.BAD_PUBLIC_KEY, "the L2 key is off the curve or of small order")
     engine = engine_of(node)
     draft = engine.decode_deposit(fields)
     [out] = await node.submit([draft])
@@ -67,14 +78,10 @@ async def devnet_deposit(request: web.Request) -> web.Response:
         "required": ["market", "price"],
         "properties": {"market": {"type": "string", "description": "symbol or id"}, "price": INT},
     },
-    response=RESULT,
+    response=S.OP_RESULT,
     errors=("malformed_body", "unknown_market", "rejected"),
 )
 async def devnet_oracle(request: web.Request) -> web.Response:
-    from protocol.messages.oracle_price import OraclePriceMessage
-    from protocol.steps.oracle_update import SignedPrice
-    from sequencer.node.defaults import DEVNET_ORACLE_SIGNERS, devnet_oracle_signer
-
     node = node_of(request)
     engine = engine_of(node)
     body = await read_json(request)
@@ -82,7 +89,7 @@ async def devnet_oracle(request: web.Request) -> web.Response:
         raise ApiError("malformed_body", 'the body must be {"market": ..., "price": ...}')
     check_keys(body, {"market", "price"})
     mid = engine.market_id(body["market"])
-    price = to_int(body["price"], "price")
+    price = to_field(body["price"], "price")
     signers = {devnet_oracle_signer(i).pub: devnet_oracle_signer(i) for i in range(DEVNET_ORACLE_SIGNERS)}
     cfg = node.exchange_config
     now = node.now()
@@ -92,6 +99,10 @@ async def devnet_oracle(request: web.Request) -> web.Response:
         if signer is None:
             continue
         msg = OraclePriceMessage(market_id=mid, price=price, timestamp=now, expiry=now + cfg.oracle_max_age_s)
+        try:
+            msg.validate()  # the price's bounds, before signing (the exchange would refuse it anyway)
+        except Rejected as exc:
+            raise rejection(exc.code, exc.message) from None
         prices.append(SignedPrice(idx, msg, signer.sign(msg.hash(engine.domain))))
         if len(prices) == cfg.oracle_quorum:
             break
@@ -113,6 +124,7 @@ async def devnet_oracle(request: web.Request) -> web.Response:
         "and of the worker threads' calls, since the node started or the last `?reset=1` "
         "(sequencer.node.latency)."
     ),
+    response=S.ANY_OBJECT,
 )
 async def devnet_latency(request: web.Request) -> web.Response:
     node = node_of(request)

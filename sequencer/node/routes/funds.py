@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from aiohttp import web
 
+from sequencer.node import schemas as S
 from sequencer.node.routes.common import ID, INT, SIGNED_ERRORS, signed_schema
-from sequencer.node.routes.orders import RESULT, submit_one
+from sequencer.node.routes.orders import submit_one
 from sequencer.node.routing import RouteTable
 
 ROUTES = RouteTable("funds")
@@ -32,7 +33,7 @@ ERRORS = (*SIGNED_ERRORS, "insufficient_collateral", "rejected")
     summary="Withdraw free collateral to an L1 address (signed)",
     description="Leaves the L2 state at once; paid on L1 when the batch holding it is proven (not built yet).",
     request=signed_schema(WITHDRAW_FIELDS, list(WITHDRAW_FIELDS), "A signed withdrawal"),
-    response=RESULT,
+    response=S.WITHDRAW_RESULT,
     errors=ERRORS,
 )
 async def withdraw(request: web.Request) -> web.Response:
@@ -43,7 +44,7 @@ async def withdraw(request: web.Request) -> web.Response:
     "/v1/transfers",
     summary="Transfer free collateral to another account (signed)",
     request=signed_schema(TRANSFER_FIELDS, list(TRANSFER_FIELDS), "A signed transfer"),
-    response=RESULT,
+    response=S.TRANSFER_RESULT,
     errors=(*ERRORS, "unknown_account"),
 )
 async def transfer(request: web.Request) -> web.Response:

@@ -11,6 +11,9 @@ from typing import Any
 from aiohttp import web
 
 from protocol.constants import STATUS_HALTED, STATUS_NORMAL, STATUS_REDUCE_ONLY
+from protocol.records import GlobalState
+from sequencer.node import schemas as S
+from sequencer.node.errors import ApiError
 from sequencer.node.http import json_response
 from sequencer.node.routes.common import engine_of, int_param, journal_of, node_of
 from sequencer.node.routing import RouteTable, query_param
@@ -74,7 +77,11 @@ def risk_json(mk: Any) -> dict[str, Any]:
     }
 
 
-@ROUTES.get("/v1/markets", summary="Every market with its parameters and live oracle/funding state")
+@ROUTES.get(
+    "/v1/markets",
+    summary="Every market with its parameters and live oracle/funding state",
+    response=S.MARKETS,
+)
 async def list_markets(request: web.Request) -> web.Response:
     node = node_of(request)
     ex = engine_of(node).ex
@@ -98,6 +105,7 @@ def book_json(node: Any, market_id: int, depth: int) -> dict[str, Any]:
     summary="Order book levels [price, total size], best first",
     params=(query_param("depth", "levels per side (1..500, default 20)", {"type": "integer"}),),
     errors=MARKET_ERRORS,
+    response=S.BOOK,
 )
 async def get_book(request: web.Request) -> web.Response:
     node = node_of(request)
@@ -112,6 +120,7 @@ async def get_book(request: web.Request) -> web.Response:
     summary="Recent trades, newest last (the node keeps the last 1000 per market)",
     params=(query_param("limit", "how many (1..1000, default 100)", {"type": "integer"}),),
     errors=MARKET_ERRORS,
+    response=S.TRADES,
 )
 async def get_trades(request: web.Request) -> web.Response:
     node = node_of(request)
@@ -122,7 +131,9 @@ async def get_trades(request: web.Request) -> web.Response:
     return json_response({"market_id": mid, "trades": trades})
 
 
-@ROUTES.get("/v1/oracle", summary="Oracle price and time per market, signer set and quorum")
+@ROUTES.get(
+    "/v1/oracle", summary="Oracle price and time per market, signer set and quorum", response=S.ORACLE
+)
 async def get_oracle(request: web.Request) -> web.Response:
     node = node_of(request)
     ex = engine_of(node).ex
@@ -147,7 +158,9 @@ async def get_oracle(request: web.Request) -> web.Response:
     return json_response(body)
 
 
-@ROUTES.get("/v1/funding", summary="Cumulative funding index per market and the funding schedule")
+@ROUTES.get(
+    "/v1/funding", summary="Cumulative funding index per market and the funding schedule", response=S.FUNDING
+)
 async def get_funding(request: web.Request) -> web.Response:
     node = node_of(request)
     ex = engine_of(node).ex
@@ -166,5 +179,100 @@ async def get_funding(request: web.Request) -> web.Response:
             for mk in ex.active
         ],
     }
+    await node.durable_barrier()
+    return json_response(body)
+
+
+# The inputs of config_hash in their hashed order (docs/protocol.md section 3.3).
+CONFIG_HASH_FIELDS = (
+    "size_decimals",
+    "price_decimals",
+    "tick_size",
+    "step_size",
+    "min_order_size",
+    "initial_margin_ppm",
+    "maintenance_margin_ppm",
+    "max_price",
+    "open_interest_cap",
+    "price_band_ppm",
+    "maker_fee_ppm",
+    "taker_fee_ppm",
+    "liquidation_fee_ppm",
+    "funding_cap_ppb",
+    "oracle_max_move_ppm",
+)
+
+
+def committed_json(node: Any, batch: int, g: GlobalState, gh: int) -> dict[str, Any]:
+    cfg = node.exchange_config
+    signers = [[str(x), str(y)] for x, y in cfg.oracle_signers]
+    markets: list[dict[str, Any] | None] = []
+    for mid, ms in enumerate(g.markets):
+        mc = cfg.market(mid)
+        if ms is None or mc is None:
+            markets.append(None)
+            continue
+        markets.append(
+            {
+                "market_id": mid,
+                "symbol": mc.symbol,
+                "config": {k: str(getattr(mc, k)) for k in CONFIG_HASH_FIELDS},
+                "config_hash": str(mc.config_hash()),
+                "oracle_price": str(ms.oracle_price),
+                "oracle_time": ms.oracle_time,
+                "funding_index": str(ms.funding_index),
+                "open_interest": str(ms.open_interest),
+            }
+        )
+    return {
+        "batch": batch,
+        "global_hash": str(gh),
+        "params": {
+            "oracle_signers": signers,
+            "oracle_quorum": cfg.oracle_quorum,
+            "oracle_max_age_s": cfg.oracle_max_age_s,
+            "oracle_max_skew_s": cfg.oracle_max_skew_s,
+            "funding_interval_s": cfg.funding_interval_s,
+            "funding_premium_divisor": cfg.funding_premium_divisor,
+        },
+        "oracle_set_hash": str(cfg.oracle_set_hash()),
+        "params_hash": str(cfg.params_hash()),
+        "markets": markets,
+        "insurance_fund": str(g.insurance_fund),
+        "fee_pool": str(g.fee_pool),
+        "funding_time": g.funding_time,
+    }
+
+
+@ROUTES.get(
+    "/v1/params",
+    summary="Every input of global_hash as committed in a closed batch's root (public)",
+    description=(
+        "The parameters and global state behind `global_hash` (docs/protocol.md section 3.3) as of "
+        "the last closed batch, or `?batch=N` for any of the last closed batches: the oracle "
+        "signer set, quorum, ages and funding schedule (params_hash), each configured market's "
+        "config_hash inputs in hashed order and its oracle price, time, funding index and open "
+        "interest, the insurance fund, the fee pool and the funding time. Signed values are "
+        "hashed as v mod r. A client recomputes global_hash from them instead of trusting it; "
+        "market slots without a market are null (M_i = 0)."
+    ),
+    params=(query_param("batch", "batch number (default: the last closed batch)", {"type": "integer"}),),
+    errors=("not_found", "malformed_body", "rate_limited"),
+    response=S.PARAMS,
+)
+async def get_params(request: web.Request) -> web.Response:
+    node = node_of(request)
+    engine = engine_of(node)
+    await engine.batches.idle()
+    ex = engine.ex
+    last = ex.batch_number - 1
+    if last < 0:
+        raise ApiError("not_found", "no batch has been closed yet: nothing is committed")
+    want = int_param(request, "batch", last, 0, 1 << 62)
+    kept = ex.trees.globals_at.get(want)
+    if kept is None or want > last:
+        raise ApiError("not_found", f"no committed state kept for batch {want} (the last closed is {last})")
+    g, gh = kept
+    body = committed_json(node, want, g, gh)
     await node.durable_barrier()
     return json_response(body)

@@ -8,41 +8,19 @@ from typing import Any
 
 from aiohttp import web
 
+from sequencer.node import schemas as S
 from sequencer.node.http import OPENAPI_KEY, json_response
 from sequencer.node.routes.common import engine_of, journal_of, node_of
 from sequencer.node.routing import RouteTable
+from sequencer.node.wire import address_hex
 
 ROUTES = RouteTable("meta")
-
-INFO_SCHEMA = {
-    "type": "object",
-    "required": [
-        "chain_id",
-        "rollup_address",
-        "domain_hash",
-        "markets",
-        "last_seq",
-        "durable_seq",
-        "state_root",
-    ],
-    "properties": {
-        "chain_id": {"type": "integer"},
-        "rollup_address": {"type": "string"},
-        "domain_hash": {"type": "string"},
-        "markets": {"type": "array", "items": {"type": "string"}},
-        "last_seq": {"type": "integer"},
-        "durable_seq": {"type": "integer"},
-        "state_root": {"type": "string", "description": "root as of the last closed batch"},
-        "next_batch": {"type": "integer"},
-        "limits": {"type": "object"},
-    },
-}
 
 
 @ROUTES.get(
     "/v1/info",
     summary="Chain id, rollup address, signing domain, markets, journal position",
-    response=INFO_SCHEMA,
+    response=S.INFO,
 )
 async def get_info(request: web.Request) -> web.Response:
     node = node_of(request)
@@ -52,8 +30,8 @@ async def get_info(request: web.Request) -> web.Response:
     return json_response(
         {
             "version": version("zkclear"),
-            "chain_id": cfg.chain_id,
-            "rollup_address": f"{cfg.rollup_address:#042x}",
+            "chain_id": str(cfg.chain_id),
+            "rollup_address": address_hex(cfg.rollup_address),
             "domain_hash": str(ex.domain),
             "markets": [m.symbol for m in cfg.markets],
             "last_seq": journal_of(node).last_seq,
@@ -74,7 +52,7 @@ async def get_info(request: web.Request) -> web.Response:
     )
 
 
-@ROUTES.get("/v1/health", summary="Liveness: ok while the journal is writable")
+@ROUTES.get("/v1/health", summary="Liveness: ok while the journal is writable", response=S.HEALTH)
 async def get_health(request: web.Request) -> web.Response:
     node = node_of(request)
     failed = node.journal is None or node.journal.failed is not None
@@ -89,7 +67,7 @@ async def get_health(request: web.Request) -> web.Response:
     return json_response(body, status=503 if failed else 200)
 
 
-@ROUTES.get("/openapi.json", summary="This document (OpenAPI 3.1)")
+@ROUTES.get("/openapi.json", summary="This document (OpenAPI 3.1)", response=S.ANY_OBJECT)
 async def get_openapi(request: web.Request) -> web.Response:
     return json_response(request.app[OPENAPI_KEY])
 
@@ -98,6 +76,7 @@ async def get_openapi(request: web.Request) -> web.Response:
     "/v1/state",
     summary="Current state root (pending operations included), the committed root and the journal position",
     description="`digest` (sha256 of the full state snapshot, books included) is given on devnet nodes only: it is for checks, and costs a full serialisation.",
+    response=S.STATE,
 )
 async def get_state(request: web.Request) -> web.Response:
     node = node_of(request)

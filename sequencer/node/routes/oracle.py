@@ -6,12 +6,13 @@ from aiohttp import web
 
 from protocol.messages.oracle_price import OraclePriceMessage
 from protocol.steps.oracle_update import SignedPrice
+from sequencer.node import schemas as S
 from sequencer.node.errors import ApiError
 from sequencer.node.http import read_json
 from sequencer.node.routes.common import INT, SIGNATURE, engine_of, node_of
-from sequencer.node.routes.orders import RESULT, answer
+from sequencer.node.routes.orders import answer
 from sequencer.node.routing import RouteTable
-from sequencer.node.wire import check_keys, decode_signature, to_int
+from sequencer.node.wire import check_keys, decode_signature, to_field, to_int
 
 ROUTES = RouteTable("oracle")
 
@@ -37,7 +38,7 @@ PRICE = {
         "required": ["market_id", "prices"],
         "properties": {"market_id": {"type": "integer"}, "prices": {"type": "array", "items": PRICE}},
     },
-    response=RESULT,
+    response=S.OP_RESULT,
     errors=("malformed_body", "bad_signature", "unknown_market", "rejected", "rate_limited"),
 )
 async def post_prices(request: web.Request) -> web.Response:
@@ -47,7 +48,7 @@ async def post_prices(request: web.Request) -> web.Response:
     if not isinstance(body, dict) or not isinstance(body.get("prices"), list) or "market_id" not in body:
         raise ApiError("malformed_body", 'the body must be {"market_id": id, "prices": [...]}')
     check_keys(body, {"market_id", "prices"})
-    mid = engine.market_id(str(to_int(body["market_id"], "market_id")))
+    mid = engine.market_id(to_int(body["market_id"], "market_id"))
     if len(body["prices"]) > len(node.exchange_config.oracle_signers):
         raise ApiError("too_large", "more prices than oracle signers")
     prices = []
@@ -58,11 +59,11 @@ async def post_prices(request: web.Request) -> web.Response:
         try:
             msg = OraclePriceMessage(
                 market_id=mid,
-                price=to_int(p["price"], "price"),
-                timestamp=to_int(p["timestamp"], "timestamp"),
-                expiry=to_int(p["expiry"], "expiry"),
+                price=to_field(p["price"], "price"),
+                timestamp=to_field(p["timestamp"], "timestamp"),
+                expiry=to_field(p["expiry"], "expiry"),
             )
-            prices.append(SignedPrice(to_int(p["signer"], "signer"), msg, decode_signature(p["sig"])))
+            prices.append(SignedPrice(to_field(p["signer"], "signer"), msg, decode_signature(p["sig"])))
         except KeyError as exc:
             raise ApiError("malformed_body", f"missing field: {exc.args[0]}") from exc
     [out] = await node.submit([engine.oracle_draft(mid, prices)])

@@ -7,8 +7,9 @@ from typing import Any
 
 from aiohttp import web
 
+from sequencer.node import schemas as S
 from sequencer.node.errors import ApiError
-from sequencer.node.http import error_response, json_response, read_json
+from sequencer.node.http import LIMITER_KEY, error_response, json_response, read_json
 from sequencer.node.pipeline import Outcome
 from sequencer.node.routes.common import ID, INT, SIGNED_ERRORS, engine_of, node_of, signed_schema
 from sequencer.node.routing import RouteTable
@@ -33,17 +34,6 @@ ORDER_FIELDS = {
     },
 }
 ORDER = signed_schema(ORDER_FIELDS, list(ORDER_FIELDS), "A signed order (docs/protocol.md section 5)")
-RESULT = {
-    "type": "object",
-    "required": ["ok"],
-    "properties": {
-        "ok": {"type": "boolean"},
-        "seq": {"type": "integer", "description": "journal sequence number (durable when answered)"},
-        "order": {"type": "object"},
-        "fills": {"type": "array", "items": {"type": "object"}},
-        "error": {"type": "object", "description": "when ok is false: {code, message, details}"},
-    },
-}
 ORDER_ERRORS = (*SIGNED_ERRORS, "unknown_market", "insufficient_margin", "invalid_order", "rejected")
 
 
@@ -82,7 +72,7 @@ async def submit_one(request: web.Request, kind: str) -> web.Response:
 
 
 @ROUTES.post(
-    "/v1/orders", summary="Place a signed order", request=ORDER, response=RESULT, errors=ORDER_ERRORS
+    "/v1/orders", summary="Place a signed order", request=ORDER, response=S.ORDER_RESULT, errors=ORDER_ERRORS
 )
 async def place_order(request: web.Request) -> web.Response:
     return await submit_one(request, "order")
@@ -97,7 +87,7 @@ async def place_order(request: web.Request) -> web.Response:
         "required": ["orders"],
         "properties": {"orders": {"type": "array", "items": ORDER}},
     },
-    response={"type": "object", "properties": {"results": {"type": "array", "items": RESULT}}},
+    response=S.BATCH_RESULT,
     errors=("malformed_body", "too_large", "rate_limited", "unavailable"),
 )
 async def place_orders(request: web.Request) -> web.Response:
@@ -112,6 +102,16 @@ async def place_orders(request: web.Request) -> web.Response:
         raise ApiError(
             "too_large", f"{len(orders)} orders is over the batch limit of {limit}", {"limit": limit}
         )
+    # the per-address limit counts operations: the request paid one token, its other orders pay here
+    limiter = request.app.get(LIMITER_KEY)
+    if limiter is not None and len(orders) > 1:
+        wait = limiter.try_take(request.remote or "?", len(orders) - 1)
+        if wait > 0:
+            raise ApiError(
+                "rate_limited",
+                f"{len(orders)} orders is over this address's operation budget",
+                {"retry_after": round(min(wait, 3600.0), 3)},
+            )
     results: list[dict[str, Any] | None] = [None] * len(orders)
     drafts, where = [], []
     for i, o in enumerate(orders):
@@ -136,7 +136,7 @@ CANCEL_FIELDS = {"account_id": ID, "order_id": {"type": "integer"}, "expiry": {"
     "/v1/orders/cancel",
     summary="Cancel one open order (signed)",
     request=signed_schema(CANCEL_FIELDS, list(CANCEL_FIELDS), "A signed cancel"),
-    response=RESULT,
+    response=S.OP_RESULT,
     errors=(*SIGNED_ERRORS, "unknown_order", "rejected"),
 )
 async def cancel_order(request: web.Request) -> web.Response:
@@ -158,7 +158,7 @@ CANCEL_ALL_FIELDS = {
     "/v1/orders/cancel-all",
     summary="Cancel every open order up to an order id, in one market or all (signed)",
     request=signed_schema(CANCEL_ALL_FIELDS, list(CANCEL_ALL_FIELDS), "A signed cancel-all"),
-    response=RESULT,
+    response=S.OP_RESULT,
     errors=(*SIGNED_ERRORS, "unknown_market", "rejected"),
 )
 async def cancel_all(request: web.Request) -> web.Response:

@@ -40,7 +40,7 @@ async def stream(request: web.Request) -> web.WebSocketResponse:
             return f"{channel}:{mid}", snap
         if channel == "fills":
             acct = req.get("account")
-            if not isinstance(acct, int):
+            if type(acct) is not int:
                 raise ApiError("malformed_body", "fills needs an integer account")
             tokens_of(node).check(req.get("auth"), node.now(), acct)
             return f"fills:{acct}", None
@@ -48,4 +48,7 @@ async def stream(request: web.Request) -> web.WebSocketResponse:
             return "batches", None
         raise ApiError("malformed_body", "channel must be book, trades, fills or batches")
 
-    return await serve(request, node.hub, resolve)
+    cfg = node.config
+    return await serve(
+        request, node.hub, resolve, queue_limit=cfg.stream_queue_events, close_wait_s=cfg.stream_close_wait_s
+    )
