@@ -169,6 +169,22 @@ def check_msm_sizes(curve: CurveBase, points: Any, scalars: Any) -> int:
     return n
 
 
+def fixed_base_count(scalars: Any, window: int) -> tuple[int, memoryview]:
+    """(n, byte view) of a fixed-base multiplication's scalars buffer, after the shared checks."""
+    if not isinstance(window, int) or isinstance(window, bool) or not 0 <= window <= 16:
+        raise ValueError(f"window {window!r} is outside 0..16")
+    try:
+        mv = memoryview(scalars)
+    except TypeError as exc:
+        raise TypeError("scalars must be a contiguous bytes-like buffer") from exc
+    if not mv.contiguous:
+        raise TypeError("scalars must be a contiguous bytes-like buffer")
+    mv = mv.cast("B")
+    if mv.nbytes % 32:
+        raise ValueError(f"scalars buffer: {mv.nbytes} bytes is not a multiple of 32")
+    return mv.nbytes // 32, mv
+
+
 # ---- NTT domains (ffjavascript's; native.ref.ntt's docstring) ----------------------------------------
 TWO_ADICITY = FR_TWO_ADICITY
 W28 = pow(FR_GENERATOR, (R - 1) >> TWO_ADICITY, R)

@@ -17,7 +17,7 @@ from typing import Any
 
 __all__ = ["Engine", "get_engine"]
 
-_MODULES = ("curve", "msm", "ntt", "pairing", "fields", "groth16")
+_MODULES = ("curve", "msm", "ntt", "pairing", "fields", "groth16", "fixed_base")
 
 
 class Engine:
@@ -55,6 +55,7 @@ class Engine:
     pairing = property(lambda self: self._module("pairing"))
     fields = property(lambda self: self._module("fields"))
     groth16 = property(lambda self: self._module("groth16"))
+    fixed_base = property(lambda self: self._module("fixed_base"))
 
     @property
     def G1(self) -> Any:

@@ -119,25 +119,44 @@ def verify(vk: str, public: str, proof: str, quiet: bool) -> None:
     _info(quiet, "OK: the proof is valid")
 
 
-@groth16.command()
-@click.argument("r1cs", type=click.Path(dir_okay=False))
-@click.argument("ptau", type=click.Path(dir_okay=False))
-@click.argument("zkey", type=click.Path(dir_okay=False, writable=True))
+@groth16.command(context_settings={"help_option_names": ["-h", "--help"]})
+@click.argument("paths", nargs=-1, required=True, metavar="R1CS [PTAU] ZKEY")
+@click.option("--vk", "vk_path", type=click.Path(dir_okay=False, writable=True), help="Also write VK.json.")
 @quiet_option
-def setup(r1cs: str, ptau: str, zkey: str, quiet: bool) -> None:
-    """Circuit-specific setup: R1CS + prepared PTAU -> initial ZKEY (snarkjs `zkey new`)."""
-    from prover.formats.ptau import read_ptau
+def setup(paths: tuple[str, ...], vk_path: str | None, quiet: bool) -> None:
+    """Circuit-specific setup.
+
+    \b
+    R1CS PTAU ZKEY: the initial key of a ceremony from a prepared PTAU (snarkjs `zkey new`).
+    R1CS ZKEY: a single-party key (as gnark's groth16.Setup) for DEVNETS AND TESTS ONLY: whoever
+    runs it could forge proofs; production keys come from the ceremony.
+    """
+    from prover.formats.json_files import vk_to_json, write_json
     from prover.formats.r1cs import read_r1cs
     from prover.formats.zkey import write_zkey
     from prover.setup.common import format_hash
-    from prover.setup.phase2 import new_zkey
+    from prover.setup.phase2 import export_vk
 
+    if len(paths) not in (2, 3):
+        raise click.UsageError("expected R1CS ZKEY (single-party) or R1CS PTAU ZKEY (ceremony)")
     with _errors():
-        circuit = read_r1cs(r1cs)
-        with read_ptau(ptau) as pt:
-            zk = new_zkey(circuit, pt, progress=_progress(quiet))
-            write_zkey(zkey, zk)
-        _info(quiet, format_hash(zk.mpc.cs_hash, "Circuit hash:"))
+        circuit = read_r1cs(paths[0])
+        if len(paths) == 2:
+            from prover.setup.single import single_party_setup
+
+            zk = single_party_setup(circuit, progress=_progress(quiet))
+            write_zkey(paths[1], zk)
+            _info(quiet, "Single-party key (devnets and tests only: its maker could forge proofs)")
+        else:
+            from prover.formats.ptau import read_ptau
+            from prover.setup.phase2 import new_zkey
+
+            with read_ptau(paths[1]) as pt:
+                zk = new_zkey(circuit, pt, progress=_progress(quiet))
+                write_zkey(paths[2], zk)
+            _info(quiet, format_hash(zk.mpc.cs_hash, "Circuit hash:"))
+        if vk_path:
+            write_json(vk_path, vk_to_json(export_vk(zk)))
 
 
 def _contribution(

@@ -161,6 +161,19 @@ int64_t zk_msm_g1(uint64_t *out, const uint64_t *points, const uint64_t *scalars
 int64_t zk_msm_g2(uint64_t *out, const uint64_t *points, const uint64_t *scalars, size_t n, int flags,
                   int *reason);
 
+/* ---- batch fixed-base scalar multiplication (native/src/fixed_base.c) ----------------------------
+ * out[i] = scalars[i] * base for i < n, as n LEM affine points (the single-party setup's lift of
+ * field values to points).  base: one LEM affine point (infinity allowed: every output is then
+ * infinity).  scalars: n Fr elements, std form (or Montgomery with ZK_FB_SCALARS_MONT).  window:
+ * signed-digit width 1..16, 0 = chosen from n.  Threaded; variable time.  Returns -1, or with
+ * *reason = 1 base coordinate not canonical, 2 base not on the curve, 3 base not in the subgroup,
+ * 5 bad window, 9 out of memory: 0; 4 scalar not canonical (>= r): its index. */
+#define ZK_FB_SCALARS_MONT 1
+int64_t zk_g1_fixed_base_mul(uint64_t *out, const uint64_t *base, const uint64_t *scalars, size_t n, int flags,
+                             unsigned window, int *reason);
+int64_t zk_g2_fixed_base_mul(uint64_t *out, const uint64_t *base, const uint64_t *scalars, size_t n, int flags,
+                             unsigned window, int *reason);
+
 /* ---- NTT over Fr (native/src/ntt.c) -------------------------------------------------------------------
  * In place on 2^log_n elements (log_n <= 28), natural order, ffjavascript's roots of unity; linear,
  * so std-form input gives std-form output and Montgomery gives Montgomery.  shift/first/step are

@@ -134,6 +134,15 @@ class RefField(FieldBase):
         vals = self._vec_in(a, "input")
         return self._vec_out(out, [pow(x, -1, self.modulus) * r2 % self.modulus if x else 0 for x in vals])
 
+    def vec_batch_inv(self, a: Any, out: Any = None) -> Any:
+        """Montgomery inverse of each element (aR -> a^-1 R); a zero raises ZeroDivisionError."""
+        r2 = self.mont_r**2 % self.modulus
+        vals = self._vec_in(a, "input")
+        for i, x in enumerate(vals):
+            if x == 0:
+                raise ZeroDivisionError(f"{self.name}: inverse of zero at index {i}")
+        return self._vec_out(out, [pow(x, -1, self.modulus) * r2 % self.modulus for x in vals])
+
 
 FQ = RefField("Fq", FQ_MODULUS)
 FR = RefField("Fr", FR_MODULUS)

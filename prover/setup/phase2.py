@@ -91,7 +91,7 @@ class _Terms:
     coefs: np.ndarray  # uint8 (n, 32) std form
 
 
-def _r1cs_terms(r1cs: R1CS) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+def r1cs_terms(r1cs: R1CS) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """(matrix, constraint, wire, coef bytes) of every term, in file order."""
     counts = np.diff(r1cs.lc_offsets)
     lc = np.repeat(np.arange(len(counts), dtype=np.int64), counts)
@@ -116,10 +116,42 @@ def _lincomb(engine: Engine, group: str, bases: Any, terms: _Terms, n_rows: int)
     return engine.groth16.sparse_lincomb(group, bases, scalars.tobytes(), idx.tobytes(), offsets.tobytes())
 
 
-def _ones(n: int) -> np.ndarray:
+def ones_column(n: int) -> np.ndarray:
     out = np.zeros((n, 32), dtype=np.uint8)
     out[:, 0] = 1
     return out
+
+
+def check_coefficients(engine: Engine, coefs: np.ndarray) -> None:
+    try:
+        engine.FR.vec_to_mont(coefs.tobytes())  # rejects a coefficient >= r, naming it
+    except ValueError as exc:
+        raise SetupError(f"the circuit has a non-canonical coefficient: {exc}") from None
+
+
+def coef_records(
+    engine: Engine, rec_m: np.ndarray, rec_c: np.ndarray, rec_s: np.ndarray, rec_v: np.ndarray
+) -> np.ndarray:
+    """(n, 44) uint8 records (uint32 matrix, constraint, signal, value = coef * R^2 mod r) as the
+    zkey's coefficient section holds them (also the input of the native `build_abc`)."""
+    r3 = np.frombuffer(MONT_R3_R.to_bytes(32, "little") * len(rec_v), dtype=np.uint8)
+    values = np.frombuffer(bytes(engine.FR.vec_mul(rec_v.tobytes(), r3.tobytes())), dtype=np.uint8).reshape(
+        -1, 32
+    )
+    rec = np.zeros((len(rec_v), 44), dtype=np.uint8)
+    rec[:, 0:4] = rec_m.astype("<u4").view(np.uint8).reshape(-1, 4)
+    rec[:, 4:8] = rec_c.astype("<u4").view(np.uint8).reshape(-1, 4)
+    rec[:, 8:12] = rec_s.astype("<u4").view(np.uint8).reshape(-1, 4)
+    rec[:, 12:] = values
+    return rec
+
+
+def coefficient_section(
+    engine: Engine, rec_m: np.ndarray, rec_c: np.ndarray, rec_s: np.ndarray, rec_v: np.ndarray
+) -> bytes:
+    """The zkey's section 4: the record count, then the records."""
+    rec = coef_records(engine, rec_m, rec_c, rec_s, rec_v)
+    return struct.pack("<I", len(rec)) + rec.tobytes()
 
 
 def _hash_h_points(hasher: Any, ptau: PTau, domain: int, engine: Engine) -> None:
@@ -225,27 +257,17 @@ def new_zkey(r1cs: R1CS, ptau: PTau, engine: Engine | None = None, progress: Pro
     )
 
     progress.step("zkey: coefficients", 1)
-    mat, cons, wire, coefs = _r1cs_terms(r1cs)
-    try:
-        engine.FR.vec_to_mont(coefs.tobytes())  # rejects a coefficient >= r, naming it
-    except ValueError as exc:
-        raise SetupError(f"the circuit has a non-canonical coefficient: {exc}") from None
-    ab = mat < 2
+    mat, cons, wire, coefs = r1cs_terms(r1cs)
+    check_coefficients(engine, coefs)
     pub = np.arange(n_public + 1, dtype=np.int64)
-    rec_m = np.concatenate([mat[ab], np.zeros(n_public + 1, dtype=np.int64)])
-    rec_c = np.concatenate([cons[ab], n_cons + pub])
-    rec_s = np.concatenate([wire[ab], pub])
-    rec_v = np.concatenate([coefs[ab], _ones(n_public + 1)])
-    r3 = np.frombuffer(MONT_R3_R.to_bytes(32, "little") * len(rec_v), dtype=np.uint8)
-    values = np.frombuffer(bytes(engine.FR.vec_mul(rec_v.tobytes(), r3.tobytes())), dtype=np.uint8).reshape(
-        -1, 32
+    ab = mat < 2
+    coef_section = coefficient_section(
+        engine,
+        np.concatenate([mat[ab], np.zeros(n_public + 1, dtype=np.int64)]),
+        np.concatenate([cons[ab], n_cons + pub]),
+        np.concatenate([wire[ab], pub]),
+        np.concatenate([coefs[ab], ones_column(n_public + 1)]),
     )
-    rec = np.zeros((len(rec_v), 44), dtype=np.uint8)
-    rec[:, 0:4] = rec_m.astype("<u4").view(np.uint8).reshape(-1, 4)
-    rec[:, 4:8] = rec_c.astype("<u4").view(np.uint8).reshape(-1, 4)
-    rec[:, 8:12] = rec_s.astype("<u4").view(np.uint8).reshape(-1, 4)
-    rec[:, 12:] = values
-    coef_section = struct.pack("<I", len(rec)) + rec.tobytes()
 
     l_tau = ptau.lagrange(SEC_L_TAU_G1, domain)
     l_tau2 = ptau.lagrange(SEC_L_TAU_G2, domain)
@@ -255,7 +277,7 @@ def new_zkey(r1cs: R1CS, ptau: PTau, engine: Engine | None = None, progress: Pro
     def terms(mask: np.ndarray, base_offset: int) -> _Terms:
         return _Terms(wire[mask], cons[mask] + base_offset, coefs[mask])
 
-    public_a = _Terms(pub, n_cons + pub, _ones(n_public + 1))
+    public_a = _Terms(pub, n_cons + pub, ones_column(n_public + 1))
 
     progress.step("zkey: A, B1, B2, IC, C points", 5)
     a_pts = _lincomb(engine, "G1", l_tau, _concat([terms(mat == 0, 0), public_a]), n_vars)
@@ -266,7 +288,7 @@ def new_zkey(r1cs: R1CS, ptau: PTau, engine: Engine | None = None, progress: Pro
     progress.advance()
     # beta*A + alpha*B + C on one concatenated base: [tau | alpha*tau | beta*tau] Lagrange points.
     bases = bytes(l_tau) + bytes(l_alpha) + bytes(l_beta)
-    public_ic = _Terms(pub, 2 * domain + n_cons + pub, _ones(n_public + 1))
+    public_ic = _Terms(pub, 2 * domain + n_cons + pub, ones_column(n_public + 1))
     ic_c = _lincomb(
         engine,
         "G1",

@@ -254,3 +254,20 @@ def test_inv_var_many_random(native, ref) -> None:
     for i, x in enumerate(vals):
         got = int.from_bytes(mv[32 * i : 32 * i + 32], "little")
         assert got == (pow(x, -1, m) * r2 % m if x else 0), f"{native.name} Montgomery input {x:#x}"
+
+
+@pytest.mark.parametrize(("native", "ref"), [(cf.FQ, pf.FQ), (cf.FR, pf.FR)], ids=["Fq", "Fr"])
+def test_vec_batch_inv_matches_twin(native, ref) -> None:
+    m = native.modulus
+    vals = [v for v in inversion_edge_values(m) if v % m]
+    buf = _limb_bytes(vals)
+    ours = native.vec_batch_inv(buf)
+    assert ours == ref.vec_batch_inv(buf) == native.vec_inv_var(buf)
+    assert native.vec_batch_inv(b"") == ref.vec_batch_inv(b"") == bytearray()
+    for field in (native, ref):
+        with pytest.raises(ZeroDivisionError, match="index 2"):
+            field.vec_batch_inv(_limb_bytes([1, 2, 0, 3]))
+        with pytest.raises(ValueError, match="element 1 is not canonical"):
+            field.vec_batch_inv(_limb_bytes([1, m]))
+        inplace = bytearray(buf)
+        assert field.vec_batch_inv(inplace, out=inplace) == ours

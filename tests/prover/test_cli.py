@@ -54,6 +54,20 @@ def test_whole_ceremony_and_proof(compile_circuit, witness_for, tmp_path: Path) 
         assert proc.returncode == 0
 
 
+def test_single_party_setup_command(compile_circuit, witness_for, tmp_path: Path) -> None:
+    c = compile_circuit("mul")
+    wtns = witness_for("mul", {"a": 3, "b": 11, "c": 5}, "cli-single")
+    t = tmp_path
+    assert "devnets and tests only" in run("groth16", "setup", c.r1cs, t / "s.zkey", "--vk", t / "vk.json")
+    run("groth16", "prove", t / "s.zkey", wtns, t / "proof.json", t / "public.json", "-q")
+    assert "valid" in run("groth16", "verify", t / "vk.json", t / "public.json", t / "proof.json")
+    assert "OK" in snarkjs("groth16", "verify", t / "vk.json", t / "public.json", t / "proof.json").stdout
+    run("groth16", "export-vk", t / "s.zkey", t / "vk2.json")
+    assert (t / "vk2.json").read_text() == (t / "vk.json").read_text()
+    assert "expected R1CS ZKEY" in run("groth16", "setup", c.r1cs, code=2)
+    assert "Error" in run("groth16", "setup", t / "missing.r1cs", t / "x.zkey", code=2)
+
+
 def test_verify_exit_codes(hash_ceremony: Ceremony, tmp_path: Path) -> None:
     vk, public, proof = hash_ceremony.vk, hash_ceremony.public, hash_ceremony.proof
     run("groth16", "verify", vk, public, proof)
