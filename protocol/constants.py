@@ -45,6 +45,13 @@ ADDRESS_BITS = 160  # Ethereum addresses (owner, withdrawal recipient, rollup co
 CHAIN_ID_BITS = 64
 FEE_PPM_BOUND = 100_000  # |fee rate| <= 10%
 FUNDING_CAP_BOUND = RATE_SCALE // 10  # |funding rate cap| <= 10% per interval
+AUCTION_DURATION_BITS = 32  # auction_duration_s: 1 .. 2^32-1 seconds
+
+# ---- liquidation ----------------------------------------------------------------------------------
+# A partial liquidation against the book closes at most what brings the account back to this
+# multiple of its maintenance margin (PPM of maintenance; 120%: the 20% above maintenance is the
+# margin of safety against the slippage the rule cannot see) -- protocol.md 4.8
+LIQUIDATION_TARGET_PPM = 1_200_000
 
 
 class Tag:

@@ -129,6 +129,9 @@ class ExchangeConfig:
     funding_interval_s: int = 3600
     funding_premium_divisor: int = 8  # rate = premium / divisor per interval (before the cap)
     insurance_fund: int = 0  # genesis insurance fund (the L1 contract starts holding it)
+    # a liquidation auction's price moves from the oracle price to the bankruptcy price over this
+    # time, then holds there as long again (protocol.md 4.8)
+    auction_duration_s: int = 300
     markets_by_id: dict[int, MarketConfig] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -152,6 +155,7 @@ class ExchangeConfig:
         need(0 < self.funding_interval_s < (1 << 32), "funding interval")
         need(0 < self.funding_premium_divisor < (1 << 32), "funding premium divisor")
         need(0 <= self.insurance_fund < (1 << C.AMOUNT_BITS), "genesis insurance fund fits 64 bits")
+        need(0 < self.auction_duration_s < (1 << C.AUCTION_DURATION_BITS), "auction duration")
 
     def market(self, market_id: int) -> MarketConfig | None:
         return self.markets_by_id.get(market_id)
@@ -167,7 +171,7 @@ class ExchangeConfig:
 
     def params_hash(self) -> int:
         """Poseidon([TAG_PARAMS, oracle_set_hash, quorum, max_age, max_skew, funding_interval,
-        premium_divisor])."""
+        premium_divisor, auction_duration_s])."""
         return poseidon(
             [
                 Tag.PARAMS,
@@ -177,6 +181,7 @@ class ExchangeConfig:
                 self.oracle_max_skew_s,
                 self.funding_interval_s,
                 self.funding_premium_divisor,
+                self.auction_duration_s,
             ]
         )
 

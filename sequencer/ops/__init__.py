@@ -21,6 +21,7 @@ from sequencer.ops import (
     liquidate,
     oracle_update,
     order,
+    start_auction,
     transfer,
     withdraw,
 )
@@ -33,6 +34,7 @@ from sequencer.ops.funding_tick import FundingTick
 from sequencer.ops.liquidate import Liquidate
 from sequencer.ops.oracle_update import OracleUpdate
 from sequencer.ops.order import PlaceOrder
+from sequencer.ops.start_auction import StartAuction
 from sequencer.ops.transfer import Transfer
 from sequencer.ops.withdraw import Withdraw
 
@@ -48,6 +50,7 @@ _MODULES = {
     FundingTick: funding_tick,
     Liquidate: liquidate,
     Deleverage: deleverage,
+    StartAuction: start_auction,
 }
 
 OPS: tuple[type, ...] = tuple(_MODULES)
@@ -67,6 +70,7 @@ __all__ = [
     "Liquidate",
     "OracleUpdate",
     "PlaceOrder",
+    "StartAuction",
     "Transfer",
     "Withdraw",
 ]
