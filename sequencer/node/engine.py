@@ -71,6 +71,9 @@ class Engine:
     def decode_signed(self, kind: str, body: Any) -> Draft:
         return drafts.signed(self.ex, kind, body)
 
+    def decode_takeover(self, body: Any) -> Draft:
+        return drafts.takeover(self.ex, body)
+
     def decode_deposit(self, fields: dict[str, int]) -> Draft:
         return drafts.deposit(self.ex, fields)
 
