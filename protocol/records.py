@@ -74,6 +74,7 @@ class StepKind(IntEnum):
     FUNDING_TICK = 9
     INSURANCE_COVER = 10
     AUCTION_START = 11
+    AUCTION_END = 12
 
 
 @dataclass(slots=True)

@@ -23,6 +23,7 @@ from protocol.messages.oracle_price import OraclePriceMessage
 from protocol.messages.order import OrderMessage
 from protocol.messages.transfer import TransferMessage
 from protocol.messages.withdraw import WithdrawMessage
+from protocol.steps.auction_end import AuctionEndData
 from protocol.steps.auction_start import AuctionStartData
 from protocol.steps.deleverage import DeleverageData
 from protocol.steps.deposit import DepositData
@@ -76,6 +77,7 @@ _CLASSES: dict[str, type] = {
         MarketFunding,
         InsuranceCoverData,
         AuctionStartData,
+        AuctionEndData,
         MarketConfig,
         ExchangeConfig,
     )
@@ -318,6 +320,8 @@ def restore_exchange(cls: type[L], blob: bytes) -> L:
         for m, s in enumerate(a.sizes):
             if s:
                 ex.holders[m].add(aid)
+        if a.auction_start:
+            ex.in_auction.add(aid)
     undo: list[Any] = []
     resting = []
     for enc_op, seq, filled in state["orders"]:

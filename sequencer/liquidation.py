@@ -11,7 +11,9 @@ operation, only the choice among valid operations is policy):
    `Deleverage` against the first account of the ADL ranking (`sequencer.margin.adl_ranking`) in
    the market whose first-ranked counterparty has the most value (a deficit is recovered from the
    counterparties that can pay it, across markets).
-The operations it makes are ordinary journaled operations.
+An account whose auction is live but that is no longer liquidatable (or is flat) gets `EndAuction`,
+so that a later fall starts a fresh auction at the oracle price.  The operations it makes are
+ordinary journaled operations.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from typing import Any
 from sequencer.exchange import Exchange, Result
 from sequencer.margin import adl_ranking, restore_size
 from sequencer.ops.deleverage import Deleverage
+from sequencer.ops.end_auction import EndAuction
 from sequencer.ops.liquidate import Liquidate
 from sequencer.ops.start_auction import StartAuction
 
@@ -32,8 +35,9 @@ def liquidation_ops(ex: Exchange, account_id: int, time: int) -> list[Any]:
     the keeper's choice)."""
     acct = ex.accounts[account_id]
     v, _, _, mm = ex.risk_tuple(acct)
-    if v >= mm:
-        return []
+    if v >= mm or not acct.has_positions():
+        # recovered (or flat): its auction ends, so a later fall starts afresh at the oracle price
+        return [EndAuction(time, account_id)] if acct.auction_start else []
     ops: list[Any] = []
     beyond_fund = v < -ex.insurance_fund
     if not beyond_fund:
@@ -84,7 +88,7 @@ def run_keeper(ex: Exchange, time: int, max_ops: int = 10_000) -> list[tuple[Any
     done: list[tuple[Any, Result]] = []
     while len(done) < max_ops:
         progress = False
-        for aid in ex.liquidatable_accounts():
+        for aid in ex.keeper_accounts():
             for op in liquidation_ops(ex, aid, time):
                 res = ex.apply(op)
                 if res.ok:

@@ -2,9 +2,11 @@
 
 `Margin` adds to the state: an account's risk at oracle prices (`risk`, `risk_tuple`, cached per
 account until the account or any price or funding index changes), the trade rule (`fill_allowed`),
-the ADL ranking, and every logged change of positions and balances: one side of a fill
+the ADL ranking, the liquidation arithmetic of 4.8 (`position_maintenance`, `bankruptcy_discount`,
+`restore_size`), and every logged change of positions and balances: one side of a fill
 (`apply_leg`), collateral, the insurance fund, the fee pool, open interest, funding index, oracle
-price and funding time, and the insurance cover of a flat account left with negative collateral.
+price and funding time, an account's auction start, and the insurance cover of an account a
+liquidation step left below zero.
 """
 
 from __future__ import annotations
@@ -218,6 +220,13 @@ class Margin(State):
             acct.rcache = (rkey, self.price_rev, cached)
         acct.auction_start = t
         acct.rkey = rkey  # the leaf preimage cache is keyed on rkey
+        live = self.in_auction
+        if t and acct.id not in live:
+            live.add(acct.id)
+            self._undo.append((live.discard, acct.id))
+        elif not t and acct.id in live:
+            live.discard(acct.id)
+            self._undo.append((live.add, acct.id))
 
     def end_auction_if_flat(self, acct: Account) -> None:
         """A liquidation step that leaves an account flat ends its auction (protocol.md 4.8)."""

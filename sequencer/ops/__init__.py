@@ -16,6 +16,7 @@ from sequencer.ops import (
     cancel_all,
     deleverage,
     deposit,
+    end_auction,
     forced_withdrawal,
     funding_tick,
     liquidate,
@@ -29,6 +30,7 @@ from sequencer.ops.cancel import CancelOrder
 from sequencer.ops.cancel_all import CancelAll
 from sequencer.ops.deleverage import Deleverage
 from sequencer.ops.deposit import Deposit
+from sequencer.ops.end_auction import EndAuction
 from sequencer.ops.forced_withdrawal import ForcedWithdrawal
 from sequencer.ops.funding_tick import FundingTick
 from sequencer.ops.liquidate import Liquidate
@@ -51,6 +53,7 @@ _MODULES = {
     Liquidate: liquidate,
     Deleverage: deleverage,
     StartAuction: start_auction,
+    EndAuction: end_auction,
 }
 
 OPS: tuple[type, ...] = tuple(_MODULES)
@@ -65,6 +68,7 @@ __all__ = [
     "CancelOrder",
     "Deleverage",
     "Deposit",
+    "EndAuction",
     "ForcedWithdrawal",
     "FundingTick",
     "Liquidate",

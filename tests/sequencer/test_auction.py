@@ -1,7 +1,8 @@
 """The liquidation auction: StartAuction commits its start time in the account leaf; any account
 then takes a position over with a signed order at a price moving from the oracle price (discount 0)
 to the bankruptcy price (the account's value share) over auction_duration_s, held there as long
-again; after that the auction must start again."""
+again; after that the auction must start again.  EndAuction ends the auction of an account that
+recovered."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from protocol.messages.order import TimeInForce
 from protocol.records import StepKind
 from sequencer.events import AuctionStarted, Liquidated
 from sequencer.liquidation import run_keeper
-from sequencer.ops import Liquidate, StartAuction
+from sequencer.ops import EndAuction, Liquidate, StartAuction
 from tests.sequencer.conftest import assert_rejected_unchanged
 from tests.sequencer.world import BTC, BUY, SELL, USD, World, make_config
 
@@ -143,3 +144,20 @@ def test_a_deficit_within_the_fund_is_taken_at_the_oracle_price() -> None:
     assert res.ok and Liquidated(w.aid(2), BTC, 10_000, 4_700_000, w.aid(1), 0) in res.events
     assert [s.kind for s in res.record.steps] == [StepKind.LIQUIDATION, StepKind.INSURANCE_COVER]
     assert w.acct(2).collateral == 0 and w.ex.insurance_fund == 975 * USD
+
+
+def test_a_recovered_account_ends_its_auction_and_a_later_fall_starts_afresh() -> None:
+    w = in_auction()
+    assert_rejected_unchanged(w, EndAuction(w.time, w.aid(2)), ErrorCode.AUCTION_LIVE)
+    assert_rejected_unchanged(w, EndAuction(w.time, w.aid(1)), ErrorCode.NO_AUCTION)
+    w.tick(100)
+    assert w.oracle(BTC, 4_900_000).ok  # value 1,975 >= MM 1,470: recovered
+    done = run_keeper(w.ex, w.time)
+    assert [type(op).__name__ for op, _ in done] == ["EndAuction"]
+    assert [s.kind for s in done[0][1].record.steps] == [StepKind.AUCTION_END]
+    assert w.acct(2).auction_start == 0 and w.ex.keeper_accounts() == []
+    w.tick(100)
+    assert w.oracle(BTC, 4_790_000).ok  # falls again: a fresh auction, at the oracle price
+    assert [type(op).__name__ for op, _ in run_keeper(w.ex, w.time)] == ["StartAuction"]
+    res = w.apply(take(w))
+    assert res.ok and res.events[-1].penalty == 0

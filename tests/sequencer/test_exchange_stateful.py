@@ -310,6 +310,9 @@ class ExchangeMachine(RuleBasedStateMachine):
             a = ex.accounts[aid]
             assert a.auction_start <= self.w.time < a.auction_start + 2 * duration
             assert a.auction_start and ex.risk(a).value >= -ex.insurance_fund
+        # ... and the auction of an account that recovered (or is flat) has ended
+        assert ex.keeper_accounts() == ex.liquidatable_accounts()
+        assert sorted(ex.in_auction) == [a for a, acct in sorted(ex.accounts.items()) if acct.auction_start]
         for a in ex.accounts.values():
             r = ex.risk(a)
             if a.has_positions():
