@@ -234,9 +234,10 @@ class Margin(State):
             self.set_auction_start(acct, 0)
 
     def cover_from_insurance(self, acct: Account) -> None:
-        """The insurance fund is drawn the moment a liquidation step leaves an account's value
-        negative (protocol.md 4.8): it pays min(-value, fund) into the account at once, positions
-        open or not, so no later account can count on what it paid.  An account left flat with
+        """The insurance fund is drawn the moment a liquidation or deleverage operation leaves an
+        account's value negative (protocol.md 4.8; called at the end of each): it pays
+        min(-value, fund) into the account at once, positions open or not, so no later account
+        can count on what it paid.  An account left flat with
         negative collateral is then paid back to zero by the fee pool as far as it can; what
         neither pays (only possible when no ADL counterparty could pay) stays as the account's
         negative collateral, a socialised loss the exchange reports (event DeficitUncovered,
