@@ -155,3 +155,26 @@ def test_what_no_counterparty_can_pay_is_reported_as_bad_debt() -> None:
     # value is still conserved: the deficit is the account's negative collateral
     total = sum(w.ex.risk(a).value for a in w.ex.accounts.values())
     assert total + w.ex.insurance_fund + w.ex.fee_pool == w.ex.total_deposits - w.ex.total_withdrawals
+
+
+def test_both_sides_of_a_pump_cannot_collect_the_fund() -> None:
+    """A trader long and short BTC through two accounts pumps the price until its short is under
+    water (within the fund), with no book to close against: ADL at the oracle price would have the
+    fund pay the short's deficit while the long keeps the matching profit.  The auction comes first
+    (no discount under water), then ADL at the bankruptcy price: the long pays the deficit itself."""
+    w = World(make_config((no_fees(BTC_MARKET),), insurance_fund=1_000 * USD)).funded(1)
+    assert w.oracle(BTC, P).ok
+    assert w.deposit(1, 3_000 * USD).ok  # the short side
+    assert w.order(0, BTC, BUY, P, 10_000).ok  # the long side (100,000 USD)
+    assert w.order(1, BTC, SELL, P, 10_000, tif=TimeInForce.IOC).ok
+    w.tick()
+    assert w.oracle(BTC, 5_310_000).ok  # +6.2%: the short is at -100
+    assert w.ex.risk(w.acct(1)).value == -100 * USD
+    first = run_keeper(w.ex, w.time)
+    w.tick(AUCTION)
+    assert w.oracle(BTC, 5_310_000).ok
+    then = run_keeper(w.ex, w.time)
+    assert w.ex.insurance_fund == 1_000 * USD  # untouched
+    assert w.acct(0).collateral + w.acct(1).collateral == 103_000 * USD  # no gain for the pair
+    assert w.acct(1).collateral == 0 and w.ex.bad_debt_total == 0
+    assert [type(op).__name__ for op, _ in first + then] == ["StartAuction", "Deleverage"]
