@@ -140,6 +140,10 @@ class AsyncClient:
         """Submit many signed orders in one request; one result per order (`ok` true or an error)."""
         return (await self.request("POST", "/v1/orders/batch", {"orders": orders}))["results"]
 
+    async def takeover(self, takeover: dict[str, Any]) -> dict[str, Any]:
+        """Take over a position in a liquidation auction (`Wallet.takeover` builds the body)."""
+        return await self.request("POST", "/v1/liquidations/takeover", takeover)
+
     async def cancel(self, cancel: dict[str, Any]) -> dict[str, Any]:
         return await self.request("POST", "/v1/orders/cancel", cancel)
 

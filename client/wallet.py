@@ -16,7 +16,7 @@ from typing import Any
 from client.http import NodeError
 from protocol.messages.cancel import CancelMessage
 from protocol.messages.cancel_all import CancelAllMessage
-from protocol.messages.order import OrderMessage
+from protocol.messages.order import OrderMessage, TimeInForce, make_flags
 from protocol.messages.read_auth import make_token
 from protocol.messages.transfer import TransferMessage
 from protocol.messages.withdraw import WithdrawMessage
@@ -119,6 +119,32 @@ class Wallet:
         self._last_order_id = max(self._last_order_id, order_id)
         msg = OrderMessage(self._need_account(), market_id, side, price, size, order_id, expiry, flags)
         return self._sign(msg)
+
+    def takeover(
+        self,
+        *,
+        account_id: int,
+        market_id: int,
+        side: int,
+        price: int,
+        size: int,
+        order_id: int,
+        expiry: int,
+    ) -> dict[str, Any]:
+        """The body of POST /v1/liquidations/takeover: take up to `size` of account `account_id`'s
+        position in its liquidation auction with a signed IOC order on the other side (`side`; a
+        limit `price` no worse than the oracle price), at the oracle price plus the auction discount
+        (protocol.md 4.8)."""
+        order = self.order(
+            market_id=market_id,
+            side=side,
+            price=price,
+            size=size,
+            order_id=order_id,
+            expiry=expiry,
+            flags=make_flags(TimeInForce.IOC),
+        )
+        return {"account_id": account_id, "market_id": market_id, "size": size, "order": order}
 
     def cancel(self, *, order_id: int, expiry: int) -> dict[str, Any]:
         return self._sign(CancelMessage(self._need_account(), order_id, expiry))

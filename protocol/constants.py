@@ -55,6 +55,13 @@ OI_FUND_MULTIPLE_BITS = 32  # open-interest notional allowed per unit of insuran
 STATUS_NORMAL = 0
 STATUS_REDUCE_ONLY = 1  # circuit breaker: only orders that cannot increase a position
 STATUS_HALTED = 2  # oracle recovery: no orders; withdrawals of holders wait
+AUCTION_DURATION_BITS = 32  # auction_duration_s: 1 .. 2^32-1 seconds
+
+# ---- liquidation ----------------------------------------------------------------------------------
+# A partial liquidation against the book closes at most what brings the account back to this
+# multiple of its maintenance margin (PPM of maintenance; 120%: the 20% above maintenance is the
+# margin of safety against the slippage the rule cannot see) -- protocol.md 4.8
+LIQUIDATION_TARGET_PPM = 1_200_000
 
 
 class Tag:

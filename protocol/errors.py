@@ -58,6 +58,9 @@ class ErrorCode(StrEnum):
     NO_POSITION = "NO_POSITION"
     INSURANCE_INSUFFICIENT = "INSURANCE_INSUFFICIENT"
     ADL_COUNTERPARTY = "ADL_COUNTERPARTY"  # not an opposite position, or not the top-ranked one
+    LIQUIDATION_TOO_LARGE = "LIQUIDATION_TOO_LARGE"  # a book liquidation above the restoring size
+    NO_AUCTION = "NO_AUCTION"  # a takeover without a live auction of the account
+    AUCTION_LIVE = "AUCTION_LIVE"  # an auction start while one is live, or ADL before it ended
     NOT_OWNER = "NOT_OWNER"  # forced withdrawal from an L1 address that does not own the account
     # reasons only (order updates): the order was cancelled because its account was liquidated
     LIQUIDATED = "LIQUIDATED"

@@ -56,11 +56,13 @@ def account_leaf_row(state: AccountState, positions_h: int, orders_root: int) ->
         state.nonce,
         positions_h,
         orders_root,
+        state.auction_start,
     ]
 
 
 def account_leaf(state: AccountState, positions_h: int, orders_root: int) -> int:
-    """Poseidon([TAG_ACCOUNT, pub_x, pub_y, owner, collateral, nonce, positions_hash, orders_root])."""
+    """Poseidon([TAG_ACCOUNT, pub_x, pub_y, owner, collateral, nonce, positions_hash, orders_root,
+    auction_start])."""
     return poseidon(account_leaf_row(state, positions_h, orders_root))
 
 

@@ -30,6 +30,7 @@ class AccountState(NamedTuple):
     sizes: tuple[int, ...]  # signed position size per market id (MAX_MARKETS entries)
     costs: tuple[int, ...]  # signed open notional per market id (same sign as the size)
     fsnaps: tuple[int, ...]  # funding index snapshot per market id (0 when the size is 0)
+    auction_start: int  # time the account's liquidation auction started; 0: no auction (4.8)
 
 
 class SlotChange(NamedTuple):
@@ -80,6 +81,8 @@ class StepKind(IntEnum):
     ORACLE_UPDATE = 8
     FUNDING_TICK = 9
     INSURANCE_COVER = 10
+    AUCTION_START = 11
+    AUCTION_END = 12
 
 
 @dataclass(slots=True)

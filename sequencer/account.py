@@ -18,6 +18,7 @@ class Account:
     sequencer's view of the account's orders."""
 
     __slots__ = (
+        "auction_start",
         "collateral",
         "costs",
         "floor_all",
@@ -47,6 +48,7 @@ class Account:
         self.sizes = [0] * MAX_MARKETS
         self.costs = [0] * MAX_MARKETS
         self.fsnaps = [0] * MAX_MARKETS
+        self.auction_start = 0  # time its liquidation auction started, 0: none (protocol.md 4.8)
         # committed order slots (in the leaf): slot -> (order_id, filled)
         self.slots: dict[int, tuple[int, int]] = {}
         # sequencer side (not in the leaf)
@@ -55,7 +57,8 @@ class Account:
         self.floor_all = 0  # order ids <= floor are refused (cancel-all over every market)
         self.floor_market: dict[int, int] = {}  # market id -> floor (cancel-all in one market)
         # risk cache: (rkey, exchange price revision, risk tuple); rkey changes with every change
-        # of collateral or positions (Exchange.apply_leg / add_collateral)
+        # of collateral, positions or auction start (Margin.apply_leg / add_collateral /
+        # set_auction_start), so it also keys the leaf preimage cache
         self.rkey = 0
         self.rcache: tuple[int, int, tuple[int, int, int, int]] | None = None
         # leaf preimage cache: (rkey, nonce, state); the other leaf fields never change
@@ -77,6 +80,7 @@ class Account:
                 tuple(self.sizes),
                 tuple(self.costs),
                 tuple(self.fsnaps),
+                self.auction_start,
             ),
         )
         self.scache = (self.rkey, self.nonce, st)

@@ -23,6 +23,8 @@ from protocol.messages.oracle_price import OraclePriceMessage
 from protocol.messages.order import OrderMessage
 from protocol.messages.transfer import TransferMessage
 from protocol.messages.withdraw import WithdrawMessage
+from protocol.steps.auction_end import AuctionEndData
+from protocol.steps.auction_start import AuctionStartData
 from protocol.steps.deleverage import DeleverageData
 from protocol.steps.deposit import DepositData
 from protocol.steps.forced_withdrawal import ForcedWithdrawalData
@@ -42,7 +44,7 @@ from sequencer.tree import SparseMerkleTree
 
 L = TypeVar("L", bound=Ledger)
 
-SNAPSHOT_VERSION = 2
+SNAPSHOT_VERSION = 3
 
 _CLASSES: dict[str, type] = {
     cls.__name__: cls
@@ -74,6 +76,8 @@ _CLASSES: dict[str, type] = {
         FundingData,
         MarketFunding,
         InsuranceCoverData,
+        AuctionStartData,
+        AuctionEndData,
         MarketConfig,
         ExchangeConfig,
     )
@@ -209,6 +213,7 @@ def snapshot_state(ex: Ledger) -> dict[str, Any]:
                 sorted([s, i] for s, i in a.slot_last.items()),
                 a.floor_all,
                 sorted([m, f] for m, f in a.floor_market.items()),
+                a.auction_start,
             ]
         )
     orders = []
@@ -300,8 +305,24 @@ def restore_exchange(cls: type[L], blob: bytes) -> L:
         else:
             mk.set_risk_fields((0, 0, price, otime, price, 0, 0, 0))
     for row in state["accounts"]:
-        aid, px, py, owner, col, nonce, sizes, costs, fsnaps, slots, slot_last, floor_all, floor_market = row
+        (
+            aid,
+            px,
+            py,
+            owner,
+            col,
+            nonce,
+            sizes,
+            costs,
+            fsnaps,
+            slots,
+            slot_last,
+            floor_all,
+            floor_market,
+            auc,
+        ) = row
         a = Account(aid, px, py, owner)
+        a.auction_start = auc
         a.collateral, a.nonce = col, nonce
         a.sizes, a.costs, a.fsnaps = list(sizes), list(costs), list(fsnaps)
         a.slots = {s: (i, f) for s, i, f in slots}
@@ -313,6 +334,8 @@ def restore_exchange(cls: type[L], blob: bytes) -> L:
         for m, s in enumerate(a.sizes):
             if s:
                 ex.holders[m].add(aid)
+        if a.auction_start:
+            ex.in_auction.add(aid)
     undo: list[Any] = []
     resting = []
     for enc_op, seq, filled in state["orders"]:

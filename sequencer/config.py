@@ -176,6 +176,9 @@ class ExchangeConfig:
     insurance_fund: int = 0  # genesis insurance fund (the L1 contract starts holding it)
     # an update of a stale market signed by this many signers may move any distance (4.7); 0: all
     oracle_recovery_quorum: int = 0
+    # a liquidation auction's price moves from the oracle price to the bankruptcy price over this
+    # time, then holds there as long again (protocol.md 4.8)
+    auction_duration_s: int = 300
     markets_by_id: dict[int, MarketConfig] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -199,6 +202,7 @@ class ExchangeConfig:
         need(0 < self.funding_interval_s < (1 << 32), "funding interval")
         need(0 < self.funding_premium_divisor < (1 << 32), "funding premium divisor")
         need(0 <= self.insurance_fund < (1 << C.AMOUNT_BITS), "genesis insurance fund fits 64 bits")
+        need(0 < self.auction_duration_s < (1 << C.AUCTION_DURATION_BITS), "auction duration")
         need(
             self.oracle_recovery_quorum == 0
             or self.oracle_quorum <= self.oracle_recovery_quorum <= len(self.oracle_signers),
@@ -224,7 +228,7 @@ class ExchangeConfig:
 
     def params_hash(self) -> int:
         """Poseidon([TAG_PARAMS, oracle_set_hash, quorum, max_age, max_skew, funding_interval,
-        premium_divisor, recovery_quorum])."""
+        premium_divisor, recovery_quorum, auction_duration_s])."""
         return poseidon(
             [
                 Tag.PARAMS,
@@ -235,6 +239,7 @@ class ExchangeConfig:
                 self.funding_interval_s,
                 self.funding_premium_divisor,
                 self.recovery_quorum,
+                self.auction_duration_s,
             ]
         )
 

@@ -105,7 +105,17 @@ class Deleveraged:
     counterparty_id: int
     size: int  # signed size closed of the liquidated account
     price: int
-    loss: int  # collateral moved from the counterparty to the bankrupt account
+    loss: int  # collateral moved from the counterparty to the account (< 0: the account paid its bankruptcy discount)
+
+
+@dataclass(slots=True)
+class AuctionStarted:
+    """A liquidatable account's liquidation auction began (protocol.md 4.8)."""
+
+    account_id: int
+    time: int
+    value: int
+    maintenance: int
 
 
 @dataclass(slots=True)

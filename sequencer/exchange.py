@@ -173,6 +173,16 @@ class Exchange(Ledger):
         ids = sorted(set().union(*(self.holders[mk.id] for mk in self.active)))
         return [a for a in ids if self.risk(self.accounts[a]).liquidatable]
 
+    def keeper_accounts(self) -> list[int]:
+        """The accounts the keeper has work for: the liquidatable ones and those whose auction
+        should end (no longer liquidatable, or flat)."""
+        ids = set(self.liquidatable_accounts())
+        for a in self.in_auction:
+            acct = self.accounts[a]
+            if not acct.has_positions() or not self.risk(acct).liquidatable:
+                ids.add(a)
+        return sorted(ids)
+
     def book_levels(self, market_id: int, depth: int = 20) -> dict[str, list[tuple[int, int]]]:
         mk = self.market(market_id)
         return {"bids": mk.book.bids.depth(depth), "asks": mk.book.asks.depth(depth)}

@@ -110,6 +110,7 @@ def try_fill(
         if taker_fee:
             ex.add_collateral(taker, -taker_fee)
             ex.add_insurance(taker_fee)
+        ex.end_auction_if_flat(taker)
     else:
         v, _, im, mm = ex.risk_tuple(taker)
         if v < im and not _reduced_above_maintenance(taker.sizes[m], ts_before, v, mm):

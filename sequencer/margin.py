@@ -2,10 +2,13 @@
 
 `Margin` adds to the state: an account's risk at mark prices (`risk`, `risk_tuple`, cached per
 account until the account or any price or funding index changes; the mark price of protocol.md
-4.12 changes only with an oracle update, which bumps the price revision the caches are keyed on), the trade rule (`fill_allowed`),
-the ADL ranking, and every logged change of positions and balances: one side of a fill
+4.12 changes only with an oracle update, which bumps the price revision the caches are keyed on),
+the trade rule (`fill_allowed`), the ADL ranking, the liquidation arithmetic of 4.8
+(`position_maintenance`, `bankruptcy_discount`, `restore_size`), and every logged change of
+positions and balances: one side of a fill
 (`apply_leg`), collateral, the insurance fund, the fee pool, open interest, funding index, oracle
-price and funding time, and the insurance cover of a flat account left with negative collateral.
+price and funding time, an account's auction start, and the insurance cover of an account a
+liquidation step left below zero.
 """
 
 from __future__ import annotations
@@ -237,17 +240,44 @@ class Margin(State):
         self.set_attr(self, "funding_time", t)
         self._gcache = None
 
+    def set_auction_start(self, acct: Account, t: int) -> None:
+        """Start (t = time) or end (t = 0) the account's liquidation auction (a leaf field)."""
+        self._undo.append((setattr, acct, "auction_start", acct.auction_start))
+        self._undo.append((setattr, acct, "rkey", acct.rkey))
+        rkey = next(self._revs)
+        cached = self.cached_risk(acct)
+        if cached is not None:
+            acct.rcache = (rkey, self.price_rev, cached)
+        acct.auction_start = t
+        acct.rkey = rkey  # the leaf preimage cache is keyed on rkey
+        live = self.in_auction
+        if t and acct.id not in live:
+            live.add(acct.id)
+            self._undo.append((live.discard, acct.id))
+        elif not t and acct.id in live:
+            live.discard(acct.id)
+            self._undo.append((live.add, acct.id))
+
+    def end_auction_if_flat(self, acct: Account) -> None:
+        """A liquidation step that leaves an account flat ends its auction (protocol.md 4.8)."""
+        if acct.auction_start and not any(acct.sizes):
+            self.set_auction_start(acct, 0)
+
     def cover_from_insurance(self, acct: Account) -> None:
-        """A liquidated account left with no position and negative collateral is brought back to
-        zero by the insurance fund, then (only if the fund is empty) by the fee pool.  The
-        liquidation rules make the fund suffice except after an ADL whose counterparties could
-        not pay their share; what neither can pay stays as the account's negative collateral,
-        a socialised loss the exchange reports (event DeficitUncovered, `bad_debt`)."""
-        if acct.collateral >= 0 or any(acct.sizes):
+        """The insurance fund is drawn the moment a liquidation or deleverage operation leaves an
+        account's value negative (protocol.md 4.8; called at the end of each): it pays
+        min(-value, fund) into the account at once, positions open or not, so no later account
+        can count on what it paid.  An account left flat with
+        negative collateral is then paid back to zero by the fee pool as far as it can; what
+        neither pays (only possible when no ADL counterparty could pay) stays as the account's
+        negative collateral, a socialised loss the exchange reports (event DeficitUncovered,
+        `bad_debt`)."""
+        v = self.risk_tuple(acct)[0]
+        if v >= 0:
             return
-        need = -acct.collateral
-        from_fund = min(need, self.insurance_fund)
-        from_fees = min(need - from_fund, self.fee_pool)
+        flat = not any(acct.sizes)
+        from_fund = min(-v, self.insurance_fund)
+        from_fees = min(-v - from_fund, self.fee_pool) if flat else 0
         if from_fund + from_fees:
             gb = self.global_state()
             before = acct.state() if self.records_enabled else None
@@ -264,8 +294,8 @@ class Margin(State):
                     InsuranceCoverData(from_fund, from_fees),
                 )
             self.emit(InsuranceCovered(acct.id, from_fund + from_fees))
-        left = need - from_fund - from_fees
-        if left:
+        left = -v - from_fund - from_fees
+        if left and flat:
             self.set_attr(self, "bad_debt_total", self.bad_debt_total + left)
             self.emit(DeficitUncovered(acct.id, left))
 
@@ -304,3 +334,36 @@ def adl_ranking(st: Margin, market_id: int, sign: int) -> list[int]:
         scored.append((-score, aid))
     scored.sort()
     return [aid for _, aid in scored]
+
+
+def position_maintenance(mk: Market, size: int) -> int:
+    """A position's term of the maintenance margin: ceil(|size| * P * mult * mmf / 10^6)."""
+    return -((-abs(size) * mk.oracle_price * mk.mult * mk.mmf) // PPM)
+
+
+def bankruptcy_discount(
+    value: int, q: int, size: int, pos_mm: int, maintenance: int, elapsed: int, duration: int
+) -> int:
+    """What closing q of a position of |size| at the bankruptcy price gives up against the oracle
+    price, at fraction elapsed/duration of the way (protocol.md 4.8): the account's value
+    apportioned by the position's share of the maintenance margin and the share q/|size| of it,
+    floor(max(value, 0) * q * pos_mm * elapsed / (|size| * maintenance * duration)).  Closing every
+    position this way at elapsed = duration leaves the account's value at (about) zero."""
+    if value <= 0 or maintenance <= 0:
+        return 0
+    return (value * q * pos_mm * elapsed) // (abs(size) * maintenance * duration)
+
+
+def restore_size(value: int, maintenance: int, mk: Market, size: int) -> int:
+    """The most a book liquidation may close of a position of `size` (protocol.md 4.8): the least
+    multiple of the step that, closed at the oracle price paying the penalty, brings value up to
+    LIQUIDATION_TARGET_PPM of maintenance, or the whole position,
+    min(|size|, step * ceil(ceil((MM * k - V * 10^6) * 10^6 / (P * mult * (mmf * k - fee * 10^6))) / step))."""
+    k = C.LIQUIDATION_TARGET_PPM
+    need = (maintenance * k - value * PPM) * PPM
+    if need <= 0:
+        return 0
+    per_unit = mk.oracle_price * mk.mult * (mk.mmf * k - mk.liq_fee * PPM)
+    q = -(-need // per_unit)
+    q = -(-q // mk.step) * mk.step
+    return min(abs(size), q)

@@ -56,6 +56,7 @@ class State:
         self.expiry_times: list[int] = []
         self.expiring: dict[int, list[RestingOrder]] = {}
         self.holders: list[set[int]] = [set() for _ in range(C.MAX_MARKETS)]  # accounts with a position
+        self.in_auction: set[int] = set()  # accounts whose auction_start is not 0 (the keeper's list)
         # running totals for the conservation checks (not part of the state root)
         self.total_deposits = config.insurance_fund
         self.total_withdrawals = 0

@@ -1,6 +1,10 @@
-"""Step payload of LIQUIDATION by takeover: a liquidator's signed order takes the position at the oracle price.
+"""Step payload of LIQUIDATION by takeover: a liquidator's signed order takes a position in the
+account's liquidation auction, at the oracle price less the auction discount.
 
-The fields the batch circuit re-derives and checks for this step kind (protocol.md section 3.4 and 4).
+The fields the batch circuit re-derives and checks for this step kind (protocol.md sections 3.4 and
+4.8): `elapsed = min(time - auction_start, auction_duration_s)` and
+`discount = floor(max(value, 0) * size * position_maintenance * elapsed /
+(position_size * maintenance * auction_duration_s))`, paid by the account to the liquidator.
 """
 
 from __future__ import annotations
@@ -16,10 +20,16 @@ class TakeoverData:
     size: int
     liquidated_side: int
     liquidator_order: Any
-    penalty: int
+    penalty: int  # the auction discount paid to the liquidator
     liquidated_funding: int
     liquidator_funding: int
     liquidated_realised: int
     liquidator_realised: int
     open_interest_before: int
     open_interest_after: int
+    time: int  # the operation time
+    elapsed: int  # min(time - auction_start, auction_duration_s)
+    value: int  # the account's value before the step
+    maintenance: int  # its maintenance margin before the step (all markets)
+    position_maintenance: int  # the market's term of it
+    position_size: int  # |s| before the step

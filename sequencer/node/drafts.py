@@ -30,6 +30,7 @@ from sequencer.ops import (
     CancelOrder,
     Deposit,
     FundingTick,
+    Liquidate,
     OracleUpdate,
     PlaceOrder,
     Transfer,
@@ -84,6 +85,41 @@ def signed(ex: Exchange, kind: str, body: Any) -> Draft:
         return [SigCheck((acct.pub_x, acct.pub_y), msg.hash_row(ex.domain), sig)]
 
     return Draft(kind, lambda t: op_cls(time=t, msg=msg, sig=sig), int(account_id), checks, True)
+
+
+TAKEOVER_FIELDS = frozenset({"account_id", "market_id", "size", "order"})
+
+
+def takeover(ex: Exchange, body: Any) -> Draft:
+    """A takeover in a liquidation auction (protocol.md 4.8): `{"account_id", "market_id", "size",
+    "order"}` with the liquidator's signed order body; applied as a `Liquidate` with the order as
+    its liquidator, rate-limited on the liquidator's key."""
+    if not isinstance(body, dict):
+        raise ApiError("malformed_body", "the body must be a JSON object")
+    wire.check_keys(body, set(TAKEOVER_FIELDS))
+    missing = TAKEOVER_FIELDS - body.keys()
+    if missing:
+        raise ApiError("malformed_body", f"missing field(s): {', '.join(sorted(missing))}")
+    account_id = wire.to_int(body["account_id"], "account_id")
+    market_id = wire.to_int(body["market_id"], "market_id")
+    size = wire.to_int(body["size"], "size")
+    msg, sig = wire.decode_signed(OrderMessage, body["order"])
+    liquidator_id = msg.account_id
+
+    def stamp(t: int) -> Liquidate:
+        return Liquidate(t, account_id, market_id, size, PlaceOrder(time=t, msg=msg, sig=sig))
+
+    def checks() -> list[SigCheck]:
+        acct = ex.accounts.get(liquidator_id)
+        if acct is None:
+            raise ApiError("unknown_account", f"no account {liquidator_id}", {"reason": "UNKNOWN_ACCOUNT"})
+        try:
+            stamp(0).validate()  # the takeover's fields and the order's, as Liquidate.validate does
+        except Exception as exc:  # Rejected: malformed fields or bounds
+            raise rejection(getattr(exc, "code", "MALFORMED"), getattr(exc, "message", str(exc))) from exc
+        return [SigCheck((acct.pub_x, acct.pub_y), msg.hash_row(ex.domain), sig)]
+
+    return Draft(Liquidate.TYPE, stamp, int(liquidator_id), checks, True)
 
 
 def oracle(ex: Exchange, market_id: int, prices: list[SignedPrice]) -> Draft:

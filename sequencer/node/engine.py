@@ -21,7 +21,7 @@ from protocol.steps.oracle_update import SignedPrice
 from sequencer.config import ExchangeConfig
 from sequencer.exchange import Exchange
 from sequencer.journal.store import Entry
-from sequencer.liquidation import liquidation_op
+from sequencer.liquidation import liquidation_ops
 from sequencer.node import drafts
 from sequencer.node.answers import History
 from sequencer.node.batches import Batches
@@ -73,6 +73,9 @@ class Engine:
     def decode_signed(self, kind: str, body: Any) -> Draft:
         return drafts.signed(self.ex, kind, body)
 
+    def decode_takeover(self, body: Any) -> Draft:
+        return drafts.takeover(self.ex, body)
+
     def decode_deposit(self, fields: dict[str, int]) -> Draft:
         return drafts.deposit(self.ex, fields)
 
@@ -109,16 +112,11 @@ class Engine:
         return op.TYPE, journal_body(op), answer
 
     def _keeper(self, account_id: int, t: int) -> tuple[Any, Any]:
-        op = None
-        for prefer_book in (True, False):
-            if account_id not in self.ex.accounts:
-                break
-            op = liquidation_op(self.ex, account_id, t, prefer_book=prefer_book)
-            if op is None:
-                break
-            res = self.ex.apply(op)
-            if res.ok:
-                return op, res
+        if account_id in self.ex.accounts:
+            for op in liquidation_ops(self.ex, account_id, t):
+                res = self.ex.apply(op)
+                if res.ok:
+                    return op, res
         raise ApiError(
             "rejected", f"account {account_id} cannot be liquidated now", {"reason": "NOT_LIQUIDATABLE"}
         )

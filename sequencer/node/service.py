@@ -304,7 +304,7 @@ class Node:
                 if engine.funding_due(self.now()):
                     await self.submit([engine.funding_draft()])
                 for _ in range(KEEPER_ROUNDS):
-                    ids = engine.ex.liquidatable_accounts()[:KEEPER_BATCH]
+                    ids = engine.ex.keeper_accounts()[:KEEPER_BATCH]
                     if not ids:
                         break
                     outs = await self.submit([engine.keeper_draft(a) for a in ids])

@@ -16,11 +16,13 @@ from sequencer.ops import (
     cancel_all,
     deleverage,
     deposit,
+    end_auction,
     forced_withdrawal,
     funding_tick,
     liquidate,
     oracle_update,
     order,
+    start_auction,
     transfer,
     withdraw,
 )
@@ -28,11 +30,13 @@ from sequencer.ops.cancel import CancelOrder
 from sequencer.ops.cancel_all import CancelAll
 from sequencer.ops.deleverage import Deleverage
 from sequencer.ops.deposit import Deposit
+from sequencer.ops.end_auction import EndAuction
 from sequencer.ops.forced_withdrawal import ForcedWithdrawal
 from sequencer.ops.funding_tick import FundingTick
 from sequencer.ops.liquidate import Liquidate
 from sequencer.ops.oracle_update import OracleUpdate
 from sequencer.ops.order import PlaceOrder
+from sequencer.ops.start_auction import StartAuction
 from sequencer.ops.transfer import Transfer
 from sequencer.ops.withdraw import Withdraw
 
@@ -48,6 +52,8 @@ _MODULES = {
     FundingTick: funding_tick,
     Liquidate: liquidate,
     Deleverage: deleverage,
+    StartAuction: start_auction,
+    EndAuction: end_auction,
 }
 
 OPS: tuple[type, ...] = tuple(_MODULES)
@@ -62,11 +68,13 @@ __all__ = [
     "CancelOrder",
     "Deleverage",
     "Deposit",
+    "EndAuction",
     "ForcedWithdrawal",
     "FundingTick",
     "Liquidate",
     "OracleUpdate",
     "PlaceOrder",
+    "StartAuction",
     "Transfer",
     "Withdraw",
 ]

@@ -1,22 +1,24 @@
 """Deleverage (auto-deleveraging, ADL): close a liquidatable account's position against the
-top-ranked opposite position at the oracle price, moving to the liquidated account the share of
-its deficit that the insurance fund cannot cover.
+top-ranked opposite position at the bankruptcy price, after the backstops failed.
 
-Rule: the account's value V < its maintenance margin; the counterparty holds a position of the
-other sign in the market and is first in the ADL ranking (below); 0 < size <= min(|both
-positions|), a multiple of the step.  The account's open orders are cancelled.  Both positions
-move by size at the oracle price P (no fees).  With uncovered = max(0, -V - insurance fund) and N
-the account's total notional sum(|s_m| * P_m * mult_m), the counterparty pays
-loss = min(uncovered, ceil(uncovered * size * P * mult / N)) to the account, so when its last
-position is closed the account's deficit is exactly what the fund covers.  The counterparty
-pays at most the PnL it realises on this close and at most its account value:
-loss = min(share, max(0, realised), max(0, value after the close)); anything left when the account
-is flat falls to the insurance fund, then the fee pool (Margin.cover_from_insurance).
+Rule (protocol.md 4.8): the account's value V < its maintenance margin MM; the backstop is spent:
+V < -insurance fund (no liquidation can be covered) or the account's auction has run its course
+and holds at the bankruptcy price (auction_start != 0 and auction_start + auction_duration_s <=
+time < auction_start + 2 * auction_duration_s; later, the auction must start again); the counterparty holds a
+position of the other sign in the market and is first in the ADL ranking (below); 0 < size <=
+min(|both positions|), a multiple of the step.  The account's open orders are cancelled.  Both
+positions move by size at the oracle price P (no fees), then, at the bankruptcy price:
+- V < 0: the counterparty pays the account min(-V, max(0, its value after the close)): the whole
+  deficit, wherever it arose, as far as the counterparty's value goes (never below zero);
+- V >= 0: the account pays the counterparty its bankruptcy discount
+  floor(V * size * mm_m / (|s| * MM)), mm_m the position's term of MM (the auction's end price).
+Then the insurance fund covers what is still negative (Margin.cover_from_insurance), and an
+account left flat ends its auction (auction_start = 0).
 
 Ranking (sequencer policy, not provable in the circuit): by unrealised-PnL fraction times leverage,
 score = upnl * notional / (max(|cost|, 1) * max(value, 1)) of the counterparty's position and
-account, highest first, ties to the lower account id.  The keeper (sequencer.liquidation) uses ADL
-only when closing against the book or by a liquidator is not possible.
+account, highest first, ties to the lower account id.  The keeper (sequencer.liquidation) picks
+the market whose first-ranked counterparty has the most value first.
 """
 
 from __future__ import annotations
@@ -26,11 +28,10 @@ from typing import TYPE_CHECKING, ClassVar
 
 from protocol import constants as C
 from protocol.errors import ErrorCode, Rejected
-from protocol.fixedpoint import cdiv
 from protocol.records import LeafUpdate, StepKind
 from protocol.steps.deleverage import DeleverageData
 from sequencer.events import Deleveraged
-from sequencer.margin import adl_ranking
+from sequencer.margin import adl_ranking, bankruptcy_discount, position_maintenance
 from sequencer.ops.common import check_int
 
 if TYPE_CHECKING:
@@ -64,6 +65,12 @@ def apply(ex: Ledger, op: Deleverage) -> None:
     v, _, _, mm = ex.risk_tuple(acct)
     if v >= mm:
         raise Rejected(ErrorCode.NOT_LIQUIDATABLE, f"value {v} >= maintenance margin {mm}")
+    duration = ex.config.auction_duration_s
+    start = acct.auction_start
+    if not (v < -ex.insurance_fund or (start and start + duration <= op.time < start + 2 * duration)):
+        raise Rejected(
+            ErrorCode.AUCTION_LIVE, f"account {acct.id}: the fund covers it and its auction has not ended"
+        )
     cp = ex.account(op.counterparty_id)
     if cp is acct:
         raise Rejected(ErrorCode.SAME_ACCOUNT, "an account cannot deleverage against itself")
@@ -79,9 +86,7 @@ def apply(ex: Ledger, op: Deleverage) -> None:
         raise Rejected(ErrorCode.ADL_COUNTERPARTY, f"account {ranking[0]} ranks first, not {cp.id}")
     ex.cancel_account_orders(acct, ErrorCode.LIQUIDATED)
     p = mk.oracle_price
-    uncovered = max(0, -v - ex.insurance_fund)
-    total = sum(abs(acct.sizes[x.id]) * x.oracle_price * x.mult for x in ex.active)
-    share = min(uncovered, cdiv(uncovered * op.size * p * mk.mult, total)) if uncovered else 0
+    pos_mm = position_maintenance(mk, s)
     rec = ex.records_enabled
     gb = ex.global_state()
     ab = acct.state() if rec else None
@@ -91,20 +96,29 @@ def apply(ex: Ledger, op: Deleverage) -> None:
     fa, ra = ex.apply_leg(acct, mk, delta, p, 0)
     fc, rc = ex.apply_leg(cp, mk, -delta, p, 0)
     oi = oi_before + max(acct.sizes[m], 0) - max(s, 0) + max(cp.sizes[m], 0) - max(cs, 0)
-    # the counterparty gives up at most the profit it realises here and never more than its value
-    loss = min(share, max(0, rc), max(0, ex.risk_tuple(cp)[0])) if share else 0
-    if loss:
-        ex.add_collateral(cp, -loss)
-        ex.add_collateral(acct, loss)
+    cpv = ex.risk_tuple(cp)[0]
+    if v < 0:
+        # the bankruptcy price: the counterparty makes the account whole, wherever the deficit
+        # arose, as far as its own value goes
+        transfer = min(-v, max(0, cpv))
+    else:
+        transfer = -bankruptcy_discount(v, op.size, s, pos_mm, mm, 1, 1)
+    if transfer:
+        ex.add_collateral(cp, -transfer)
+        ex.add_collateral(acct, transfer)
     if oi != oi_before:
         ex.set_open_interest(mk, oi)
+    ex.end_auction_if_flat(acct)
+    ex.end_auction_if_flat(cp)
     if rec:
         ex.add_step(
             StepKind.DELEVERAGE,
             (LeafUpdate(acct.id, ab, acct.state(), None), LeafUpdate(cp.id, cb, cp.state(), None)),
             gb,
-            DeleverageData(m, p, op.size, uncovered, total, share, loss, fa, fc, ra, rc, oi_before, oi),
+            DeleverageData(
+                m, p, op.size, v, mm, pos_mm, abs(s), cpv, transfer, fa, fc, ra, rc, oi_before, oi
+            ),
         )
-    ex.emit(Deleveraged(acct.id, m, cp.id, -delta, p, loss))
+    ex.emit(Deleveraged(acct.id, m, cp.id, -delta, p, transfer))
     ex.cover_from_insurance(acct)
-    ex.cover_from_insurance(cp)  # a counterparty that was itself under water and is now flat
+    ex.cover_from_insurance(cp)  # a counterparty that was itself under water

@@ -1,19 +1,24 @@
-"""Liquidate: close (part of) one position of an account below maintenance margin.
+"""Liquidate: close (part of) one position of an account below maintenance margin, against the
+book (a partial liquidation) or by a takeover in the account's liquidation auction.
 
-Rule: the account's value < its maintenance margin (at oracle prices, pending funding counted);
-0 < size <= |position|, a multiple of the step.  All the account's open orders are cancelled.  Then
-either
-- a liquidator takes the position over: the liquidator's signed order (other side, same market,
-  limit no worse than the oracle price P; its id is used as for any order) fills min(size, its
-  size) at P; the liquidated account pays the penalty min(ceil(q * P * mult * liquidation_fee /
-  10^6), max(value, 0)) to the liquidator; the liquidator must pass the trade margin rule; if the
-  account's value is negative the insurance fund must be able to cover it; or
-- the position is closed against the book (liquidator None): a liquidation order matched like an
-  IOC order with its worst price at the band edge, each fill keeping value >= -insurance fund,
-  paying the penalty (capped as above) to the insurance fund instead of the taker fee; makers are
-  charged their fee but get no rebate.
-When the account is left with no position and negative collateral, the insurance fund pays it back
-to zero (an INSURANCE_COVER step).
+Rule (protocol.md 4.8): the account's value V < its maintenance margin MM (at oracle prices,
+pending funding counted); 0 < size <= |position|, a multiple of the step.  All the account's open
+orders are cancelled.  Then either
+- the position is closed against the book (liquidator None): size <= the restoring size
+  (`sequencer.margin.restore_size`: what brings V back to LIQUIDATION_TARGET_PPM of MM at the
+  oracle price, penalty paid); a liquidation order matched like an IOC order with its worst price
+  at the band edge, each fill keeping value >= -insurance fund, paying the penalty
+  min(ceil(q * p * mult * liquidation_fee / 10^6), max(value, 0)) to the insurance fund instead
+  of the taker fee; makers are charged their fee but get no rebate; or
+- a liquidator takes the position over in the account's auction (auction_start != 0 and
+  time < auction_start + 2 * auction_duration_s): the liquidator's signed order (other side, same
+  market, limit no worse than the oracle price P; its id is used as for any order) fills
+  q = min(size, its size) at P, and the account pays the liquidator the auction discount
+  floor(max(V, 0) * q * mm_m * elapsed / (|s| * MM * auction_duration_s)), elapsed =
+  min(time - auction_start, auction_duration_s): the price moves from P to the bankruptcy price;
+  the liquidator must pass the trade margin rule; if V < 0 the insurance fund must cover -V.
+Then the insurance fund pays at once whatever value is left negative (an INSURANCE_COVER step), and
+an account left flat ends its auction.
 """
 
 from __future__ import annotations
@@ -27,7 +32,8 @@ from protocol.records import LeafUpdate, StepKind
 from protocol.steps.liquidation import TakeoverData
 from sequencer.book import BUY, SELL, RestingOrder
 from sequencer.events import Liquidated
-from sequencer.fills import fee_of, fill_order
+from sequencer.fills import fill_order
+from sequencer.margin import bankruptcy_discount, position_maintenance, restore_size
 from sequencer.matching import match
 from sequencer.ops.common import check_int
 from sequencer.ops.order import PlaceOrder, check_order_basics
@@ -74,6 +80,9 @@ def apply(ex: Ledger, op: Liquidate) -> None:
     ex.cancel_account_orders(acct, ErrorCode.LIQUIDATED)
     side = SELL if s > 0 else BUY
     if op.liquidator is None:
+        most = restore_size(v, mm, mk, s)
+        if op.size > most:
+            raise Rejected(ErrorCode.LIQUIDATION_TOO_LARGE, f"size {op.size} above the restoring size {most}")
         fund_before = ex.insurance_fund
         limit = mk.band_lo if side == SELL else mk.band_hi
         out = match(ex, mk, acct, side, limit, op.size, order=None, liquidation=True)
@@ -82,16 +91,19 @@ def apply(ex: Ledger, op: Liquidate) -> None:
         signed = out.filled if s > 0 else -out.filled
         ex.emit(Liquidated(acct.id, m, signed, 0, None, ex.insurance_fund - fund_before))
     else:
-        _takeover(ex, op, acct, mk, side, v)
+        _takeover(ex, op, acct, mk, side, v, mm)
     ex.cover_from_insurance(acct)
 
 
-def _takeover(ex: Ledger, op: Liquidate, acct: Any, mk: Any, side: int, v: int) -> None:
+def _takeover(ex: Ledger, op: Liquidate, acct: Any, mk: Any, side: int, v: int, mm: int) -> None:
     lop = op.liquidator
     assert lop is not None
     lmsg = lop.msg
     m = mk.id
     liq = ex.account(lmsg.account_id)
+    start, duration = acct.auction_start, ex.config.auction_duration_s
+    if not start or op.time >= start + 2 * duration:
+        raise Rejected(ErrorCode.NO_AUCTION, f"account {acct.id} has no live liquidation auction")
     if liq is acct:
         raise Rejected(ErrorCode.SAME_ACCOUNT, "an account cannot take over its own position")
     if lmsg.market_id != m or lmsg.side == side:
@@ -110,6 +122,8 @@ def _takeover(ex: Ledger, op: Liquidate, acct: Any, mk: Any, side: int, v: int) 
     order = RestingOrder(lop, ex.seq, 0)
     ex.set_item(liq.slot_last, order.slot, lmsg.order_id)
     a_before, l_before = acct.sizes[m], liq.sizes[m]
+    pos_mm = position_maintenance(mk, a_before)
+    elapsed = min(op.time - start, duration)
     delta = q if side == BUY else -q
     fa, ra = ex.apply_leg(acct, mk, delta, p, 0)
     fl, rl = ex.apply_leg(liq, mk, -delta, p, 0)
@@ -117,7 +131,8 @@ def _takeover(ex: Ledger, op: Liquidate, acct: Any, mk: Any, side: int, v: int) 
     oi = oi_before + max(acct.sizes[m], 0) - max(a_before, 0) + max(liq.sizes[m], 0) - max(l_before, 0)
     if oi > mk.oi_cap and oi > oi_before:
         raise Rejected(ErrorCode.OPEN_INTEREST_CAP, "the takeover would exceed the open-interest cap")
-    penalty = min(fee_of(q * p * mk.mult, mk.liq_fee), max(ex.risk_tuple(acct)[0], 0))
+    # the Dutch auction: from the oracle price (elapsed 0) to the bankruptcy price (the duration)
+    penalty = bankruptcy_discount(v, q, a_before, pos_mm, mm, elapsed, duration)
     if penalty:
         ex.add_collateral(acct, -penalty)
         ex.add_collateral(liq, penalty)
@@ -126,11 +141,32 @@ def _takeover(ex: Ledger, op: Liquidate, acct: Any, mk: Any, side: int, v: int) 
     if oi != oi_before:
         ex.set_open_interest(mk, oi)
     slot = fill_order(ex, liq, order, q, rec)
+    ex.end_auction_if_flat(acct)
+    ex.end_auction_if_flat(liq)
     if rec:
         ex.add_step(
             StepKind.LIQUIDATION,
             (LeafUpdate(acct.id, ab, acct.state(), None), LeafUpdate(liq.id, lb, liq.state(), slot)),
             gb,
-            TakeoverData(m, p, q, side, lop, penalty, fa, fl, ra, rl, oi_before, oi),
+            TakeoverData(
+                m,
+                p,
+                q,
+                side,
+                lop,
+                penalty,
+                fa,
+                fl,
+                ra,
+                rl,
+                oi_before,
+                oi,
+                op.time,
+                elapsed,
+                v,
+                mm,
+                pos_mm,
+                abs(a_before),
+            ),
         )
     ex.emit(Liquidated(acct.id, m, -delta, p, liq.id, penalty))

@@ -329,6 +329,7 @@ def test_batches_and_merkle_proof(tmp_path: Path) -> None:
                 tuple(int(v) for v in acct["sizes"]),
                 tuple(int(v) for v in acct["costs"]),
                 tuple(int(v) for v in acct["funding_snapshots"]),
+                acct["auction_start"],
             )
             leaf = hashing.account_leaf(
                 state, hashing.positions_hash(hashing.position_hashes(state)), int(proof["orders_root"])

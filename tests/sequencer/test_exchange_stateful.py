@@ -1,9 +1,11 @@
 """Random traders, price moves, funding and liquidations (hypothesis stateful), checking after every
 step: no book is crossed; positions sum to zero per market and the open interest is their long
 side; funding payments (settled + pending) sum to zero per market; total account value + insurance
-fund + fees == deposits - withdrawals; no account is left liquidatable or below zero collateral
-without a position after the keeper ran; a rejected operation changes nothing; and replaying the
-journal from genesis gives the same state and root.
+fund + fees == deposits - withdrawals; after the keeper ran, an account left liquidatable is in a
+live liquidation auction with its deficit within the insurance fund, and none is below zero
+collateral without a position unless reported as bad debt; a rejected operation changes nothing;
+and replaying the journal from genesis gives the same state and root.  Auctions run their course
+(then ADL at the bankruptcy price) when time passes.
 
 The default profile is small; ZKCLEAR_STATEFUL=long (or --runslow) runs a longer one.
 """
@@ -196,6 +198,26 @@ class ExchangeMachine(RuleBasedStateMachine):
                         self.apply(Liquidate(self.w.time, aid, mk.id, abs(s), lop))
         self.keeper()
 
+    @rule(wait=st.integers(1, 3))
+    def auction_time_passes(self, wait: int) -> None:
+        """Time passes (a third, two thirds or all of an auction): auctions move toward the
+        bankruptcy price; the market maker takes half of what is in auction, the keeper deleverages
+        what an ended auction left."""
+        self.w.tick(self.ex.config.auction_duration_s * wait // 3)
+        for m in MARKETS:  # keep the oracle fresh across the jump
+            assert self.w.oracle(m, self.price(m)).ok
+        for aid in self.ex.liquidatable_accounts():
+            acct = self.ex.accounts[aid]
+            for mk in self.ex.active:
+                s = acct.sizes[mk.id]
+                half = abs(s) // 2 // mk.step * mk.step
+                if half and aid != self.w.aid(MAKER):
+                    p = self.price(mk.id)  # a limit on the tick, no worse than the oracle price
+                    limit = -(-p // mk.tick) * mk.tick if s > 0 else p // mk.tick * mk.tick
+                    lop = self.w.order_op(MAKER, mk.id, 0 if s > 0 else 1, limit, half, tif=TimeInForce.IOC)
+                    self.apply(Liquidate(self.w.time, aid, mk.id, half, lop), check_unchanged=True)
+        self.keeper()
+
     @rule()
     def funding(self) -> None:
         due = self.ex.funding_time + self.ex.config.funding_interval_s
@@ -281,11 +303,20 @@ class ExchangeMachine(RuleBasedStateMachine):
     @invariant()
     def nobody_left_under_water(self) -> None:
         ex = self.ex
-        assert ex.liquidatable_accounts() == []
+        duration = ex.config.auction_duration_s
+        for aid in ex.liquidatable_accounts():
+            # the keeper leaves an account liquidatable only while its auction runs, and only
+            # with a deficit the fund can cover (else it deleverages at once)
+            a = ex.accounts[aid]
+            assert a.auction_start <= self.w.time < a.auction_start + 2 * duration
+            assert a.auction_start and ex.risk(a).value >= -ex.insurance_fund
+        # ... and the auction of an account that recovered (or is flat) has ended
+        assert ex.keeper_accounts() == ex.liquidatable_accounts()
+        assert sorted(ex.in_auction) == [a for a, acct in sorted(ex.accounts.items()) if acct.auction_start]
         for a in ex.accounts.values():
             r = ex.risk(a)
             if a.has_positions():
-                assert r.value >= r.maintenance > 0
+                assert r.maintenance > 0
         # a flat account below zero is a deficit nothing could pay when it arose (fund and fee
         # pool both spent), reported as such
         assert ex.bad_debt() <= ex.bad_debt_total

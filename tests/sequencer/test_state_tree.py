@@ -41,7 +41,7 @@ def test_account_leaf_layout_matches_the_reference() -> None:
     w.ex.close_batch()
     orders_root = w.ex.trees.orders_root(acct.id)
     leaf = ref_poseidon(
-        [Tag.ACCOUNT, st.pub_x, st.pub_y, st.owner, st.collateral % R, st.nonce, ph, orders_root]
+        [Tag.ACCOUNT, st.pub_x, st.pub_y, st.owner, st.collateral % R, st.nonce, ph, orders_root, 0]
     )
     assert w.ex.trees.accounts.leaf(acct.id) == leaf
     # the order slot tree holds Poseidon([TAG_ORDER_SLOT, order_id, filled]) at slot id mod 1024

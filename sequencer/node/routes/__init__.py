@@ -1,10 +1,22 @@
 """HTTP routes, one module per endpoint group; each declares `ROUTES`, a RouteTable."""
 
-from sequencer.node.routes import accounts, batches, devnet, funds, market, meta, oracle, orders, stream
+from sequencer.node.routes import (
+    accounts,
+    batches,
+    devnet,
+    funds,
+    liquidations,
+    market,
+    meta,
+    oracle,
+    orders,
+    stream,
+)
 
 ALL_TABLES = [
     meta.ROUTES,
     orders.ROUTES,
+    liquidations.ROUTES,
     funds.ROUTES,
     market.ROUTES,
     oracle.ROUTES,

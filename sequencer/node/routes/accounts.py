@@ -84,6 +84,7 @@ def account_json(node: Any, aid: int) -> dict[str, Any]:
         "initial_margin": str(risk.initial),
         "maintenance_margin": str(risk.maintenance),
         "liquidatable": risk.liquidatable,
+        "auction_start": acct.auction_start,
         "nonce": acct.nonce,
         "positions": positions,
     }
@@ -215,6 +216,7 @@ async def get_proof(request: web.Request) -> web.Response:
             "sizes": [str(v) for v in state.sizes],
             "costs": [str(v) for v in state.costs],
             "funding_snapshots": [str(v) for v in state.fsnaps],
+            "auction_start": state.auction_start,
         },
     }
     await node.durable_barrier()
