@@ -1,0 +1,121 @@
+"""The fixed test vector of protocol.md section 7.9: other implementations (the circuit's witness
+code, the Solidity contracts, the verifier's CLI) check themselves against these bytes; the test
+also checks that the document shows exactly them."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from circuits.primitives import babyjub
+from protocol.pubdata.account_diff import AccountDiff
+from protocol.pubdata.batch import (
+    PublicData,
+    commitment,
+    decode_public_data,
+    encode_public_data,
+    public_input,
+    state_diff_hash,
+)
+from protocol.pubdata.dac import dac_hash
+from protocol.pubdata.fields import Mode
+from protocol.pubdata.header import BatchHeader, encode_header
+from protocol.pubdata.steps.deposit import DepositEntry, DepositRecord
+from protocol.pubdata.steps.forced_withdrawal import ForcedWithdrawalEntry, ForcedWithdrawalRecord
+from protocol.pubdata.withdrawals import Withdrawal
+from protocol.records import GlobalState, MarketState
+
+DOC = Path(__file__).resolve().parents[2] / "docs" / "protocol.md"
+OWNER = 0x1A642F0E3C3AF545E7ACBD38B07251B3990914F1
+ROLLUP_ADDRESS = 0x5FBDB2315678AFECB367F032D93F642F64180AA3
+KEY = babyjub.mul(babyjub.BASE8, 3)
+Z = (0,) * 7
+VECTOR = PublicData(
+    Mode.ROLLUP,
+    (
+        DepositRecord(DepositEntry(OWNER, KEY[0], KEY[1], 100_000_000), 1),
+        ForcedWithdrawalRecord(ForcedWithdrawalEntry(OWNER, 1, 50_000_000), 20_000_000),
+    ),
+    (Withdrawal(1, 0xCAFE, 30_000_000),),
+    GlobalState(
+        1_000_000,
+        2_500,
+        1_700_000_000,
+        (
+            MarketState(
+                5_000_000,
+                1_700_000_000,
+                -12,
+                20,
+                1,
+                1_700_000_300,
+                5_000_000,
+                1_699_999_990,
+                5_010_000,
+                -1500,
+                -3000,
+                2,
+            ),
+            *(None,) * 7,
+        ),
+    ),
+    (AccountDiff(1, 49_997_500, 1, 0, 7, (-20, *Z), (-1_000_000, *Z), (-12, *Z)),),
+)
+HEADER = BatchHeader(11, 22, 3, 31337, 4, 6)
+
+HEADER_HEX = (
+    "000000000000000000000000000000000000000000000000000000000000000b"
+    "0000000000000000000000000000000000000000000000000000000000000016"
+    "00000000000000030000000000007a6900000000000000040000000000000006"
+)
+VALIDIUM_HEX = (
+    "01000002000001"
+    "011a642f0e3c3af545e7acbd38b07251b3990914f121d66f0e2295ae954494f25889f9319cc1b4df71eff3f46ba9e4631b43fd7c950000000005f5e100000001"
+    "021a642f0e3c3af545e7acbd38b07251b3990914f10000010000000002faf0800000000001312d00000000000000000000000000000000000000000000000000"
+    "000001000000000000000000000000000000000000cafe0000000001c9c380"
+)
+ROLLUP_PREFIX_HEX = "00000002000001000001000001"
+GLOBAL_HEX = (  # after the queue and withdrawal sections (the same bytes as in validium)
+    "01000000000000000f4240000000000000000009c4006553f100"  # bitmap, fund, pool, funding time
+    "00004c4b40006553f100fffffffffffffffffffff400000000001401006553f22c00004c4b40006553f0f600004c7250fffffa24fffffffffffffff44800000002"
+)
+ZEROS_HEX = "00" * 65 * 7  # markets 1..7, not configured
+ACCOUNTS_HEX = (
+    "000001" + "0000000000000002fae6bc" + "00000001" + "0000000000" + "00" * 31 + "07"  # account 1
+    "00000100ffffffffffffecfffffffffffffff0bdc0fffffffffffffffffffff4"  # account 1, market 0
+)
+ROLLUP_COMMITMENT = "cf5bc69cf819edd8cc0d182f6ae915e4a61d9c55e9eb0d3586e9e94fee226347"
+ROLLUP_PUBLIC_INPUT = 0x0F5BC69CF819EDD8CC0D182F6AE915E4A61D9C55E9EB0D3586E9E94FEE226347
+VALIDIUM_PUBLIC_INPUT = 0x09D463654FDDB37544A835043CFAD4745F034D8593054FE63067D2B9022D4973
+STATE_DIFF_HASH = "2fca967e5fd7bfae9fe912f6cfdbc8a87a091ff76abec3477c04e0e9487fa57d"
+DAC_HASH = "48b5652344523928b4d0442edba4c61c1a2c54934a2c579fd3986921bebc0c32"
+
+
+def rollup_hex() -> str:
+    return ROLLUP_PREFIX_HEX + VALIDIUM_HEX[14:] + GLOBAL_HEX + ZEROS_HEX + ACCOUNTS_HEX
+
+
+def test_vector_bytes() -> None:
+    assert encode_header(HEADER).hex() == HEADER_HEX
+    raw = encode_public_data(VECTOR)
+    assert raw.hex() == rollup_hex() and len(raw) == 805
+    assert decode_public_data(Mode.ROLLUP, raw) == VECTOR
+    validium = VECTOR._replace(mode=Mode.VALIDIUM, global_state=None, accounts=())
+    vraw = encode_public_data(validium)
+    assert vraw.hex() == VALIDIUM_HEX
+    assert commitment(Mode.ROLLUP, HEADER, raw).hex() == ROLLUP_COMMITMENT
+    assert public_input(Mode.ROLLUP, HEADER, raw) == ROLLUP_PUBLIC_INPUT
+    assert public_input(Mode.VALIDIUM, HEADER, vraw) == VALIDIUM_PUBLIC_INPUT
+    assert state_diff_hash(VECTOR).hex() == STATE_DIFF_HASH
+    assert dac_hash(ROLLUP_ADDRESS, HEADER, bytes.fromhex(STATE_DIFF_HASH)).hex() == DAC_HASH
+
+
+def test_document_shows_the_vector() -> None:
+    text = DOC.read_text()
+    section = text[text.index("## 7. Batches and public data") : text.index("## 8. Domain tags")]
+    flat = re.sub(r"\s+", "", section).lower()
+    for value in (HEADER_HEX, VALIDIUM_HEX, ROLLUP_COMMITMENT, STATE_DIFF_HASH, DAC_HASH):
+        assert value in flat, value
+    assert f"{ROLLUP_PUBLIC_INPUT:#066x}" in flat and f"{VALIDIUM_PUBLIC_INPUT:#066x}" in flat
+    head = ROLLUP_PREFIX_HEX + VALIDIUM_HEX[14:] + GLOBAL_HEX
+    assert f"{head}(455zerobytes:markets1to7){ACCOUNTS_HEX}" in flat
