@@ -133,6 +133,24 @@ WITHDRAW_RESULT = obj(
     },
     optional=("reason",),
 )
+TAKEOVER_RESULT = obj(
+    {
+        **_ACCEPTED,
+        "account_id": NUM,
+        "market_id": NUM,
+        "liquidator_id": NUM,
+        "order_id": NUM,
+        "side": SIDE,
+        "size": UINT,
+        "price": UINT,
+        "penalty": UINT,
+    },
+    description=(
+        "a takeover in a liquidation auction: the liquidator (order `order_id`, on `side`) took "
+        "`size` of account `account_id`'s position at the oracle `price`, and the account paid it "
+        "`penalty`, the auction discount (docs/protocol.md 4.8)"
+    ),
+)
 TRANSFER_RESULT = obj({**_ACCEPTED, "from_id": NUM, "to_id": NUM, "amount": UINT})
 DEPOSIT_RESULT = obj({**_ACCEPTED, "account_id": NUM, "amount": UINT, "created": BOOL})
 REFUSED = obj({"ok": {"const": False}, "error": ERROR_BODY})
