@@ -25,12 +25,13 @@ def by_schema(doc: dict[str, Any], status: int, body: Any) -> None:
     assert not errors, (status, errors, body)
 
 
-async def into_auction(c: Any, weak: Any, maker: Any) -> tuple[str, int]:
+async def into_auction(c: Any, weak: Any, maker: Any, *, priced: bool = False) -> tuple[str, int]:
     """weak (520 USD) buys 0.2 BTC from maker at 50,000 with no bids left behind; the largest
     oracle move of one update, -2.5% after 5 s (protocol.md 4.7), leaves its value (~265 USD)
     under maintenance (~292 USD) but above zero, and the keeper, finding no bids, starts its
-    auction.  Returns weak's read token and the new oracle price."""
-    await set_price(c, "BTC-USD", BTC_PRICE)
+    auction.  Returns weak's read token and the new oracle price.  `priced`: BTC is at BTC_PRICE."""
+    if not priced:
+        await set_price(c, "BTC-USD", BTC_PRICE)
     exp = int(time.time()) + 3600
     await c.place_order(
         maker.order(
