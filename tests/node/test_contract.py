@@ -8,6 +8,7 @@ import asyncio
 import base64
 import logging
 import os
+import re
 import socket
 import time
 from pathlib import Path
@@ -21,9 +22,10 @@ from native.poseidon import poseidon
 from protocol import hashing
 from protocol.constants import FIELD_MODULUS as R
 from protocol.constants import MAX_ORACLE_SIGNERS, Tag
+from protocol.errors import ErrorCode
 from protocol.records import GlobalState, MarketState
 from sequencer.config import ExchangeConfig, MarketConfig
-from sequencer.node.errors import CODES
+from sequencer.node.errors import CODES, rejection
 from sequencer.node.schemas import CONFIG_HASH_FIELDS, RISK_HASH_FIELDS
 from tests.node.harness import BTC, BTC_PRICE, SELL, USD, fund, run, running_node, set_price, trader
 from tests.node.test_api import state_of
@@ -548,3 +550,19 @@ def test_global_hash_recomputed_from_the_committed_parameters(tmp_path: Path) ->
             await rejected(r, "not_found", "GET", "/v1/params?batch=7")
 
     run(main())
+
+
+def test_every_exchange_reason_documented_with_its_code() -> None:
+    """docs/protocol.md section 11's reason -> code table is the node's mapping, and lists every
+    exchange code that can refuse an operation (LIQUIDATED only ever cancels orders)."""
+    doc = (Path(__file__).resolve().parents[2] / "docs" / "protocol.md").read_text()
+    table = doc[doc.index("| reason | code |") :].split("\n\n", 1)[0].splitlines()[2:]
+    documented: dict[str, str] = {}
+    for row in table:
+        reasons, code = row.strip("|").split("|")
+        for name in re.findall(r"`([A-Z_]+)`", reasons):
+            assert name not in documented, name
+            documented[name] = code.strip().strip("`")
+    assert set(documented) == {str(c) for c in ErrorCode} - {"LIQUIDATED"}
+    for name, code in documented.items():
+        assert rejection(name, "").code == code, (name, code)
