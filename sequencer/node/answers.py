@@ -13,10 +13,10 @@ from collections import deque
 from collections.abc import Callable
 from typing import Any
 
-from sequencer.events import Deposited, Fill, OrderUpdate, Transferred, Withdrawn
+from sequencer.events import Deposited, Fill, Liquidated, OrderUpdate, Transferred, Withdrawn
 from sequencer.journal.store import BatchRow
 from sequencer.node.wire import address_hex
-from sequencer.ops import PlaceOrder
+from sequencer.ops import Liquidate, PlaceOrder
 
 TRADES_KEPT = 1000  # per market
 FILLS_KEPT = 1000  # per account
@@ -71,6 +71,8 @@ class History:
                     publish(seq, f"fills:{acct}", {"type": "fill", **f})
                 publish(seq, f"trades:{ev.market_id}", {"type": "trade", **t})
             elif isinstance(ev, OrderUpdate):
+                if msg is None:  # a liquidation cancelled the account's orders
+                    self.dirty_books.add(ev.market_id)
                 upd = order_update_json(ev)
                 publish(seq, f"fills:{ev.account_id}", {"type": "order", **upd})
                 if (
@@ -83,6 +85,8 @@ class History:
                 answer.update(account_id=ev.account_id, amount=str(ev.amount), created=ev.created)
             elif isinstance(ev, Withdrawn | Transferred):
                 answer.update(wire_event(ev))
+            elif isinstance(ev, Liquidated) and kind == Liquidate.TYPE and op.liquidator is not None:
+                answer.update(takeover_json(ev, op.liquidator.msg))
         if fills:
             answer["fills"] = fills
         if kind == PlaceOrder.TYPE and "order" not in answer:
@@ -155,6 +159,21 @@ def wire_event(ev: Withdrawn | Transferred) -> dict[str, Any]:
     if ev.reason is not None:
         out["reason"] = str(ev.reason)
     return out
+
+
+def takeover_json(ev: Liquidated, order: Any) -> dict[str, Any]:
+    """A takeover's answer fields (schemas.TAKEOVER_RESULT): who took what of whose position, at
+    which price, and the auction discount the account paid the liquidator."""
+    return {
+        "account_id": ev.account_id,
+        "market_id": ev.market_id,
+        "liquidator_id": ev.liquidator_id,
+        "order_id": order.order_id,
+        "side": "buy" if order.side == 0 else "sell",
+        "size": str(abs(ev.size)),
+        "price": str(ev.price),
+        "penalty": str(ev.penalty),
+    }
 
 
 def _opt_str(v: Any) -> str | None:

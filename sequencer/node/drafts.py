@@ -93,17 +93,22 @@ TAKEOVER_FIELDS = frozenset({"account_id", "market_id", "size", "order"})
 def takeover(ex: Exchange, body: Any) -> Draft:
     """A takeover in a liquidation auction (protocol.md 4.8): `{"account_id", "market_id", "size",
     "order"}` with the liquidator's signed order body; applied as a `Liquidate` with the order as
-    its liquidator, rate-limited on the liquidator's key."""
+    its liquidator, rate-limited on the liquidator's key.  Its integers follow the number grammar
+    of signed bodies (`sequencer.node.wire`); malformed_body here, the rest at the verify stage."""
     if not isinstance(body, dict):
         raise ApiError("malformed_body", "the body must be a JSON object")
     wire.check_keys(body, set(TAKEOVER_FIELDS))
-    missing = TAKEOVER_FIELDS - body.keys()
+    missing = sorted(TAKEOVER_FIELDS - body.keys())
     if missing:
-        raise ApiError("malformed_body", f"missing field(s): {', '.join(sorted(missing))}")
-    account_id = wire.to_int(body["account_id"], "account_id")
-    market_id = wire.to_int(body["market_id"], "market_id")
-    size = wire.to_int(body["size"], "size")
-    msg, sig = wire.decode_signed(OrderMessage, body["order"])
+        raise ApiError("malformed_body", f"missing field(s): {', '.join(missing)}", {"missing": missing})
+    # the number grammar of a signed body: canonical field elements, bounds are the exchange's
+    account_id = wire.to_field(body["account_id"], "account_id")
+    market_id = wire.to_field(body["market_id"], "market_id")
+    size = wire.to_field(body["size"], "size")
+    try:
+        msg, sig = wire.decode_signed(OrderMessage, body["order"])
+    except ApiError as err:
+        raise ApiError(err.code, f"order: {err.message}", err.details) from None
     liquidator_id = msg.account_id
 
     def stamp(t: int) -> Liquidate:

@@ -12,6 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 from protocol.constants import MAX_MARKETS
+from protocol.errors import ErrorCode
 from sequencer.node.errors import CODES
 
 INT: dict[str, Any] = {
@@ -85,6 +86,9 @@ FILL = obj(
     description="a fill as its two accounts see it",
 )
 ORDER_STATE = {"type": "string", "enum": ["accepted", "resting", "filled", "cancelled"]}
+# why an order was cancelled: an exchange code (protocol/errors.py), e.g. SELF_TRADE, LIQUIDATED, or
+# MARKET_REDUCE_ONLY / MARKET_HALTED / ORACLE_STALE for resting orders a restricted market cancels
+REASON = {"type": "string", "enum": sorted(str(c) for c in ErrorCode)}
 ORDER_UPDATE = obj(
     {
         "order_id": NUM,
@@ -92,7 +96,7 @@ ORDER_UPDATE = obj(
         "state": ORDER_STATE,
         "filled": UINT,
         "remaining": UINT,
-        "reason": STR,
+        "reason": REASON,
     },
     optional=("reason", "filled", "remaining"),
 )
@@ -133,12 +137,43 @@ WITHDRAW_RESULT = obj(
     },
     optional=("reason",),
 )
+TAKEOVER_RESULT = obj(
+    {
+        **_ACCEPTED,
+        "account_id": NUM,
+        "market_id": NUM,
+        "liquidator_id": NUM,
+        "order_id": NUM,
+        "side": SIDE,
+        "size": UINT,
+        "price": UINT,
+        "penalty": UINT,
+    },
+    description=(
+        "a takeover in a liquidation auction: the liquidator (order `order_id`, on `side`) took "
+        "`size` of account `account_id`'s position at the oracle `price`, and the account paid it "
+        "`penalty`, the auction discount (docs/protocol.md 4.8)"
+    ),
+)
 TRANSFER_RESULT = obj({**_ACCEPTED, "from_id": NUM, "to_id": NUM, "amount": UINT})
 DEPOSIT_RESULT = obj({**_ACCEPTED, "account_id": NUM, "amount": UINT, "created": BOOL})
 REFUSED = obj({"ok": {"const": False}, "error": ERROR_BODY})
 BATCH_RESULT = obj({"results": array({"anyOf": [ORDER_RESULT, REFUSED]})})
 
 # -- market data -------------------------------------------------------------------------------------
+STATUS = {"type": "string", "enum": ["normal", "reduce_only", "halted"]}
+# a market's committed risk state (docs/protocol.md 4.11, 4.12) and what it means now
+RISK_STATE: dict[str, Any] = {
+    "mark_price": UINT,
+    "status": {**STATUS, "description": "the status in force now (normal once status_until passed)"},
+    "status_until": NUM,
+    "stale": BOOL,
+    "breaker_ref_price": UINT,
+    "breaker_ref_time": NUM,
+    "premium_ema_ppb": SNUM,
+    "premium_sum_ppb": INT,
+    "premium_samples": NUM,
+}
 LEVEL = array(UINT, minItems=2, maxItems=2)
 BOOK = obj({"market_id": NUM, "seq": NUM, "bids": array(LEVEL), "asks": array(LEVEL)})
 TRADES = obj({"market_id": NUM, "trades": array(TRADE)})
@@ -161,10 +196,18 @@ MARKET = obj(
         "taker_fee_ppm": NUM,
         "liquidation_fee_ppm": NUM,
         "funding_cap_ppb": NUM,
+        "oracle_max_move_ppm": NUM,
+        "oracle_move_ppm_per_s": NUM,
+        "breaker_move_ppm": NUM,
+        "breaker_window_s": NUM,
+        "cooldown_s": NUM,
+        "mark_window_s": NUM,
+        "oi_fund_multiple": NUM,
         "oracle_price": UINT,
         "oracle_time": NUM,
         "funding_index": INT,
         "open_interest": UINT,
+        **RISK_STATE,
     }
 )
 MARKETS = obj({"markets": array(MARKET)})
@@ -174,49 +217,84 @@ ORACLE = obj(
         "quorum": NUM,
         "signers": array(KEY),
         "max_age_s": NUM,
-        "markets": array(obj({"market_id": NUM, "symbol": STR, "price": UINT, "time": NUM})),
+        "recovery_quorum": NUM,
+        "markets": array(obj({"market_id": NUM, "symbol": STR, "price": UINT, "time": NUM, **RISK_STATE})),
     }
 )
 FUNDING = obj(
     {
         "interval_s": NUM,
+        "premium_divisor": NUM,
         "last_funding_time": NUM,
         "next_funding_time": nullable(NUM),
-        "markets": array(obj({"market_id": NUM, "symbol": STR, "funding_index": INT, "cap_ppb": NUM})),
+        "markets": array(
+            obj(
+                {
+                    "market_id": NUM,
+                    "symbol": STR,
+                    "funding_index": INT,
+                    "cap_ppb": NUM,
+                    "mark_price": UINT,
+                    "status": STATUS,
+                    "premium_sum_ppb": INT,
+                    "premium_samples": NUM,
+                },
+                description="premium_sum_ppb / premium_samples is the premium the next tick averages "
+                "(docs/protocol.md 4.4); a halted market skips the tick",
+            )
+        ),
     }
+)
+# the config_hash inputs in hashed order, then risk_hash's (docs/protocol.md section 3.3)
+CONFIG_HASH_FIELDS = (
+    "size_decimals",
+    "price_decimals",
+    "tick_size",
+    "step_size",
+    "min_order_size",
+    "initial_margin_ppm",
+    "maintenance_margin_ppm",
+    "max_price",
+    "open_interest_cap",
+    "price_band_ppm",
+    "maker_fee_ppm",
+    "taker_fee_ppm",
+    "liquidation_fee_ppm",
+    "funding_cap_ppb",
+)
+RISK_HASH_FIELDS = (
+    "oracle_max_move_ppm",
+    "oracle_move_ppm_per_s",
+    "breaker_move_ppm",
+    "breaker_window_s",
+    "cooldown_s",
+    "mark_window_s",
+    "oi_fund_multiple",
 )
 COMMITTED_MARKET = obj(
     {
         "market_id": NUM,
         "symbol": STR,
         "config": obj(
-            {
-                k: INT
-                for k in (
-                    "size_decimals",
-                    "price_decimals",
-                    "tick_size",
-                    "step_size",
-                    "min_order_size",
-                    "initial_margin_ppm",
-                    "maintenance_margin_ppm",
-                    "max_price",
-                    "open_interest_cap",
-                    "price_band_ppm",
-                    "maker_fee_ppm",
-                    "taker_fee_ppm",
-                    "liquidation_fee_ppm",
-                    "funding_cap_ppb",
-                    "oracle_max_move_ppm",
-                )
-            },
-            description="config_hash inputs in hashed order (signed ones enter as v mod r)",
+            {k: INT for k in CONFIG_HASH_FIELDS},
+            description="config_hash inputs before risk_hash, in hashed order (signed ones enter as v mod r)",
         ),
+        "risk": obj({k: INT for k in RISK_HASH_FIELDS}, description="risk_hash inputs in hashed order"),
+        "risk_hash": UINT,
         "config_hash": UINT,
+        # the market's committed state M_m in hashed order (protocol.records.MarketState's fields)
         "oracle_price": UINT,
         "oracle_time": NUM,
         "funding_index": INT,
         "open_interest": UINT,
+        "status": {"type": "integer", "enum": [0, 1, 2], "description": "0 normal, 1 reduce-only, 2 halted"},
+        "status_until": NUM,
+        "ref_price": UINT,
+        "ref_time": NUM,
+        "mark_price": UINT,
+        "premium_ema": SNUM,
+        "premium_sum": INT,
+        "premium_samples": NUM,
     }
 )
 PARAMS = obj(
@@ -231,7 +309,10 @@ PARAMS = obj(
                 "oracle_max_skew_s": NUM,
                 "funding_interval_s": NUM,
                 "funding_premium_divisor": NUM,
-            }
+                "recovery_quorum": NUM,
+                "auction_duration_s": NUM,
+            },
+            description="params_hash inputs after oracle_set_hash, in hashed order",
         ),
         "oracle_set_hash": UINT,
         "params_hash": UINT,
@@ -339,6 +420,7 @@ ACCOUNT = obj(
         "initial_margin": UINT,
         "maintenance_margin": UINT,
         "liquidatable": BOOL,
+        "auction_start": {**NUM, "description": "when its liquidation auction started; 0: none"},
         "nonce": NUM,
         "positions": array(POSITION),
     }
@@ -366,6 +448,7 @@ PROOF = obj(
                 "sizes": _PER_MARKET,
                 "costs": _PER_MARKET,
                 "funding_snapshots": _PER_MARKET,
+                "auction_start": NUM,
             }
         ),
     }

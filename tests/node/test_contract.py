@@ -8,6 +8,7 @@ import asyncio
 import base64
 import logging
 import os
+import re
 import socket
 import time
 from pathlib import Path
@@ -21,8 +22,11 @@ from native.poseidon import poseidon
 from protocol import hashing
 from protocol.constants import FIELD_MODULUS as R
 from protocol.constants import MAX_ORACLE_SIGNERS, Tag
+from protocol.errors import ErrorCode
 from protocol.records import GlobalState, MarketState
-from sequencer.node.errors import CODES
+from sequencer.config import ExchangeConfig, MarketConfig
+from sequencer.node.errors import CODES, rejection
+from sequencer.node.schemas import CONFIG_HASH_FIELDS, RISK_HASH_FIELDS
 from tests.node.harness import BTC, BTC_PRICE, SELL, USD, fund, run, running_node, set_price, trader
 from tests.node.test_api import state_of
 
@@ -31,6 +35,7 @@ POST_ROUTES = (
     "/v1/orders/batch",
     "/v1/orders/cancel",
     "/v1/orders/cancel-all",
+    "/v1/liquidations/takeover",
     "/v1/withdrawals",
     "/v1/transfers",
     "/v1/oracle/prices",
@@ -484,35 +489,80 @@ def test_global_hash_recomputed_from_the_committed_parameters(tmp_path: Path) ->
             proof = await c.proof(a.account_id, a.read_token(exp() - 3000))
             st, p = await raw(r, "GET", "/v1/params")
             assert st == 200 and p["batch"] == proof["batch"]
-            oracle_set = [int(v) for key in p["params"]["oracle_signers"] for v in key]
-            oracle_set += [0] * (2 * MAX_ORACLE_SIGNERS - len(oracle_set))
+            # recomputed here from the served inputs with the protocol's own functions
             q = p["params"]
-            params_hash = poseidon(
-                [Tag.PARAMS, poseidon([Tag.ORACLE_SET, *oracle_set]), q["oracle_quorum"], q["oracle_max_age_s"],
-                 q["oracle_max_skew_s"], q["funding_interval_s"], q["funding_premium_divisor"]]
-            )  # fmt: skip
+            signers = tuple((int(x), int(y)) for x, y in q["oracle_signers"])
+            configs: list[MarketConfig] = []
             config_hashes: list[int | None] = []
             states: list[MarketState | None] = []
-            for m in p["markets"]:
+            for mid, m in enumerate(p["markets"]):
                 if m is None:
                     config_hashes.append(None)
                     states.append(None)
                     continue
-                config_hashes.append(
-                    poseidon([Tag.MARKET_CONFIG, *(int(v) % R for v in m["config"].values())])
+                assert list(m["config"]) == list(CONFIG_HASH_FIELDS), "hashed order"
+                assert list(m["risk"]) == list(RISK_HASH_FIELDS), "hashed order"
+                mc = MarketConfig(
+                    market_id=mid,
+                    symbol=m["symbol"],
+                    **{k: int(v) for k, v in {**m["config"], **m["risk"]}.items()},
                 )
-                states.append(
-                    MarketState(
-                        int(m["oracle_price"]),
-                        m["oracle_time"],
-                        int(m["funding_index"]),
-                        int(m["open_interest"]),
-                    )
-                )
+                assert str(mc.risk_hash()) == m["risk_hash"] and str(mc.config_hash()) == m["config_hash"]
+                # the risk_hash layout of protocol.md 3.3, independently of MarketConfig
+                risk = poseidon([Tag.MARKET_RISK, *(int(v) for v in m["risk"].values())])
+                assert mc.risk_hash() == risk
+                configs.append(mc)
+                config_hashes.append(mc.config_hash())
+                # M_m's state in hashed order: MarketState's fields, as served
+                assert [k for k in m if k in MarketState._fields] == list(MarketState._fields)
+                states.append(MarketState(*(int(m[k]) for k in MarketState._fields)))
+            cfg = ExchangeConfig(
+                chain_id=0,
+                rollup_address=0,
+                markets=tuple(configs),
+                oracle_signers=signers,
+                oracle_quorum=q["oracle_quorum"],
+                oracle_max_age_s=q["oracle_max_age_s"],
+                oracle_max_skew_s=q["oracle_max_skew_s"],
+                funding_interval_s=q["funding_interval_s"],
+                funding_premium_divisor=q["funding_premium_divisor"],
+                oracle_recovery_quorum=q["recovery_quorum"],
+                auction_duration_s=q["auction_duration_s"],
+            )
+            assert str(cfg.oracle_set_hash()) == p["oracle_set_hash"]
+            params_hash = cfg.params_hash()
+            oracle_set = [c for key in signers for c in key]
+            oracle_set += [0] * (2 * MAX_ORACLE_SIGNERS - len(oracle_set))
+            assert params_hash == poseidon(
+                [Tag.PARAMS, poseidon([Tag.ORACLE_SET, *oracle_set]), q["oracle_quorum"], q["oracle_max_age_s"],
+                 q["oracle_max_skew_s"], q["funding_interval_s"], q["funding_premium_divisor"],
+                 q["recovery_quorum"], q["auction_duration_s"]]
+            )  # fmt: skip
+            assert str(params_hash) == p["params_hash"]
             g = GlobalState(int(p["insurance_fund"]), int(p["fee_pool"]), p["funding_time"], tuple(states))
             recomputed = hashing.global_hash(params_hash, tuple(config_hashes), g)
             assert str(recomputed) == p["global_hash"] == proof["global_hash"]
             assert hashing.state_root(int(proof["accounts_root"]), recomputed) == int(proof["root"])
+            # the risk state is committed, not zero: the first price set the mark and the breaker
+            # reference (its premium sample went into the funding tick that followed)
+            btc = p["markets"][BTC]
+            assert btc["mark_price"] == btc["ref_price"] == str(BTC_PRICE) and btc["ref_time"] > 0
             await rejected(r, "not_found", "GET", "/v1/params?batch=7")
 
     run(main())
+
+
+def test_every_exchange_reason_documented_with_its_code() -> None:
+    """docs/protocol.md section 11's reason -> code table is the node's mapping, and lists every
+    exchange code that can refuse an operation (LIQUIDATED only ever cancels orders)."""
+    doc = (Path(__file__).resolve().parents[2] / "docs" / "protocol.md").read_text()
+    table = doc[doc.index("| reason | code |") :].split("\n\n", 1)[0].splitlines()[2:]
+    documented: dict[str, str] = {}
+    for row in table:
+        reasons, code = row.strip("|").split("|")
+        for name in re.findall(r"`([A-Z_]+)`", reasons):
+            assert name not in documented, name
+            documented[name] = code.strip().strip("`")
+    assert set(documented) == {str(c) for c in ErrorCode} - {"LIQUIDATED"}
+    for name, code in documented.items():
+        assert rejection(name, "").code == code, (name, code)

@@ -1,5 +1,5 @@
-"""Property-based fuzzing of every route (hypothesis): random and mutated bodies, path ids and query
-parameters never get a 500; every refusal is a JSON error with a documented code and status that
+"""Property-based fuzzing of every route (hypothesis): random and mutated bodies (a takeover's
+signed order mutated inside it too), path ids and query parameters never get a 500; every refusal is a JSON error with a documented code and status that
 the route's OpenAPI entry lists; and no refused request changes the state digest or the journal.
 
 The node runs on its own thread and loop; examples are sent from the test thread over real HTTP."""
@@ -23,7 +23,7 @@ from hypothesis import strategies as st
 
 from protocol.constants import FIELD_MODULUS as R
 from sequencer.node.errors import CODES
-from tests.node.harness import BTC, BTC_PRICE, SELL, USD, fund, running_node
+from tests.node.harness import BTC, BTC_PRICE, BUY, SELL, USD, fund, running_node
 from tests.node.test_api import state_of
 from tests.node.test_contract import priced
 
@@ -100,6 +100,14 @@ def test_fuzz_every_route(tmp_path: Path) -> None:
             await c.withdraw(w)
             t = a.transfer(to_id=b.account_id, amount=USD, nonce=1, expiry=exp)
             await c.transfer(t)
+            # b buys a's order: a is short, a position a takeover could take were a in auction
+            await c.place_order(
+                b.order(
+                    market_id=BTC, side=BUY, price=BTC_PRICE, size=10, order_id=b.next_order_id(), expiry=exp
+                )
+            )
+            takeover = b.takeover(account_id=a.account_id, market_id=BTC, side=SELL, price=BTC_PRICE, size=10,
+                                  order_id=b.next_order_id(), expiry=exp)  # fmt: skip
             forged = a.cancel_all(market_id=255, nonce=order["order_id"], expiry=exp)
             forged["sig"] = {**forged["sig"], "S": "1"}
             pub = a.public_key
@@ -110,6 +118,7 @@ def test_fuzz_every_route(tmp_path: Path) -> None:
                 "/v1/orders/batch": {"orders": [order, order]},
                 "/v1/orders/cancel": a.cancel(order_id=order["order_id"] + 5, expiry=exp),
                 "/v1/orders/cancel-all": forged,
+                "/v1/liquidations/takeover": takeover,  # a is not liquidatable
                 "/v1/withdrawals": w,
                 "/v1/transfers": t,
                 "/v1/oracle/prices": {"market_id": 0, "prices": [{"signer": 0, "price": "1", "timestamp": 1,
@@ -132,30 +141,38 @@ def test_fuzz_every_route(tmp_path: Path) -> None:
                 op = doc["paths"].get(template, {}).get(method.lower())
                 if op is not None and status != 405:
                     assert str(status) in op["responses"], (template, status, out)
+                    listed = op["responses"][str(status)]["content"]["application/json"]["schema"]["x-codes"]
+                    assert code in listed, (template, status, out)
             elif method == "POST":
                 assert template == "/v1/orders/batch", (path, data, out)  # nothing else may succeed
                 assert not any(x["ok"] for x in out["results"]), out
             assert on_node(state_of(r)) == before, (path, data, out)
 
         posts = [p for p in bases if p.startswith("/")]
+        for route in posts:  # each base as it is: refused, and by the route's documented codes
+            check("POST", route, route, json.dumps(bases[route]).encode())
 
-        @SETTINGS
+        @settings(SETTINGS, max_examples=40 * len(posts))
         @given(
             route=st.sampled_from(posts),
-            how=st.sampled_from(["set", "drop", "whole", "bytes", "sig"]),
+            how=st.sampled_from(["set", "drop", "whole", "bytes", "sig", "inner"]),
             key=st.text(max_size=8) | st.sampled_from(["price", "size", "order_id", "account_id", "amount",
-                                                       "recipient", "nonce", "orders", "prices", "pub_x", "market"]),
+                                                       "recipient", "nonce", "orders", "prices", "pub_x", "market",
+                                                       "order", "side", "market_id", "expiry", "flags"]),
             value=VALUES,
             blob=st.binary(max_size=64),
         )  # fmt: skip
         def fuzz_posts(route: str, how: str, key: str, value: Any, blob: bytes) -> None:
             body = dict(bases[route])
-            if how == "set":
-                body[key] = value
+            signed = body
+            if "order" in body and how in ("inner", "sig"):  # a takeover: its signed order inside
+                signed = body["order"] = dict(body["order"])
+            if how in ("set", "inner"):
+                signed[key] = value
             elif how == "drop":
                 body.pop(key, None)
-            elif how == "sig" and "sig" in body:
-                body["sig"] = {"R8": [value, body["sig"]["R8"][1]], "S": body["sig"]["S"]}
+            elif how == "sig" and "sig" in signed:
+                signed["sig"] = {"R8": [value, signed["sig"]["R8"][1]], "S": signed["sig"]["S"]}
             data = blob if how == "bytes" else json.dumps(value if how == "whole" else body).encode()
             check("POST", route, route, data)
 

@@ -3,6 +3,7 @@ OpenAPI document the node serves (jsonschema, draft 2020-12): the document is th
 
 from __future__ import annotations
 
+import asyncio
 import json
 import time
 from pathlib import Path
@@ -15,6 +16,7 @@ from protocol.messages.oracle_price import OraclePriceMessage
 from sequencer.node.defaults import DEVNET_ORACLE_SIGNERS, devnet_oracle_signer
 from tests.node.harness import BTC, BTC_PRICE, BUY, SELL, USD, fund, run, running_node
 from tests.node.test_contract import priced
+from tests.node.test_takeover import into_auction
 
 
 def signed_prices(r: Any, domain: int, market_id: int, price: int) -> dict[str, Any]:
@@ -89,6 +91,10 @@ def test_every_route_answers_by_its_schema(tmp_path: Path) -> None:
             ):
                 await ws.send_json({"op": "subscribe", **sub})
             await priced(r)
+            moved_at = time.monotonic()
+            # a long the next BTC price will push into a liquidation auction (tests/node/test_takeover.py)
+            weak, maker, taker = await fund(c, 3, 520 * USD), await fund(c, 4), await fund(c, 5)
+            tok_weak, low_price = await into_auction(c, weak, maker, priced=True)
             await check("POST", "/v1/devnet/oracle", body={"market": "ETH-USD", "price": "300000"})
             w = a.withdraw(amount=USD, recipient=0xABC, nonce=0, expiry=exp())
             await check("POST", "/v1/withdrawals", body=w)
@@ -141,6 +147,23 @@ def test_every_route_answers_by_its_schema(tmp_path: Path) -> None:
             await check("POST", "/v1/oracle/prices", body={"market_id": 0, "prices": []})
             await check("POST", "/v1/oracle/prices", body=signed_prices(r, a.domain, 1, 300_100))
             await check("POST", "/v1/orders", body={"x": 1})  # 400
+
+            def takeover(limit: int) -> dict[str, Any]:
+                return taker.takeover(account_id=weak.account_id, market_id=BTC, side=BUY, price=limit,
+                                      size=2000, order_id=taker.next_order_id(), expiry=exp())  # fmt: skip
+
+            await check(
+                "POST", "/v1/liquidations/takeover", body=takeover(low_price)
+            )  # 422: not liquidatable
+            await asyncio.sleep(max(0.0, moved_at + 5.05 - time.monotonic()))  # 0.5%/s: 2.5% needs 5 s
+            await check("POST", "/v1/devnet/oracle", body={"market": "BTC-USD", "price": str(low_price)})
+            for _ in range(100):  # the keeper finds no bids and starts the auction
+                if (await c.account(weak.account_id, tok_weak))["auction_start"]:
+                    break
+                await asyncio.sleep(0.05)
+            await check("GET", "/v1/accounts/{account}", f"/v1/accounts/{weak.account_id}", token=tok_weak)
+            out = await check("POST", "/v1/liquidations/takeover", body=takeover(low_price))
+            assert out["size"] == "2000", out
             await r.node.close_batch()
             for path in ("/v1/info", "/v1/health", "/v1/state", "/v1/markets", "/v1/oracle", "/v1/funding",
                          "/v1/params", "/v1/batches", "/openapi.json", "/v1/devnet/latency"):  # fmt: skip

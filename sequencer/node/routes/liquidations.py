@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from sequencer.node.http import read_json
-from sequencer.node.routes.common import ID, INT, engine_of, node_of
-from sequencer.node.routes.orders import ORDER, ORDER_ERRORS, RESULT, answer
+from sequencer.node import schemas as S
+from sequencer.node.routes.common import ID, INT
+from sequencer.node.routes.orders import ORDER, ORDER_ERRORS, submit_draft
 from sequencer.node.routing import RouteTable
 
 ROUTES = RouteTable("liquidations")
@@ -29,18 +29,24 @@ TAKEOVER = {
     },
     "additionalProperties": False,
 }
+# an order's codes: the liquidator's order is checked as one (expiry, id, tick, step, margin);
+# `rejected` carries NO_AUCTION, NOT_LIQUIDATABLE, NO_POSITION, SAME_ACCOUNT,
+# INSURANCE_INSUFFICIENT, ORACLE_STALE, VALUE_OUT_OF_RANGE in `details.reason`
+TAKEOVER_ERRORS = ORDER_ERRORS
 
 
 @ROUTES.post(
     "/v1/liquidations/takeover",
     summary="Take over a position in a liquidation auction (signed order)",
+    description=(
+        "The liquidator's order (another account, same market, the other side, a limit no worse than "
+        "the oracle price) fills min(size, its size) of the auctioned account's position at the "
+        "oracle price, and the account pays it the auction discount (docs/protocol.md 4.8). "
+        "Rate-limited like an order: per client address, and per liquidator key for accepted ones."
+    ),
     request=TAKEOVER,
-    response=RESULT,
-    errors=ORDER_ERRORS,
+    response=S.TAKEOVER_RESULT,
+    errors=TAKEOVER_ERRORS,
 )
 async def takeover(request: web.Request) -> web.Response:
-    node = node_of(request)
-    body = await read_json(request)
-    draft = engine_of(node).decode_takeover(body)
-    [out] = await node.submit([draft])
-    return answer(out)
+    return await submit_draft(request, lambda engine, body: engine.decode_takeover(body))

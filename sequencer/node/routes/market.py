@@ -58,15 +58,24 @@ def market_json(node: Any, mk: Any) -> dict[str, Any]:
     }
 
 
+def _now(mk: Any) -> int:
+    """The time a market's state is read at: the later of the wall clock and its oracle time."""
+    return max(int(time.time()), mk.oracle_time)
+
+
+def status_now(mk: Any) -> int:
+    """The status in force now (protocol.md 4.11): the committed one until status_until."""
+    return int(mk.status) if _now(mk) < mk.status_until else STATUS_NORMAL
+
+
 def risk_json(mk: Any) -> dict[str, Any]:
     """The committed risk state of a market (protocol.md 4.11, 4.12) and what it means now: the
     status in force and whether the price is stale (at the later of the wall clock and the last
     operation's time)."""
-    now = max(int(time.time()), mk.oracle_time)
-    status = mk.status if now < mk.status_until else STATUS_NORMAL
+    now = _now(mk)
     return {
         "mark_price": str(mk.mark_price),
-        "status": STATUS_NAMES[status],
+        "status": STATUS_NAMES[status_now(mk)],
         "status_until": mk.status_until,
         "stale": bool(mk.oracle_price) and mk.stale(now),
         "breaker_ref_price": str(mk.ref_price),
@@ -167,6 +176,7 @@ async def get_funding(request: web.Request) -> web.Response:
     cfg = node.exchange_config
     body = {
         "interval_s": cfg.funding_interval_s,
+        "premium_divisor": cfg.funding_premium_divisor,
         "last_funding_time": ex.funding_time,
         "next_funding_time": (ex.funding_time + cfg.funding_interval_s) if ex.funding_time else None,
         "markets": [
@@ -175,32 +185,16 @@ async def get_funding(request: web.Request) -> web.Response:
                 "symbol": mk.cfg.symbol,
                 "funding_index": str(mk.funding_index),
                 "cap_ppb": mk.cfg.funding_cap_ppb,
+                "mark_price": str(mk.mark_price),
+                "status": STATUS_NAMES[status_now(mk)],
+                "premium_sum_ppb": str(mk.premium_sum),
+                "premium_samples": mk.premium_samples,
             }
             for mk in ex.active
         ],
     }
     await node.durable_barrier()
     return json_response(body)
-
-
-# The inputs of config_hash in their hashed order (docs/protocol.md section 3.3).
-CONFIG_HASH_FIELDS = (
-    "size_decimals",
-    "price_decimals",
-    "tick_size",
-    "step_size",
-    "min_order_size",
-    "initial_margin_ppm",
-    "maintenance_margin_ppm",
-    "max_price",
-    "open_interest_cap",
-    "price_band_ppm",
-    "maker_fee_ppm",
-    "taker_fee_ppm",
-    "liquidation_fee_ppm",
-    "funding_cap_ppb",
-    "oracle_max_move_ppm",
-)
 
 
 def committed_json(node: Any, batch: int, g: GlobalState, gh: int) -> dict[str, Any]:
@@ -216,12 +210,22 @@ def committed_json(node: Any, batch: int, g: GlobalState, gh: int) -> dict[str, 
             {
                 "market_id": mid,
                 "symbol": mc.symbol,
-                "config": {k: str(getattr(mc, k)) for k in CONFIG_HASH_FIELDS},
+                "config": {k: str(getattr(mc, k)) for k in S.CONFIG_HASH_FIELDS},
+                "risk": {k: str(getattr(mc, k)) for k in S.RISK_HASH_FIELDS},
+                "risk_hash": str(mc.risk_hash()),
                 "config_hash": str(mc.config_hash()),
                 "oracle_price": str(ms.oracle_price),
                 "oracle_time": ms.oracle_time,
                 "funding_index": str(ms.funding_index),
                 "open_interest": str(ms.open_interest),
+                "status": ms.status,
+                "status_until": ms.status_until,
+                "ref_price": str(ms.ref_price),
+                "ref_time": ms.ref_time,
+                "mark_price": str(ms.mark_price),
+                "premium_ema": ms.premium_ema,
+                "premium_sum": str(ms.premium_sum),
+                "premium_samples": ms.premium_samples,
             }
         )
     return {
@@ -234,6 +238,8 @@ def committed_json(node: Any, batch: int, g: GlobalState, gh: int) -> dict[str, 
             "oracle_max_skew_s": cfg.oracle_max_skew_s,
             "funding_interval_s": cfg.funding_interval_s,
             "funding_premium_divisor": cfg.funding_premium_divisor,
+            "recovery_quorum": cfg.recovery_quorum,
+            "auction_duration_s": cfg.auction_duration_s,
         },
         "oracle_set_hash": str(cfg.oracle_set_hash()),
         "params_hash": str(cfg.params_hash()),
@@ -250,9 +256,12 @@ def committed_json(node: Any, batch: int, g: GlobalState, gh: int) -> dict[str, 
     description=(
         "The parameters and global state behind `global_hash` (docs/protocol.md section 3.3) as of "
         "the last closed batch, or `?batch=N` for any of the last closed batches: the oracle "
-        "signer set, quorum, ages and funding schedule (params_hash), each configured market's "
-        "config_hash inputs in hashed order and its oracle price, time, funding index and open "
-        "interest, the insurance fund, the fee pool and the funding time. Signed values are "
+        "signer set, quorum, ages, funding schedule, recovery quorum and auction duration "
+        "(params_hash), each configured market's config_hash inputs in hashed order (`config`, then "
+        "`risk`, the inputs of `risk_hash`, its last input) and its committed state M_m in hashed "
+        "order (oracle price and time, funding index, open interest, status, status_until, breaker "
+        "reference price and time, mark price, premium average, sum and samples), the insurance "
+        "fund, the fee pool and the funding time. Signed values are "
         "hashed as v mod r. A client recomputes global_hash from them instead of trusting it; "
         "market slots without a market are null (M_i = 0)."
     ),

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from typing import Any
 
 from aiohttp import web
 
 from sequencer.node import schemas as S
+from sequencer.node.drafts import Draft
+from sequencer.node.engine import Engine
 from sequencer.node.errors import ApiError
 from sequencer.node.http import LIMITER_KEY, error_response, json_response, read_json
 from sequencer.node.pipeline import Outcome
@@ -60,10 +63,16 @@ def _traced(node: Any, received: float | None, back: float | None, outs: list[Ou
 
 
 async def submit_one(request: web.Request, kind: str) -> web.Response:
+    return await submit_draft(request, lambda engine, body: engine.decode_signed(kind, body))
+
+
+async def submit_draft(request: web.Request, decode: Callable[[Engine, Any], Draft]) -> web.Response:
+    """One operation from a request body: decoded by `decode`, applied through the pipeline
+    (rate-limited on its signer's key), answered once durable; latency-traced like every order."""
     node = node_of(request)
     received = _stamp(node)
     body = await read_json(request)
-    draft = engine_of(node).decode_signed(kind, body)
+    draft = decode(engine_of(node), body)
     [out] = await node.submit([draft], received)
     back = _stamp(node)
     resp = answer(out)
