@@ -12,7 +12,7 @@ operation, only the choice among valid operations is policy):
    the market whose first-ranked counterparty has the most value (a deficit is recovered from the
    counterparties that can pay it, across markets).
 An account whose auction is live but that is no longer liquidatable (or is flat) gets `EndAuction`,
-so that a later fall starts a fresh auction at the oracle price.  The operations it makes are
+so that a later fall starts a fresh auction at the mark price.  The operations it makes are
 ordinary journaled operations.
 """
 
@@ -36,14 +36,14 @@ def liquidation_ops(ex: Exchange, account_id: int, time: int) -> list[Any]:
     acct = ex.accounts[account_id]
     v, _, _, mm = ex.risk_tuple(acct)
     if v >= mm or not acct.has_positions():
-        # recovered (or flat): its auction ends, so a later fall starts afresh at the oracle price
+        # recovered (or flat): its auction ends, so a later fall starts afresh at the mark price
         return [EndAuction(time, account_id)] if acct.auction_start else []
     ops: list[Any] = []
     beyond_fund = v < -ex.insurance_fund
     if not beyond_fund:
         for mk in ex.active:
             s = acct.sizes[mk.id]
-            if s and mk.oracle_price:
+            if s and mk.mark_price:
                 q = restore_size(v, mm, mk, s)
                 if q:
                     ops.append(Liquidate(time, account_id, mk.id, q))
@@ -63,7 +63,7 @@ def _adl_ops(ex: Exchange, account_id: int, time: int) -> list[Any]:
     cands = []
     for mk in ex.active:
         s = acct.sizes[mk.id]
-        if not s or not mk.oracle_price:
+        if not s or not mk.mark_price:
             continue
         ranking = adl_ranking(ex, mk.id, -1 if s > 0 else 1)
         if not ranking:

@@ -4,7 +4,8 @@
 account until the account or any price or funding index changes; the mark price of protocol.md
 4.12 changes only with an oracle update, which bumps the price revision the caches are keyed on),
 the trade rule (`fill_allowed`), the ADL ranking, the liquidation arithmetic of 4.8
-(`position_maintenance`, `bankruptcy_discount`, `restore_size`), and every logged change of
+(`position_maintenance`, `bankruptcy_discount`, `restore_size`: all at the mark price, like the
+margin they measure), and every logged change of
 positions and balances: one side of a fill
 (`apply_leg`), collateral, the insurance fund, the fee pool, open interest, funding index, oracle
 price and funding time, an account's auction start, and the insurance cover of an account a
@@ -232,6 +233,18 @@ class Margin(State):
                         ErrorCode.ORACLE_STALE, f"market {mk.id}'s price from {mk.oracle_time} is stale"
                     )
 
+    def check_positions_fresh(self, acct: Account, now: int) -> None:
+        """An auction starts or ends (StartAuction, EndAuction) only on usable prices: no market
+        the account holds a position in is stale (ORACLE_STALE; protocol.md 4.7, 4.8).  A halted
+        or reduce-only market's price is fresh (signed by the recovery quorum or within the move
+        bound), so it does not hold an auction back."""
+        sizes = acct.sizes
+        for mk in self.active:
+            if sizes[mk.id] and mk.stale(now):
+                raise Rejected(
+                    ErrorCode.ORACLE_STALE, f"market {mk.id}'s price from {mk.oracle_time} is stale"
+                )
+
     def _bump_prices(self) -> None:
         self._undo.append((setattr, self, "price_rev", self.price_rev))
         self.price_rev = next(self._revs)
@@ -316,11 +329,12 @@ def _undo_leg(acct: Account, m: int, rkey: int, size: int, cost: int, fsnap: int
 
 def adl_ranking(st: Margin, market_id: int, sign: int) -> list[int]:
     """Accounts holding a position of `sign` (+1 long, -1 short) in the market, best ADL
-    counterparty first: unrealised-PnL fraction times leverage, ties to the lower id (sequencer
-    policy: the Deleverage rule requires the first, the keeper picks it)."""
+    counterparty first: unrealised-PnL fraction times leverage at the mark price M (protocol.md
+    4.8, like the value it divides by), ties to the lower id (sequencer policy: the Deleverage rule
+    requires the first, the keeper picks it)."""
     mk = st.markets[market_id]
     assert mk is not None
-    pm = mk.oracle_price * mk.mult
+    pm = mk.mark_price * mk.mult
     scored = []
     for aid in st.holders[market_id]:
         acct = st.accounts[aid]
@@ -337,15 +351,16 @@ def adl_ranking(st: Margin, market_id: int, sign: int) -> list[int]:
 
 
 def position_maintenance(mk: Market, size: int) -> int:
-    """A position's term of the maintenance margin: ceil(|size| * P * mult * mmf / 10^6)."""
-    return -((-abs(size) * mk.oracle_price * mk.mult * mk.mmf) // PPM)
+    """A position's term of the maintenance margin at the mark price M (protocol.md 4.5, 4.8):
+    ceil(|size| * M * mult * mmf / 10^6), so the terms of an account's positions sum to its MM."""
+    return -((-abs(size) * mk.mark_price * mk.mult * mk.mmf) // PPM)
 
 
 def bankruptcy_discount(
     value: int, q: int, size: int, pos_mm: int, maintenance: int, elapsed: int, duration: int
 ) -> int:
-    """What closing q of a position of |size| at the bankruptcy price gives up against the oracle
-    price, at fraction elapsed/duration of the way (protocol.md 4.8): the account's value
+    """What closing q of a position of |size| at the bankruptcy price gives up against the mark
+    price M, at fraction elapsed/duration of the way (protocol.md 4.8): the account's value
     apportioned by the position's share of the maintenance margin and the share q/|size| of it,
     floor(max(value, 0) * q * pos_mm * elapsed / (|size| * maintenance * duration)).  Closing every
     position this way at elapsed = duration leaves the account's value at (about) zero."""
@@ -356,14 +371,14 @@ def bankruptcy_discount(
 
 def restore_size(value: int, maintenance: int, mk: Market, size: int) -> int:
     """The most a book liquidation may close of a position of `size` (protocol.md 4.8): the least
-    multiple of the step that, closed at the oracle price paying the penalty, brings value up to
-    LIQUIDATION_TARGET_PPM of maintenance, or the whole position,
-    min(|size|, step * ceil(ceil((MM * k - V * 10^6) * 10^6 / (P * mult * (mmf * k - fee * 10^6))) / step))."""
+    multiple of the step that, closed at the mark price M paying the penalty, brings value (at M,
+    like MM) up to LIQUIDATION_TARGET_PPM of maintenance, or the whole position,
+    min(|size|, step * ceil(ceil((MM * k - V * 10^6) * 10^6 / (M * mult * (mmf * k - fee * 10^6))) / step))."""
     k = C.LIQUIDATION_TARGET_PPM
     need = (maintenance * k - value * PPM) * PPM
     if need <= 0:
         return 0
-    per_unit = mk.oracle_price * mk.mult * (mk.mmf * k - mk.liq_fee * PPM)
+    per_unit = mk.mark_price * mk.mult * (mk.mmf * k - mk.liq_fee * PPM)
     q = -(-need // per_unit)
     q = -(-q // mk.step) * mk.step
     return min(abs(size), q)

@@ -1,5 +1,5 @@
 """Step payload of LIQUIDATION by takeover: a liquidator's signed order takes a position in the
-account's liquidation auction, at the oracle price less the auction discount.
+account's liquidation auction, at the mark price less the auction discount.
 
 The fields the batch circuit re-derives and checks for this step kind (protocol.md sections 3.4 and
 4.8): `elapsed = min(time - auction_start, auction_duration_s)` and
@@ -16,7 +16,7 @@ from typing import Any
 @dataclass(slots=True)
 class TakeoverData:
     market_id: int
-    price: int  # the oracle price
+    price: int  # the mark price M (protocol.md 4.8, 4.12)
     size: int
     liquidated_side: int
     liquidator_order: Any

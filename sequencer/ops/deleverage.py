@@ -6,8 +6,10 @@ V < -insurance fund (no liquidation can be covered) or the account's auction has
 and holds at the bankruptcy price (auction_start != 0 and auction_start + auction_duration_s <=
 time < auction_start + 2 * auction_duration_s; later, the auction must start again); the counterparty holds a
 position of the other sign in the market and is first in the ADL ranking (below); 0 < size <=
-min(|both positions|), a multiple of the step.  The account's open orders are cancelled.  Both
-positions move by size at the oracle price P (no fees), then, at the bankruptcy price:
+min(|both positions|), a multiple of the step; the market's price is fresh (ORACLE_STALE; reduce-only
+and halted markets deleverage).  The account's open orders are cancelled.  Both positions move by
+size at the mark price M (no fees; V, MM and mm_m are at M too, as margin is), then, at the
+bankruptcy price:
 - V < 0: the counterparty pays the account min(-V, max(0, its value after the close)): the whole
   deficit, wherever it arose, as far as the counterparty's value goes (never below zero);
 - V >= 0: the account pays the counterparty its bankruptcy discount
@@ -15,8 +17,8 @@ positions move by size at the oracle price P (no fees), then, at the bankruptcy 
 Then the insurance fund covers what is still negative (Margin.cover_from_insurance), and an
 account left flat ends its auction (auction_start = 0).
 
-Ranking (sequencer policy, not provable in the circuit): by unrealised-PnL fraction times leverage,
-score = upnl * notional / (max(|cost|, 1) * max(value, 1)) of the counterparty's position and
+Ranking (sequencer policy, not provable in the circuit): by unrealised-PnL fraction times leverage
+at M, score = upnl * notional / (max(|cost|, 1) * max(value, 1)) of the counterparty's position and
 account, highest first, ties to the lower account id.  The keeper (sequencer.liquidation) picks
 the market whose first-ranked counterparty has the most value first.
 """
@@ -85,7 +87,7 @@ def apply(ex: Ledger, op: Deleverage) -> None:
     if ranking[0] != cp.id:
         raise Rejected(ErrorCode.ADL_COUNTERPARTY, f"account {ranking[0]} ranks first, not {cp.id}")
     ex.cancel_account_orders(acct, ErrorCode.LIQUIDATED)
-    p = mk.oracle_price
+    p = mk.mark_price  # ADL settles at the price margin is measured at (protocol.md 4.8)
     pos_mm = position_maintenance(mk, s)
     rec = ex.records_enabled
     gb = ex.global_state()

@@ -1,9 +1,10 @@
 """EndAuction: end the liquidation auction of an account that recovered (the keeper's operation),
-so that a later fall starts a fresh auction at the oracle price instead of resuming an old one
+so that a later fall starts a fresh auction at the mark price instead of resuming an old one
 part of the way to the bankruptcy price.
 
 Rule (protocol.md 4.8): the account's auction_start != 0, and its value V >= its maintenance margin
-MM or it holds no position.  Its leaf's auction_start becomes 0 (an AUCTION_END step).
+MM (at mark prices) or it holds no position; while it holds one, no market it holds a position in
+is stale (ORACLE_STALE: recovery is judged on usable prices, as the start was).  Its leaf's auction_start becomes 0 (an AUCTION_END step).
 """
 
 from __future__ import annotations
@@ -40,6 +41,7 @@ def apply(ex: Ledger, op: EndAuction) -> None:
     v, _, _, mm = ex.risk_tuple(acct)
     if v < mm and acct.has_positions():
         raise Rejected(ErrorCode.AUCTION_LIVE, f"account {acct.id} is still liquidatable: {v} < {mm}")
+    ex.check_positions_fresh(acct, op.time)
     rec = ex.records_enabled
     gb = ex.global_state()
     before = acct.state() if rec else None

@@ -1,22 +1,26 @@
 """Liquidate: close (part of) one position of an account below maintenance margin, against the
 book (a partial liquidation) or by a takeover in the account's liquidation auction.
 
-Rule (protocol.md 4.8): the account's value V < its maintenance margin MM (at oracle prices,
-pending funding counted); 0 < size <= |position|, a multiple of the step.  All the account's open
-orders are cancelled.  Then either
+Rule (protocol.md 4.8): the account's value V < its maintenance margin MM (at mark prices M,
+pending funding counted, as margin is); the market has a fresh price (ORACLE_STALE otherwise; a
+reduce-only or halted market does not stop a liquidation, 4.11); 0 < size <= |position|, a
+multiple of the step.  All the account's open orders are cancelled.  Then either
 - the position is closed against the book (liquidator None): size <= the restoring size
-  (`sequencer.margin.restore_size`: what brings V back to LIQUIDATION_TARGET_PPM of MM at the
-  oracle price, penalty paid); a liquidation order matched like an IOC order with its worst price
-  at the band edge, each fill keeping value >= -insurance fund, paying the penalty
-  min(ceil(q * p * mult * liquidation_fee / 10^6), max(value, 0)) to the insurance fund instead
-  of the taker fee; makers are charged their fee but get no rebate; or
+  (`sequencer.margin.restore_size`: what brings V back to LIQUIDATION_TARGET_PPM of MM at M,
+  penalty paid); a liquidation order matched like an IOC order with its worst price at the edge
+  of the band around the oracle price P, each fill keeping value >= -insurance fund, paying the
+  penalty min(ceil(q * p * mult * liquidation_fee / 10^6), max(value, 0)) to the insurance fund
+  instead of the taker fee; makers are charged their fee but get no rebate; or
 - a liquidator takes the position over in the account's auction (auction_start != 0 and
   time < auction_start + 2 * auction_duration_s): the liquidator's signed order (other side, same
-  market, limit no worse than the oracle price P; its id is used as for any order) fills
-  q = min(size, its size) at P, and the account pays the liquidator the auction discount
+  market, limit no worse than the mark price M; its id is used as for any order; with the
+  reduce-only flag it takes at most what reduces its own position) fills q = min(size, its size)
+  at M, and the account pays the liquidator the auction discount
   floor(max(V, 0) * q * mm_m * elapsed / (|s| * MM * auction_duration_s)), elapsed =
-  min(time - auction_start, auction_duration_s): the price moves from P to the bankruptcy price;
-  the liquidator must pass the trade margin rule; if V < 0 the insurance fund must cover -V.
+  min(time - auction_start, auction_duration_s): the price moves from M to the bankruptcy price;
+  the liquidator must pass the trade margin rule; if V < 0 the insurance fund must cover -V.  A
+  takeover is accepted in a reduce-only or halted market even when it increases the liquidator's
+  position: it is how the book is replaced once a breaker has emptied it.
 Then the insurance fund pays at once whatever value is left negative (an INSURANCE_COVER step), and
 an account left flat ends its auction.
 """
@@ -28,13 +32,14 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 from protocol import constants as C
 from protocol.errors import ErrorCode, Rejected
+from protocol.messages.order import FLAG_REDUCE_ONLY
 from protocol.records import LeafUpdate, StepKind
 from protocol.steps.liquidation import TakeoverData
 from sequencer.book import BUY, SELL, RestingOrder
 from sequencer.events import Liquidated
 from sequencer.fills import fill_order
 from sequencer.margin import bankruptcy_discount, position_maintenance, restore_size
-from sequencer.matching import match
+from sequencer.matching import match, reducible
 from sequencer.ops.common import check_int
 from sequencer.ops.order import PlaceOrder, check_order_basics
 
@@ -108,13 +113,19 @@ def _takeover(ex: Ledger, op: Liquidate, acct: Any, mk: Any, side: int, v: int, 
         raise Rejected(ErrorCode.SAME_ACCOUNT, "an account cannot take over its own position")
     if lmsg.market_id != m or lmsg.side == side:
         raise Rejected(ErrorCode.MALFORMED, "the liquidator's order must take the other side of this market")
+    # no market-status check: a takeover is accepted in a reduce-only or halted market, even when
+    # it increases the liquidator's position (protocol.md 4.8, 4.11)
     check_order_basics(ex, liq, mk, lmsg, op.time)
-    p = mk.oracle_price
+    p = mk.mark_price  # takeovers settle at the price margin is measured at (protocol.md 4.8)
     if (lmsg.side == BUY and lmsg.price < p) or (lmsg.side == SELL and lmsg.price > p):
-        raise Rejected(ErrorCode.PRICE_OUT_OF_BAND, f"oracle price {p} is beyond the liquidator's limit")
+        raise Rejected(ErrorCode.PRICE_OUT_OF_BAND, f"mark price {p} is beyond the liquidator's limit")
     if v < 0 and ex.insurance_fund < -v:
         raise Rejected(ErrorCode.INSURANCE_INSUFFICIENT, f"deficit {-v} above the fund {ex.insurance_fund}")
     q = min(op.size, lmsg.size)
+    if lmsg.flags & FLAG_REDUCE_ONLY:
+        q = min(q, reducible(liq.sizes[m], lmsg.side))
+        if q == 0:
+            raise Rejected(ErrorCode.REDUCE_ONLY_WOULD_INCREASE, "the liquidator's order is reduce-only")
     rec = ex.records_enabled
     gb = ex.global_state()
     ab = acct.state() if rec else None

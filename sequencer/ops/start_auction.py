@@ -1,11 +1,13 @@
 """StartAuction: open the liquidation auction of an account below maintenance margin (the keeper's
 operation, after a partial liquidation against the book could not restore the account).
 
-Rule (protocol.md 4.8): the account's value V < its maintenance margin MM and it holds a position;
+Rule (protocol.md 4.8): the account's value V < its maintenance margin MM (at mark prices) and it
+holds a position; no market it holds a position in is stale (ORACLE_STALE: an auction's clock does
+not start on an expired price; reduce-only and halted markets are fresh and do not hold it back);
 no auction is live (auction_start = 0, or time >= auction_start + 2 * auction_duration_s: an old
 auction is over and starts again).  The account's open orders are cancelled and its leaf's
 auction_start becomes the operation time (an AUCTION_START step).  From then on any account may
-take its positions over (`Liquidate` with a liquidator order) at a price moving from the oracle
+take its positions over (`Liquidate` with a liquidator order) at a price moving from the mark
 price to the bankruptcy price over auction_duration_s; once that time has passed the keeper may
 deleverage it (`Deleverage`).
 """
@@ -44,6 +46,7 @@ def apply(ex: Ledger, op: StartAuction) -> None:
     v, _, _, mm = ex.risk_tuple(acct)
     if v >= mm:
         raise Rejected(ErrorCode.NOT_LIQUIDATABLE, f"value {v} >= maintenance margin {mm}")
+    ex.check_positions_fresh(acct, op.time)
     start = acct.auction_start
     if start and op.time < start + 2 * ex.config.auction_duration_s:
         raise Rejected(ErrorCode.AUCTION_LIVE, f"account {acct.id}: its auction started at {start}")

@@ -69,9 +69,12 @@ def test_the_first_counterparty_pays_the_whole_deficit_then_adl_waits_for_the_au
     op = Deleverage(w.time, w.aid(3), BTC, w.aid(1), 4_000)
     assert_rejected_unchanged(w, op, ErrorCode.AUCTION_LIVE)
     assert w.apply(StartAuction(w.time, w.aid(3))).ok
+    start = w.time
     w.tick(AUCTION - 1)
+    w.refresh()  # the auction outlasts a fresh price; same price, same mark
     assert_rejected_unchanged(w, replace(op, time=w.time), ErrorCode.AUCTION_LIVE)
     w.tick()
+    assert w.time == w.acct(3).auction_start + AUCTION == start + AUCTION
     res = w.apply(replace(op, time=w.time))
     assert res.events[-1].loss == 0  # value 0: the bankruptcy price is the oracle price
     assert w.acct(1).collateral == c1 + 800 * USD  # short from 49,000

@@ -98,6 +98,7 @@ class ExchangeMachine(RuleBasedStateMachine):
                 reduce_only=data.draw(st.booleans()),
             )
             self.apply(op, check_unchanged=data.draw(st.integers(0, 9)) == 0)
+        self.keeper()  # a fill may restore an account in auction: the keeper ends it
 
     @rule(
         maker=st.integers(0, TRADERS - 1),
@@ -246,6 +247,7 @@ class ExchangeMachine(RuleBasedStateMachine):
             owner = 0x1000 + trader if data.draw(st.booleans()) else 0xBAD
             res = self.w.forced_withdrawal(self.w.aid(trader), data.draw(st.integers(1, 50_000)) * USD, owner)
             assert res.ok and res.events[0].amount <= free
+        self.keeper()  # a deposit may restore an account in auction: the keeper ends it (EndAuction)
 
     @rule(witness=st.booleans(), pick=st.integers(0, 10**6))
     def close_batch(self, witness: bool, pick: int) -> None:

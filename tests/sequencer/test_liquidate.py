@@ -117,6 +117,12 @@ def test_the_fund_is_never_counted_twice_in_a_cascade_regression() -> None:
         assert w.order(t, BTC, BUY, P, 10_000, tif=TimeInForce.IOC).ok
         assert w.order(t, ETH, BUY, 300_000, 10_000, tif=TimeInForce.IOC).ok
     move(w, 4_340_000)
+    # the 13% fall trips BTC's breaker (protocol.md 4.11): reduce-only for cooldown_s, when only
+    # takeovers could add a position; the bid comes once it has cooled down (same prices)
+    assert w.ex.markets[BTC].reduce_only(w.time)
+    assert w.order(2, BTC, BUY, 4_330_000, 20_000).code == ErrorCode.MARKET_REDUCE_ONLY
+    w.tick(BTC_MARKET.cooldown_s)
+    w.refresh()
     assert w.order(2, BTC, BUY, 4_330_000, 20_000).ok
     assert [w.ex.risk(w.acct(t)).value for t in (3, 4)] == [-600 * USD, -600 * USD]
     done = run_keeper(w.ex, w.time)
