@@ -994,7 +994,7 @@ class Wait:
 class AuctionBackstop:
     """A liquidity provider taking liquidation auctions over (protocol.md 4.8) with signed orders:
     for every live auction of another account, each position is taken (`Liquidate` with the
-    provider's IOC order, limit the oracle price) once the auction's discount reaches
+    provider's IOC order, its limit the worse of the oracle and mark prices) once the auction's discount reaches
     `threshold_ppm` of the notional taken, or the auction holds at the bankruptcy price (elapsed >=
     auction_duration_s: the most the account gives, zero when its value is below zero and the fund
     pays), so it comes before ADL.  It takes as much as `use_ppm` of its initial-margin room allows
@@ -1040,11 +1040,16 @@ class AuctionBackstop:
                 held = time - acct.auction_start >= duration  # at the bankruptcy price
                 if not held and self.discount_ppm(sim, aid, mk.id, time) < self.threshold_ppm:
                     continue
-                p = mk.oracle_price
-                q = min(abs(s), self.room(sim, mk.id, p))
+                # the core settles a takeover at a committed price (the oracle or the mark price):
+                # the limit accepts either, the discount threshold is the provider's price
+                hi, lo = (
+                    max(mk.oracle_price, mk.mark_price),
+                    min(mk.oracle_price, mk.mark_price or mk.oracle_price),
+                )
+                q = min(abs(s), self.room(sim, mk.id, hi))
                 if q < mk.min_size:
                     continue
-                limit = -(-p // mk.tick) * mk.tick if s > 0 else p // mk.tick * mk.tick
+                limit = -(-hi // mk.tick) * mk.tick if s > 0 else lo // mk.tick * mk.tick
                 lop = sim.order_op(self.account, mk.id, BUY if s > 0 else SELL, limit, q, TimeInForce.IOC)
                 sim.apply(Liquidate(time, aid, mk.id, q, lop))
 

@@ -163,7 +163,7 @@ def test_mango_gap_attacker_pays_its_own_deficit_through_adl() -> None:
     "the insurance fund for the whole deficit although an ADL counterparty could pay it.  mango_gap: "
     "after Recover(ILL) (+44%, the recovery quorum's price) attacker_short's value is -96,000 USD "
     "with the fund at 200,000, so the keeper starts an auction instead of ADL; the provider takes "
-    "the short at the oracle price (no discount below zero) once the auction holds at the "
+    "the short with no discount (there is none below zero) once the auction holds at the "
     "bankruptcy price, the fund pays 96,000 USD, and attacker_long keeps the pumped profit: the "
     "attacker ends +95,100 USD (the keeper alone: ADL against its own long, -900 USD)",
 )
