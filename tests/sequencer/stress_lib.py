@@ -4,11 +4,17 @@ audits the state after every operation.  `bench/stress.py` prints its figures; t
 `tests/sequencer/test_stress.py` assert them.
 
 The runner drives the core as the node would: deposits, orders signed by the traders' keys, oracle
-updates signed by the devnet oracle keys, funding ticks, and between price steps a backstop (who
-may take positions over) and the keeper (`sequencer.liquidation.run_keeper` by default).  Both are
-plug points: a `Keeper` is any `(exchange, time) -> [(op, result)]`, a `Backstop` any
-`(sim, time) -> None`; a new operation is a new `Action` (any object with `run(sim)`).  Scenarios
-are data: markets, genesis fund, participants and a tuple of actions.
+updates signed by the devnet oracle keys, funding ticks, and between price steps a backstop and the
+keeper.  The keeper is the core's (`sequencer.liquidation.run_keeper`: partial book liquidation to
+the restoring size, StartAuction, EndAuction, ADL at the bankruptcy price once the auction has run
+or the deficit is beyond the fund; protocol.md 4.8).  The backstop is the scenario's liquidity
+provider (`AuctionBackstop`): it takes live auctions over with signed orders (`Liquidate` with a
+liquidator order) once the discount reaches its threshold or the auction holds at the bankruptcy
+price, within its margin, before the keeper runs.  After the last action the clock runs on
+(`Sim.drain`) until every auction has run its course.  Both are plug points: a `Keeper` is any
+`(exchange, time) -> [(op, result)]`, a `Backstop` any `(sim, time) -> None`; a new operation is a
+new `Action` (any object with `run(sim)`).  Scenarios are data: markets, genesis fund,
+participants, the liquidity provider and a tuple of actions.
 
 Prices follow the oracle rules of protocol.md 4.7: a path moves in the largest steps one update
 may make, spaced so the per-second bound allows them (`Sim.step_seconds`), and after every update
@@ -22,20 +28,27 @@ The checker (`Checker`) runs after every applied operation, the keeper's include
 `ObservedExchange.apply` calls it.  Invariants (a break is a violation, the targets say zero):
 - conservation in ledger form: sum(collateral - cost) + settled funding + insurance fund + fee pool
   = deposits - withdrawals (the genesis fund counts as a deposit; `State.total_deposits` starts
-  with it), and the same in value form with independently recomputed values;
+  with it), and the same in value form with independently recomputed values.  Part A draws the
+  fund the moment a liquidation or ADL leaves an account's value below zero, positions open or
+  not: that moves collateral from the fund into the account, so the identity is unchanged (it
+  holds account by account whatever their positions), and takeover discounts and ADL transfers
+  move collateral between accounts;
 - positions sum to zero per market, open interest is their long side, settled plus pending
   funding sums to zero per market;
 - insurance fund and fee pool >= 0;
 - every withdrawal or transfer within free collateral recomputed from protocol.md 4.5 (not with
-  the core's `risk()`).
-Target properties (misses are counted apart: today's core misses some, issue 13 fixes them):
+  the core's `risk()`);
+- the order of the backstops (4.8), from the auction clock: a takeover only in a live auction, an
+  ADL only beyond the fund or once the auction holds at the bankruptcy price.
+Target properties (misses are counted apart):
 - bad debt only when no counterparty could pay: when a deficit is left uncovered, no account that
   held an opposite position at the start of the liquidation pass and gained from the move still
   has positive value;
 - no operation that reads a price (order, withdrawal, transfer, funding tick) accepted while that
   price is older than `oracle_max_age_s`;
 - the true price accepted after an outage (an oracle update at the real price is not rejected);
-- no ADL of a solvent counterparty while the fund held the bankrupt account's whole deficit;
+- no ADL while the fund held the account's whole deficit (with the liquidity provider present:
+  the auction should have found it);
 - a Mango-style attacker ends with no more than it put in.
 """
 
@@ -59,6 +72,7 @@ from protocol.steps.oracle_update import SignedPrice
 from sequencer.account import Account
 from sequencer.config import ExchangeConfig, MarketConfig
 from sequencer.events import (
+    AuctionStarted,
     DeficitUncovered,
     Deleveraged,
     InsuranceCovered,
@@ -94,6 +108,7 @@ from sequencer.ops import (
 USD = 1_000_000  # collateral units per dollar
 T0 = 1_700_000_000
 BUY, SELL = 0, 1
+DRAIN_EVERY_S = 10  # after the last action, backstop and keeper every 10 s while auctions run
 FAR = 400 * 86_400  # expiry of resting quotes: they outlive any scenario
 BTC, ETH, ILL = 0, 1, 2
 
@@ -135,7 +150,7 @@ Keeper = Callable[[Exchange, int], list[tuple[Any, Result]]]
 
 class Backstop(Protocol):
     """A participant run before the keeper after every price step; it may submit operations
-    (today: signed takeovers, `Liquidate(liquidator=order)`; a Dutch-auction takeover later)."""
+    (`AuctionBackstop`: signed takeovers in liquidation auctions, `Liquidate(liquidator=order)`)."""
 
     def __call__(self, sim: Sim, time: int) -> None: ...
 
@@ -227,9 +242,11 @@ class Checker:
         self.violations: list[Finding] = []
         self.misses: list[Finding] = []
         self.events: Counter[str] = Counter()
-        self.left_liquidatable = 0
-        self.takeovers = 0  # liquidations by a liquidator's signed order
-        self.covered = 0  # paid by the insurance fund and fee pool to flat accounts below zero
+        self.left_liquidatable = 0  # liquidatable accounts the keeper left without a live auction
+        self.takeovers = 0  # liquidations by a liquidator's signed order: auction fills (4.8)
+        self.auction_discount = 0  # what the taken-over accounts paid their liquidators
+        self.book_liquidations = 0  # partial liquidations against the book
+        self.covered = 0  # paid by the insurance fund and fee pool to accounts below zero (4.8)
         self.adls_fund_could_cover = 0  # ADLs of an account whose whole deficit the fund held
         self.refused: Counter[str] = Counter()  # rejected operations by error code
         self.breaker_trips = 0  # oracle updates that tripped (or renewed) a circuit breaker (4.11)
@@ -262,9 +279,13 @@ class Checker:
             acct = ex.accounts.get(op.account_id)
             ctx["free"] = margin_of(ex, acct).free if acct is not None else 0
         ctx["stale"] = self._stale_reads(op)
-        if isinstance(op, Deleverage) and op.account_id in ex.accounts:
-            deficit = max(0, -margin_of(ex, ex.accounts[op.account_id]).value)
-            ctx["fund_could_cover"] = ex.insurance_fund >= deficit
+        if isinstance(op, Deleverage | Liquidate) and op.account_id in ex.accounts:
+            acct = ex.accounts[op.account_id]
+            value = margin_of(ex, acct).value
+            ctx["fund_could_cover"] = ex.insurance_fund >= max(0, -value)
+            ctx["beyond_fund"] = value < -ex.insurance_fund
+            # where the account's auction stands (protocol.md 4.8): seconds since it started
+            ctx["elapsed"] = op.time - acct.auction_start if acct.auction_start else None
         if isinstance(op, OracleUpdate) and ex.markets[op.market_id] is not None:
             mk = ex.markets[op.market_id]
             assert mk is not None
@@ -311,11 +332,15 @@ class Checker:
             self.events[type(ev).__name__] += 1
             if isinstance(ev, Liquidated) and ev.liquidator_id is not None:
                 self.takeovers += 1
+                self.auction_discount += ev.penalty
+            elif isinstance(ev, Liquidated):
+                self.book_liquidations += 1
             elif isinstance(ev, InsuranceCovered):
                 self.covered += ev.amount
             elif isinstance(ev, Deleveraged) and ctx.get("fund_could_cover"):
                 self.adls_fund_could_cover += 1
         self.check_invariants(name)
+        self._backstop_order(op, name, ctx)
         free = ctx.get("free")
         if free is not None:
             out = sum(
@@ -332,6 +357,24 @@ class Checker:
         for ev in res.events:
             if isinstance(ev, DeficitUncovered):
                 self._bad_debt(name, ev, ctx["sizes"])
+
+    def _backstop_order(self, op: Any, name: str, ctx: dict[str, Any]) -> None:
+        """The order of the backstops (protocol.md 4.8), from the applied operation's kind and the
+        auction clock before it: a takeover only while the auction is live (elapsed < 2 duration);
+        ADL only beyond the fund or while the auction holds at the bankruptcy price
+        (duration <= elapsed < 2 duration)."""
+        duration = self.ex.config.auction_duration_s
+        elapsed = ctx.get("elapsed")
+        live = elapsed is not None and elapsed < 2 * duration
+        held = elapsed is not None and duration <= elapsed < 2 * duration
+        if isinstance(op, Liquidate) and op.liquidator is not None and not live:
+            self._violation("takeover_without_auction", name, f"account {op.account_id}, elapsed {elapsed}")
+        if isinstance(op, Deleverage) and not ctx.get("beyond_fund") and not held:
+            self._violation(
+                "adl_before_the_auction_ran",
+                name,
+                f"account {op.account_id} within the fund, auction elapsed {elapsed} s of {duration}",
+            )
 
     def _status_change(self, op: OracleUpdate, before: tuple[int, bool, int]) -> None:
         """Count what an applied oracle update did to the market's status (protocol.md 4.7, 4.11):
@@ -440,6 +483,7 @@ class Scenario:
     actions: tuple[Action, ...]
     attacker: tuple[str, ...] = ()
     prices: tuple[tuple[int, int], ...] = ((BTC, 5_000_000), (ETH, 300_000))  # (market, start price)
+    backstop: str | None = None  # the liquidity provider taking auctions (`AuctionBackstop`), if any
 
 
 @dataclass
@@ -449,12 +493,14 @@ class Report:
     scenario: str
     ops: int
     rejected: int
-    liquidations: int
-    takeovers: int
-    auction_fills: int
+    liquidations: int  # partial liquidations against the book
+    auctions: int  # liquidation auctions started (event AuctionStarted)
+    auction_fills: int  # takeovers: a liquidator's signed order filled in an auction
+    auction_discount: float  # what the taken-over accounts paid their liquidators
     adls: int
-    adls_fund_could_cover: int  # solvent traders deleveraged though the fund covered the deficit
-    left_liquidatable: int  # accounts the keeper left liquidatable after a price step
+    adls_fund_could_cover: int  # traders deleveraged though the fund held the whole deficit
+    left_liquidatable: int  # liquidatable accounts the keeper left without a live auction, per pass
+    liquidatable_at_end: int  # accounts still liquidatable once the auctions have run their course
     fund_before: float
     fund_after: float
     insurance_paid: float
@@ -483,14 +529,23 @@ class Sim:
     """One scenario run on a fresh exchange."""
 
     def __init__(
-        self, scenario: Scenario, *, keeper: Keeper = run_keeper, backstop: Backstop | None = None
+        self,
+        scenario: Scenario,
+        *,
+        keeper: Keeper = run_keeper,
+        backstop: Backstop | None = None,
+        scenario_backstop: bool = True,
     ) -> None:
+        """`backstop` None: the scenario's liquidity provider (`AuctionBackstop(scenario.backstop)`)
+        unless `scenario_backstop` is False (then the keeper alone: auctions end in ADL)."""
         self.scenario = scenario
         self.config = stress_config(scenario.markets, scenario.insurance_fund_usd * USD)
         self.ex = ObservedExchange(self.config, records=False)
         self.checker = Checker(self.ex)
         self.ex.checker = self.checker
         self.keeper = keeper
+        if backstop is None and scenario_backstop and scenario.backstop:
+            backstop = AuctionBackstop(scenario.backstop)
         self.backstop = backstop
         self.time = T0
         self.ids: dict[str, int] = {}
@@ -603,17 +658,41 @@ class Sim:
         reach = prev * mk.cfg.oracle_max_move_ppm // PPM
         return max(prev - reach, target) if target < prev else min(prev + reach, target)
 
+    def auction_live(self, aid: int) -> bool:
+        """protocol.md 4.8: started and not yet over (time < auction_start + 2 * duration)."""
+        start = self.ex.accounts[aid].auction_start
+        return bool(start) and self.time < start + 2 * self.config.auction_duration_s
+
     def settle(self) -> None:
-        """After a price step: the backstop, then the keeper; the checker notes who held what."""
+        """After a price step: the backstop, then the keeper; the checker notes who held what, and
+        counts liquidatable accounts the keeper left without a live auction (it had a rule to apply:
+        a book liquidation, StartAuction, or ADL once the auction has run)."""
         self.checker.start_pass()
         if self.backstop is not None:
             self.backstop(self, self.time)
         self.keeper(self.ex, self.time)
-        self.checker.left_liquidatable += len(self.ex.liquidatable_accounts())
+        idle = [a for a in self.ex.liquidatable_accounts() if not self.auction_live(a)]
+        self.checker.left_liquidatable += len(idle)
+
+    def busy(self) -> bool:
+        """Work left for the backstop or the keeper: a liquidatable account or a live auction."""
+        return bool(self.ex.liquidatable_accounts()) or any(self.auction_live(a) for a in self.ex.in_auction)
+
+    def drain(self, every: int = DRAIN_EVERY_S) -> None:
+        """Let time run (every market refreshed at its price, backstop and keeper every `every`
+        seconds) until nothing is liquidatable and no auction is live, at most three auction
+        durations: an auction started near the end of a scenario runs its course (takeovers, else
+        ADL at the bankruptcy price)."""
+        end = self.time + 3 * self.config.auction_duration_s
+        while self.busy() and self.time < end:
+            self.tick(every)
+            self.refresh()
+            self.settle()
 
     def run(self) -> Report:
         for action in self.scenario.actions:
             action.run(self)
+        self.drain()
         return self.report()
 
     def attacker_profit(self) -> int | None:
@@ -626,19 +705,20 @@ class Sim:
     def report(self) -> Report:
         c = self.checker
         ev = c.events
-        auctions = sum(n for k, n in ev.items() if k.startswith("Auction"))
         profit = self.attacker_profit()
         ex = self.ex
         return Report(
             scenario=self.scenario.name,
             ops=c.ops,
             rejected=c.rejected,
-            liquidations=ev[Liquidated.__name__],
-            takeovers=c.takeovers,
-            auction_fills=auctions,
+            liquidations=c.book_liquidations,
+            auctions=ev[AuctionStarted.__name__],
+            auction_fills=c.takeovers,
+            auction_discount=c.auction_discount / USD,
             adls=ev[Deleveraged.__name__],
             adls_fund_could_cover=c.adls_fund_could_cover,
             left_liquidatable=c.left_liquidatable,
+            liquidatable_at_end=len(ex.liquidatable_accounts()),
             fund_before=self.fund_before / USD,
             fund_after=ex.insurance_fund / USD,
             insurance_paid=c.covered / USD,
@@ -911,29 +991,67 @@ class Wait:
 
 # ---- backstops ----------------------------------------------------------------------------------------
 @dataclass
-class TakeoverBackstop:
-    """Today's backstop: `account` takes every liquidatable position over at the oracle price with
-    a signed IOC order (`Liquidate(liquidator=...)`); the core refuses what it must (a deficit
-    beyond the fund, the backstop's own margin).  Part A's auction plugs in as another Backstop."""
+class AuctionBackstop:
+    """A liquidity provider taking liquidation auctions over (protocol.md 4.8) with signed orders:
+    for every live auction of another account, each position is taken (`Liquidate` with the
+    provider's IOC order, its limit the worse of the oracle and mark prices) once the auction's discount reaches
+    `threshold_ppm` of the notional taken, or the auction holds at the bankruptcy price (elapsed >=
+    auction_duration_s: the most the account gives, zero when its value is below zero and the fund
+    pays), so it comes before ADL.  It takes as much as `use_ppm` of its initial-margin room allows
+    (recomputed with the checker's margin, so a rejection for its own margin is rare); whatever
+    the core refuses (a deficit beyond the fund, a market's status, the open-interest cap) is
+    refused and counted like any operation.  Policy only: the price is the core's."""
 
     account: str
+    threshold_ppm: int = 10_000  # the discount it asks: 1% of the notional
+    use_ppm: int = 900_000
+
+    def discount_ppm(self, sim: Sim, aid: int, m: int, time: int) -> int:
+        """The auction's discount now, ppm of the position's notional: 4.8's disc(e) divided by
+        |s| * P * mult, that is max(V, 0) / MM * mmf * e / duration (at the checker's margin)."""
+        ex = sim.ex
+        acct = ex.accounts[aid]
+        mg = margin_of(ex, acct)
+        if mg.value <= 0 or mg.maintenance <= 0:
+            return 0
+        duration = ex.config.auction_duration_s
+        e = min(time - acct.auction_start, duration)
+        return mg.value * sim.mk(m).cfg.maintenance_margin_ppm * e // (mg.maintenance * duration)
+
+    def room(self, sim: Sim, m: int, price: int) -> int:
+        """The largest size the provider's margin takes on at `price` (a multiple of the step)."""
+        mk = sim.mk(m)
+        mg = margin_of(sim.ex, sim.acct(self.account))
+        spare = max(0, mg.value - mg.initial) * self.use_ppm // PPM
+        return spare * PPM // (price * mk.mult * mk.imf) // mk.step * mk.step
 
     def __call__(self, sim: Sim, time: int) -> None:
         ex = sim.ex
-        for aid in ex.liquidatable_accounts():
-            if aid == sim.ids[self.account]:
-                continue
+        me = sim.ids[self.account]
+        duration = ex.config.auction_duration_s
+        for aid in sorted(ex.in_auction):
             acct = ex.accounts[aid]
+            if aid == me or not sim.auction_live(aid):
+                continue
             for mk in list(ex.active):
                 s = acct.sizes[mk.id]
-                if not s:
+                if not s or not ex.risk(acct).liquidatable:
                     continue
-                p = mk.oracle_price
-                limit = -(-p // mk.tick) * mk.tick if s > 0 else p // mk.tick * mk.tick
-                lop = sim.order_op(
-                    self.account, mk.id, BUY if s > 0 else SELL, limit, abs(s), TimeInForce.IOC
+                held = time - acct.auction_start >= duration  # at the bankruptcy price
+                if not held and self.discount_ppm(sim, aid, mk.id, time) < self.threshold_ppm:
+                    continue
+                # the core settles a takeover at a committed price (the oracle or the mark price):
+                # the limit accepts either, the discount threshold is the provider's price
+                hi, lo = (
+                    max(mk.oracle_price, mk.mark_price),
+                    min(mk.oracle_price, mk.mark_price or mk.oracle_price),
                 )
-                sim.apply(Liquidate(time, aid, mk.id, abs(s), lop))
+                q = min(abs(s), self.room(sim, mk.id, hi))
+                if q < mk.min_size:
+                    continue
+                limit = -(-hi // mk.tick) * mk.tick if s > 0 else lo // mk.tick * mk.tick
+                lop = sim.order_op(self.account, mk.id, BUY if s > 0 else SELL, limit, q, TimeInForce.IOC)
+                sim.apply(Liquidate(time, aid, mk.id, q, lop))
 
 
 # ---- the scenarios of issue 13 ------------------------------------------------------------------------
@@ -945,6 +1063,10 @@ def _opens(n: int, maker: str, m: int, **kw: Any) -> tuple[Action, ...]:
     return tuple(Open(maker, f"long{i}", m, BUY, **kw) for i in range(n))
 
 
+# the liquidity provider of every scenario (`AuctionBackstop`): takes auctions at a 1% discount, or
+# at the bankruptcy price once the auction holds there, as far as its margin goes
+LP = ("lp", 200_000)
+LP_ILL = ("lp", 500_000)
 THIN_BIDS = Quote("bids", BTC, 10_000, bids=(-5_000, -20_000, -50_000))  # 30k USD of bids under the price
 
 CRASH = Scenario(
@@ -952,7 +1074,8 @@ CRASH = Scenario(
     title="BTC -50% in maximum oracle steps (2.5% every 5 s) on longs at 19.5x, 10x, 5x, 3x over a thin book",
     markets=DEVNET_MARKETS,
     insurance_fund_usd=50_000,
-    accounts=(*_longs(4, 10_000), ("mm", 2_000_000), ("bids", 200_000)),
+    accounts=(*_longs(4, 10_000), ("mm", 2_000_000), ("bids", 200_000), LP),
+    backstop="lp",
     actions=(
         *(Open("mm", f"long{i}", BTC, BUY, leverage=lev) for i, lev in enumerate((19.5, 10, 5, 3))),
         THIN_BIDS,
@@ -965,7 +1088,8 @@ MANGO = Scenario(
     title="attacker long and short an illiquid market pumps it +44% (5% every 10 s), borrows, withdraws",
     markets=(*DEVNET_MARKETS, ILL_USD),
     insurance_fund_usd=200_000,
-    accounts=(("attacker_long", 200_000), ("attacker_short", 300_000), ("mm", 5_000_000)),
+    accounts=(("attacker_long", 200_000), ("attacker_short", 300_000), ("mm", 5_000_000), LP_ILL),
+    backstop="lp",
     prices=((BTC, 5_000_000), (ETH, 300_000), (ILL, 1_000)),
     actions=(
         Open("attacker_short", "attacker_long", ILL, BUY, usd=900_000),
@@ -973,9 +1097,9 @@ MANGO = Scenario(
         OpenAgainstProfit("attacker_long", "mm", BTC),  # unrealised profit as margin
         WithdrawMax("attacker_long"),
         WithdrawMax("attacker_short"),
-        PricePath(ILL, 200_000),  # the short side goes bankrupt: ADL against its own long
+        PricePath(ILL, 200_000),  # the short falls below maintenance: its auction starts
         WithdrawMax("attacker_long"),
-        PricePath(ILL, -305_556),  # and the price falls back to about 10 USD
+        PricePath(ILL, -305_556),  # and the price falls back to about 10 USD (the provider's gain)
         WithdrawMax("attacker_long"),
     ),
     attacker=("attacker_long", "attacker_short"),
@@ -986,13 +1110,14 @@ MANGO_GAP = Scenario(
     title="the same attacker pumps ILL +44% while its oracle is out; every signer signs the pumped price",
     markets=(*DEVNET_MARKETS, ILL_USD),
     insurance_fund_usd=200_000,
-    accounts=(("attacker_long", 200_000), ("attacker_short", 300_000), ("mm", 5_000_000)),
+    accounts=(("attacker_long", 200_000), ("attacker_short", 300_000), ("mm", 5_000_000), LP_ILL),
+    backstop="lp",
     prices=((BTC, 5_000_000), (ETH, 300_000), (ILL, 1_000)),
     actions=(
         Open("attacker_short", "attacker_long", ILL, BUY, usd=900_000),
         # the one move past the per-update bound (protocol.md 4.2): a recovery after an outage
         Outage(ILL, 120, 440_000),
-        Recover(ILL),  # the short is past bankruptcy: deleveraged against its own long
+        Recover(ILL),  # the short is past bankruptcy, within the fund: its auction starts
         WithdrawMax("attacker_long"),
         WithdrawMax("attacker_short"),
     ),
@@ -1004,7 +1129,8 @@ OUTAGE = Scenario(
     title="no BTC price for 30 minutes (max age 60 s), then the true price is 35% lower",
     markets=DEVNET_MARKETS,
     insurance_fund_usd=50_000,
-    accounts=(*_longs(3, 20_000), ("mm", 2_000_000), ("bids", 200_000)),
+    accounts=(*_longs(3, 20_000), ("mm", 2_000_000), ("bids", 200_000), LP),
+    backstop="lp",
     actions=(
         *_opens(3, "mm", BTC, leverage=8),
         THIN_BIDS,
@@ -1019,7 +1145,8 @@ FUNDING_STORM = Scenario(
     title="100 funding intervals at the cap (book mid held 2% over the oracle) on 19x longs",
     markets=DEVNET_MARKETS,
     insurance_fund_usd=20_000,
-    accounts=(*_longs(4, 10_000), ("mm", 2_000_000), ("quoter", 2_000_000)),
+    accounts=(*_longs(4, 10_000), ("mm", 2_000_000), ("quoter", 2_000_000), LP),
+    backstop="lp",
     actions=(*_opens(4, "mm", BTC, leverage=19), FundingStorm(BTC, 100, "quoter", 20_000, 50_000)),
 )
 
@@ -1028,7 +1155,8 @@ CASCADE = Scenario(
     title="four accounts long 1 BTC + 10 ETH on 6,000 USD, fund 3,000 USD, BTC gaps -20% after an outage",
     markets=DEVNET_MARKETS,
     insurance_fund_usd=3_000,
-    accounts=(*_longs(4, 6_000), ("btc_short", 1_000_000), ("eth_short", 1_000_000), ("bids", 200_000)),
+    accounts=(*_longs(4, 6_000), ("btc_short", 1_000_000), ("eth_short", 1_000_000), ("bids", 200_000), LP),
+    backstop="lp",
     actions=(
         *_opens(4, "btc_short", BTC, usd=50_000),
         *_opens(4, "eth_short", ETH, usd=30_000),
@@ -1043,6 +1171,10 @@ SCENARIOS: tuple[Scenario, ...] = (CRASH, MANGO, MANGO_GAP, OUTAGE, FUNDING_STOR
 
 
 def run_scenario(
-    scenario: Scenario, *, keeper: Keeper = run_keeper, backstop: Backstop | None = None
+    scenario: Scenario,
+    *,
+    keeper: Keeper = run_keeper,
+    backstop: Backstop | None = None,
+    scenario_backstop: bool = True,
 ) -> Report:
-    return Sim(scenario, keeper=keeper, backstop=backstop).run()
+    return Sim(scenario, keeper=keeper, backstop=backstop, scenario_backstop=scenario_backstop).run()
