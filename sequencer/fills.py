@@ -102,7 +102,7 @@ def try_fill(
         return None, None
     if liquidation:
         v = ex.risk_tuple(taker)[0]
-        if v < -ex.insurance_fund:
+        if v < -ex.fund_for(taker):
             ex.rollback_to(save)
             return None, ErrorCode.INSURANCE_INSUFFICIENT
         full = fee_of(notional, mk.liq_fee)

@@ -39,7 +39,7 @@ def liquidation_ops(ex: Exchange, account_id: int, time: int) -> list[Any]:
         # recovered (or flat): its auction ends, so a later fall starts afresh at the mark price
         return [EndAuction(time, account_id)] if acct.auction_start else []
     ops: list[Any] = []
-    beyond_fund = v < -ex.insurance_fund
+    beyond_fund = v < -ex.fund_for(acct)
     if not beyond_fund:
         for mk in ex.active:
             s = acct.sizes[mk.id]

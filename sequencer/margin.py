@@ -57,6 +57,19 @@ class Margin(State):
     def risk(self, acct: Account) -> Risk:
         return Risk(*self.risk_tuple(acct))
 
+    def fund_for(self, acct: Account) -> int:
+        """The part of the insurance fund that may cover this account's deficit (protocol.md 4.8):
+        all of it, except while the account holds a position in a market halted by an oracle
+        recovery (4.7): a recovery is the one price move no bound limits, so the fund, sized for
+        bounded moves (the OI cap of 4.12), pays nothing towards it and the deficit goes to the
+        counterparties who gained from the same move (ADL), or to the fund only once the account
+        is out of the halted markets."""
+        now = self.now
+        for mk in self.active:
+            if acct.sizes[mk.id] and mk.halted(now):
+                return 0
+        return self.insurance_fund
+
     def risk_tuple(self, acct: Account) -> tuple[int, int, int, int]:
         """(value, settled collateral, initial margin, maintenance margin), cached until the
         account or any price or funding index changes."""
@@ -289,7 +302,7 @@ class Margin(State):
         if v >= 0:
             return
         flat = not any(acct.sizes)
-        from_fund = min(-v, self.insurance_fund)
+        from_fund = min(-v, self.fund_for(acct))
         from_fees = min(-v - from_fund, self.fee_pool) if flat else 0
         if from_fund + from_fees:
             gb = self.global_state()

@@ -69,7 +69,7 @@ def apply(ex: Ledger, op: Deleverage) -> None:
         raise Rejected(ErrorCode.NOT_LIQUIDATABLE, f"value {v} >= maintenance margin {mm}")
     duration = ex.config.auction_duration_s
     start = acct.auction_start
-    if not (v < -ex.insurance_fund or (start and start + duration <= op.time < start + 2 * duration)):
+    if not (v < -ex.fund_for(acct) or (start and start + duration <= op.time < start + 2 * duration)):
         raise Rejected(
             ErrorCode.AUCTION_LIVE, f"account {acct.id}: the fund covers it and its auction has not ended"
         )

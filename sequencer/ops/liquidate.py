@@ -119,8 +119,9 @@ def _takeover(ex: Ledger, op: Liquidate, acct: Any, mk: Any, side: int, v: int, 
     p = mk.mark_price  # takeovers settle at the price margin is measured at (protocol.md 4.8)
     if (lmsg.side == BUY and lmsg.price < p) or (lmsg.side == SELL and lmsg.price > p):
         raise Rejected(ErrorCode.PRICE_OUT_OF_BAND, f"mark price {p} is beyond the liquidator's limit")
-    if v < 0 and ex.insurance_fund < -v:
-        raise Rejected(ErrorCode.INSURANCE_INSUFFICIENT, f"deficit {-v} above the fund {ex.insurance_fund}")
+    fund = ex.fund_for(acct)
+    if v < 0 and fund < -v:
+        raise Rejected(ErrorCode.INSURANCE_INSUFFICIENT, f"deficit {-v} above the fund it may use, {fund}")
     q = min(op.size, lmsg.size)
     if lmsg.flags & FLAG_REDUCE_ONLY:
         q = min(q, reducible(liq.sizes[m], lmsg.side))

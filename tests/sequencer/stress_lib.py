@@ -161,6 +161,15 @@ class Action(Protocol):
     def run(self, sim: Sim) -> None: ...
 
 
+def usable_fund(ex: Exchange, acct: Any, now: int) -> int:
+    """The insurance fund an account's deficit may draw on (protocol.md 4.8), recomputed from the
+    rule: none while it holds a position in a market halted by an oracle recovery."""
+    for mk in ex.active:
+        if acct.sizes[mk.id] and mk.status == C.STATUS_HALTED and now < mk.status_until:
+            return 0
+    return ex.insurance_fund
+
+
 def stress_config(markets: Sequence[MarketConfig], insurance_fund: int, **kw: Any) -> ExchangeConfig:
     """The devnet's chain, rollup address and oracle keys with the given markets and genesis fund."""
     return ExchangeConfig(
@@ -282,8 +291,9 @@ class Checker:
         if isinstance(op, Deleverage | Liquidate) and op.account_id in ex.accounts:
             acct = ex.accounts[op.account_id]
             value = margin_of(ex, acct).value
-            ctx["fund_could_cover"] = ex.insurance_fund >= max(0, -value)
-            ctx["beyond_fund"] = value < -ex.insurance_fund
+            fund = usable_fund(ex, acct, op.time)
+            ctx["fund_could_cover"] = fund >= max(0, -value)
+            ctx["beyond_fund"] = value < -fund
             # where the account's auction stands (protocol.md 4.8): seconds since it started
             ctx["elapsed"] = op.time - acct.auction_start if acct.auction_start else None
         if isinstance(op, OracleUpdate) and ex.markets[op.market_id] is not None:

@@ -125,7 +125,9 @@ def test_outage_then_recovery_reaches_the_true_price_and_halts(backstop: bool) -
     assert r.halts == 1 and r.oracle_rejects == 0  # one update signed by every signer
     assert r.refused_stale == 3  # the probe's order, withdrawal and funding tick
     assert all(not sim.acct(f"long{i}").has_positions() for i in range(3))
-    assert r.auctions >= 1 and r.bad_debt == 0
+    # the longs are under water in a market halted by the recovery: the fund pays nothing towards
+    # that gap (protocol.md 4.8), so they go straight to ADL against the shorts who gained from it
+    assert r.auctions == 0 and r.adls >= 1 and r.bad_debt == 0 and r.insurance_paid == 0
 
 
 @BACKSTOPS
@@ -147,26 +149,17 @@ def test_mango_attacker_ends_with_no_more_than_it_put_in(backstop: bool) -> None
     assert r.attacker_profit is not None and r.attacker_profit <= 0
 
 
-def test_mango_gap_attacker_pays_its_own_deficit_through_adl() -> None:
-    """The keeper alone: after the recovery gap the short is past bankruptcy within the fund; its
-    auction runs its course and ADL at the bankruptcy price makes its own long pay the deficit:
-    the fund pays nothing and the attacker keeps nothing (protocol.md 4.8)."""
-    _, r = run(MANGO_GAP, backstop=False)
-    assert r.halts == 1 and r.auctions == 1 and r.adls >= 1 and r.bad_debt == 0
+@BACKSTOPS
+def test_mango_gap_attacker_pays_its_own_deficit_through_adl(backstop: bool) -> None:
+    """After the recovery gap the short is past bankruptcy in a halted market: the fund may not pay
+    towards a recovery's deficit, so there is no auction and ADL at the bankruptcy price makes its
+    own long pay it: the fund pays nothing and the attacker keeps nothing (protocol.md 4.8)."""
+    _, r = run(MANGO_GAP, backstop)
+    assert r.halts == 1 and r.auctions == 0 and r.adls >= 1 and r.bad_debt == 0
     assert r.fund_after == r.fund_before and r.insurance_paid == 0
     assert r.attacker_profit is not None and r.attacker_profit <= 0
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="core defect (protocol.md 4.8): a takeover of an account whose value is below zero draws "
-    "the insurance fund for the whole deficit although an ADL counterparty could pay it.  mango_gap: "
-    "after Recover(ILL) (+44%, the recovery quorum's price) attacker_short's value is -96,000 USD "
-    "with the fund at 200,000, so the keeper starts an auction instead of ADL; the provider takes "
-    "the short with no discount (there is none below zero) once the auction holds at the "
-    "bankruptcy price, the fund pays 96,000 USD, and attacker_long keeps the pumped profit: the "
-    "attacker ends +95,100 USD (the keeper alone: ADL against its own long, -900 USD)",
-)
 def test_mango_gap_attacker_ends_with_no_more_than_it_put_in() -> None:
     _, r = run(MANGO_GAP)
     assert r.attacker_profit is not None and r.attacker_profit <= 0
