@@ -44,6 +44,7 @@ _BENCH = Path(__file__).resolve().parent
 sys.path[:] = [str(_BENCH.parent)] + [p for p in sys.path if Path(p or ".").resolve() != _BENCH]
 
 from native._lib import lib  # noqa: E402
+from native.babyjub import mul_base8  # noqa: E402
 from protocol.messages.cancel import CancelMessage  # noqa: E402
 from protocol.messages.oracle_price import OraclePriceMessage  # noqa: E402
 from protocol.messages.order import OrderMessage, TimeInForce, make_flags  # noqa: E402
@@ -210,10 +211,12 @@ def genesis(records: bool, config: ExchangeConfig, oracles: list[Signer]) -> tup
     ex = Exchange(config, records=records)
     q = 0
     for k in range(MAKERS + TAKERS):
-        # distinct, valid-looking keys without deriving 2,008 real ones: account keys only matter
-        # to signature checks, which this benchmark leaves to the node
+        # distinct curve points (k+1)·Base8, without deriving 2,008 real private keys: account keys
+        # only matter to signature checks, which this benchmark leaves to the node, but deposits
+        # refuse a key that is not a usable BabyJubJub point (protocol.md 4.9)
         amount = 10**9 * USD if k < MAKERS else 20_000 * USD
-        assert ex.apply(Deposit(T0, q, 0x1000 + k, k + 1, 7, amount), verify=False).ok
+        x, y = mul_base8(k + 1)
+        assert ex.apply(Deposit(T0, q, 0x1000 + k, x, y, amount), verify=False).ok
         q += 1
     for op in Flow(1, 0, config, ex.domain, oracles, None).oracle_ops():
         assert ex.apply(op, verify=False).ok

@@ -70,10 +70,10 @@ class Exchange(Ledger):
                 False, None, ErrorCode.MALFORMED, f"unknown operation {type(op).__name__}", (), None
             )
         undo: list[UndoEntry] = []  # fresh undo, step and event logs for this operation
-        self._undo = undo
+        self.undo = undo
         if self._steps:  # only add_step appends, and only with records on
             self._steps = []
-        self._events = []
+        self.events = []
         try:
             t = op.time
             if type(t) is not int or not 0 <= t < _TIME_LIMIT:
@@ -108,7 +108,7 @@ class Exchange(Ledger):
         if self._steps:
             record = OpRecord(seq, op, tuple(self._steps))
             self.pending.append(record)
-        return Result(True, seq, None, "", tuple(self._events), record)
+        return Result(True, seq, None, "", tuple(self.events), record)
 
     def apply_all(self, ops: Iterable[Any], *, verify: bool = True) -> list[Result]:
         return [self.apply(op, verify=verify) for op in ops]

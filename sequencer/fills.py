@@ -158,11 +158,11 @@ def commit_fill(
     maker, mk_acct, q = fill.maker, fill.maker_account, fill.qty
     m_slot = fill_order(ex, mk_acct, maker, q, rec)
     t_slot = fill_order(ex, taker, order, q, rec) if order is not None else None
-    opp.reduce(maker, q, ex.undo_log)
+    opp.reduce(maker, q, ex.undo)
     ex.set_last_trade(mk, fill.price)
     if maker.remaining == 0:
         ex.finish_order(maker)
-    ex.emit(
+    ex.events.append(
         Fill(
             mk.id,
             fill.price,
@@ -222,7 +222,7 @@ def fill_order(ex: Ledger, acct: Account, order: RestingOrder, q: int, rec: bool
     slots[slot] = after = (order.order_id, filled + q)
     order.filled = filled + q
     order.remaining -= q
-    ex.undo_log.append((_unfill_order, slots, slot, before, order, q))
+    ex.undo.append((_unfill_order, slots, slot, before, order, q))
     if rec:
         return new_record(SlotChange, (slot, (0, 0) if before is None else before, after))
     return None

@@ -132,7 +132,7 @@ class Margin(State):
         if not -_COLLATERAL_LIMIT < ncol < _COLLATERAL_LIMIT:
             raise Rejected(ErrorCode.VALUE_OUT_OF_RANGE, f"account {acct.id}: collateral leaves its bounds")
         nf = findex if ns else 0
-        undo = self._undo
+        undo = self.undo
         # keep a valid risk cache valid: only this market's terms and the collateral change
         cached = self.cached_risk(acct)
         rkey = next(self._revs)
@@ -173,8 +173,8 @@ class Margin(State):
         ncol = acct.collateral + delta
         if not -(1 << C.COLLATERAL_BITS) < ncol < (1 << C.COLLATERAL_BITS):
             raise Rejected(ErrorCode.VALUE_OUT_OF_RANGE, f"account {acct.id}: collateral leaves its bounds")
-        self._undo.append((setattr, acct, "collateral", acct.collateral))
-        self._undo.append((setattr, acct, "rkey", acct.rkey))
+        self.undo.append((setattr, acct, "collateral", acct.collateral))
+        self.undo.append((setattr, acct, "rkey", acct.rkey))
         rkey = next(self._revs)
         cached = self.cached_risk(acct)
         if cached is not None:
@@ -187,7 +187,7 @@ class Margin(State):
         v = self.insurance_fund + delta
         if not 0 <= v < (1 << C.COLLATERAL_BITS):
             raise Rejected(ErrorCode.INSURANCE_INSUFFICIENT, "the insurance fund cannot go negative")
-        self._undo.append((setattr, self, "insurance_fund", self.insurance_fund))
+        self.undo.append((setattr, self, "insurance_fund", self.insurance_fund))
         self.insurance_fund = v
         self._gcache = None
 
@@ -195,25 +195,25 @@ class Margin(State):
         v = self.fee_pool + delta
         if not 0 <= v < (1 << C.COLLATERAL_BITS):
             raise Rejected(ErrorCode.VALUE_OUT_OF_RANGE, "fee pool leaves its bounds")
-        self._undo.append((setattr, self, "fee_pool", self.fee_pool))
+        self.undo.append((setattr, self, "fee_pool", self.fee_pool))
         self.fee_pool = v
         self._gcache = None
 
     def set_open_interest(self, mk: Market, value: int) -> None:
-        self._undo.append((setattr, mk, "open_interest", mk.open_interest))
+        self.undo.append((setattr, mk, "open_interest", mk.open_interest))
         mk.open_interest = value
         self._gcache = None
 
     def set_funding_index(self, mk: Market, value: int) -> None:
         if not -(1 << C.FUNDING_INDEX_BITS) < value < (1 << C.FUNDING_INDEX_BITS):
             raise Rejected(ErrorCode.VALUE_OUT_OF_RANGE, f"market {mk.id}: funding index leaves its bounds")
-        self._undo.append((setattr, mk, "funding_index", mk.funding_index))
+        self.undo.append((setattr, mk, "funding_index", mk.funding_index))
         mk.funding_index = value
         self._bump_prices()
         self._gcache = None
 
     def set_oracle(self, mk: Market, price: int, timestamp: int) -> None:
-        self._undo.append((mk.set_oracle, mk.oracle_price, mk.oracle_time))
+        self.undo.append((mk.set_oracle, mk.oracle_price, mk.oracle_time))
         mk.set_oracle(price, timestamp)
         self._bump_prices()
         self._gcache = None
@@ -221,14 +221,14 @@ class Margin(State):
     def set_market_risk(self, mk: Market, fields: tuple[int, ...]) -> None:
         """Set a market's committed risk state (Market.risk_fields order), logged; the mark price
         is among them, so every account's risk cache is invalidated."""
-        self._undo.append((mk.set_risk_fields, mk.risk_fields()))
+        self.undo.append((mk.set_risk_fields, mk.risk_fields()))
         mk.set_risk_fields(fields)
         self._bump_prices()
         self._gcache = None
 
     def set_last_trade(self, mk: Market, price: int) -> None:
         if mk.last_trade != price:
-            self._undo.append((setattr, mk, "last_trade", mk.last_trade))
+            self.undo.append((setattr, mk, "last_trade", mk.last_trade))
             mk.last_trade = price
 
     def check_positions_priced(self, acct: Account, now: int) -> None:
@@ -259,7 +259,7 @@ class Margin(State):
                 )
 
     def _bump_prices(self) -> None:
-        self._undo.append((setattr, self, "price_rev", self.price_rev))
+        self.undo.append((setattr, self, "price_rev", self.price_rev))
         self.price_rev = next(self._revs)
 
     def set_funding_time(self, t: int) -> None:
@@ -268,8 +268,8 @@ class Margin(State):
 
     def set_auction_start(self, acct: Account, t: int) -> None:
         """Start (t = time) or end (t = 0) the account's liquidation auction (a leaf field)."""
-        self._undo.append((setattr, acct, "auction_start", acct.auction_start))
-        self._undo.append((setattr, acct, "rkey", acct.rkey))
+        self.undo.append((setattr, acct, "auction_start", acct.auction_start))
+        self.undo.append((setattr, acct, "rkey", acct.rkey))
         rkey = next(self._revs)
         cached = self.cached_risk(acct)
         if cached is not None:
@@ -279,10 +279,10 @@ class Margin(State):
         live = self.in_auction
         if t and acct.id not in live:
             live.add(acct.id)
-            self._undo.append((live.discard, acct.id))
+            self.undo.append((live.discard, acct.id))
         elif not t and acct.id in live:
             live.discard(acct.id)
-            self._undo.append((live.add, acct.id))
+            self.undo.append((live.add, acct.id))
 
     def end_auction_if_flat(self, acct: Account) -> None:
         """A liquidation step that leaves an account flat ends its auction (protocol.md 4.8)."""

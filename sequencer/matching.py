@@ -58,7 +58,7 @@ def match(
     (None for a liquidation, where the taker pays the liquidation penalty instead of the taker fee
     and the fill must keep the account's deficit within what the insurance fund can cover)."""
     opp = mk.book.opposite(side)
-    undo = ex.undo_log
+    undo = ex.undo
     remaining = qty
     filled = 0
     stop: ErrorCode | None = None

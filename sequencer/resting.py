@@ -28,13 +28,13 @@ class RestingOrders(State):
     def cancel_order(self, order: RestingOrder, reason: ErrorCode | None) -> None:
         """Take a live order off the book (its remaining is kept for the report); reason None:
         cancelled by its owner."""
-        undo = self._undo
+        undo = self.undo
         book = self.markets[order.market_id].book  # type: ignore[union-attr]  # an order's market exists
         (book.bids if order.side == 0 else book.asks).reduce(order, order.remaining, undo)
         order.live = False
         del self.accounts[order.account_id].live[order.order_id]
         undo.append((self._unclose, order))
-        self._events.append(
+        self.events.append(
             OrderUpdate(
                 order.account_id,
                 order.order_id,
@@ -51,8 +51,8 @@ class RestingOrders(State):
         took its quantity off)."""
         order.live = False
         del self.accounts[order.account_id].live[order.order_id]
-        self._undo.append((self._unclose, order))
-        self._events.append(
+        self.undo.append((self._unclose, order))
+        self.events.append(
             OrderUpdate(order.account_id, order.order_id, order.market_id, _FILLED, order.filled, 0)
         )
 
@@ -62,7 +62,7 @@ class RestingOrders(State):
         self.accounts[order.account_id].live[order.order_id] = order
 
     def rest_order(self, order: RestingOrder) -> None:
-        undo = self._undo
+        undo = self.undo
         book = self.markets[order.market_id].book  # type: ignore[union-attr]  # an order's market exists
         (book.bids if order.side == 0 else book.asks).add(order, undo)
         order.live = True
@@ -99,7 +99,7 @@ class RestingOrders(State):
         while heap and heap[0] < now:
             exp = heapq.heappop(heap)
             orders = self.expiring.pop(exp)
-            self._undo.append((self._unexpire, exp, orders))
+            self.undo.append((self._unexpire, exp, orders))
             for order in orders:
                 if order.live:
                     self.cancel_order(order, ErrorCode.EXPIRED)

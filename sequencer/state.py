@@ -6,9 +6,9 @@ state trees, and the per-operation logs:
 - the undo log: every mutation made while applying an operation appends its inverse, an entry
   `(fn, *args)` that `rollback_to` runs last-in first-out.  `set_attr`, `set_item` and `del_item`
   log their own entry; code that mutates a structure in place (the books, order slots) appends to
-  `undo_log` itself.  `savepoint()` marks a point to roll back to (a tentative fill);
+  `undo` itself.  `savepoint()` marks a point to roll back to (a tentative fill);
   `rollback_to(0)` undoes the whole operation;
-- the events the operation emits (`emit`) and the circuit steps it records (`add_step`).
+- the events the operation emits (`events`, `emit`) and the circuit steps it records (`add_step`).
 
 The rule-level mutations (margin, balances, resting orders) are methods of the subclasses in
 `sequencer.margin` and `sequencer.resting`, combined in `sequencer.ledger.Ledger`.
@@ -17,7 +17,6 @@ The rule-level mutations (margin, balances, resting orders) are methods of the s
 from __future__ import annotations
 
 import itertools
-from collections.abc import Callable
 from typing import Any
 
 from protocol import constants as C
@@ -75,51 +74,45 @@ class State:
         # on (account rkey, price_rev), so a rolled-back change can never leave a stale cache hit
         self._revs = itertools.count(1)
         self.price_rev = 0
-        self._undo: list[UndoEntry] = []
+        # the current operation's logs, fresh lists for every operation (read them within one):
+        # `undo` takes `(fn, *args)` after a change that `fn(*args)` reverses, `events` what the
+        # operation emits; the hot paths append to them directly, the rest use the methods below
+        self.undo: list[UndoEntry] = []
         self._steps: list[Step] = []
-        self._events: list[Any] = []
+        self.events: list[Any] = []
 
     # ---- the per-operation logs ----------------------------------------------------------------------
-    @property
-    def undo_log(self) -> list[UndoEntry]:
-        """The current operation's undo log: append `(fn, *args)` after a change that
-        `fn(*args)` reverses (the list changes with every operation: read it within one)."""
-        return self._undo
-
-    def push_undo(self, fn: Callable[..., Any], *args: Any) -> None:
-        self._undo.append((fn, *args))
-
     def savepoint(self) -> int:
-        return len(self._undo)
+        return len(self.undo)
 
     def rollback_to(self, mark: int) -> None:
         """Undo every change after the savepoint `mark` (0: the whole operation, its events and
         steps included)."""
-        undo = self._undo
+        undo = self.undo
         while len(undo) > mark:
             fn, *args = undo.pop()
             fn(*args)
         self._gcache = None
         if mark == 0:
-            self._steps, self._events = [], []
+            self._steps, self.events = [], []
 
     def set_attr(self, obj: Any, name: str, value: Any) -> None:
-        self._undo.append((setattr, obj, name, getattr(obj, name)))
+        self.undo.append((setattr, obj, name, getattr(obj, name)))
         setattr(obj, name, value)
 
     def set_item(self, container: Any, key: Any, value: Any) -> None:
         if isinstance(container, dict) and key not in container:
-            self._undo.append((container.pop, key))
+            self.undo.append((container.pop, key))
         else:
-            self._undo.append((container.__setitem__, key, container[key]))
+            self.undo.append((container.__setitem__, key, container[key]))
         container[key] = value
 
     def del_item(self, container: dict[Any, Any], key: Any) -> None:
-        self._undo.append((container.__setitem__, key, container[key]))
+        self.undo.append((container.__setitem__, key, container[key]))
         del container[key]
 
     def emit(self, event: Any) -> None:
-        self._events.append(event)
+        self.events.append(event)
 
     def add_step(self, kind: StepKind, updates: tuple[LeafUpdate, ...], gb: GlobalState, data: Any) -> None:
         if self.records_enabled:

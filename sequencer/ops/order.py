@@ -164,7 +164,11 @@ def apply(ex: Ledger, op: PlaceOrder) -> None:
         raise Rejected(ErrorCode.INSUFFICIENT_MARGIN, "initial margin not met if the order filled")
 
     order = RestingOrder(op, ex.seq, 0)
-    ex.set_item(acct.slot_last, order.slot, msg.order_id)
+    # the hot path logs the slot's undo itself rather than through set_item (one call per order)
+    slot_last, slot = acct.slot_last, order.slot
+    last = slot_last.get(slot)
+    ex.undo.append((slot_last.pop, slot) if last is None else (slot_last.__setitem__, slot, last))
+    slot_last[slot] = msg.order_id
     if crosses:
         out = match(
             ex, mk, acct, side, limit, msg.size, order=order, stp=(flags >> 4) & 3, reduce_only=reduce_only
@@ -179,12 +183,12 @@ def apply(ex: Ledger, op: PlaceOrder) -> None:
             raise Rejected(ErrorCode.FOK_NOT_FILLED, f"nothing of {msg.size} could fill at once")
         stop = _NO_LIQUIDITY
     if order.remaining == 0:
-        ex.emit(OrderUpdate(acct.id, msg.order_id, mk.id, _FILLED, order.filled, 0))
+        ex.events.append(OrderUpdate(acct.id, msg.order_id, mk.id, _FILLED, order.filled, 0))
     elif rests and (stop is None or stop is _NO_LIQUIDITY):
         ex.rest_order(order)
-        ex.emit(OrderUpdate(acct.id, msg.order_id, mk.id, _RESTING, order.filled, order.remaining))
+        ex.events.append(OrderUpdate(acct.id, msg.order_id, mk.id, _RESTING, order.filled, order.remaining))
     else:
-        ex.emit(
+        ex.events.append(
             OrderUpdate(
                 acct.id,
                 msg.order_id,
