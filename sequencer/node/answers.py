@@ -11,12 +11,15 @@ from __future__ import annotations
 
 from collections import deque
 from collections.abc import Callable
-from typing import Any
+from typing import Any, TypeVar, cast
 
 from sequencer.events import Deposited, Fill, Liquidated, OrderUpdate, Transferred, Withdrawn
 from sequencer.journal.store import BatchRow
+from sequencer.node import models as M
 from sequencer.node.wire import address_hex
 from sequencer.ops import Liquidate, PlaceOrder
+
+T = TypeVar("T")
 
 TRADES_KEPT = 1000  # per market
 FILLS_KEPT = 1000  # per account
@@ -27,11 +30,11 @@ class History:
 
     def __init__(
         self,
-        trades: dict[int, deque[dict[str, Any]]] | None = None,
-        fills: dict[int, deque[dict[str, Any]]] | None = None,
+        trades: dict[int, deque[M.Trade]] | None = None,
+        fills: dict[int, deque[M.Fill]] | None = None,
     ) -> None:
-        self.trades: dict[int, deque[dict[str, Any]]] = {} if trades is None else trades
-        self.fills: dict[int, deque[dict[str, Any]]] = {} if fills is None else fills
+        self.trades: dict[int, deque[M.Trade]] = {} if trades is None else trades
+        self.fills: dict[int, deque[M.Fill]] = {} if fills is None else fills
         self.publish: Callable[[int, str, dict[str, Any]], None] = lambda seq, topic, ev: None
         self.dirty_books: set[int] = set()  # markets whose book changed since the last stream tick
 
@@ -55,7 +58,7 @@ class History:
         """The answer to operation `op` applied as journal entry `seq`; keeps its trades and fills
         and publishes its stream messages."""
         answer: dict[str, Any] = {"seq": seq, "time": ts_ms // 1000}
-        fills: list[dict[str, Any]] = []
+        fills: list[M.Fill] = []
         msg = getattr(op, "msg", None)
         if msg is not None and hasattr(msg, "market_id"):
             self.dirty_books.update(range(8) if msg.market_id == 255 else (msg.market_id,))
@@ -98,7 +101,7 @@ class History:
         return answer
 
 
-def _keep(store: dict[int, deque[dict[str, Any]]], key: int, n: int, item: dict[str, Any]) -> None:
+def _keep(store: dict[int, deque[T]], key: int, n: int, item: T) -> None:
     q = store.get(key)
     if q is None:
         q = store[key] = deque(maxlen=n)
@@ -106,7 +109,7 @@ def _keep(store: dict[int, deque[dict[str, Any]]], key: int, n: int, item: dict[
 
 
 # -- JSON shapes ------------------------------------------------------------------------------------
-def fill_json(ev: Fill, seq: int, ts_ms: int) -> dict[str, Any]:
+def fill_json(ev: Fill, seq: int, ts_ms: int) -> M.Fill:
     return {
         "seq": seq,
         "time": ts_ms // 1000,
@@ -127,15 +130,22 @@ def fill_json(ev: Fill, seq: int, ts_ms: int) -> dict[str, Any]:
 PUBLIC_TRADE_KEYS = ("seq", "time", "market_id", "price", "size", "taker_side")
 
 
-def trade_json(fill: dict[str, Any]) -> dict[str, Any]:
-    return {k: fill[k] for k in PUBLIC_TRADE_KEYS}
+def trade_json(fill: M.Fill | M.Trade) -> M.Trade:
+    return {
+        "seq": fill["seq"],
+        "time": fill["time"],
+        "market_id": fill["market_id"],
+        "price": fill["price"],
+        "size": fill["size"],
+        "taker_side": fill["taker_side"],
+    }
 
 
-def order_update_json(ev: OrderUpdate) -> dict[str, Any]:
-    out = {
+def order_update_json(ev: OrderUpdate) -> M.OrderUpdate:
+    out: M.OrderUpdate = {
         "order_id": ev.order_id,
         "market_id": ev.market_id,
-        "state": str(ev.state),
+        "state": cast(M.OrderState, str(ev.state)),
         "filled": str(ev.filled),
         "remaining": str(ev.remaining),
     }
@@ -144,12 +154,12 @@ def order_update_json(ev: OrderUpdate) -> dict[str, Any]:
     return out
 
 
-def wire_event(ev: Withdrawn | Transferred) -> dict[str, Any]:
+def wire_event(ev: Withdrawn | Transferred) -> M.WithdrawFields | M.TransferFields:
     """A withdrawal's or transfer's fields for its answer: amounts and queue indices as decimal
     strings, the recipient as 0x hex (`wire.address_hex`), ids and flags as JSON numbers."""
     if isinstance(ev, Transferred):
         return {"from_id": ev.from_id, "to_id": ev.to_id, "amount": str(ev.amount)}
-    out: dict[str, Any] = {
+    out: M.WithdrawFields = {
         "account_id": ev.account_id,
         "amount": str(ev.amount),
         "recipient": address_hex(ev.recipient),
@@ -161,9 +171,10 @@ def wire_event(ev: Withdrawn | Transferred) -> dict[str, Any]:
     return out
 
 
-def takeover_json(ev: Liquidated, order: Any) -> dict[str, Any]:
+def takeover_json(ev: Liquidated, order: Any) -> M.TakeoverFields:
     """A takeover's answer fields (schemas.TAKEOVER_RESULT): who took what of whose position, at
     which price, and the auction discount the account paid the liquidator."""
+    assert ev.liquidator_id is not None, "a takeover's Liquidated event names its liquidator"
     return {
         "account_id": ev.account_id,
         "market_id": ev.market_id,
@@ -180,10 +191,10 @@ def _opt_str(v: Any) -> str | None:
     return None if v is None else str(v)
 
 
-def batch_json(row: BatchRow) -> dict[str, Any]:
+def batch_json(row: BatchRow) -> M.Batch:
     return {
         "number": row.number,
-        "status": row.status,
+        "status": cast(M.BatchStatus, row.status),
         "first_seq": row.first_seq,
         "last_seq": row.last_seq,
         "n_ops": row.n_ops,

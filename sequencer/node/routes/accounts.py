@@ -9,6 +9,7 @@ from typing import Any
 
 from aiohttp import web
 
+from sequencer.node import models as M
 from sequencer.node import schemas as S
 from sequencer.node.auth import HEADER
 from sequencer.node.batches import PROOF_HISTORY_BATCHES
@@ -48,14 +49,15 @@ async def account_by_key(request: web.Request) -> web.Response:
         raise ApiError("unknown_account", "no account has this public key (a deposit creates it)")
     owner = engine_of(node).ex.accounts[aid].owner
     await node.durable_barrier()
-    return json_response({"account_id": aid, "owner": address_hex(owner)})
+    body: M.AccountId = {"account_id": aid, "owner": address_hex(owner)}
+    return json_response(body)
 
 
-def account_json(node: Any, aid: int) -> dict[str, Any]:
+def account_json(node: Any, aid: int) -> M.Account:
     ex = engine_of(node).ex
     acct = ex.accounts[aid]
     risk = ex.risk(acct)
-    positions = []
+    positions: list[M.Position] = []
     for mk in ex.active:
         s = acct.sizes[mk.id]
         if s:
@@ -113,7 +115,7 @@ async def get_account(request: web.Request) -> web.Response:
     return json_response(body)
 
 
-def order_json(node: Any, o: Any) -> dict[str, Any]:
+def order_json(node: Any, o: Any) -> M.OpenOrder:
     c = node.exchange_config.market(o.market_id)
     return {
         "order_id": o.order_id,
@@ -144,7 +146,8 @@ async def get_orders(request: web.Request) -> web.Response:
     aid = _authorize(request)
     orders = [order_json(node, o) for o in engine_of(node).ex.open_orders(aid)]
     await node.durable_barrier()
-    return json_response({"account_id": aid, "orders": orders})
+    body: M.OpenOrders = {"account_id": aid, "orders": orders}
+    return json_response(body)
 
 
 @ROUTES.get(
@@ -161,7 +164,8 @@ async def get_fills(request: web.Request) -> web.Response:
     limit = int_param(request, "limit", 100, 1, 1000)
     fills = list(engine_of(node).history.fills.get(aid, ()))[-limit:]
     await node.durable_barrier()
-    return json_response({"account_id": aid, "fills": fills})
+    body: M.Fills = {"account_id": aid, "fills": fills}
+    return json_response(body)
 
 
 @ROUTES.get(
@@ -198,7 +202,7 @@ async def get_proof(request: web.Request) -> web.Response:
     state = proof.state
     if state is None:
         raise ApiError("unknown_account", f"account {aid} is not in the committed state of batch {want}")
-    body = {
+    body: M.Proof = {
         "account_id": aid,
         "batch": want,
         "root": str(proof.root),

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from aiohttp import web
 
+from sequencer.node import models as M
 from sequencer.node import schemas as S
 from sequencer.node.answers import batch_json
 from sequencer.node.errors import ApiError
@@ -34,12 +35,13 @@ async def list_batches(request: web.Request) -> web.Response:
     await node.batches_barrier()
     rows = journal_of(node).reader.batches(after=after, limit=limit)
     engine = engine_of(node)
-    open_batch = {
+    open_batch: M.OpenBatchRange = {
         "number": engine.ex.batch_number,
         "n_ops": engine.batches.ops,
         "first_seq": engine.batches.first_seq or None,
     }
-    return json_response({"batches": [batch_json(r) for r in rows], "open": open_batch})
+    body: M.Batches = {"batches": [batch_json(r) for r in rows], "open": open_batch}
+    return json_response(body)
 
 
 @ROUTES.get("/v1/batches/{number}", summary="One closed batch", response=S.BATCH, errors=("not_found",))

@@ -6,12 +6,13 @@ made everything applied up to that moment durable (one group commit at most)."""
 from __future__ import annotations
 
 import time
-from typing import Any
+from typing import Any, cast
 
 from aiohttp import web
 
 from protocol.constants import STATUS_HALTED, STATUS_NORMAL, STATUS_REDUCE_ONLY
 from protocol.records import GlobalState
+from sequencer.node import models as M
 from sequencer.node import schemas as S
 from sequencer.node.errors import ApiError
 from sequencer.node.http import json_response
@@ -20,10 +21,14 @@ from sequencer.node.routing import RouteTable, query_param
 
 ROUTES = RouteTable("market data")
 MARKET_ERRORS = ("unknown_market", "malformed_body", "rate_limited")
-STATUS_NAMES = {STATUS_NORMAL: "normal", STATUS_REDUCE_ONLY: "reduce_only", STATUS_HALTED: "halted"}
+STATUS_NAMES: dict[int, M.StatusName] = {
+    STATUS_NORMAL: "normal",
+    STATUS_REDUCE_ONLY: "reduce_only",
+    STATUS_HALTED: "halted",
+}
 
 
-def market_json(node: Any, mk: Any) -> dict[str, Any]:
+def market_json(node: Any, mk: Any) -> M.Market:
     c = mk.cfg
     return {
         "market_id": c.market_id,
@@ -68,7 +73,7 @@ def status_now(mk: Any) -> int:
     return int(mk.status) if _now(mk) < mk.status_until else STATUS_NORMAL
 
 
-def risk_json(mk: Any) -> dict[str, Any]:
+def risk_json(mk: Any) -> M.RiskState:
     """The committed risk state of a market (protocol.md 4.11, 4.12) and what it means now: the
     status in force and whether the price is stale (at the later of the wall clock and the last
     operation's time)."""
@@ -94,12 +99,12 @@ def risk_json(mk: Any) -> dict[str, Any]:
 async def list_markets(request: web.Request) -> web.Response:
     node = node_of(request)
     ex = engine_of(node).ex
-    body = {"markets": [market_json(node, mk) for mk in ex.active]}
+    body: M.Markets = {"markets": [market_json(node, mk) for mk in ex.active]}
     await node.durable_barrier()
     return json_response(body)
 
 
-def book_json(node: Any, market_id: int, depth: int) -> dict[str, Any]:
+def book_json(node: Any, market_id: int, depth: int) -> M.Book:
     levels = engine_of(node).ex.book_levels(market_id, depth)
     return {
         "market_id": market_id,
@@ -137,7 +142,8 @@ async def get_trades(request: web.Request) -> web.Response:
     limit = int_param(request, "limit", 100, 1, 1000)
     trades = list(engine_of(node).history.trades.get(mid, ()))[-limit:]
     await node.durable_barrier()
-    return json_response({"market_id": mid, "trades": trades})
+    body: M.Trades = {"market_id": mid, "trades": trades}
+    return json_response(body)
 
 
 @ROUTES.get(
@@ -147,7 +153,7 @@ async def get_oracle(request: web.Request) -> web.Response:
     node = node_of(request)
     ex = engine_of(node).ex
     cfg = node.exchange_config
-    body = {
+    body: M.Oracle = {
         "quorum": cfg.oracle_quorum,
         "signers": [[str(x), str(y)] for x, y in cfg.oracle_signers],
         "max_age_s": cfg.oracle_max_age_s,
@@ -174,7 +180,7 @@ async def get_funding(request: web.Request) -> web.Response:
     node = node_of(request)
     ex = engine_of(node).ex
     cfg = node.exchange_config
-    body = {
+    body: M.Funding = {
         "interval_s": cfg.funding_interval_s,
         "premium_divisor": cfg.funding_premium_divisor,
         "last_funding_time": ex.funding_time,
@@ -197,10 +203,10 @@ async def get_funding(request: web.Request) -> web.Response:
     return json_response(body)
 
 
-def committed_json(node: Any, batch: int, g: GlobalState, gh: int) -> dict[str, Any]:
+def committed_json(node: Any, batch: int, g: GlobalState, gh: int) -> M.Params:
     cfg = node.exchange_config
     signers = [[str(x), str(y)] for x, y in cfg.oracle_signers]
-    markets: list[dict[str, Any] | None] = []
+    markets: list[M.CommittedMarket | None] = []
     for mid, ms in enumerate(g.markets):
         mc = cfg.market(mid)
         if ms is None or mc is None:
@@ -210,15 +216,15 @@ def committed_json(node: Any, batch: int, g: GlobalState, gh: int) -> dict[str, 
             {
                 "market_id": mid,
                 "symbol": mc.symbol,
-                "config": {k: str(getattr(mc, k)) for k in S.CONFIG_HASH_FIELDS},
-                "risk": {k: str(getattr(mc, k)) for k in S.RISK_HASH_FIELDS},
+                "config": cast(M.ConfigInputs, {k: str(getattr(mc, k)) for k in M.CONFIG_HASH_FIELDS}),
+                "risk": cast(M.RiskInputs, {k: str(getattr(mc, k)) for k in M.RISK_HASH_FIELDS}),
                 "risk_hash": str(mc.risk_hash()),
                 "config_hash": str(mc.config_hash()),
                 "oracle_price": str(ms.oracle_price),
                 "oracle_time": ms.oracle_time,
                 "funding_index": str(ms.funding_index),
                 "open_interest": str(ms.open_interest),
-                "status": ms.status,
+                "status": cast(M.StatusCode, ms.status),
                 "status_until": ms.status_until,
                 "ref_price": str(ms.ref_price),
                 "ref_time": ms.ref_time,

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import time
 from importlib.metadata import version
-from typing import Any
 
 from aiohttp import web
 
+from sequencer.node import models as M
 from sequencer.node import schemas as S
 from sequencer.node.http import OPENAPI_KEY, json_response
 from sequencer.node.routes.common import engine_of, journal_of, node_of
@@ -27,36 +27,35 @@ async def get_info(request: web.Request) -> web.Response:
     ex = engine_of(node).ex
     cfg = node.exchange_config
     c = node.config
-    return json_response(
-        {
-            "version": version("zkclear"),
-            "chain_id": str(cfg.chain_id),
-            "rollup_address": address_hex(cfg.rollup_address),
-            "domain_hash": str(ex.domain),
-            "markets": [m.symbol for m in cfg.markets],
-            "last_seq": journal_of(node).last_seq,
-            "durable_seq": journal_of(node).durable_seq,
-            "state_root": str(engine_of(node).batches.committed_root),
-            "next_batch": ex.batch_number,
-            "devnet": c.devnet,
-            "limits": {
-                "max_body_bytes": c.max_body_bytes,
-                "max_batch_orders": c.max_batch_orders,
-                "key_rate": c.key_rate,
-                "key_burst": c.key_burst,
-                "address_rate": c.address_rate,
-                "address_burst": c.address_burst,
-            },
-            "not_yet": ["proofs", "l1"],
-        }
-    )
+    body: M.Info = {
+        "version": version("zkclear"),
+        "chain_id": str(cfg.chain_id),
+        "rollup_address": address_hex(cfg.rollup_address),
+        "domain_hash": str(ex.domain),
+        "markets": [m.symbol for m in cfg.markets],
+        "last_seq": journal_of(node).last_seq,
+        "durable_seq": journal_of(node).durable_seq,
+        "state_root": str(engine_of(node).batches.committed_root),
+        "next_batch": ex.batch_number,
+        "devnet": c.devnet,
+        "limits": {
+            "max_body_bytes": c.max_body_bytes,
+            "max_batch_orders": c.max_batch_orders,
+            "key_rate": c.key_rate,
+            "key_burst": c.key_burst,
+            "address_rate": c.address_rate,
+            "address_burst": c.address_burst,
+        },
+        "not_yet": ["proofs", "l1"],
+    }
+    return json_response(body)
 
 
 @ROUTES.get("/v1/health", summary="Liveness: ok while the journal is writable", response=S.HEALTH)
 async def get_health(request: web.Request) -> web.Response:
     node = node_of(request)
     failed = node.journal is None or node.journal.failed is not None
-    body: dict[str, Any] = {
+    body: M.Health = {
         "ok": not failed,
         "uptime_s": round(time.time() - node.started_at, 1),
         "replayed": node.replayed,
@@ -83,7 +82,7 @@ async def get_state(request: web.Request) -> web.Response:
     engine = engine_of(node)
     await engine.batches.idle()
     ex = engine.ex
-    body = {
+    body: M.State = {
         "last_seq": journal_of(node).last_seq,
         "current_root": str(ex.current_root()),
         "committed_root": str(ex.state_root),
