@@ -76,6 +76,36 @@ def node_config_options(fn: F) -> F:
             "--max-body", type=int, default=1 << 20, show_default=True, help="Largest request body, bytes."
         ),
         click.option("--max-batch-orders", type=int, default=1000, show_default=True),
+        click.option(
+            "--header-timeout",
+            type=click.FloatRange(min=0, min_open=True),
+            default=NodeConfig.header_timeout_s,
+            show_default=True,
+            help="Seconds a connection may take to send a complete request head (and stay idle "
+            "between requests); then it is closed.",
+        ),
+        click.option(
+            "--body-timeout",
+            type=click.FloatRange(min=0, min_open=True),
+            default=NodeConfig.body_timeout_s,
+            show_default=True,
+            help="Seconds a request body may take to arrive; then 408 request_timeout.",
+        ),
+        click.option(
+            "--stream-queue-events",
+            type=click.IntRange(min=1),
+            default=NodeConfig.stream_queue_events,
+            show_default=True,
+            help="Unsent events a stream subscriber may fall behind by before it is closed (1008).",
+        ),
+        click.option(
+            "--stream-close-wait",
+            type=click.FloatRange(min=0, min_open=True),
+            default=NodeConfig.stream_close_wait_s,
+            show_default=True,
+            help="Seconds a subscriber closed for falling behind has to take the close frame; then "
+            "its connection is aborted.",
+        ),
         click.option("--fault-commit-delay-ms", type=float, default=0.0, hidden=True),
     ]
     for o in reversed(opts):
@@ -96,6 +126,10 @@ def make_configs(
     address_rate: float,
     max_body: int,
     max_batch_orders: int,
+    header_timeout: float = NodeConfig.header_timeout_s,
+    body_timeout: float = NodeConfig.body_timeout_s,
+    stream_queue_events: int = NodeConfig.stream_queue_events,
+    stream_close_wait: float = NodeConfig.stream_close_wait_s,
     fault_commit_delay_ms: float = 0.0,
 ) -> tuple[NodeConfig, ExchangeConfig]:
     ncfg = NodeConfig(
@@ -112,6 +146,10 @@ def make_configs(
         address_burst=max(address_rate * 2, 1.0),
         max_body_bytes=max_body,
         max_batch_orders=max_batch_orders,
+        header_timeout_s=header_timeout,
+        body_timeout_s=body_timeout,
+        stream_queue_events=stream_queue_events,
+        stream_close_wait_s=stream_close_wait,
         fault_commit_delay_ms=fault_commit_delay_ms,
     )
     ecfg = load_genesis(genesis) if genesis is not None else devnet_config()

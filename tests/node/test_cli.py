@@ -104,3 +104,32 @@ def test_cli_errors_are_clean(node_url: str, tmp_path: Path) -> None:
     assert r.exit_code != 0 and "unlock" in r.output
     r = cli("http://127.0.0.1:9", ks, "markets", ok=False)
     assert "unreachable" in r.output
+
+
+def test_node_flags_reach_the_node_config(tmp_path: Path) -> None:
+    """`zkclear node`'s slow-client and stream flags are in --help and set NodeConfig (issue 14)."""
+    from sequencer.cli.node import node
+
+    help_text = CliRunner().invoke(node, ["--help"], env={"COLUMNS": "200"}).output
+    for flag in ("--header-timeout", "--body-timeout", "--stream-queue-events", "--stream-close-wait"):
+        assert flag in help_text, flag
+    seen: dict[str, Any] = {}
+
+    async def fake_serve(ncfg: Any, ecfg: Any, on_ready: Any = None) -> None:
+        seen["cfg"] = ncfg
+
+    args = ["--data-dir", str(tmp_path / "n"), "--header-timeout", "2.5", "--body-timeout", "3",
+            "--stream-queue-events", "17", "--stream-close-wait", "0.5"]  # fmt: skip
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr("sequencer.cli.node.serve", fake_serve)
+        result = CliRunner().invoke(node, args, catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    cfg = seen["cfg"]
+    assert (cfg.header_timeout_s, cfg.body_timeout_s, cfg.stream_queue_events, cfg.stream_close_wait_s) == (
+        2.5,
+        3.0,
+        17,
+        0.5,
+    )
+    defaults = CliRunner().invoke(node, ["--data-dir", str(tmp_path / "m"), "--stream-queue-events", "0"])
+    assert defaults.exit_code == 2 and "stream-queue-events" in defaults.output
