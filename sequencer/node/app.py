@@ -15,6 +15,7 @@ from collections.abc import Callable
 from aiohttp import web
 
 from sequencer.config import ExchangeConfig
+from sequencer.node import memdebug
 from sequencer.node.config import NodeConfig
 from sequencer.node.http import (
     BODY_TIMEOUT_KEY,
@@ -109,6 +110,7 @@ async def serve(
     for sig in (signal.SIGINT, signal.SIGTERM):
         with contextlib.suppress(NotImplementedError):
             loop.add_signal_handler(sig, stop.set)
+    memdebug.install(loop)  # only with ZKCLEAR_MEMTRACE set (benches)
     if on_ready is not None:
         on_ready(url)
     try:
