@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import pytest
+from eth_tester.exceptions import TransactionFailed
 from web3 import EthereumTesterProvider, Web3
 
 from contracts.deploy import RollupParams, deploy, deploy_rollup
@@ -28,8 +29,11 @@ class Chain:
     users: list[str]
 
     def tx(self, fn: Any, sender: str, gas: int = 5_000_000) -> Any:
-        """Send a transaction; returns its receipt (raises on revert)."""
-        return self.w3.eth.wait_for_transaction_receipt(fn.transact({"from": sender, "gas": gas}))
+        """Send a transaction; returns its receipt (raises TransactionFailed on revert)."""
+        rc = self.w3.eth.wait_for_transaction_receipt(fn.transact({"from": sender, "gas": gas}))
+        if rc["status"] != 1:
+            raise TransactionFailed(f"transaction reverted: {rc['transactionHash'].hex()}")
+        return rc
 
     def time_travel(self, seconds: int) -> None:
         now = self.w3.eth.get_block("latest")["timestamp"]
