@@ -62,3 +62,28 @@ class RollupParams:
 def deploy_rollup(w3: Any, params: RollupParams, *, name: str = "Rollup", sender: str | None = None) -> Any:
     """Deploy the rollup (name="RollupHarness" for the tests' harness)."""
     return deploy(w3, name, params.as_tuple(), sender=sender)
+
+
+WIDE_WIDTHS = (9, 14, 16)
+
+
+def deploy_poseidon_wide(w3: Any, n: int, sender: str | None = None) -> Any:
+    """PoseidonWide for n inputs: its data contracts (PoseidonData<n>), then the hasher."""
+    data = artifact(f"PoseidonData{n}")
+    sender = sender or w3.eth.accounts[0]
+    chunks = []
+    for code in data["chunks"]:
+        tx = w3.eth.send_transaction({"from": sender, "data": code, "gas": 6_000_000})
+        receipt = w3.eth.wait_for_transaction_receipt(tx)
+        if receipt["status"] != 1:
+            raise RuntimeError(f"deploying PoseidonData{n} failed")
+        chunks.append(receipt["contractAddress"])
+    return deploy(w3, "PoseidonWide", data["t"], data["roundsP"], chunks, sender=sender)
+
+
+def deploy_hashers(w3: Any, sender: str | None = None) -> dict[int, Any]:
+    """Every Poseidon the rollup calls, inputs -> contract: circomlibjs's for 2, 3, 4, 6 inputs,
+    PoseidonWide for 9, 14, 16."""
+    out = deploy_poseidon(w3, sender)
+    out.update({n: deploy_poseidon_wide(w3, n, sender) for n in WIDE_WIDTHS})
+    return out

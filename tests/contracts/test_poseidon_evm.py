@@ -6,10 +6,12 @@ from __future__ import annotations
 import random
 
 import pytest
+from eth_tester.exceptions import TransactionFailed
 from web3 import EthereumTesterProvider, Web3
+from web3.exceptions import ContractLogicError
 
 from contracts.artifacts import POSEIDON_WIDTHS
-from contracts.deploy import deploy_poseidon
+from contracts.deploy import WIDE_WIDTHS, deploy_poseidon, deploy_poseidon_wide
 from native.poseidon import poseidon
 from protocol.constants import FIELD_MODULUS as R
 
@@ -27,3 +29,22 @@ def test_poseidon_contract_equals_native(hashers: dict[int, object], n: int) -> 
     for inputs in cases:
         got = fn.poseidon([x.to_bytes(32, "big") for x in inputs]).call()
         assert int.from_bytes(got, "big") == poseidon(inputs), inputs
+
+
+@pytest.fixture(scope="module")
+def wide() -> dict[int, object]:
+    w3 = Web3(EthereumTesterProvider())
+    return {n: deploy_poseidon_wide(w3, n) for n in WIDE_WIDTHS}
+
+
+@pytest.mark.parametrize("n", WIDE_WIDTHS)
+def test_poseidon_wide_equals_native(wide: dict[int, object], n: int) -> None:
+    rng = random.Random(100 + n)
+    fn = wide[n].functions  # type: ignore[attr-defined]
+    for inputs in [[0] * n, [R - 1] * n, *([rng.randrange(R) for _ in range(n)] for _ in range(3))]:
+        assert fn.hash(inputs).call() == poseidon(inputs), inputs
+    for bad in ([1] * (n - 1), [1] * (n + 1)):
+        with pytest.raises((ContractLogicError, TransactionFailed), match="input count"):
+            fn.hash(bad).call()
+    with pytest.raises((ContractLogicError, TransactionFailed), match="input not canonical"):
+        fn.hash([R] + [0] * (n - 1)).call()
