@@ -10,6 +10,7 @@ from contracts.artifacts import POSEIDON_WIDTHS, artifact
 
 MODE_ROLLUP = 0
 MODE_VALIDIUM = 1
+ZERO_ADDRESS = "0x" + "00" * 20
 
 
 def deploy(w3: Any, name: str, *args: Any, sender: str | None = None, gas: int = 15_000_000) -> Any:
@@ -43,6 +44,7 @@ class RollupParams:
     upgrade_delay: int = 14 * 86400
     dac_members: list[str] = field(default_factory=list)
     dac_quorum: int = 0
+    hashers: list[str] = field(default_factory=lambda: [ZERO_ADDRESS] * 7)  # see hasher_addresses
 
     def as_tuple(self) -> tuple[Any, ...]:
         return (
@@ -56,6 +58,7 @@ class RollupParams:
             self.upgrade_delay,
             list(self.dac_members),
             self.dac_quorum,
+            list(self.hashers),
         )
 
 
@@ -87,3 +90,8 @@ def deploy_hashers(w3: Any, sender: str | None = None) -> dict[int, Any]:
     out = deploy_poseidon(w3, sender)
     out.update({n: deploy_poseidon_wide(w3, n, sender) for n in WIDE_WIDTHS})
     return out
+
+
+def hasher_addresses(hashers: dict[int, Any]) -> list[str]:
+    """Rollup.Params.hashers: Poseidon with 2, 3, 4, 6, 9, 14, 16 inputs, in that order."""
+    return [hashers[n].address for n in (2, 3, 4, 6, 9, 14, 16)]

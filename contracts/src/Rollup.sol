@@ -7,11 +7,13 @@ import {Events} from "./Events.sol";
 import {IERC20} from "./IERC20.sol";
 import {BabyJubJub} from "./BabyJubJub.sol";
 import {Operations} from "./Operations.sol";
+import {Exodus} from "./Exodus.sol";
+import {IPoseidon2, IPoseidon3, IPoseidon4, IPoseidon6, IPoseidonWide} from "./IPoseidon.sol";
 
 /// The zkclear rollup's L1 side, without what needs the batch circuit (issue 15): submitBatch,
 /// its proof check and the committee signatures come with the circuit, and call
 /// _consumeQueue / _creditWithdrawal below.
-contract Rollup is Config, Storage, Events {
+contract Rollup is Config, Storage, Events, Exodus {
     modifier nonReentrant() {
         require(reentrancyLock == 1, "reentrant call");
         reentrancyLock = 2;
@@ -41,6 +43,8 @@ contract Rollup is Config, Storage, Events {
         uint64 upgradeDelay;
         address[] dacMembers;
         uint8 dacQuorum;
+        /// Poseidon with 2, 3, 4, 6 (circomlibjs's contracts), 9, 14, 16 inputs (PoseidonWide)
+        address[7] hashers;
     }
 
     constructor(Params memory p) {
@@ -56,6 +60,13 @@ contract Rollup is Config, Storage, Events {
         forcedDeadline = p.forcedDeadline;
         upgradeDelay = p.upgradeDelay;
         _setDac(p.dacMembers, p.dacQuorum);
+        poseidon2 = IPoseidon2(p.hashers[0]);
+        poseidon3 = IPoseidon3(p.hashers[1]);
+        poseidon4 = IPoseidon4(p.hashers[2]);
+        poseidon6 = IPoseidon6(p.hashers[3]);
+        poseidon9 = IPoseidonWide(p.hashers[4]);
+        poseidon14 = IPoseidonWide(p.hashers[5]);
+        poseidon16 = IPoseidonWide(p.hashers[6]);
         reentrancyLock = 1;
     }
 
@@ -147,6 +158,13 @@ contract Rollup is Config, Storage, Events {
         unconsumedDeposits -= amount;
         _push(owner, amount);
         emit DepositReclaimed(index, owner, amount);
+    }
+
+    function _exitTransfer(address to, uint256 amount) internal override {
+        require(reentrancyLock == 1, "reentrant call");
+        reentrancyLock = 2;
+        _push(to, amount);
+        reentrancyLock = 1;
     }
 
     // ---- delayed admin path ----

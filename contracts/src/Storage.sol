@@ -2,6 +2,7 @@
 pragma solidity 0.8.37;
 
 import {IERC20} from "./IERC20.sol";
+import {IPoseidon2, IPoseidon3, IPoseidon4, IPoseidon6, IPoseidonWide} from "./IPoseidon.sol";
 
 /// Every storage variable of the rollup, in one place (zkSync Lite's Storage).
 abstract contract Storage {
@@ -45,6 +46,30 @@ abstract contract Storage {
 
     // ---- exodus ----
     bool public frozen;
+    IPoseidon2 internal poseidon2;
+    IPoseidon3 internal poseidon3;
+    IPoseidon4 internal poseidon4;
+    IPoseidon6 internal poseidon6;
+    IPoseidonWide internal poseidon9;
+    IPoseidonWide internal poseidon14;
+    IPoseidonWide internal poseidon16;
+
+    /// What an escape needs of a market, from the last proven root (protocol.md 7.12)
+    struct ExitMarket {
+        bool configured;
+        int256 price; // oracle_price
+        int256 fundingIndex;
+        int256 mult; // 10^(6 - size_decimals - price_decimals)
+        int256 stepSize;
+    }
+
+    bool public exitPublished;
+    uint256 public exitAccountsRoot;
+    uint256 internal emptyPositionHash;
+    ExitMarket[8] public exitMarkets;
+    /// what escapes may still pay: at publication, the balance less claims and unconsumed deposits
+    uint256 public exitPool;
+    mapping(uint24 => bool) public escaped;
 
     uint256 internal reentrancyLock; // 1 unlocked, 2 locked
 }

@@ -13,6 +13,11 @@ contract RollupHarness is Rollup {
         _creditWithdrawal(recipient, amount);
     }
 
+    /// stands in for a proven batch's new root
+    function testSetStateRoot(bytes32 root) external {
+        stateRoot = root;
+    }
+
     function testConsumeQueue(uint64 end, uint256 depositTotal) external {
         _consumeQueue(end, depositTotal);
     }

@@ -11,7 +11,7 @@ import pytest
 from eth_tester.exceptions import TransactionFailed
 from web3 import EthereumTesterProvider, Web3
 
-from contracts.deploy import RollupParams, deploy, deploy_rollup
+from contracts.deploy import RollupParams, deploy, deploy_hashers, deploy_rollup, hasher_addresses
 
 CHAIN_ID = 31337
 DEADLINE = 7 * 86400
@@ -27,6 +27,19 @@ class Chain:
     admin: str
     sequencer: str
     users: list[str]
+    hashers: list[str]
+
+    def params(self, genesis_root: int, token: str | None = None) -> RollupParams:
+        return RollupParams(
+            token or self.token.address,
+            CHAIN_ID,
+            self.sequencer,
+            self.admin,
+            genesis_root,
+            forced_deadline=DEADLINE,
+            upgrade_delay=DELAY,
+            hashers=self.hashers,
+        )
 
     def tx(self, fn: Any, sender: str, gas: int = 5_000_000) -> Any:
         """Send a transaction; returns its receipt (raises TransactionFailed on revert)."""
@@ -52,15 +65,10 @@ def _chain() -> Chain:
     accts = w3.eth.accounts
     admin, sequencer, users = accts[0], accts[1], list(accts[2:8])
     token = deploy(w3, "TestToken", "zkclear test USD", "tUSD", 10**15, sender=admin)
-    rollup = deploy_rollup(
-        w3,
-        RollupParams(
-            token.address, CHAIN_ID, sequencer, admin, 12345, forced_deadline=DEADLINE, upgrade_delay=DELAY
-        ),
-        name="RollupHarness",
-        sender=admin,
-    )
-    return Chain(w3, tester, token, rollup, admin, sequencer, users)
+    hashers = hasher_addresses(deploy_hashers(w3, sender=admin))
+    ch = Chain(w3, tester, token, None, admin, sequencer, users, hashers)
+    ch.rollup = deploy_rollup(w3, ch.params(12345), name="RollupHarness", sender=admin)
+    return ch
 
 
 @pytest.fixture

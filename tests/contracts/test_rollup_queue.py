@@ -128,14 +128,7 @@ def evil(chain: Chain) -> tuple[Chain, object, object]:
     """A rollup over ReentrantToken, funded by one deposit."""
     ch = chain
     token = deploy(ch.w3, "ReentrantToken", sender=ch.admin)
-    rollup = deploy_rollup(
-        ch.w3,
-        RollupParams(
-            token.address, CHAIN_ID, ch.sequencer, ch.admin, 1, forced_deadline=DEADLINE, upgrade_delay=DELAY
-        ),
-        name="RollupHarness",
-        sender=ch.admin,
-    )
+    rollup = deploy_rollup(ch.w3, ch.params(1, token.address), name="RollupHarness", sender=ch.admin)
     u = ch.users[0]
     ch.tx(token.functions.faucet(u, 10**9), u)
     ch.tx(token.functions.approve(rollup.address, 10**9), u)
