@@ -44,7 +44,7 @@ def main() -> None:
     ap.add_argument("--json", action="store_true", help="print one JSON object last")
     args = ap.parse_args()
 
-    w3 = Web3(EthereumTesterProvider())
+    w3: Any = Web3(EthereumTesterProvider())
     tester = w3.provider.ethereum_tester
     admin, seq, alice, bob = w3.eth.accounts[:4]
     out: dict[str, Any] = {}
