@@ -40,3 +40,19 @@ def test_artifacts_are_package_data() -> None:
             assert art["abi"] and art["bytecode"].startswith("0x")
     assert artifact("Rollup")["compiler"].startswith("0.8.37+")
     assert "do not edit" in artifact("Poseidon2")["_comment"]
+
+
+def test_deploy_needs_no_node() -> None:
+    """The package deploys from its artifacts with no node on PATH (and build_py ships them)."""
+    code = (
+        "from web3 import EthereumTesterProvider, Web3\n"
+        "from contracts.deploy import deploy\n"
+        "w3 = Web3(EthereumTesterProvider())\n"
+        "t = deploy(w3, 'TestToken', 'a', 'b', 10)\n"
+        "print(t.functions.decimals().call())\n"
+    )
+    env = {"PATH": "/nonexistent", "PYTHONPATH": str(ROOT)}
+    proc = subprocess.run(
+        [sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=120, check=False
+    )
+    assert proc.returncode == 0 and proc.stdout.strip() == "6", proc.stderr[-2000:]
