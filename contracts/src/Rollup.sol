@@ -8,12 +8,13 @@ import {IERC20} from "./IERC20.sol";
 import {BabyJubJub} from "./BabyJubJub.sol";
 import {Operations} from "./Operations.sol";
 import {Exodus} from "./Exodus.sol";
+import {Committee} from "./Committee.sol";
 import {IPoseidon2, IPoseidon3, IPoseidon4, IPoseidon6, IPoseidonWide} from "./IPoseidon.sol";
 
 /// The zkclear rollup's L1 side, without what needs the batch circuit (issue 15): submitBatch,
 /// its proof check and the committee signatures come with the circuit, and call
 /// _consumeQueue / _creditWithdrawal below.
-contract Rollup is Config, Storage, Events, Exodus {
+contract Rollup is Config, Storage, Events, Exodus, Committee {
     modifier nonReentrant() {
         require(reentrancyLock == 1, "reentrant call");
         reentrancyLock = 2;

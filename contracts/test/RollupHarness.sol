@@ -22,6 +22,15 @@ contract RollupHarness is Rollup {
         _consumeQueue(end, depositTotal);
     }
 
+    function testCheckCommittee(PublicInput.Header calldata h, bytes32 stateDiffHash, bytes calldata signatures)
+        external
+        view
+        returns (bytes32)
+    {
+        _checkCommittee(h, stateDiffHash, signatures);
+        return _dacHash(h, stateDiffHash);
+    }
+
     function testPublicInput(uint8 mode_, PublicInput.Header calldata h, bytes calldata data)
         external
         pure
