@@ -110,6 +110,40 @@ contract Rollup is Config, Storage, Events, Exodus, Committee {
         queueConsumed = end;
     }
 
+    /// What submitBatch does with a proven batch's public data (protocol.md 7.2-7.4) besides the
+    /// proof: the queue records' entries must continue the queue's hash chain from queueConsumed
+    /// to queueEnd_ (no entry skipped, reordered or invented); forced withdrawals' `paid` and the
+    /// withdrawals section are credited for claim. The framing is checked by PublicInput.compute,
+    /// which submitBatch runs on the same calldata first.
+    function _applyPublicData(uint64 queueEnd_, bytes calldata data) internal {
+        uint256 nQueue = uint24(bytes3(data[1:4]));
+        uint256 nWithdrawals = uint24(bytes3(data[4:7]));
+        uint256 q = uint8(data[0]) == MODE_ROLLUP ? 13 : 7;
+        uint256 w = q + 64 * nQueue;
+        require(queueEnd_ >= queueConsumed && queueEnd_ - queueConsumed == nQueue, "queue range");
+        bytes32 h = queueHash[queueConsumed];
+        uint256 depositTotal;
+        for (uint256 at = q; at < w; at += 64) {
+            uint8 kind = uint8(data[at]);
+            if (kind == KIND_DEPOSIT) {
+                h = keccak256(abi.encodePacked(h, data[at:at + 61]));
+                depositTotal += uint64(bytes8(data[at + 53:at + 61]));
+            } else {
+                require(kind == KIND_FORCED_WITHDRAWAL, "queue record kind");
+                h = keccak256(abi.encodePacked(h, data[at:at + 32]));
+                uint64 requested = uint64(bytes8(data[at + 24:at + 32]));
+                uint64 paid = uint64(bytes8(data[at + 32:at + 40]));
+                require(paid <= requested, "paid above the request");
+                if (paid > 0) _creditWithdrawal(address(bytes20(data[at + 1:at + 21])), paid);
+            }
+        }
+        require(h == queueHash[queueEnd_], "queue records do not match the queue");
+        _consumeQueue(queueEnd_, depositTotal);
+        for (uint256 at = w; at < w + 31 * nWithdrawals; at += 31) {
+            _creditWithdrawal(address(bytes20(data[at + 3:at + 23])), uint64(bytes8(data[at + 23:at + 31])));
+        }
+    }
+
     // ---- withdrawals (pull pattern) ----
 
     /// Credits a withdrawal a proven batch executed; submitBatch calls it.

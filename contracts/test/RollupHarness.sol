@@ -18,6 +18,10 @@ contract RollupHarness is Rollup {
         stateRoot = root;
     }
 
+    function testApplyPublicData(uint64 queueEnd_, bytes calldata data) external {
+        _applyPublicData(queueEnd_, data);
+    }
+
     function testConsumeQueue(uint64 end, uint256 depositTotal) external {
         _consumeQueue(end, depositTotal);
     }
