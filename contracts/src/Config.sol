@@ -1,0 +1,14 @@
+// SPDX-License-Identifier: Apache-2.0
+pragma solidity 0.8.37;
+
+/// Constants of the rollup (protocol.md sections 1, 3, 7).
+abstract contract Config {
+    /// BN254's scalar field (protocol.md 1): every field element and L2 key coordinate is below it.
+    uint256 internal constant R = 21888242871839275222246405745257275088548364400416034343698204186575808495617;
+    uint8 internal constant MODE_ROLLUP = 0;
+    uint8 internal constant MODE_VALIDIUM = 1;
+    uint8 internal constant KIND_DEPOSIT = 1;
+    uint8 internal constant KIND_FORCED_WITHDRAWAL = 2;
+    /// Account ids are 3 bytes (protocol.md 3: depth 24); 0 is reserved.
+    uint256 internal constant ACCOUNT_ID_LIMIT = 1 << 24;
+}

@@ -1,0 +1,61 @@
+// SPDX-License-Identifier: Apache-2.0
+pragma solidity 0.8.37;
+
+/// A batch proof's public input, rebuilt from calldata (protocol.md 7.2, 7.7):
+///   commitment = sha256(header | sha256(queue) | sha256(withdrawals) [| sha256(global)
+///                       | sha256(accounts) | sha256(positions)])   (the bracket: rollup mode only)
+///   public input = commitment AND (2^253 - 1)
+/// The header's old root, batch number, chain id and queue start come from the caller's storage.
+library PublicInput {
+    uint256 internal constant MASK = (1 << 253) - 1;
+    uint256 internal constant QUEUE_RECORD = 64;
+    uint256 internal constant WITHDRAWAL_RECORD = 31;
+    uint256 internal constant GLOBAL_BYTES = 546;
+    uint256 internal constant ACCOUNT_RECORD = 55;
+    uint256 internal constant POSITION_RECORD = 32;
+
+    struct Header {
+        bytes32 oldRoot;
+        bytes32 newRoot;
+        uint64 batchNumber;
+        uint64 chainId;
+        uint64 queueStart;
+        uint64 queueEnd;
+    }
+
+    function _count(bytes calldata data, uint256 at) private pure returns (uint256) {
+        return uint256(uint24(bytes3(data[at:at + 3])));
+    }
+
+    /// Checks the framing (mode byte, counts, exact length, n_queue = queue range) and returns
+    /// the public input.
+    function compute(uint8 mode, Header memory h, bytes calldata data) internal pure returns (uint256) {
+        require(data.length >= 1 && uint8(data[0]) == mode, "pubdata mode");
+        (uint256 nQueue, bytes memory digests) = mode == 0 ? _rollupDigests(data) : _validiumDigests(data);
+        require(h.queueEnd >= h.queueStart && nQueue == h.queueEnd - h.queueStart, "queue range");
+        bytes memory head =
+            abi.encodePacked(h.oldRoot, h.newRoot, h.batchNumber, h.chainId, h.queueStart, h.queueEnd);
+        return uint256(sha256(abi.encodePacked(head, digests))) & MASK;
+    }
+
+    function _validiumDigests(bytes calldata data) private pure returns (uint256 nQueue, bytes memory) {
+        require(data.length >= 7, "pubdata length");
+        nQueue = _count(data, 1);
+        uint256 q = 7 + nQueue * QUEUE_RECORD;
+        uint256 w = q + _count(data, 4) * WITHDRAWAL_RECORD;
+        require(data.length == w, "pubdata length");
+        return (nQueue, abi.encodePacked(sha256(data[7:q]), sha256(data[q:w])));
+    }
+
+    function _rollupDigests(bytes calldata data) private pure returns (uint256 nQueue, bytes memory) {
+        require(data.length >= 13, "pubdata length");
+        nQueue = _count(data, 1);
+        uint256 q = 13 + nQueue * QUEUE_RECORD;
+        uint256 w = q + _count(data, 4) * WITHDRAWAL_RECORD;
+        uint256 g = w + GLOBAL_BYTES;
+        uint256 a = g + _count(data, 7) * ACCOUNT_RECORD;
+        require(data.length == a + _count(data, 10) * POSITION_RECORD, "pubdata length");
+        bytes memory d = abi.encodePacked(sha256(data[13:q]), sha256(data[q:w]), sha256(data[w:g]));
+        return (nQueue, abi.encodePacked(d, sha256(data[g:a]), sha256(data[a:])));
+    }
+}
