@@ -13,12 +13,12 @@ bytes (EIP-170 allows 24,576), so n = 2..6 is what it can give. n = 2: inner nod
 
 from __future__ import annotations
 
-import argparse
 import json
 import shutil
 import subprocess
-import sys
 from pathlib import Path
+
+from genlib import write_or_check
 
 ROOT = Path(__file__).resolve().parent.parent
 ARTIFACTS = ROOT / "contracts" / "artifacts"
@@ -60,22 +60,9 @@ def generate() -> dict[str, str]:
     return arts
 
 
-def main() -> None:
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--check", action="store_true")
-    args = ap.parse_args()
-    arts = generate()
-    if args.check:
-        bad = [n for n, t in arts.items() if not (ARTIFACTS / n).exists() or (ARTIFACTS / n).read_text() != t]
-        if bad:
-            print("out of date: " + ", ".join(bad), file=sys.stderr)
-            sys.exit(1)
-        print(f"{len(arts)} Poseidon artifacts up to date")
-        return
-    for n, t in arts.items():
-        (ARTIFACTS / n).write_text(t)
-    print("wrote " + ", ".join(sorted(arts)))
+def main() -> int:
+    return write_or_check({ARTIFACTS / n: t for n, t in generate().items()}, "gen_poseidon_contracts.py")
 
 
 if __name__ == "__main__":
-    main()
+    raise SystemExit(main())
