@@ -4,6 +4,8 @@ premium averages; protocol.md 4.7, 4.11, 4.12) and order book."""
 
 from __future__ import annotations
 
+from operator import attrgetter
+
 from protocol import constants as C
 from protocol.constants import PPM
 from protocol.fixedpoint import cdiv, fdiv
@@ -12,6 +14,19 @@ from sequencer.book import OrderBook
 from sequencer.config import MarketConfig
 
 _DIRTY = MarketState(-1, -1, 0, 0)  # never equal to a market's fields: state() rebuilds
+
+
+RISK_FIELDS = (
+    "status",
+    "status_until",
+    "ref_price",
+    "ref_time",
+    "mark_price",
+    "premium_ema",
+    "premium_sum",
+    "premium_samples",
+)
+_get_risk_fields = attrgetter(*RISK_FIELDS)
 
 
 class Market:
@@ -91,28 +106,12 @@ class Market:
         """(status, status_until, ref_price, ref_time, mark_price, premium_ema, premium_sum,
         premium_samples): the committed risk state, changed only by oracle updates and funding
         ticks (`set_risk_fields`)."""
-        return (
-            self.status,
-            self.status_until,
-            self.ref_price,
-            self.ref_time,
-            self.mark_price,
-            self.premium_ema,
-            self.premium_sum,
-            self.premium_samples,
-        )
+        fields: tuple[int, ...] = _get_risk_fields(self)
+        return fields
 
     def set_risk_fields(self, fields: tuple[int, ...]) -> None:
-        (
-            self.status,
-            self.status_until,
-            self.ref_price,
-            self.ref_time,
-            self.mark_price,
-            self.premium_ema,
-            self.premium_sum,
-            self.premium_samples,
-        ) = fields
+        for name, value in zip(RISK_FIELDS, fields, strict=True):
+            setattr(self, name, value)
         self.mstate = _DIRTY  # rebuilt by the next state()
 
     def stale(self, now: int) -> bool:

@@ -260,14 +260,12 @@ void zk_fq12_cyclotomic_sqr(uint64_t *out, const uint64_t *a) {
         (void)w;                                                                                   \
         struct G##_prog_ctx *c = vctx;                                                             \
         size_t chunk = 4096;                                                                       \
-        G##_jac_t *jac = malloc(chunk * sizeof *jac);                                              \
-        void *scratch = malloc(2 * chunk * sizeof(G##_aff_t) / 2);                                 \
-        if (!jac || !scratch) {                                                                    \
-            free(jac);                                                                             \
-            free(scratch);                                                                         \
+        void *jac_buf, *scratch;                                                                   \
+        if (!curve_batch_buffers(chunk, sizeof(G##_jac_t), sizeof(G##_aff_t), &jac_buf, &scratch)) {\
             c->failed = 1;                                                                         \
             return;                                                                                \
         }                                                                                          \
+        G##_jac_t *jac = jac_buf;                                                                  \
         uint64_t k[4] = {b, 0, 0, 0};                                                              \
         G##_jac_t cur;                                                                             \
         G##_mul(&cur, c->step, k, 4);                                                              \

@@ -5,6 +5,8 @@
 #ifndef ZK_CURVE_H
 #define ZK_CURVE_H
 
+#include <stdlib.h>
+
 #include "tower.h"
 
 static const fq_t g1_B = G1_B_MONT;
@@ -31,6 +33,18 @@ static const g2_aff_t g2_GEN = G2_GEN_MONT;
 
 /* psi = untwist o Frobenius o twist on the twist curve: (conj(x) g^2, conj(y) g^3), g = xi^((p-1)/6).
    It acts on G2 as multiplication by p. */
+/* Scratch for a batch of n Jacobian points and their batch_to_aff: both buffers, or neither (0, and
+ * nothing to free) when memory runs out. */
+static inline int curve_batch_buffers(size_t n, size_t jac_size, size_t aff_size, void **jac, void **scratch) {
+    *jac = malloc(n * jac_size);
+    *scratch = malloc(n * aff_size);
+    if (*jac && *scratch) return 1;
+    free(*jac);
+    free(*scratch);
+    *jac = *scratch = NULL;
+    return 0;
+}
+
 static inline void g2_psi_aff(g2_aff_t *r, const g2_aff_t *p) {
     static const fq2_t g1[6] = FROB_GAMMA1;
     fq2_t x, y;

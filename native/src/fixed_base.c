@@ -84,14 +84,12 @@ static inline void fb_recode(const uint64_t k[4], unsigned w, unsigned nw, uint3
         (void)wk;                                                                                  \
         struct G##_fb_ctx *c = vctx;                                                               \
         size_t half = (size_t)1 << (c->w - 1);                                                     \
-        G##_jac_t *jac = malloc(half * sizeof *jac);                                               \
-        void *scratch = malloc(2 * half * sizeof(G##_aff_t) / 2);                                  \
-        if (!jac || !scratch) {                                                                    \
-            free(jac);                                                                             \
-            free(scratch);                                                                         \
+        void *jac_buf, *scratch;                                                                   \
+        if (!curve_batch_buffers(half, sizeof(G##_jac_t), sizeof(G##_aff_t), &jac_buf, &scratch)) {\
             c->failed = 1;                                                                         \
             return;                                                                                \
         }                                                                                          \
+        G##_jac_t *jac = jac_buf;                                                                  \
         for (size_t j = b; j < e; j++) {                                                           \
             G##_from_aff(&jac[0], &c->bases[j]);                                                   \
             for (size_t d = 1; d < half; d++) G##_madd(&jac[d], &jac[d - 1], &c->bases[j]);         \
@@ -104,14 +102,12 @@ static inline void fb_recode(const uint64_t k[4], unsigned w, unsigned nw, uint3
         (void)wk;                                                                                  \
         struct G##_fb_ctx *c = vctx;                                                               \
         const size_t half = (size_t)1 << (c->w - 1);                                               \
-        G##_jac_t *jac = malloc(FB_BLOCK * sizeof *jac);                                           \
-        void *scratch = malloc(2 * FB_BLOCK * sizeof(G##_aff_t) / 2);                              \
-        if (!jac || !scratch) {                                                                    \
-            free(jac);                                                                             \
-            free(scratch);                                                                         \
+        void *jac_buf, *scratch;                                                                   \
+        if (!curve_batch_buffers(FB_BLOCK, sizeof(G##_jac_t), sizeof(G##_aff_t), &jac_buf, &scratch)) {\
             c->failed = 1;                                                                         \
             return;                                                                                \
         }                                                                                          \
+        G##_jac_t *jac = jac_buf;                                                                  \
         uint32_t mag[FB_SCALAR_BITS + 1];                                                          \
         uint8_t neg[FB_SCALAR_BITS + 1];                                                           \
         for (size_t i0 = b; i0 < e; i0 += FB_BLOCK) {                                              \
