@@ -390,3 +390,24 @@ def test_constraint_counts() -> None:
 
     assert build(order_only).n_constraints == 494
     assert build(fill_price_only).n_constraints == 170
+
+
+def test_band_edges_match_band_limits() -> None:
+    """The band as integer inequalities (no division) accepts exactly [lo, hi] of band_limits."""
+
+    def body(cs: Circuit) -> None:
+        price, p, band = (cs.private_input(k) for k in ("price", "p", "band"))
+        orr._band(cs, as_lc(1), price, p, band, "band")
+
+    prog = build(body)
+    rng = random.Random(9)
+    for _ in range(25):
+        p, band = rng.randrange(1, 1 << 40), rng.choice((1, 999_999, rng.randrange(1, C.PPM)))
+        lo, hi = band_limits(p, band)
+        for price in {lo, hi, max(lo - 1, 1), hi + 1, (lo + hi) // 2}:
+            if lo <= price <= hi:
+                solve_ok(prog, {"price": price, "p": p, "band": band}, mutation=False)
+            else:
+                solve_fails(
+                    prog, {"price": price, "p": p, "band": band}, "band/" + ("lo" if price < lo else "hi")
+                )
