@@ -16,15 +16,15 @@ slot that is not this step) stays satisfiable; the outputs then follow the core'
 has them (the discount is 0 when MM = 0) and are otherwise unspecified (the core divides by zero).
 
 Costs in constraints (R1CS rows after folding; tests/circuits/batch/test_liquidation_math.py pins
-them):  bankruptcy_discount 500, restore_size 526, liquidation_penalty 295, adl_transfer 274,
-insurance_cover 274, auction_live 89, auction_clock 90 (auction_live plus the elapsed time).
+them):  bankruptcy_discount 500, restore_size 526, liquidation_penalty 295, adl_transfer 275,
+insurance_cover 276, auction_live 89, auction_clock 90 (auction_live plus the elapsed time).
 Where the caller passes constants (e = duration = 1 for ADL) the products by them are free.
 """
 
 from __future__ import annotations
 
 from circuits.dsl import LC, Circuit, LCLike, as_lc
-from circuits.gadgets.bits import bits2num, num2bits
+from circuits.gadgets.bits import MAX_RANGE_BITS, bits2num, num2bits
 from circuits.gadgets.comparators import is_zero, less_than, select
 from protocol import constants as C
 from protocol.constants import PPM
@@ -67,7 +67,8 @@ def _floor_div(cs: Circuit, num: LC, den: LC, q_bits: int, d_bits: int, name: st
     1 + q_bits + 2 * d_bits constraints.  rem < 2^d_bits and den - 1 - rem < 2^d_bits make
     1 <= den < 2^(d_bits + 1) and 0 <= rem < den; with quot < 2^q_bits the sum quot * den + rem
     stays below r, so num = quot * den + rem holds over the integers."""
-    assert q_bits + d_bits + 2 <= 252
+    if q_bits + d_bits + 2 > MAX_RANGE_BITS:
+        raise ValueError("q_bits + d_bits too large: quot * den + rem could wrap around the field")
     with cs.scope(name):
         # hints
         quot, rem = cs.hint_divmod(num, den, "div")
@@ -170,7 +171,9 @@ def restore_size(
         return cs.mul(positive, out, "positive")
 
 
-def liquidation_penalty(cs: Circuit, notional: LC, liq_fee_ppm: LC, value_after: LC, name: str = "penalty") -> LC:
+def liquidation_penalty(
+    cs: Circuit, notional: LC, liq_fee_ppm: LC, value_after: LC, name: str = "penalty"
+) -> LC:
     """min(ceil(n * liquidation_fee_ppm / 10^6), max(value_after, 0)), as sequencer.fills
     (fee_of, then the cap by the value after the fill).  Needs n < 2^72, 0 <= fee <= 10^6,
     value_after signed 90 bits (checked).  295 constraints."""
@@ -188,16 +191,18 @@ def liquidation_penalty(cs: Circuit, notional: LC, liq_fee_ppm: LC, value_after:
         return _min(cs, fee, vpos, VALUE_BITS - 1, "cap")
 
 
-def adl_transfer(cs: Circuit, value: LC, counterparty_value_after: LC, disc_full: LC, name: str = "adl") -> LC:
+def adl_transfer(
+    cs: Circuit, value: LC, counterparty_value_after: LC, disc_full: LC, name: str = "adl"
+) -> LC:
     """What the counterparty pays the account (signed), as sequencer.ops.deleverage:
     min(-V, max(0, cv)) when V < 0, else -disc_full (the caller's bankruptcy_discount at e =
-    duration).  Needs V and cv signed 90 bits (checked).  274 constraints."""
+    duration).  Needs V and cv signed 90 bits (checked).  275 constraints."""
     value = as_lc(value)
     with cs.scope(name):
         nonneg, vpos = value_sign(cs, value, "v")
         deficit = vpos - value  # max(-V, 0)
         _, cvpos = value_sign(cs, counterparty_value_after, "cv")
-        paid = _min(cs, deficit, cvpos, VALUE_BITS - 1, "cap")
+        paid = _min(cs, deficit, cvpos, VALUE_BITS, "cap")  # -V may be 2^89
         return select(cs, nonneg, paid, -as_lc(disc_full), "by_sign")
 
 
@@ -208,13 +213,13 @@ def insurance_cover(
     min(max(-V, 0), F(a)); then, for an account left without positions, from_fees =
     min(max(-V, 0) - from_fund, fee_pool): what the fund left of the deficit (for a flat account
     V is its collateral, so this is min(-collateral after the fund, fee_pool)), else 0.  Needs V
-    signed 90 bits (checked), 0 <= F(a), fee_pool < 2^80, has_position boolean.  274 constraints."""
+    signed 90 bits (checked), 0 <= F(a), fee_pool < 2^80, has_position boolean.  276 constraints."""
     value = as_lc(value)
     with cs.scope(name):
         _, vpos = value_sign(cs, value, "v")
         deficit = vpos - value
-        from_fund = _min(cs, deficit, fund_for, VALUE_BITS - 1, "fund")
-        fees = _min(cs, deficit - from_fund, fee_pool, VALUE_BITS - 1, "fees")
+        from_fund = _min(cs, deficit, fund_for, VALUE_BITS, "fund")  # -V may be 2^89
+        fees = _min(cs, deficit - from_fund, fee_pool, VALUE_BITS, "fees")
         from_fees = cs.mul(1 - as_lc(has_position), fees, "flat")
     return from_fund, from_fees
 
@@ -237,7 +242,9 @@ def auction_clock(
     return live, holding, e
 
 
-def auction_live(cs: Circuit, auction_start: LC, duration: LC, now: LC, name: str = "auction") -> tuple[LC, LC]:
+def auction_live(
+    cs: Circuit, auction_start: LC, duration: LC, now: LC, name: str = "auction"
+) -> tuple[LC, LC]:
     """(live, holding_at_bankruptcy) of auction_clock, without the elapsed time.  89 constraints."""
     live, holding, _ = auction_clock(cs, auction_start, duration, now, name, elapsed=False)
     return live, holding
