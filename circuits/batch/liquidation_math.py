@@ -18,7 +18,9 @@ has them (the discount is 0 when MM = 0) and are otherwise unspecified (the core
 Costs in constraints (R1CS rows after folding; tests/circuits/batch/test_liquidation_math.py pins
 them):  bankruptcy_discount 500, restore_size 526, liquidation_penalty 295, adl_transfer 275,
 insurance_cover 276, auction_live 89, auction_clock 90 (auction_live plus the elapsed time).
-Where the caller passes constants (e = duration = 1 for ADL) the products by them are free.
+Where the caller passes constants (e = duration = 1 for ADL) the products by them are free, and a
+caller that already has V's sign (value_sign, 91 constraints) may pass it as v_sign to
+bankruptcy_discount and adl_transfer (a DELEVERAGE step needs both for the same V).
 """
 
 from __future__ import annotations
@@ -103,6 +105,7 @@ def bankruptcy_discount(
     e: LC,
     duration: LC,
     name: str = "disc",
+    v_sign: tuple[LC, LC] | None = None,
 ) -> LC:
     """floor(max(V, 0) * q * mm_m * e / (|s| * MM * duration)), as
     sequencer.margin.bankruptcy_discount(V, q, s, mm_m, MM, e, duration): 0 when V <= 0 or MM = 0
@@ -110,9 +113,9 @@ def bankruptcy_discount(
 
     Needs: V signed 90 bits (checked here), q <= |s| < 2^48, mm_m <= MM < 2^75, 0 <= e <= duration
     < 2^32, so the numerator stays below 2^241, the denominator below 2^155 and the quotient, at
-    most max(V, 0), below 2^89 (checked).  500 constraints."""
+    most max(V, 0), below 2^89 (checked).  500 constraints; 409 given v_sign = value_sign(V)."""
     with cs.scope(name):
-        _, vpos = value_sign(cs, value, "v")
+        _, vpos = v_sign if v_sign is not None else value_sign(cs, value, "v")
         num = cs.mul(cs.mul(cs.mul(vpos, q, "num_q"), mm_m, "num_mm"), e, "num")
         den = cs.mul(cs.mul(size_abs, maintenance, "den_mm"), duration, "den")
         den_zero = is_zero(cs, den, "den_zero")  # MM = 0 or |s| = 0 (duration >= 1)
@@ -192,14 +195,20 @@ def liquidation_penalty(
 
 
 def adl_transfer(
-    cs: Circuit, value: LC, counterparty_value_after: LC, disc_full: LC, name: str = "adl"
+    cs: Circuit,
+    value: LC,
+    counterparty_value_after: LC,
+    disc_full: LC,
+    name: str = "adl",
+    v_sign: tuple[LC, LC] | None = None,
 ) -> LC:
     """What the counterparty pays the account (signed), as sequencer.ops.deleverage:
     min(-V, max(0, cv)) when V < 0, else -disc_full (the caller's bankruptcy_discount at e =
-    duration).  Needs V and cv signed 90 bits (checked).  275 constraints."""
+    duration).  Needs V and cv signed 90 bits (checked).  275 constraints; 184 given v_sign =
+    value_sign(V), the one the discount took."""
     value = as_lc(value)
     with cs.scope(name):
-        nonneg, vpos = value_sign(cs, value, "v")
+        nonneg, vpos = v_sign if v_sign is not None else value_sign(cs, value, "v")
         deficit = vpos - value  # max(-V, 0)
         _, cvpos = value_sign(cs, counterparty_value_after, "cv")
         paid = _min(cs, deficit, cvpos, VALUE_BITS, "cap")  # -V may be 2^89

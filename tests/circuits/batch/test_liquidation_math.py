@@ -303,6 +303,33 @@ def test_adl_edges_and_audit() -> None:
         assert run("adl", dict(value=v, cv=cv, disc_full=d), audit=True) == [core_adl(v, cv, d)]
 
 
+def _deleverage(cs: Circuit, value: LC, q: LC, mm_m: LC, size_abs: LC, maintenance: LC, cv: LC) -> LC:
+    """A DELEVERAGE step's arithmetic: the full discount (e = duration = 1, constants) and the
+    transfer, sharing V's sign."""
+    sign = lm.value_sign(cs, value, "v")
+    disc = lm.bankruptcy_discount(cs, value, q, mm_m, size_abs, maintenance, as_lc(1), as_lc(1), v_sign=sign)
+    return lm.adl_transfer(cs, value, cv, disc, v_sign=sign)
+
+
+def test_deleverage_composition_shares_the_sign() -> None:
+    p = _build(_deleverage, ("value", "q", "mm_m", "size_abs", "maintenance", "cv"), ["out"])
+    assert p.n_constraints == 91 + (500 - 91 - 2) + (275 - 91)  # e and duration constants: 2 products fewer
+    rng = random.Random(5)
+    for v in (-(10**9), 0, 10**15, V_MIN, V_MAX, *(rng.randrange(V_MIN, V_MAX) for _ in range(20))):
+        c = dict(
+            value=v,
+            q=3,
+            mm_m=7 * 10**8,
+            size_abs=9,
+            maintenance=2 * 10**9,
+            cv=rng.randrange(-(10**12), 10**12),
+        )
+        disc_full = core.bankruptcy_discount(v, 3, -9, 7 * 10**8, 2 * 10**9, 1, 1)
+        s = p.solve(c)
+        assert signed(s.signal("out")) == core_adl(v, c["cv"], disc_full)
+    assert free_wires(p, s) == []
+
+
 # ---- insurance cover -----------------------------------------------------------------------------
 
 
