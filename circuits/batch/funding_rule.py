@@ -26,10 +26,12 @@ dividend is below 2^135.  The delta's quotient gets no range check of its own: t
 check (|F| < 2^80, which the core enforces too) bounds it, and a quotient that is not the floor
 would need a product far from the dividend.  The market is gated by the applied flag before the
 delta's product, so a market that is not applied divides 0 and keeps every witness value pinned.
-`now` must be < 2^40: funding_time_rule range-checks it once per step.
+`now` must be < 2^40: funding_time_rule range-checks it once per step.  Both functions take an
+optional boolean `active` that turns their assertions off (0) in a slot holding another step kind.
 
 Costs (constraints; tests/circuits/batch/test_funding_rule.py pins them): funding_market 423
-(applied flag 47, staleness 42, premium 104, rate 98, delta 130, resets 2), funding_time_rule 84.
+(applied flag 47, staleness 42, premium 104, rate 98, delta 130, resets 2), funding_time_rule 84;
+one more each with `active`.
 """
 
 from __future__ import annotations
@@ -37,7 +39,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 
 from circuits.batch.vars import MarketConfigVars, MarketVars, ParamsVars
-from circuits.dsl import LC, Circuit
+from circuits.dsl import LC, Circuit, LCLike
 from circuits.gadgets.bits import num2bits, num2bits_le_const, range_check
 from circuits.gadgets.comparators import is_zero, less_than, select
 from circuits.primitives.field import R
@@ -65,7 +67,13 @@ class FundingVars:
 
 
 def funding_market_parts(
-    cs: Circuit, market: MarketVars, cfg: MarketConfigVars, params: ParamsVars, now: LC, name: str = "funding"
+    cs: Circuit,
+    market: MarketVars,
+    cfg: MarketConfigVars,
+    params: ParamsVars,
+    now: LC,
+    name: str = "funding",
+    active: LCLike | None = None,
 ) -> tuple[MarketVars, FundingVars]:
     """`funding_market`, also returning the values it computed."""
     with cs.scope(name):
@@ -81,7 +89,8 @@ def funding_market_parts(
 
         # -- a priced market is fresh: oracle_time + max_age - now >= 0 -------------------------
         with cs.scope("not_stale"):
-            slack = cs.mul(priced, market.oracle_time + params.oracle_max_age_s - now, "slack")
+            checked = priced if active is None else cs.mul(priced, active, "active")
+            slack = cs.mul(checked, market.oracle_time + params.oracle_max_age_s - now, "slack")
             range_check(cs, slack, STALE_BITS, "range")
 
         # -- premium = tdiv(sum, samples), 0 when no sample --------------------------------------
@@ -143,21 +152,36 @@ def funding_market_parts(
 
 
 def funding_market(
-    cs: Circuit, market: MarketVars, cfg: MarketConfigVars, params: ParamsVars, now: LC, name: str = "funding"
+    cs: Circuit,
+    market: MarketVars,
+    cfg: MarketConfigVars,
+    params: ParamsVars,
+    now: LC,
+    name: str = "funding",
+    active: LCLike | None = None,
 ) -> MarketVars:
-    """The market after the tick (see the module docstring)."""
-    return funding_market_parts(cs, market, cfg, params, now, name)[0]
+    """The market after the tick (see the module docstring).  With `active` (a boolean signal, for
+    a slot that does not always hold a FUNDING_TICK) the staleness assertion holds only where it is
+    1, for one more constraint; the returned market is computed either way."""
+    return funding_market_parts(cs, market, cfg, params, now, name, active)[0]
 
 
 def funding_time_rule(
-    cs: Circuit, funding_time: LC, params: ParamsVars, now: LC, name: str = "funding_time"
+    cs: Circuit,
+    funding_time: LC,
+    params: ParamsVars,
+    now: LC,
+    name: str = "funding_time",
+    active: LCLike | None = None,
 ) -> LC:
     """Asserts funding_time == 0 or now >= funding_time + funding_interval_s, and now < 2^40 (the
-    new funding time is stored); returns the new funding time, now."""
+    new funding time is stored); returns the new funding time, now.  With `active` (boolean) the
+    interval is asserted only where it is 1, for one more constraint."""
     with cs.scope(name):
         range_check(cs, now, TIME_BITS, "now_range")
         first = is_zero(cs, funding_time, "first")
         with cs.scope("not_early"):
-            wait = cs.mul(1 - first, now - funding_time - params.funding_interval_s, "wait")
+            later = 1 - first if active is None else cs.mul(1 - first, active, "active")
+            wait = cs.mul(later, now - funding_time - params.funding_interval_s, "wait")
             range_check(cs, wait, TIME_BITS, "range")
     return now

@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from circuits.batch.funding_rule import funding_market_parts, funding_time_rule
+from circuits.batch.funding_rule import funding_market, funding_market_parts, funding_time_rule
 from circuits.batch.vars import MARKET_FIELDS, MarketConfigVars, MarketVars, ParamsVars
 from circuits.dsl import Circuit, Program, Solved
 from circuits.primitives.field import R
@@ -317,3 +317,42 @@ def test_constraint_counts() -> None:
 
     assert build(market).n_constraints == MARKET_COST
     assert build(time_rule).n_constraints == TIME_COST
+
+    def gated(cs: Circuit) -> None:
+        mk = M(*cs.private_inputs("m", len(MARKET_FIELDS)))
+        cfg = C(*cs.private_inputs("c", len(CONFIG_FIELDS)))
+        params = ParamsVars([], [], *cs.private_inputs("p", len(PARAM_SCALARS)))
+        now, active = cs.private_input("now"), cs.private_input("active")
+        funding_market(cs, mk, cfg, params, now, active=active)
+        funding_time_rule(cs, cs.private_input("ft"), params, now, active=active)
+
+    assert build(gated).n_constraints == MARKET_COST + TIME_COST + 2
+
+
+def test_active_gates_the_assertions(scripted: Any) -> None:
+    """With `active`, a slot holding another step kind asserts nothing: too early and stale pass."""
+    config, steps, _ = scripted
+
+    def body(cs: Circuit) -> None:
+        active, now = cs.private_input("active"), cs.private_input("now")
+        cs.assert_bool(active, "active_bool")
+        params = ParamsVars(
+            oracle_xs=[], oracle_ys=[], **{k: cs.private_input(f"params.{k}") for k in PARAM_SCALARS}
+        )
+        funding_time_rule(cs, cs.private_input("funding_time"), params, now, active=active)
+        mk = MarketVars(*(cs.private_input(f"m0.{k}") for k in MARKET_FIELDS))
+        cfg = MarketConfigVars(*(cs.private_input(f"c0.{k}") for k in CONFIG_FIELDS))
+        with cs.scope("m0"):
+            after = funding_market(cs, mk, cfg, params, now, active=active)
+        cs.public_output("index", after.funding_index)
+
+    p = build(body, "gated")
+    step, now = steps[1]
+    full = inputs(config, step.global_after, now + 1)  # too early, and BTC is stale
+    ins = {k: v for k, v in full.items() if k in p.compiled.inputs}
+    solve_ok(p, ins | {"active": 0})
+    solve_fails(p, ins | {"active": 1}, "funding_time/not_early")
+    later = inputs(config, step.global_after, now + config.funding_interval_s)
+    solve_fails(
+        p, {k: v for k, v in later.items() if k in p.compiled.inputs} | {"active": 1}, "m0/funding/not_stale"
+    )
