@@ -123,9 +123,8 @@ def fill(
 
         # cost' and realised; |cost'| < 2^72 with the sign of size' proven by cost' * sign(size')
         price_mult = cs.mul(price, mult, "price_mult")
-        opened = cs.mul(
-            u - kept, price_mult, "opened"
-        )  # (u - n) * p * m, the flip's or increase's new notional
+        # (u - n) * p * m: the notional an increase adds or a flip opens (0 for a reduction)
+        opened = cs.mul(u - kept, price_mult, "opened")
         cost_oriented = quot + opened
         new_cost = cs.mul(sgn, cost_oriented, "new_cost")
         cost_mag = cs.mul(2 * u_nonneg - 1, cost_oriented, "cost_mag")
