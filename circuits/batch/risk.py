@@ -25,7 +25,7 @@ How the terms are proved (soundness notes next to each step):
 
 Costs (pinned in tests/circuits/batch/test_risk.py):
 - `market_terms` 226: lots 1 + 49, pending 1, M * mult 1, s * M * mult 1, notional 1, split
-  53 + 25, and per fraction 47 (lo * f 1, q 20, remainder 24 + 1, hi * f 1);
+  53 + 25, and per fraction 47 (lo * f 1, q 20, remainder 25, hi * f 1);
 - `account_risk` (8 markets) 1,808;
 - `risk_after` 226 (one market's terms; the sums are linear), plus 40 with `with_terms` (the
   one-hot update of the five terms of every market; the default, as the interface says);
@@ -34,6 +34,11 @@ Costs (pinned in tests/circuits/batch/test_risk.py):
 - `assert_trade_rule` 195 (the "reducing" flag 103, the margin it must meet 1, the check 91).
 Comparisons take |value|, |settled| < 2^89 (protocol.md 4.1 bounds; a state outside leaves the
 comparison unsatisfiable, never wrong).
+
+Preconditions the caller (or the config checks) provide: a configured market has step >= 1 and
+0 < mmf <= imf <= 10^6 (protocol.md 4.2; the trade rule relies on initial >= maintenance), an
+unconfigured one all zeros with position (0, 0, 0); positions and sizes are signed 48-bit values
+read from state or range-checked, also where the trade rule is disabled.
 """
 
 from __future__ import annotations
