@@ -18,14 +18,19 @@ Records at positions >= count are proven all zero, so the slots cannot claim unh
 - The packed deposit key `y + 2^255 * s`, s = (x > (r - 1) / 2), takes s as the low bit of the
   canonical 2x (2x < r exactly when x <= (r - 1) / 2; otherwise 2x - r is odd).
 
-Every SHA-256 compression is one stamped template (26,232 constraints, state and block both
-variable: constants are not folded into it, which would save at most ~800 per block but cost a
-slow Python build).  Costs (tests/circuits/batch/test_pubdata.py prints them):
-- per queue record: 1 compression + 1,100 (key: two strict decompositions, 688; field bits and
-  gating 412), plus 8 per record for the selection;
-- queue fixed: 1 compression (padding) + 256 (the selected state's bits) + bits(capacity);
-- per withdrawal: 248 (its field bits) + 4; blocks = ceil((31 * capacity + 9) / 64) compressions;
-- outer hash: 3 compressions + 1,072 (header encoding: two strict roots 344 each, four 64-bit).
+Rollup mode: `commitment_rollup` (the outer hash over five digests) and `section_digest` (any
+section of fixed-width records, for the accounts and positions sections); the global, accounts
+and positions records' encodings are not built here.
+
+Every SHA-256 compression is one stamped template, C = 26,232 constraints (state and block both
+variable: constants are not folded into it, which would save at most ~800 per block at the price
+of a slow Python build).  Measured (queue capacity Q, withdrawals capacity W):
+- queue: (Q + 1) C + 1,109 Q + ~260 (per record: the key's two strict decompositions 688, field
+  bits and gating 413, selection 8): Q = 4: 135,853; Q = 8: 245,218; about 427 per byte;
+- withdrawals: ceil((31 W + 9) / 64) C + ~261 W + ~280: W = 4: 80,012 (3 blocks); W = 8: 133,528
+  (5 blocks); about 418 per byte;
+- outer hash: 3 C + 941 (the header's bits: two strict roots, four 64-bit fields) = 79,637;
+- the test's circuit (Q = 2, W = 3): 214,318.
 """
 
 from __future__ import annotations
@@ -250,42 +255,34 @@ def _blocks(n_bytes: int) -> int:
     return (n_bytes + 9 + 63) // 64
 
 
-def withdrawals_digest(
-    cs: Circuit, records: list[WithdrawalVars], count: LCLike, name: str = "withdrawals"
-) -> Bits:
-    """The 256 digest bits (big-endian) of sha256 over the first `count` withdrawals' bytes;
-    len(records) is the capacity."""
+def section_digest(cs: Circuit, records: list[Bits], is_count: list[LC], name: str = "section") -> Bits:
+    """The 256 digest bits (big-endian) of sha256 over the first n records, n the index of the
+    one flag is_count[n] that is 1 (len(records) + 1 flags), for records of one width (whole
+    bytes) that the caller has proven all zero from position n on.  The padded message is built for
+    every n at once: the data needs no selection, the 0x80 bit at width * n is is_count[n] itself,
+    and each block's last 64 bits hold the bit length of the counts whose padding ends there (a
+    small sum of flags, decomposed); then the state after block ceil((bytes + 9) / 64) is
+    selected.  Cost: the blocks of the capacity, bits(width * capacity) per block where a padding
+    can end, 8 per candidate block and 256 for the selection."""
     cap = len(records)
-    n_blocks = _blocks(31 * cap)
+    width = len(records[0]) if records else 8
+    if any(len(r) != width for r in records) or width % 8 or len(is_count) != cap + 1:
+        raise ValueError("records of one width in whole bytes, and one flag per count 0..capacity")
+    n_blocks = _blocks(width // 8 * cap)
+    ends = [_blocks(width // 8 * n) for n in range(cap + 1)]
     with cs.scope(name):
-        active, is_count = thermometer(cs, count, cap, "count")
         msg: list[LC] = [as_lc(0)] * (512 * n_blocks)
-        for i, w in enumerate(records):
-            with cs.scope(f"record{i}"):
-                _zero_beyond(
-                    cs,
-                    active[i],
-                    [w.account_id, w.recipient, w.amount],
-                    ["account_id", "recipient", "amount"],
-                )
-                bits = [
-                    *_be(cs, w.account_id, ACCOUNT_ID_BITS, "account_id"),
-                    *_be(cs, w.recipient, ADDRESS_BITS, "recipient"),
-                    *_be(cs, w.amount, AMOUNT_BITS, "amount"),
-                ]
-            msg[WITHDRAWAL_BITS * i : WITHDRAWAL_BITS * (i + 1)] = bits
-        # The 0x80 byte after n records: its top bit is the flag (count == n); the data there is
-        # zero (record n lies beyond the count).
+        for i, bits in enumerate(records):
+            msg[width * i : width * (i + 1)] = bits
+        # At most one term of each position below is nonzero: the data ends at width * n, the
+        # 0x80 bit and the length lie after it.
         for n in range(cap + 1):
-            msg[WITHDRAWAL_BITS * n] = msg[WITHDRAWAL_BITS * n] + is_count[n]
-        # Each block's last 64 bits: the bit length of the counts whose padding ends there.
-        ends = [_blocks(31 * n) for n in range(cap + 1)]
+            msg[width * n] = msg[width * n] + is_count[n]
         for b in range(1, n_blocks + 1):
-            length = lc_sum(is_count[n] * (WITHDRAWAL_BITS * n) for n in range(cap + 1) if ends[n] == b)
+            length = lc_sum(is_count[n] * (width * n) for n in range(cap + 1) if ends[n] == b)
             if length.is_constant():
                 continue  # only count 0 ends here, or none: length 0
-            n_len = (WITHDRAWAL_BITS * cap).bit_length()
-            len_bits = num2bits(cs, length, n_len, f"length{b}")
+            len_bits = num2bits(cs, length, (width * cap).bit_length(), f"length{b}")
             for i, bit in enumerate(len_bits):
                 msg[512 * b - 1 - i] = msg[512 * b - 1 - i] + bit
         state = iv_bits()
@@ -295,11 +292,37 @@ def withdrawals_digest(
             states.append(state)
         flags = [lc_sum(is_count[n] for n in range(cap + 1) if ends[n] == b) for b in range(1, n_blocks + 1)]
         live = [
-            (f, s)
-            for f, s in zip(flags, states, strict=True)
+            (f, st)
+            for f, st in zip(flags, states, strict=True)
             if not (f.is_constant() and f.constant_value() == 0)
         ]
-        return select_state(cs, [f for f, _ in live], [s for _, s in live], "select")
+        return select_state(cs, [f for f, _ in live], [st for _, st in live], "select")
+
+
+def withdrawals_digest(
+    cs: Circuit, records: list[WithdrawalVars], count: LCLike, name: str = "withdrawals"
+) -> Bits:
+    """The 256 digest bits (big-endian) of sha256 over the first `count` withdrawals' bytes
+    (7.4); len(records) is the capacity."""
+    with cs.scope(name):
+        active, is_count = thermometer(cs, count, len(records), "count")
+        data: list[Bits] = []
+        for i, w in enumerate(records):
+            with cs.scope(f"record{i}"):
+                _zero_beyond(
+                    cs,
+                    active[i],
+                    [w.account_id, w.recipient, w.amount],
+                    ["account_id", "recipient", "amount"],
+                )
+                data.append(
+                    [
+                        *_be(cs, w.account_id, ACCOUNT_ID_BITS, "account_id"),
+                        *_be(cs, w.recipient, ADDRESS_BITS, "recipient"),
+                        *_be(cs, w.amount, AMOUNT_BITS, "amount"),
+                    ]
+                )
+    return section_digest(cs, data, is_count, name)
 
 
 # -- header and commitment ----------------------------------------------------------------------
@@ -334,6 +357,15 @@ def digest_to_public_input(digest: Bits) -> LC:
     return lc_sum(b * (1 << (PUBLIC_INPUT_BITS - 1 - i)) for i, b in enumerate(low))
 
 
+def _commitment(
+    cs: Circuit, header: tuple[LCLike, LCLike, LCLike, LCLike, LCLike, LCLike], digests: list[Bits], name: str
+) -> LC:
+    with cs.scope(name):
+        bits = header_bits(cs, *header)
+        digest = sha256_padded(cs, [*bits, *(b for d in digests for b in d)], "sha256")
+    return digest_to_public_input(digest)
+
+
 def commitment_validium(
     cs: Circuit,
     old_root: LCLike,
@@ -346,11 +378,33 @@ def commitment_validium(
     withdrawals_digest: Bits,
     name: str = "commitment",
 ) -> LC:
-    """The public input: sha256(header | queue digest | withdrawals digest) AND (2^253 - 1)."""
-    with cs.scope(name):
-        header = header_bits(cs, old_root, new_root, batch_number, chain_id, queue_start, queue_end)
-        digest = sha256_padded(cs, [*header, *queue_digest, *withdrawals_digest], "sha256")
-    return digest_to_public_input(digest)
+    """The public input: sha256(header | queue digest | withdrawals digest) AND (2^253 - 1);
+    3 compressions.  The digests must be boolean (the section gadgets' outputs are)."""
+    header = (old_root, new_root, batch_number, chain_id, queue_start, queue_end)
+    return _commitment(cs, header, [queue_digest, withdrawals_digest], name)
+
+
+def commitment_rollup(
+    cs: Circuit,
+    old_root: LCLike,
+    new_root: LCLike,
+    batch_number: LCLike,
+    chain_id: LCLike,
+    queue_start: LCLike,
+    queue_end: LCLike,
+    queue_digest: Bits,
+    withdrawals_digest: Bits,
+    global_digest: Bits,
+    accounts_digest: Bits,
+    positions_digest: Bits,
+    name: str = "commitment",
+) -> LC:
+    """Rollup's public input: sha256(header | the five section digests) AND (2^253 - 1); 5
+    compressions.  The global, accounts and positions digests come from their own gadgets (the
+    accounts and positions sections can use section_digest on their records' bits)."""
+    header = (old_root, new_root, batch_number, chain_id, queue_start, queue_end)
+    digests = [queue_digest, withdrawals_digest, global_digest, accounts_digest, positions_digest]
+    return _commitment(cs, header, digests, name)
 
 
 def public_input_validium(

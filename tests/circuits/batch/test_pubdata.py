@@ -3,18 +3,26 @@
 
 from __future__ import annotations
 
+import hashlib
 import random
 from typing import Any
 
 import pytest
 
-from circuits.batch.pubdata import QueueRecordVars, WithdrawalVars, public_input_validium
+from circuits.batch.pubdata import (
+    QueueRecordVars,
+    WithdrawalVars,
+    commitment_rollup,
+    public_input_validium,
+    section_digest,
+    thermometer,
+)
 from circuits.dsl import Circuit, Program, Solved
-from circuits.dsl.audit import free_wires
+from circuits.gadgets.bits import num2bits
 from circuits.gadgets.sha256 import digest_bytes
 from circuits.primitives import babyjub
 from circuits.primitives.field import R
-from protocol.pubdata.batch import Sections, frame, public_input
+from protocol.pubdata.batch import Sections, frame, public_input, sections_of
 from protocol.pubdata.fields import Mode, sha256
 from protocol.pubdata.header import BatchHeader
 from protocol.pubdata.queue import QueueRecord, encode_section
@@ -22,7 +30,9 @@ from protocol.pubdata.steps.deposit import DepositEntry, DepositRecord
 from protocol.pubdata.steps.forced_withdrawal import ForcedWithdrawalEntry, ForcedWithdrawalRecord
 from protocol.pubdata.withdrawals import Withdrawal
 from protocol.pubdata.withdrawals import encode_section as encode_withdrawals
-from tests.circuits.helpers import solve_fails
+from tests.circuits.helpers import solve_fails, solve_ok
+from tests.protocol.test_pubdata_vector import ROLLUP_PUBLIC_INPUT
+from tests.protocol.test_pubdata_vector import VECTOR as ROLLUP_VECTOR
 
 Q_CAP, W_CAP = 2, 3
 HEADER_FIELDS = ("old_root", "new_root", "batch_number", "chain_id", "queue_start", "queue_end")
@@ -70,11 +80,13 @@ def build_program(q_cap: int, w_cap: int) -> Program:
 
 @pytest.fixture(scope="module")
 def program() -> Program:
-    p = build_program(Q_CAP, W_CAP)
-    print(
-        f"\npubdata circuit, queue capacity {Q_CAP}, withdrawals capacity {W_CAP}: {p.n_constraints} constraints"
-    )
-    return p
+    return build_program(Q_CAP, W_CAP)
+
+
+def test_constraint_count(program: Program) -> None:
+    # 8 compressions (queue 2 + padding, withdrawals 2, outer 3) and the encodings around them;
+    # circuits/batch/pubdata.py's docstring gives the count for other capacities.
+    assert program.n_constraints == 214_318
 
 
 def queue_values(rec: QueueRecord | None) -> tuple[int, ...]:
@@ -131,10 +143,7 @@ def test_vector(program: Program) -> None:
 
 
 def test_no_free_wire(program: Program) -> None:
-    s = program.solve(inputs_of(VECTOR_HEADER, VECTOR_QUEUE, VECTOR_WITHDRAWALS))
-    # The compression template is audited by tests/circuits/test_gadget_sha256.py's gadget; here
-    # a sample of the wires, which includes every wire outside the templates' instances.
-    assert free_wires(program, s, max_wires=20_000) == []
+    solve_ok(program, inputs_of(VECTOR_HEADER, VECTOR_QUEUE, VECTOR_WITHDRAWALS))
 
 
 def random_point(rng: random.Random) -> tuple[int, int]:
@@ -280,3 +289,46 @@ def test_wrong_key_sign(program: Program) -> None:
     wires[sign] = 1 - wires[sign]
     bad = program.check(wires)
     assert bad == "pubdata/queue/record0/x_deposit"
+
+
+# -- the generic section digest and the rollup commitment --------------------------------------
+
+
+def test_section_digest_block_aligned_width() -> None:
+    """Records of 32 bytes (the rollup positions' width): two per block, counts 0..3."""
+    cap, width = 3, 32
+    cs = Circuit("section")
+    raw = cs.private_inputs("b", cap * width)
+    _, is_count = thermometer(cs, cs.private_input("n"), cap, "count")
+    records = [
+        [bit for byte in raw[width * i : width * (i + 1)] for bit in reversed(num2bits(cs, byte, 8, "byte"))]
+        for i in range(cap)
+    ]
+    for i, b in enumerate(section_digest(cs, records, is_count, "positions")):
+        cs.public_output(f"d[{i}]", b)
+    p = cs.compile()
+    rng = random.Random(3)
+    for n in range(cap + 1):
+        data = bytes(rng.randrange(256) for _ in range(width * n))
+        s = solve_ok(p, {"b": list(data) + [0] * (width * (cap - n)), "n": n}, mutation=n == 2)
+        assert digest(s, "d") == hashlib.sha256(data).digest()
+
+
+def test_rollup_commitment_vector() -> None:
+    """commitment_rollup on the section digests of the 7.11 rollup vector."""
+    cs = Circuit("rollup")
+    h = cs.private_inputs("h", 6)
+    ds = [cs.private_inputs(f"d{k}", 256) for k in range(5)]
+    for k, d in enumerate(ds):
+        for i, b in enumerate(d):
+            cs.assert_bool(b, f"d{k}_bit{i}")
+    cs.public_output(
+        "pi", commitment_rollup(cs, h[0], h[1], h[2], h[3], h[4], h[5], ds[0], ds[1], ds[2], ds[3], ds[4])
+    )
+    p = cs.compile()
+    sections = sections_of(ROLLUP_VECTOR)
+    ins: dict[str, Any] = {"h": list(VECTOR_HEADER)}
+    for k, part in enumerate(sections):
+        assert part is not None
+        ins[f"d{k}"] = [(byte >> (7 - j)) & 1 for byte in sha256(part) for j in range(8)]
+    assert solve_ok(p, ins, mutation=False).signal("pi") == ROLLUP_PUBLIC_INPUT
