@@ -1,0 +1,62 @@
+"""How the batch circuit lays steps into slots (protocol.md 7.13): a slot applies at most one leaf
+update, checks at most one signature and touches at most one market, so a step takes one slot per
+leaf update, per oracle signature or per market it funds.  The node's batch-closing rule and the
+circuit's witness both read this table, so every closed batch fits its circuit.
+"""
+
+from __future__ import annotations
+
+from enum import IntEnum
+
+from protocol.constants import MAX_MARKETS
+from protocol.records import Step, StepKind
+
+
+class Role(IntEnum):
+    """What one slot does; a step is a fixed sequence of roles (`roles_of`)."""
+
+    NOOP = 0  # padding: no leaf, no market, no signature
+    DEPOSIT = 1
+    WITHDRAW = 2
+    TRANSFER_FROM = 3
+    TRANSFER_TO = 4
+    FORCED_WITHDRAWAL = 5
+    TRADE_MAKER = 6
+    TRADE_TAKER = 7
+    ORACLE_PRICE = 8  # one signed price of an ORACLE_UPDATE; the step's last such slot applies the rule
+    FUNDING_MARKET = 9  # one market of a FUNDING_TICK, market id = the slot's place in the step
+
+
+N_ROLES = len(Role)
+
+# the role a slot must have when the previous slot left a step unfinished (Carry.next_role)
+CONTINUES = {Role.TRANSFER_TO: Role.TRANSFER_TO, Role.TRADE_TAKER: Role.TRADE_TAKER}
+# roles that may both start a step and continue one of their own kind
+SELF_CONTINUING = (Role.ORACLE_PRICE, Role.FUNDING_MARKET)
+
+_SINGLE = {
+    StepKind.DEPOSIT: (Role.DEPOSIT,),
+    StepKind.WITHDRAW: (Role.WITHDRAW,),
+    StepKind.TRANSFER: (Role.TRANSFER_FROM, Role.TRANSFER_TO),
+    StepKind.FORCED_WITHDRAWAL: (Role.FORCED_WITHDRAWAL,),
+    StepKind.TRADE: (Role.TRADE_MAKER, Role.TRADE_TAKER),
+    StepKind.FUNDING_TICK: (Role.FUNDING_MARKET,) * MAX_MARKETS,
+}
+
+
+class UnsupportedStep(ValueError):
+    """A step kind the batch circuit does not prove yet."""
+
+
+def roles_of(step: Step) -> tuple[Role, ...]:
+    """The slots a step occupies, in order."""
+    roles = _SINGLE.get(step.kind)
+    if roles is not None:
+        return roles
+    if step.kind is StepKind.ORACLE_UPDATE:
+        return (Role.ORACLE_PRICE,) * len(step.data.prices)
+    raise UnsupportedStep(f"the batch circuit does not prove {step.kind.name} steps yet")
+
+
+def slot_count(steps: list[Step]) -> int:
+    return sum(len(roles_of(s)) for s in steps)
