@@ -11,6 +11,7 @@ from circuits.primitives import smt
 from circuits.primitives.field import R
 from circuits.primitives.poseidon import poseidon
 from native.poseidon import poseidon as native_poseidon
+from protocol import constants as C
 from tests.conftest import run_node_json
 
 DEPTH = 3  # 64 leaves
@@ -18,6 +19,16 @@ DEPTH = 3  # 64 leaves
 
 def fresh(depth: int = DEPTH) -> smt.SparseMerkleTree:
     return smt.SparseMerkleTree(depth)
+
+
+def test_layout_constants_match_the_protocol() -> None:
+    assert (smt.ACCOUNT_TREE_DEPTH, smt.TREE_ARITY, smt.TREE_SIBLINGS) == (
+        C.ACCOUNT_TREE_DEPTH,
+        C.TREE_ARITY,
+        C.TREE_SIBLINGS,
+    )
+    assert C.TREE_ARITY**C.ACCOUNT_TREE_DEPTH == C.MAX_ACCOUNTS == 1 << C.ACCOUNT_ID_BITS == 1 << 24
+    assert C.TREE_ARITY**C.ORDER_TREE_DEPTH == C.ORDER_SLOTS == 1024
 
 
 def test_empty_roots() -> None:
