@@ -247,15 +247,20 @@ def pair_list(pairs: Sequence[Pair]) -> list[tuple[Any, Any]]:
 
 
 # ---- Merkle paths (native.merkle and its twin circuits.primitives.merkle) --------------------------
-MAX_MERKLE_DEPTH = 64
+MAX_MERKLE_DEPTH = 32  # 4-ary levels: an index below 4^32 = 2^64 fits the C side's uint64_t
+MERKLE_ARITY = 4
+MERKLE_SIBLINGS = MERKLE_ARITY - 1  # per level, stored flat: siblings[3h .. 3h+2] for height h
 
 
 def check_path_inputs(leaf: int, siblings: list[int], index: int) -> None:
-    depth = len(siblings)
-    if not 1 <= depth <= MAX_MERKLE_DEPTH:
-        raise ValueError(f"a Merkle path has 1..{MAX_MERKLE_DEPTH} siblings, got {depth}")
-    if not isinstance(index, int) or not 0 <= index < (1 << depth):
-        raise ValueError(f"leaf index must be in [0, 2^{depth}), got {index!r}")
-    for what, x in (("leaf", leaf), *((f"sibling {h}", s) for h, s in enumerate(siblings))):
+    """A 4-ary path: 3 siblings per level (1..MAX_MERKLE_DEPTH levels), index < 4^depth, canonical values."""
+    depth, rest = divmod(len(siblings), MERKLE_SIBLINGS)
+    if rest or not 1 <= depth <= MAX_MERKLE_DEPTH:
+        raise ValueError(
+            f"a Merkle path has 3 siblings per level, 1..{MAX_MERKLE_DEPTH} levels; got {len(siblings)} siblings"
+        )
+    if not isinstance(index, int) or isinstance(index, bool) or not 0 <= index < (1 << (2 * depth)):
+        raise ValueError(f"leaf index must be in [0, 4^{depth}), got {index!r}")
+    for what, x in (("leaf", leaf), *((f"sibling {k}", s) for k, s in enumerate(siblings))):
         if not isinstance(x, int) or isinstance(x, bool) or not 0 <= x < R:
             raise ValueError(f"{what} is not a canonical field element (0 <= x < r)")

@@ -1,20 +1,21 @@
-"""Native Merkle path hashing for the sequencer's Poseidon trees; twin: circuits.primitives.merkle.
+"""Native Merkle path hashing for the sequencer's 4-ary Poseidon trees; twin: circuits.primitives.merkle.
 
 `merkle_path(leaf, siblings, index)` returns the nodes above a leaf, from height 1 to the root,
-hashed in one C call (node = Poseidon([left, right]); bit h of index set = the path node is the
-right child at height h).
+hashed in one C call.  A path has 3 siblings per level, flat and bottom-up: siblings[3h .. 3h+2]
+are the other children at height h in child order; the path node is child (index >> 2h) & 3 and
+node = Poseidon([c0, c1, c2, c3]) (docs/protocol.md section 3).
 """
 
 from __future__ import annotations
 
 from native._lib import buffer_to_ints, ffi, ints_to_buffer, lib, new_u64
-from native.base import check_path_inputs
+from native.base import MERKLE_SIBLINGS, check_path_inputs
 
 
 def merkle_path(leaf: int, siblings: list[int], index: int) -> list[int]:
     """Nodes at heights 1..depth above `leaf` at `index` (the last one is the root)."""
     check_path_inputs(leaf, siblings, index)
-    depth = len(siblings)
+    depth = len(siblings) // MERKLE_SIBLINGS
     out = new_u64(depth)
     rc = lib.zk_merkle_path(
         out,

@@ -13,10 +13,12 @@ from native.constants import R as FIELD_MODULUS
 __all__ = ["FIELD_MODULUS"]
 
 # ---- trees --------------------------------------------------------------------------------------
-ACCOUNT_TREE_DEPTH = 24
-ORDER_TREE_DEPTH = 10  # per-account order slots: 1024 live orders per account
-MAX_ACCOUNTS = 1 << ACCOUNT_TREE_DEPTH
-ORDER_SLOTS = 1 << ORDER_TREE_DEPTH
+TREE_ARITY = 4  # both trees are 4-ary: inner node = Poseidon([c0, c1, c2, c3]) (protocol.md section 3)
+TREE_SIBLINGS = TREE_ARITY - 1  # siblings per level of a path, stored flat: depth * 3 integers
+ACCOUNT_TREE_DEPTH = 12  # 4^12 = 2^24 accounts
+ORDER_TREE_DEPTH = 5  # per-account order slots: 4^5 = 1024 live orders per account
+MAX_ACCOUNTS = TREE_ARITY**ACCOUNT_TREE_DEPTH
+ORDER_SLOTS = TREE_ARITY**ORDER_TREE_DEPTH
 FIRST_ACCOUNT_ID = 1  # id 0 is reserved ("no account") and never holds a leaf
 
 # ---- markets and oracle -------------------------------------------------------------------------
@@ -30,7 +32,7 @@ PPM = 1_000_000  # margin fractions, fees, bands: parts per million
 RATE_SCALE = 1_000_000_000  # funding rates and premiums: parts per 10^9
 
 # ---- bit bounds (unsigned: [0, 2^k); signed: (-2^k, 2^k)) ----------------------------------------
-ACCOUNT_ID_BITS = ACCOUNT_TREE_DEPTH
+ACCOUNT_ID_BITS = MAX_ACCOUNTS.bit_length() - 1  # 24: two path bits per account-tree level
 NONCE_BITS = 32  # account nonce (withdraw, transfer)
 ORDER_ID_BITS = 48  # order ids: 1 .. 2^48-1
 TIME_BITS = 40  # unix seconds (times, expiries, oracle timestamps)

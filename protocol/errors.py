@@ -29,7 +29,7 @@ class ErrorCode(StrEnum):
     PRICE_OUT_OF_BAND = "PRICE_OUT_OF_BAND"
     NO_ORACLE_PRICE = "NO_ORACLE_PRICE"
     ORDER_ID_USED = "ORDER_ID_USED"  # id not above the slot's last id or the account's cancel-all floor
-    ORDER_SLOT_BUSY = "ORDER_SLOT_BUSY"  # another live order occupies the slot (id mod 2^ORDER_TREE_DEPTH)
+    ORDER_SLOT_BUSY = "ORDER_SLOT_BUSY"  # another live order occupies the slot (id mod ORDER_SLOTS)
     ORDER_NOT_OPEN = "ORDER_NOT_OPEN"
     POST_ONLY_WOULD_CROSS = "POST_ONLY_WOULD_CROSS"
     FOK_NOT_FILLED = "FOK_NOT_FILLED"

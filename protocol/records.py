@@ -106,14 +106,14 @@ class OpRecord:
 @dataclass(slots=True)
 class LeafWitness:
     account_id: int
-    account_siblings: tuple[int, ...]  # ACCOUNT_TREE_DEPTH siblings, bottom up
+    account_siblings: tuple[int, ...]  # 3 * ACCOUNT_TREE_DEPTH siblings, bottom up (protocol.md section 3)
     leaf_before: int
     leaf_after: int
     positions_hash_before: int
     positions_hash_after: int
     orders_root_before: int
     orders_root_after: int
-    slot_siblings: tuple[int, ...] | None  # ORDER_TREE_DEPTH siblings when a slot changes
+    slot_siblings: tuple[int, ...] | None  # 3 * ORDER_TREE_DEPTH siblings when a slot changes
     accounts_root_after: int
 
 

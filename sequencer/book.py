@@ -14,11 +14,11 @@ from bisect import insort
 from collections import deque
 from typing import Any
 
-from protocol.constants import ORDER_TREE_DEPTH
+from protocol.constants import ORDER_SLOTS
 
 BUY = 0
 SELL = 1
-SLOT_MASK = (1 << ORDER_TREE_DEPTH) - 1
+SLOT_MASK = ORDER_SLOTS - 1
 
 Undo = list[tuple[Any, ...]]
 

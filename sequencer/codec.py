@@ -44,7 +44,7 @@ from sequencer.tree import SparseMerkleTree
 
 L = TypeVar("L", bound=Ledger)
 
-SNAPSHOT_VERSION = 3
+SNAPSHOT_VERSION = 4  # 4: 4-ary trees (node levels of depth 12 and 5)
 
 _CLASSES: dict[str, type] = {
     cls.__name__: cls

@@ -22,7 +22,7 @@ from protocol import hashing as H
 from protocol.constants import ACCOUNT_TREE_DEPTH, MAX_MARKETS, ORDER_TREE_DEPTH, Tag
 from protocol.constants import FIELD_MODULUS as R
 from protocol.records import AccountState, GlobalState, LeafWitness, MarketState, Step, StepWitness
-from sequencer.tree import SparseMerkleTree, batch_update, empty_hashes
+from sequencer.tree import SparseMerkleTree, batch_update, empty_hashes, sibling_keys
 
 
 class StateMismatch(AssertionError):
@@ -41,7 +41,7 @@ class AccountProof:
     global_hash: int
     global_state: GlobalState
     leaf: int  # 0 for an empty leaf
-    siblings: tuple[int, ...]  # ACCOUNT_TREE_DEPTH, leaf to root
+    siblings: tuple[int, ...]  # 3 * ACCOUNT_TREE_DEPTH, leaf to root (protocol.md section 3)
     state: AccountState | None  # the leaf preimage (None: empty)
     position_hashes: tuple[int, ...]
     positions_hash: int
@@ -317,7 +317,7 @@ class StateTrees:
                 entry = clog[account_id]
                 break
         depth = self.accounts.depth
-        siblings = tuple(node(h, (account_id >> h) ^ 1) for h in range(depth))
+        siblings = tuple(node(h, i) for h, i in sibling_keys(account_id, depth))
         g, gh = self.globals_at[batch]
         accounts_root = node(depth, 0)
         empty_orders = empty_hashes(ORDER_TREE_DEPTH)[ORDER_TREE_DEPTH]

@@ -97,7 +97,8 @@ def _sha256_440(cs: Circuit) -> None:
 def _merkle_update(depth: int) -> Callable[[Circuit], None]:
     def body(cs: Circuit) -> None:
         old_root, new_root, old_leaf, new_leaf, idx = cs.private_inputs("x", 5)
-        merkle.verify_update(cs, old_root, new_root, old_leaf, new_leaf, idx, cs.private_inputs("sib", depth))
+        sib = cs.private_inputs("sib", merkle.SIBLINGS * depth)
+        merkle.verify_update(cs, old_root, new_root, old_leaf, new_leaf, idx, sib)
 
     return body
 
@@ -105,7 +106,7 @@ def _merkle_update(depth: int) -> Callable[[Circuit], None]:
 def _merkle_member(depth: int) -> Callable[[Circuit], None]:
     def body(cs: Circuit) -> None:
         root, leaf, idx = cs.private_inputs("x", 3)
-        merkle.verify_membership(cs, root, leaf, idx, cs.private_inputs("sib", depth))
+        merkle.verify_membership(cs, root, leaf, idx, cs.private_inputs("sib", merkle.SIBLINGS * depth))
 
     return body
 
@@ -125,8 +126,12 @@ GADGETS: dict[str, Callable[[], int]] = {
     "EscalarMulAny(254)": _program(_escalar_mul_any),
     "EdDSAPoseidonVerifier": _program(_eddsa),
     "Sha256(440)": _program(_sha256_440),
-    "MerkleMembership(24)": _program(_merkle_member(24)),
-    "MerkleUpdate(24)": _program(_merkle_update(24)),
+    # 4-ary trees (protocol.md section 3): one level, then the account (12) and order-slot (5) paths
+    "Merkle4Level": lambda: merkle.level_template().n_constraints,
+    "Merkle4Membership(12)": _program(_merkle_member(12)),
+    "Merkle4Update(12)": _program(_merkle_update(12)),
+    "Merkle4Membership(5)": _program(_merkle_member(5)),
+    "Merkle4Update(5)": _program(_merkle_update(5)),
 }
 
 

@@ -9,6 +9,6 @@ abstract contract Config {
     uint8 internal constant MODE_VALIDIUM = 1;
     uint8 internal constant KIND_DEPOSIT = 1;
     uint8 internal constant KIND_FORCED_WITHDRAWAL = 2;
-    /// Account ids are 3 bytes (protocol.md 3: depth 24); 0 is reserved.
+    /// Account ids are 3 bytes (protocol.md 3: 4^12 = 2^24 leaves); 0 is reserved.
     uint256 internal constant ACCOUNT_ID_LIMIT = 1 << 24;
 }

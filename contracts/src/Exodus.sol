@@ -18,7 +18,7 @@ abstract contract Exodus is Config, Storage, Events {
     uint256 internal constant TAG_MARKET_CONFIG = 7;
     uint256 internal constant TAG_POSITIONS = 10;
     uint256 internal constant TAG_POSITION = 11;
-    uint256 internal constant TREE_DEPTH = 24;
+    uint256 internal constant TREE_DEPTH = 12; // 4-ary: 4^12 = 2^24 account ids
     uint256 internal constant MAX_MARKETS = 8;
 
     /// One market's preimages: config = the 15 fields of config_hash after its tag (size_decimals
@@ -112,17 +112,13 @@ abstract contract Exodus is Config, Storage, Events {
         return poseidon14.hash(s);
     }
 
-    /// Pays account `accountId` out, once: its leaf against the published accounts root.
-    function escape(uint24 accountId, Leaf calldata a, uint256[24] calldata siblings) external {
+    /// Pays account `accountId` out, once: its leaf against the published accounts root, over its
+    /// 4-ary path (protocol.md 3): per level, leaf first, the 3 other children in child order.
+    function escape(uint24 accountId, Leaf calldata a, uint256[36] calldata siblings) external {
         require(exitPublished, "exit state not published");
         require(accountId != 0, "account");
         require(!escaped[accountId], "already escaped");
-        uint256 node = _leafHash(a);
-        for (uint256 h = 0; h < TREE_DEPTH; h++) {
-            node = (accountId >> h) & 1 == 0
-                ? poseidon2.poseidon([node, siblings[h]])
-                : poseidon2.poseidon([siblings[h], node]);
-        }
+        uint256 node = _rootFromPath(accountId, _leafHash(a), siblings);
         require(node == exitAccountsRoot, "bad Merkle proof");
         escaped[accountId] = true;
         int256 value = _value(a);
@@ -133,6 +129,25 @@ abstract contract Exodus is Config, Storage, Events {
         }
         if (paid > 0) _exitTransfer(a.owner, paid);
         emit Escaped(accountId, a.owner, value, paid);
+    }
+
+    /// The root over a leaf's path: at height h the node is child (id >> 2h) & 3 of
+    /// Poseidon([c0, c1, c2, c3]), its brothers siblings[3h .. 3h + 2] in order around it.
+    function _rootFromPath(uint256 accountId, uint256 leaf, uint256[36] calldata siblings)
+        private
+        view
+        returns (uint256 node)
+    {
+        node = leaf;
+        uint256[4] memory c;
+        for (uint256 h = 0; h < TREE_DEPTH; h++) {
+            uint256 pos = (accountId >> (2 * h)) & 3;
+            uint256 s = 3 * h;
+            for (uint256 k = 0; k < 4; k++) {
+                c[k] = k == pos ? node : siblings[s++];
+            }
+            node = poseidon4.poseidon(c);
+        }
     }
 
     function _leafHash(Leaf calldata a) private view returns (uint256) {

@@ -62,10 +62,11 @@ int64_t zk_poseidon(uint64_t *out, const uint64_t *inputs, size_t n_inputs);
 int64_t zk_poseidon_many(uint64_t *out, const uint64_t *inputs, size_t n_inputs, size_t n_hashes);
 
 /* ---- Merkle paths (exchange core: sequencer/tree.py; wrapper native/merkle.py) -------------- */
-/* Hashes the path of one leaf: nodes_out[h] (h = 0..depth-1) is the node at height h+1 above the
- * leaf at `index`, given the leaf and siblings[h] (the sibling at height h); nodes_out[depth-1] is
- * the root.  Node = Poseidon([left, right]); bit h of index set = running node on the right.
- * Returns -1 ok, -2 bad depth (1..64) or index >= 2^depth, 0 bad leaf, 1+h bad sibling h. */
+/* Hashes the path of one leaf of a 4-ary tree: nodes_out[h] (h = 0..depth-1) is the node at height
+ * h+1 above the leaf at `index`, given the leaf and 3 * depth siblings: siblings[3h .. 3h+2] are the
+ * other children of level h in child order (the running node is child (index >> 2h) & 3);
+ * nodes_out[depth-1] is the root.  Node = Poseidon([c0, c1, c2, c3]).
+ * Returns -1 ok, -2 bad depth (1..32) or index >= 4^depth, 0 bad leaf, 1+k bad sibling k. */
 int64_t zk_merkle_path(uint64_t *nodes_out, const uint64_t *leaf, const uint64_t *siblings, uint64_t index,
                        size_t depth);
 /* ---- end exchange core ---------------------------------------------------------------------------- */

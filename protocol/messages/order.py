@@ -1,6 +1,6 @@
 """The signed order: Poseidon([TAG_MSG_ORDER, domain, order_id, expiry, account_id, market_id, side,
 price, size, flags]).  The order id is the order's nonce: it picks the account's order slot
-(order_id mod 2^ORDER_TREE_DEPTH) whose committed (order_id, filled) stops over-fills and replays.
+(order_id mod ORDER_SLOTS) whose committed (order_id, filled) stops over-fills and replays.
 
 flags (bits): 0-1 time in force (0 GTT: rests until expiry, 1 IOC, 2 FOK, 3 POST_ONLY);
 2 reduce-only; 3 market order (needs IOC or FOK; `price` is the worst acceptable price);

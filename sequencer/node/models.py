@@ -505,7 +505,7 @@ class Proof(TypedDict):
     accounts_root: UInt
     global_hash: UInt
     leaf: UInt
-    siblings: Annotated[list[UInt], Schema(minItems=24, maxItems=24)]
+    siblings: Annotated[list[UInt], Schema(minItems=36, maxItems=36)]  # 4-ary: 3 per level, 12 levels
     orders_root: UInt
     account: AccountLeaf
 

@@ -10,7 +10,7 @@ Acceptance (rejections change nothing and do not consume the order id):
 - limit orders: price within the band [ceil(P(1-band)), floor(P(1+band))] of the oracle price P;
   market orders: the worst price is clamped into the band;
 - order id above the account's cancel-all floor (all markets and this market) and above the last id
-  accepted in its slot (order_id mod 2^ORDER_TREE_DEPTH), and no live order holds that slot;
+  accepted in its slot (order_id mod ORDER_SLOTS), and no live order holds that slot;
 - reduce-only: the order must reduce the current position; post-only: it must not cross;
 - GTT / post-only orders (they may rest): the account meets initial margin (at the mark price) if
   the whole order filled at its limit price, counting the taker fee (a sequencer policy against unfunded resting orders;

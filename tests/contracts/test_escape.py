@@ -122,9 +122,12 @@ def test_escape_pays_the_core_state(chain: Chain, w: World) -> None:
         assert p.state is not None and p.state == states[a]
         leaf = leaf_args(p.state, p.orders_root)
         sib = list(p.siblings)
+        assert len(sib) == 36  # 4-ary path: 3 siblings per level, 12 levels
         if a == ids[0]:  # forgeries (each costs a full proof check in py-evm: once)
             bad_sib = [*sib[:5], (sib[5] + 1) % R, *sib[6:]]
             reverts(r.functions.escape(a, leaf, bad_sib), user, "bad Merkle proof")
+            assert sib[0] != sib[1]  # the neighbours' leaves: two brothers out of child order
+            reverts(r.functions.escape(a, leaf, [sib[1], sib[0], *sib[2:]]), user, "bad Merkle proof")
             richer = (*leaf[:3], leaf[3] + 1, *leaf[4:])
             reverts(r.functions.escape(a, richer, sib), user, "bad Merkle proof")
             reverts(r.functions.escape(ids[-1] + 1, leaf, sib), user, "bad Merkle proof")

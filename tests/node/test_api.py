@@ -336,9 +336,12 @@ def test_batches_and_merkle_proof(tmp_path: Path) -> None:
             )
             assert leaf == int(proof["leaf"])
             node_hash = leaf
-            for height, sib in enumerate(proof["siblings"]):
-                bit = (a.account_id >> height) & 1
-                node_hash = poseidon([int(sib), node_hash] if bit else [node_hash, int(sib)])
+            sibs = [int(s) for s in proof["siblings"]]
+            assert len(sibs) == 36
+            for height in range(12):  # 4-ary: the node is child (id >> 2h) & 3 among 3 siblings
+                pos = (a.account_id >> (2 * height)) & 3
+                level = sibs[3 * height : 3 * height + 3]
+                node_hash = poseidon([*level[:pos], node_hash, *level[pos:]])
             assert node_hash == int(proof["accounts_root"])
             assert poseidon([Tag.STATE, node_hash, int(proof["global_hash"])]) == int(closed["new_root"])
             await expect_error(r, "not_found", c.proof(a.account_id, tok, batch=5))

@@ -63,11 +63,13 @@ def test_witness_paths_chain_every_root() -> None:
             assert root == ref_poseidon([Tag.STATE, acc_root, sw.global_hash_before])
             for u, lw in zip(step.updates, sw.leaves, strict=True):
                 assert lw.account_id == u.account_id
+                assert len(lw.account_siblings) == 36
                 assert merkle_root(lw.leaf_before, list(lw.account_siblings), u.account_id) == acc_root
                 acc_root = merkle_root(lw.leaf_after, list(lw.account_siblings), u.account_id)
                 assert acc_root == lw.accounts_root_after
                 if u.slot is not None:
                     sib = list(lw.slot_siblings)
+                    assert len(sib) == 15
                     assert (
                         merkle_root(H.order_slot_leaf(*u.slot.before), sib, u.slot.slot)
                         == lw.orders_root_before
@@ -98,13 +100,17 @@ def test_batched_root_equals_the_witnessed_root_and_replay() -> None:
 
 def test_genesis_root() -> None:
     w = World()
-    empty_accounts = empty_hashes(24)[24]
+    empty_accounts = 0
+    for _ in range(12):  # 4-ary, depth 12: 2^24 account slots
+        empty_accounts = ref_poseidon([empty_accounts] * 4)
+    assert empty_accounts == empty_hashes(12)[12]
     assert w.ex.state_root == ref_poseidon([Tag.STATE, empty_accounts, w.ex.trees.global_hash])
     assert w.ex.trees.orders_root(1) == empty_hashes(ORDER_TREE_DEPTH)[ORDER_TREE_DEPTH]
 
 
 def check_proof(proof: AccountProof, root: int) -> None:
     assert proof.root == root
+    assert len(proof.siblings) == 36
     assert merkle_root(proof.leaf, list(proof.siblings), proof.account_id) == proof.accounts_root
     assert ref_poseidon([Tag.STATE, proof.accounts_root, proof.global_hash]) == root
     if proof.state is None:

@@ -172,8 +172,9 @@ async def get_fills(request: web.Request) -> web.Response:
     "/v1/accounts/{account}/proof",
     summary="Merkle proof of the account's leaf against the root of a closed batch (needs the read token)",
     description=(
-        "What a user needs to leave through L1: the committed account preimage, its leaf, the 24 "
-        "siblings (leaf to root) and the global hash, so that Poseidon([TAG_STATE, accounts_root, "
+        "What a user needs to leave through L1: the committed account preimage, its leaf, the 36 "
+        "siblings of its 4-ary path (leaf to root, per level the 3 other children in child order) "
+        "and the global hash, so that Poseidon([TAG_STATE, accounts_root, "
         "global_hash]) is the batch's new root. `batch` may name any of the last "
         f"{PROOF_HISTORY_BATCHES} closed batches (default: the last)."
     ),
