@@ -220,7 +220,7 @@ def slot_rule(
     with cs.scope(name):
         n_g = _gate(cs, en, n, "id_gate")
         bits = num2bits(cs, n_g, C.ORDER_ID_BITS, "id_range")
-        index = bits2num(bits[: C.ORDER_TREE_DEPTH])
+        index = bits2num(bits[: C.ORDER_SLOTS.bit_length() - 1])  # n mod 1024
         # hints
         inv = cs.hint_div(1, n_g + 1 - en, "id_inv")
         # constraints: enabled, n has an inverse; disabled, inv = 1

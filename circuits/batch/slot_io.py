@@ -23,13 +23,8 @@ from circuits.batch.vars import (
     PositionVars,
 )
 from circuits.dsl import LC
-from protocol.constants import ACCOUNT_TREE_DEPTH, MAX_MARKETS, MAX_ORACLE_SIGNERS, ORDER_TREE_DEPTH
+from protocol.constants import ACCOUNT_TREE_DEPTH, MAX_MARKETS, MAX_ORACLE_SIGNERS, ORDER_TREE_DEPTH, TREE_SIBLINGS
 from protocol.slots import N_ROLES
-
-try:  # the trees' arity (protocol.md 3): one sibling per level for binary trees
-    from protocol.constants import TREE_ARITY  # type: ignore[attr-defined]
-except ImportError:  # pragma: no cover - binary layout
-    TREE_ARITY = 2
 
 Spec = tuple[tuple[str, int], ...]
 
@@ -78,12 +73,12 @@ SLOT_SPEC: Spec = (
     ("fsnap", MAX_MARKETS),
     ("orders_root", 1),
     ("auction_start", 1),
-    ("account_siblings", ACCOUNT_TREE_DEPTH * (TREE_ARITY - 1)),
+    ("account_siblings", ACCOUNT_TREE_DEPTH * TREE_SIBLINGS),
     ("market", MAX_MARKETS),  # one-hot: the market the slot touches (market 0 when none)
     ("slot_used", 1),  # 1: an order slot changes
     ("slot_order_id", 1),  # the order slot before: (id, filled)
     ("slot_filled", 1),
-    ("slot_siblings", ORDER_TREE_DEPTH * (TREE_ARITY - 1)),
+    ("slot_siblings", ORDER_TREE_DEPTH * TREE_SIBLINGS),
     ("sig_r8x", 1),
     ("sig_r8y", 1),
     ("sig_s", 1),

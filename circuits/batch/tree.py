@@ -26,12 +26,8 @@ def gated_update(
     """The tree's root after the update (old_root itself when `used` is 0)."""
     used, old_root = as_lc(used), as_lc(old_root)
     with cs.scope(name):
-        bits = merkle.path_bits(cs, index, merkle_depth(len(siblings)))
+        bits = merkle.path_bits(cs, index, len(siblings) // merkle.SIBLINGS)
         old = merkle.root_from_path(cs, old_leaf, bits, siblings, "old_path")
         new = merkle.root_from_path(cs, new_leaf, bits, siblings, "new_path")
         cs.constrain(used, old - old_root, 0, "old_root")
         return old_root + cs.mul(used, new - old_root, "new_root")
-
-
-def merkle_depth(n_siblings: int) -> int:
-    return n_siblings

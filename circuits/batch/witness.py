@@ -19,21 +19,18 @@ from circuits.batch.slot_io import (
     PARAMS_SPEC,
     QUEUE_FIELDS,
     SLOT_SPEC,
-    TREE_ARITY,
     WITHDRAWAL_FIELDS,
     pack,
     spec_names,
     static_spec,
 )
-from circuits.batch.steps.oracle_update import COUNT
 from circuits.primitives.babyjub import BASE8
 from circuits.primitives.field import R
 from circuits.primitives.smt import empty_roots
-from protocol.constants import ACCOUNT_TREE_DEPTH, MAX_MARKETS, MAX_ORACLE_SIGNERS, ORDER_TREE_DEPTH
-from protocol.records import AccountState, GlobalState, LeafUpdate, OpRecord, Step, StepKind, StepWitness
-from protocol.slots import N_ROLES, Role, roles_of
+from protocol.constants import MAX_MARKETS, ORDER_TREE_DEPTH
+from protocol.records import AccountState, GlobalState, LeafUpdate, OpRecord, Step, StepWitness
+from protocol.slots import N_ROLES, roles_of
 
-del COUNT
 
 
 class BatchTooLarge(ValueError):
@@ -276,4 +273,4 @@ def batch_assignment(shape: BatchShape, config: BatchConfig, batch: BatchInput, 
     return inputs
 
 
-__all__ = ["ACCOUNT_TREE_DEPTH", "MAX_ORACLE_SIGNERS", "TREE_ARITY", "BatchConfig", "BatchInput", "BatchTooLarge", "Role", "StepKind", "batch_assignment"]
+__all__ = ["BatchConfig", "BatchInput", "BatchTooLarge", "batch_assignment"]
