@@ -25,12 +25,27 @@ class Role(IntEnum):
     TRADE_TAKER = 7
     ORACLE_PRICE = 8  # one signed price of an ORACLE_UPDATE; the step's last such slot applies the rule
     FUNDING_MARKET = 9  # one market of a FUNDING_TICK, market id = the slot's place in the step
+    LIQ_BOOK_MAKER = 10  # LIQUIDATION against the book: the maker's order and leg
+    LIQ_BOOK_ACCOUNT = 11  # ... then the liquidated account's leg (no order, pays the penalty)
+    TAKEOVER_ACCOUNT = 12  # LIQUIDATION by takeover: the liquidated account's leg and discount
+    TAKEOVER_LIQUIDATOR = 13  # ... then the liquidator's signed order and leg
+    DELEVERAGE_ACCOUNT = 14  # DELEVERAGE: the deleveraged account's leg
+    DELEVERAGE_COUNTER = 15  # ... then the counterparty's leg and the transfer
+    INSURANCE_COVER = 16
+    AUCTION_START = 17
+    AUCTION_END = 18
 
 
 N_ROLES = len(Role)
 
 # the role a slot must have when the previous slot left a step unfinished (Carry.next_role)
-CONTINUES = {Role.TRANSFER_TO: Role.TRANSFER_TO, Role.TRADE_TAKER: Role.TRADE_TAKER}
+CONTINUES = {
+    Role.TRANSFER_TO: Role.TRANSFER_TO,
+    Role.TRADE_TAKER: Role.TRADE_TAKER,
+    Role.LIQ_BOOK_ACCOUNT: Role.LIQ_BOOK_ACCOUNT,
+    Role.TAKEOVER_LIQUIDATOR: Role.TAKEOVER_LIQUIDATOR,
+    Role.DELEVERAGE_COUNTER: Role.DELEVERAGE_COUNTER,
+}
 # roles that may both start a step and continue one of their own kind
 SELF_CONTINUING = (Role.ORACLE_PRICE, Role.FUNDING_MARKET)
 

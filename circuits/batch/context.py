@@ -39,6 +39,8 @@ class Effects:
     withdrawal_used: list[LC] = field(default_factory=list)
     key: tuple[list[LC], list[LC], list[LC]] = field(default_factory=lambda: ([], [], []))  # created: x, y, owner
     slot_index: list[LC] = field(default_factory=list)  # the order slot the role changes
+    trade_rule: list[LC] = field(default_factory=list)  # flags of roles whose account must pass the trade rule (4.5)
+    auction_start: list[LC] = field(default_factory=list)  # delta of the leaf's auction_start
     row_tag: list[LC] = field(default_factory=list)  # the five-field message row (steps/messages.py)
     row: list[list[LC]] = field(default_factory=lambda: [[] for _ in range(5)])
     row_used: list[LC] = field(default_factory=list)
@@ -72,6 +74,9 @@ class SlotCtx:
     old_terms: rk.MarketTerms  # the selected market's terms of it
     withdrawable: LC
     usable: LC  # 1: no market the account holds a position in is halted or stale
+    holds: list[LC]  # per market: the account's position there is not 0
+    halted: list[LC]  # per market: status HALTED in force at `now` (4.11)
+    stale: list[LC]  # per market: now > oracle_time + oracle_max_age_s (4.7)
     fx: Effects
 
     def flag(self, role: Role) -> LC:

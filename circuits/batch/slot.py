@@ -65,18 +65,29 @@ def _select_config(cs: Circuit, onehot: list[LC], configs: list[MarketConfigVars
     return MarketConfigVars(*(select_onehot(cs, onehot, [getattr(c, f) for c in configs], f"sel_{f}") for f in names))
 
 
-def _usable_markets(cs: Circuit, acct: AccountVars, markets: list[MarketVars], static: Static, now: LC) -> LC:
-    """1 when no market the account holds a position in is halted (status 2 in force) or stale
-    (now > oracle_time + oracle_max_age_s): withdrawals and transfers wait for such prices (4.9)."""
-    bad = []
-    with cs.scope("usable"):
+def _market_flags(
+    cs: Circuit, acct: AccountVars, markets: list[MarketVars], static: Static, now: LC
+) -> tuple[list[LC], list[LC], list[LC]]:
+    """Per market: the account holds a position in it; it is halted (status 2 in force, 4.11);
+    it is stale (now > oracle_time + oracle_max_age_s, 4.7)."""
+    holds, halted, stale = [], [], []
+    with cs.scope("markets"):
         for m, (p, mk) in enumerate(zip(acct.positions, markets, strict=True)):
-            holds = 1 - is_zero(cs, p.size, f"flat{m}")
-            stale = less_than(cs, mk.oracle_time + static.params.oracle_max_age_s, now, TIME_BITS + 1, f"stale{m}")
+            holds.append(1 - is_zero(cs, p.size, f"flat{m}"))
+            stale.append(less_than(cs, mk.oracle_time + static.params.oracle_max_age_s, now, TIME_BITS + 1, f"stale{m}"))
             in_force = less_than(cs, now, mk.status_until, TIME_BITS, f"in_force{m}")
-            halted = cs.mul(is_equal(cs, mk.status, 2, f"status2_{m}"), in_force, f"halted{m}")
-            blocked = stale + halted - cs.mul(stale, halted, f"either{m}")
-            bad.append(cs.mul(holds, blocked, f"blocked{m}"))
+            halted.append(cs.mul(is_equal(cs, mk.status, 2, f"status2_{m}"), in_force, f"halted{m}"))
+    return holds, halted, stale
+
+
+def _usable(cs: Circuit, holds: list[LC], halted: list[LC], stale: list[LC]) -> LC:
+    """1 when no market the account holds a position in is halted or stale: withdrawals and
+    transfers wait for such prices (4.9)."""
+    with cs.scope("usable"):
+        bad = []
+        for m, (h, ha, st_) in enumerate(zip(holds, halted, stale, strict=True)):
+            blocked = st_ + ha - cs.mul(st_, ha, f"either{m}")
+            bad.append(cs.mul(h, blocked, f"blocked{m}"))
         return is_zero(cs, lc_sum(bad), "none")
 
 
@@ -145,11 +156,12 @@ def slot_body(cs: Circuit, ins: list[LC], queue_capacity: int, withdrawal_capaci
             *(select_onehot(cs, onehot, [getattr(t, f) for t in risk.terms], f"sel_term_{f}") for f in TERM_FIELDS)
         )
         free = rk.withdrawable(cs, risk, "withdrawable")
-        usable = _usable_markets(cs, acct, markets, static, now)
+        holds, halted, stale = _market_flags(cs, acct, markets, static, now)
+        usable = _usable(cs, holds, halted, stale)
 
     ctx = SlotCtx(
         cs, static, carry, w, flags, now, account_id, exists, acct, onehot, market_id, sel_market, sel_config,
-        sel_pos, risk, old_terms, free, usable, Effects(),
+        sel_pos, risk, old_terms, free, usable, holds, halted, stale, Effects(),
     )
     # ---- the roles ---------------------------------------------------------------------------------
     _operation_fields(cs, w)
@@ -200,11 +212,12 @@ def slot_body(cs: Circuit, ins: list[LC], queue_capacity: int, withdrawal_capaci
             cs, slot_used, acct.orders_root, old_slot_leaf, new_slot_leaf, lc_sum(fx.slot_index),
             w["slot_siblings"], "orders",
         )
-        after = AccountVars(pub_x, pub_y, owner, collateral, nonce, new_positions, orders_root, acct.auction_start)
+        auction_start = acct.auction_start + lc_sum(fx.auction_start)
+        num2bits(cs, auction_start, TIME_BITS, "auction_start_range")
+        after = AccountVars(pub_x, pub_y, owner, collateral, nonce, new_positions, orders_root, auction_start)
         leaf_after = cs.mul(exists_after, st.account_leaf(cs, after, st.positions_hash(cs, phashes_after), "leaf"), "leaf_or_empty")
         risk_after = rk.risk_after(cs, risk, onehot, dcol, old_terms, f.new, sel_market, sel_config, "risk", with_terms=False)
-        trading = flags[Role.TRADE_MAKER] + flags[Role.TRADE_TAKER]
-        rk.assert_trade_rule(cs, risk_after, sel_pos.size, f.new.size, trading, "trade_rule")
+        rk.assert_trade_rule(cs, risk_after, sel_pos.size, f.new.size, lc_sum(fx.trade_rule), "trade_rule")
 
     account_used = 1 - flags[Role.NOOP] - flags[Role.ORACLE_PRICE] - flags[Role.FUNDING_MARKET]
     accounts_root = gated_update(

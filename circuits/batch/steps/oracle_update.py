@@ -4,16 +4,19 @@ entry to the scratch; the step's last slot applies the rule (circuits/batch/orac
 entries and writes the market.  Scratch: 0-6 signers, 7-13 prices, 14-20 timestamps, 21-27
 expiries, 28 entries so far, 29 market id.
 
+The rule runs in every slot; where no oracle step ends, its inputs are switched to a constant valid
+update (`_gated_rule`) and its result is discarded, so none of its checks needs a gate of its own.
+
 Cost: the message Poseidon(6) (339), signer and position selectors (~50), entry products (~35),
-and the rule (see oracle_rule.py).
+the input switch (~80), the signer flags (49) and the rule (2,424, see oracle_rule.py).
 """
 
 from __future__ import annotations
 
 from circuits.batch.context import SlotCtx, select_onehot
-from circuits.batch.oracle_rule import OracleEntry, oracle_rule
-from circuits.batch.vars import MARKET_FIELDS
-from circuits.dsl import lc_sum
+from circuits.batch.oracle_rule import OracleEntry, configured_signers, oracle_rule
+from circuits.batch.vars import MARKET_FIELDS, MarketConfigVars, MarketVars, ParamsVars
+from circuits.dsl import LC, LCLike, as_lc, lc_sum
 from circuits.gadgets.comparators import is_equal
 from circuits.gadgets.poseidon import poseidon
 from protocol.constants import MAX_ORACLE_SIGNERS, Tag
@@ -59,19 +62,7 @@ def rules(ctx: SlotCtx) -> None:
     present = [1 - lc_sum(eq[: i + 1]) for i in range(N)]
     last = cs.mul(f, w["last"], "last")
     cs.assert_bool(w["last"], "last_bool")
-    new = oracle_rule(
-        cs,
-        [OracleEntry(present[i], *entries[i]) for i in range(N)],
-        ctx.market,
-        ctx.config,
-        params,
-        ctx.now,
-        w["book"],
-        w["last_trade"],
-        w["recovery"],
-        last,
-        "rule",
-    )
+    new = _gated_rule(ctx, last, [OracleEntry(present[i], *entries[i]) for i in range(N)])
     for name in MARKET_FIELDS:
         fx.add_market(name, cs.mul(last, getattr(new, name) - getattr(ctx.market, name), f"set_{name}"))
     more = f - last
@@ -81,3 +72,54 @@ def rules(ctx: SlotCtx) -> None:
             fx.add_scratch(base + i, cs.mul(more, v, f"keep{base + i}"))
     fx.add_scratch(COUNT, cs.mul(more, n_after, "keep_count"))
     fx.add_scratch(MARKET, cs.mul(more, ctx.market_id, "keep_market"))
+
+
+# A valid first update of a zero market: what the rule sees in every slot that does not apply one,
+# so that its range checks hold without gating each (the inputs are switched, not the rule).
+_DUMMY_MARKET = dict.fromkeys(MARKET_FIELDS, 0)
+_DUMMY_CONFIG = {
+    "max_price": (1 << 40) - 1,
+    "price_band_ppm": 10_000,
+    "oracle_max_move_ppm": 10_000,
+    "oracle_move_ppm_per_s": 1_000,
+    "breaker_move_ppm": 100_000,
+    "breaker_window_s": 300,
+    "cooldown_s": 300,
+    "mark_window_s": 300,
+}
+_DUMMY_PARAMS = {"oracle_quorum": 1, "oracle_max_age_s": 60, "oracle_max_skew_s": 5, "recovery_quorum": 1}
+_DUMMY_ENTRY = (1, 0, 1_000, 1_000, 1_060)  # present, signer, price, timestamp, expiry
+_DUMMY_NOW = 1_000
+
+
+def _gated_rule(ctx: SlotCtx, on: LC, entries: list[OracleEntry]) -> MarketVars:
+    """oracle_rule on the slot's values when `on`, on the constant dummy update otherwise (one
+    product per input)."""
+    cs = ctx.cs
+
+    def sw(value: LCLike, dummy: int, name: str) -> LC:
+        return dummy + cs.mul(on, as_lc(value) - dummy, f"in_{name}")
+
+    with cs.scope("inputs"):
+        ents = []
+        for i, e in enumerate(entries):
+            d = _DUMMY_ENTRY if i == 0 else (0, 0, 0, 0, 0)
+            vals = (e.present, e.signer, e.price, e.timestamp, e.expiry)
+            ents.append(OracleEntry(*(sw(v, dv, f"e{i}_{k}") for k, (v, dv) in enumerate(zip(vals, d, strict=True)))))
+        mk = MarketVars(**{n: sw(getattr(ctx.market, n), _DUMMY_MARKET[n], n) for n in MARKET_FIELDS})
+        cfg_vals = {n: getattr(ctx.config, n) for n in MarketConfigVars.__dataclass_fields__}
+        for n, dv in _DUMMY_CONFIG.items():
+            cfg_vals[n] = sw(cfg_vals[n], dv, n)
+        cfg = MarketConfigVars(**cfg_vals)
+        p = ctx.static.params
+        pv = {n: getattr(p, n) for n in ParamsVars.__dataclass_fields__}
+        for n, dv in _DUMMY_PARAMS.items():
+            pv[n] = sw(pv[n], dv, n)
+        params = ParamsVars(**pv)
+        configured = configured_signers(cs, p)
+        configured = [sw(c, int(j == 0), f"configured{j}") for j, c in enumerate(configured)]
+        now = sw(ctx.now, _DUMMY_NOW, "now")
+        book = sw(ctx.w["book"], 1_000, "book")
+        last_trade = sw(ctx.w["last_trade"], 1_000, "last_trade")
+        recovery = cs.mul(on, ctx.w["recovery"], "in_recovery")
+    return oracle_rule(cs, ents, mk, cfg, params, now, book, last_trade, recovery, "rule", configured=configured)

@@ -52,6 +52,7 @@ def rules(ctx: SlotCtx) -> None:
     direction = cs.mul(1 - 2 * ts, ft - fm, "direction")
     delta = cs.mul(direction, q, "delta")
     fx.delta.append(delta)
+    fx.trade_rule.append(en)
     fx.fill_price.append(cs.mul(en, price, "price"))
     check_reduce_only(cs, flags.reduce_only, ctx.position.size, delta, en, "reduce_only")
     _market_status(ctx, en, flags.reduce_only)
