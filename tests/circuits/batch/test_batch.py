@@ -1,0 +1,71 @@
+"""The batch circuit on batches of the exchange core: the witness built from the records satisfies
+every constraint, the circuit's roots and public input are the core's (both are checked inside:
+the header's roots and the public input are inputs the circuit recomputes), and tampering with a
+record's values breaks a named constraint."""
+
+from __future__ import annotations
+
+import pytest
+
+from circuits.batch.batch import BatchShape
+from circuits.dsl import UnsatisfiedConstraint
+from protocol.records import StepKind
+from tests.circuits.batch.batch_lib import Closed, Recorder, slots_of
+from tests.sequencer.world import BTC, BUY, ETH, SELL, USD, World
+
+SHAPE = BatchShape(12, 3, 2)
+
+
+@pytest.fixture(scope="module")
+def closed() -> Closed:
+    w = World()
+    rec = Recorder(w)
+    w.funded(3)
+    w.priced()
+    assert w.order(0, BTC, SELL, 5_000_000, 100).ok
+    assert w.order(1, BTC, BUY, 5_000_000, 40).ok
+    assert w.transfer(0, 1, 5 * USD).ok
+    assert w.withdraw(1, 2 * USD).ok
+    return rec.close(SHAPE)
+
+
+def test_mixed_batch_satisfies_every_constraint(closed: Closed) -> None:
+    kinds = {s.kind for r in closed.batch.records for s in r.steps}
+    assert kinds == {StepKind.DEPOSIT, StepKind.ORACLE_UPDATE, StepKind.TRADE, StepKind.TRANSFER, StepKind.WITHDRAW}
+    assert slots_of(closed.batch) == 12
+    closed.program.solve(closed.inputs)
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "where"),
+    [
+        ("header.new_root", 12345, "end/root"),
+        ("header.old_root", 12345, "start/"),
+        ("public_input", 12345, "public_data"),
+        ("slot3.sig_s", 7, "slot3/sig/eddsa"),  # the first oracle price's signature
+        ("slot8.fill_size", 50, "slot8/trade"),  # the taker claims another fill than the maker's
+        ("slot7.o_size", 110, "slot7/sig/eddsa"),  # the maker's order is not what it signed
+        ("slot11.amount", 3 * USD, "slot11"),  # the withdrawal's amount differs from what was signed
+    ],
+)
+def test_tampered_values_break_a_named_constraint(closed: Closed, name: str, value: int, where: str) -> None:
+    inputs = dict(closed.inputs)
+    inputs[name] = value
+    with pytest.raises(UnsatisfiedConstraint) as info:
+        closed.program.solve(inputs)
+    assert where in info.value.name, info.value.name
+
+
+def test_funding_tick_takes_a_slot_per_market() -> None:
+    w = World()
+    rec = Recorder(w)
+    w.funded(2)
+    w.priced()
+    assert w.order(0, ETH, SELL, 300_000, 100).ok
+    assert w.order(1, ETH, BUY, 300_000, 100).ok
+    rec.close(BatchShape(24, 2, 1))  # the assignment of the first batch is built, not solved
+    w.next_interval()
+    assert w.funding().ok
+    c = rec.close(BatchShape(24, 1, 1))
+    assert [s.kind for r in c.batch.records for s in r.steps][-1] is StepKind.FUNDING_TICK
+    c.program.solve(c.inputs)
