@@ -18,6 +18,7 @@ COMMANDS: dict[str, str] = {
     "markets": "client.cli.trade:markets",
     "book": "client.cli.trade:book",
     "groth16": "prover.cli:groth16",
+    "batch": "sequencer.cli.batch:batch",
     "ptau": "prover.cli:ptau",
 }
 

@@ -36,7 +36,11 @@ from circuits.gadgets.bits import num2bits
 from circuits.gadgets.comparators import is_equal
 
 HEADER_FIELDS = ("old_root", "new_root", "batch_number", "chain_id", "queue_start")
-START_FIELDS = tuple(n for n in spec_names(CARRY_SPEC) if n not in ("time", "next_role", "queue_count", "withdrawal_count") and not n.startswith("scratch"))
+START_FIELDS = tuple(
+    n
+    for n in spec_names(CARRY_SPEC)
+    if n not in ("time", "next_role", "queue_count", "withdrawal_count") and not n.startswith("scratch")
+)
 MAX_DECIMALS = 6  # size_decimals + price_decimals <= 6: mult = 10^(6 - both)
 
 
@@ -74,7 +78,11 @@ def _derive_config(cs: Circuit, c: MarketConfigVars, m: int) -> None:
         num2bits(cs, e, 3, "decimals")
         at = [is_equal(cs, e, k, f"decimals{k}") for k in range(MAX_DECIMALS + 1)]
         cs.constrain(c.configured, 1 - lc_sum(at), 0, "decimals_at_most_6")
-        cs.assert_equal(c.mult, lc_sum(cs.mul(c.configured, a, f"mult{k}") * 10 ** (MAX_DECIMALS - k) for k, a in enumerate(at)), "mult")
+        cs.assert_equal(
+            c.mult,
+            lc_sum(cs.mul(c.configured, a, f"mult{k}") * 10 ** (MAX_DECIMALS - k) for k, a in enumerate(at)),
+            "mult",
+        )
 
 
 class BatchCircuit:

@@ -37,9 +37,13 @@ class Effects:
     queue_used: list[LC] = field(default_factory=list)
     withdrawal: dict[str, list[LC]] = field(default_factory=dict)
     withdrawal_used: list[LC] = field(default_factory=list)
-    key: tuple[list[LC], list[LC], list[LC]] = field(default_factory=lambda: ([], [], []))  # created: x, y, owner
+    key: tuple[list[LC], list[LC], list[LC]] = field(
+        default_factory=lambda: ([], [], [])
+    )  # created: x, y, owner
     slot_index: list[LC] = field(default_factory=list)  # the order slot the role changes
-    trade_rule: list[LC] = field(default_factory=list)  # flags of roles whose account must pass the trade rule (4.5)
+    trade_rule: list[LC] = field(
+        default_factory=list
+    )  # flags of roles whose account must pass the trade rule (4.5)
     auction_start: list[LC] = field(default_factory=list)  # delta of the leaf's auction_start
     row_tag: list[LC] = field(default_factory=list)  # the five-field message row (steps/messages.py)
     row: list[list[LC]] = field(default_factory=lambda: [[] for _ in range(5)])
@@ -91,13 +95,6 @@ class SlotCtx:
 
     def require_equal(self, role: Role, a: LCLike, b: LCLike, name: str) -> None:
         self.cs.constrain(self.flags[role], as_lc(a) - as_lc(b), 0, name)
-
-
-def select_onehot(cs: Circuit, onehot: list[LC], values: list[LC], name: str) -> LC:
-    """sum onehot[i] * values[i] (one product per non-constant entry)."""
-    return lc_sum(cs.mul(h, v, f"{name}[{i}]") for i, (h, v) in enumerate(zip(onehot, values, strict=True)))
-
-
 
 
 def select_onehot(cs: Circuit, onehot: list[LC], values: list[LC], name: str) -> LC:

@@ -19,9 +19,8 @@ from functools import cache
 from typing import Any
 
 from circuits.batch import risk as rk
-from circuits.batch.context import Effects, SlotCtx, select_onehot
-from circuits.batch.steps import FINISH, POST_FILL, RULES
 from circuits.batch import state as st
+from circuits.batch.context import Effects, SlotCtx, select_onehot
 from circuits.batch.position import fill
 from circuits.batch.slot_io import (
     CARRY_SPEC,
@@ -35,9 +34,10 @@ from circuits.batch.slot_io import (
     static_spec,
     unpack,
 )
+from circuits.batch.steps import FINISH, POST_FILL, RULES
 from circuits.batch.tree import gated_update
 from circuits.batch.vars import MARKET_FIELDS, AccountVars, MarketConfigVars, MarketVars, PositionVars
-from circuits.dsl import LC, Circuit, LCLike, Template, as_lc, lc_sum
+from circuits.dsl import LC, Circuit, Template, as_lc, lc_sum
 from circuits.gadgets.bits import num2bits, signed_range_check
 from circuits.gadgets.comparators import is_equal, is_zero, less_than
 from circuits.gadgets.eddsa import verify as eddsa_verify
@@ -57,12 +57,16 @@ from protocol.slots import CONTINUES, N_ROLES, SELF_CONTINUING, Role
 
 
 def _select_market(cs: Circuit, onehot: list[LC], markets: list[MarketVars]) -> MarketVars:
-    return MarketVars(*(select_onehot(cs, onehot, [getattr(m, f) for m in markets], f"sel_{f}") for f in MARKET_FIELDS))
+    return MarketVars(
+        *(select_onehot(cs, onehot, [getattr(m, f) for m in markets], f"sel_{f}") for f in MARKET_FIELDS)
+    )
 
 
 def _select_config(cs: Circuit, onehot: list[LC], configs: list[MarketConfigVars]) -> MarketConfigVars:
     names = MarketConfigVars.__dataclass_fields__
-    return MarketConfigVars(*(select_onehot(cs, onehot, [getattr(c, f) for c in configs], f"sel_{f}") for f in names))
+    return MarketConfigVars(
+        *(select_onehot(cs, onehot, [getattr(c, f) for c in configs], f"sel_{f}") for f in names)
+    )
 
 
 def _market_flags(
@@ -74,7 +78,11 @@ def _market_flags(
     with cs.scope("markets"):
         for m, (p, mk) in enumerate(zip(acct.positions, markets, strict=True)):
             holds.append(1 - is_zero(cs, p.size, f"flat{m}"))
-            stale.append(less_than(cs, mk.oracle_time + static.params.oracle_max_age_s, now, TIME_BITS + 1, f"stale{m}"))
+            stale.append(
+                less_than(
+                    cs, mk.oracle_time + static.params.oracle_max_age_s, now, TIME_BITS + 1, f"stale{m}"
+                )
+            )
             in_force = less_than(cs, now, mk.status_until, TIME_BITS, f"in_force{m}")
             halted.append(cs.mul(is_equal(cs, mk.status, 2, f"status2_{m}"), in_force, f"halted{m}"))
     return holds, halted, stale
@@ -132,7 +140,11 @@ def slot_body(cs: Circuit, ins: list[LC], queue_capacity: int, withdrawal_capaci
     with cs.scope("before"):
         cs.assert_bool(exists, "exists")
         # an empty leaf's fields are zero but for the orders root (and a deposit's key, below)
-        for name, v in (("collateral", acct.collateral), ("nonce", acct.nonce), ("auction", acct.auction_start)):
+        for name, v in (
+            ("collateral", acct.collateral),
+            ("nonce", acct.nonce),
+            ("auction", acct.auction_start),
+        ):
             cs.constrain(1 - exists, v, 0, f"empty_{name}")
         for m, p in enumerate(acct.positions):
             cs.constrain(1 - exists, p.size, 0, f"empty_size{m}")
@@ -140,7 +152,9 @@ def slot_body(cs: Circuit, ins: list[LC], queue_capacity: int, withdrawal_capaci
             cs.constrain(1 - exists, p.fsnap, 0, f"empty_fsnap{m}")
         cs.constrain(1 - exists, acct.orders_root - _empty_orders_root(), 0, "empty_orders")
         phashes = [st.position_hash(cs, p, f"position{m}") for m, p in enumerate(acct.positions)]
-        leaf_before = cs.mul(exists, st.account_leaf(cs, acct, st.positions_hash(cs, phashes), "leaf"), "leaf_or_empty")
+        leaf_before = cs.mul(
+            exists, st.account_leaf(cs, acct, st.positions_hash(cs, phashes), "leaf"), "leaf_or_empty"
+        )
 
     with cs.scope("risk"):
         markets, configs = carry.g.markets, static.configs
@@ -153,20 +167,45 @@ def slot_body(cs: Circuit, ins: list[LC], queue_capacity: int, withdrawal_capaci
             select_onehot(cs, onehot, [p.fsnap for p in acct.positions], "sel_fsnap"),
         )
         old_terms = rk.MarketTerms(
-            *(select_onehot(cs, onehot, [getattr(t, f) for t in risk.terms], f"sel_term_{f}") for f in TERM_FIELDS)
+            *(
+                select_onehot(cs, onehot, [getattr(t, f) for t in risk.terms], f"sel_term_{f}")
+                for f in TERM_FIELDS
+            )
         )
         free = rk.withdrawable(cs, risk, "withdrawable")
         holds, halted, stale = _market_flags(cs, acct, markets, static, now)
         usable = _usable(cs, holds, halted, stale)
 
     ctx = SlotCtx(
-        cs, static, carry, w, flags, now, account_id, exists, acct, onehot, market_id, sel_market, sel_config,
-        sel_pos, risk, old_terms, free, usable, holds, halted, stale, Effects(),
+        cs,
+        static,
+        carry,
+        w,
+        flags,
+        now,
+        account_id,
+        exists,
+        acct,
+        onehot,
+        market_id,
+        sel_market,
+        sel_config,
+        sel_pos,
+        risk,
+        old_terms,
+        free,
+        usable,
+        holds,
+        halted,
+        stale,
+        Effects(),
     )
     # ---- the roles ---------------------------------------------------------------------------------
     _operation_fields(cs, w)
     for rule in RULES:
-        with cs.scope(rule.__module__.rsplit(".", 1)[-1] + ("" if rule.__name__ == "rules" else f"_{rule.__name__}")):
+        with cs.scope(
+            rule.__module__.rsplit(".", 1)[-1] + ("" if rule.__name__ == "rules" else f"_{rule.__name__}")
+        ):
             rule(ctx)
     for finish in FINISH:
         finish(ctx)
@@ -174,14 +213,16 @@ def slot_body(cs: Circuit, ins: list[LC], queue_capacity: int, withdrawal_capaci
 
     # ---- the fill of the selected market -------------------------------------------------------------
     delta, price = lc_sum(fx.delta), lc_sum(fx.fill_price)
-    f = fill(cs, sel_pos, delta, price, sel_config.mult, sel_config.step_size, sel_market.funding_index, "fill")
+    fl = fill(
+        cs, sel_pos, delta, price, sel_config.mult, sel_config.step_size, sel_market.funding_index, "fill"
+    )
     for post in POST_FILL:
         with cs.scope(post.__module__.rsplit(".", 1)[-1] + "_after_fill"):
-            post(ctx, f)
+            post(ctx, fl)
 
     # ---- the account after -------------------------------------------------------------------------
     with cs.scope("after"):
-        dcol = lc_sum(fx.collateral) + f.cash
+        dcol = lc_sum(fx.collateral) + fl.cash
         collateral = acct.collateral + dcol
         signed_range_check(cs, collateral, COLLATERAL_BITS + 1, "collateral_range")
         nonce = acct.nonce + lc_sum(fx.nonce)
@@ -196,32 +237,54 @@ def slot_body(cs: Circuit, ins: list[LC], queue_capacity: int, withdrawal_capaci
         exists_after = exists + created
         new_positions = [
             PositionVars(
-                p.size + cs.mul(h, f.new.size - sel_pos.size, f"size{m}"),
-                p.cost + cs.mul(h, f.new.cost - sel_pos.cost, f"cost{m}"),
-                p.fsnap + cs.mul(h, f.new.fsnap - sel_pos.fsnap, f"fsnap{m}"),
+                p.size + cs.mul(h, fl.new.size - sel_pos.size, f"size{m}"),
+                p.cost + cs.mul(h, fl.new.cost - sel_pos.cost, f"cost{m}"),
+                p.fsnap + cs.mul(h, fl.new.fsnap - sel_pos.fsnap, f"fsnap{m}"),
             )
             for m, (p, h) in enumerate(zip(acct.positions, onehot, strict=True))
         ]
-        new_phash = st.position_hash(cs, f.new, "position")
-        phashes_after = [ph + cs.mul(h, new_phash - ph, f"phash{m}") for m, (ph, h) in enumerate(zip(phashes, onehot, strict=True))]
+        new_phash = st.position_hash(cs, fl.new, "position")
+        phashes_after = [
+            ph + cs.mul(h, new_phash - ph, f"phash{m}")
+            for m, (ph, h) in enumerate(zip(phashes, onehot, strict=True))
+        ]
         slot_used = as_lc(w["slot_used"])
         cs.assert_bool(slot_used, "slot_used")
         old_slot_leaf = st.order_slot_leaf(cs, w["slot_order_id"], w["slot_filled"], "old_slot")
         new_slot_leaf = st.order_slot_leaf(cs, lc_sum(fx.slot_after[0]), lc_sum(fx.slot_after[1]), "new_slot")
         orders_root = gated_update(
-            cs, slot_used, acct.orders_root, old_slot_leaf, new_slot_leaf, lc_sum(fx.slot_index),
-            w["slot_siblings"], "orders",
+            cs,
+            slot_used,
+            acct.orders_root,
+            old_slot_leaf,
+            new_slot_leaf,
+            lc_sum(fx.slot_index),
+            w["slot_siblings"],
+            "orders",
         )
         auction_start = acct.auction_start + lc_sum(fx.auction_start)
         num2bits(cs, auction_start, TIME_BITS, "auction_start_range")
         after = AccountVars(pub_x, pub_y, owner, collateral, nonce, new_positions, orders_root, auction_start)
-        leaf_after = cs.mul(exists_after, st.account_leaf(cs, after, st.positions_hash(cs, phashes_after), "leaf"), "leaf_or_empty")
-        risk_after = rk.risk_after(cs, risk, onehot, dcol, old_terms, f.new, sel_market, sel_config, "risk", with_terms=False)
-        rk.assert_trade_rule(cs, risk_after, sel_pos.size, f.new.size, lc_sum(fx.trade_rule), "trade_rule")
+        leaf_after = cs.mul(
+            exists_after,
+            st.account_leaf(cs, after, st.positions_hash(cs, phashes_after), "leaf"),
+            "leaf_or_empty",
+        )
+        risk_after = rk.risk_after(
+            cs, risk, onehot, dcol, old_terms, fl.new, sel_market, sel_config, "risk", with_terms=False
+        )
+        rk.assert_trade_rule(cs, risk_after, sel_pos.size, fl.new.size, lc_sum(fx.trade_rule), "trade_rule")
 
     account_used = 1 - flags[Role.NOOP] - flags[Role.ORACLE_PRICE] - flags[Role.FUNDING_MARKET]
     accounts_root = gated_update(
-        cs, account_used, carry.accounts_root, leaf_before, leaf_after, account_id, w["account_siblings"], "accounts"
+        cs,
+        account_used,
+        carry.accounts_root,
+        leaf_before,
+        leaf_after,
+        account_id,
+        w["account_siblings"],
+        "accounts",
     )
 
     # ---- the global state after ------------------------------------------------------------------------
@@ -231,14 +294,16 @@ def slot_body(cs: Circuit, ins: list[LC], queue_capacity: int, withdrawal_capaci
         num2bits(cs, fund, COLLATERAL_BITS, "fund_range")
         num2bits(cs, fees, COLLATERAL_BITS, "fees_range")
         mdelta = {name: lc_sum(v) for name, v in fx.market.items()}
-        mdelta["open_interest"] = mdelta.get("open_interest", as_lc(0)) + f.long_oi_delta
+        mdelta["open_interest"] = mdelta.get("open_interest", as_lc(0)) + fl.long_oi_delta
         num2bits(cs, sel_market.open_interest + mdelta["open_interest"], SIZE_BITS, "open_interest_range")
         markets_after = []
         for m, (mk, h) in enumerate(zip(carry.g.markets, onehot, strict=True)):
             vals = {}
             for name in MARKET_FIELDS:
                 d = mdelta.get(name)
-                vals[name] = getattr(mk, name) if d is None else getattr(mk, name) + cs.mul(h, d, f"m{m}_{name}")
+                vals[name] = (
+                    getattr(mk, name) if d is None else getattr(mk, name) + cs.mul(h, d, f"m{m}_{name}")
+                )
             markets_after.append(MarketVars(**vals))
         g_after = type(carry.g)(fund, fees, carry.g.funding_time + lc_sum(fx.funding_time), markets_after)
 
@@ -248,7 +313,10 @@ def slot_body(cs: Circuit, ins: list[LC], queue_capacity: int, withdrawal_capaci
         key = (acct.pub_x, acct.pub_y)
         if fx.oracle_key is not None:
             fo = flags[Role.ORACLE_PRICE]
-            key = (key[0] + cs.mul(fo, fx.oracle_key[0] - key[0], "key_x"), key[1] + cs.mul(fo, fx.oracle_key[1] - key[1], "key_y"))
+            key = (
+                key[0] + cs.mul(fo, fx.oracle_key[0] - key[0], "key_x"),
+                key[1] + cs.mul(fo, fx.oracle_key[1] - key[1], "key_y"),
+            )
         # a disabled check still needs a well-formed key: Base8 stands in
         bx, by = bj.BASE8
         ax = bx + cs.mul(enabled, key[0] - bx, "ax")
@@ -257,7 +325,9 @@ def slot_body(cs: Circuit, ins: list[LC], queue_capacity: int, withdrawal_capaci
 
     # ---- the L1 queue and withdrawal records ------------------------------------------------------------
     queue_count = _table(cs, "queue", static.queue, carry.queue_count, fx.queue, fx.queue_used)
-    withdrawal_count = _table(cs, "withdrawal", static.withdrawals, carry.withdrawal_count, fx.withdrawal, fx.withdrawal_used)
+    withdrawal_count = _table(
+        cs, "withdrawal", static.withdrawals, carry.withdrawal_count, fx.withdrawal, fx.withdrawal_used
+    )
 
     next_role = lc_sum(fx.next_role)
     scratch = [lc_sum(fx.scratch.get(k, [])) for k in range(SCRATCH)]
@@ -292,7 +362,9 @@ def _table(
         # count < capacity when used: some position matches
         cs.constrain(u, 1 - lc_sum(at), 0, "capacity")
         for fname in table[0]:
-            entry = lc_sum(cs.mul(a, t[fname], f"{fname}[{i}]") for i, (a, t) in enumerate(zip(at, table, strict=True)))
+            entry = lc_sum(
+                cs.mul(a, t[fname], f"{fname}[{i}]") for i, (a, t) in enumerate(zip(at, table, strict=True))
+            )
             cs.constrain(u, entry - lc_sum(rec.get(fname, [])), 0, f"{fname}_matches")
     return count + u
 

@@ -23,14 +23,20 @@ from circuits.batch.vars import (
     PositionVars,
 )
 from circuits.dsl import LC
-from protocol.constants import ACCOUNT_TREE_DEPTH, MAX_MARKETS, MAX_ORACLE_SIGNERS, ORDER_TREE_DEPTH, TREE_SIBLINGS
+from protocol.constants import (
+    ACCOUNT_TREE_DEPTH,
+    MAX_MARKETS,
+    MAX_ORACLE_SIGNERS,
+    ORDER_TREE_DEPTH,
+    TREE_SIBLINGS,
+)
 from protocol.slots import N_ROLES
 
 Spec = tuple[tuple[str, int], ...]
 
 SCRATCH = 32  # scratch values a multi-slot step passes between its slots (layouts in steps/)
 
-CONFIG_FIELDS = tuple(f for f in MarketConfigVars.__slots__)  # type: ignore[attr-defined]
+CONFIG_FIELDS = tuple(MarketConfigVars.__dataclass_fields__)
 PARAMS_SPEC: Spec = (
     ("oracle_xs", MAX_ORACLE_SIGNERS),
     ("oracle_ys", MAX_ORACLE_SIGNERS),
@@ -167,7 +173,15 @@ class Carry:
     def of(cls, d: dict[str, Any]) -> Carry:
         markets = [MarketVars(*(d[f"m{m}_{f}"] for f in MARKET_FIELDS)) for m in range(MAX_MARKETS)]
         g = GlobalVars(d["insurance_fund"], d["fee_pool"], d["funding_time"], markets)
-        return cls(d["accounts_root"], d["time"], d["next_role"], d["queue_count"], d["withdrawal_count"], g, d["scratch"])
+        return cls(
+            d["accounts_root"],
+            d["time"],
+            d["next_role"],
+            d["queue_count"],
+            d["withdrawal_count"],
+            g,
+            d["scratch"],
+        )
 
     def flat(self) -> list[LC]:
         d: dict[str, Any] = {
@@ -207,5 +221,12 @@ class Static:
 def account_of(s: dict[str, Any]) -> AccountVars:
     positions = [PositionVars(s["size"][m], s["cost"][m], s["fsnap"][m]) for m in range(MAX_MARKETS)]
     return AccountVars(
-        s["pub_x"], s["pub_y"], s["owner"], s["collateral"], s["nonce"], positions, s["orders_root"], s["auction_start"]
+        s["pub_x"],
+        s["pub_y"],
+        s["owner"],
+        s["collateral"],
+        s["nonce"],
+        positions,
+        s["orders_root"],
+        s["auction_start"],
     )

@@ -9,10 +9,17 @@ config and the params) once at its start and once at its end, not per slot.
 
 from __future__ import annotations
 
+from circuits.batch.vars import (
+    AccountVars,
+    GlobalVars,
+    MarketConfigVars,
+    MarketVars,
+    ParamsVars,
+    PositionVars,
+)
 from circuits.dsl import LC, Circuit, LCLike
 from circuits.gadgets.comparators import is_zero
 from circuits.gadgets.poseidon import poseidon
-from circuits.batch.vars import AccountVars, GlobalVars, MarketConfigVars, MarketVars, ParamsVars, PositionVars
 from protocol.constants import Tag
 
 
@@ -26,7 +33,15 @@ def positions_hash(cs: Circuit, hashes: list[LC], name: str = "positions") -> LC
 
 def account_leaf(cs: Circuit, a: AccountVars, positions_h: LCLike, name: str = "leaf") -> LC:
     fields: list[LCLike] = [
-        Tag.ACCOUNT, a.pub_x, a.pub_y, a.owner, a.collateral, a.nonce, positions_h, a.orders_root, a.auction_start
+        Tag.ACCOUNT,
+        a.pub_x,
+        a.pub_y,
+        a.owner,
+        a.collateral,
+        a.nonce,
+        positions_h,
+        a.orders_root,
+        a.auction_start,
     ]
     return poseidon(cs, fields, name)
 
@@ -41,25 +56,56 @@ def order_slot_leaf(cs: Circuit, order_id: LCLike, filled: LCLike, name: str = "
 
 def market_hash(cs: Circuit, config_h: LCLike, m: MarketVars, name: str = "market") -> LC:
     fields: list[LCLike] = [
-        Tag.MARKET, config_h, m.oracle_price, m.oracle_time, m.funding_index, m.open_interest, m.status,
-        m.status_until, m.ref_price, m.ref_time, m.mark_price, m.premium_ema, m.premium_sum, m.premium_samples,
+        Tag.MARKET,
+        config_h,
+        m.oracle_price,
+        m.oracle_time,
+        m.funding_index,
+        m.open_interest,
+        m.status,
+        m.status_until,
+        m.ref_price,
+        m.ref_time,
+        m.mark_price,
+        m.premium_ema,
+        m.premium_sum,
+        m.premium_samples,
     ]
     return poseidon(cs, fields, name)
 
 
 def risk_hash(cs: Circuit, c: MarketConfigVars, name: str = "risk") -> LC:
     fields: list[LCLike] = [
-        Tag.MARKET_RISK, c.oracle_max_move_ppm, c.oracle_move_ppm_per_s, c.breaker_move_ppm,
-        c.breaker_window_s, c.cooldown_s, c.mark_window_s, c.oi_fund_multiple,
+        Tag.MARKET_RISK,
+        c.oracle_max_move_ppm,
+        c.oracle_move_ppm_per_s,
+        c.breaker_move_ppm,
+        c.breaker_window_s,
+        c.cooldown_s,
+        c.mark_window_s,
+        c.oi_fund_multiple,
     ]
     return poseidon(cs, fields, name)
 
 
 def config_hash(cs: Circuit, c: MarketConfigVars, name: str = "config") -> LC:
     fields: list[LCLike] = [
-        Tag.MARKET_CONFIG, c.size_decimals, c.price_decimals, c.tick_size, c.step_size, c.min_order_size,
-        c.imf, c.mmf, c.max_price, c.open_interest_cap, c.price_band_ppm, c.maker_fee_ppm, c.taker_fee_ppm,
-        c.liquidation_fee_ppm, c.funding_cap_ppb, risk_hash(cs, c, f"{name}_risk"),
+        Tag.MARKET_CONFIG,
+        c.size_decimals,
+        c.price_decimals,
+        c.tick_size,
+        c.step_size,
+        c.min_order_size,
+        c.imf,
+        c.mmf,
+        c.max_price,
+        c.open_interest_cap,
+        c.price_band_ppm,
+        c.maker_fee_ppm,
+        c.taker_fee_ppm,
+        c.liquidation_fee_ppm,
+        c.funding_cap_ppb,
+        risk_hash(cs, c, f"{name}_risk"),
     ]
     return poseidon(cs, fields, name)
 
@@ -68,14 +114,26 @@ def params_hash(cs: Circuit, p: ParamsVars, name: str = "params") -> LC:
     flat: list[LCLike] = [v for xy in zip(p.oracle_xs, p.oracle_ys, strict=True) for v in xy]
     oracle_set = poseidon(cs, [Tag.ORACLE_SET, *flat], f"{name}_oracle_set")
     fields: list[LCLike] = [
-        Tag.PARAMS, oracle_set, p.oracle_quorum, p.oracle_max_age_s, p.oracle_max_skew_s, p.funding_interval_s,
-        p.funding_premium_divisor, p.recovery_quorum, p.auction_duration_s,
+        Tag.PARAMS,
+        oracle_set,
+        p.oracle_quorum,
+        p.oracle_max_age_s,
+        p.oracle_max_skew_s,
+        p.funding_interval_s,
+        p.funding_premium_divisor,
+        p.recovery_quorum,
+        p.auction_duration_s,
     ]
     return poseidon(cs, fields, name)
 
 
 def global_hash(
-    cs: Circuit, params_h: LCLike, config_hs: list[LC], configured: list[LC], g: GlobalVars, name: str = "global"
+    cs: Circuit,
+    params_h: LCLike,
+    config_hs: list[LC],
+    configured: list[LC],
+    g: GlobalVars,
+    name: str = "global",
 ) -> LC:
     """M_m = 0 where market m is not configured (`configured[m]` boolean)."""
     with cs.scope(name):

@@ -32,7 +32,6 @@ from protocol.records import AccountState, GlobalState, LeafUpdate, OpRecord, St
 from protocol.slots import N_ROLES, roles_of
 
 
-
 class BatchTooLarge(ValueError):
     """The batch's steps need more slots, queue records or withdrawals than the shape has."""
 
@@ -153,14 +152,23 @@ class _Builder:
         slot["amount"], slot["address"] = d.amount, d.owner
         slot["key_x"], slot["key_y"] = after.pub_x, after.pub_y
         self.queue.append(
-            {"is_deposit": 1, "owner": d.owner, "pub_x": after.pub_x, "pub_y": after.pub_y,
-             "account_id": upd.account_id, "amount": d.amount, "paid": 0}
+            {
+                "is_deposit": 1,
+                "owner": d.owner,
+                "pub_x": after.pub_x,
+                "pub_y": after.pub_y,
+                "account_id": upd.account_id,
+                "amount": d.amount,
+                "paid": 0,
+            }
         )
 
     def _withdraw(self, slot: dict[str, Any], op: Any, step: Step, k: int) -> None:
         slot["amount"], slot["address"], slot["expiry"] = op.msg.amount, op.msg.recipient, op.msg.expiry
         _set_sig(slot, op.sig)
-        self.withdrawals.append({"account_id": op.msg.account_id, "recipient": op.msg.recipient, "amount": op.msg.amount})
+        self.withdrawals.append(
+            {"account_id": op.msg.account_id, "recipient": op.msg.recipient, "amount": op.msg.amount}
+        )
 
     def _transfer_from(self, slot: dict[str, Any], op: Any, step: Step, k: int) -> None:
         slot["amount"], slot["counterparty"], slot["expiry"] = op.msg.amount, op.msg.to_id, op.msg.expiry
@@ -173,8 +181,15 @@ class _Builder:
         d = step.data
         slot["amount"], slot["address"] = d.requested, d.owner
         self.queue.append(
-            {"is_deposit": 0, "owner": d.owner, "pub_x": 0, "pub_y": 0, "account_id": step.updates[0].account_id,
-             "amount": d.requested, "paid": d.amount}
+            {
+                "is_deposit": 0,
+                "owner": d.owner,
+                "pub_x": 0,
+                "pub_y": 0,
+                "account_id": step.updates[0].account_id,
+                "amount": d.requested,
+                "paid": d.amount,
+            }
         )
 
     def _trade(self, slot: dict[str, Any], step: Step, maker: bool) -> None:
@@ -193,7 +208,12 @@ class _Builder:
         d = step.data
         _market(slot, d.market_id)
         sp = d.prices[k]
-        slot["signer"], slot["price"], slot["timestamp"], slot["expiry"] = sp.signer, sp.msg.price, sp.msg.timestamp, sp.msg.expiry
+        slot["signer"], slot["price"], slot["timestamp"], slot["expiry"] = (
+            sp.signer,
+            sp.msg.price,
+            sp.msg.timestamp,
+            sp.msg.expiry,
+        )
         _set_sig(slot, sp.sig)
         slot["last"] = int(k == len(d.prices) - 1)
         slot["book"], slot["last_trade"], slot["recovery"] = d.book_price, d.last_trade_price, int(d.recovery)
@@ -205,7 +225,9 @@ class _Builder:
         pass
 
 
-def _static(shape: BatchShape, config: BatchConfig, queue: list[dict[str, int]], wds: list[dict[str, int]]) -> list[int]:
+def _static(
+    shape: BatchShape, config: BatchConfig, queue: list[dict[str, int]], wds: list[dict[str, int]]
+) -> list[int]:
     d: dict[str, Any] = {"domain": config.domain}
     for m in range(MAX_MARKETS):
         c = config.markets[m]
@@ -225,16 +247,39 @@ def _static(shape: BatchShape, config: BatchConfig, queue: list[dict[str, int]],
 
 
 def _start(accounts_root: int, g: GlobalState) -> dict[str, int]:
-    d = {"accounts_root": accounts_root, "insurance_fund": g.insurance_fund, "fee_pool": g.fee_pool, "funding_time": g.funding_time}
+    d = {
+        "accounts_root": accounts_root,
+        "insurance_fund": g.insurance_fund,
+        "fee_pool": g.fee_pool,
+        "funding_time": g.funding_time,
+    }
     for m, ms in enumerate(g.markets):
         vals = (0,) * 12 if ms is None else tuple(ms)
-        for f, v in zip(("oracle_price", "oracle_time", "funding_index", "open_interest", "status", "status_until",
-                         "ref_price", "ref_time", "mark_price", "premium_ema", "premium_sum", "premium_samples"), vals, strict=True):
+        for f, v in zip(
+            (
+                "oracle_price",
+                "oracle_time",
+                "funding_index",
+                "open_interest",
+                "status",
+                "status_until",
+                "ref_price",
+                "ref_time",
+                "mark_price",
+                "premium_ema",
+                "premium_sum",
+                "premium_samples",
+            ),
+            vals,
+            strict=True,
+        ):
             d[f"m{m}_{f}"] = _f(v)
     return {k: d[k] for k in START_FIELDS}
 
 
-def batch_assignment(shape: BatchShape, config: BatchConfig, batch: BatchInput, public_input: int) -> dict[str, Any]:
+def batch_assignment(
+    shape: BatchShape, config: BatchConfig, batch: BatchInput, public_input: int
+) -> dict[str, Any]:
     """The named inputs of the shape's circuit for this batch (`public_input` from
     protocol.pubdata, which the circuit recomputes and checks)."""
     b = _Builder(shape, config)
@@ -262,7 +307,11 @@ def batch_assignment(shape: BatchShape, config: BatchConfig, batch: BatchInput, 
     }
     for n in HEADER_FIELDS:
         inputs[f"header.{n}"] = header[n]
-    for n, v in zip(spec_names(static_spec(shape.queue, shape.withdrawals)), _static(shape, config, b.queue, b.withdrawals), strict=True):
+    for n, v in zip(
+        spec_names(static_spec(shape.queue, shape.withdrawals)),
+        _static(shape, config, b.queue, b.withdrawals),
+        strict=True,
+    ):
         inputs[f"static.{n}"] = v
     for n, v in _start(batch.accounts_root, batch.global_state).items():
         inputs[f"start.{n}"] = v

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from circuits.batch.context import SlotCtx
 from circuits.batch.steps.messages import FREE_BITS
-from circuits.gadgets.comparators import is_equal, less_than
 from circuits.gadgets.bits import num2bits
+from circuits.gadgets.comparators import is_equal, less_than
 from protocol.constants import AMOUNT_BITS
 from protocol.slots import Role
 

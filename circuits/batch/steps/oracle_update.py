@@ -53,7 +53,10 @@ def rules(ctx: SlotCtx) -> None:
     fields = (w["signer"], w["price"], w["timestamp"], w["expiry"])
     bases = (SIGNER, PRICE, TIMESTAMP, EXPIRY)
     entries = [
-        [s[b + i] + cs.mul(put[i], v, f"e{i}_{k}") for k, (b, v) in enumerate(zip(bases, fields, strict=True))]
+        [
+            s[b + i] + cs.mul(put[i], v, f"e{i}_{k}")
+            for k, (b, v) in enumerate(zip(bases, fields, strict=True))
+        ]
         for i in range(N)
     ]
     # entry i is present when i < the entries so far (count + this one)
@@ -105,7 +108,9 @@ def _gated_rule(ctx: SlotCtx, on: LC, entries: list[OracleEntry]) -> MarketVars:
         for i, e in enumerate(entries):
             d = _DUMMY_ENTRY if i == 0 else (0, 0, 0, 0, 0)
             vals = (e.present, e.signer, e.price, e.timestamp, e.expiry)
-            ents.append(OracleEntry(*(sw(v, dv, f"e{i}_{k}") for k, (v, dv) in enumerate(zip(vals, d, strict=True)))))
+            ents.append(
+                OracleEntry(*(sw(v, dv, f"e{i}_{k}") for k, (v, dv) in enumerate(zip(vals, d, strict=True))))
+            )
         mk = MarketVars(**{n: sw(getattr(ctx.market, n), _DUMMY_MARKET[n], n) for n in MARKET_FIELDS})
         cfg_vals = {n: getattr(ctx.config, n) for n in MarketConfigVars.__dataclass_fields__}
         for n, dv in _DUMMY_CONFIG.items():
@@ -122,4 +127,6 @@ def _gated_rule(ctx: SlotCtx, on: LC, entries: list[OracleEntry]) -> MarketVars:
         book = sw(ctx.w["book"], 1_000, "book")
         last_trade = sw(ctx.w["last_trade"], 1_000, "last_trade")
         recovery = cs.mul(on, ctx.w["recovery"], "in_recovery")
-    return oracle_rule(cs, ents, mk, cfg, params, now, book, last_trade, recovery, "rule", configured=configured)
+    return oracle_rule(
+        cs, ents, mk, cfg, params, now, book, last_trade, recovery, "rule", configured=configured
+    )

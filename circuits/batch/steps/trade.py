@@ -18,9 +18,16 @@ status ~90, open-interest cap ~170, products ~30: about 1,750 per slot.
 from __future__ import annotations
 
 from circuits.batch.context import SlotCtx
-from circuits.batch.order_rule import OrderVars, check_order, check_reduce_only, fill_fee, order_hash, slot_rule
+from circuits.batch.order_rule import (
+    OrderVars,
+    check_order,
+    check_reduce_only,
+    fill_fee,
+    order_hash,
+    slot_rule,
+)
 from circuits.batch.position import FillVars
-from circuits.dsl import as_lc
+from circuits.dsl import LC, as_lc
 from circuits.gadgets.comparators import is_equal, less_eq, less_than
 from protocol.constants import PRICE_BITS, SIZE_BITS, TIME_BITS
 from protocol.slots import Role
@@ -36,10 +43,14 @@ def rules(ctx: SlotCtx) -> None:
     ts = as_lc(w["taker_side"])
     cs.assert_bool(ts, "taker_side")
     q, price = as_lc(w["fill_size"]), as_lc(w["fill_price"])
-    o = OrderVars(*(w[f"o_{f}"] for f in ("account", "market", "side", "price", "size", "id", "expiry", "flags")))
+    o = OrderVars(
+        *(w[f"o_{f}"] for f in ("account", "market", "side", "price", "size", "id", "expiry", "flags"))
+    )
     side = fm + cs.mul(ts, ft - fm, "side")  # the maker sells when the taker buys
     mk, cfg = ctx.market, ctx.config
-    flags = check_order(cs, o, ctx.account_id, ctx.onehot, ctx.market_id, side, ctx.now, cfg, mk.oracle_price, en)
+    flags = check_order(
+        cs, o, ctx.account_id, ctx.onehot, ctx.market_id, side, ctx.now, cfg, mk.oracle_price, en
+    )
     after, index = slot_rule(cs, (w["slot_order_id"], w["slot_filled"]), o.order_id, q, o.size, en)
     fx.slot_after[0].append(after[0])
     fx.slot_after[1].append(after[1])
@@ -66,7 +77,13 @@ def rules(ctx: SlotCtx) -> None:
     # maker: the fill at its price; what the taker's slot must repeat
     ctx.require_equal(Role.TRADE_MAKER, price, o.price, "maker_price")
     fx.next_role.append(fm * int(Role.TRADE_TAKER))
-    for k, v in ((MARKET, ctx.market_id), (PRICE, price), (SIZE, q), (SIDE, ts), (OI_BEFORE, mk.open_interest)):
+    for k, v in (
+        (MARKET, ctx.market_id),
+        (PRICE, price),
+        (SIZE, q),
+        (SIDE, ts),
+        (OI_BEFORE, mk.open_interest),
+    ):
         fx.add_scratch(k, ctx.gate(Role.TRADE_MAKER, v, f"scratch{k}"))
     maker_fee = ctx.gate(Role.TRADE_MAKER, fee, "maker_fee")
     fx.add_scratch(MAKER_FEE, maker_fee)
@@ -81,14 +98,16 @@ def rules(ctx: SlotCtx) -> None:
     fx.fees.append(ctx.gate(Role.TRADE_TAKER, fee + s[MAKER_FEE], "fees"))
 
 
-def _market_status(ctx: SlotCtx, en: object, reduce_only: object) -> None:
+def _market_status(ctx: SlotCtx, en: LC, reduce_only: LC) -> None:
     """No fill in a halted market; in a reduce-only or stale one, only reduce-only orders (4.11)."""
     cs, mk = ctx.cs, ctx.market
     in_force = less_than(cs, ctx.now, mk.status_until, TIME_BITS, "status_in_force")
     status = cs.mul(in_force, mk.status, "status")  # 0, 1 or 2 (committed values)
     halted = is_equal(cs, status, 2, "halted")
     cs.constrain(en, halted, 0, "not_halted")
-    stale = less_than(cs, mk.oracle_time + ctx.static.params.oracle_max_age_s, ctx.now, TIME_BITS + 1, "stale")
+    stale = less_than(
+        cs, mk.oracle_time + ctx.static.params.oracle_max_age_s, ctx.now, TIME_BITS + 1, "stale"
+    )
     restricted = 1 - cs.mul(is_equal(cs, status, 0, "normal"), 1 - stale, "open")
     cs.constrain(cs.mul(en, restricted, "restricted"), 1 - as_lc(reduce_only), 0, "reduce_only_market")
 

@@ -52,7 +52,9 @@ class Recorder:
     def close(self, shape: BatchShape) -> Closed:
         b, _, raw = close(self.w, Mode.VALIDIUM, self.g0)
         pi = public_input(Mode.VALIDIUM, header(self.w, b), raw)
-        inputs = batch_assignment(shape, batch_config(self.w.ex.config), batch_input(b, self.acc0, self.g0), pi)
+        inputs = batch_assignment(
+            shape, batch_config(self.w.ex.config), batch_input(b, self.acc0, self.g0), pi
+        )
         self.mark()
         return Closed(b, shape, inputs, pi)
 

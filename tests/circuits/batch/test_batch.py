@@ -31,7 +31,13 @@ def closed() -> Closed:
 
 def test_mixed_batch_satisfies_every_constraint(closed: Closed) -> None:
     kinds = {s.kind for r in closed.batch.records for s in r.steps}
-    assert kinds == {StepKind.DEPOSIT, StepKind.ORACLE_UPDATE, StepKind.TRADE, StepKind.TRANSFER, StepKind.WITHDRAW}
+    assert kinds == {
+        StepKind.DEPOSIT,
+        StepKind.ORACLE_UPDATE,
+        StepKind.TRADE,
+        StepKind.TRANSFER,
+        StepKind.WITHDRAW,
+    }
     assert slots_of(closed.batch) == 12
     closed.program.solve(closed.inputs)
 

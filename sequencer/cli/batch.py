@@ -1,0 +1,180 @@
+"""`zkclear batch`: the batch circuit's files for a batch size, and the witness of a node's closed
+batch, so that our prover or snarkjs can prove it.
+
+    zkclear batch build [--slots N] [--queue Q] [--withdrawals W] --out DIR [--ptau PTAU]
+        DIR/batch.r1cs, DIR/constraints.json (by part and by slot scope), DIR/batch.zkey and
+        DIR/verification_key.json: a single-party key (devnets and tests only) unless --ptau names
+        a prepared powers of tau, which starts a ceremony's key instead (snarkjs `zkey new`).
+    zkclear batch witness --data-dir D --batch N [--genesis G] [--slots N ...] --out FILE.wtns
+        replays the node's journal up to closed batch N, builds its witness for the shape and
+        writes it (snarkjs `wtns check` / `groth16 prove` read it); also FILE.public.json.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+
+from circuits.batch.batch import BatchCircuit, BatchShape
+from circuits.batch.report import batch_report
+from circuits.batch.witness import BatchTooLarge, batch_assignment
+from circuits.dsl import UnsatisfiedConstraint
+from protocol.pubdata import collect
+from protocol.pubdata.batch import encode_public_data, public_input
+from protocol.pubdata.fields import Mode
+from protocol.pubdata.header import BatchHeader
+from protocol.records import GlobalState
+from protocol.slots import UnsupportedStep
+from sequencer.batches import Batch
+from sequencer.config import ExchangeConfig
+from sequencer.exchange import Exchange
+from sequencer.journal.store import Store
+from sequencer.node.defaults import devnet_config, load_genesis
+from sequencer.node.drafts import BATCH_CLOSE
+from sequencer.node.journal_bodies import journal_op
+from sequencer.prover_inputs import batch_config, batch_input
+
+DEFAULT_SLOTS = 16
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+class BatchCliError(click.ClickException):
+    exit_code = 2
+
+
+@contextmanager
+def _errors() -> Iterator[None]:
+    try:
+        yield
+    except (BatchTooLarge, UnsupportedStep, UnsatisfiedConstraint, OSError, ValueError) as e:
+        raise BatchCliError(f"{type(e).__name__}: {e}") from e
+
+
+def shape_options(fn: F) -> F:
+    fn = click.option(
+        "--withdrawals", type=int, default=None, help="Withdrawal capacity (default slots/8, >= 1)."
+    )(fn)
+    fn = click.option("--queue", type=int, default=None, help="L1 queue capacity (default slots/8, >= 1).")(
+        fn
+    )
+    fn = click.option("--slots", type=int, default=DEFAULT_SLOTS, show_default=True, help="Slots per batch.")(
+        fn
+    )
+    return fn
+
+
+def _shape(slots: int, queue: int | None, withdrawals: int | None) -> BatchShape:
+    if slots < 1 or (queue is not None and queue < 1) or (withdrawals is not None and withdrawals < 1):
+        raise BatchCliError("--slots, --queue and --withdrawals must be at least 1")
+    d = BatchShape.default(slots)
+    return BatchShape(slots, queue or d.queue, withdrawals or d.withdrawals)
+
+
+@click.group()
+def batch() -> None:
+    """The batch circuit: build its files, compute a closed batch's witness."""
+
+
+@batch.command()
+@shape_options
+@click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), required=True)
+@click.option(
+    "--ptau", type=click.Path(dir_okay=False, exists=True), default=None, help="Prepared powers of tau."
+)
+@click.option("--no-key", is_flag=True, help="Write the R1CS and the report only.")
+def build(
+    slots: int, queue: int | None, withdrawals: int | None, out_dir: Path, ptau: str | None, no_key: bool
+) -> None:
+    """Write the circuit, its constraint report and (unless --no-key) its proving key."""
+    from prover.formats.json_files import vk_to_json, write_json
+    from prover.formats.zkey import write_zkey
+    from prover.setup.phase2 import export_vk
+
+    shape = _shape(slots, queue, withdrawals)
+    with _errors():
+        out_dir.mkdir(parents=True, exist_ok=True)
+        program = BatchCircuit(shape).program
+        program.write_r1cs(out_dir / "batch.r1cs")
+        report = batch_report(shape, program)
+        (out_dir / "constraints.json").write_text(json.dumps(report, indent=1) + "\n")
+        click.echo(f"{shape.name}: {program.n_constraints} constraints, {report['per_slot']} per slot")
+        if no_key:
+            return
+        r1cs = program.r1cs()
+        if ptau is None:
+            from prover.setup.single import single_party_setup
+
+            zk = single_party_setup(r1cs)
+            click.echo("single-party key (devnets and tests only: its maker could forge proofs)")
+        else:
+            from prover.formats.ptau import read_ptau
+            from prover.setup.phase2 import new_zkey
+
+            with read_ptau(ptau) as pt:
+                zk = new_zkey(r1cs, pt)
+        write_zkey(out_dir / "batch.zkey", zk)
+        write_json(out_dir / "verification_key.json", vk_to_json(export_vk(zk)))
+
+
+def replay_batch(config: ExchangeConfig, store: Store, number: int) -> tuple[Batch, GlobalState, int]:
+    """The node's closed batch `number`, replayed from its journal with records and witnesses, and
+    the committed global state and accounts root before it."""
+    row = store.batch(number)
+    if row is None:
+        raise BatchCliError(f"batch {number} is not closed in this journal")
+    ex = Exchange(config, records=True)
+    before = (ex.global_state(), ex.trees.accounts.root)
+    for entry in store.entries(upto=row.last_seq):
+        if entry.kind == BATCH_CLOSE:
+            if json.loads(entry.body)["number"] == number:
+                b = ex.close_batch(witness=True)
+                if b.new_root != int(row.new_root):
+                    raise BatchCliError(f"replayed batch {number} ends at another root than the journal's")
+                return b, before[0], before[1]
+            ex.close_batch(witness=False)
+            before = (ex.global_state(), ex.trees.accounts.root)
+            continue
+        res = ex.apply(journal_op(entry.kind, entry.body), verify=False)
+        if not res.ok:
+            raise BatchCliError(f"journal seq {entry.seq} was rejected on replay: {res.code}")
+    raise BatchCliError(f"the journal ends before batch {number} closes")
+
+
+@batch.command()
+@click.option("--data-dir", type=click.Path(file_okay=False, exists=True, path_type=Path), required=True)
+@click.option("--genesis", type=click.Path(dir_okay=False, exists=True, path_type=Path), default=None)
+@click.option("--batch", "number", type=int, required=True)
+@shape_options
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), required=True)
+def witness(
+    data_dir: Path,
+    genesis: Path | None,
+    number: int,
+    slots: int,
+    queue: int | None,
+    withdrawals: int | None,
+    out: Path,
+) -> None:
+    """Write the witness of closed batch N of a node's journal (and its public input)."""
+    shape = _shape(slots, queue, withdrawals)
+    config = load_genesis(genesis) if genesis is not None else devnet_config()
+    with _errors():
+        store = Store(data_dir / "journal.db")
+        try:
+            b, g_before, acc_before = replay_batch(config, store, number)
+        finally:
+            store.close()
+        assert b.witnesses is not None
+        pd = collect.public_data(Mode.VALIDIUM, b.records, collect.orders_roots(b.witnesses), g_before)
+        header = BatchHeader(b.old_root, b.new_root, b.number, config.chain_id, b.queue_start, b.queue_end)
+        pi = public_input(Mode.VALIDIUM, header, encode_public_data(pd))
+        inputs = batch_assignment(shape, batch_config(config), batch_input(b, acc_before, g_before), pi)
+        solved = BatchCircuit(shape).program.solve(inputs)
+        solved.write_wtns(out)
+        out.with_suffix(".public.json").write_text(json.dumps([str(pi)]) + "\n")
+        click.echo(f"batch {number}: witness of {shape.name} written to {out}")
