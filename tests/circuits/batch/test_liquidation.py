@@ -18,7 +18,7 @@ from protocol.records import StepKind
 from sequencer.ops import Liquidate, StartAuction
 from tests.circuits.batch.batch_lib import Closed, Recorder
 from tests.protocol.test_pubdata_batches import close
-from tests.sequencer.test_auction import AUCTION, at, in_auction, take
+from tests.sequencer.test_auction import AUCTION, at, breaker_scenario, in_auction, take
 from tests.sequencer.test_liquidate import leveraged_long, move
 from tests.sequencer.world import BTC, BUY, USD, World, make_config
 
@@ -205,3 +205,19 @@ def test_takeover_rules(takeover: Closed, changes: dict[str, Any], where: str) -
 
 def test_constraints_per_slot() -> None:
     assert slot_template(SHAPE.queue, SHAPE.withdrawals).n_constraints < 40_000
+
+
+def test_takeover_in_a_reduce_only_market_with_insurance_cover() -> None:
+    """test_a_breaker_empties_the_book_and_a_takeover_replaces_it: an 11% fall trips the breaker;
+    the takeover opens the liquidator's position in the reduce-only market, the fund pays 2,525."""
+    w = breaker_scenario()
+    w.tick()
+    assert w.oracle(BTC, 4_450_000).ok
+    assert w.apply(StartAuction(w.time, w.aid(2))).ok
+    rec = Recorder(w)
+    skip(rec)
+    assert w.apply(take(w, limit=4_450_000)).ok
+    assert w.ex.markets[BTC].reduce_only(w.time)
+    c = rec.close(SHAPE)
+    assert kinds(c) == [StepKind.LIQUIDATION, StepKind.INSURANCE_COVER]
+    c.program.solve(c.inputs)
