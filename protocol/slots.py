@@ -10,6 +10,8 @@ from enum import IntEnum
 
 from protocol.constants import MAX_MARKETS
 from protocol.records import Step, StepKind
+from protocol.steps.liquidation import TakeoverData
+from protocol.steps.trade import TradeData
 
 
 class Role(IntEnum):
@@ -70,6 +72,13 @@ def roles_of(step: Step) -> tuple[Role, ...]:
         return roles
     if step.kind is StepKind.ORACLE_UPDATE:
         return (Role.ORACLE_PRICE,) * len(step.data.prices)
+    if step.kind is StepKind.LIQUIDATION:
+        if isinstance(step.data, TakeoverData):
+            return (Role.TAKEOVER_ACCOUNT, Role.TAKEOVER_LIQUIDATOR)
+        if isinstance(step.data, TradeData):
+            return (Role.LIQ_BOOK_MAKER, Role.LIQ_BOOK_ACCOUNT)
+    if step.kind is StepKind.INSURANCE_COVER:
+        return (Role.INSURANCE_COVER,)
     raise UnsupportedStep(f"the batch circuit does not prove {step.kind.name} steps yet")
 
 

@@ -82,6 +82,7 @@ class SlotCtx:
     halted: list[LC]  # per market: status HALTED in force at `now` (4.11)
     stale: list[LC]  # per market: now > oracle_time + oracle_max_age_s (4.7)
     fx: Effects
+    risk_after: rk.RiskVars | None = None  # after the slot's leg, before POST_FILL's collateral (slot.py)
 
     def flag(self, role: Role) -> LC:
         return self.flags[role]

@@ -143,11 +143,14 @@ def check_order(
     oracle_price: LCLike,
     enabled: LCLike,
     name: str = "order",
+    band_enabled: LCLike | None = None,
 ) -> OrderFlags:
     """With enabled = 1, the order may take part in a fill at time `now` in market `market_id`
     (whose config is `cfg`; `market_onehot` is the caller's selector of it and is not needed here)
     on side `side_is_sell`: the acceptance rules of check_order_basics, the band of `apply` for
-    limit orders and the flag rules of OrderMessage.validate.  Returns the decoded flags."""
+    limit orders and the flag rules of OrderMessage.validate.  Returns the decoded flags.
+    `band_enabled` (boolean, at most `enabled`; default `enabled`) turns the band off for orders
+    the core takes outside it (a liquidator's takeover order, protocol.md 4.8)."""
     del market_onehot  # the caller selected cfg with it; market_id carries the same fact
     en = as_lc(enabled)
     with cs.scope(name):
@@ -172,7 +175,8 @@ def check_order(
             both = cs.mul(b[0], b[1], "tif_both")
             cs.constrain(b[3], 1 - b[0] - b[1] + 2 * both, 0, "market_tif")
         # a limit order's price lies in the band (b[3] is already 0 when disabled)
-        _band(cs, en - b[3], o.price, oracle_price, cfg.price_band_ppm, "band")
+        band_en = en - b[3] if band_enabled is None else cs.mul(band_enabled, 1 - b[3], "band_en")
+        _band(cs, band_en, o.price, oracle_price, cfg.price_band_ppm, "band")
     return OrderFlags((b[0], b[1]), b[2], b[3], (b[4], b[5]))
 
 

@@ -216,6 +216,23 @@ def slot_body(cs: Circuit, ins: list[LC], queue_capacity: int, withdrawal_capaci
     fl = fill(
         cs, sel_pos, delta, price, sel_config.mult, sel_config.step_size, sel_market.funding_index, "fill"
     )
+    # the account's risk after its leg, before what POST_FILL adds to its collateral (a book
+    # liquidation's penalty is capped by this value): risk is linear in the collateral, so the
+    # final risk below adds those deltas without recomputing the market's terms
+    n_rules = len(fx.collateral)
+    with cs.scope("after"):
+        ctx.risk_after = rk.risk_after(
+            cs,
+            risk,
+            onehot,
+            lc_sum(fx.collateral) + fl.cash,
+            old_terms,
+            fl.new,
+            sel_market,
+            sel_config,
+            "risk",
+            with_terms=False,
+        )
     for post in POST_FILL:
         with cs.scope(post.__module__.rsplit(".", 1)[-1] + "_after_fill"):
             post(ctx, fl)
@@ -270,9 +287,10 @@ def slot_body(cs: Circuit, ins: list[LC], queue_capacity: int, withdrawal_capaci
             st.account_leaf(cs, after, st.positions_hash(cs, phashes_after), "leaf"),
             "leaf_or_empty",
         )
-        risk_after = rk.risk_after(
-            cs, risk, onehot, dcol, old_terms, fl.new, sel_market, sel_config, "risk", with_terms=False
-        )
+        post_dcol = lc_sum(fx.collateral[n_rules:])
+        mid = ctx.risk_after
+        assert mid is not None
+        risk_after = rk.RiskVars(mid.value + post_dcol, mid.settled + post_dcol, mid.initial, mid.maintenance, [])
         rk.assert_trade_rule(cs, risk_after, sel_pos.size, fl.new.size, lc_sum(fx.trade_rule), "trade_rule")
 
     account_used = 1 - flags[Role.NOOP] - flags[Role.ORACLE_PRICE] - flags[Role.FUNDING_MARKET]

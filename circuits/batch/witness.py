@@ -221,6 +221,30 @@ class _Builder:
     def _funding_market(self, slot: dict[str, Any], op: Any, step: Step, k: int) -> None:
         _market(slot, k)
 
+    def _liq_book_maker(self, slot: dict[str, Any], op: Any, step: Step, k: int) -> None:
+        self._trade(slot, step, True)
+
+    def _liq_book_account(self, slot: dict[str, Any], op: Any, step: Step, k: int) -> None:
+        d = step.data
+        _market(slot, d.market_id)
+        slot["fill_price"], slot["fill_size"], slot["taker_side"] = d.price, d.size, d.taker_side
+
+    def _takeover(self, slot: dict[str, Any], step: Step, liquidator: bool) -> None:
+        d = step.data
+        _market(slot, d.market_id)
+        slot["fill_price"], slot["fill_size"], slot["taker_side"] = d.price, d.size, d.liquidated_side
+        if liquidator:
+            _set_order(slot, d.liquidator_order)
+
+    def _takeover_account(self, slot: dict[str, Any], op: Any, step: Step, k: int) -> None:
+        self._takeover(slot, step, False)
+
+    def _takeover_liquidator(self, slot: dict[str, Any], op: Any, step: Step, k: int) -> None:
+        self._takeover(slot, step, True)
+
+    def _insurance_cover(self, slot: dict[str, Any], op: Any, step: Step, k: int) -> None:
+        pass
+
     def _noop(self, slot: dict[str, Any], op: Any, step: Step, k: int) -> None:
         pass
 

@@ -12,6 +12,8 @@ from circuits.batch.steps import (
     deposit,
     forced_withdrawal,
     funding_tick,
+    insurance_cover,
+    liquidation,
     messages,
     noop,
     oracle_update,
@@ -31,8 +33,13 @@ RULES: tuple[Callable[[SlotCtx], None], ...] = (
     trade.rules,
     oracle_update.rules,
     funding_tick.rules,
+    liquidation.rules,
+    insurance_cover.rules,
 )
 # after the fill of the selected market (circuits/batch/position.py)
-POST_FILL: tuple[Callable[[SlotCtx, FillVars], None], ...] = (trade.after_fill,)
+POST_FILL: tuple[Callable[[SlotCtx, FillVars], None], ...] = (
+    trade.after_fill,
+    liquidation.after_fill,
+)
 # after every rule: the shared message hash
 FINISH: tuple[Callable[[SlotCtx], None], ...] = (messages.finish_rows,)

@@ -113,9 +113,11 @@ def _market_status(ctx: SlotCtx, en: LC, reduce_only: LC) -> None:
 
 
 def after_fill(ctx: SlotCtx, f: FillVars) -> None:
-    """The taker's slot, after both legs: open interest may pass the caps only if it did not grow."""
+    """The taker's slot, after both legs: open interest may pass the caps only if it did not grow.
+    Also a book liquidation's second slot (steps/liquidation.py), whose maker slot leaves the open
+    interest before in the same scratch place."""
     cs = ctx.cs
-    ft = ctx.flag(Role.TRADE_TAKER)
+    ft = ctx.flag(Role.TRADE_TAKER) + ctx.flag(Role.LIQ_BOOK_ACCOUNT)
     mk, cfg = ctx.market, ctx.config
     oi_before = ctx.carry.scratch[OI_BEFORE]
     oi = mk.open_interest + f.long_oi_delta
