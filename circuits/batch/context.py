@@ -41,6 +41,7 @@ class Effects:
         default_factory=lambda: ([], [], [])
     )  # created: x, y, owner
     slot_index: list[LC] = field(default_factory=list)  # the order slot the role changes
+    order_slot: list[LC] = field(default_factory=list)  # flags of the roles that change an order slot
     trade_rule: list[LC] = field(
         default_factory=list
     )  # flags of roles whose account must pass the trade rule (4.5)

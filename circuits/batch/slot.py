@@ -265,8 +265,9 @@ def slot_body(cs: Circuit, ins: list[LC], queue_capacity: int, withdrawal_capaci
             ph + cs.mul(h, new_phash - ph, f"phash{m}")
             for m, (ph, h) in enumerate(zip(phashes, onehot, strict=True))
         ]
+        # an order slot changes exactly in the roles that fill an order (no other role may reset one)
         slot_used = as_lc(w["slot_used"])
-        cs.assert_bool(slot_used, "slot_used")
+        cs.assert_equal(slot_used, lc_sum(fx.order_slot), "slot_used")
         old_slot_leaf = st.order_slot_leaf(cs, w["slot_order_id"], w["slot_filled"], "old_slot")
         new_slot_leaf = st.order_slot_leaf(cs, lc_sum(fx.slot_after[0]), lc_sum(fx.slot_after[1]), "new_slot")
         orders_root = gated_update(

@@ -47,7 +47,6 @@ def rules(ctx: SlotCtx) -> None:
     cs.constrain(cs.mul(f, s[COVER0] - tag, "named0"), s[COVER1] - tag, 0, "named")
     ctx.require_equal(role, ctx.now, ctx.carry.time, "same_op")
     ctx.require(role, ctx.exists, "exists")
-    cs.constrain(f, ctx.w["slot_used"], 0, "no_slot")
     for k in (COVER0, COVER1):
         fx.add_scratch(k, ctx.gate(role, s[k], f"forward{k}"))
 

@@ -105,9 +105,7 @@ def rules(ctx: SlotCtx) -> None:
     fx.slot_after[0].append(after[0])
     fx.slot_after[1].append(after[1])
     fx.slot_index.append(index)
-    slot_used = as_lc(w["slot_used"])
-    cs.constrain(en_o, 1 - slot_used, 0, "slot_used")
-    cs.constrain(en_a, slot_used, 0, "no_slot")  # the liquidated account's orders stay as they are
+    ctx.fx.order_slot.append(en_o)  # the liquidated account's orders stay as they are
     h = order_hash(cs, o, ctx.static.domain)
     fx.msg.append(cs.mul(en_o, h, "msg"))
     fx.sig_enabled.append(en_o)

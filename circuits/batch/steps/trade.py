@@ -55,7 +55,7 @@ def rules(ctx: SlotCtx) -> None:
     fx.slot_after[0].append(after[0])
     fx.slot_after[1].append(after[1])
     fx.slot_index.append(index)
-    cs.constrain(en, 1 - as_lc(w["slot_used"]), 0, "slot_used")
+    fx.order_slot.append(en)
     h = order_hash(cs, o, ctx.static.domain)
     fx.msg.append(cs.mul(en, h, "msg"))
     fx.sig_enabled.append(en)

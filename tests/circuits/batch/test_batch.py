@@ -75,3 +75,13 @@ def test_funding_tick_takes_a_slot_per_market() -> None:
     c = rec.close(BatchShape(24, 1, 1))
     assert [s.kind for r in c.batch.records for s in r.steps][-1] is StepKind.FUNDING_TICK
     c.program.solve(c.inputs)
+
+
+@pytest.mark.parametrize("slot", [0, 9, 11])  # a deposit, a transfer, a withdrawal
+def test_a_role_without_an_order_cannot_touch_an_order_slot(closed: Closed, slot: int) -> None:
+    """Resetting order slot 0 to (0, 0) would let an order id be filled again (replay)."""
+    inputs = dict(closed.inputs)
+    inputs[f"slot{slot}.slot_used"] = 1
+    with pytest.raises(UnsatisfiedConstraint) as info:
+        closed.program.solve(inputs)
+    assert f"slot{slot}/after/slot_used" in info.value.name, info.value.name

@@ -126,7 +126,7 @@ def test_book_liquidation_over_two_makers(first_bid: int, too_much: int) -> None
         # the maker's order is what it signed
         ({"slot0.o_size": 20_000}, "slot0/sig/eddsa"),
         # the liquidated account changes no order slot
-        ({"slot1.slot_used": 1}, "slot1/liquidation/no_slot"),
+        ({"slot1.slot_used": 1}, "slot1/after/slot_used"),
     ],
 )
 def test_book_liquidation_rules(book: Closed, changes: dict[str, Any], where: str) -> None:
