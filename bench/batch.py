@@ -34,7 +34,7 @@ sys.path.insert(0, str(ROOT))
 
 from circuits.batch.batch import BatchCircuit, BatchShape  # noqa: E402
 from circuits.batch.pubdata import QUEUE_RECORD_BITS, WITHDRAWAL_BITS  # noqa: E402
-from circuits.batch.report import batch_report, grouped, slot_report  # noqa: E402
+from circuits.batch.report import grouped, slot_report  # noqa: E402
 from circuits.batch.witness import batch_assignment  # noqa: E402
 from protocol.pubdata.batch import public_input  # noqa: E402
 from protocol.pubdata.fields import Mode  # noqa: E402
@@ -47,7 +47,12 @@ from sequencer.prover_inputs import batch_config, batch_input  # noqa: E402
 from tests.protocol.test_pubdata_batches import close, header  # noqa: E402
 from tests.sequencer.world import BTC, BUY, SELL, World  # noqa: E402
 
-PEERS = {"loopring_v3_per_trade": (56_000, 71_000), "hermez_v1_per_tx": 59_000, "target_per_trade": 40_000}
+TARGET_PER_TRADE = 40_000
+PEERS: dict[str, Any] = {
+    "loopring_v3_per_trade": (56_000, 71_000),
+    "hermez_v1_per_tx": 59_000,
+    "target_per_trade": TARGET_PER_TRADE,
+}
 SLOTS_PER_KIND = {
     "TRADE": 2,
     "DEPOSIT": 1,
@@ -155,7 +160,9 @@ def main() -> None:
     sizes = [int(s) for s in args.sizes.split(",")]
     rows = []
     for k, n in enumerate(sizes):
-        cmd = [sys.executable, __file__, "--one", str(n)] + (["--one-snarkjs"] if args.snarkjs and k == 0 else [])
+        cmd = [sys.executable, __file__, "--one", str(n)] + (
+            ["--one-snarkjs"] if args.snarkjs and k == 0 else []
+        )
         p = subprocess.run(cmd, capture_output=True, text=True)
         if p.returncode != 0:
             print(f"size {n}: failed\n{p.stderr[-2000:]}", file=sys.stderr)
@@ -171,7 +178,9 @@ def main() -> None:
     slot = slot_report(1, 1)
     per_slot = sum(slot.values())
     groups = grouped(slot)
-    per_kind = {k: (v * per_slot if isinstance(v, int) else f"k x {per_slot}") for k, v in SLOTS_PER_KIND.items()}
+    per_kind = {
+        k: (v * per_slot if isinstance(v, int) else f"k x {per_slot}") for k, v in SLOTS_PER_KIND.items()
+    }
     pubdata = {
         "queue_record_bytes": QUEUE_RECORD_BITS // 8,
         "withdrawal_record_bytes": WITHDRAWAL_BITS // 8,
@@ -191,14 +200,16 @@ def main() -> None:
         "slot_split": groups,
         "pubdata": pubdata,
         "peers": PEERS,
-        "trade_vs_target": round(2 * per_slot / PEERS["target_per_trade"], 3),
+        "trade_vs_target": round(2 * per_slot / TARGET_PER_TRADE, 3),
         "trade_vs_loopring_v3_low": round(2 * per_slot / 56_000, 3),
         "best_trades_per_s": best["trades_per_s"] if best else None,
     }
     if rows and "snarkjs" in rows[0]:
         s = rows[0]["snarkjs"]
         figures["snarkjs_vs_ours_prove"] = round(s["prove_s"] / rows[0]["prove_s"], 2)
-        print(f"snarkjs proves the {rows[0]['slots']}-slot batch in {s['prove_s']}s: {figures['snarkjs_vs_ours_prove']}x ours")
+        print(
+            f"snarkjs proves the {rows[0]['slots']}-slot batch in {s['prove_s']}s: {figures['snarkjs_vs_ours_prove']}x ours"
+        )
     if args.json:
         print(json.dumps(figures))
 

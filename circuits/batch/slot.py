@@ -291,7 +291,9 @@ def slot_body(cs: Circuit, ins: list[LC], queue_capacity: int, withdrawal_capaci
         post_dcol = lc_sum(fx.collateral[n_rules:])
         mid = ctx.risk_after
         assert mid is not None
-        risk_after = rk.RiskVars(mid.value + post_dcol, mid.settled + post_dcol, mid.initial, mid.maintenance, [])
+        risk_after = rk.RiskVars(
+            mid.value + post_dcol, mid.settled + post_dcol, mid.initial, mid.maintenance, []
+        )
         rk.assert_trade_rule(cs, risk_after, sel_pos.size, fl.new.size, lc_sum(fx.trade_rule), "trade_rule")
 
     account_used = 1 - flags[Role.NOOP] - flags[Role.ORACLE_PRICE] - flags[Role.FUNDING_MARKET]
