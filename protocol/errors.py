@@ -62,6 +62,11 @@ class ErrorCode(StrEnum):
     NO_AUCTION = "NO_AUCTION"  # a takeover without a live auction of the account
     AUCTION_LIVE = "AUCTION_LIVE"  # an auction start while one is live, or ADL before it ended
     NOT_OWNER = "NOT_OWNER"  # forced withdrawal from an L1 address that does not own the account
+    # batches (protocol.md 7.13): the pending batch has no room for the operation's slots, queue
+    # records or withdrawals (the node closes the batch and applies it again), or the operation
+    # alone needs more than a whole batch holds (an order sweeping more levels than a batch proves)
+    BATCH_FULL = "BATCH_FULL"
+    OPERATION_TOO_LARGE = "OPERATION_TOO_LARGE"
     # reasons only (order updates): the order was cancelled because its account was liquidated
     LIQUIDATED = "LIQUIDATED"
 

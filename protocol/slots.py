@@ -6,6 +6,8 @@ circuit's witness both read this table, so every closed batch fits its circuit.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from dataclasses import dataclass
 from enum import IntEnum
 
 from protocol.constants import MAX_MARKETS
@@ -84,3 +86,39 @@ def roles_of(step: Step) -> tuple[Role, ...]:
 
 def slot_count(steps: list[Step]) -> int:
     return sum(len(roles_of(s)) for s in steps)
+
+
+@dataclass(frozen=True, slots=True)
+class Usage:
+    """What a batch's steps take of a batch circuit: slots, L1 queue records, withdrawals."""
+
+    slots: int = 0
+    queue: int = 0
+    withdrawals: int = 0
+
+    def __add__(self, other: Usage) -> Usage:
+        return Usage(self.slots + other.slots, self.queue + other.queue, self.withdrawals + other.withdrawals)
+
+    def fits(self, capacity: Usage) -> bool:
+        return (
+            self.slots <= capacity.slots
+            and self.queue <= capacity.queue
+            and self.withdrawals <= capacity.withdrawals
+        )
+
+
+def usage(steps: Iterable[Step]) -> Usage:
+    n = q = wd = 0
+    for s in steps:
+        n += len(roles_of(s))
+        if s.kind in (StepKind.DEPOSIT, StepKind.FORCED_WITHDRAWAL):
+            q += 1
+        elif s.kind is StepKind.WITHDRAW:
+            wd += 1
+    return Usage(n, q, wd)
+
+
+def default_capacity(slots: int) -> Usage:
+    """A batch size's default capacities: one L1 queue record and one withdrawal per eight slots,
+    at least one of each (the public data's sections are hashed at these capacities)."""
+    return Usage(slots, max(1, slots // 8), max(1, slots // 8))

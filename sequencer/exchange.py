@@ -29,6 +29,7 @@ from typing import Any
 from protocol import constants as C
 from protocol.errors import ErrorCode, Rejected
 from protocol.records import AccountState, OpRecord
+from protocol.slots import Usage, usage
 from sequencer import batches, signatures
 from sequencer.batches import Batch, SealedBatch
 from sequencer.book import RestingOrder
@@ -102,6 +103,16 @@ class Exchange(Ledger):
         except BaseException:
             self.rollback_to(0)
             raise
+        if self._steps and self.batch_capacity is not None:
+            code = self._batch_room(usage(self._steps))
+            if code is not None:
+                self.rollback_to(0)
+                why = (
+                    "the pending batch is full"
+                    if code is ErrorCode.BATCH_FULL
+                    else "more than one batch holds"
+                )
+                return Result(False, None, code, f"the operation's steps need {why}", (), None)
         seq = self.seq
         self.seq = seq + 1
         record = None
@@ -109,6 +120,23 @@ class Exchange(Ledger):
             record = OpRecord(seq, op, tuple(self._steps))
             self.pending.append(record)
         return Result(True, seq, None, "", tuple(self.events), record)
+
+    def _batch_room(self, need: Usage) -> ErrorCode | None:
+        """None when the pending batch has room for `need` (and counts it in), else why not."""
+        cap = self.batch_capacity
+        assert cap is not None
+        n = len(self.pending)
+        if self._usage_records != n:  # a batch was sealed (or the state restored): count again
+            self._usage = usage(s for r in self.pending for s in r.steps)
+            self._usage_records = n
+        if not need.fits(cap):
+            return ErrorCode.OPERATION_TOO_LARGE
+        total = self._usage + need
+        if not total.fits(cap):
+            return ErrorCode.BATCH_FULL
+        self._usage = total
+        self._usage_records = n + 1
+        return None
 
     def apply_all(self, ops: Iterable[Any], *, verify: bool = True) -> list[Result]:
         return [self.apply(op, verify=verify) for op in ops]

@@ -22,6 +22,7 @@ from typing import Any
 from protocol import constants as C
 from protocol.errors import ErrorCode, Rejected
 from protocol.records import GlobalState, LeafUpdate, OpRecord, Step, StepKind, new_record
+from protocol.slots import Usage
 from sequencer.account import Account
 from sequencer.book import RestingOrder
 from sequencer.config import ExchangeConfig
@@ -64,6 +65,12 @@ class State:
         self.batch_number = 0
         self.batch_queue_start = 0
         self.pending: list[OpRecord] = []
+        # the batch circuit's capacity (protocol.md 7.13): an operation whose steps do not fit the
+        # pending batch is refused with BATCH_FULL (the node closes the batch and applies it again);
+        # None: unbounded batches (tests, tools); not part of the state
+        self.batch_capacity: Usage | None = None
+        self._usage = Usage()
+        self._usage_records = 0
         self._gcache: GlobalState | None = None
         self.trees = StateTrees(
             config.params_hash(),

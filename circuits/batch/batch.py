@@ -34,6 +34,7 @@ from circuits.batch.vars import MarketConfigVars
 from circuits.dsl import LC, Circuit, Program, as_lc, lc_sum
 from circuits.gadgets.bits import num2bits
 from circuits.gadgets.comparators import is_equal
+from protocol.slots import default_capacity
 
 HEADER_FIELDS = ("old_root", "new_root", "batch_number", "chain_id", "queue_start")
 START_FIELDS = tuple(
@@ -55,8 +56,9 @@ class BatchShape:
 
     @classmethod
     def default(cls, slots: int) -> BatchShape:
-        """A queue entry and a withdrawal per eight slots, at least one each."""
-        return cls(slots, max(1, slots // 8), max(1, slots // 8))
+        """protocol.slots.default_capacity: a queue record and a withdrawal per eight slots."""
+        cap = default_capacity(slots)
+        return cls(slots, cap.queue, cap.withdrawals)
 
     @property
     def name(self) -> str:

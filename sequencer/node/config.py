@@ -30,6 +30,10 @@ class NodeConfig:
     # batching: a batch closes when it holds this many operations or its first is this old
     batch_max_ops: int = 1000
     batch_max_age_s: float = 10.0
+    # ... or when the next operation's steps would not fit the batch circuit of this many slots
+    # (with its queue and withdrawal capacities, circuits.batch.batch.BatchShape.default): every
+    # closed batch is provable (protocol.md 7.13)
+    batch_slots: int = 64
     # a state snapshot is written every this many journal entries (and at shutdown)
     snapshot_every: int = 20000
     # devnet: enables /v1/devnet/* (faucet deposits from a simulated L1 queue, operator oracle prices)

@@ -17,6 +17,7 @@ import json
 import pickle
 from typing import Any
 
+from protocol.errors import ErrorCode
 from protocol.steps.oracle_update import SignedPrice
 from sequencer.config import ExchangeConfig
 from sequencer.exchange import Exchange
@@ -26,7 +27,7 @@ from sequencer.node import drafts
 from sequencer.node.answers import History
 from sequencer.node.batches import Batches
 from sequencer.node.drafts import BATCH_CLOSE, KEEPER, Draft
-from sequencer.node.errors import ApiError, rejection
+from sequencer.node.errors import ApiError, BatchFull, rejection
 from sequencer.node.journal_bodies import journal_body, journal_op
 from sequencer.node.wire import show
 from sequencer.signatures import SigCheck
@@ -91,6 +92,9 @@ class Engine:
     def batch_close_draft(self) -> Draft:
         return drafts.batch_close()
 
+    def batch_close_op(self) -> Draft:
+        return drafts.batch_close()
+
     # -- pipeline hooks (sequencer.node.pipeline.Applier) ---------------------------------------
     def sig_check(self, draft: Draft) -> list[SigCheck]:
         return draft.checks()
@@ -106,6 +110,8 @@ class Engine:
             op = draft.stamp(t)
             res = self.ex.apply(op, verify=False, validate=not draft.validated)
         if not res.ok:
+            if res.code is ErrorCode.BATCH_FULL:
+                raise BatchFull(res.message)
             raise rejection(res.code, res.message)
         self.batches.note_op(seq, ts_ms)
         answer = self.history.digest(seq, ts_ms, op.TYPE, op, res.events)
@@ -117,6 +123,8 @@ class Engine:
                 res = self.ex.apply(op)
                 if res.ok:
                     return op, res
+                if res.code is ErrorCode.BATCH_FULL:
+                    raise BatchFull(res.message)
         raise ApiError(
             "rejected", f"account {account_id} cannot be liquidated now", {"reason": "NOT_LIQUIDATABLE"}
         )

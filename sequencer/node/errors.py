@@ -102,6 +102,11 @@ REJECTION_CODES: dict[str, str] = {
 }  # every other reason (VALUE_OUT_OF_RANGE, BAD_PUBLIC_KEY, BAD_RECIPIENT, ...) is `rejected`
 
 
+class BatchFull(Exception):
+    """The operation's steps do not fit the pending batch's circuit (protocol.md 7.13): the
+    pipeline closes the batch and applies the operation again."""
+
+
 def rejection(code: str | None, message: str) -> ApiError:
     """The ApiError of an exchange rejection (`protocol.errors.ErrorCode`, or its name); the
     exchange's code is kept as `details.reason`."""

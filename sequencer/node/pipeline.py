@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from sequencer.journal import Journal
-from sequencer.node.errors import ApiError
+from sequencer.node.errors import ApiError, BatchFull
 from sequencer.node.latency import LatencyTrace
 from sequencer.node.ratelimit import RateLimiter
 from sequencer.signatures import SigCheck, check_all
@@ -45,7 +45,12 @@ class Applier(Protocol):
     def apply(self, op: Any, ts_ms: int, seq: int) -> tuple[str, bytes, dict[str, Any]]:
         """Apply `op` (whose sig_check passed and whose signatures verified) as journal entry
         `seq`; returns (journal kind, journal body, answer) or raises ApiError with the state
-        unchanged."""
+        unchanged; BatchFull when the op does not fit the pending batch (the pipeline then closes the
+        batch with `batch_close_op` and applies the op again, in the next batch)."""
+        ...
+
+    def batch_close_op(self) -> Any:
+        """The operation that closes the pending batch."""
         ...
 
 
@@ -250,7 +255,14 @@ class Pipeline:
             seq = self.journal.next_seq
             ts = self.now_ms()
             try:
-                kind, body, answer = self.applier.apply(p.op, ts, seq)
+                try:
+                    kind, body, answer = self.applier.apply(p.op, ts, seq)
+                except BatchFull:
+                    # the batch closes before the op (its own journal entry), the op opens the next
+                    ck, cb, _ = self.applier.apply(self.applier.batch_close_op(), ts, seq)
+                    assert self.journal.append(ck, cb, ts) == seq
+                    seq = self.journal.next_seq
+                    kind, body, answer = self.applier.apply(p.op, ts, seq)
             except ApiError as err:
                 if limiter is not None:
                     limiter.refund(p.rate_key)

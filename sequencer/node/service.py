@@ -14,6 +14,7 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
+from protocol.slots import default_capacity
 from sequencer.config import ExchangeConfig
 from sequencer.exchange import Exchange
 from sequencer.journal import Journal, JournalError, JournalIntegrityError, SnapshotDir
@@ -85,6 +86,7 @@ class Node:
         self.journal = journal
         t0 = time.perf_counter()
         self.engine = self._rebuild(journal)
+        self.engine.ex.batch_capacity = default_capacity(cfg.batch_slots)
         log.info(
             "state rebuilt: %d journal entries replayed in %.2fs, last seq %d",
             self.replayed,
