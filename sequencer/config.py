@@ -228,7 +228,9 @@ class ExchangeConfig:
 
     def params_hash(self) -> int:
         """Poseidon([TAG_PARAMS, oracle_set_hash, quorum, max_age, max_skew, funding_interval,
-        premium_divisor, recovery_quorum, auction_duration_s])."""
+        premium_divisor, recovery_quorum, auction_duration_s, domain_hash]): the signing domain is
+        committed with the parameters, so a batch proof can only accept messages signed for this
+        chain and rollup contract."""
         return poseidon(
             [
                 Tag.PARAMS,
@@ -240,6 +242,7 @@ class ExchangeConfig:
                 self.funding_premium_divisor,
                 self.recovery_quorum,
                 self.auction_duration_s,
+                self.domain_hash(),
             ]
         )
 

@@ -115,7 +115,7 @@ class BatchCircuit:
             for m, c in enumerate(static.configs):
                 _derive_config(cs, c, m)
             config_hs = [st.config_hash(cs, c, f"config{m}") for m, c in enumerate(static.configs)]
-            params_h = st.params_hash(cs, static.params)
+            params_h = st.params_hash(cs, static.params, static.domain)
             configured = [c.configured for c in static.configs]
             gh = st.global_hash(cs, params_h, config_hs, configured, carry.g, "global")
             cs.assert_equal(st.state_root(cs, carry.accounts_root, gh), header["old_root"], "old_root")

@@ -110,7 +110,8 @@ def config_hash(cs: Circuit, c: MarketConfigVars, name: str = "config") -> LC:
     return poseidon(cs, fields, name)
 
 
-def params_hash(cs: Circuit, p: ParamsVars, name: str = "params") -> LC:
+def params_hash(cs: Circuit, p: ParamsVars, domain: LCLike, name: str = "params") -> LC:
+    """The signing domain is the last input: every signature the batch checks is bound to it."""
     flat: list[LCLike] = [v for xy in zip(p.oracle_xs, p.oracle_ys, strict=True) for v in xy]
     oracle_set = poseidon(cs, [Tag.ORACLE_SET, *flat], f"{name}_oracle_set")
     fields: list[LCLike] = [

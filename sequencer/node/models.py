@@ -355,6 +355,7 @@ class CommittedParams(TypedDict):
     funding_premium_divisor: Num
     recovery_quorum: Num
     auction_duration_s: Num
+    domain_hash: UInt
 
 
 class Params(TypedDict):

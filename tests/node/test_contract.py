@@ -516,9 +516,10 @@ def test_global_hash_recomputed_from_the_committed_parameters(tmp_path: Path) ->
                 # M_m's state in hashed order: MarketState's fields, as served
                 assert [k for k in m if k in MarketState._fields] == list(MarketState._fields)
                 states.append(MarketState(*(int(m[k]) for k in MarketState._fields)))
+            info = await c.info()
             cfg = ExchangeConfig(
-                chain_id=0,
-                rollup_address=0,
+                chain_id=int(info["chain_id"]),
+                rollup_address=int(info["rollup_address"], 16),
                 markets=tuple(configs),
                 oracle_signers=signers,
                 oracle_quorum=q["oracle_quorum"],
@@ -536,8 +537,9 @@ def test_global_hash_recomputed_from_the_committed_parameters(tmp_path: Path) ->
             assert params_hash == poseidon(
                 [Tag.PARAMS, poseidon([Tag.ORACLE_SET, *oracle_set]), q["oracle_quorum"], q["oracle_max_age_s"],
                  q["oracle_max_skew_s"], q["funding_interval_s"], q["funding_premium_divisor"],
-                 q["recovery_quorum"], q["auction_duration_s"]]
+                 q["recovery_quorum"], q["auction_duration_s"], int(q["domain_hash"])]
             )  # fmt: skip
+            assert cfg.domain_hash() == int(q["domain_hash"])
             assert str(params_hash) == p["params_hash"]
             g = GlobalState(int(p["insurance_fund"]), int(p["fee_pool"]), p["funding_time"], tuple(states))
             recomputed = hashing.global_hash(params_hash, tuple(config_hashes), g)
@@ -554,7 +556,8 @@ def test_global_hash_recomputed_from_the_committed_parameters(tmp_path: Path) ->
 
 def test_every_exchange_reason_documented_with_its_code() -> None:
     """docs/protocol.md section 11's reason -> code table is the node's mapping, and lists every
-    exchange code that can refuse an operation (LIQUIDATED only ever cancels orders)."""
+    exchange code that can refuse an operation (LIQUIDATED only ever cancels orders; BATCH_FULL
+    makes the node close the batch and apply the operation again)."""
     doc = (Path(__file__).resolve().parents[2] / "docs" / "protocol.md").read_text()
     table = doc[doc.index("| reason | code |") :].split("\n\n", 1)[0].splitlines()[2:]
     documented: dict[str, str] = {}
@@ -563,6 +566,6 @@ def test_every_exchange_reason_documented_with_its_code() -> None:
         for name in re.findall(r"`([A-Z_]+)`", reasons):
             assert name not in documented, name
             documented[name] = code.strip().strip("`")
-    assert set(documented) == {str(c) for c in ErrorCode} - {"LIQUIDATED"}
+    assert set(documented) == {str(c) for c in ErrorCode} - {"LIQUIDATED", "BATCH_FULL"}
     for name, code in documented.items():
         assert rejection(name, "").code == code, (name, code)

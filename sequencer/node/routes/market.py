@@ -246,6 +246,7 @@ def committed_json(node: Any, batch: int, g: GlobalState, gh: int) -> M.Params:
             "funding_premium_divisor": cfg.funding_premium_divisor,
             "recovery_quorum": cfg.recovery_quorum,
             "auction_duration_s": cfg.auction_duration_s,
+            "domain_hash": str(cfg.domain_hash()),
         },
         "oracle_set_hash": str(cfg.oracle_set_hash()),
         "params_hash": str(cfg.params_hash()),
@@ -262,8 +263,8 @@ def committed_json(node: Any, batch: int, g: GlobalState, gh: int) -> M.Params:
     description=(
         "The parameters and global state behind `global_hash` (docs/protocol.md section 3.3) as of "
         "the last closed batch, or `?batch=N` for any of the last closed batches: the oracle "
-        "signer set, quorum, ages, funding schedule, recovery quorum and auction duration "
-        "(params_hash), each configured market's config_hash inputs in hashed order (`config`, then "
+        "signer set, quorum, ages, funding schedule, recovery quorum, auction duration and signing "
+        "domain (params_hash), each configured market's config_hash inputs in hashed order (`config`, then "
         "`risk`, the inputs of `risk_hash`, its last input) and its committed state M_m in hashed "
         "order (oracle price and time, funding index, open interest, status, status_until, breaker "
         "reference price and time, mark price, premium average, sum and samples), the insurance "
