@@ -4,7 +4,7 @@ keeper's EndAuction on one account.  Its auction_start != 0, and it is no longer
 prices) or it holds no position (then no price is read); its leaf's auction_start becomes 0.  No
 signature, no market, no order slot; auction_start != 0 means the leaf is not empty.
 
-Cost: the shared account flags (steps/account_flags.py) and 5 constraints.
+Cost: the shared account flags (steps/account_flags.py) and 6 constraints.
 """
 
 from __future__ import annotations

@@ -5,7 +5,8 @@ expired price), and no auction is live (auction_start = 0 or now >= auction_star
 its leaf's auction_start becomes now.  No signature, no market, no order slot; an account holding
 a position exists, so the leaf is not empty.
 
-Cost: the shared account flags (steps/account_flags.py) and 3 constraints.
+Cost: the shared account flags (steps/account_flags.py) and 6 constraints (five gated checks, one
+product).
 """
 
 from __future__ import annotations

@@ -21,10 +21,11 @@ Both slots: an account left with no position gets auction_start 0; no order slot
 trade rule (ADL is not held to margin); open interest moves with the legs (the slot's fill).
 The ADL ranking of counterparties is sequencer policy (not proven).
 
-Cost: the account's checks ~180 (its V + F(a) sign 90, q's lots 49, the halted and stale
-selections 16), the counterparty's transfer rule ~690 (V's sign 91, bankruptcy_discount 409,
-adl_transfer 184), both slots' position and auction terms ~15; plus the shared account flags
-(steps/account_flags.py).
+Cost in R1CS rows (pinned per scope by tests/circuits/batch/test_deleverage.py): the account's
+checks 178 (the sign of V + F(a) 90, q's lots 49, the halted and stale selections 16, gates and
+scratch), the counterparty's transfer rule 691 (cv 3, input gates 5, V's sign 91,
+bankruptcy_discount 407 with e = duration = 1, adl_transfer 184, the check 1), both slots' position
+and auction terms 14; plus the shared account flags (194, steps/account_flags.py).
 """
 
 from __future__ import annotations

@@ -5,6 +5,8 @@ the core would reject) fails at a named constraint."""
 
 from __future__ import annotations
 
+from collections import Counter
+
 import pytest
 
 from protocol.messages.order import TimeInForce
@@ -140,6 +142,18 @@ def test_scenarios_satisfy_the_circuit(
     assert transfers == [25 * USD, 0, -350 * USD, 10 * USD, 25 * USD, -350 * USD]
     # the witness transfer is the slot's `price` field
     assert signed(discount.inputs["slot0.price"]) == -350 * USD
+
+
+def test_cost_per_slot(deficit: tuple[World, Closed]) -> None:
+    """The constraints each rule adds to every slot (the module docstrings' costs)."""
+    p = deficit[1].program
+    names = [p.constraint_name(i) for i in range(p.n_constraints)]
+    count = Counter(n.split("/")[1] for n in names if n.startswith("slot0/"))
+    shared = sum(n.startswith("slot0/deleverage/account_flags/") for n in names)
+    transfer = sum(n.startswith("slot0/deleverage_after_fill/transfer/") for n in names)
+    assert (shared, count["deleverage"] - shared) == (194, 178)
+    assert (transfer, count["deleverage_after_fill"] - transfer) == (691, 14)
+    assert (count["auction_start"], count["auction_end"]) == (6, 6)
 
 
 @pytest.mark.parametrize(
