@@ -9,7 +9,8 @@ auction_start + 2 * duration); the market is priced and its price fresh; q >= 1 
 step and, after the fill, |s'| + q = |s|: the leg closes q of its position without flipping (the
 sign `taker_side` says which way it moves, and this equation pins it).  It credits a witness
 `transfer` (the slot's `price` field, signed) and passes to the next slot, in the scratch: 0 market
-id, 1 q, 2 its signed delta, 3 V, 4 MM, 5 mm_m (the market's term of MM), 6 |s|, 7 the transfer.
+id, 1 q, 2 its signed delta, 3 V, 4 MM, 5 mm_m (the market's term of MM), 6 |s|, 7 the transfer,
+8 its account id.
 
 The counterparty's slot proves: the same market; its leg is the opposite delta and, after the fill,
 |c'| + q = |c|, so it held an opposite position of at least q (and is another account: the first
@@ -17,15 +18,17 @@ leg left the account's position of its own sign); `cv`, its value after the leg 
 transfer), is V_c + cash + (c' * M * mult - cost') - its old term of V (the new position's pending
 funding is 0); the rule's transfer, min(-V, max(0, cv)) if V < 0 else -disc(duration) with disc =
 floor(max(V, 0) * q * mm_m / (|s| * MM)), equals the account slot's witness, which it pays.
-Both slots: an account left with no position gets auction_start 0; no order slot, no signature, no
-trade rule (ADL is not held to margin); open interest moves with the legs (the slot's fill).
+It leaves both accounts in the scratch (steps/insurance_cover.allow_cover): the operation's
+INSURANCE_COVER steps may follow for either.  Both slots: an account left with no position gets
+auction_start 0; no order slot, no signature, no trade rule (ADL is not held to margin); open
+interest moves with the legs (the slot's fill).
 The ADL ranking of counterparties is sequencer policy (not proven).
 
-Cost in R1CS rows (pinned per scope by tests/circuits/batch/test_deleverage.py): the account's
-checks 178 (the sign of V + F(a) 90, q's lots 49, the halted and stale selections 16, gates and
-scratch), the counterparty's transfer rule 691 (cv 3, input gates 5, V's sign 91,
-bankruptcy_discount 407 with e = duration = 1, adl_transfer 184, the check 1), both slots' position
-and auction terms 14; plus the shared account flags (194, steps/account_flags.py).
+Cost in R1CS rows (pinned per scope by tests/circuits/batch/test_deleverage.py): the rules before
+the fill 180 (the sign of V + F(a) 90, q's lots 49, the halted and stale selections 16, gates,
+scratch and the cover eligibility), the counterparty's transfer rule 691 (cv 3, input gates 5, V's
+sign 91, bankruptcy_discount 407 with e = duration = 1, adl_transfer 184, the check 1), both slots'
+position and auction terms 14; plus the shared account flags (194, steps/account_flags.py).
 """
 
 from __future__ import annotations
@@ -34,6 +37,7 @@ from circuits.batch.context import SlotCtx, select_onehot
 from circuits.batch.liquidation_math import VALUE_BITS, adl_transfer, bankruptcy_discount, value_sign
 from circuits.batch.position import FillVars
 from circuits.batch.steps.account_flags import account_flags
+from circuits.batch.steps.insurance_cover import allow_cover
 from circuits.dsl import as_lc, lc_sum
 from circuits.gadgets.bits import num2bits
 from circuits.gadgets.comparators import assert_nonzero, is_zero
@@ -41,7 +45,7 @@ from protocol.constants import SIZE_BITS
 from protocol.slots import Role
 
 ACCOUNT, COUNTER = Role.DELEVERAGE_ACCOUNT, Role.DELEVERAGE_COUNTER
-MARKET, SIZE, DELTA, VALUE, MAINTENANCE, POS_MM, SIZE_ABS, TRANSFER = range(8)
+MARKET, SIZE, DELTA, VALUE, MAINTENANCE, POS_MM, SIZE_ABS, TRANSFER, ACCOUNT_ID = range(9)
 
 
 def rules(ctx: SlotCtx) -> None:
@@ -97,12 +101,15 @@ def rules(ctx: SlotCtx) -> None:
         (VALUE, r.value),
         (MAINTENANCE, r.maintenance),
         (POS_MM, ctx.old_terms.maintenance),
+        (ACCOUNT_ID, ctx.account_id),
     ):
         fx.add_scratch(k, ctx.gate(ACCOUNT, v, f"keep{k}"))
 
     # ---- the counterparty: the same market; it pays the transfer -------------------------------------
     ctx.require_equal(COUNTER, ctx.market_id, s[MARKET], "same_market")
     fx.collateral.append(-ctx.gate(COUNTER, s[TRANSFER], "pay"))
+    # the operation's INSURANCE_COVER steps may follow, for either account (4.8)
+    allow_cover(ctx, fc, s[ACCOUNT_ID], ctx.account_id, "cover")
 
 
 def after_fill(ctx: SlotCtx, f: FillVars) -> None:

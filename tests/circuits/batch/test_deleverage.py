@@ -9,6 +9,7 @@ from collections import Counter
 
 import pytest
 
+from circuits.batch.batch import BatchShape
 from protocol.messages.order import TimeInForce
 from protocol.records import StepKind
 from sequencer.margin import Margin
@@ -72,11 +73,11 @@ def discount() -> Closed:
     return c
 
 
-@pytest.fixture(scope="module")
-def capped() -> Closed:
-    """The counterparty's value (10 USD) is all it pays of a 25 USD deficit."""
+def short_of_value(insurance: int = 0) -> World:
+    """Trader 2 (long 1 BTC) at -25 USD; its only counterparty, trader 3 (short 1 BTC, long 10 ETH),
+    has 10 USD of value (tests/sequencer/test_deleverage.py)."""
     nf = (td.no_fees(BTC_MARKET), td.no_fees(ETH_MARKET))
-    w = World(make_config(nf)).funded(2).priced()
+    w = World(make_config(nf, insurance_fund=insurance)).funded(2).priced()
     assert w.deposit(2, 3_000 * USD).ok
     assert w.deposit(3, 5_600 * USD).ok
     assert w.order(3, BTC, SELL, P, 10_000).ok
@@ -88,10 +89,33 @@ def capped() -> Closed:
     assert w.oracle(td.ETH, 240_000).ok
     w.tick()
     assert w.oracle(td.ETH, 213_850).ok
-    c = _adl(w, 2, 3, 10_000)
+    return w
+
+
+@pytest.fixture(scope="module")
+def capped() -> Closed:
+    """The counterparty's value (10 USD) is all it pays of a 25 USD deficit."""
+    c = _adl(short_of_value(), 2, 3, 10_000)
     d = c.batch.records[0].steps[0].data
     assert (d.value, d.counterparty_value, d.transfer) == (-25 * USD, 10 * USD, 10 * USD)
     return c
+
+
+def test_the_fund_covers_what_the_counterparty_could_not_pay() -> None:
+    """With a 10 USD fund, -25 USD is beyond it: ADL, the counterparty pays its 10 USD and the
+    fund the next 10 (an INSURANCE_COVER step of the same operation); 5 USD stays bad debt."""
+    w = short_of_value(insurance=10 * USD)
+    rec = isolate(w)
+    assert w.apply(Deleverage(w.time, w.aid(2), BTC, w.aid(3), 10_000)).ok
+    c = rec.close(BatchShape(3, 0, 0))
+    assert [s.kind for r in c.batch.records for s in r.steps] == [
+        StepKind.DELEVERAGE,
+        StepKind.INSURANCE_COVER,
+    ]
+    assert w.ex.insurance_fund == 0 and w.acct(2).collateral == -5 * USD
+    c.program.solve(c.inputs)
+    # the cover is for one of the deleverage's accounts only
+    assert_breaks(c, {"slot2.account_id": w.aid(1)}, "slot2/insurance_cover/named")
 
 
 def halted_recovery() -> World:
@@ -151,7 +175,7 @@ def test_cost_per_slot(deficit: tuple[World, Closed]) -> None:
     count = Counter(n.split("/")[1] for n in names if n.startswith("slot0/"))
     shared = sum(n.startswith("slot0/deleverage/account_flags/") for n in names)
     transfer = sum(n.startswith("slot0/deleverage_after_fill/transfer/") for n in names)
-    assert (shared, count["deleverage"] - shared) == (194, 178)
+    assert (shared, count["deleverage"] - shared) == (194, 180)
     assert (transfer, count["deleverage_after_fill"] - transfer) == (691, 14)
     assert (count["auction_start"], count["auction_end"]) == (6, 6)
 
