@@ -245,6 +245,23 @@ class _Builder:
     def _insurance_cover(self, slot: dict[str, Any], op: Any, step: Step, k: int) -> None:
         pass
 
+    def _deleverage_account(self, slot: dict[str, Any], op: Any, step: Step, k: int) -> None:
+        d, before = step.data, step.updates[0].before
+        assert before is not None
+        _market(slot, d.market_id)
+        slot["fill_size"] = d.size
+        slot["taker_side"] = int(before.sizes[d.market_id] > 0)  # a long closes by selling
+        slot["price"] = _f(d.transfer)  # the transfer the counterparty's slot proves (signed)
+
+    def _deleverage_counter(self, slot: dict[str, Any], op: Any, step: Step, k: int) -> None:
+        _market(slot, step.data.market_id)
+
+    def _auction_start(self, slot: dict[str, Any], op: Any, step: Step, k: int) -> None:
+        pass
+
+    def _auction_end(self, slot: dict[str, Any], op: Any, step: Step, k: int) -> None:
+        pass
+
     def _noop(self, slot: dict[str, Any], op: Any, step: Step, k: int) -> None:
         pass
 

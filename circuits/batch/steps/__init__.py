@@ -9,6 +9,9 @@ from collections.abc import Callable
 from circuits.batch.context import SlotCtx
 from circuits.batch.position import FillVars
 from circuits.batch.steps import (
+    auction_end,
+    auction_start,
+    deleverage,
     deposit,
     forced_withdrawal,
     funding_tick,
@@ -35,11 +38,15 @@ RULES: tuple[Callable[[SlotCtx], None], ...] = (
     funding_tick.rules,
     liquidation.rules,
     insurance_cover.rules,
+    deleverage.rules,
+    auction_start.rules,
+    auction_end.rules,
 )
 # after the fill of the selected market (circuits/batch/position.py)
 POST_FILL: tuple[Callable[[SlotCtx, FillVars], None], ...] = (
     trade.after_fill,
     liquidation.after_fill,
+    deleverage.after_fill,
 )
 # after every rule: the shared message hash
 FINISH: tuple[Callable[[SlotCtx], None], ...] = (messages.finish_rows,)
