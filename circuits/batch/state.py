@@ -124,6 +124,7 @@ def params_hash(cs: Circuit, p: ParamsVars, domain: LCLike, name: str = "params"
         p.funding_premium_divisor,
         p.recovery_quorum,
         p.auction_duration_s,
+        domain,
     ]
     return poseidon(cs, fields, name)
 
