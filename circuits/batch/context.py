@@ -83,6 +83,8 @@ class SlotCtx:
     halted: list[LC]  # per market: status HALTED in force at `now` (4.11)
     stale: list[LC]  # per market: now > oracle_time + oracle_max_age_s (4.7)
     fx: Effects
+    order: Any = None  # the slot's order (steps/order_leg.py): OrderVars
+    order_flags: Any = None  # ... and its decoded flags (order_rule.OrderFlags)
     risk_after: rk.RiskVars | None = None  # after the slot's leg, before POST_FILL's collateral (slot.py)
 
     def flag(self, role: Role) -> LC:

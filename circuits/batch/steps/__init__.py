@@ -20,6 +20,7 @@ from circuits.batch.steps import (
     messages,
     noop,
     oracle_update,
+    order_leg,
     trade,
     transfer,
     withdraw,
@@ -28,6 +29,7 @@ from circuits.batch.steps import (
 # every module's rules run in every slot (each gates itself by its roles' flags)
 RULES: tuple[Callable[[SlotCtx], None], ...] = (
     noop.rules,
+    order_leg.rules,
     deposit.rules,
     withdraw.rules,
     transfer.sender,
@@ -49,4 +51,4 @@ POST_FILL: tuple[Callable[[SlotCtx, FillVars], None], ...] = (
     deleverage.after_fill,
 )
 # after every rule: the shared message hash
-FINISH: tuple[Callable[[SlotCtx], None], ...] = (messages.finish_rows,)
+FINISH: tuple[Callable[[SlotCtx], None], ...] = (messages.finish_rows, order_leg.finish)

@@ -50,12 +50,7 @@ from __future__ import annotations
 from circuits.batch import liquidation_math as lm
 from circuits.batch.context import SlotCtx, select_onehot
 from circuits.batch.order_rule import (
-    OrderVars,
-    check_order,
-    check_reduce_only,
     fill_fee,
-    order_hash,
-    slot_rule,
 )
 from circuits.batch.position import FillVars
 from circuits.batch.risk import is_liquidatable
@@ -79,43 +74,16 @@ def rules(ctx: SlotCtx) -> None:
     fbm, fba = ctx.flag(Role.LIQ_BOOK_MAKER), ctx.flag(Role.LIQ_BOOK_ACCOUNT)
     fta, ftl = ctx.flag(Role.TAKEOVER_ACCOUNT), ctx.flag(Role.TAKEOVER_LIQUIDATOR)
     en_o, en_a = fbm + ftl, fba + fta  # the order slots, the liquidated account's slots
-    mk, cfg, s = ctx.market, ctx.config, ctx.carry.scratch
+    s = ctx.carry.scratch
     ts = as_lc(w["taker_side"])  # boolean (steps/trade.py): the liquidated side, 1 = sells
     q, price = as_lc(w["fill_size"]), as_lc(w["fill_price"])
 
-    # ---- the order (book maker or liquidator): on the other side of the liquidated account -------
-    o = OrderVars(
-        *(w[f"o_{f}"] for f in ("account", "market", "side", "price", "size", "id", "expiry", "flags"))
-    )
-    # the liquidator's order has no band (check_order_basics); the maker's has, as a trade maker's
-    flags = check_order(
-        cs,
-        o,
-        ctx.account_id,
-        ctx.onehot,
-        ctx.market_id,
-        1 - ts,
-        ctx.now,
-        cfg,
-        mk.oracle_price,
-        en_o,
-        band_enabled=fbm,
-    )
-    after, index = slot_rule(cs, (w["slot_order_id"], w["slot_filled"]), o.order_id, q, o.size, en_o)
-    fx.slot_after[0].append(after[0])
-    fx.slot_after[1].append(after[1])
-    fx.slot_index.append(index)
-    ctx.fx.order_slot.append(en_o)  # the liquidated account's orders stay as they are
-    h = order_hash(cs, o, ctx.static.domain)
-    fx.msg.append(cs.mul(en_o, h, "msg"))
-    fx.sig_enabled.append(en_o)
-    fx.trade_rule.append(en_o)
+    # ---- the order (book maker or liquidator, checked by steps/order_leg.py) -----------------------
     # the liquidated side sells (ts = 1): its position moves by -q, the order's by +q
     dq = cs.mul(2 * ts - 1, q, "dq")
     delta = cs.mul(en_o - en_a, dq, "delta")
     fx.delta.append(delta)
     fx.fill_price.append(cs.mul(en_o + en_a, price, "price"))
-    check_reduce_only(cs, flags.reduce_only, ctx.position.size, delta, en_o, "reduce_only")
 
     # ---- the liquidated account: exists, fresh price, a reducing leg --------------------------------
     ctx.require(Role.LIQ_BOOK_ACCOUNT, ctx.exists, "book_exists")

@@ -11,20 +11,17 @@ within its limit; both fees go to the fee pool; after its leg, the open interest
 (and the insurance-fund multiple) only if it did not grow.
 Scratch: 0 market id, 1 price, 2 size, 3 taker side, 4 open interest before, 5 maker fee.
 
-Cost: order hash 459, check_order 494, slot rule 202, reduce-only 150, fee 113, limit 41, market
-status ~90, open-interest cap ~170, products ~30: about 1,750 per slot.
+The order itself (signature, acceptance, slot rule, reduce-only) is checked by steps/order_leg.py,
+once per slot for every role that fills an order.
+
+Cost: fee 113, limit 41, market status ~90, open-interest cap ~170, products ~30.
 """
 
 from __future__ import annotations
 
 from circuits.batch.context import SlotCtx
 from circuits.batch.order_rule import (
-    OrderVars,
-    check_order,
-    check_reduce_only,
     fill_fee,
-    order_hash,
-    slot_rule,
 )
 from circuits.batch.position import FillVars
 from circuits.dsl import LC, as_lc
@@ -41,31 +38,15 @@ def rules(ctx: SlotCtx) -> None:
     fm, ft = ctx.flag(Role.TRADE_MAKER), ctx.flag(Role.TRADE_TAKER)
     en = fm + ft
     ts = as_lc(w["taker_side"])
-    cs.assert_bool(ts, "taker_side")
     q, price = as_lc(w["fill_size"]), as_lc(w["fill_price"])
-    o = OrderVars(
-        *(w[f"o_{f}"] for f in ("account", "market", "side", "price", "size", "id", "expiry", "flags"))
-    )
-    side = fm + cs.mul(ts, ft - fm, "side")  # the maker sells when the taker buys
+    o, flags = ctx.order, ctx.order_flags  # steps/order_leg.py checked them
+    assert o is not None and flags is not None
     mk, cfg = ctx.market, ctx.config
-    flags = check_order(
-        cs, o, ctx.account_id, ctx.onehot, ctx.market_id, side, ctx.now, cfg, mk.oracle_price, en
-    )
-    after, index = slot_rule(cs, (w["slot_order_id"], w["slot_filled"]), o.order_id, q, o.size, en)
-    fx.slot_after[0].append(after[0])
-    fx.slot_after[1].append(after[1])
-    fx.slot_index.append(index)
-    fx.order_slot.append(en)
-    h = order_hash(cs, o, ctx.static.domain)
-    fx.msg.append(cs.mul(en, h, "msg"))
-    fx.sig_enabled.append(en)
     # the taker buys: its position grows by q, the maker's shrinks by q
     direction = cs.mul(1 - 2 * ts, ft - fm, "direction")
     delta = cs.mul(direction, q, "delta")
     fx.delta.append(delta)
-    fx.trade_rule.append(en)
     fx.fill_price.append(cs.mul(en, price, "price"))
-    check_reduce_only(cs, flags.reduce_only, ctx.position.size, delta, en, "reduce_only")
     _market_status(ctx, en, flags.reduce_only)
 
     # the fee: maker or taker rate on the fill's notional

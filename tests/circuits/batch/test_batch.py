@@ -49,7 +49,7 @@ def test_mixed_batch_satisfies_every_constraint(closed: Closed) -> None:
         ("header.old_root", 12345, "start/"),
         ("public_input", 12345, "public_data"),
         ("slot3.sig_s", 7, "slot3/sig/eddsa"),  # the first oracle price's signature
-        ("slot8.fill_size", 50, "slot8/trade"),  # the taker claims another fill than the maker's
+        ("slot8.fill_size", 50, "slot8/order_leg"),  # the taker claims another fill than the maker's
         ("slot7.o_size", 110, "slot7/sig/eddsa"),  # the maker's order is not what it signed
         ("slot11.amount", 3 * USD, "slot11"),  # the withdrawal's amount differs from what was signed
     ],

@@ -122,7 +122,7 @@ def test_book_liquidation_over_two_makers(first_bid: int, too_much: int) -> None
         # the account's slot repeats the maker's fill
         ({"slot1.fill_price": 4_790_000}, "slot1/liquidation/same_fill1"),
         # the account sells only what it holds, on its side
-        ({"slot0.taker_side": 0, "slot1.taker_side": 0}, "slot0/liquidation/order/side"),
+        ({"slot0.taker_side": 0, "slot1.taker_side": 0}, "slot0/order_leg/order/side"),
         # the maker's order is what it signed
         ({"slot0.o_size": 20_000}, "slot0/sig/eddsa"),
         # the liquidated account changes no order slot
