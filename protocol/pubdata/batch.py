@@ -53,7 +53,9 @@ def sections_of(pd: PublicData) -> Sections:
         raise PubdataError(f"unknown data mode {pd.mode!r}")
     if pd.global_state is None:
         raise PubdataError("rollup public data needs the global state after the batch")
-    return Sections(q, w, global_diff.encode_section(pd.global_state), account_diff.encode_section(pd.accounts))
+    return Sections(
+        q, w, global_diff.encode_section(pd.global_state), account_diff.encode_section(pd.accounts)
+    )
 
 
 def _count(n: int, what: str) -> bytes:

@@ -18,7 +18,6 @@ from protocol.pubdata.withdrawals import Withdrawal
 from protocol.records import AccountState, GlobalState, LeafWitness, OpRecord, Step, StepKind
 from protocol.slots import roles_of
 
-
 # the step kinds whose slots select the step's market (data.market_id); every other kind's slots
 # select market 0 (what the circuit's witness sets, circuits/batch/witness.py)
 MARKET_KINDS = (StepKind.TRADE, StepKind.LIQUIDATION, StepKind.DELEVERAGE)

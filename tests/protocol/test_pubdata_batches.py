@@ -137,7 +137,11 @@ def test_verifier_rebuilds_roots_from_public_data() -> None:
 
     # batch 3: no step at all: the global state is republished, empty records only
     b, pd, raw = close(w, Mode.ROLLUP, g, 4)
-    assert pd.accounts == (account_diff.EMPTY,) * 4 and pd.queue == () and v.apply(pd) == b.new_root == b.old_root
+    assert (
+        pd.accounts == (account_diff.EMPTY,) * 4
+        and pd.queue == ()
+        and v.apply(pd) == b.new_root == b.old_root
+    )
     assert w.withdraw(3, 1 * USD, recipient=0xBEEF).ok
     assert w.withdraw(3, 1 * USD, recipient=0xBEEF).ok
     with pytest.raises(PubdataError, match="the batch needs 2 slots, the shape has 1"):

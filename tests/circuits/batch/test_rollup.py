@@ -31,7 +31,9 @@ SHAPE = BatchShape(6, 1, 1, Mode.ROLLUP)
 
 def _header(c: Closed) -> BatchHeader:
     b = c.batch
-    return BatchHeader(b.old_root, b.new_root, b.number, c.inputs["header.chain_id"], b.queue_start, b.queue_end)
+    return BatchHeader(
+        b.old_root, b.new_root, b.number, c.inputs["header.chain_id"], b.queue_start, b.queue_end
+    )
 
 
 def _world() -> tuple[World, Recorder]:
