@@ -18,15 +18,22 @@ from dataclasses import dataclass
 from functools import cached_property
 
 from circuits.batch import state as st
-from circuits.batch.pubdata import QueueRecordVars, WithdrawalVars, public_input_validium
+from circuits.batch.pubdata import (
+    QueueRecordVars,
+    WithdrawalVars,
+    public_input_rollup,
+    public_input_validium,
+)
 from circuits.batch.slot import slot_template
 from circuits.batch.slot_io import (
     CARRY_SPEC,
+    RECORD_SPEC,
     SCRATCH,
     SLOT_SPEC,
     Carry,
     Static,
     spec_names,
+    spec_size,
     static_spec,
     unpack,
 )
@@ -34,6 +41,7 @@ from circuits.batch.vars import MarketConfigVars
 from circuits.dsl import LC, Circuit, Program, as_lc, lc_sum
 from circuits.gadgets.bits import num2bits
 from circuits.gadgets.comparators import is_equal
+from protocol.pubdata.fields import Mode
 from protocol.slots import default_capacity
 
 HEADER_FIELDS = ("old_root", "new_root", "batch_number", "chain_id", "queue_start")
@@ -47,22 +55,23 @@ MAX_DECIMALS = 6  # size_decimals + price_decimals <= 6: mult = 10^(6 - both)
 
 @dataclass(frozen=True)
 class BatchShape:
-    """A batch size: its slots and the capacities of its queue and withdrawal sections (each
-    shape has its own circuit and key)."""
+    """A batch size: its slots, the capacities of its queue and withdrawal sections and the data
+    mode (each shape has its own circuit and key)."""
 
     slots: int
     queue: int
     withdrawals: int
+    mode: Mode = Mode.VALIDIUM
 
     @classmethod
-    def default(cls, slots: int) -> BatchShape:
+    def default(cls, slots: int, mode: Mode = Mode.VALIDIUM) -> BatchShape:
         """protocol.slots.default_capacity: a queue record and a withdrawal per eight slots."""
         cap = default_capacity(slots)
-        return cls(slots, cap.queue, cap.withdrawals)
+        return cls(slots, cap.queue, cap.withdrawals, mode)
 
     @property
     def name(self) -> str:
-        return f"batch_s{self.slots}_q{self.queue}_w{self.withdrawals}"
+        return f"batch_s{self.slots}_q{self.queue}_w{self.withdrawals}_{self.mode.name.lower()}"
 
 
 def _inputs(cs: Circuit, prefix: str, names: list[str]) -> list[LC]:
@@ -122,9 +131,14 @@ class BatchCircuit:
 
         template = slot_template(shape.queue, shape.withdrawals)
         flat = carry.flat()
+        n_carry = spec_size(CARRY_SPEC)
+        records = []  # each slot's RECORD_SPEC values (hashed in rollup mode only)
         for i in range(shape.slots):
             slot_vals = _inputs(cs, f"slot{i}", spec_names(SLOT_SPEC))
-            flat = template(cs, [*static_vals, *flat, *slot_vals], f"slot{i}")
+            outs = template(cs, [*static_vals, *flat, *slot_vals], f"slot{i}")
+            flat, rec = outs[:n_carry], outs[n_carry:]
+            assert len(rec) == spec_size(RECORD_SPEC)
+            records.append(rec)
         end = Carry.of(unpack(CARRY_SPEC, flat))
 
         with cs.scope("end"):
@@ -135,18 +149,29 @@ class BatchCircuit:
         with cs.scope("public_data"):
             queue = [QueueRecordVars(**r) for r in static.queue]
             wds = [WithdrawalVars(**r) for r in static.withdrawals]
-            commitment, _, _ = public_input_validium(
-                cs,
+            head = (
                 header["old_root"],
                 header["new_root"],
                 header["batch_number"],
                 header["chain_id"],
                 header["queue_start"],
                 header["queue_start"] + end.queue_count,
-                queue,
-                end.queue_count,
-                wds,
-                end.withdrawal_count,
             )
+            if shape.mode == Mode.ROLLUP:
+                commitment = public_input_rollup(
+                    cs,
+                    *head,
+                    queue,
+                    end.queue_count,
+                    wds,
+                    end.withdrawal_count,
+                    end.g,
+                    configured,
+                    records,
+                )
+            else:
+                commitment, _, _ = public_input_validium(
+                    cs, *head, queue, end.queue_count, wds, end.withdrawal_count
+                )
             cs.assert_equal(commitment, public_input, "public_input")
         return cs.compile()

@@ -18,9 +18,13 @@ Records at positions >= count are proven all zero, so the slots cannot claim unh
 - The packed deposit key `y + 2^255 * s`, s = (x > (r - 1) / 2), takes s as the low bit of the
   canonical 2x (2x < r exactly when x <= (r - 1) / 2; otherwise 2x - r is odd).
 
-Rollup mode: `commitment_rollup` (the outer hash over five digests) and `section_digest` (any
-section of fixed-width records, for the accounts and positions sections); the global, accounts
-and positions records' encodings are not built here.
+Rollup mode adds the global section (7.6: the global state after the last slot, 546 bytes) and
+the accounts section (7.5: one 84-byte record per slot, in slot order, from the slots' RECORD_SPEC
+outputs), both of a fixed length per batch shape, so each is hashed whole (`sha256_padded`, no
+selection), and the outer hash over four digests (`commitment_rollup`).  Signed values are
+published in two's complement of their byte width: the bits of x + 2^(8n - 1) (offset binary,
+which range-checks |x| within the width) with the top bit flipped.  A field element
+(`orders_root`) takes the strict decomposition, so its encoding is the canonical one.
 
 Every SHA-256 compression is one stamped template, C = 26,232 constraints (state and block both
 variable: constants are not folded into it, which would save at most ~800 per block at the price
@@ -30,7 +34,13 @@ of a slow Python build).  Measured (queue capacity Q, withdrawals capacity W):
 - withdrawals: ceil((31 W + 9) / 64) C + ~261 W + ~280: W = 4: 80,012 (3 blocks); W = 8: 133,528
   (5 blocks); about 418 per byte;
 - outer hash: 3 C + 941 (the header's bits: two strict roots, four 64-bit fields) = 79,637;
-- the test's circuit (Q = 2, W = 3): 214,318.
+- the test's circuit (Q = 2, W = 3): 214,318;
+- rollup, per slot: the record's bits, 759 (24 + 88 + 32 + 40 + 8 + 56 + 80 + 88 range bits and
+  the orders root's strict decomposition), and 84 bytes of SHA-256 (1.3125 blocks, 34,430): about
+  35,190 per slot (the slot template itself adds 11 in both modes: its gated record); per batch:
+  the global section's bits, 4,456 (range bits and 96 products gating the unconfigured markets),
+  its 9 blocks (236,088) and one more outer block than validium (4): 266,776.  Measured: rollup
+  minus validium, 2 slots: 346,985; 4 slots: 427,199 (Q = W = 1).
 """
 
 from __future__ import annotations
@@ -38,10 +48,13 @@ from __future__ import annotations
 import functools
 from dataclasses import dataclass
 
+from circuits.batch.vars import GlobalVars
 from circuits.dsl import LC, Circuit, LCLike, Template, as_lc, lc_sum
 from circuits.gadgets.bits import num2bits, num2bits_strict
 from circuits.gadgets.sha256 import IV, compress, const_word, field_to_bits_be, pad, uint_to_bits_be
-from protocol.constants import ACCOUNT_ID_BITS, ADDRESS_BITS, AMOUNT_BITS, CHAIN_ID_BITS
+from protocol.constants import ACCOUNT_ID_BITS, ADDRESS_BITS, AMOUNT_BITS, CHAIN_ID_BITS, MAX_MARKETS
+from protocol.pubdata.account_diff import RECORD_BYTES
+from protocol.pubdata.global_diff import GLOBAL_BYTES
 from protocol.pubdata.header import BATCH_NUMBER_BITS, QUEUE_INDEX_BITS
 
 Bits = list[LC]  # big-endian bit signals (or constants)
@@ -396,15 +409,97 @@ def commitment_rollup(
     withdrawals_digest: Bits,
     global_digest: Bits,
     accounts_digest: Bits,
-    positions_digest: Bits,
     name: str = "commitment",
 ) -> LC:
-    """Rollup's public input: sha256(header | the five section digests) AND (2^253 - 1); 5
-    compressions.  The global, accounts and positions digests come from their own gadgets (the
-    accounts and positions sections can use section_digest on their records' bits)."""
+    """Rollup's public input: sha256(header | the four section digests) AND (2^253 - 1); 4
+    compressions.  The global and accounts digests come from `global_digest` and
+    `accounts_digest`."""
     header = (old_root, new_root, batch_number, chain_id, queue_start, queue_end)
-    digests = [queue_digest, withdrawals_digest, global_digest, accounts_digest, positions_digest]
+    digests = [queue_digest, withdrawals_digest, global_digest, accounts_digest]
     return _commitment(cs, header, digests, name)
+
+
+# -- rollup: the global and accounts sections -------------------------------------------------------
+
+
+def signed_bits_be(cs: Circuit, x: LCLike, n_bytes: int, name: str) -> Bits:
+    """Signed x as the 8 * n_bytes big-endian bits of its two's complement (7, encodings): the
+    offset x + 2^(8n - 1) decomposed (so -2^(8n - 1) <= x < 2^(8n - 1)), its top bit flipped."""
+    n = 8 * n_bytes
+    bits = _be(cs, as_lc(x) + (1 << (n - 1)), n, name)
+    return [1 - bits[0], *bits[1:]]
+
+
+def record_bits(cs: Circuit, rec: list[LC], name: str = "record") -> Bits:
+    """One record of the accounts section (7.5), 672 bits, from a slot's RECORD_SPEC outputs
+    (account_id, collateral, nonce, auction_start, orders_root, market_id, size, cost, fsnap)."""
+    aid, collateral, nonce, auction, oroot, market, size, cost, fsnap = rec
+    with cs.scope(name):
+        out = [
+            *_be(cs, aid, 24, "account_id"),
+            *signed_bits_be(cs, collateral, 11, "collateral"),
+            *_be(cs, nonce, 32, "nonce"),
+            *_be(cs, auction, 40, "auction_start"),
+            *field_to_bits_be(cs, oroot, "orders_root"),
+            *_be(cs, market, 8, "market_id"),
+            *signed_bits_be(cs, size, 7, "size"),
+            *signed_bits_be(cs, cost, 10, "cost"),
+            *signed_bits_be(cs, fsnap, 11, "fsnap"),
+        ]
+    assert len(out) == 8 * RECORD_BYTES
+    return out
+
+
+def accounts_digest(cs: Circuit, records: list[list[LC]], name: str = "accounts") -> Bits:
+    """sha256 of the accounts section: every slot's record in slot order (a fixed length per
+    batch shape, so no count and no selection)."""
+    with cs.scope(name):
+        bits = [b for i, rec in enumerate(records) for b in record_bits(cs, rec, f"record{i}")]
+        return sha256_padded(cs, bits, "sha256")
+
+
+# (byte width, signed) of each market field in the global section, in MarketVars order (7.6)
+MARKET_LAYOUT = (
+    ("oracle_price", 5, False),
+    ("oracle_time", 5, False),
+    ("funding_index", 11, True),
+    ("open_interest", 6, False),
+    ("status", 1, False),
+    ("status_until", 5, False),
+    ("ref_price", 5, False),
+    ("ref_time", 5, False),
+    ("mark_price", 5, False),
+    ("premium_ema", 4, True),
+    ("premium_sum", 9, True),
+    ("premium_samples", 4, False),
+)
+
+
+def global_bits(cs: Circuit, g: GlobalVars, configured: list[LC], name: str = "global_section") -> Bits:
+    """The global section (7.6), 4,368 bits: the configured-markets byte (bit m = market m; the
+    flags are boolean, checked with the configs), the fund, the fee pool, the funding time, and
+    each market's fields, zero where the market is not configured (its state is not bound by the
+    global hash, so it is gated here)."""
+    with cs.scope(name):
+        out: Bits = [configured[m] for m in reversed(range(MAX_MARKETS))]
+        out += _be(cs, g.insurance_fund, 80, "insurance_fund")
+        out += _be(cs, g.fee_pool, 80, "fee_pool")
+        out += _be(cs, g.funding_time, 40, "funding_time")
+        for m, mv in enumerate(g.markets):
+            for field, width, signed in MARKET_LAYOUT:
+                v = cs.mul(configured[m], getattr(mv, field), f"m{m}_{field}_gated")
+                if signed:
+                    # 2^(8n - 1) offset: an unconfigured market's zero is zero bits too
+                    out += signed_bits_be(cs, v, width, f"m{m}_{field}")
+                else:
+                    out += _be(cs, v, 8 * width, f"m{m}_{field}")
+    assert len(out) == 8 * GLOBAL_BYTES
+    return out
+
+
+def global_digest(cs: Circuit, g: GlobalVars, configured: list[LC], name: str = "global") -> Bits:
+    with cs.scope(name):
+        return sha256_padded(cs, global_bits(cs, g, configured), "sha256")
 
 
 def public_input_validium(
@@ -431,3 +526,33 @@ def public_input_validium(
             cs, old_root, new_root, batch_number, chain_id, queue_start, queue_end, qd, wd
         )
     return pi, qd, wd
+
+
+def public_input_rollup(
+    cs: Circuit,
+    old_root: LCLike,
+    new_root: LCLike,
+    batch_number: LCLike,
+    chain_id: LCLike,
+    queue_start: LCLike,
+    queue_end: LCLike,
+    queue: list[QueueRecordVars],
+    queue_count: LCLike,
+    withdrawals: list[WithdrawalVars],
+    withdrawal_count: LCLike,
+    g: GlobalVars,
+    configured: list[LC],
+    records: list[list[LC]],
+    name: str = "pubdata",
+) -> LC:
+    """Rollup's public input (7.7): the validium sections, the global state `g` after the last
+    slot and the slots' records."""
+    with cs.scope(name):
+        cs.assert_equal(as_lc(queue_end), as_lc(queue_start) + as_lc(queue_count), "queue_range")
+        qd = queue_digest(cs, queue, queue_count)
+        wd = withdrawals_digest(cs, withdrawals, withdrawal_count)
+        gd = global_digest(cs, g, configured)
+        ad = accounts_digest(cs, records)
+        return commitment_rollup(
+            cs, old_root, new_root, batch_number, chain_id, queue_start, queue_end, qd, wd, gd, ad
+        )

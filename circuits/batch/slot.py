@@ -353,7 +353,41 @@ def slot_body(cs: Circuit, ins: list[LC], queue_capacity: int, withdrawal_capaci
     next_role = lc_sum(fx.next_role)
     scratch = [lc_sum(fx.scratch.get(k, [])) for k in range(SCRATCH)]
     out = Carry(accounts_root, now, next_role, queue_count, withdrawal_count, g_after, scratch)
-    return out.flat()
+    return [*out.flat(), *_record(cs, w, account_used, exists_after, after, market_id, fl.new)]
+
+
+def _record(
+    cs: Circuit,
+    w: dict[str, Any],
+    account_used: LC,
+    exists_after: LC,
+    after: AccountVars,
+    market_id: LC,
+    position: PositionVars,
+) -> list[LC]:
+    """The slot's record of the rollup accounts section (slot_io.RECORD_SPEC, protocol.md 7.5):
+    the account after the slot and its position in the selected market (the only one the slot
+    changes), gated to all zero where the slot leaves no account (no leaf, or a leaf proven
+    empty).  Every value is in range where it is written; the batch encodes the bits.  A leaf
+    with an account never has id 0 ("no account" in the section, FIRST_ACCOUNT_ID = 1).  Cost:
+    11 constraints."""
+    with cs.scope("record"):
+        live = cs.mul(account_used, exists_after, "live")
+        account_id = cs.mul(live, w["account_id"], "account_id")
+        # account_id * inv = live: a live record's id is not 0 (inv is free where live = 0)
+        inv = cs.hint_div(1, account_id, "inv")
+        cs.constrain(account_id, inv, live, "account_id_nonzero")
+        values = [
+            after.collateral,
+            after.nonce,
+            after.auction_start,
+            after.orders_root,
+            market_id,
+            position.size,
+            position.cost,
+            position.fsnap,
+        ]
+        return [account_id, *(cs.mul(live, v, f"v{i}") for i, v in enumerate(values))]
 
 
 TERM_FIELDS = tuple(rk.MarketTerms.__dataclass_fields__)

@@ -64,6 +64,21 @@ CARRY_SPEC: Spec = (
     ("scratch", SCRATCH),
 )
 
+# What a slot outputs after its Carry: its record of the rollup accounts section (protocol.md 7.5),
+# the account after the slot and its position in the slot's market; all zero for a slot that
+# leaves no account.  The batch circuit encodes and hashes them in rollup mode only.
+RECORD_SPEC: Spec = (
+    ("account_id", 1),
+    ("collateral", 1),
+    ("nonce", 1),
+    ("auction_start", 1),
+    ("orders_root", 1),
+    ("market_id", 1),
+    ("size", 1),
+    ("cost", 1),
+    ("fsnap", 1),
+)
+
 SLOT_SPEC: Spec = (
     ("role", N_ROLES),  # one-hot
     ("now", 1),  # the operation's time

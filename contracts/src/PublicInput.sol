@@ -3,7 +3,8 @@ pragma solidity 0.8.37;
 
 /// A batch proof's public input, rebuilt from calldata (protocol.md 7.2, 7.7):
 ///   commitment = sha256(header | sha256(queue) | sha256(withdrawals) [| sha256(global)
-///                       | sha256(accounts) | sha256(positions)])   (the bracket: rollup mode only)
+///                       | sha256(accounts)])   (the bracket: rollup mode only; the accounts
+///                       section is the rest of the data, 84 bytes per slot of the batch shape)
 ///   public input = commitment AND (2^253 - 1)
 /// The header's old root, batch number, chain id and queue start come from the caller's storage.
 library PublicInput {
@@ -11,8 +12,7 @@ library PublicInput {
     uint256 internal constant QUEUE_RECORD = 64;
     uint256 internal constant WITHDRAWAL_RECORD = 31;
     uint256 internal constant GLOBAL_BYTES = 546;
-    uint256 internal constant ACCOUNT_RECORD = 55;
-    uint256 internal constant POSITION_RECORD = 32;
+    uint256 internal constant SLOT_RECORD = 84;
 
     struct Header {
         bytes32 oldRoot;
@@ -27,7 +27,7 @@ library PublicInput {
         return uint256(uint24(bytes3(data[at:at + 3])));
     }
 
-    /// Checks the framing (mode byte, counts, exact length, n_queue = queue range) and returns
+    /// Checks the framing (mode byte, counts, lengths, n_queue = queue range) and returns
     /// the public input.
     function compute(uint8 mode, Header memory h, bytes calldata data) internal pure returns (uint256) {
         require(data.length >= 1 && uint8(data[0]) == mode, "pubdata mode");
@@ -48,14 +48,13 @@ library PublicInput {
     }
 
     function _rollupDigests(bytes calldata data) private pure returns (uint256 nQueue, bytes memory) {
-        require(data.length >= 13, "pubdata length");
+        require(data.length >= 7, "pubdata length");
         nQueue = _count(data, 1);
-        uint256 q = 13 + nQueue * QUEUE_RECORD;
+        uint256 q = 7 + nQueue * QUEUE_RECORD;
         uint256 w = q + _count(data, 4) * WITHDRAWAL_RECORD;
         uint256 g = w + GLOBAL_BYTES;
-        uint256 a = g + _count(data, 7) * ACCOUNT_RECORD;
-        require(data.length == a + _count(data, 10) * POSITION_RECORD, "pubdata length");
-        bytes memory d = abi.encodePacked(sha256(data[13:q]), sha256(data[q:w]), sha256(data[w:g]));
-        return (nQueue, abi.encodePacked(d, sha256(data[g:a]), sha256(data[a:])));
+        require(data.length >= g && (data.length - g) % SLOT_RECORD == 0, "pubdata length");
+        bytes memory d = abi.encodePacked(sha256(data[7:q]), sha256(data[q:w]), sha256(data[w:g]));
+        return (nQueue, abi.encodePacked(d, sha256(data[g:])));
     }
 }

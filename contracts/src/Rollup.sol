@@ -118,7 +118,7 @@ contract Rollup is Config, Storage, Events, Exodus, Committee {
     function _applyPublicData(uint64 queueEnd_, bytes calldata data) internal {
         uint256 nQueue = uint24(bytes3(data[1:4]));
         uint256 nWithdrawals = uint24(bytes3(data[4:7]));
-        uint256 q = uint8(data[0]) == MODE_ROLLUP ? 13 : 7;
+        uint256 q = 7; // both modes: mode byte and two counts
         uint256 w = q + 64 * nQueue;
         require(queueEnd_ >= queueConsumed && queueEnd_ - queueConsumed == nQueue, "queue range");
         bytes32 h = queueHash[queueConsumed];

@@ -1,9 +1,9 @@
 """A batch's public data as a whole (protocol.md section 7): the framing that carries the sections
 on L1, their digests, and the one public input of the batch proof.
 
-    public data  = mode (1) | counts (3 each) | queue | withdrawals | [global | accounts | positions]
+    public data  = mode (1) | counts (3 each) | queue | withdrawals | [global | accounts]
     commitment   = sha256(header | sha256(queue) | sha256(withdrawals)
-                          [| sha256(global) | sha256(accounts) | sha256(positions)])   (rollup: bracketed part)
+                          [| sha256(global) | sha256(accounts)])   (rollup: bracketed part)
     public input = commitment as a big-endian integer with its top 3 bits cleared (< 2^253 < r)
 """
 
@@ -12,7 +12,7 @@ from __future__ import annotations
 from typing import NamedTuple
 
 from protocol.pubdata import account_diff, global_diff, queue, withdrawals
-from protocol.pubdata.account_diff import AccountDiff
+from protocol.pubdata.account_diff import SlotRecord
 from protocol.pubdata.fields import Mode, PubdataError, Reader, sha256, sha256_blocks
 from protocol.pubdata.header import HEADER_BYTES, BatchHeader, encode_header
 from protocol.pubdata.queue import QueueRecord
@@ -29,7 +29,7 @@ class PublicData(NamedTuple):
     queue: tuple[QueueRecord, ...]  # queue order, queue_end - queue_start records
     withdrawals: tuple[Withdrawal, ...]  # step order
     global_state: GlobalState | None  # rollup: the global state after the batch; validium: None
-    accounts: tuple[AccountDiff, ...]  # rollup: ascending account id; validium: ()
+    accounts: tuple[SlotRecord, ...]  # rollup: one record per slot of the batch, in slot order; validium: ()
 
 
 class Sections(NamedTuple):
@@ -40,7 +40,6 @@ class Sections(NamedTuple):
     withdrawals: bytes
     global_: bytes | None
     accounts: bytes | None
-    positions: bytes | None
 
 
 def sections_of(pd: PublicData) -> Sections:
@@ -49,13 +48,14 @@ def sections_of(pd: PublicData) -> Sections:
     if pd.mode == Mode.VALIDIUM:
         if pd.global_state is not None or pd.accounts:
             raise PubdataError("validium public data carries no global state and no account diff")
-        return Sections(q, w, None, None, None)
+        return Sections(q, w, None, None)
     if pd.mode != Mode.ROLLUP:
         raise PubdataError(f"unknown data mode {pd.mode!r}")
     if pd.global_state is None:
         raise PubdataError("rollup public data needs the global state after the batch")
-    a, p = account_diff.encode_sections(pd.accounts)
-    return Sections(q, w, global_diff.encode_section(pd.global_state), a, p)
+    return Sections(
+        q, w, global_diff.encode_section(pd.global_state), account_diff.encode_section(pd.accounts)
+    )
 
 
 def _count(n: int, what: str) -> bytes:
@@ -65,17 +65,16 @@ def _count(n: int, what: str) -> bytes:
 
 
 def frame(mode: Mode, s: Sections) -> bytes:
-    """The public data as carried on L1: mode byte, record counts, then the sections."""
+    """The public data as carried on L1: mode byte, record counts, then the sections (rollup: the
+    accounts section is the rest, its length fixed by the batch shape)."""
     out = [
         bytes([mode]),
         _count(len(s.queue) // queue.RECORD_BYTES, "queue records"),
         _count(len(s.withdrawals) // withdrawals.RECORD_BYTES, "withdrawals"),
     ]
     if mode == Mode.ROLLUP:
-        assert s.global_ is not None and s.accounts is not None and s.positions is not None
-        out.append(_count(len(s.accounts) // account_diff.ACCOUNT_BYTES, "accounts"))
-        out.append(_count(len(s.positions) // account_diff.POSITION_BYTES, "positions"))
-        out += [s.queue, s.withdrawals, s.global_, s.accounts, s.positions]
+        assert s.global_ is not None and s.accounts is not None
+        out += [s.queue, s.withdrawals, s.global_, s.accounts]
     else:
         out += [s.queue, s.withdrawals]
     return b"".join(out)
@@ -93,24 +92,16 @@ def split(mode: Mode, data: bytes) -> Sections:
         raise r.fail(f"mode byte {got}, expected {int(mode)} ({Mode(mode).name})")
     nq = r.uint(COUNT_BYTES, COUNT_BITS, "queue record count")
     nw = r.uint(COUNT_BYTES, COUNT_BITS, "withdrawal count")
+    qs = r.take(nq * queue.RECORD_BYTES, "queue section")
+    ws = r.take(nw * withdrawals.RECORD_BYTES, "withdrawals section")
     if mode == Mode.VALIDIUM:
-        s = Sections(
-            r.take(nq * queue.RECORD_BYTES, "queue section"),
-            r.take(nw * withdrawals.RECORD_BYTES, "withdrawals section"),
-            None,
-            None,
-            None,
-        )
+        s = Sections(qs, ws, None, None)
     else:
-        na = r.uint(COUNT_BYTES, COUNT_BITS, "account count")
-        npos = r.uint(COUNT_BYTES, COUNT_BITS, "position count")
-        s = Sections(
-            r.take(nq * queue.RECORD_BYTES, "queue section"),
-            r.take(nw * withdrawals.RECORD_BYTES, "withdrawals section"),
-            r.take(global_diff.GLOBAL_BYTES, "global section"),
-            r.take(na * account_diff.ACCOUNT_BYTES, "accounts section"),
-            r.take(npos * account_diff.POSITION_BYTES, "positions section"),
-        )
+        g = r.take(global_diff.GLOBAL_BYTES, "global section")
+        n = r.remaining()
+        if n % account_diff.RECORD_BYTES:
+            raise r.fail(f"accounts section: {n} bytes is not a multiple of {account_diff.RECORD_BYTES}")
+        s = Sections(qs, ws, g, r.take(n, "accounts section"))
     r.end()
     return s
 
@@ -122,19 +113,19 @@ def decode_public_data(mode: Mode, data: bytes) -> PublicData:
     w = withdrawals.decode_section(s.withdrawals)
     if mode == Mode.VALIDIUM:
         return PublicData(Mode.VALIDIUM, q, w, None, ())
-    assert s.global_ is not None and s.accounts is not None and s.positions is not None
+    assert s.global_ is not None and s.accounts is not None
     g = global_diff.decode_section(s.global_)
-    accts = account_diff.decode_sections(s.accounts, s.positions)
+    accts = account_diff.decode_section(s.accounts)
     return PublicData(Mode.ROLLUP, q, w, g, accts)
 
 
 def commitment_preimage(mode: Mode, header: BatchHeader, s: Sections) -> bytes:
     parts = [encode_header(header), sha256(s.queue), sha256(s.withdrawals)]
     if mode == Mode.ROLLUP:
-        assert s.global_ is not None and s.accounts is not None and s.positions is not None
-        parts += [sha256(s.global_), sha256(s.accounts), sha256(s.positions)]
+        assert s.global_ is not None and s.accounts is not None
+        parts += [sha256(s.global_), sha256(s.accounts)]
     out = b"".join(parts)
-    assert len(out) == HEADER_BYTES + 32 * (5 if mode == Mode.ROLLUP else 2)
+    assert len(out) == HEADER_BYTES + 32 * (4 if mode == Mode.ROLLUP else 2)
     return out
 
 
@@ -159,13 +150,13 @@ def public_input(mode: Mode, header: BatchHeader, data: bytes) -> int:
 
 
 def state_diff_hash(s: Sections | PublicData) -> bytes:
-    """sha256(sha256(global) | sha256(accounts) | sha256(positions)): the state diff's hash
-    (either mode; in validium mode the committee signs it, 7.8)."""
+    """sha256(sha256(global) | sha256(accounts)): the state diff's hash (either mode; in validium
+    mode the committee signs it, 7.8)."""
     if isinstance(s, PublicData):
         s = sections_of(s._replace(mode=Mode.ROLLUP))
-    if s.global_ is None or s.accounts is None or s.positions is None:
-        raise PubdataError("the state diff hash needs the global, accounts and positions sections")
-    return sha256(sha256(s.global_) + sha256(s.accounts) + sha256(s.positions))
+    if s.global_ is None or s.accounts is None:
+        raise PubdataError("the state diff hash needs the global and accounts sections")
+    return sha256(sha256(s.global_) + sha256(s.accounts))
 
 
 class Figures(NamedTuple):

@@ -1,31 +1,29 @@
 """The public data of a closed batch from its records alone (protocol.records types; no node code):
-the accounts whose leaf changed, with their final state; the withdrawals; the queue records; the
-global state after the batch.  Pure functions: the node, the prover's witness code and the tests
+the accounts section's record of every slot (7.5: the slot's account and position after it, in
+slot order); the withdrawals; the queue records; the global state after the batch.  Pure functions: the node, the prover's witness code and the tests
 call them on `Batch.records`."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Sequence
 from itertools import pairwise
 from typing import NamedTuple
 
-from protocol.pubdata.account_diff import AccountDiff, diff_of
+from protocol.pubdata.account_diff import EMPTY, SlotRecord, record_of
 from protocol.pubdata.batch import PublicData
 from protocol.pubdata.fields import Mode, PubdataError
 from protocol.pubdata.queue import QueueRecord
 from protocol.pubdata.steps import deposit, forced_withdrawal, withdraw
 from protocol.pubdata.withdrawals import Withdrawal
 from protocol.records import AccountState, GlobalState, LeafWitness, OpRecord, Step, StepKind
+from protocol.slots import roles_of
 
-
-class Touched(NamedTuple):
-    account_id: int
-    state: AccountState  # final state in the batch
-    created: bool  # the leaf was empty before the batch
+# the step kinds whose slots select the step's market (data.market_id); every other kind's slots
+# select market 0 (what the circuit's witness sets, circuits/batch/witness.py)
+MARKET_KINDS = (StepKind.TRADE, StepKind.LIQUIDATION, StepKind.DELEVERAGE)
 
 
 class BatchEffects(NamedTuple):
-    touched: tuple[Touched, ...]  # accounts whose leaf changed, ascending id
     withdrawals: tuple[Withdrawal, ...]  # step order
     queue: tuple[QueueRecord, ...]  # queue order
     queue_indices: tuple[int, ...]  # the queue index of each queue record
@@ -37,29 +35,11 @@ def steps_of(records: Iterable[OpRecord]) -> list[Step]:
 
 
 def collect(records: Sequence[OpRecord]) -> BatchEffects:
-    first: dict[int, AccountState | None] = {}
-    last: dict[int, AccountState] = {}
-    slots: dict[tuple[int, int], tuple[tuple[int, int], tuple[int, int]]] = {}
     wds: list[Withdrawal] = []
     qrecs: list[QueueRecord] = []
     qidx: list[int] = []
     g: GlobalState | None = None
     for step in steps_of(records):
-        for upd in step.updates:
-            if upd.after is None:
-                if upd.before is not None:
-                    raise PubdataError(f"account {upd.account_id}: a leaf update cannot empty a leaf")
-                continue  # a proof that the leaf is empty
-            aid = upd.account_id
-            if aid not in first:
-                first[aid] = upd.before
-            elif last[aid] != upd.before:
-                raise PubdataError(f"account {aid}: a step starts from another state than the previous left")
-            last[aid] = upd.after
-            if upd.slot is not None:
-                key = (aid, upd.slot.slot)
-                sb0 = slots[key][0] if key in slots else upd.slot.before
-                slots[key] = (sb0, upd.slot.after)
         if step.kind == StepKind.DEPOSIT:
             qrecs.append(deposit.record_of(step))
             qidx.append(step.data.queue_index)
@@ -72,43 +52,73 @@ def collect(records: Sequence[OpRecord]) -> BatchEffects:
     for a, b in pairwise(qidx):
         if b != a + 1:
             raise PubdataError(f"queue entries consumed out of order: {b} after {a}")
-    slot_changed = {aid for (aid, _), (sb, sa) in slots.items() if sa != sb}
-    touched = tuple(
-        Touched(aid, last[aid], first[aid] is None)
-        for aid in sorted(last)
-        if last[aid] != first[aid] or aid in slot_changed
-    )
-    return BatchEffects(touched, tuple(wds), tuple(qrecs), tuple(qidx), g)
+    return BatchEffects(tuple(wds), tuple(qrecs), tuple(qidx), g)
 
 
-def orders_roots(witnesses: Iterable[Iterable[object]]) -> dict[int, int]:
-    """Each account's final orders_root from a batch's witnesses (`Batch.witnesses`: per record,
-    per step, a StepWitness): the last leaf witness of the account wins."""
-    out: dict[int, int] = {}
+def slot_records(
+    records: Sequence[OpRecord], orders_roots: Sequence[Sequence[int]], slots: int | None = None
+) -> tuple[SlotRecord, ...]:
+    """The accounts section's records (7.5): one per slot, in slot order (protocol.slots.roles_of:
+    a step's k-th leaf update is its k-th slot), padded with empty records to `slots` (the batch
+    shape's slot count; None: the batch's own).  `orders_roots[i][k]` is the orders_root after the
+    i-th step's k-th leaf update (`orders_roots(batch.witnesses)`)."""
+    steps = steps_of(records)
+    if len(orders_roots) != len(steps):
+        raise PubdataError(f"{len(orders_roots)} steps of orders roots for {len(steps)} steps")
+    last: dict[int, AccountState] = {}
+    out: list[SlotRecord] = []
+    for step, roots in zip(steps, orders_roots, strict=True):
+        roles = roles_of(step)
+        if len(step.updates) > len(roles) or len(roots) != len(step.updates):
+            raise PubdataError(f"{step.kind.name}: {len(step.updates)} leaf updates for {len(roles)} slots")
+        market = step.data.market_id if step.kind in MARKET_KINDS else 0
+        for k in range(len(roles)):
+            upd = step.updates[k] if k < len(step.updates) else None
+            if upd is None or upd.after is None:
+                if upd is not None and upd.before is not None:
+                    raise PubdataError(f"account {upd.account_id}: a leaf update cannot empty a leaf")
+                out.append(EMPTY)  # no account, or a proof that the leaf is empty
+                continue
+            aid = upd.account_id
+            if aid in last and last[aid] != upd.before:
+                raise PubdataError(f"account {aid}: a step starts from another state than the previous left")
+            last[aid] = upd.after
+            out.append(record_of(aid, upd.after, roots[k], market))
+    if slots is not None:
+        if len(out) > slots:
+            raise PubdataError(f"the batch needs {len(out)} slots, the shape has {slots}")
+        out += [EMPTY] * (slots - len(out))
+    return tuple(out)
+
+
+def orders_roots(witnesses: Iterable[Iterable[object]]) -> tuple[tuple[int, ...], ...]:
+    """Per step of the batch (`Batch.witnesses`: per record, per step, a StepWitness), the
+    orders_root after each of its leaf updates."""
+    out: list[tuple[int, ...]] = []
     for per_record in witnesses:
         for sw in per_record:
+            roots = []
             for lw in getattr(sw, "leaves", ()):
                 assert isinstance(lw, LeafWitness)
-                out[lw.account_id] = lw.orders_root_after
-    return out
+                roots.append(lw.orders_root_after)
+            out.append(tuple(roots))
+    return tuple(out)
 
 
 def public_data(
     mode: Mode,
     records: Sequence[OpRecord],
-    orders_root: Mapping[int, int],
+    orders_roots: Sequence[Sequence[int]],
     global_before: GlobalState,
+    slots: int | None = None,
 ) -> PublicData:
-    """The batch's public data from its records; `orders_root` maps every touched account to its
-    final orders_root (`orders_roots(batch.witnesses)` or the node's trees); `global_before` is the
-    global state before the batch (what a batch without steps publishes)."""
+    """The batch's public data from its records; `orders_roots` per step, the orders_root after
+    each leaf update (`orders_roots(batch.witnesses)`); `global_before` is the global state before
+    the batch (what a batch without steps publishes); `slots` the batch shape's slot count (rollup:
+    the accounts section has one record per slot; None: the batch's own slot count)."""
     fx = collect(records)
     if mode == Mode.VALIDIUM:
         return PublicData(Mode.VALIDIUM, fx.queue, fx.withdrawals, None, ())
-    diffs: list[AccountDiff] = []
-    for t in fx.touched:
-        if t.account_id not in orders_root:
-            raise PubdataError(f"no orders_root given for touched account {t.account_id}")
-        diffs.append(diff_of(t.account_id, t.state, orders_root[t.account_id]))
+    accounts = slot_records(records, orders_roots, slots)
     g = global_before if fx.global_after is None else fx.global_after
-    return PublicData(Mode.ROLLUP, fx.queue, fx.withdrawals, g, tuple(diffs))
+    return PublicData(Mode.ROLLUP, fx.queue, fx.withdrawals, g, accounts)

@@ -57,6 +57,13 @@ def _errors() -> Iterator[None]:
 
 def shape_options(fn: F) -> F:
     fn = click.option(
+        "--mode",
+        type=click.Choice(["validium", "rollup"]),
+        default="validium",
+        show_default=True,
+        help="Data mode: rollup also publishes and hashes the state diff (protocol.md 7.5-7.7).",
+    )(fn)
+    fn = click.option(
         "--withdrawals", type=int, default=None, help="Withdrawal capacity (default slots/8, >= 1)."
     )(fn)
     fn = click.option("--queue", type=int, default=None, help="L1 queue capacity (default slots/8, >= 1).")(
@@ -68,11 +75,11 @@ def shape_options(fn: F) -> F:
     return fn
 
 
-def _shape(slots: int, queue: int | None, withdrawals: int | None) -> BatchShape:
+def _shape(slots: int, queue: int | None, withdrawals: int | None, mode: str = "validium") -> BatchShape:
     if slots < 1 or (queue is not None and queue < 1) or (withdrawals is not None and withdrawals < 1):
         raise BatchCliError("--slots, --queue and --withdrawals must be at least 1")
     d = BatchShape.default(slots)
-    return BatchShape(slots, queue or d.queue, withdrawals or d.withdrawals)
+    return BatchShape(slots, queue or d.queue, withdrawals or d.withdrawals, Mode[mode.upper()])
 
 
 @click.group()
@@ -88,14 +95,20 @@ def batch() -> None:
 )
 @click.option("--no-key", is_flag=True, help="Write the R1CS and the report only.")
 def build(
-    slots: int, queue: int | None, withdrawals: int | None, out_dir: Path, ptau: str | None, no_key: bool
+    slots: int,
+    queue: int | None,
+    withdrawals: int | None,
+    mode: str,
+    out_dir: Path,
+    ptau: str | None,
+    no_key: bool,
 ) -> None:
     """Write the circuit, its constraint report and (unless --no-key) its proving key."""
     from prover.formats.json_files import vk_to_json, write_json
     from prover.formats.zkey import write_zkey
     from prover.setup.phase2 import export_vk
 
-    shape = _shape(slots, queue, withdrawals)
+    shape = _shape(slots, queue, withdrawals, mode)
     with _errors():
         out_dir.mkdir(parents=True, exist_ok=True)
         program = BatchCircuit(shape).program
@@ -158,10 +171,11 @@ def witness(
     slots: int,
     queue: int | None,
     withdrawals: int | None,
+    mode: str,
     out: Path,
 ) -> None:
     """Write the witness of closed batch N of a node's journal (and its public input)."""
-    shape = _shape(slots, queue, withdrawals)
+    shape = _shape(slots, queue, withdrawals, mode)
     config = load_genesis(genesis) if genesis is not None else devnet_config()
     with _errors():
         store = Store(data_dir / "journal.db")
@@ -170,9 +184,10 @@ def witness(
         finally:
             store.close()
         assert b.witnesses is not None
-        pd = collect.public_data(Mode.VALIDIUM, b.records, collect.orders_roots(b.witnesses), g_before)
+        roots = collect.orders_roots(b.witnesses)
+        pd = collect.public_data(shape.mode, b.records, roots, g_before, shape.slots)
         header = BatchHeader(b.old_root, b.new_root, b.number, config.chain_id, b.queue_start, b.queue_end)
-        pi = public_input(Mode.VALIDIUM, header, encode_public_data(pd))
+        pi = public_input(shape.mode, header, encode_public_data(pd))
         inputs = batch_assignment(shape, batch_config(config), batch_input(b, acc_before, g_before), pi)
         solved = BatchCircuit(shape).program.solve(inputs)
         solved.write_wtns(out)

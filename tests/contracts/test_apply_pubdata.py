@@ -49,7 +49,7 @@ def test_public_data_consumes_the_queue_and_credits(chain: Chain, mode: Mode) ->
 
     # adversarial variants first (calls: nothing changes)
     s = split(mode, data)
-    q0 = 13 if mode == Mode.ROLLUP else 7
+    q0 = 7  # both modes: mode byte and two counts
     recs = [s.queue[i : i + RECORD_BYTES] for i in range(0, len(s.queue), RECORD_BYTES)]
 
     def with_queue(rs: list[bytes]) -> bytes:

@@ -20,9 +20,13 @@ async def _traffic(data_dir: Path) -> int:
         ws = [await fund(c, i) for i in range(1, 5)]  # queue capacity 1: a batch per deposit
         await set_price(c, "BTC-USD", BTC_PRICE)
         exp = int(time.time()) + 3600
-        await c.place_order(ws[0].order(market_id=BTC, side=SELL, price=BTC_PRICE, size=200, expiry=exp, order_id=1))
+        await c.place_order(
+            ws[0].order(market_id=BTC, side=SELL, price=BTC_PRICE, size=200, expiry=exp, order_id=1)
+        )
         for k, w in enumerate(ws[1:] * 3):
-            out = await c.place_order(w.order(market_id=BTC, side=BUY, price=BTC_PRICE, size=10, expiry=exp, order_id=1 + k))
+            out = await c.place_order(
+                w.order(market_id=BTC, side=BUY, price=BTC_PRICE, size=10, expiry=exp, order_id=1 + k)
+            )
             assert out["fills"], out
         await r.node.close_batch()
         return r.node.engine.batches.last.number  # type: ignore[union-attr]

@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 from circuits.primitives import babyjub
 from protocol import constants as C
 from protocol.pubdata import account_diff, global_diff, queue
-from protocol.pubdata.account_diff import AccountDiff
+from protocol.pubdata.account_diff import EMPTY, SlotRecord
 from protocol.pubdata.batch import (
     PUBLIC_INPUT_MASK,
     PublicData,
@@ -32,7 +32,7 @@ from protocol.pubdata.header import HEADER_BYTES, BatchHeader, decode_header, en
 from protocol.pubdata.steps.deposit import DepositEntry, DepositRecord, pack_key, unpack_key
 from protocol.pubdata.steps.forced_withdrawal import ForcedWithdrawalEntry, ForcedWithdrawalRecord
 from protocol.pubdata.withdrawals import Withdrawal
-from protocol.records import GlobalState, MarketState
+from protocol.records import AccountState, GlobalState, MarketState
 
 R = C.FIELD_MODULUS
 M = C.MAX_MARKETS
@@ -114,36 +114,24 @@ global_states = st.builds(
 
 
 @st.composite
-def positions(draw: st.DrawFn) -> tuple[tuple[int, ...], tuple[int, ...], tuple[int, ...]]:
-    sizes, costs, fsnaps = [], [], []
-    for _ in range(M):
-        if draw(st.booleans()):
-            sizes.append(draw(signed(C.SIZE_BITS).filter(bool)))
-            costs.append(draw(signed(C.COST_BITS)))
-            fsnaps.append(draw(signed(C.FUNDING_INDEX_BITS)))
-        else:
-            sizes.append(0)
-            costs.append(0)
-            fsnaps.append(0)
-    return tuple(sizes), tuple(costs), tuple(fsnaps)
-
-
-@st.composite
-def account_diffs(draw: st.DrawFn) -> tuple[AccountDiff, ...]:
-    ids = sorted(draw(st.sets(account_ids, max_size=5)))
+def slot_records(draw: st.DrawFn) -> tuple[SlotRecord, ...]:
     out = []
-    for aid in ids:
-        sizes, costs, fsnaps = draw(positions())
+    for _ in range(draw(st.integers(0, 6))):
+        if draw(st.booleans()):
+            out.append(EMPTY)
+            continue
+        size = draw(st.one_of(st.just(0), signed(C.SIZE_BITS)))
         out.append(
-            AccountDiff(
-                aid,
+            SlotRecord(
+                draw(account_ids),
                 draw(signed(C.COLLATERAL_BITS)),
                 draw(unsigned(C.NONCE_BITS)),
                 draw(unsigned(C.TIME_BITS)),
                 draw(fields),
-                sizes,
-                costs,
-                fsnaps,
+                draw(st.integers(0, M - 1)),
+                size,
+                draw(signed(C.COST_BITS)) if size else 0,
+                draw(signed(C.FUNDING_INDEX_BITS)) if size else 0,
             )
         )
     return tuple(out)
@@ -156,7 +144,7 @@ def public_datas(draw: st.DrawFn, mode: Mode | None = None) -> PublicData:
     w = tuple(draw(st.lists(withdrawal_records, max_size=4)))
     if mode == Mode.VALIDIUM:
         return PublicData(mode, q, w, None, ())
-    return PublicData(mode, q, w, draw(global_states), draw(account_diffs()))
+    return PublicData(mode, q, w, draw(global_states), draw(slot_records()))
 
 
 SETTINGS = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -179,10 +167,8 @@ def test_public_data_round_trip(pd: PublicData) -> None:
     assert s == sections_of(pd)
     assert len(s.queue) == 64 * len(pd.queue) and len(s.withdrawals) == 31 * len(pd.withdrawals)
     if pd.mode == Mode.ROLLUP:
-        npos = sum(1 for d in pd.accounts for v in d.sizes if v)
         assert s.global_ is not None and len(s.global_) == 546
-        assert s.accounts is not None and len(s.accounts) == 55 * len(pd.accounts)
-        assert s.positions is not None and len(s.positions) == 32 * npos
+        assert s.accounts is not None and len(s.accounts) == 84 * len(pd.accounts)
     else:
         with pytest.raises(PubdataError, match="mode byte"):
             decode_public_data(Mode.ROLLUP, raw)
@@ -227,7 +213,7 @@ def test_dac_hash_binds_everything() -> None:
     d = state_diff_hash(pd)
     s = sections_of(pd)
     assert s.global_ is not None
-    assert d == hashlib.sha256(hashlib.sha256(s.global_).digest() + hashlib.sha256(b"").digest() * 2).digest()
+    assert d == hashlib.sha256(hashlib.sha256(s.global_).digest() + hashlib.sha256(b"").digest()).digest()
     base = dac_hash(0xAB, h, d)
     assert (
         base == hashlib.sha256(b"zkclear/dac/v1" + (0xAB).to_bytes(20, "big") + encode_header(h) + d).digest()
@@ -248,16 +234,16 @@ GOOD = PublicData(
     ),
     (Withdrawal(1, 0x22, 9),),
     GlobalState(100, 5, 77, (MarketState(10, 20, -3, 4), *([None] * (M - 1)))),
-    (AccountDiff(1, -1, 2, 0, 12345, (5, *[0] * 7), (-6, *[0] * 7), (-7, *[0] * 7)),),
+    (SlotRecord(1, -1, 2, 0, 12345, 0, 5, -6, -7), EMPTY),
 )
 
 
 def offsets(pd: PublicData) -> dict[str, int]:
     """Where each section starts in the framed rollup data."""
     s = sections_of(pd)
-    at = 1 + 4 * 3
+    at = 1 + 2 * 3
     out = {}
-    for name, part in zip(("queue", "withdrawals", "global", "accounts", "positions"), s, strict=True):
+    for name, part in zip(("queue", "withdrawals", "global", "accounts"), s, strict=True):
         out[name] = at
         at += len(part or b"")
     return out
@@ -293,14 +279,14 @@ def test_good_decodes() -> None:
         ),
         ("global", 26 + 5 + 5 + 11 + 6, b"\x03", "market 0 status 3"),
         ("global", 26 + 10, b"\x7f" + b"\xff" * 10, "market 0 funding_index = .* outside"),
-        ("accounts", 0, bytes(3), "account id 0 is 0 or not above"),
-        ("accounts", 3, b"\x01" + bytes(10), "account 0 collateral = .* outside .v. < 2\\^80"),
-        ("accounts", 3, b"\xff" + bytes(10), "account 0 collateral = .* outside"),
+        ("accounts", 0, bytes(3), "slot 0 .no account. at offset 3 must be 81 zero bytes"),
+        ("accounts", 84 + 83, b"\x01", "slot 1 .no account. at offset 87 must be 81 zero bytes"),
+        ("accounts", 3, b"\x01" + bytes(10), "slot 0 collateral = .* outside .v. < 2\\^80"),
+        ("accounts", 3, b"\xff" + bytes(10), "slot 0 collateral = .* outside"),
         ("accounts", 23, R.to_bytes(32, "big"), "orders_root .* not a canonical field element"),
-        ("positions", 0, (2).to_bytes(3, "big"), "account 2 is not in the accounts section"),
-        ("positions", 3, b"\x08", "market id 8 is not below 8"),
-        ("positions", 4, bytes(7), "size 0"),
-        ("positions", 4, b"\x01" + bytes(6), "position 0 size = .* outside .v. < 2\\^48"),
+        ("accounts", 55, b"\x08", "market id 8 is not below 8"),
+        ("accounts", 56, bytes(7), "size 0 with a non-zero cost"),
+        ("accounts", 56, b"\x01" + bytes(6), "slot 0 size = .* outside .v. < 2\\^48"),
     ],
 )
 def test_rejects_malformed(where: str, offset: int, new: bytes, match: str) -> None:
@@ -312,30 +298,36 @@ def test_rejects_malformed(where: str, offset: int, new: bytes, match: str) -> N
 
 def test_rejects_framing() -> None:
     raw = encode_public_data(GOOD)
-    with pytest.raises(PubdataError, match="trailing"):
+    with pytest.raises(PubdataError, match="accounts section: 169 bytes is not a multiple of 84"):
         decode_public_data(Mode.ROLLUP, raw + b"\x00")
-    with pytest.raises(PubdataError, match="truncated: positions section"):
+    with pytest.raises(PubdataError, match="trailing"):
+        decode_public_data(
+            Mode.VALIDIUM,
+            encode_public_data(GOOD._replace(mode=Mode.VALIDIUM, global_state=None, accounts=())) + b"\x00",
+        )
+    with pytest.raises(PubdataError, match="accounts section: 167 bytes is not a multiple of 84"):
         decode_public_data(Mode.ROLLUP, raw[:-1])
     with pytest.raises(PubdataError, match="mode byte 0, expected 1"):
         decode_public_data(Mode.VALIDIUM, raw)
     with pytest.raises(PubdataError, match="expected bytes"):
         decode_public_data(Mode.ROLLUP, "00")  # type: ignore[arg-type]
-    # a withdrawal count one too many: every later section shifts, the end comes short
-    with pytest.raises(PubdataError, match="truncated"):
+    # a withdrawal count one too many: every later section shifts, the accounts section comes short
+    with pytest.raises(PubdataError, match=r"accounts section: \d+ bytes is not a multiple of 84"):
         decode_public_data(Mode.ROLLUP, patch(raw, 4, (2).to_bytes(3, "big")))
 
 
-def test_rejects_unordered_and_duplicates() -> None:
-    a = GOOD.accounts[0]
-    with pytest.raises(PubdataError, match="ascending, unique"):
-        encode_public_data(GOOD._replace(accounts=(a, a)))
-    s = sections_of(GOOD._replace(accounts=(a, a._replace(account_id=2))))
-    assert s.accounts is not None and s.positions is not None
-    swapped = s.accounts[55:] + s.accounts[:55]
-    with pytest.raises(PubdataError, match="not above the previous one"):
-        account_diff.decode_sections(swapped, s.positions)
-    with pytest.raises(PubdataError, match=r"\(account 1, market 0\) is not above"):
-        account_diff.decode_sections(s.accounts[:55], s.positions[:32] * 2)
+def test_records_apply_in_slot_order() -> None:
+    """An account's last record gives its collateral, nonce, auction and orders root; each record
+    sets the position of its market."""
+    st0 = AccountState(1, 2, 3, 0, 0, (0,) * M, (0,) * M, (0,) * M, 0)
+    recs = (SlotRecord(1, 10, 1, 0, 5, 2, 7, 70, -1), EMPTY, SlotRecord(1, 9, 2, 4, 6, 0, -3, -30, 2))
+    out = st0
+    for r in account_diff.decode_section(account_diff.encode_section(recs)):
+        if r.account_id:
+            out = account_diff.apply(out, r)
+    assert out == AccountState(
+        1, 2, 3, 9, 2, (-3, 0, 7, *[0] * 5), (-30, 0, 70, *[0] * 5), (2, 0, -1, *[0] * 5), 4
+    )
 
 
 @pytest.mark.parametrize(
@@ -349,10 +341,12 @@ def test_rejects_unordered_and_duplicates() -> None:
             "collateral = .* 2\\^80",
         ),
         (
-            GOOD._replace(accounts=(GOOD.accounts[0]._replace(costs=(0, 1, *[0] * 6)),)),
+            GOOD._replace(accounts=(GOOD.accounts[0]._replace(size=0, cost=1, fsnap=0),)),
             "size 0 with cost 1",
         ),
         (GOOD._replace(accounts=(GOOD.accounts[0]._replace(orders_root=R),)), "orders_root .* canonical"),
+        (GOOD._replace(accounts=(GOOD.accounts[0]._replace(market_id=M),)), "market id 8 is not below 8"),
+        (GOOD._replace(accounts=(EMPTY._replace(nonce=1),)), "without an account must be all zero"),
         (GOOD._replace(global_state=None), "needs the global state"),
         (GOOD._replace(mode=Mode.VALIDIUM), "validium public data carries no"),
         (

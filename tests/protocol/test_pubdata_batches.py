@@ -1,15 +1,17 @@
 """Public data of real batches from the exchange core (protocol.md section 7): the records-only
-helper (`protocol.pubdata.collect`) gives the touched accounts, withdrawals and queue records; a
+helper (`protocol.pubdata.collect`) gives the slots' account records, withdrawals and queue records; a
 verifier that reads nothing but the public data (and the genesis parameters) rebuilds every
 batch's new root, as the verifier's CLI must in rollup mode; and the figures of a typical batch."""
 
 from __future__ import annotations
 
+import pytest
+
 from circuits.primitives.smt import SparseMerkleTree
 from protocol import hashing as H
-from protocol.constants import ACCOUNT_TREE_DEPTH
+from protocol.constants import ACCOUNT_TREE_DEPTH, MAX_MARKETS
 from protocol.messages.order import TimeInForce
-from protocol.pubdata import collect
+from protocol.pubdata import account_diff, collect
 from protocol.pubdata.batch import (
     PublicData,
     decode_public_data,
@@ -18,14 +20,17 @@ from protocol.pubdata.batch import (
     public_input,
     split,
 )
-from protocol.pubdata.fields import Mode
+from protocol.pubdata.fields import Mode, PubdataError
 from protocol.pubdata.header import BatchHeader
 from protocol.pubdata.steps.deposit import DepositRecord
 from protocol.pubdata.steps.forced_withdrawal import ForcedWithdrawalRecord
 from protocol.pubdata.withdrawals import Withdrawal
-from protocol.records import GlobalState
+from protocol.records import AccountState, GlobalState, StepKind
+from protocol.slots import slot_count
 from sequencer.batches import Batch
 from tests.sequencer.world import BTC, BUY, ETH, SELL, USD, World
+
+Z = (0,) * MAX_MARKETS
 
 
 class Verifier:
@@ -35,18 +40,25 @@ class Verifier:
     def __init__(self, params_hash: int, config_hashes: tuple[int | None, ...]) -> None:
         self.params_hash = params_hash
         self.config_hashes = config_hashes
-        self.keys: dict[int, tuple[int, int, int]] = {}  # account id -> (pub_x, pub_y, owner)
+        self.states: dict[int, tuple[AccountState, int]] = {}  # account id -> (state, orders_root)
         self.tree = SparseMerkleTree(ACCOUNT_TREE_DEPTH)
 
     def apply(self, pd: PublicData) -> int:
         for rec in pd.queue:
-            if isinstance(rec, DepositRecord) and rec.account_id not in self.keys:
+            if isinstance(rec, DepositRecord) and rec.account_id not in self.states:
                 e = rec.entry  # the deposit that found the leaf empty created the account
-                self.keys[rec.account_id] = (e.pub_x, e.pub_y, e.owner)
+                self.states[rec.account_id] = (AccountState(e.pub_x, e.pub_y, e.owner, 0, 0, Z, Z, Z, 0), 0)
+        touched = set()
+        for d in pd.accounts:  # in slot order: an account's last record wins, each sets one position
+            if d.account_id == 0:
+                continue
+            st, _ = self.states[d.account_id]
+            self.states[d.account_id] = (account_diff.apply(st, d), d.orders_root)
+            touched.add(d.account_id)
         leaves = {}
-        for d in pd.accounts:
-            st = d.state(*self.keys[d.account_id])
-            leaves[d.account_id] = H.account_leaf(st, H.positions_hash(H.position_hashes(st)), d.orders_root)
+        for aid in touched:
+            st, oroot = self.states[aid]
+            leaves[aid] = H.account_leaf(st, H.positions_hash(H.position_hashes(st)), oroot)
         self.tree.set_many(leaves)
         assert pd.global_state is not None
         return H.state_root(
@@ -54,10 +66,13 @@ class Verifier:
         )
 
 
-def close(w: World, mode: Mode, g_before: GlobalState) -> tuple[Batch, PublicData, bytes]:
+def close(
+    w: World, mode: Mode, g_before: GlobalState, slots: int | None = None
+) -> tuple[Batch, PublicData, bytes]:
+    """Close the World's batch; its public data with `slots` slots (None: the batch's own count)."""
     b = w.ex.close_batch(witness=True)
     assert b.witnesses is not None
-    pd = collect.public_data(mode, b.records, collect.orders_roots(b.witnesses), g_before)
+    pd = collect.public_data(mode, b.records, collect.orders_roots(b.witnesses), g_before, slots)
     raw = encode_public_data(pd)
     assert decode_public_data(mode, raw) == pd
     return b, pd, raw
@@ -87,7 +102,9 @@ def test_verifier_rebuilds_roots_from_public_data() -> None:
     assert [type(q) for q in pd.queue] == [DepositRecord] * 5
     assert [q.account_id for q in pd.queue if isinstance(q, DepositRecord)] == [1, 2, 3, 4, 2]
     assert pd.withdrawals == (Withdrawal(w.aid(3), 0xCAFE, 1_000 * USD),)
-    assert [d.account_id for d in pd.accounts] == [1, 2, 3, 4]
+    # one record per slot: 5 deposits, the oracle prices' slots (no account), 2 trades, 1 withdrawal
+    assert [d.account_id for d in pd.accounts if d.account_id] == [1, 2, 3, 4, 2, 1, 2, 3, 4, 4]
+    assert len(pd.accounts) == slot_count(collect.steps_of(b.records))
     assert public_input(Mode.ROLLUP, header(w, b), raw) < 1 << 253
     g = ex.global_state()
 
@@ -102,21 +119,34 @@ def test_verifier_rebuilds_roots_from_public_data() -> None:
     assert w.order(0, BTC, BUY, 5_000_000, 10, tif=TimeInForce.IOC).ok  # account 1 half closes
     assert w.funding().ok
     assert w.order(0, BTC, BUY, 5_000_000, 10, tif=TimeInForce.IOC).ok  # ... and closes: no position left
-    b, pd, raw = close(w, Mode.ROLLUP, g)
+    b, pd, raw = close(w, Mode.ROLLUP, g, 64)  # padded to a 64-slot shape: empty records after the batch's
     assert v.apply(pd) == b.new_root
     forced = [q for q in pd.queue if isinstance(q, ForcedWithdrawalRecord)]
     assert [(q.entry.account_id, q.paid) for q in forced] == [(w.aid(2), 10 * USD), (w.aid(3), 0), (999, 0)]
-    assert [d.account_id for d in pd.accounts] == [1, 2, 3]  # 3: its forced request was refused
-    acct1 = next(d for d in pd.accounts if d.account_id == w.aid(0))
-    assert acct1.sizes[BTC] == 0 and acct1.costs[BTC] == 0  # a closed position is not listed
-    s = split(Mode.ROLLUP, raw)
-    # positions of the listed accounts only: account 3's ETH short (account 4's long is untouched)
-    assert s.positions is not None and len(s.positions) == 32
+    assert len(pd.accounts) == 64 and len(split(Mode.ROLLUP, raw).accounts or b"") == 64 * 84
+    used = slot_count(collect.steps_of(b.records))
+    assert all(d == account_diff.EMPTY for d in pd.accounts[used:])
+    # forced withdrawals (after the refresh's oracle slots): account 2 paid, account 3 refused (its
+    # leaf unchanged but published), the empty leaf 999 publishes an empty record
+    kinds = [s.kind for s in collect.steps_of(b.records)]
+    first = slot_count(collect.steps_of(b.records)[: kinds.index(StepKind.FORCED_WITHDRAWAL)])
+    assert [d.account_id for d in pd.accounts[first : first + 3]] == [w.aid(2), w.aid(3), 0]
+    acct1 = [d for d in pd.accounts if d.account_id == w.aid(0)]
+    assert acct1[-1].market_id == BTC and acct1[-1].size == 0 and acct1[-1].cost == 0  # closed
     g = ex.global_state()
 
-    # batch 3: no step at all: the global state is republished, no account
-    b, pd, raw = close(w, Mode.ROLLUP, g)
-    assert pd.accounts == () and pd.queue == () and v.apply(pd) == b.new_root == b.old_root
+    # batch 3: no step at all: the global state is republished, empty records only
+    b, pd, raw = close(w, Mode.ROLLUP, g, 4)
+    assert (
+        pd.accounts == (account_diff.EMPTY,) * 4
+        and pd.queue == ()
+        and v.apply(pd) == b.new_root == b.old_root
+    )
+    assert w.withdraw(3, 1 * USD, recipient=0xBEEF).ok
+    assert w.withdraw(3, 1 * USD, recipient=0xBEEF).ok
+    with pytest.raises(PubdataError, match="the batch needs 2 slots, the shape has 1"):
+        close(w, Mode.ROLLUP, g, 1)  # a batch larger than its shape has no public data
+    g = ex.global_state()
 
     # validium: the same kind of batch publishes the queue and withdrawals only
     assert w.withdraw(3, 1 * USD, recipient=0xBEEF).ok
@@ -127,7 +157,7 @@ def test_verifier_rebuilds_roots_from_public_data() -> None:
 
 def test_figures_of_a_typical_batch() -> None:
     """Two market makers quote BTC and ETH; 40 takers trade once each against them (a batch of
-    40 trades, 42 touched accounts, 42 positions; plus the global section).  Printed with -s."""
+    40 trades, 80 slots, one 84-byte record each; plus the global section).  Printed with -s."""
     w = World()
     g = w.ex.global_state()
     w.funded(42)
@@ -141,19 +171,19 @@ def test_figures_of_a_typical_batch() -> None:
         assert w.order(t, market, BUY, price, 10, tif=TimeInForce.IOC).ok
     b, pd, raw = close(w, Mode.ROLLUP, g)
     trades = sum(1 for r in b.records for s in r.steps if s.kind.name == "TRADE")
-    assert trades == 40 and len(pd.accounts) == 42
+    assert trades == 40 and len(pd.accounts) == 80
     f = figures(Mode.ROLLUP, raw)
-    assert f.hashed_bytes == 546 + 42 * 55 + 42 * 32
-    assert f.framed_bytes == f.hashed_bytes + 13
-    assert f.commitment_blocks == 5
-    per_trade = (42 * 55 + 42 * 32) / trades
+    assert f.hashed_bytes == 546 + 80 * 84
+    assert f.framed_bytes == f.hashed_bytes + 7
+    assert f.commitment_blocks == 4
+    per_trade = 80 * 84 / trades
     print(
-        f"\ntypical batch: {trades} trades, {len(pd.accounts)} accounts: {f.framed_bytes} bytes of public data, "
+        f"\ntypical batch: {trades} trades, {len(pd.accounts)} slot records: {f.framed_bytes} bytes of public data, "
         f"{f.blocks} SHA-256 blocks ({f.section_blocks} over sections, {f.commitment_blocks} outer); "
         f"account diff {per_trade:.1f} bytes and {per_trade / 64:.2f} blocks per trade; "
         f"with the global section {f.framed_bytes / trades:.1f} bytes and {f.blocks / trades:.2f} blocks per trade"
     )
-    assert 1.5 < f.blocks / trades < 2.0
+    assert 2.9 < f.blocks / trades < 3.1  # 2.63 blocks of records per trade (two slots)
     vf = figures(
         Mode.VALIDIUM, encode_public_data(pd._replace(mode=Mode.VALIDIUM, global_state=None, accounts=()))
     )

@@ -1,4 +1,4 @@
-"""The fixed test vector of protocol.md section 7.9: other implementations (the circuit's witness
+"""The fixed test vector of protocol.md section 7.11: other implementations (the circuit's witness
 code, the Solidity contracts, the verifier's CLI) check themselves against these bytes; the test
 also checks that the document shows exactly them."""
 
@@ -8,7 +8,7 @@ import re
 from pathlib import Path
 
 from circuits.primitives import babyjub
-from protocol.pubdata.account_diff import AccountDiff
+from protocol.pubdata.account_diff import EMPTY, SlotRecord
 from protocol.pubdata.batch import (
     PublicData,
     commitment,
@@ -29,7 +29,6 @@ DOC = Path(__file__).resolve().parents[2] / "docs" / "protocol.md"
 OWNER = 0x1A642F0E3C3AF545E7ACBD38B07251B3990914F1
 ROLLUP_ADDRESS = 0x5FBDB2315678AFECB367F032D93F642F64180AA3
 KEY = babyjub.mul(babyjub.BASE8, 3)
-Z = (0,) * 7
 VECTOR = PublicData(
     Mode.ROLLUP,
     (
@@ -59,7 +58,7 @@ VECTOR = PublicData(
             *(None,) * 7,
         ),
     ),
-    (AccountDiff(1, 49_997_500, 1, 0, 7, (-20, *Z), (-1_000_000, *Z), (-12, *Z)),),
+    (SlotRecord(1, 49_997_500, 1, 0, 7, 0, -20, -1_000_000, -12), EMPTY),  # a batch of two slots
 )
 HEADER = BatchHeader(11, 22, 3, 31337, 4, 6)
 
@@ -74,31 +73,32 @@ VALIDIUM_HEX = (
     "021a642f0e3c3af545e7acbd38b07251b3990914f10000010000000002faf0800000000001312d00000000000000000000000000000000000000000000000000"
     "000001000000000000000000000000000000000000cafe0000000001c9c380"
 )
-ROLLUP_PREFIX_HEX = "00000002000001000001000001"
+ROLLUP_PREFIX_HEX = "00000002000001"
 GLOBAL_HEX = (  # after the queue and withdrawal sections (the same bytes as in validium)
     "01000000000000000f4240000000000000000009c4006553f100"  # bitmap, fund, pool, funding time
     "00004c4b40006553f100fffffffffffffffffffff400000000001401006553f22c00004c4b40006553f0f600004c7250fffffa24fffffffffffffff44800000002"
 )
 ZEROS_HEX = "00" * 65 * 7  # markets 1..7, not configured
 ACCOUNTS_HEX = (
-    "000001" + "0000000000000002fae6bc" + "00000001" + "0000000000" + "00" * 31 + "07"  # account 1
-    "00000100ffffffffffffecfffffffffffffff0bdc0fffffffffffffffffffff4"  # account 1, market 0
+    "000001" + "0000000000000002fae6bc" + "00000001" + "0000000000" + "00" * 31 + "07"  # slot 0: account 1
+    "00ffffffffffffecfffffffffffffff0bdc0fffffffffffffffffffff4"  # ... market 0
 )
-ROLLUP_COMMITMENT = "cf5bc69cf819edd8cc0d182f6ae915e4a61d9c55e9eb0d3586e9e94fee226347"
-ROLLUP_PUBLIC_INPUT = 0x0F5BC69CF819EDD8CC0D182F6AE915E4A61D9C55E9EB0D3586E9E94FEE226347
+EMPTY_HEX = "00" * 84  # slot 1: no account
+ROLLUP_COMMITMENT = "7ecb16a51de03e4fabbd9f73963df85aabddb57ac99bbc532ceba84ca63ee936"
+ROLLUP_PUBLIC_INPUT = 0x1ECB16A51DE03E4FABBD9F73963DF85AABDDB57AC99BBC532CEBA84CA63EE936
 VALIDIUM_PUBLIC_INPUT = 0x09D463654FDDB37544A835043CFAD4745F034D8593054FE63067D2B9022D4973
-STATE_DIFF_HASH = "2fca967e5fd7bfae9fe912f6cfdbc8a87a091ff76abec3477c04e0e9487fa57d"
-DAC_HASH = "48b5652344523928b4d0442edba4c61c1a2c54934a2c579fd3986921bebc0c32"
+STATE_DIFF_HASH = "1a7a8b99ef46a4e6323e6ffebb4205f3e6b0939884848ba1fb8c976a95775de0"
+DAC_HASH = "e283b98cbba5f4f4658193aed22590f705cf74066d309399ed392e0ee2a42c3d"
 
 
 def rollup_hex() -> str:
-    return ROLLUP_PREFIX_HEX + VALIDIUM_HEX[14:] + GLOBAL_HEX + ZEROS_HEX + ACCOUNTS_HEX
+    return ROLLUP_PREFIX_HEX + VALIDIUM_HEX[14:] + GLOBAL_HEX + ZEROS_HEX + ACCOUNTS_HEX + EMPTY_HEX
 
 
 def test_vector_bytes() -> None:
     assert encode_header(HEADER).hex() == HEADER_HEX
     raw = encode_public_data(VECTOR)
-    assert raw.hex() == rollup_hex() and len(raw) == 805
+    assert raw.hex() == rollup_hex() and len(raw) == 7 + 128 + 31 + 546 + 2 * 84
     assert decode_public_data(Mode.ROLLUP, raw) == VECTOR
     validium = VECTOR._replace(mode=Mode.VALIDIUM, global_state=None, accounts=())
     vraw = encode_public_data(validium)
@@ -118,4 +118,4 @@ def test_document_shows_the_vector() -> None:
         assert value in flat, value
     assert f"{ROLLUP_PUBLIC_INPUT:#066x}" in flat and f"{VALIDIUM_PUBLIC_INPUT:#066x}" in flat
     head = ROLLUP_PREFIX_HEX + VALIDIUM_HEX[14:] + GLOBAL_HEX
-    assert f"{head}(455zerobytes:markets1to7){ACCOUNTS_HEX}" in flat
+    assert f"{head}(455zerobytes:markets1to7){ACCOUNTS_HEX}(84zerobytes:slot1)" in flat

@@ -80,7 +80,18 @@ def test_config_hashes_match_the_reference() -> None:
     keys = [c for k in cfg.oracle_signers for c in k] + [0] * 8
     assert cfg.oracle_set_hash() == ref_poseidon([Tag.ORACLE_SET, *keys])
     assert cfg.params_hash() == ref_poseidon(
-        [Tag.PARAMS, cfg.oracle_set_hash(), 2, cfg.oracle_max_age_s, cfg.oracle_max_skew_s, 3600, 8, 3, 300, cfg.domain_hash()]
+        [
+            Tag.PARAMS,
+            cfg.oracle_set_hash(),
+            2,
+            cfg.oracle_max_age_s,
+            cfg.oracle_max_skew_s,
+            3600,
+            8,
+            3,
+            300,
+            cfg.domain_hash(),
+        ]
     )  # the recovery quorum (0 in the config: every signer, 3), the auction duration, the domain
 
 

@@ -12,7 +12,6 @@ from circuits.batch.witness import batch_assignment
 from circuits.dsl import Program
 from protocol.pubdata.batch import public_input
 from protocol.pubdata.collect import steps_of
-from protocol.pubdata.fields import Mode
 from protocol.records import GlobalState
 from protocol.slots import slot_count
 from sequencer.batches import Batch
@@ -32,6 +31,7 @@ class Closed:
     shape: BatchShape
     inputs: dict[str, Any]
     public_input: int
+    raw: bytes  # the public data (the shape's mode)
 
     @property
     def program(self) -> Program:
@@ -50,13 +50,13 @@ class Recorder:
         self.acc0: int = self.w.ex.trees.accounts.root
 
     def close(self, shape: BatchShape) -> Closed:
-        b, _, raw = close(self.w, Mode.VALIDIUM, self.g0)
-        pi = public_input(Mode.VALIDIUM, header(self.w, b), raw)
+        b, _, raw = close(self.w, shape.mode, self.g0, shape.slots)
+        pi = public_input(shape.mode, header(self.w, b), raw)
         inputs = batch_assignment(
             shape, batch_config(self.w.ex.config), batch_input(b, self.acc0, self.g0), pi
         )
         self.mark()
-        return Closed(b, shape, inputs, pi)
+        return Closed(b, shape, inputs, pi, raw)
 
 
 def slots_of(b: Batch) -> int:

@@ -121,9 +121,7 @@ def digest(s: Solved, name: str) -> bytes:
 def expected_public_input(
     header: BatchHeader, queue: tuple[QueueRecord, ...], withdrawals: tuple[Withdrawal, ...]
 ) -> int:
-    data = frame(
-        Mode.VALIDIUM, Sections(encode_section(queue), encode_withdrawals(withdrawals), None, None, None)
-    )
+    data = frame(Mode.VALIDIUM, Sections(encode_section(queue), encode_withdrawals(withdrawals), None, None))
     return public_input(Mode.VALIDIUM, header, data)
 
 
@@ -318,12 +316,12 @@ def test_rollup_commitment_vector() -> None:
     """commitment_rollup on the section digests of the 7.11 rollup vector."""
     cs = Circuit("rollup")
     h = cs.private_inputs("h", 6)
-    ds = [cs.private_inputs(f"d{k}", 256) for k in range(5)]
+    ds = [cs.private_inputs(f"d{k}", 256) for k in range(4)]
     for k, d in enumerate(ds):
         for i, b in enumerate(d):
             cs.assert_bool(b, f"d{k}_bit{i}")
     cs.public_output(
-        "pi", commitment_rollup(cs, h[0], h[1], h[2], h[3], h[4], h[5], ds[0], ds[1], ds[2], ds[3], ds[4])
+        "pi", commitment_rollup(cs, h[0], h[1], h[2], h[3], h[4], h[5], ds[0], ds[1], ds[2], ds[3])
     )
     p = cs.compile()
     sections = sections_of(ROLLUP_VECTOR)
