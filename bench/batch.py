@@ -13,6 +13,9 @@ witness's share of proving time, public-data bytes per trade; then the constrain
 With --snarkjs, snarkjs proves the smallest size's witness with the same key (the peer).
 With --json the last line is one JSON object of all figures.
 
+Rollup mode (unless --no-rollup): rollup and validium circuits compiled at 2 and 4 slots give the
+constraints rollup mode adds per slot and per batch.
+
 Targets (issue 15): a TRADE at most 40,000 constraints in validium mode (Loopring v3: 56,000-71,000
 per trade, Hermez v1 ~59,000 per transaction), witness under 5% of proving, >= 2.5 trades/s.
 """
@@ -127,6 +130,18 @@ def one(slots: int, snarkjs: bool) -> dict[str, Any]:
     return out
 
 
+def rollup_costs() -> dict[str, int]:
+    """Rollup minus validium constraints at 2 and 4 slots: the per-slot and per-batch parts."""
+    n = {}
+    for slots in (2, 4):
+        for mode in (Mode.VALIDIUM, Mode.ROLLUP):
+            n[slots, mode] = BatchCircuit(BatchShape(slots, 1, 1, mode)).program.n_constraints
+    d2 = n[2, Mode.ROLLUP] - n[2, Mode.VALIDIUM]
+    d4 = n[4, Mode.ROLLUP] - n[4, Mode.VALIDIUM]
+    per_slot = (d4 - d2) // 2
+    return {"rollup_per_slot": per_slot, "rollup_per_batch": d2 - 2 * per_slot, "rollup_trade": 2 * per_slot}
+
+
 def snarkjs_prove(zkey: Any, wtns: Any) -> dict[str, Any]:
     from prover.formats.wtns import write_wtns
     from prover.formats.zkey import write_zkey
@@ -148,9 +163,10 @@ def snarkjs_prove(zkey: Any, wtns: Any) -> dict[str, Any]:
 
 def main() -> None:
     ap = argparse.ArgumentParser()
-    ap.add_argument("--sizes", default="4,8,16,32")
+    ap.add_argument("--sizes", default="8,16,22,48")
     ap.add_argument("--snarkjs", action="store_true")
     ap.add_argument("--json", action="store_true")
+    ap.add_argument("--no-rollup", action="store_true", help="skip compiling rollup-mode shapes")
     ap.add_argument("--one", type=int, help=argparse.SUPPRESS)
     ap.add_argument("--one-snarkjs", action="store_true", help=argparse.SUPPRESS)
     args = ap.parse_args()
@@ -181,16 +197,23 @@ def main() -> None:
     per_kind = {
         k: (v * per_slot if isinstance(v, int) else f"k x {per_slot}") for k, v in SLOTS_PER_KIND.items()
     }
-    pubdata = {
+    pubdata: dict[str, Any] = {
         "queue_record_bytes": QUEUE_RECORD_BITS // 8,
         "withdrawal_record_bytes": WITHDRAWAL_BITS // 8,
-        "validium_sha256_per_byte": 420,
-        "rollup": "the account diff is not proven in the circuit yet (validium only)",
+        "validium_bytes_per_trade": 0,
+        "rollup_bytes_per_trade": 2 * 84,  # one 84-byte record per slot (protocol.md 7.5)
     }
+    if not args.no_rollup:
+        pubdata.update(rollup_costs())
+        print(
+            f"rollup mode adds {pubdata['rollup_per_slot']:,} per slot (84 bytes of SHA-256) and"
+            f" {pubdata['rollup_per_batch']:,} per batch (global section, fourth outer block)"
+        )
     print(f"one slot: {per_slot:,} constraints; a TRADE (2 slots): {2 * per_slot:,} (target 40,000)")
+    small = sum(n for n in groups.values() if n < 100)
+    groups = {g: n for g, n in groups.items() if n >= 100} | {"other (< 100 each)": small}
     for g, n in groups.items():
-        if n >= 100:
-            print(f"  {g:<22} {n:>6,}  {100 * n / per_slot:4.1f}%")
+        print(f"  {g:<22} {n:>6,}  {100 * n / per_slot:4.1f}%")
     best = max(rows, key=lambda r: r["trades_per_s"]) if rows else None
     figures = {
         "sizes": rows,
