@@ -121,6 +121,11 @@ def usage(steps: Iterable[Step]) -> Usage:
     return Usage(n, q, wd)
 
 
+# the default batch size of the node and of `zkclear batch`: the largest whose validium circuit
+# (about 2.02 M constraints) fits a 2^21 evaluation domain, so proving pays for no empty half
+DEFAULT_BATCH_SLOTS = 48
+
+
 def default_capacity(slots: int) -> Usage:
     """A batch size's default capacities: one L1 queue record and one withdrawal per eight slots,
     at least one of each (the public data's sections are hashed at these capacities)."""

@@ -29,7 +29,7 @@ from protocol.pubdata.batch import encode_public_data, public_input
 from protocol.pubdata.fields import Mode
 from protocol.pubdata.header import BatchHeader
 from protocol.records import GlobalState
-from protocol.slots import UnsupportedStep
+from protocol.slots import DEFAULT_BATCH_SLOTS, UnsupportedStep
 from sequencer.batches import Batch
 from sequencer.config import ExchangeConfig
 from sequencer.exchange import Exchange
@@ -39,7 +39,7 @@ from sequencer.node.drafts import BATCH_CLOSE
 from sequencer.node.journal_bodies import journal_op
 from sequencer.prover_inputs import batch_config, batch_input
 
-DEFAULT_SLOTS = 16
+DEFAULT_SLOTS = DEFAULT_BATCH_SLOTS  # the node's default (--batch-slots): witnesses fit the built key
 F = TypeVar("F", bound=Callable[..., Any])
 
 

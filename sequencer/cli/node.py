@@ -12,6 +12,7 @@ from typing import Any, TypeVar
 
 import click
 
+from protocol.slots import DEFAULT_BATCH_SLOTS
 from sequencer.config import ExchangeConfig
 from sequencer.journal import JournalIntegrityError
 from sequencer.node.app import serve
@@ -47,7 +48,7 @@ def node_config_options(fn: F) -> F:
         click.option(
             "--batch-slots",
             type=click.IntRange(min=2),
-            default=64,
+            default=DEFAULT_BATCH_SLOTS,
             show_default=True,
             help="Slots of the batch circuit: a batch closes before an operation that would not fit.",
         ),

@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from protocol.slots import DEFAULT_BATCH_SLOTS
+
 
 @dataclass
 class NodeConfig:
@@ -33,7 +35,7 @@ class NodeConfig:
     # ... or when the next operation's steps would not fit the batch circuit of this many slots
     # (with its queue and withdrawal capacities, circuits.batch.batch.BatchShape.default): every
     # closed batch is provable (protocol.md 7.13)
-    batch_slots: int = 64
+    batch_slots: int = DEFAULT_BATCH_SLOTS
     # a state snapshot is written every this many journal entries (and at shutdown)
     snapshot_every: int = 20000
     # devnet: enables /v1/devnet/* (faucet deposits from a simulated L1 queue, operator oracle prices)
