@@ -1,8 +1,8 @@
 """Batches: sealing the pending records and applying them to the committed state trees.
 
-`close_batch` = `seal_batch` (cheap: fix the records, number, L1 queue range and time range) then `hash_batch`
-(the expensive part: every step's Merkle paths with witness=True, else only the new root, each
-touched node hashed once).  A node may seal, go on applying operations (they never touch the trees)
+`close_batch` = `seal_batch` (cheap: fix the records, number, L1 queue range and time range) then
+`hash_batch` (the expensive part: every step's Merkle paths with witness=True, else only the new
+root, each touched node hashed once).  A node may seal, go on applying operations (they never touch the trees)
 and hash later, on another thread, in sealing order.
 """
 
