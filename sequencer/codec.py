@@ -44,7 +44,7 @@ from sequencer.tree import SparseMerkleTree
 
 L = TypeVar("L", bound=Ledger)
 
-SNAPSHOT_VERSION = 4  # 4: 4-ary trees (node levels of depth 12 and 5)
+SNAPSHOT_VERSION = 5  # 4: 4-ary trees (node levels of depth 12 and 5); 5: the open batch's time_start
 
 _CLASSES: dict[str, type] = {
     cls.__name__: cls
@@ -241,7 +241,7 @@ def snapshot_state(ex: Ledger) -> dict[str, Any]:
                 "bad_debt_total",
             )
         },
-        "batch": [ex.batch_number, ex.batch_queue_start],
+        "batch": [ex.batch_number, ex.batch_queue_start, ex.batch_time_start],
         "funding_settled": ex.funding_settled,
         "markets": [
             [
@@ -291,7 +291,7 @@ def restore_exchange(cls: type[L], blob: bytes) -> L:
     ex = cls(config, records=state["records"])
     for k, v in state["scalars"].items():
         setattr(ex, k, v)
-    ex.batch_number, ex.batch_queue_start = state["batch"]
+    ex.batch_number, ex.batch_queue_start, ex.batch_time_start = state["batch"]
     ex.funding_settled = list(state["funding_settled"])
     for mid, price, otime, findex, oi, *risk in state["markets"]:
         mk = ex.markets[mid]

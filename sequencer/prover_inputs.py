@@ -64,6 +64,8 @@ def batch_input(batch: Batch, accounts_root: int, global_state: GlobalState) -> 
     return BatchInput(
         batch.number,
         batch.queue_start,
+        batch.time_start,
+        batch.time_end,
         batch.old_root,
         batch.new_root,
         batch.records,

@@ -64,6 +64,7 @@ class State:
         self.funding_settled = [0] * C.MAX_MARKETS  # sum of funding paid by accounts, per market
         self.batch_number = 0
         self.batch_queue_start = 0
+        self.batch_time_start = 0  # the last closed batch's time_end: the open batch's time_start
         self.pending: list[OpRecord] = []
         # the batch circuit's capacity (protocol.md 7.13): an operation whose steps do not fit the
         # pending batch is refused with BATCH_FULL (the node closes the batch and applies it again);

@@ -7,6 +7,11 @@ bound to the root, so a new market needs no new key), each market's multiplier i
 decimals, the global state is hashed at the start and at the end only, and the queue and
 withdrawal sections are hashed once at their capacities.
 
+Time (7.1, 7.13): the first slot's carried time is the header's `time_start` (the previous batch's
+`time_end`, which L1 supplies from its storage), so every slot's `monotonic` check puts every
+operation at or after it; the last slot's time is the header's `time_end` (L1 bounds it by the
+block time).  `time_start` and `time_end` are range-checked to 64 bits by the header's encoding.
+
 Inputs: one public input, `public_input`; every other value is private: `header.*`, `static.*`
 (slot_io.static_spec), `start.*` (the accounts root and global state before, slot_io.CARRY_SPEC
 minus the per-batch counters) and `slot{i}.*` (slot_io.SLOT_SPEC).
@@ -44,7 +49,7 @@ from circuits.gadgets.comparators import is_equal
 from protocol.pubdata.fields import Mode
 from protocol.slots import default_capacity
 
-HEADER_FIELDS = ("old_root", "new_root", "batch_number", "chain_id", "queue_start")
+HEADER_FIELDS = ("old_root", "new_root", "batch_number", "chain_id", "queue_start", "time_start", "time_end")
 START_FIELDS = tuple(
     n
     for n in spec_names(CARRY_SPEC)
@@ -112,7 +117,7 @@ class BatchCircuit:
         start = dict(zip(START_FIELDS, _inputs(cs, "start", list(START_FIELDS)), strict=True))
         carry_in = {
             **start,
-            "time": as_lc(0),
+            "time": header["time_start"],  # no operation before the previous batch's last one
             "next_role": as_lc(0),
             "queue_count": as_lc(0),
             "withdrawal_count": as_lc(0),
@@ -143,6 +148,7 @@ class BatchCircuit:
 
         with cs.scope("end"):
             cs.assert_zero(end.next_role, "no_step_unfinished")
+            cs.assert_equal(end.time, header["time_end"], "time_end")
             gh_end = st.global_hash(cs, params_h, config_hs, configured, end.g, "global")
             cs.assert_equal(st.state_root(cs, end.accounts_root, gh_end), header["new_root"], "new_root")
 
@@ -156,6 +162,8 @@ class BatchCircuit:
                 header["chain_id"],
                 header["queue_start"],
                 header["queue_start"] + end.queue_count,
+                header["time_start"],
+                header["time_end"],
             )
             if shape.mode == Mode.ROLLUP:
                 commitment = public_input_rollup(

@@ -33,8 +33,8 @@ of a slow Python build).  Measured (queue capacity Q, withdrawals capacity W):
   bits and gating 413, selection 8): Q = 4: 135,853; Q = 8: 245,218; about 427 per byte;
 - withdrawals: ceil((31 W + 9) / 64) C + ~261 W + ~280: W = 4: 80,012 (3 blocks); W = 8: 133,528
   (5 blocks); about 418 per byte;
-- outer hash: 3 C + 941 (the header's bits: two strict roots, four 64-bit fields) = 79,637;
-- the test's circuit (Q = 2, W = 3): 214,318;
+- outer hash: 3 C + 1,069 (the header's bits: two strict roots, six 64-bit fields) = 79,765;
+- the test's circuit (Q = 2, W = 3): 214,446;
 - rollup, per slot: the record's bits, 759 (24 + 88 + 32 + 40 + 8 + 56 + 80 + 88 range bits and
   the orders root's strict decomposition), and 84 bytes of SHA-256 (1.3125 blocks, 34,430): about
   35,190 per slot (the slot template itself adds 11 in both modes: its gated record); per batch:
@@ -55,7 +55,7 @@ from circuits.gadgets.sha256 import IV, compress, const_word, field_to_bits_be, 
 from protocol.constants import ACCOUNT_ID_BITS, ADDRESS_BITS, AMOUNT_BITS, CHAIN_ID_BITS, MAX_MARKETS
 from protocol.pubdata.account_diff import RECORD_BYTES
 from protocol.pubdata.global_diff import GLOBAL_BYTES
-from protocol.pubdata.header import BATCH_NUMBER_BITS, QUEUE_INDEX_BITS
+from protocol.pubdata.header import BATCH_NUMBER_BITS, BATCH_TIME_BITS, QUEUE_INDEX_BITS
 
 Bits = list[LC]  # big-endian bit signals (or constants)
 
@@ -349,9 +349,11 @@ def header_bits(
     chain_id: LCLike,
     queue_start: LCLike,
     queue_end: LCLike,
+    time_start: LCLike,
+    time_end: LCLike,
     name: str = "header",
 ) -> Bits:
-    """The 96-byte header (7.1) as 768 big-endian bits, every field range-checked to its width
+    """The 112-byte header (7.1) as 896 big-endian bits, every field range-checked to its width
     (roots canonical: the strict decomposition)."""
     with cs.scope(name):
         return [
@@ -361,6 +363,8 @@ def header_bits(
             *_be(cs, chain_id, CHAIN_ID_BITS, "chain_id"),
             *_be(cs, queue_start, QUEUE_INDEX_BITS, "queue_start"),
             *_be(cs, queue_end, QUEUE_INDEX_BITS, "queue_end"),
+            *_be(cs, time_start, BATCH_TIME_BITS, "time_start"),
+            *_be(cs, time_end, BATCH_TIME_BITS, "time_end"),
         ]
 
 
@@ -370,9 +374,10 @@ def digest_to_public_input(digest: Bits) -> LC:
     return lc_sum(b * (1 << (PUBLIC_INPUT_BITS - 1 - i)) for i, b in enumerate(low))
 
 
-def _commitment(
-    cs: Circuit, header: tuple[LCLike, LCLike, LCLike, LCLike, LCLike, LCLike], digests: list[Bits], name: str
-) -> LC:
+Header = tuple[LCLike, LCLike, LCLike, LCLike, LCLike, LCLike, LCLike, LCLike]
+
+
+def _commitment(cs: Circuit, header: Header, digests: list[Bits], name: str) -> LC:
     with cs.scope(name):
         bits = header_bits(cs, *header)
         digest = sha256_padded(cs, [*bits, *(b for d in digests for b in d)], "sha256")
@@ -387,13 +392,15 @@ def commitment_validium(
     chain_id: LCLike,
     queue_start: LCLike,
     queue_end: LCLike,
+    time_start: LCLike,
+    time_end: LCLike,
     queue_digest: Bits,
     withdrawals_digest: Bits,
     name: str = "commitment",
 ) -> LC:
     """The public input: sha256(header | queue digest | withdrawals digest) AND (2^253 - 1);
     3 compressions.  The digests must be boolean (the section gadgets' outputs are)."""
-    header = (old_root, new_root, batch_number, chain_id, queue_start, queue_end)
+    header = (old_root, new_root, batch_number, chain_id, queue_start, queue_end, time_start, time_end)
     return _commitment(cs, header, [queue_digest, withdrawals_digest], name)
 
 
@@ -405,6 +412,8 @@ def commitment_rollup(
     chain_id: LCLike,
     queue_start: LCLike,
     queue_end: LCLike,
+    time_start: LCLike,
+    time_end: LCLike,
     queue_digest: Bits,
     withdrawals_digest: Bits,
     global_digest: Bits,
@@ -414,7 +423,7 @@ def commitment_rollup(
     """Rollup's public input: sha256(header | the four section digests) AND (2^253 - 1); 4
     compressions.  The global and accounts digests come from `global_digest` and
     `accounts_digest`."""
-    header = (old_root, new_root, batch_number, chain_id, queue_start, queue_end)
+    header = (old_root, new_root, batch_number, chain_id, queue_start, queue_end, time_start, time_end)
     digests = [queue_digest, withdrawals_digest, global_digest, accounts_digest]
     return _commitment(cs, header, digests, name)
 
@@ -510,6 +519,8 @@ def public_input_validium(
     chain_id: LCLike,
     queue_start: LCLike,
     queue_end: LCLike,
+    time_start: LCLike,
+    time_end: LCLike,
     queue: list[QueueRecordVars],
     queue_count: LCLike,
     withdrawals: list[WithdrawalVars],
@@ -523,7 +534,17 @@ def public_input_validium(
         qd = queue_digest(cs, queue, queue_count)
         wd = withdrawals_digest(cs, withdrawals, withdrawal_count)
         pi = commitment_validium(
-            cs, old_root, new_root, batch_number, chain_id, queue_start, queue_end, qd, wd
+            cs,
+            old_root,
+            new_root,
+            batch_number,
+            chain_id,
+            queue_start,
+            queue_end,
+            time_start,
+            time_end,
+            qd,
+            wd,
         )
     return pi, qd, wd
 
@@ -536,6 +557,8 @@ def public_input_rollup(
     chain_id: LCLike,
     queue_start: LCLike,
     queue_end: LCLike,
+    time_start: LCLike,
+    time_end: LCLike,
     queue: list[QueueRecordVars],
     queue_count: LCLike,
     withdrawals: list[WithdrawalVars],
@@ -554,5 +577,17 @@ def public_input_rollup(
         gd = global_digest(cs, g, configured)
         ad = accounts_digest(cs, records)
         return commitment_rollup(
-            cs, old_root, new_root, batch_number, chain_id, queue_start, queue_end, qd, wd, gd, ad
+            cs,
+            old_root,
+            new_root,
+            batch_number,
+            chain_id,
+            queue_start,
+            queue_end,
+            time_start,
+            time_end,
+            qd,
+            wd,
+            gd,
+            ad,
         )

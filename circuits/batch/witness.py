@@ -50,6 +50,8 @@ class BatchConfig:
 class BatchInput:
     number: int
     queue_start: int
+    time_start: int  # the header's time range (protocol.md 7.1)
+    time_end: int
     old_root: int
     new_root: int
     records: Sequence[OpRecord]
@@ -335,9 +337,13 @@ def batch_assignment(
             f" {shape.queue} and {shape.withdrawals}"
         )
     slots = b.slots + [_zero_slot() for _ in range(shape.slots - len(b.slots))]
-    last_time = b.slots[-1]["now"] if b.slots else 0
+    if b.slots and not batch.time_start <= b.slots[0]["now"] <= b.slots[-1]["now"] == batch.time_end:
+        raise ValueError(
+            f"the steps' times [{b.slots[0]['now']}, {b.slots[-1]['now']}] are not inside the header's"
+            f" range [{batch.time_start}, {batch.time_end}] ending at its last step"
+        )
     for slot in slots[len(b.slots) :]:
-        slot["now"] = last_time  # times never decrease, padding included
+        slot["now"] = batch.time_end  # times never decrease, padding included; the batch ends there
     inputs: dict[str, Any] = {"public_input": public_input}
     header = {
         "old_root": batch.old_root,
@@ -345,6 +351,8 @@ def batch_assignment(
         "batch_number": batch.number,
         "chain_id": config.chain_id,
         "queue_start": batch.queue_start,
+        "time_start": batch.time_start,
+        "time_end": batch.time_end,
     }
     for n in HEADER_FIELDS:
         inputs[f"header.{n}"] = header[n]

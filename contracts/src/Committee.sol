@@ -6,7 +6,7 @@ import {Storage} from "./Storage.sol";
 import {PublicInput} from "./PublicInput.sol";
 
 /// The validium data-availability committee's check (protocol.md 7.8): a quorum of distinct
-/// configured members signed dac_hash = sha256("zkclear/dac/v1" | this contract (20) | header (96)
+/// configured members signed dac_hash = sha256("zkclear/dac/v1" | this contract (20) | header (112)
 /// | state_diff_hash) with secp256k1, over the raw 32-byte hash (no EIP-191 prefix). Signatures
 /// are 65 bytes each (r | s | v, v = 27 or 28, s <= n/2), ordered by strictly ascending signer
 /// address so that distinctness costs one comparison each. submitBatch (with the batch circuit)
@@ -15,19 +15,7 @@ abstract contract Committee is Config, Storage {
     uint256 internal constant HALF_N = 0x7fffffffffffffffffffffffffffffff5d576e7357a4501ddfe92f46681b20a0;
 
     function _dacHash(PublicInput.Header memory h, bytes32 stateDiffHash) internal view returns (bytes32) {
-        return sha256(
-            abi.encodePacked(
-                "zkclear/dac/v1",
-                address(this),
-                h.oldRoot,
-                h.newRoot,
-                h.batchNumber,
-                h.chainId,
-                h.queueStart,
-                h.queueEnd,
-                stateDiffHash
-            )
-        );
+        return sha256(abi.encodePacked("zkclear/dac/v1", address(this), PublicInput.encodeHeader(h), stateDiffHash));
     }
 
     function _checkCommittee(PublicInput.Header memory h, bytes32 stateDiffHash, bytes calldata signatures)

@@ -11,4 +11,11 @@ abstract contract Config {
     uint8 internal constant KIND_FORCED_WITHDRAWAL = 2;
     /// Account ids are 3 bytes (protocol.md 3: 4^12 = 2^24 leaves); 0 is reserved.
     uint256 internal constant ACCOUNT_ID_LIMIT = 1 << 24;
+    /// How far a batch's time_end may lie after the block that proves it (protocol.md 7.1). The
+    /// node stamps operations with its own clock and a batch is proven after its last operation,
+    /// so time_end is normally in the past; the allowance only absorbs the drift between the
+    /// node's clock and block timestamps (validators' clocks, the slot rounding). Without a bound
+    /// a prover could stamp a batch hours ahead (making live orders expired, prices stale, auction
+    /// clocks run out) and every later batch would have to start there.
+    uint64 internal constant MAX_FUTURE = 15 minutes;
 }

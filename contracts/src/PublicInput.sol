@@ -6,7 +6,8 @@ pragma solidity 0.8.37;
 ///                       | sha256(accounts)])   (the bracket: rollup mode only; the accounts
 ///                       section is the rest of the data, 84 bytes per slot of the batch shape)
 ///   public input = commitment AND (2^253 - 1)
-/// The header's old root, batch number, chain id and queue start come from the caller's storage.
+/// The header (112 bytes, protocol.md 7.1): old root, batch number, chain id, queue start and time
+/// start come from the caller's storage (Rollup._batchHeader), the rest from the submission.
 library PublicInput {
     uint256 internal constant MASK = (1 << 253) - 1;
     uint256 internal constant QUEUE_RECORD = 64;
@@ -21,21 +22,29 @@ library PublicInput {
         uint64 chainId;
         uint64 queueStart;
         uint64 queueEnd;
+        uint64 timeStart; // the previous batch's timeEnd (0 before the first batch)
+        uint64 timeEnd; // the time of the batch's last operation
+    }
+
+    /// The header's 112 bytes as the commitment and the committee's hash take them.
+    function encodeHeader(Header memory h) internal pure returns (bytes memory) {
+        return abi.encodePacked(
+            h.oldRoot, h.newRoot, h.batchNumber, h.chainId, h.queueStart, h.queueEnd, h.timeStart, h.timeEnd
+        );
     }
 
     function _count(bytes calldata data, uint256 at) private pure returns (uint256) {
         return uint256(uint24(bytes3(data[at:at + 3])));
     }
 
-    /// Checks the framing (mode byte, counts, lengths, n_queue = queue range) and returns
-    /// the public input.
+    /// Checks the framing (mode byte, counts, lengths, n_queue = queue range) and the time range
+    /// and returns the public input.
     function compute(uint8 mode, Header memory h, bytes calldata data) internal pure returns (uint256) {
         require(data.length >= 1 && uint8(data[0]) == mode, "pubdata mode");
         (uint256 nQueue, bytes memory digests) = mode == 0 ? _rollupDigests(data) : _validiumDigests(data);
         require(h.queueEnd >= h.queueStart && nQueue == h.queueEnd - h.queueStart, "queue range");
-        bytes memory head =
-            abi.encodePacked(h.oldRoot, h.newRoot, h.batchNumber, h.chainId, h.queueStart, h.queueEnd);
-        return uint256(sha256(abi.encodePacked(head, digests))) & MASK;
+        require(h.timeEnd >= h.timeStart, "time range");
+        return uint256(sha256(abi.encodePacked(encodeHeader(h), digests))) & MASK;
     }
 
     function _validiumDigests(bytes calldata data) private pure returns (uint256 nQueue, bytes memory) {

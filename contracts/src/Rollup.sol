@@ -9,11 +9,12 @@ import {BabyJubJub} from "./BabyJubJub.sol";
 import {Operations} from "./Operations.sol";
 import {Exodus} from "./Exodus.sol";
 import {Committee} from "./Committee.sol";
+import {PublicInput} from "./PublicInput.sol";
 import {IPoseidon2, IPoseidon3, IPoseidon4, IPoseidon6, IPoseidonWide} from "./IPoseidon.sol";
 
 /// The zkclear rollup's L1 side, without what needs the batch circuit (issue 15): submitBatch,
 /// its proof check and the committee signatures come with the circuit, and call
-/// _consumeQueue / _creditWithdrawal below.
+/// _batchHeader / _consumeQueue / _creditWithdrawal / _recordBatch below.
 contract Rollup is Config, Storage, Events, Exodus, Committee {
     modifier nonReentrant() {
         require(reentrancyLock == 1, "reentrant call");
@@ -145,6 +146,32 @@ contract Rollup is Config, Storage, Events, Exodus, Committee {
     }
 
     // ---- withdrawals (pull pattern) ----
+
+    /// The header of the next batch (protocol.md 7.1) for a submission of `newRoot`, `queueEnd_`
+    /// and `timeEnd`: old root, batch number, chain id, queue start and time start come from
+    /// storage. time_start is the last proven batch's time_end, so the circuit (which starts the
+    /// slots' clock there) proves no operation earlier than the previous batch's last one; the
+    /// time end is checked against the block time so that batch times follow L1 time.
+    /// submitBatch builds the public input from it and, once the proof holds, calls _recordBatch.
+    function _batchHeader(bytes32 newRoot, uint64 queueEnd_, uint64 timeEnd)
+        internal
+        view
+        returns (PublicInput.Header memory)
+    {
+        uint64 timeStart = batchTimeEnd;
+        require(timeEnd >= timeStart, "time range");
+        require(timeEnd <= block.timestamp + MAX_FUTURE, "time_end in the future");
+        return PublicInput.Header(
+            stateRoot, newRoot, batchNumber, chainId, queueConsumed, queueEnd_, timeStart, timeEnd
+        );
+    }
+
+    /// A proven batch (its header from _batchHeader) becomes the state the next one starts from.
+    function _recordBatch(PublicInput.Header memory h) internal {
+        stateRoot = h.newRoot;
+        batchNumber = h.batchNumber + 1;
+        batchTimeEnd = h.timeEnd;
+    }
 
     /// Credits a withdrawal a proven batch executed; submitBatch calls it.
     function _creditWithdrawal(address recipient, uint256 amount) internal {

@@ -26,7 +26,11 @@ abstract contract Storage {
 
     // ---- proven state ----
     bytes32 public stateRoot;
+    /// the next batch's number (batches proven so far)
     uint64 public batchNumber;
+    /// the last proven batch's time_end (0 before the first batch): the next batch's time_start
+    /// (protocol.md 7.1), so batch time ranges chain and never go back
+    uint64 public batchTimeEnd;
 
     // ---- priority queue (protocol.md 7.3) ----
     /// entries [0, queueEnd) were queued; [0, queueConsumed) consumed by proven batches

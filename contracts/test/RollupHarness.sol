@@ -35,6 +35,18 @@ contract RollupHarness is Rollup {
         return _dacHash(h, stateDiffHash);
     }
 
+    function testBatchHeader(bytes32 newRoot, uint64 queueEnd_, uint64 timeEnd)
+        external
+        view
+        returns (PublicInput.Header memory)
+    {
+        return _batchHeader(newRoot, queueEnd_, timeEnd);
+    }
+
+    function testRecordBatch(PublicInput.Header calldata h) external {
+        _recordBatch(h);
+    }
+
     function testPublicInput(uint8 mode_, PublicInput.Header calldata h, bytes calldata data)
         external
         pure

@@ -15,7 +15,7 @@ DAC_DOMAIN = b"zkclear/dac/v1"  # 14 ASCII bytes
 
 
 def dac_hash(rollup_address: int, header: BatchHeader, diff_hash: bytes) -> bytes:
-    """sha256("zkclear/dac/v1" | rollup address (20) | header (96) | state diff hash (32))."""
+    """sha256("zkclear/dac/v1" | rollup address (20) | header (112) | state diff hash (32))."""
     if not isinstance(diff_hash, bytes) or len(diff_hash) != 32:
         raise PubdataError("the state diff hash is 32 bytes")
     return sha256(

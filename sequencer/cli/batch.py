@@ -27,7 +27,6 @@ from circuits.dsl import UnsatisfiedConstraint
 from protocol.pubdata import collect
 from protocol.pubdata.batch import encode_public_data, public_input
 from protocol.pubdata.fields import Mode
-from protocol.pubdata.header import BatchHeader
 from protocol.records import GlobalState
 from protocol.slots import DEFAULT_BATCH_SLOTS, UnsupportedStep
 from sequencer.batches import Batch
@@ -186,7 +185,7 @@ def witness(
         assert b.witnesses is not None
         roots = collect.orders_roots(b.witnesses)
         pd = collect.public_data(shape.mode, b.records, roots, g_before, shape.slots)
-        header = BatchHeader(b.old_root, b.new_root, b.number, config.chain_id, b.queue_start, b.queue_end)
+        header = b.header(config.chain_id)
         pi = public_input(shape.mode, header, encode_public_data(pd))
         inputs = batch_assignment(shape, batch_config(config), batch_input(b, acc_before, g_before), pi)
         solved = BatchCircuit(shape).program.solve(inputs)

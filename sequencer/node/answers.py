@@ -203,6 +203,8 @@ def batch_json(row: BatchRow) -> M.Batch:
         "closed_at": row.closed_ts // 1000,
         "queue_start": _opt_str(row.info.get("queue_start")),
         "queue_end": _opt_str(row.info.get("queue_end")),
+        "time_start": row.info.get("time_start"),
+        "time_end": row.info.get("time_end"),
         "proof": row.info.get("proof"),
         "l1_tx": row.info.get("l1_tx"),
     }

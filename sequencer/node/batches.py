@@ -59,8 +59,10 @@ class Batches:
         if self.hasher is None:
             b = ex.close_batch(witness=False)
             ex.trees.forget_before(b.number - PROOF_HISTORY_BATCHES)
-            qs, qe = b.queue_start, b.queue_end
-            self._finish(b.number, first_seq, seq, ts_ms, len(b.records), qs, qe, b.old_root, b.new_root)
+            qs, qe, times = b.queue_start, b.queue_end, (b.time_start, b.time_end)
+            self._finish(
+                b.number, first_seq, seq, ts_ms, len(b.records), qs, qe, times, b.old_root, b.new_root
+            )
             return b.number
         trace = self.trace
         t = time.perf_counter()
@@ -88,8 +90,8 @@ class Batches:
                 log.error("hashing batch %d failed: %r", number, None if f.cancelled() else f.exception())
                 return
             old, new = f.result()
-            qs, qe = sealed.queue_start, sealed.queue_end
-            self._finish(number, first_seq, seq, ts_ms, len(sealed.records), qs, qe, old, new)
+            qs, qe, times = sealed.queue_start, sealed.queue_end, (sealed.time_start, sealed.time_end)
+            self._finish(number, first_seq, seq, ts_ms, len(sealed.records), qs, qe, times, old, new)
 
         fut.add_done_callback(done)
         return number
@@ -103,6 +105,7 @@ class Batches:
         n_ops: int,
         qs: int,
         qe: int,
+        times: tuple[int, int],
         old: int,
         new: int,
     ) -> None:
@@ -115,7 +118,14 @@ class Batches:
             closed_ts=ts_ms,
             n_ops=n_ops,
             status="closed",
-            info={"queue_start": qs, "queue_end": qe, "proof": None, "l1_tx": None},
+            info={
+                "queue_start": qs,
+                "queue_end": qe,
+                "time_start": times[0],
+                "time_end": times[1],
+                "proof": None,
+                "l1_tx": None,
+            },
         )
         self.committed_root = new
         self.last = row

@@ -430,6 +430,8 @@ class Batch(TypedDict):
     closed_at: Num
     queue_start: NullUInt
     queue_end: NullUInt
+    time_start: Num | None  # the header's time range (protocol.md 7.1); null on rows of older nodes
+    time_end: Num | None
     proof: Annotated[dict[str, Any] | None, Schema(type=["object", "null"])]
     l1_tx: Annotated[str | None, Schema(type=["string", "null"])]
 

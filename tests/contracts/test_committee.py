@@ -31,6 +31,8 @@ def hdr(h: BatchHeader) -> tuple[Any, ...]:
         h.chain_id,
         h.queue_start,
         h.queue_end,
+        h.time_start,
+        h.time_end,
     )
 
 
@@ -68,6 +70,11 @@ def test_committee_quorum(chain: Chain) -> None:
     refused([sign(a, digest), sign(OUTSIDER, digest)], "not a committee member")
     refused([sign(a, digest), sign(b, digest, high_s=True)], "malleable signature")
     refused([sign(a, digest), sign(b, digest)[:64]], "signatures length")
+    refused(
+        [sign(a, digest), sign(b, digest)],
+        "not a committee member",
+        HEADER._replace(time_end=HEADER.time_end + 1),
+    )
     other = HEADER._replace(new_root=HEADER.new_root + 1)
     refused([sign(a, digest), sign(b, digest)], "not a committee member", other)  # recovers another address
     d2 = dac_hash(int(rollup.address, 16), other, diff)

@@ -1,7 +1,7 @@
 """PublicInput.sol (the public input rebuilt from calldata, protocol.md 7.2 and 7.7) equals
 protocol.pubdata.public_input on the public data of real exchange batches in both modes, and on
-the test vector of 7.11; it refuses a wrong mode byte, a wrong length and a queue range that does
-not match the count."""
+the test vector of 7.11; it refuses a wrong mode byte, a wrong length, a queue range that does
+not match the count and a time range that goes back."""
 
 from __future__ import annotations
 
@@ -17,6 +17,7 @@ from protocol.pubdata.batch import encode_public_data, public_input
 from protocol.pubdata.fields import Mode
 from protocol.pubdata.header import BatchHeader
 from tests.contracts.conftest import Chain
+from tests.contracts.test_committee import hdr
 from tests.protocol.test_pubdata_vector import (
     HEADER,
     ROLLUP_PUBLIC_INPUT,
@@ -28,15 +29,7 @@ from tests.sequencer.world import BTC, BUY, ETH, SELL, USD, World
 
 
 def on_chain(ch: Chain, mode: Mode, h: BatchHeader, data: bytes) -> int:
-    hdr = (
-        h.old_root.to_bytes(32, "big"),
-        h.new_root.to_bytes(32, "big"),
-        h.batch_number,
-        h.chain_id,
-        h.queue_start,
-        h.queue_end,
-    )
-    return int(ch.rollup.functions.testPublicInput(int(mode), hdr, data).call())
+    return int(ch.rollup.functions.testPublicInput(int(mode), hdr(h), data).call())
 
 
 def test_vector(chain: Chain) -> None:
@@ -56,7 +49,7 @@ def batches() -> list[tuple[BatchHeader, dict[Mode, bytes]]]:
         b = w.ex.close_batch(witness=True)
         assert b.witnesses is not None
         roots = collect.orders_roots(b.witnesses)
-        h = BatchHeader(b.old_root, b.new_root, b.number, w.config.chain_id, b.queue_start, b.queue_end)
+        h = b.header(w.config.chain_id)
         out.append(
             (h, {m: encode_public_data(collect.public_data(m, b.records, roots, g0[0])) for m in Mode})
         )
@@ -102,6 +95,7 @@ def test_framing_is_checked(chain: Chain) -> None:
         (Mode.ROLLUP, HEADER, rol[:-1], "pubdata length"),
         (Mode.VALIDIUM, HEADER._replace(queue_end=7), val, "queue range"),
         (Mode.VALIDIUM, HEADER._replace(queue_start=7), val, "queue range"),
+        (Mode.VALIDIUM, HEADER._replace(time_end=HEADER.time_start - 1), val, "time range"),
     ]
     for mode, h, data, reason in bad:
         with pytest.raises((ContractLogicError, TransactionFailed), match=reason):

@@ -316,6 +316,9 @@ def test_batches_and_merkle_proof(tmp_path: Path) -> None:
             )
             [listed] = await c.batches()
             assert listed == closed == await c.batch(0)
+            # the header's time range (protocol.md 7.1): the first batch starts at 0 and ends at
+            # its last operation's time, stamped by the node's clock
+            assert closed["time_start"] == 0 and 0 < closed["time_end"] <= time.time() + 1
             await expect_error(r, "not_found", c.batch(1))
             proof = await c.proof(a.account_id, tok)
             assert proof["root"] == closed["new_root"]

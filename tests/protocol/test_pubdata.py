@@ -62,13 +62,17 @@ amounts = unsigned(C.AMOUNT_BITS, 1)
 account_ids = unsigned(C.ACCOUNT_ID_BITS, 1)
 addresses = unsigned(C.ADDRESS_BITS)
 headers = st.builds(
-    lambda o, n, b, c, qs, k: BatchHeader(o, n, b, c, qs, min(qs + k, (1 << 64) - 1)),
+    lambda o, n, b, c, qs, k, ts, dt: BatchHeader(
+        o, n, b, c, qs, min(qs + k, (1 << 64) - 1), ts, min(ts + dt, (1 << 64) - 1)
+    ),
     fields,
     fields,
     unsigned(64),
     unsigned(64),
     unsigned(64),
     st.integers(0, 3),
+    unsigned(64),
+    st.integers(0, 1 << 40),
 )
 
 
@@ -158,6 +162,16 @@ def test_header_round_trip(h: BatchHeader) -> None:
     assert decode_header(raw) == h
 
 
+def test_header_rejects_a_backward_range() -> None:
+    h = BatchHeader(1, 2, 3, 4, 5, 5, 100, 99)
+    with pytest.raises(PubdataError, match="time_end 99 is below time_start 100"):
+        encode_header(h)
+    raw = encode_header(h._replace(time_end=100))
+    assert raw[96:] == (100).to_bytes(8, "big") * 2
+    with pytest.raises(PubdataError, match="time_end 99 is below time_start 100"):
+        decode_header(raw[:104] + (99).to_bytes(8, "big"))
+
+
 @SETTINGS
 @given(public_datas())
 def test_public_data_round_trip(pd: PublicData) -> None:
@@ -209,7 +223,7 @@ def test_key_packing() -> None:
 
 def test_dac_hash_binds_everything() -> None:
     pd = PublicData(Mode.ROLLUP, (), (), GlobalState(0, 0, 0, (None,) * M), ())
-    h = BatchHeader(1, 2, 3, 4, 5, 5)
+    h = BatchHeader(1, 2, 3, 4, 5, 5, 6, 7)
     d = state_diff_hash(pd)
     s = sections_of(pd)
     assert s.global_ is not None

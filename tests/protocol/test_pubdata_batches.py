@@ -79,7 +79,7 @@ def close(
 
 
 def header(w: World, b: Batch) -> BatchHeader:
-    return BatchHeader(b.old_root, b.new_root, b.number, w.config.chain_id, b.queue_start, b.queue_end)
+    return b.header(w.config.chain_id)
 
 
 def test_verifier_rebuilds_roots_from_public_data() -> None:

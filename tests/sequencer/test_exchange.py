@@ -77,6 +77,29 @@ def test_batches_number_and_chain(world: World) -> None:
     assert len(b1.records) == 1 and b2.records == ()
 
 
+def test_batch_time_ranges_chain(world: World) -> None:
+    """protocol.md 7.1: time_start is the previous batch's time_end (0 first), time_end the last
+    operation with steps (an order that rests has none), time_start again for an empty batch; a
+    snapshot keeps the open batch's time_start."""
+    b0 = world.ex.close_batch()
+    assert b0.time_start == 0 and b0.time_end == b0.records[-1].op.time
+    world.tick(10)
+    assert world.order(0, BTC, SELL, P, 1_000).ok
+    world.tick(5)
+    assert world.order(1, BTC, BUY, P, 400, tif=TimeInForce.IOC).ok
+    t_trade = world.time
+    world.tick(5)
+    assert world.order(1, BTC, BUY, P - 100, 1_000).ok  # rests: advances the clock, no step
+    assert world.ex.now == t_trade + 5
+    restored = Exchange.restore(world.ex.snapshot())
+    for ex in (world.ex, restored):
+        b1 = ex.close_batch()
+        assert (b1.time_start, b1.time_end) == (b0.time_end, t_trade)
+        b2 = ex.close_batch()
+        assert (b2.time_start, b2.time_end) == (t_trade, t_trade)
+        assert b1.header(world.config.chain_id)[6:] == (b0.time_end, t_trade)
+
+
 def test_seal_then_hash_matches_close_batch(world: World) -> None:
     twin = World().funded(3).priced()
     for w in (world, twin):

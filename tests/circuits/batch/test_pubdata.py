@@ -35,20 +35,29 @@ from tests.protocol.test_pubdata_vector import ROLLUP_PUBLIC_INPUT
 from tests.protocol.test_pubdata_vector import VECTOR as ROLLUP_VECTOR
 
 Q_CAP, W_CAP = 2, 3
-HEADER_FIELDS = ("old_root", "new_root", "batch_number", "chain_id", "queue_start", "queue_end")
+HEADER_FIELDS = (
+    "old_root",
+    "new_root",
+    "batch_number",
+    "chain_id",
+    "queue_start",
+    "queue_end",
+    "time_start",
+    "time_end",
+)
 Q_FIELDS = ("is_deposit", "owner", "pub_x", "pub_y", "account_id", "amount", "paid")
 W_FIELDS = ("account_id", "recipient", "amount")
 
 # protocol.md 7.11
 OWNER = 0x1A642F0E3C3AF545E7ACBD38B07251B3990914F1
 KEY = babyjub.mul(babyjub.BASE8, 3)
-VECTOR_HEADER = BatchHeader(11, 22, 3, 31337, 4, 6)
+VECTOR_HEADER = BatchHeader(11, 22, 3, 31337, 4, 6, 1_699_999_940, 1_700_000_000)
 VECTOR_QUEUE: tuple[QueueRecord, ...] = (
     DepositRecord(DepositEntry(OWNER, KEY[0], KEY[1], 100_000_000), 1),
     ForcedWithdrawalRecord(ForcedWithdrawalEntry(OWNER, 1, 50_000_000), 20_000_000),
 )
 VECTOR_WITHDRAWALS = (Withdrawal(1, 0xCAFE, 30_000_000),)
-VECTOR_PUBLIC_INPUT = 0x09D463654FDDB37544A835043CFAD4745F034D8593054FE63067D2B9022D4973
+VECTOR_PUBLIC_INPUT = 0x0F522FDC87C4EEC688AA3A873051996FA1D3A31EEFF9444E40CC9458DD969D10
 
 
 def build_program(q_cap: int, w_cap: int) -> Program:
@@ -66,6 +75,8 @@ def build_program(q_cap: int, w_cap: int) -> Program:
         h["chain_id"],
         h["queue_start"],
         h["queue_end"],
+        h["time_start"],
+        h["time_end"],
         queue,
         cs.private_input("q_count"),
         withdrawals,
@@ -86,7 +97,7 @@ def program() -> Program:
 def test_constraint_count(program: Program) -> None:
     # 8 compressions (queue 2 + padding, withdrawals 2, outer 3) and the encodings around them;
     # circuits/batch/pubdata.py's docstring gives the count for other capacities.
-    assert program.n_constraints == 214_318
+    assert program.n_constraints == 214_446
 
 
 def queue_values(rec: QueueRecord | None) -> tuple[int, ...]:
@@ -186,6 +197,8 @@ def random_header(rng: random.Random, n_queue: int) -> BatchHeader:
         rng.choice([31337, 2**64 - 1]),
         start,
         start + n_queue,
+        t := rng.choice([rng.randrange(0, 2**40), 2**64 - 2]),
+        rng.choice([t, t + 1]),
     )
 
 
@@ -257,6 +270,8 @@ def test_deposit_pays_nothing(program: Program) -> None:
         ("batch_number", 2**64, "pubdata/commitment/header/batch_number"),
         ("chain_id", 2**64 + 31337, "pubdata/commitment/header/chain_id"),
         ("queue_start", R - 1, "pubdata/commitment/header/queue_start"),
+        ("time_start", 2**64, "pubdata/commitment/header/time_start"),
+        ("time_end", 2**64 + 1_700_000_000, "pubdata/commitment/header/time_end"),
     ],
 )
 def test_header_field_out_of_range(program: Program, field: str, value: int, where: str) -> None:
@@ -315,13 +330,14 @@ def test_section_digest_block_aligned_width() -> None:
 def test_rollup_commitment_vector() -> None:
     """commitment_rollup on the section digests of the 7.11 rollup vector."""
     cs = Circuit("rollup")
-    h = cs.private_inputs("h", 6)
+    h = cs.private_inputs("h", 8)
     ds = [cs.private_inputs(f"d{k}", 256) for k in range(4)]
     for k, d in enumerate(ds):
         for i, b in enumerate(d):
             cs.assert_bool(b, f"d{k}_bit{i}")
     cs.public_output(
-        "pi", commitment_rollup(cs, h[0], h[1], h[2], h[3], h[4], h[5], ds[0], ds[1], ds[2], ds[3])
+        "pi",
+        commitment_rollup(cs, h[0], h[1], h[2], h[3], h[4], h[5], h[6], h[7], ds[0], ds[1], ds[2], ds[3]),
     )
     p = cs.compile()
     sections = sections_of(ROLLUP_VECTOR)

@@ -30,10 +30,7 @@ SHAPE = BatchShape(6, 1, 1, Mode.ROLLUP)
 
 
 def _header(c: Closed) -> BatchHeader:
-    b = c.batch
-    return BatchHeader(
-        b.old_root, b.new_root, b.number, c.inputs["header.chain_id"], b.queue_start, b.queue_end
-    )
+    return c.batch.header(c.inputs["header.chain_id"])
 
 
 def _world() -> tuple[World, Recorder]:
