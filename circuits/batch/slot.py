@@ -370,13 +370,15 @@ def _record(
     changes), gated to all zero where the slot leaves no account (no leaf, or a leaf proven
     empty).  Every value is in range where it is written; the batch encodes the bits.  A leaf
     with an account never has id 0 ("no account" in the section, FIRST_ACCOUNT_ID = 1).  Cost:
-    11 constraints."""
+    12 constraints."""
     with cs.scope("record"):
         live = cs.mul(account_used, exists_after, "live")
         account_id = cs.mul(live, w["account_id"], "account_id")
-        # account_id * inv = live: a live record's id is not 0 (inv is free where live = 0)
+        # account_id * inv = live: a live record's id is not 0; inv * (1 - live) = 0 pins the
+        # hint to 0 where live = 0 (no wire of a witness may be free: circuits/dsl/audit.py)
         inv = cs.hint_div(1, account_id, "inv")
         cs.constrain(account_id, inv, live, "account_id_nonzero")
+        cs.constrain(inv, 1 - live, 0, "inv_pinned")
         values = [
             after.collateral,
             after.nonce,
