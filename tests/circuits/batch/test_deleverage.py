@@ -5,8 +5,6 @@ the core would reject) fails at a named constraint."""
 
 from __future__ import annotations
 
-from collections import Counter
-
 import pytest
 
 from circuits.batch.batch import BatchShape
@@ -169,15 +167,14 @@ def test_scenarios_satisfy_the_circuit(
 
 
 def test_cost_per_slot(deficit: tuple[World, Closed]) -> None:
-    """The constraints each rule adds to every slot (the module docstrings' costs)."""
+    """The parts of the DELEVERAGE rules that slot_counts.json (each scope's total, with the
+    AUCTION_START and AUCTION_END rules; test_slot_counts.py) does not break out: the account flags
+    the two legs share and the transfer gadget (the module docstrings' costs)."""
     p = deficit[1].program
     names = [p.constraint_name(i) for i in range(p.n_constraints)]
-    count = Counter(n.split("/")[1] for n in names if n.startswith("slot0/"))
     shared = sum(n.startswith("slot0/deleverage/account_flags/") for n in names)
     transfer = sum(n.startswith("slot0/deleverage_after_fill/transfer/") for n in names)
-    assert (shared, count["deleverage"] - shared) == (194, 180)
-    assert (transfer, count["deleverage_after_fill"] - transfer) == (691, 14)
-    assert (count["auction_start"], count["auction_end"]) == (6, 6)
+    assert (shared, transfer) == (194, 691)
 
 
 @pytest.mark.parametrize(
