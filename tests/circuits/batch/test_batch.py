@@ -9,9 +9,10 @@ import pytest
 
 from circuits.batch.batch import BatchShape
 from circuits.dsl import UnsatisfiedConstraint
+from protocol.messages.withdraw import WithdrawMessage
 from protocol.records import StepKind
 from tests.circuits.batch.batch_lib import Closed, Recorder, slots_of
-from tests.sequencer.world import BTC, BUY, ETH, SELL, USD, World
+from tests.sequencer.world import BTC, BUY, ETH, SELL, USD, World, trader_signer
 
 SHAPE = BatchShape(12, 3, 2)
 
@@ -85,3 +86,55 @@ def test_a_role_without_an_order_cannot_touch_an_order_slot(closed: Closed, slot
     with pytest.raises(UnsatisfiedConstraint) as info:
         closed.program.solve(inputs)
     assert f"slot{slot}/after/slot_used" in info.value.name, info.value.name
+
+
+def test_a_signed_withdrawal_above_the_free_collateral(closed: Closed) -> None:
+    """Trader 1 signs, with its nonce, a withdrawal of more than it has: the signature and the
+    withdrawal table agree, the free-collateral rule does not."""
+    inputs = dict(closed.inputs)
+    amount = 200_000 * USD
+    msg = WithdrawMessage(
+        inputs["slot11.account_id"],
+        amount,
+        inputs["slot11.address"],
+        inputs["slot11.nonce"],
+        inputs["slot11.expiry"],
+    )
+    sig = trader_signer(1).sign(msg.hash(World().domain))
+    inputs.update({"slot11.amount": amount, "static.w0_amount": amount})
+    inputs["slot11.sig_r8x"], inputs["slot11.sig_r8y"] = sig.R8
+    inputs["slot11.sig_s"] = sig.S
+    with pytest.raises(UnsatisfiedConstraint) as info:
+        closed.program.solve(inputs)
+    assert info.value.name == "slot11/withdraw/withdrawable", info.value.name
+
+
+def test_the_queue_records_in_another_order(closed: Closed) -> None:
+    """The first two deposits' L1 queue records swapped: the first deposit slot no longer matches
+    the queue entry it must consume (the queue is applied in order)."""
+    inputs = dict(closed.inputs)
+    for k in [k for k in inputs if k.startswith("static.q0_")]:
+        other = k.replace("static.q0_", "static.q1_")
+        inputs[k], inputs[other] = inputs[other], inputs[k]
+    with pytest.raises(UnsatisfiedConstraint) as info:
+        closed.program.solve(inputs)
+    assert info.value.name.startswith("slot0/queue/"), info.value.name
+
+
+def test_a_deposit_of_2_to_the_64(closed: Closed) -> None:
+    """A deposit amount one past the 64-bit range, in its slot and its queue record alike."""
+    inputs = dict(closed.inputs)
+    inputs["slot0.amount"] = inputs["static.q0_amount"] = 1 << 64
+    with pytest.raises(UnsatisfiedConstraint) as info:
+        closed.program.solve(inputs)
+    assert info.value.name.startswith("slot0/fields/amount"), info.value.name
+
+
+def test_an_over_fill(closed: Closed) -> None:
+    """The maker's and the taker's slots both claim a fill of 110 of the maker's order of 100."""
+    inputs = dict(closed.inputs)
+    assert inputs["slot7.o_size"] == 100
+    inputs["slot7.fill_size"] = inputs["slot8.fill_size"] = 110
+    with pytest.raises(UnsatisfiedConstraint) as info:
+        closed.program.solve(inputs)
+    assert info.value.name.startswith("slot7/order_leg/slot/overfill"), info.value.name
