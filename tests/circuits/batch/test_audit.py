@@ -1,9 +1,11 @@
 """No free wire in the batch circuit: on a satisfying witness of a real batch, changing any
 non-input wire alone breaks a constraint (`circuits.dsl.audit.free_wires`), so no hinted value
 is left unconstrained.  One small closed batch per family of step kinds covers every slot role
-(the scenarios are the per-kind modules' builders), and padding NOOP slots; each batch is checked
-in the smallest shape that holds it (the audit's time grows with the wires: about 3.5 s for the
-batch's start, end and public data, and 1 s per slot, on this 2-core machine; ~50 s in all)."""
+(the scenarios are the per-kind modules' builders) and padding NOOP slots, in validium mode, and a
+rollup batch covers the rollup section's records (live and zero).  Each batch is checked in the
+smallest shape that holds it: the audit's time grows with the wires, about 4 s for a batch's start,
+end and public data and 1 s per slot; the module takes ~95 s on an idle 2-core machine (8 of them
+compiling the slot template once), ~2 min when the cores are shared."""
 
 from __future__ import annotations
 
