@@ -9,7 +9,10 @@ paths (against the book, insurance cover, auction start, takeover, ADL) into bat
 ordinary operations, with the per-kind modules' scenario builders.
 
 Rejected operations change nothing and are skipped; an operation the pending batch has no room for
-(BATCH_FULL, as the node's capacity rule) closes the batch first, as the node does.
+(BATCH_FULL, as the node's capacity rule) closes the batch first, as the node does.  (Its first
+run found two fills of one order in a batch giving another account leaf than the core's: each
+order role ran the order-slot rule and the disabled ones added the old slot again; fixed since by
+steps/order_leg.py, one order check per slot.)
 """
 
 from __future__ import annotations
