@@ -37,7 +37,7 @@ from circuits.batch.slot_io import (
 from circuits.batch.steps import FINISH, POST_FILL, RULES
 from circuits.batch.tree import gated_update
 from circuits.batch.vars import MARKET_FIELDS, AccountVars, MarketConfigVars, MarketVars, PositionVars
-from circuits.dsl import LC, Circuit, Template, as_lc, lc_sum
+from circuits.dsl import LC, Circuit, CircuitError, Template, as_lc, lc_sum
 from circuits.gadgets.bits import num2bits, signed_range_check
 from circuits.gadgets.comparators import is_equal, is_zero, less_than
 from circuits.gadgets.eddsa import verify as eddsa_verify
@@ -269,6 +269,10 @@ def slot_body(cs: Circuit, ins: list[LC], queue_capacity: int, withdrawal_capaci
         slot_used = as_lc(w["slot_used"])
         cs.assert_equal(slot_used, lc_sum(fx.order_slot), "slot_used")
         old_slot_leaf = st.order_slot_leaf(cs, w["slot_order_id"], w["slot_filled"], "old_slot")
+        # the new slot is a sum over roles: right only with one contributor (steps/order_leg.py),
+        # since a disabled order_rule.slot_rule returns the slot unchanged, not zero
+        if len(fx.slot_after[0]) > 1 or len(fx.slot_index) > 1:
+            raise CircuitError("only steps/order_leg.py may change an order slot")
         new_slot_leaf = st.order_slot_leaf(cs, lc_sum(fx.slot_after[0]), lc_sum(fx.slot_after[1]), "new_slot")
         orders_root = gated_update(
             cs,
