@@ -45,7 +45,7 @@ CACHE = ROOT / "build" / "batch-keys"
 
 # The tests' batch: two deposits, an oracle price, a trade (4 slots) and a withdrawal = 7 slots,
 # two queue records, one withdrawal. The contract keys verifiers by slot count (Rollup.submitBatch).
-SHAPES: tuple[BatchShape, ...] = (BatchShape(8, 2, 1, Mode.VALIDIUM),)
+SHAPES: tuple[BatchShape, ...] = (BatchShape(8, 2, 1, Mode.VALIDIUM), BatchShape(8, 2, 1, Mode.ROLLUP))
 
 
 def verifier_name(shape: BatchShape) -> str:
