@@ -15,7 +15,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from contracts.batch_verifiers import SHAPES, test_zkey, verifier_name, verifier_path, vk_path
+from contracts.batch_verifiers import SHAPES, fixed_zkey, verifier_name, verifier_path, vk_path
 from prover.formats.json_files import dump_json, vk_to_json
 from prover.setup.phase2 import export_vk
 from prover.solidity import render_verifier
@@ -27,7 +27,7 @@ def main() -> None:
     args = ap.parse_args()
     bad = []
     for shape in SHAPES:
-        vk = export_vk(test_zkey(shape))
+        vk = export_vk(fixed_zkey(shape))
         files = {
             vk_path(shape): dump_json(vk_to_json(vk)),
             verifier_path(shape): render_verifier(vk, verifier_name(shape)),
