@@ -101,6 +101,7 @@ def proven(request: pytest.FixtureRequest, _chain: Chain) -> Proven:
 class Deployed:
     ch: Chain
     rollup: Any
+    verifier: Any
     p: Proven
 
     def args(
@@ -161,7 +162,7 @@ def deployed(ch: Chain, p: Proven, *, genesis: int | None = None) -> Deployed:
         ch.tx(ch.token.functions.approve(rollup.address, 2**256 - 1), u)
         x, y = trader_signer(i).pub
         ch.tx(rollup.functions.deposit(int(x), int(y), DEPOSIT), u)
-    return Deployed(ch, rollup, p)
+    return Deployed(ch, rollup, verifier, p)
 
 
 def test_committed_verifiers_are_those_of_the_committed_keys() -> None:
@@ -174,7 +175,11 @@ def test_committed_verifiers_are_those_of_the_committed_keys() -> None:
 def test_a_proven_batch_is_accepted_and_pays(chain: Chain, proven: Proven) -> None:
     d = deployed(chain, proven)
     r, h = d.rollup.functions, proven.header
+    a, b, c, pub = proof_calldata(proven.proof, [public_input(proven.mode, h, proven.data)])
+    assert d.verifier.functions.verifyProof(a, b, c, pub).call()
+    verify = chain.tx(d.verifier.functions.verifyProof(a, b, c, pub), chain.sequencer).gasUsed
     rc = d.submit()
+    print(f"\nverifyProof alone: {verify} gas (transaction total); public data {len(proven.data)} bytes")
     print(
         f"\nsubmit{'' if proven.mode is Mode.ROLLUP else 'Validium'}Batch gas ({proven.shape.name}): {rc.gasUsed}"
     )
