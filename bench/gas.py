@@ -7,8 +7,9 @@ deposit (first and later, the transfer included), forced-withdrawal request, cla
 deposit reclaim, publishExitState (the exit prices, once per freeze) and escape (one account with
 two positions, the exchange core's real state), and one Poseidon hash per width on chain. Gas
 figures are transaction gas (21,000 base and calldata included). With --json the last line is
-one JSON object of all figures. submitBatch, the verifier and aggregation wait for the batch
-circuit (issue 15).
+one JSON object of all figures. submitBatch needs a proof of a real batch (a proving key per
+batch size): its gas is printed by `pytest -s tests/contracts/test_submit_batch.py` (protocol.md
+7.12: ~317,700 rollup, ~327,000 validium, 8 slots); aggregation is not written yet.
 """
 
 from __future__ import annotations

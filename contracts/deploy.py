@@ -45,6 +45,7 @@ class RollupParams:
     dac_members: list[str] = field(default_factory=list)
     dac_quorum: int = 0
     hashers: list[str] = field(default_factory=lambda: [ZERO_ADDRESS] * 7)  # see hasher_addresses
+    verifiers: dict[int, str] = field(default_factory=dict)  # slot count -> batch verifier address
 
     def as_tuple(self) -> tuple[Any, ...]:
         return (
@@ -59,6 +60,8 @@ class RollupParams:
             list(self.dac_members),
             self.dac_quorum,
             list(self.hashers),
+            sorted(self.verifiers),
+            [self.verifiers[n] for n in sorted(self.verifiers)],
         )
 
 

@@ -1,4 +1,4 @@
-"""Compile contracts/src/*.sol and contracts/test/*.sol with the npm `solc` pinned in
+"""Compile contracts/src/*.sol, contracts/src/verifiers/*.sol and contracts/test/*.sol with the npm `solc` pinned in
 package.json (standard JSON through node; optimizer on, 200 runs, EVM cancun, no metadata hash so
 the bytecode depends on the sources and settings only) and write contracts/artifacts/<Name>.json
 ({"contractName", "sourceName", "abi", "bytecode", "deployedBytecode", "compiler", "settings"}).
@@ -39,7 +39,11 @@ process.stdin.on("end", () => {
 
 
 def sources() -> dict[str, dict[str, str]]:
-    files = sorted((CONTRACTS / "src").glob("*.sol")) + sorted((CONTRACTS / "test").glob("*.sol"))
+    files = [
+        *sorted((CONTRACTS / "src").glob("*.sol")),
+        *sorted((CONTRACTS / "src" / "verifiers").glob("*.sol")),  # scripts/gen_batch_verifiers.py
+        *sorted((CONTRACTS / "test").glob("*.sol")),
+    ]
     return {f"{p.parent.name}/{p.name}": {"content": p.read_text()} for p in files}
 
 

@@ -9,8 +9,8 @@ import {PublicInput} from "./PublicInput.sol";
 /// configured members signed dac_hash = sha256("zkclear/dac/v1" | this contract (20) | header (112)
 /// | state_diff_hash) with secp256k1, over the raw 32-byte hash (no EIP-191 prefix). Signatures
 /// are 65 bytes each (r | s | v, v = 27 or 28, s <= n/2), ordered by strictly ascending signer
-/// address so that distinctness costs one comparison each. submitBatch (with the batch circuit)
-/// calls _checkCommittee on every validium batch.
+/// address so that distinctness costs one comparison each. Rollup.submitValidiumBatch calls
+/// _checkCommittee on every validium batch.
 abstract contract Committee is Config, Storage {
     uint256 internal constant HALF_N = 0x7fffffffffffffffffffffffffffffff5d576e7357a4501ddfe92f46681b20a0;
 

@@ -5,6 +5,8 @@ pragma solidity 0.8.37;
 abstract contract Events {
     /// A priority-queue entry (protocol.md 7.3) at `index`; `entry` is its exact queue encoding.
     event QueueEntry(uint64 indexed index, bytes entry, bytes32 hashAfter);
+    /// Batch `batchNumber` was proven: the state root is now `newRoot`.
+    event BatchProven(uint64 indexed batchNumber, bytes32 newRoot, uint64 queueEnd, uint64 timeEnd);
     event WithdrawalCredited(address indexed recipient, uint256 amount);
     event Claimed(address indexed owner, address indexed to, uint256 amount);
     event Frozen(uint64 indexed overdueIndex);

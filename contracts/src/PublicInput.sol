@@ -47,6 +47,13 @@ library PublicInput {
         return uint256(sha256(abi.encodePacked(encodeHeader(h), digests))) & MASK;
     }
 
+    /// A rollup batch's slot count: the accounts section's length / 84 (PublicInput.compute has
+    /// checked the framing on the same data).
+    function rollupSlots(bytes calldata data) internal pure returns (uint256) {
+        uint256 g = 7 + _count(data, 1) * QUEUE_RECORD + _count(data, 4) * WITHDRAWAL_RECORD + GLOBAL_BYTES;
+        return (data.length - g) / SLOT_RECORD;
+    }
+
     function _validiumDigests(bytes calldata data) private pure returns (uint256 nQueue, bytes memory) {
         require(data.length >= 7, "pubdata length");
         nQueue = _count(data, 1);

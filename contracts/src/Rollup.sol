@@ -10,11 +10,11 @@ import {Operations} from "./Operations.sol";
 import {Exodus} from "./Exodus.sol";
 import {Committee} from "./Committee.sol";
 import {PublicInput} from "./PublicInput.sol";
+import {IBatchVerifier} from "./IBatchVerifier.sol";
 import {IPoseidon2, IPoseidon3, IPoseidon4, IPoseidon6, IPoseidonWide} from "./IPoseidon.sol";
 
-/// The zkclear rollup's L1 side, without what needs the batch circuit (issue 15): submitBatch,
-/// its proof check and the committee signatures come with the circuit, and call
-/// _batchHeader / _consumeQueue / _creditWithdrawal / _recordBatch below.
+/// The zkclear rollup's L1 side (protocol.md 7.12): the priority queue, batches proven by the
+/// batch circuit's Groth16 verifiers (submitBatch / submitValidiumBatch), claims, freeze and escape.
 contract Rollup is Config, Storage, Events, Exodus, Committee {
     modifier nonReentrant() {
         require(reentrancyLock == 1, "reentrant call");
@@ -47,6 +47,10 @@ contract Rollup is Config, Storage, Events, Exodus, Committee {
         uint8 dacQuorum;
         /// Poseidon with 2, 3, 4, 6 (circomlibjs's contracts), 9, 14, 16 inputs (PoseidonWide)
         address[7] hashers;
+        /// the batch verifiers at deployment: verifierAddresses[i] proves batches of
+        /// verifierSlots[i] slots (later ones through the delayed admin path, setVerifier)
+        uint32[] verifierSlots;
+        address[] verifierAddresses;
     }
 
     constructor(Params memory p) {
@@ -69,7 +73,78 @@ contract Rollup is Config, Storage, Events, Exodus, Committee {
         poseidon9 = IPoseidonWide(p.hashers[4]);
         poseidon14 = IPoseidonWide(p.hashers[5]);
         poseidon16 = IPoseidonWide(p.hashers[6]);
+        require(p.verifierSlots.length == p.verifierAddresses.length, "verifiers");
+        for (uint256 i = 0; i < p.verifierSlots.length; i++) {
+            verifiers[p.verifierSlots[i]] = p.verifierAddresses[i];
+        }
         reentrancyLock = 1;
+    }
+
+    // ---- batches (protocol.md 7.12) ----
+
+    /// A rollup-mode batch: the state goes from stateRoot to `newRoot` by the steps that the
+    /// public data (protocol.md 7.2-7.5) publishes, consuming the queue up to `queueEnd_`; the
+    /// batch's last operation is at `timeEnd`. `proof` is the Groth16 proof (a, b, c) in
+    /// snarkjs's calldata order: a.x, a.y, b.x.c1, b.x.c0, b.y.c1, b.y.c0, c.x, c.y. The batch
+    /// size (slot count) is the accounts section's length / 84, its verifier verifiers[slots].
+    function submitBatch(
+        bytes32 newRoot,
+        uint64 queueEnd_,
+        uint64 timeEnd,
+        bytes calldata publicData,
+        uint256[8] calldata proof
+    ) external {
+        require(mode == MODE_ROLLUP, "rollup mode only");
+        PublicInput.Header memory h = _batchHeader(newRoot, queueEnd_, timeEnd);
+        uint256 publicInput = PublicInput.compute(MODE_ROLLUP, h, publicData);
+        _proveAndApply(h, publicInput, PublicInput.rollupSlots(publicData), publicData, proof);
+    }
+
+    /// A validium-mode batch: as submitBatch, with the batch size given (the data publishes no
+    /// slots) and the committee's signatures over the header and `stateDiffHash` (7.8), which
+    /// the proof does not involve. A size with no configured verifier is refused, so naming
+    /// another size than the proof's only fails.
+    function submitValidiumBatch(
+        bytes32 newRoot,
+        uint64 queueEnd_,
+        uint64 timeEnd,
+        bytes calldata publicData,
+        uint256[8] calldata proof,
+        uint32 slots,
+        bytes32 stateDiffHash,
+        bytes calldata signatures
+    ) external {
+        require(mode == MODE_VALIDIUM, "validium mode only");
+        PublicInput.Header memory h = _batchHeader(newRoot, queueEnd_, timeEnd);
+        uint256 publicInput = PublicInput.compute(MODE_VALIDIUM, h, publicData);
+        _checkCommittee(h, stateDiffHash, signatures);
+        _proveAndApply(h, publicInput, slots, publicData, proof);
+    }
+
+    /// Both modes, once the header and public input are built: only the sequencer, never once
+    /// frozen; the proof must hold for the public input under the size's verifier; then the
+    /// public data is applied (queue consumed, withdrawals credited) and the batch recorded.
+    /// The batch number and old root in the header come from storage, so a proof is accepted
+    /// once: after it the header (hence the public input) of the next batch differs.
+    function _proveAndApply(
+        PublicInput.Header memory h,
+        uint256 publicInput,
+        uint256 slots,
+        bytes calldata publicData,
+        uint256[8] calldata proof
+    ) internal notFrozen {
+        require(msg.sender == sequencer, "only the sequencer");
+        require(uint256(h.newRoot) < R, "root");
+        require(publicInput < R, "public input"); // true by construction (the 253-bit mask)
+        address verifier = slots <= type(uint32).max ? verifiers[uint32(slots)] : address(0);
+        require(verifier != address(0), "no verifier for this batch size");
+        bool ok = IBatchVerifier(verifier).verifyProof(
+            [proof[0], proof[1]], [[proof[2], proof[3]], [proof[4], proof[5]]], [proof[6], proof[7]], [publicInput]
+        );
+        require(ok, "invalid proof");
+        _applyPublicData(h.queueEnd, publicData);
+        _recordBatch(h);
+        emit BatchProven(h.batchNumber, h.newRoot, h.queueEnd, h.timeEnd);
     }
 
     // ---- priority queue ----

@@ -5,7 +5,7 @@ import {Rollup} from "../src/Rollup.sol";
 import {PublicInput} from "../src/PublicInput.sol";
 
 /// TEST HARNESS ONLY, never deployed outside tests: the rollup with its batch-side internals
-/// (what submitBatch will call once the batch circuit exists) exposed to anyone.
+/// (what submitBatch calls once the proof holds) exposed to anyone.
 contract RollupHarness is Rollup {
     constructor(Params memory p) Rollup(p) {}
 
