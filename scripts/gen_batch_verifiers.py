@@ -1,4 +1,4 @@
-"""Write the committed batch verifiers: for each shape of contracts.batch_verifiers.SHAPES, its
+"""Write the committed batch verifiers: for each shape of sequencer.batch_keys.SHAPES, its
 deterministic TEST key's verification key (contracts/keys/<shape>/verification_key.json) and the
 Groth16 verifier of that key (contracts/src/verifiers/BatchVerifier<slots>_<mode>.sol, generated
 by prover/solidity.py: "GENERATED FILE - DO NOT EDIT"). Then run scripts/build_contracts.py.
@@ -6,7 +6,7 @@ by prover/solidity.py: "GENERATED FILE - DO NOT EDIT"). Then run scripts/build_c
     .venv/bin/python scripts/gen_batch_verifiers.py            # write (a setup per shape: ~30 s)
     .venv/bin/python scripts/gen_batch_verifiers.py --check    # exit 1 if a committed file differs
 
-The keys' toxic waste is public (contracts/batch_verifiers.py): these verifiers are for tests and
+The keys' toxic waste is public (sequencer/batch_keys.py): these verifiers are for tests and
 devnets that use the test keys, never for a deployment holding value.
 """
 
@@ -15,10 +15,10 @@ from __future__ import annotations
 import argparse
 import sys
 
-from contracts.batch_verifiers import SHAPES, fixed_zkey, verifier_name, verifier_path, vk_path
 from prover.formats.json_files import dump_json, vk_to_json
 from prover.setup.phase2 import export_vk
 from prover.solidity import render_verifier
+from sequencer.batch_keys import SHAPES, fixed_zkey, verifier_name, verifier_path, vk_path
 
 
 def main() -> None:

@@ -1,7 +1,7 @@
 """A real batch of the exchange core proven with our prover and accepted on L1 (Rollup.submitBatch,
 submitValidiumBatch; protocol.md 7.12): two traders' deposits queued through the contract's deposit
 path, an oracle price, a trade and a withdrawal, proven under the committed test verifier of the
-8-slot shape (contracts/batch_verifiers.py: deterministic test key); the batch is recorded and the
+8-slot shape (sequencer/batch_keys.py: deterministic test key); the batch is recorded and the
 withdrawal becomes claimable. Each of these is refused: the same submission again, a proof for
 another batch number or old root, a changed public-data byte, a changed proof point, another
 batch size, a submitter other than the sequencer, a submission while frozen, a time_end in the
@@ -20,7 +20,6 @@ from web3.exceptions import ContractLogicError
 
 from circuits.batch.batch import BatchShape
 from circuits.batch.witness import batch_assignment
-from contracts.batch_verifiers import SHAPES, committed_vk, fixed_zkey, verifier_name, verifier_path
 from contracts.deploy import MODE_ROLLUP, MODE_VALIDIUM, deploy, deploy_rollup
 from native.constants import Q
 from native.engine import get_engine
@@ -35,6 +34,7 @@ from prover.formats.json_files import Proof
 from prover.prove import prove
 from prover.setup.phase2 import export_vk
 from prover.solidity import render_verifier, vk_digest
+from sequencer.batch_keys import SHAPES, committed_vk, fixed_zkey, verifier_name, verifier_path
 from sequencer.prover_inputs import batch_config, batch_input
 from tests.circuits.batch.batch_lib import program
 from tests.contracts.conftest import CHAIN_ID, DEADLINE, Chain
