@@ -70,13 +70,13 @@ async def fingerprint(r: Any) -> dict[str, Any]:
 
 def test_restart_rebuilds_exact_state(tmp_path: Path) -> None:
     async def main() -> None:
-        async with running_node(tmp_path, snapshot_every=13, batch_max_ops=7) as r:
+        async with running_node(tmp_path, snapshot_every=13, batch_max_ops=7, batch_slots=10_000) as r:
             await trade_some(r, 10)
             before = await fingerprint(r)
         assert before["state"]["open_batch"]["n_ops"] > 0 and before["pending"] > 0
         assert len(before["batches"]) >= 2
         assert len(SnapshotDir(tmp_path / "snapshots").seqs()) == 2
-        async with running_node(tmp_path, snapshot_every=13, batch_max_ops=7) as r:
+        async with running_node(tmp_path, snapshot_every=13, batch_max_ops=7, batch_slots=10_000) as r:
             after = await fingerprint(r)
             assert r.node.replayed < 13  # rebuilt from the snapshot written at shutdown plus a short tail
         assert after == before
