@@ -24,12 +24,12 @@ from contracts.deploy import MODE_ROLLUP, MODE_VALIDIUM, deploy, deploy_rollup
 from native.constants import Q
 from native.engine import get_engine
 from protocol.messages.order import TimeInForce
-from protocol.records import GlobalState
 from protocol.pubdata import collect
 from protocol.pubdata.batch import encode_public_data, public_input, split, state_diff_hash
 from protocol.pubdata.dac import dac_hash
 from protocol.pubdata.fields import Mode
 from protocol.pubdata.header import BatchHeader
+from protocol.records import GlobalState
 from prover.evm import proof_calldata
 from prover.formats.json_files import Proof
 from prover.prove import prove

@@ -13,6 +13,7 @@ aggregated check alone for k = 1..8 against verifyProof."""
 
 from __future__ import annotations
 
+import itertools
 from typing import Any
 
 import pytest
@@ -66,7 +67,7 @@ def batches(_chain: Chain) -> list[Proven]:
         assert w.order(0, BTC, BUY, price, 10, tif=TimeInForce.IOC).ok
         assert w.withdraw(i - 1, WITHDRAWN, recipient=int(recipients[i], 16)).ok
         out.append(prove_next(SHAPE, w, start, traders, recipients[i]))
-    for a, b in zip(out, out[1:], strict=False):  # consecutive
+    for a, b in itertools.pairwise(out):  # consecutive
         assert (b.header.old_root, b.header.batch_number) == (a.header.new_root, a.header.batch_number + 1)
         assert (b.header.queue_start, b.header.time_start) == (a.header.queue_end, a.header.time_end)
     return out
@@ -96,7 +97,9 @@ def submit(d: Deployed, bs: list[Proven], proofs: list[list[int]] | None = None)
     return d.ch.tx(d.rollup.functions.submitBatches(args(bs, proofs)), d.ch.sequencer, gas=10_000_000)
 
 
-def refused(d: Deployed, reason: str, bs: list[Proven], proofs: list[list[int]] | None = None, **kw: Any) -> None:
+def refused(
+    d: Deployed, reason: str, bs: list[Proven], proofs: list[list[int]] | None = None, **kw: Any
+) -> None:
     with pytest.raises(REFUSED, match=reason):
         d.rollup.functions.submitBatches(args(bs, proofs)).call({"from": kw.get("sender", d.ch.sequencer)})
 
@@ -113,7 +116,11 @@ def test_k_consecutive_batches_in_one_call(chain: Chain, batches: list[Proven], 
     ]
     last = bs[-1].header
     assert int.from_bytes(r.stateRoot().call(), "big") == last.new_root
-    assert (r.batchNumber().call(), r.batchTimeEnd().call(), r.queueConsumed().call()) == (k, last.time_end, 2)
+    assert (r.batchNumber().call(), r.batchTimeEnd().call(), r.queueConsumed().call()) == (
+        k,
+        last.time_end,
+        2,
+    )
     for b in bs:
         assert r.claimable(b.recipient).call() == WITHDRAWN
     # the same batches again: the header now starts after them
@@ -205,6 +212,8 @@ def test_gas_of_the_aggregated_check(chain: Chain, batches: list[Proven]) -> Non
     for k in range(1, 9):
         items = [x for i in range(k) for x in item(batches[i % 3])]
         assert h.functions.verify(d.verifier.address, items).call()
-        gas = chain.tx(h.functions.verifyTx(d.verifier.address, items), chain.sequencer, gas=10_000_000).gasUsed
+        gas = chain.tx(
+            h.functions.verifyTx(d.verifier.address, items), chain.sequencer, gas=10_000_000
+        ).gasUsed
         lines.append(f"k={k}: {gas} ({gas // k} per proof)")
     print("\naggregated check, transaction totals: " + "; ".join(lines))
