@@ -280,7 +280,8 @@ contract Rollup is Config, Storage, Events, Exodus, Committee {
     /// storage. time_start is the last proven batch's time_end, so the circuit (which starts the
     /// slots' clock there) proves no operation earlier than the previous batch's last one; the
     /// time end is checked against the block time so that batch times follow L1 time.
-    /// submitBatch builds the public input from it and, once the proof holds, calls _recordBatch.
+    /// _batchInput builds the public input from it; _applyBatch (once the proof holds, or in
+    /// submitBatches before the aggregated check that reverts the call) calls _recordBatch.
     function _batchHeader(bytes32 newRoot, uint64 queueEnd_, uint64 timeEnd)
         internal
         view
