@@ -4,6 +4,8 @@ The contract comes from our own template (prover/templates/Groth16Verifier.sol.t
 EIP-196/197 precompiles (ecAdd 0x06, ecMul 0x07, pairing 0x08).  It keeps snarkjs's calldata
 interface, `verifyProof(uint[2] a, uint[2][2] b, uint[2] c, uint[n] pubSignals) returns (bool)`,
 checks every public signal is below r and every proof coordinate below q, and never reverts.
+`vkPoints()` returns the key's points (alpha, beta, gamma, delta, IC), so that a caller can check
+several proofs of the circuit in one pairing product (Rollup.submitBatches, protocol.md 7.12).
 The generated file says it is generated (do not edit) and names the key by its sha256.
 """
 
@@ -69,5 +71,7 @@ def render_verifier(vk: VerifyingKey, contract: str = "Groth16Verifier") -> str:
         "ic_constants": "\n".join(ic_lines) + "\n",
         "signal_checks": "\n".join(checks),
         "accumulate": "\n".join(acc),
+        "n_ic": str(len(vk.ic)),
+        "ic_points": "\n".join(f"        ic[{i}] = [IC{i}_X, IC{i}_Y];" for i in range(len(vk.ic))),
     }
     return template.substitute(values)

@@ -5,6 +5,8 @@ pragma solidity 0.8.37;
 /// from one batch size's verification key): one public signal, the batch's public input
 /// (protocol.md 7.7). snarkjs's calldata layout: b = [[x.c1, x.c0], [y.c1, y.c0]]. It returns
 /// false, never reverts, for a bad proof, a coordinate not below q or a point off the curve.
+/// `vkPoints` returns its key's points for the aggregated check of several proofs
+/// (AggregateGroth16, Rollup.submitBatches): G2 points in EIP-197 order (x.c1, x.c0, y.c1, y.c0).
 interface IBatchVerifier {
     function verifyProof(
         uint256[2] calldata a,
@@ -12,4 +14,15 @@ interface IBatchVerifier {
         uint256[2] calldata c,
         uint256[1] calldata pubSignals
     ) external view returns (bool);
+
+    function vkPoints()
+        external
+        view
+        returns (
+            uint256[2] memory alpha,
+            uint256[4] memory beta,
+            uint256[4] memory gamma,
+            uint256[4] memory delta,
+            uint256[2][2] memory ic
+        );
 }

@@ -11,10 +11,12 @@ import {Exodus} from "./Exodus.sol";
 import {Committee} from "./Committee.sol";
 import {PublicInput} from "./PublicInput.sol";
 import {IBatchVerifier} from "./IBatchVerifier.sol";
+import {AggregateGroth16} from "./AggregateGroth16.sol";
 import {IPoseidon2, IPoseidon3, IPoseidon4, IPoseidon6, IPoseidonWide} from "./IPoseidon.sol";
 
 /// The zkclear rollup's L1 side (protocol.md 7.12): the priority queue, batches proven by the
-/// batch circuit's Groth16 verifiers (submitBatch / submitValidiumBatch), claims, freeze and escape.
+/// batch circuit's Groth16 verifiers (submitBatch / submitValidiumBatch; submitBatches: k batches,
+/// one aggregated pairing check), claims, freeze and escape.
 contract Rollup is Config, Storage, Events, Exodus, Committee {
     modifier nonReentrant() {
         require(reentrancyLock == 1, "reentrant call");
@@ -95,9 +97,10 @@ contract Rollup is Config, Storage, Events, Exodus, Committee {
         uint256[8] calldata proof
     ) external {
         require(mode == MODE_ROLLUP, "rollup mode only");
-        PublicInput.Header memory h = _batchHeader(newRoot, queueEnd_, timeEnd);
-        uint256 publicInput = PublicInput.compute(MODE_ROLLUP, h, publicData);
-        _proveAndApply(h, publicInput, PublicInput.rollupSlots(publicData), publicData, proof);
+        (PublicInput.Header memory h, uint256 publicInput) =
+            _batchInput(MODE_ROLLUP, newRoot, queueEnd_, timeEnd, publicData);
+        _verifyOne(PublicInput.rollupSlots(publicData), publicInput, proof);
+        _applyBatch(h, publicData);
     }
 
     /// A validium-mode batch: as submitBatch, with the batch size given (the data publishes no
@@ -115,33 +118,83 @@ contract Rollup is Config, Storage, Events, Exodus, Committee {
         bytes calldata signatures
     ) external {
         require(mode == MODE_VALIDIUM, "validium mode only");
-        PublicInput.Header memory h = _batchHeader(newRoot, queueEnd_, timeEnd);
-        uint256 publicInput = PublicInput.compute(MODE_VALIDIUM, h, publicData);
+        (PublicInput.Header memory h, uint256 publicInput) =
+            _batchInput(MODE_VALIDIUM, newRoot, queueEnd_, timeEnd, publicData);
         _checkCommittee(h, stateDiffHash, signatures);
-        _proveAndApply(h, publicInput, slots, publicData, proof);
+        _verifyOne(slots, publicInput, proof);
+        _applyBatch(h, publicData);
     }
 
-    /// Both modes, once the header and public input are built: only the sequencer, never once
-    /// frozen; the proof must hold for the public input under the size's verifier; then the
-    /// public data is applied (queue consumed, withdrawals credited) and the batch recorded.
-    /// The batch number and old root in the header come from storage, so a proof is accepted
-    /// once: after it the header (hence the public input) of the next batch differs.
-    function _proveAndApply(
-        PublicInput.Header memory h,
-        uint256 publicInput,
-        uint256 slots,
-        bytes calldata publicData,
-        uint256[8] calldata proof
-    ) internal notFrozen {
-        require(msg.sender == sequencer, "only the sequencer");
-        require(uint256(h.newRoot) < R, "root");
+    /// One rollup-mode batch of submitBatches: submitBatch's arguments.
+    struct Batch {
+        bytes32 newRoot;
+        uint64 queueEnd;
+        uint64 timeEnd;
+        bytes publicData;
+        uint256[8] proof;
+    }
+
+    /// k consecutive rollup-mode batches of one size in one call (issue 16): each is built and
+    /// applied as submitBatch does (its header from the state the previous one left), and their
+    /// k proofs are checked together with one pairing product of k + 3 pairs (AggregateGroth16:
+    /// random linear combination, weights by Fiat-Shamir over all proofs and public inputs).
+    /// The batches are applied before the check; any bad proof reverts the whole call.
+    function submitBatches(Batch[] calldata batches) external {
+        require(mode == MODE_ROLLUP, "rollup mode only");
+        uint256 k = batches.length;
+        require(k > 0, "no batches");
+        uint256 slots = PublicInput.rollupSlots(batches[0].publicData);
+        address verifier = _verifierFor(slots);
+        uint256[] memory items = new uint256[](AggregateGroth16.ITEM * k);
+        for (uint256 i = 0; i < k; i++) {
+            Batch calldata b = batches[i];
+            require(PublicInput.rollupSlots(b.publicData) == slots, "batches of different sizes");
+            (PublicInput.Header memory h, uint256 publicInput) =
+                _batchInput(MODE_ROLLUP, b.newRoot, b.queueEnd, b.timeEnd, b.publicData);
+            uint256 at = AggregateGroth16.ITEM * i;
+            items[at] = publicInput;
+            for (uint256 j = 0; j < 8; j++) {
+                items[at + 1 + j] = b.proof[j];
+            }
+            _applyBatch(h, b.publicData);
+        }
+        require(AggregateGroth16.verify(IBatchVerifier(verifier), items), "invalid proof");
+    }
+
+    /// Both modes: the header of the next batch (_batchHeader) and the public input (7.7) of a
+    /// submission; the new root must be a field element. The batch number and old root in the
+    /// header come from storage, so a proof is accepted once: after it the header (hence the
+    /// public input) of the next batch differs.
+    function _batchInput(uint8 mode_, bytes32 newRoot, uint64 queueEnd_, uint64 timeEnd, bytes calldata publicData)
+        internal
+        view
+        returns (PublicInput.Header memory h, uint256 publicInput)
+    {
+        require(uint256(newRoot) < R, "root");
+        h = _batchHeader(newRoot, queueEnd_, timeEnd);
+        publicInput = PublicInput.compute(mode_, h, publicData);
         require(publicInput < R, "public input"); // true by construction (the 253-bit mask)
-        address verifier = slots <= type(uint32).max ? verifiers[uint32(slots)] : address(0);
+    }
+
+    /// Who may submit batches (only the sequencer, never once frozen) and the verifier of their
+    /// size.
+    function _verifierFor(uint256 slots) internal view notFrozen returns (address verifier) {
+        require(msg.sender == sequencer, "only the sequencer");
+        verifier = slots <= type(uint32).max ? verifiers[uint32(slots)] : address(0);
         require(verifier != address(0), "no verifier for this batch size");
-        bool ok = IBatchVerifier(verifier).verifyProof(
+    }
+
+    /// One batch's proof under its size's verifier.
+    function _verifyOne(uint256 slots, uint256 publicInput, uint256[8] calldata proof) internal view {
+        bool ok = IBatchVerifier(_verifierFor(slots)).verifyProof(
             [proof[0], proof[1]], [[proof[2], proof[3]], [proof[4], proof[5]]], [proof[6], proof[7]], [publicInput]
         );
         require(ok, "invalid proof");
+    }
+
+    /// A batch whose proof holds (or, in submitBatches, will be checked before the call ends):
+    /// its public data is applied (queue consumed, withdrawals credited) and it is recorded.
+    function _applyBatch(PublicInput.Header memory h, bytes calldata publicData) internal {
         _applyPublicData(h.queueEnd, publicData);
         _recordBatch(h);
         emit BatchProven(h.batchNumber, h.newRoot, h.queueEnd, h.timeEnd);
@@ -227,7 +280,8 @@ contract Rollup is Config, Storage, Events, Exodus, Committee {
     /// storage. time_start is the last proven batch's time_end, so the circuit (which starts the
     /// slots' clock there) proves no operation earlier than the previous batch's last one; the
     /// time end is checked against the block time so that batch times follow L1 time.
-    /// submitBatch builds the public input from it and, once the proof holds, calls _recordBatch.
+    /// _batchInput builds the public input from it; _applyBatch (once the proof holds, or in
+    /// submitBatches before the aggregated check that reverts the call) calls _recordBatch.
     function _batchHeader(bytes32 newRoot, uint64 queueEnd_, uint64 timeEnd)
         internal
         view

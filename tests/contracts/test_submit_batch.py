@@ -29,6 +29,7 @@ from protocol.pubdata.batch import encode_public_data, public_input, split, stat
 from protocol.pubdata.dac import dac_hash
 from protocol.pubdata.fields import Mode
 from protocol.pubdata.header import BatchHeader
+from protocol.records import GlobalState
 from prover.evm import proof_calldata
 from prover.formats.json_files import Proof
 from prover.prove import prove
@@ -73,13 +74,28 @@ def proven(request: pytest.FixtureRequest, _chain: Chain) -> Proven:
     traders, recipient = _chain.users[:2], _chain.users[4]
     w = World()
     assert w.config.chain_id == CHAIN_ID
-    g0, acc0 = w.ex.global_state(), w.ex.trees.accounts.root
+    start = batch_start(w)
     for i, u in enumerate(traders):
         assert w.deposit(i, DEPOSIT, owner=int(u, 16)).ok
     assert w.oracle(BTC, 5_000_000).ok
     assert w.order(0, BTC, SELL, 5_000_000, 20).ok
     assert w.order(1, BTC, BUY, 5_000_000, 20, tif=TimeInForce.IOC).ok
     assert w.withdraw(1, WITHDRAWN, recipient=int(recipient, 16)).ok
+    return prove_next(shape, w, start, traders, recipient)
+
+
+def batch_start(w: World) -> tuple[GlobalState, int]:
+    """The global state and accounts root at the start of the World's next batch (before its
+    operations: the global state is the live one)."""
+    return w.ex.global_state(), w.ex.trees.accounts.root
+
+
+def prove_next(
+    shape: BatchShape, w: World, start: tuple[GlobalState, int], traders: list[str], recipient: str
+) -> Proven:
+    """Closes the World's batch (begun at `start`, batch_start) and proves it under the shape's
+    committed test key."""
+    g0, acc0 = start
     b = w.ex.close_batch(witness=True)
     assert b.witnesses is not None
     roots = collect.orders_roots(b.witnesses)

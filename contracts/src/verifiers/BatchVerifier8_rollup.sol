@@ -10,6 +10,7 @@ pragma solidity ^0.8.20;
 /// never reverts, for a public signal not below the scalar field order r, a proof coordinate not
 /// below the base field order q, a point off the curve or outside the subgroup (rejected by the
 /// EIP-196/197 precompiles), or a proof that does not satisfy the pairing equation.
+/// `vkPoints` returns the key's points (for an aggregated check of several proofs elsewhere).
 /// @dev Calldata layout is snarkjs's: b = [[x.c1, x.c0], [y.c1, y.c0]] (EIP-197 order).
 contract BatchVerifier8_rollup {
     uint256 internal constant R = 21888242871839275222246405745257275088548364400416034343698204186575808495617;
@@ -103,5 +104,27 @@ contract BatchVerifier8_rollup {
             }
         }
         return ok;
+    }
+
+    /// @notice The verification key's points, for a caller that checks several proofs of this
+    /// circuit in one pairing product (zkclear's Rollup.submitBatches): alpha and IC in G1
+    /// (x, y); beta, gamma and delta in G2 in EIP-197 order (x.c1, x.c0, y.c1, y.c0).
+    function vkPoints()
+        external
+        pure
+        returns (
+            uint256[2] memory alpha,
+            uint256[4] memory beta,
+            uint256[4] memory gamma,
+            uint256[4] memory delta,
+            uint256[2][2] memory ic
+        )
+    {
+        alpha = [ALPHA_X, ALPHA_Y];
+        beta = [BETA_X1, BETA_X0, BETA_Y1, BETA_Y0];
+        gamma = [GAMMA_X1, GAMMA_X0, GAMMA_Y1, GAMMA_Y0];
+        delta = [DELTA_X1, DELTA_X0, DELTA_Y1, DELTA_Y0];
+        ic[0] = [IC0_X, IC0_Y];
+        ic[1] = [IC1_X, IC1_Y];
     }
 }
