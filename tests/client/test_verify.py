@@ -19,8 +19,25 @@ from click.testing import CliRunner
 import client.cli.verify as cli_verify
 from circuits.batch.witness import batch_assignment
 from circuits.primitives.smt import root_from_path
-from client.verify import L1, Invalid, Malformed, check_submission, verify_batch, verify_chain
-from contracts.deploy import MODE_ROLLUP, deploy, deploy_rollup
+from client.verify import (
+    L1,
+    Invalid,
+    Malformed,
+    check_submission,
+    key_of_code,
+    verifier_runtime,
+    verify_batch,
+    verify_chain,
+)
+from contracts.artifacts import artifact
+from contracts.deploy import (
+    MODE_ROLLUP,
+    RollupParams,
+    deploy,
+    deploy_hashers,
+    deploy_rollup,
+    hasher_addresses,
+)
 from protocol.messages.order import TimeInForce
 from protocol.pubdata import collect
 from protocol.pubdata.batch import encode_public_data, public_input, split
@@ -32,6 +49,7 @@ from sequencer.batch_keys import SHAPES, committed_vk, fixed_zkey, verifier_name
 from sequencer.prover_inputs import batch_config, batch_input
 from tests.circuits.batch.batch_lib import program
 from tests.contracts.conftest import CHAIN_ID, Chain, _chain  # noqa: F401  (the chain fixture)
+from tests.contracts.test_anvil import w3  # noqa: F401  (anvil on a free port)
 from tests.contracts.test_submit_batch import DEPOSIT, WITHDRAWN, flat
 from tests.sequencer.world import BTC, BUY, SELL, World, trader_signer
 from zkclear.cli import main as zkclear_main
@@ -47,6 +65,8 @@ class Setup:
     w: World
     headers: list[BatchHeader]
     traders: list[str]
+    # per batch: the L1 deposits queued before it (sender, x, y, amount) and submitBatch's arguments
+    replay: list[tuple[list[tuple[str, int, int, int]], tuple[Any, ...]]]
 
     @property
     def l1(self) -> L1:
@@ -60,7 +80,9 @@ class Setup:
         )
 
 
-def _prove_and_submit(ch: Chain, rollup: Any, w: World, start: tuple[Any, int]) -> BatchHeader:
+def _prove_and_submit(
+    ch: Chain, rollup: Any, w: World, start: tuple[Any, int]
+) -> tuple[BatchHeader, tuple[Any, ...]]:
     """Close the World's batch (begun at `start`: global state, accounts root), prove it, submit it."""
     g0, acc0 = start
     b = w.ex.close_batch(witness=True)
@@ -73,11 +95,9 @@ def _prove_and_submit(ch: Chain, rollup: Any, w: World, start: tuple[Any, int]) 
     prog = program(SHAPE)
     solved = prog.solve(batch_assignment(SHAPE, batch_config(w.ex.config), batch_input(b, acc0, g0), pi))
     res = prove(fixed_zkey(SHAPE, prog), solved.to_wtns())
-    f = rollup.functions.submitBatch(
-        h.new_root.to_bytes(32, "big"), h.queue_end, h.time_end, data, flat(res.proof)
-    )
-    ch.tx(f, ch.sequencer, gas=3_000_000)
-    return h
+    args = (h.new_root.to_bytes(32, "big"), h.queue_end, h.time_end, data, flat(res.proof))
+    ch.tx(rollup.functions.submitBatch(*args), ch.sequencer, gas=3_000_000)
+    return h, args
 
 
 @pytest.fixture(scope="module")
@@ -90,12 +110,21 @@ def setup(_chain: Chain) -> Setup:  # noqa: F811
     params.mode = MODE_ROLLUP
     params.verifiers = {SHAPE.slots: verifier.address}
     headers: list[BatchHeader] = []
+    replay: list[tuple[list[tuple[str, int, int, int]], tuple[Any, ...]]] = []
+    deposits: list[tuple[str, int, int, int]] = []
 
     def queue_deposits(amount: int) -> None:
         for i, u in enumerate(traders):
             x, y = trader_signer(i).pub
             ch.tx(rollup.functions.deposit(int(x), int(y), amount), u)
             assert w.deposit(i, amount, owner=int(u, 16)).ok
+            deposits.append((u, int(x), int(y), amount))
+
+    def submit(start: tuple[Any, int]) -> None:
+        h, args = _prove_and_submit(ch, rollup, w, start)
+        headers.append(h)
+        replay.append((list(deposits), args))
+        deposits.clear()
 
     # batch 0: two deposits, a price, a trade, a withdrawal (test_submit_batch's batch)
     rollup = deploy_rollup(ch.w3, params, name="RollupHarness", sender=ch.admin)
@@ -108,16 +137,16 @@ def setup(_chain: Chain) -> Setup:  # noqa: F811
     assert w.order(0, BTC, SELL, 5_000_000, 20).ok
     assert w.order(1, BTC, BUY, 5_000_000, 20, tif=TimeInForce.IOC).ok
     assert w.withdraw(1, WITHDRAWN, recipient=int(ch.users[4], 16)).ok
-    headers.append(_prove_and_submit(ch, rollup, w, start))
+    submit(start)
     # batch 1: two top-ups, half the position closed, a withdrawal of the other trader
     start = w.ex.global_state(), w.ex.trees.accounts.root
     queue_deposits(TOPUP)
     assert w.order(1, BTC, SELL, 5_000_000, 10).ok
     assert w.order(0, BTC, BUY, 5_000_000, 10, tif=TimeInForce.IOC).ok
     assert w.withdraw(0, WITHDRAWN, recipient=int(ch.users[5], 16)).ok
-    headers.append(_prove_and_submit(ch, rollup, w, start))
+    submit(start)
     assert rollup.functions.batchNumber().call() == 2
-    return Setup(ch, rollup, w, headers, traders)
+    return Setup(ch, rollup, w, headers, traders, replay)
 
 
 def test_both_batches_are_valid(setup: Setup) -> None:
@@ -237,3 +266,65 @@ def test_cli(setup: Setup, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> N
         ["verify", "batch", "0", "--rpc", "http://127.0.0.1:9", "--rollup", setup.rollup.address, "--json"],
     )
     assert r.exit_code == 2 and json.loads(r.output)["field"] == "rpc"
+
+
+@pytest.mark.node
+def test_verifier_code_of_a_key_compiled() -> None:
+    """A key's verifier under another contract name is compiled (pinned solc, no metadata hash):
+    the same runtime code as the committed artifact's."""
+    code = bytes.fromhex(artifact(verifier_name(SHAPE))["deployedBytecode"].removeprefix("0x"))
+    assert verifier_runtime(committed_vk(SHAPE), "SomeVerifier") == code
+    assert key_of_code(code, [committed_vk(SHAPE)]) == committed_vk(SHAPE)
+
+
+@pytest.mark.node
+def test_cli_against_anvil(setup: Setup, w3: Any, tmp_path: Path) -> None:  # noqa: F811
+    """The same two batches replayed on anvil (the real Rollup; the traders' addresses
+    impersonated, so the queue entries and the proofs are the same) and verified through JSON-RPC."""
+    admin, seq = w3.eth.accounts[:2]
+
+    def tx(fn: Any, sender: str, gas: int = 5_000_000) -> None:
+        assert w3.eth.wait_for_transaction_receipt(fn.transact({"from": sender, "gas": gas}))["status"] == 1
+
+    hashers = hasher_addresses(deploy_hashers(w3, sender=admin))
+    token = deploy(w3, "TestToken", "t", "t", 10**15, sender=admin)
+    verifier = deploy(w3, verifier_name(SHAPE), sender=admin)
+    params = RollupParams(
+        token.address,
+        CHAIN_ID,
+        seq,
+        admin,
+        setup.headers[0].old_root,
+        hashers=hashers,
+        verifiers={SHAPE.slots: verifier.address},
+    )
+    rollup = deploy_rollup(w3, params, sender=admin)
+    for u in setup.traders:
+        w3.provider.make_request("anvil_impersonateAccount", [u])
+        w3.provider.make_request("anvil_setBalance", [u, hex(10**20)])
+        tx(token.functions.faucet(u, 10**12), u)
+        tx(token.functions.approve(rollup.address, 2**256 - 1), u)
+    for deposits, args in setup.replay:
+        for u, x, y, amount in deposits:
+            tx(rollup.functions.deposit(x, y, amount), u)
+        tx(rollup.functions.submitBatch(*args), seq, gas=3_000_000)
+    gen = tmp_path / "params.json"
+    g = setup.genesis
+    gen.write_text(
+        json.dumps(
+            {
+                "params_hash": str(g.params_hash),
+                "markets": [None if c is None else {"config_hash": str(c)} for c in g.config_hashes],
+            }
+        )
+    )
+    url = w3.provider.endpoint_uri
+    r = CliRunner().invoke(
+        zkclear_main,
+        ["verify", "chain", "--rpc", url, "--rollup", rollup.address, "--genesis", str(gen), "--json"],
+    )
+    assert r.exit_code == 0, r.output
+    out = json.loads(r.output)
+    assert out["batches"] == 2 and int(out["state_root"]) == setup.w.ex.state_root
+    r = CliRunner().invoke(zkclear_main, ["verify", "batch", "1", "--rpc", url, "--rollup", rollup.address])
+    assert r.exit_code == 0 and "VALID" in r.output
