@@ -4,7 +4,8 @@ verified from L1 alone (event, calldata, rebuilt header and public input, the ve
 the key's, the proof checked locally); the chain's state rebuilt from the public data gives both
 new roots and the core's account state with a valid exit path. A changed proof, public-data
 byte, queue record, header field or an untrusted key is invalid (exit 1) and named; a missing
-batch or unreachable node is exit 2."""
+batch, malformed data or an unreachable node is exit 2. The same batches replayed on anvil are
+verified through JSON-RPC; a committee-signed validium batch is verified (no state rebuild)."""
 
 from __future__ import annotations
 
@@ -40,7 +41,7 @@ from contracts.deploy import (
 )
 from protocol.messages.order import TimeInForce
 from protocol.pubdata import collect
-from protocol.pubdata.batch import encode_public_data, public_input, split
+from protocol.pubdata.batch import encode_public_data, public_input, split, state_diff_hash
 from protocol.pubdata.fields import Mode
 from protocol.pubdata.header import BatchHeader
 from protocol.pubdata.rebuild import Genesis
@@ -50,7 +51,7 @@ from sequencer.prover_inputs import batch_config, batch_input
 from tests.circuits.batch.batch_lib import program
 from tests.contracts.conftest import CHAIN_ID, Chain, _chain  # noqa: F401  (the chain fixture)
 from tests.contracts.test_anvil import w3  # noqa: F401  (anvil on a free port)
-from tests.contracts.test_submit_batch import DEPOSIT, WITHDRAWN, flat
+from tests.contracts.test_submit_batch import DEPOSIT, WITHDRAWN, Proven, deployed, flat
 from tests.sequencer.world import BTC, BUY, SELL, World, trader_signer
 from zkclear.cli import main as zkclear_main
 
@@ -328,3 +329,36 @@ def test_cli_against_anvil(setup: Setup, w3: Any, tmp_path: Path) -> None:  # no
     assert out["batches"] == 2 and int(out["state_root"]) == setup.w.ex.state_root
     r = CliRunner().invoke(zkclear_main, ["verify", "batch", "1", "--rpc", url, "--rollup", rollup.address])
     assert r.exit_code == 0 and "VALID" in r.output
+
+
+def test_validium_batch(_chain: Chain) -> None:  # noqa: F811
+    """test_submit_batch's validium batch (committee-signed): verified with the batch size from the
+    calldata; nothing to rebuild (the state diff is not on L1)."""
+    shape = next(s for s in SHAPES if s.mode is Mode.VALIDIUM)
+    ch, traders, recipient = _chain, _chain.users[:2], _chain.users[4]
+    w = World()
+    g0, acc0 = w.ex.global_state(), w.ex.trees.accounts.root
+    for i, u in enumerate(traders):
+        assert w.deposit(i, DEPOSIT, owner=int(u, 16)).ok
+    assert w.oracle(BTC, 5_000_000).ok
+    assert w.order(0, BTC, SELL, 5_000_000, 20).ok
+    assert w.order(1, BTC, BUY, 5_000_000, 20, tif=TimeInForce.IOC).ok
+    assert w.withdraw(1, WITHDRAWN, recipient=int(recipient, 16)).ok
+    b = w.ex.close_batch(witness=True)
+    assert b.witnesses is not None
+    roots = collect.orders_roots(b.witnesses)
+    data = encode_public_data(collect.public_data(Mode.VALIDIUM, b.records, roots, g0, shape.slots))
+    diff = state_diff_hash(collect.public_data(Mode.ROLLUP, b.records, roots, g0, shape.slots))
+    h = b.header(CHAIN_ID)
+    pi = public_input(Mode.VALIDIUM, h, data)
+    prog = program(shape)
+    solved = prog.solve(batch_assignment(shape, batch_config(w.ex.config), batch_input(b, acc0, g0), pi))
+    proof = prove(fixed_zkey(shape, prog), solved.to_wtns()).proof
+    d = deployed(ch, Proven(shape, h, data, diff, proof, traders, recipient))
+    d.submit()
+    l1 = L1(ch.w3, d.rollup.address)
+    res = verify_batch(l1, 0, [committed_vk(shape)])
+    assert (res.mode, res.slots, res.header, res.public_input) == (Mode.VALIDIUM, shape.slots, h, pi)
+    assert verify_chain(l1, [committed_vk(shape)], None).rebuilder is None
+    with pytest.raises(Invalid, match="batch 0: verifier"):
+        verify_batch(l1, 0, [committed_vk(SHAPE)])
