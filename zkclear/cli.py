@@ -20,6 +20,7 @@ COMMANDS: dict[str, str] = {
     "groth16": "prover.cli:groth16",
     "batch": "sequencer.cli.batch:batch",
     "ptau": "prover.cli:ptau",
+    "verify": "client.cli.verify:verify",
 }
 
 

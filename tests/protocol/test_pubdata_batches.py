@@ -1,15 +1,12 @@
 """Public data of real batches from the exchange core (protocol.md section 7): the records-only
-helper (`protocol.pubdata.collect`) gives the slots' account records, withdrawals and queue records; a
-verifier that reads nothing but the public data (and the genesis parameters) rebuilds every
-batch's new root, as the verifier's CLI must in rollup mode; and the figures of a typical batch."""
+helper (`protocol.pubdata.collect`) gives the slots' account records, withdrawals and queue records; the
+rebuild from nothing but the public data and the genesis parameters (protocol.pubdata.rebuild,
+what the verifier's CLI runs in rollup mode) gives every batch's new root; and the figures of a typical batch."""
 
 from __future__ import annotations
 
 import pytest
 
-from circuits.primitives.smt import SparseMerkleTree
-from protocol import hashing as H
-from protocol.constants import ACCOUNT_TREE_DEPTH, MAX_MARKETS
 from protocol.messages.order import TimeInForce
 from protocol.pubdata import account_diff, collect
 from protocol.pubdata.batch import (
@@ -22,48 +19,14 @@ from protocol.pubdata.batch import (
 )
 from protocol.pubdata.fields import Mode, PubdataError
 from protocol.pubdata.header import BatchHeader
+from protocol.pubdata.rebuild import Genesis, Rebuilder
 from protocol.pubdata.steps.deposit import DepositRecord
 from protocol.pubdata.steps.forced_withdrawal import ForcedWithdrawalRecord
 from protocol.pubdata.withdrawals import Withdrawal
-from protocol.records import AccountState, GlobalState, StepKind
+from protocol.records import GlobalState, StepKind
 from protocol.slots import slot_count
 from sequencer.batches import Batch
 from tests.sequencer.world import BTC, BUY, ETH, SELL, USD, World
-
-Z = (0,) * MAX_MARKETS
-
-
-class Verifier:
-    """Rebuilds the state root from L1 data alone: the genesis parameters (params_hash, config
-    hashes) and each batch's rollup public data."""
-
-    def __init__(self, params_hash: int, config_hashes: tuple[int | None, ...]) -> None:
-        self.params_hash = params_hash
-        self.config_hashes = config_hashes
-        self.states: dict[int, tuple[AccountState, int]] = {}  # account id -> (state, orders_root)
-        self.tree = SparseMerkleTree(ACCOUNT_TREE_DEPTH)
-
-    def apply(self, pd: PublicData) -> int:
-        for rec in pd.queue:
-            if isinstance(rec, DepositRecord) and rec.account_id not in self.states:
-                e = rec.entry  # the deposit that found the leaf empty created the account
-                self.states[rec.account_id] = (AccountState(e.pub_x, e.pub_y, e.owner, 0, 0, Z, Z, Z, 0), 0)
-        touched = set()
-        for d in pd.accounts:  # in slot order: an account's last record wins, each sets one position
-            if d.account_id == 0:
-                continue
-            st, _ = self.states[d.account_id]
-            self.states[d.account_id] = (account_diff.apply(st, d), d.orders_root)
-            touched.add(d.account_id)
-        leaves = {}
-        for aid in touched:
-            st, oroot = self.states[aid]
-            leaves[aid] = H.account_leaf(st, H.positions_hash(H.position_hashes(st)), oroot)
-        self.tree.set_many(leaves)
-        assert pd.global_state is not None
-        return H.state_root(
-            self.tree.root, H.global_hash(self.params_hash, self.config_hashes, pd.global_state)
-        )
 
 
 def close(
@@ -85,7 +48,9 @@ def header(w: World, b: Batch) -> BatchHeader:
 def test_verifier_rebuilds_roots_from_public_data() -> None:
     w = World()
     ex = w.ex
-    v = Verifier(w.config.params_hash(), tuple(None if m is None else m.config_hash for m in ex.markets))
+    v = Rebuilder(
+        Genesis(w.config.params_hash(), tuple(None if m is None else m.config_hash for m in ex.markets))
+    )
     g = ex.global_state()
 
     # batch 1: deposits (a second one to an existing key), prices, trades, a withdrawal
