@@ -103,7 +103,7 @@ def interleave(per_trader: list[list[bytes]]) -> list[bytes]:
 
 
 # ---- the node ------------------------------------------------------------------------------------
-def start_node(data_dir: Path) -> tuple[subprocess.Popen[str], str]:
+def start_node(data_dir: Path, batch_slots: int | None = None) -> tuple[subprocess.Popen[str], str]:
     import re
 
     proc = subprocess.Popen(
@@ -111,6 +111,7 @@ def start_node(data_dir: Path) -> tuple[subprocess.Popen[str], str]:
             sys.executable, "-c", "from zkclear.cli import main; main()", "node",
             "--data-dir", str(data_dir), "--port", "0", "--devnet",
             "--key-rate", "0", "--address-rate", "0", "--batch-max-ops", "1000",
+            *(["--batch-slots", str(batch_slots)] if batch_slots else []),
         ],
         cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
         env={**os.environ, "PYTHONUNBUFFERED": "1"},
@@ -354,6 +355,12 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--json", action="store_true", help="print one JSON object as the last line")
     ap.add_argument("--quick", action="store_true", help="smaller phases (a smoke run, not for figures)")
+    ap.add_argument(
+        "--batch-slots",
+        type=int,
+        default=None,
+        help="the node's batch circuit size (default: the node's, 48)",
+    )
     args = ap.parse_args()
     scale = 0.2 if args.quick else 1.0
     n_batched = int(20_000 * scale)
@@ -362,7 +369,7 @@ def main() -> None:
     per_trader = (n_batched + n_closed + n_open) // TRADERS + 1
 
     with tempfile.TemporaryDirectory(prefix="zkclear-bench-node-") as tmp:
-        proc, url = start_node(Path(tmp) / "node")
+        proc, url = start_node(Path(tmp) / "node", args.batch_slots)
         try:
             accounts = asyncio.run(setup(url))
             t = time.perf_counter()
