@@ -24,6 +24,7 @@ from functools import cached_property
 
 from circuits.batch import state as st
 from circuits.batch.pubdata import (
+    HeaderVars,
     QueueRecordVars,
     WithdrawalVars,
     public_input_rollup,
@@ -155,7 +156,7 @@ class BatchCircuit:
         with cs.scope("public_data"):
             queue = [QueueRecordVars(**r) for r in static.queue]
             wds = [WithdrawalVars(**r) for r in static.withdrawals]
-            head = (
+            head = HeaderVars(
                 header["old_root"],
                 header["new_root"],
                 header["batch_number"],
@@ -168,7 +169,7 @@ class BatchCircuit:
             if shape.mode == Mode.ROLLUP:
                 commitment = public_input_rollup(
                     cs,
-                    *head,
+                    head,
                     queue,
                     end.queue_count,
                     wds,
@@ -179,7 +180,7 @@ class BatchCircuit:
                 )
             else:
                 commitment, _, _ = public_input_validium(
-                    cs, *head, queue, end.queue_count, wds, end.withdrawal_count
+                    cs, head, queue, end.queue_count, wds, end.withdrawal_count
                 )
             cs.assert_equal(commitment, public_input, "public_input")
         return cs.compile()

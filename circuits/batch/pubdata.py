@@ -341,30 +341,33 @@ def withdrawals_digest(
 # -- header and commitment ----------------------------------------------------------------------
 
 
-def header_bits(
-    cs: Circuit,
-    old_root: LCLike,
-    new_root: LCLike,
-    batch_number: LCLike,
-    chain_id: LCLike,
-    queue_start: LCLike,
-    queue_end: LCLike,
-    time_start: LCLike,
-    time_end: LCLike,
-    name: str = "header",
-) -> Bits:
+@dataclass(slots=True)
+class HeaderVars:
+    """The batch header's fields (7.1), in header order."""
+
+    old_root: LCLike
+    new_root: LCLike
+    batch_number: LCLike
+    chain_id: LCLike
+    queue_start: LCLike
+    queue_end: LCLike
+    time_start: LCLike
+    time_end: LCLike
+
+
+def header_bits(cs: Circuit, h: HeaderVars, name: str = "header") -> Bits:
     """The 112-byte header (7.1) as 896 big-endian bits, every field range-checked to its width
     (roots canonical: the strict decomposition)."""
     with cs.scope(name):
         return [
-            *field_to_bits_be(cs, old_root, "old_root"),
-            *field_to_bits_be(cs, new_root, "new_root"),
-            *_be(cs, batch_number, BATCH_NUMBER_BITS, "batch_number"),
-            *_be(cs, chain_id, CHAIN_ID_BITS, "chain_id"),
-            *_be(cs, queue_start, QUEUE_INDEX_BITS, "queue_start"),
-            *_be(cs, queue_end, QUEUE_INDEX_BITS, "queue_end"),
-            *_be(cs, time_start, BATCH_TIME_BITS, "time_start"),
-            *_be(cs, time_end, BATCH_TIME_BITS, "time_end"),
+            *field_to_bits_be(cs, h.old_root, "old_root"),
+            *field_to_bits_be(cs, h.new_root, "new_root"),
+            *_be(cs, h.batch_number, BATCH_NUMBER_BITS, "batch_number"),
+            *_be(cs, h.chain_id, CHAIN_ID_BITS, "chain_id"),
+            *_be(cs, h.queue_start, QUEUE_INDEX_BITS, "queue_start"),
+            *_be(cs, h.queue_end, QUEUE_INDEX_BITS, "queue_end"),
+            *_be(cs, h.time_start, BATCH_TIME_BITS, "time_start"),
+            *_be(cs, h.time_end, BATCH_TIME_BITS, "time_end"),
         ]
 
 
@@ -374,46 +377,28 @@ def digest_to_public_input(digest: Bits) -> LC:
     return lc_sum(b * (1 << (PUBLIC_INPUT_BITS - 1 - i)) for i, b in enumerate(low))
 
 
-Header = tuple[LCLike, LCLike, LCLike, LCLike, LCLike, LCLike, LCLike, LCLike]
-
-
-def _commitment(cs: Circuit, header: Header, digests: list[Bits], name: str) -> LC:
+def _commitment(cs: Circuit, header: HeaderVars, digests: list[Bits], name: str) -> LC:
     with cs.scope(name):
-        bits = header_bits(cs, *header)
+        bits = header_bits(cs, header)
         digest = sha256_padded(cs, [*bits, *(b for d in digests for b in d)], "sha256")
     return digest_to_public_input(digest)
 
 
 def commitment_validium(
     cs: Circuit,
-    old_root: LCLike,
-    new_root: LCLike,
-    batch_number: LCLike,
-    chain_id: LCLike,
-    queue_start: LCLike,
-    queue_end: LCLike,
-    time_start: LCLike,
-    time_end: LCLike,
+    header: HeaderVars,
     queue_digest: Bits,
     withdrawals_digest: Bits,
     name: str = "commitment",
 ) -> LC:
     """The public input: sha256(header | queue digest | withdrawals digest) AND (2^253 - 1);
     3 compressions.  The digests must be boolean (the section gadgets' outputs are)."""
-    header = (old_root, new_root, batch_number, chain_id, queue_start, queue_end, time_start, time_end)
     return _commitment(cs, header, [queue_digest, withdrawals_digest], name)
 
 
 def commitment_rollup(
     cs: Circuit,
-    old_root: LCLike,
-    new_root: LCLike,
-    batch_number: LCLike,
-    chain_id: LCLike,
-    queue_start: LCLike,
-    queue_end: LCLike,
-    time_start: LCLike,
-    time_end: LCLike,
+    header: HeaderVars,
     queue_digest: Bits,
     withdrawals_digest: Bits,
     global_digest: Bits,
@@ -423,7 +408,6 @@ def commitment_rollup(
     """Rollup's public input: sha256(header | the four section digests) AND (2^253 - 1); 4
     compressions.  The global and accounts digests come from `global_digest` and
     `accounts_digest`."""
-    header = (old_root, new_root, batch_number, chain_id, queue_start, queue_end, time_start, time_end)
     digests = [queue_digest, withdrawals_digest, global_digest, accounts_digest]
     return _commitment(cs, header, digests, name)
 
@@ -513,14 +497,7 @@ def global_digest(cs: Circuit, g: GlobalVars, configured: list[LC], name: str = 
 
 def public_input_validium(
     cs: Circuit,
-    old_root: LCLike,
-    new_root: LCLike,
-    batch_number: LCLike,
-    chain_id: LCLike,
-    queue_start: LCLike,
-    queue_end: LCLike,
-    time_start: LCLike,
-    time_end: LCLike,
+    header: HeaderVars,
     queue: list[QueueRecordVars],
     queue_count: LCLike,
     withdrawals: list[WithdrawalVars],
@@ -530,35 +507,18 @@ def public_input_validium(
     """Everything at once: (public input, queue digest, withdrawals digest), with
     queue_end = queue_start + queue_count (the range the batch consumed, 7.1)."""
     with cs.scope(name):
-        cs.assert_equal(as_lc(queue_end), as_lc(queue_start) + as_lc(queue_count), "queue_range")
+        cs.assert_equal(
+            as_lc(header.queue_end), as_lc(header.queue_start) + as_lc(queue_count), "queue_range"
+        )
         qd = queue_digest(cs, queue, queue_count)
         wd = withdrawals_digest(cs, withdrawals, withdrawal_count)
-        pi = commitment_validium(
-            cs,
-            old_root,
-            new_root,
-            batch_number,
-            chain_id,
-            queue_start,
-            queue_end,
-            time_start,
-            time_end,
-            qd,
-            wd,
-        )
+        pi = commitment_validium(cs, header, qd, wd)
     return pi, qd, wd
 
 
 def public_input_rollup(
     cs: Circuit,
-    old_root: LCLike,
-    new_root: LCLike,
-    batch_number: LCLike,
-    chain_id: LCLike,
-    queue_start: LCLike,
-    queue_end: LCLike,
-    time_start: LCLike,
-    time_end: LCLike,
+    header: HeaderVars,
     queue: list[QueueRecordVars],
     queue_count: LCLike,
     withdrawals: list[WithdrawalVars],
@@ -571,23 +531,11 @@ def public_input_rollup(
     """Rollup's public input (7.7): the validium sections, the global state `g` after the last
     slot and the slots' records."""
     with cs.scope(name):
-        cs.assert_equal(as_lc(queue_end), as_lc(queue_start) + as_lc(queue_count), "queue_range")
+        cs.assert_equal(
+            as_lc(header.queue_end), as_lc(header.queue_start) + as_lc(queue_count), "queue_range"
+        )
         qd = queue_digest(cs, queue, queue_count)
         wd = withdrawals_digest(cs, withdrawals, withdrawal_count)
         gd = global_digest(cs, g, configured)
         ad = accounts_digest(cs, records)
-        return commitment_rollup(
-            cs,
-            old_root,
-            new_root,
-            batch_number,
-            chain_id,
-            queue_start,
-            queue_end,
-            time_start,
-            time_end,
-            qd,
-            wd,
-            gd,
-            ad,
-        )
+        return commitment_rollup(cs, header, qd, wd, gd, ad)

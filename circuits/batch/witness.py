@@ -24,6 +24,7 @@ from circuits.batch.slot_io import (
     spec_names,
     static_spec,
 )
+from circuits.batch.vars import MARKET_FIELDS
 from circuits.primitives.babyjub import BASE8
 from circuits.primitives.field import R
 from circuits.primitives.smt import empty_roots
@@ -297,25 +298,8 @@ def _start(accounts_root: int, g: GlobalState) -> dict[str, int]:
         "funding_time": g.funding_time,
     }
     for m, ms in enumerate(g.markets):
-        vals = (0,) * 12 if ms is None else tuple(ms)
-        for f, v in zip(
-            (
-                "oracle_price",
-                "oracle_time",
-                "funding_index",
-                "open_interest",
-                "status",
-                "status_until",
-                "ref_price",
-                "ref_time",
-                "mark_price",
-                "premium_ema",
-                "premium_sum",
-                "premium_samples",
-            ),
-            vals,
-            strict=True,
-        ):
+        vals = (0,) * len(MARKET_FIELDS) if ms is None else tuple(ms)
+        for f, v in zip(MARKET_FIELDS, vals, strict=True):
             d[f"m{m}_{f}"] = _f(v)
     return {k: d[k] for k in START_FIELDS}
 

@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 
 from circuits.batch.pubdata import (
+    HeaderVars,
     QueueRecordVars,
     WithdrawalVars,
     commitment_rollup,
@@ -69,14 +70,7 @@ def build_program(q_cap: int, w_cap: int) -> Program:
     withdrawals = [WithdrawalVars(*(wf[f][i] for f in W_FIELDS)) for i in range(w_cap)]
     pi, qd, wd = public_input_validium(
         cs,
-        h["old_root"],
-        h["new_root"],
-        h["batch_number"],
-        h["chain_id"],
-        h["queue_start"],
-        h["queue_end"],
-        h["time_start"],
-        h["time_end"],
+        HeaderVars(*(h[f] for f in HEADER_FIELDS)),
         queue,
         cs.private_input("q_count"),
         withdrawals,
@@ -337,7 +331,7 @@ def test_rollup_commitment_vector() -> None:
             cs.assert_bool(b, f"d{k}_bit{i}")
     cs.public_output(
         "pi",
-        commitment_rollup(cs, h[0], h[1], h[2], h[3], h[4], h[5], h[6], h[7], ds[0], ds[1], ds[2], ds[3]),
+        commitment_rollup(cs, HeaderVars(*h), ds[0], ds[1], ds[2], ds[3]),
     )
     p = cs.compile()
     sections = sections_of(ROLLUP_VECTOR)
