@@ -38,16 +38,13 @@ sys.path.insert(0, str(ROOT))
 from circuits.batch.batch import BatchCircuit, BatchShape  # noqa: E402
 from circuits.batch.pubdata import QUEUE_RECORD_BITS, WITHDRAWAL_BITS  # noqa: E402
 from circuits.batch.report import grouped, slot_report  # noqa: E402
-from circuits.batch.witness import batch_assignment  # noqa: E402
-from protocol.pubdata.batch import public_input  # noqa: E402
 from protocol.pubdata.fields import Mode  # noqa: E402
 from protocol.records import StepKind  # noqa: E402
 from prover.prove import prove  # noqa: E402
 from prover.setup.phase2 import export_vk  # noqa: E402
 from prover.setup.single import single_party_setup  # noqa: E402
 from prover.verify import verify  # noqa: E402
-from sequencer.prover_inputs import batch_config, batch_input  # noqa: E402
-from tests.protocol.test_pubdata_batches import close, header  # noqa: E402
+from sequencer.prover_inputs import circuit_inputs  # noqa: E402
 from tests.sequencer.world import BTC, BUY, SELL, World  # noqa: E402
 
 TARGET_PER_TRADE = 40_000
@@ -67,7 +64,7 @@ SLOTS_PER_KIND = {
 }
 
 
-def trade_batch(slots: int) -> tuple[World, Any, Any, int, Any]:
+def trade_batch(slots: int) -> tuple[World, Any, int, Any]:
     """A World whose pending batch is slots/2 trades: trader 0 rests a large sell, each other
     trader buys the minimum size once (a TRADE step each)."""
     n = slots // 2
@@ -80,15 +77,15 @@ def trade_batch(slots: int) -> tuple[World, Any, Any, int, Any]:
     acc0 = w.ex.trees.accounts.root
     for i in range(1, n + 1):
         assert w.order(i, BTC, BUY, 5_000_000, 10).ok
-    b, _, raw = close(w, Mode.VALIDIUM, g0)
+    b = w.ex.close_batch(witness=True)
     kinds = [s.kind for r in b.records for s in r.steps]
     assert kinds == [StepKind.TRADE] * n, kinds
-    return w, b, raw, acc0, g0
+    return w, b, acc0, g0
 
 
 def one(slots: int, snarkjs: bool) -> dict[str, Any]:
     shape = BatchShape(slots, 1, 1)
-    w, b, raw, acc0, g0 = trade_batch(slots)
+    w, b, acc0, g0 = trade_batch(slots)
     t = time.perf_counter()
     program = BatchCircuit(shape).program
     t_compile = time.perf_counter() - t
@@ -96,12 +93,11 @@ def one(slots: int, snarkjs: bool) -> dict[str, Any]:
     t = time.perf_counter()
     zkey = single_party_setup(r1cs)
     t_key = time.perf_counter() - t
-    pi = public_input(Mode.VALIDIUM, header(w, b), raw)
     t = time.perf_counter()
-    inputs = batch_assignment(shape, batch_config(w.config), batch_input(b, acc0, g0), pi)
+    ci = circuit_inputs(w.config, shape, b, acc0, g0)
     t_assign = time.perf_counter() - t
     t = time.perf_counter()
-    solved = program.solve(inputs, check=False)
+    solved = program.solve(ci.inputs, check=False)
     t_solve = time.perf_counter() - t
     wtns = solved.to_wtns()
     t = time.perf_counter()
@@ -123,7 +119,7 @@ def one(slots: int, snarkjs: bool) -> dict[str, Any]:
         "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024),
         "trades_per_s": round(trades / t_prove, 3),
         "witness_share_of_proving": round((t_assign + t_solve) / t_prove, 4),
-        "pubdata_bytes_per_trade": (len(raw) - 7) / trades,  # validium framing (7 bytes) aside
+        "pubdata_bytes_per_trade": (len(ci.data) - 7) / trades,  # validium framing (7 bytes) aside
     }
     if snarkjs:
         out["snarkjs"] = snarkjs_prove(zkey, wtns)

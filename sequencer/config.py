@@ -226,24 +226,26 @@ class ExchangeConfig:
         flat += [0] * (2 * C.MAX_ORACLE_SIGNERS - len(flat))
         return poseidon([Tag.ORACLE_SET, *flat])
 
+    def committed_params(self) -> dict[str, int]:
+        """The params_hash inputs between oracle_set_hash and the domain, in hashed order (the
+        batch circuit's ParamsVars and GET /v1/params read these names)."""
+        return {
+            "oracle_quorum": self.oracle_quorum,
+            "oracle_max_age_s": self.oracle_max_age_s,
+            "oracle_max_skew_s": self.oracle_max_skew_s,
+            "funding_interval_s": self.funding_interval_s,
+            "funding_premium_divisor": self.funding_premium_divisor,
+            "recovery_quorum": self.recovery_quorum,
+            "auction_duration_s": self.auction_duration_s,
+        }
+
     def params_hash(self) -> int:
         """Poseidon([TAG_PARAMS, oracle_set_hash, quorum, max_age, max_skew, funding_interval,
         premium_divisor, recovery_quorum, auction_duration_s, domain_hash]): the signing domain is
         committed with the parameters, so a batch proof can only accept messages signed for this
         chain and rollup contract."""
         return poseidon(
-            [
-                Tag.PARAMS,
-                self.oracle_set_hash(),
-                self.oracle_quorum,
-                self.oracle_max_age_s,
-                self.oracle_max_skew_s,
-                self.funding_interval_s,
-                self.funding_premium_divisor,
-                self.recovery_quorum,
-                self.auction_duration_s,
-                self.domain_hash(),
-            ]
+            [Tag.PARAMS, self.oracle_set_hash(), *self.committed_params().values(), self.domain_hash()]
         )
 
 

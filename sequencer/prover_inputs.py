@@ -4,9 +4,15 @@ witness code (circuits/batch/witness.py) takes these and nothing from the node."
 
 from __future__ import annotations
 
-from circuits.batch.witness import BatchConfig, BatchInput
+from dataclasses import dataclass
+from typing import Any
+
+from circuits.batch.batch import BatchShape
+from circuits.batch.witness import BatchConfig, BatchInput, batch_assignment
 from protocol.constants import FIELD_MODULUS as R
 from protocol.constants import MAX_MARKETS, MAX_ORACLE_SIGNERS
+from protocol.pubdata import collect
+from protocol.pubdata.batch import encode_public_data, public_input
 from protocol.records import GlobalState
 from sequencer.batches import Batch
 from sequencer.config import ExchangeConfig, MarketConfig
@@ -45,16 +51,32 @@ def batch_config(cfg: ExchangeConfig) -> BatchConfig:
     params = {
         "oracle_xs": [x for x, _ in signers],
         "oracle_ys": [y for _, y in signers],
-        "oracle_quorum": cfg.oracle_quorum,
-        "oracle_max_age_s": cfg.oracle_max_age_s,
-        "oracle_max_skew_s": cfg.oracle_max_skew_s,
-        "funding_interval_s": cfg.funding_interval_s,
-        "funding_premium_divisor": cfg.funding_premium_divisor,
-        "recovery_quorum": cfg.recovery_quorum,
-        "auction_duration_s": cfg.auction_duration_s,
+        **cfg.committed_params(),
     }
     markets = tuple(None if (m := cfg.market(i)) is None else _market(m) for i in range(MAX_MARKETS))
     return BatchConfig(cfg.chain_id, cfg.domain_hash(), markets, params)
+
+
+@dataclass(frozen=True)
+class CircuitInputs:
+    """A closed batch ready for its circuit."""
+
+    inputs: dict[str, Any]  # the circuit's named inputs (circuits.batch.witness.batch_assignment)
+    public_input: int  # protocol.md 7.7, which the circuit recomputes and checks
+    data: bytes  # the public data as the rollup contract receives it (7.2)
+
+
+def circuit_inputs(
+    cfg: ExchangeConfig, shape: BatchShape, batch: Batch, accounts_root: int, global_state: GlobalState
+) -> CircuitInputs:
+    """The public data, public input and circuit inputs of a batch closed with witnesses, for the
+    shape (mode and slot count); `accounts_root` and `global_state`: the state before it."""
+    inp = batch_input(batch, accounts_root, global_state)
+    roots = collect.orders_roots(inp.witnesses)
+    pd = collect.public_data(shape.mode, batch.records, roots, global_state, shape.slots)
+    data = encode_public_data(pd)
+    pi = public_input(shape.mode, batch.header(cfg.chain_id), data)
+    return CircuitInputs(batch_assignment(shape, batch_config(cfg), inp, pi), pi, data)
 
 
 def batch_input(batch: Batch, accounts_root: int, global_state: GlobalState) -> BatchInput:

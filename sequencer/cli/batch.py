@@ -22,10 +22,8 @@ import click
 
 from circuits.batch.batch import BatchCircuit, BatchShape
 from circuits.batch.report import batch_report
-from circuits.batch.witness import BatchTooLarge, batch_assignment
+from circuits.batch.witness import BatchTooLarge
 from circuits.dsl import UnsatisfiedConstraint
-from protocol.pubdata import collect
-from protocol.pubdata.batch import encode_public_data, public_input
 from protocol.pubdata.fields import Mode
 from protocol.records import GlobalState
 from protocol.slots import DEFAULT_BATCH_SLOTS, UnsupportedStep
@@ -36,7 +34,7 @@ from sequencer.journal.store import Store
 from sequencer.node.defaults import devnet_config, load_genesis
 from sequencer.node.drafts import BATCH_CLOSE
 from sequencer.node.journal_bodies import journal_op
-from sequencer.prover_inputs import batch_config, batch_input
+from sequencer.prover_inputs import circuit_inputs
 
 DEFAULT_SLOTS = DEFAULT_BATCH_SLOTS  # the node's default (--batch-slots): witnesses fit the built key
 F = TypeVar("F", bound=Callable[..., Any])
@@ -182,13 +180,8 @@ def witness(
             b, g_before, acc_before = replay_batch(config, store, number)
         finally:
             store.close()
-        assert b.witnesses is not None
-        roots = collect.orders_roots(b.witnesses)
-        pd = collect.public_data(shape.mode, b.records, roots, g_before, shape.slots)
-        header = b.header(config.chain_id)
-        pi = public_input(shape.mode, header, encode_public_data(pd))
-        inputs = batch_assignment(shape, batch_config(config), batch_input(b, acc_before, g_before), pi)
-        solved = BatchCircuit(shape).program.solve(inputs)
+        ci = circuit_inputs(config, shape, b, acc_before, g_before)
+        solved = BatchCircuit(shape).program.solve(ci.inputs)
         solved.write_wtns(out)
-        out.with_suffix(".public.json").write_text(json.dumps([str(pi)]) + "\n")
+        out.with_suffix(".public.json").write_text(json.dumps([str(ci.public_input)]) + "\n")
         click.echo(f"batch {number}: witness of {shape.name} written to {out}")

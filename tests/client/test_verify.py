@@ -18,7 +18,6 @@ import pytest
 from click.testing import CliRunner
 
 import client.cli.verify as cli_verify
-from circuits.batch.witness import batch_assignment
 from circuits.primitives.smt import root_from_path
 from client.verify import (
     L1,
@@ -41,13 +40,13 @@ from contracts.deploy import (
 )
 from protocol.messages.order import TimeInForce
 from protocol.pubdata import collect
-from protocol.pubdata.batch import encode_public_data, public_input, split, state_diff_hash
+from protocol.pubdata.batch import public_input, split, state_diff_hash
 from protocol.pubdata.fields import Mode
 from protocol.pubdata.header import BatchHeader
 from protocol.pubdata.rebuild import Genesis
 from prover.prove import prove
 from sequencer.batch_keys import SHAPES, committed_vk, fixed_zkey, verifier_name, vk_path
-from sequencer.prover_inputs import batch_config, batch_input
+from sequencer.prover_inputs import circuit_inputs
 from tests.circuits.batch.batch_lib import program
 from tests.contracts.conftest import CHAIN_ID, Chain, _chain  # noqa: F401  (the chain fixture)
 from tests.contracts.test_anvil import w3  # noqa: F401  (anvil on a free port)
@@ -87,14 +86,10 @@ def _prove_and_submit(
     """Close the World's batch (begun at `start`: global state, accounts root), prove it, submit it."""
     g0, acc0 = start
     b = w.ex.close_batch(witness=True)
-    assert b.witnesses is not None
-    data = encode_public_data(
-        collect.public_data(Mode.ROLLUP, b.records, collect.orders_roots(b.witnesses), g0, SHAPE.slots)
-    )
-    h = b.header(CHAIN_ID)
-    pi = public_input(Mode.ROLLUP, h, data)
+    ci = circuit_inputs(w.ex.config, SHAPE, b, acc0, g0)
+    data, h = ci.data, b.header(CHAIN_ID)
     prog = program(SHAPE)
-    solved = prog.solve(batch_assignment(SHAPE, batch_config(w.ex.config), batch_input(b, acc0, g0), pi))
+    solved = prog.solve(ci.inputs)
     res = prove(fixed_zkey(SHAPE, prog), solved.to_wtns())
     args = (h.new_root.to_bytes(32, "big"), h.queue_end, h.time_end, data, flat(res.proof))
     ch.tx(rollup.functions.submitBatch(*args), ch.sequencer, gas=3_000_000)
@@ -346,19 +341,23 @@ def test_validium_batch(_chain: Chain) -> None:  # noqa: F811
     assert w.withdraw(1, WITHDRAWN, recipient=int(recipient, 16)).ok
     b = w.ex.close_batch(witness=True)
     assert b.witnesses is not None
+    ci = circuit_inputs(w.ex.config, shape, b, acc0, g0)
+    data, h = ci.data, b.header(CHAIN_ID)
     roots = collect.orders_roots(b.witnesses)
-    data = encode_public_data(collect.public_data(Mode.VALIDIUM, b.records, roots, g0, shape.slots))
     diff = state_diff_hash(collect.public_data(Mode.ROLLUP, b.records, roots, g0, shape.slots))
-    h = b.header(CHAIN_ID)
-    pi = public_input(Mode.VALIDIUM, h, data)
     prog = program(shape)
-    solved = prog.solve(batch_assignment(shape, batch_config(w.ex.config), batch_input(b, acc0, g0), pi))
+    solved = prog.solve(ci.inputs)
     proof = prove(fixed_zkey(shape, prog), solved.to_wtns()).proof
     d = deployed(ch, Proven(shape, h, data, diff, proof, traders, recipient))
     d.submit()
     l1 = L1(ch.w3, d.rollup.address)
     res = verify_batch(l1, 0, [committed_vk(shape)])
-    assert (res.mode, res.slots, res.header, res.public_input) == (Mode.VALIDIUM, shape.slots, h, pi)
+    assert (res.mode, res.slots, res.header, res.public_input) == (
+        Mode.VALIDIUM,
+        shape.slots,
+        h,
+        ci.public_input,
+    )
     assert verify_chain(l1, [committed_vk(shape)], None).rebuilder is None
     with pytest.raises(Invalid, match="batch 0: verifier"):
         verify_batch(l1, 0, [committed_vk(SHAPE)])

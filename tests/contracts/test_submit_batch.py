@@ -19,13 +19,12 @@ from eth_tester.exceptions import TransactionFailed
 from web3.exceptions import ContractLogicError
 
 from circuits.batch.batch import BatchShape
-from circuits.batch.witness import batch_assignment
 from contracts.deploy import MODE_ROLLUP, MODE_VALIDIUM, deploy, deploy_rollup
 from native.constants import Q
 from native.engine import get_engine
 from protocol.messages.order import TimeInForce
 from protocol.pubdata import collect
-from protocol.pubdata.batch import encode_public_data, public_input, split, state_diff_hash
+from protocol.pubdata.batch import public_input, split, state_diff_hash
 from protocol.pubdata.dac import dac_hash
 from protocol.pubdata.fields import Mode
 from protocol.pubdata.header import BatchHeader
@@ -36,7 +35,7 @@ from prover.prove import prove
 from prover.setup.phase2 import export_vk
 from prover.solidity import render_verifier, vk_digest
 from sequencer.batch_keys import SHAPES, committed_vk, fixed_zkey, verifier_name, verifier_path
-from sequencer.prover_inputs import batch_config, batch_input
+from sequencer.prover_inputs import circuit_inputs
 from tests.circuits.batch.batch_lib import program
 from tests.contracts.conftest import CHAIN_ID, DEADLINE, Chain
 from tests.sequencer.world import BTC, BUY, SELL, USD, World, trader_signer
@@ -98,18 +97,17 @@ def prove_next(
     g0, acc0 = start
     b = w.ex.close_batch(witness=True)
     assert b.witnesses is not None
+    ci = circuit_inputs(w.ex.config, shape, b, acc0, g0)
+    data, header = ci.data, b.header(CHAIN_ID)
     roots = collect.orders_roots(b.witnesses)
-    data = encode_public_data(collect.public_data(shape.mode, b.records, roots, g0, shape.slots))
     diff = state_diff_hash(collect.public_data(Mode.ROLLUP, b.records, roots, g0, shape.slots))
-    header = b.header(CHAIN_ID)
-    pi = public_input(shape.mode, header, data)
     prog = program(shape)
-    solved = prog.solve(batch_assignment(shape, batch_config(w.ex.config), batch_input(b, acc0, g0), pi))
+    solved = prog.solve(ci.inputs)
     zk = fixed_zkey(shape, prog)
     # a changed circuit makes another key: the committed verifier would refuse its proofs
     assert vk_digest(export_vk(zk)) == vk_digest(committed_vk(shape)), "run scripts/gen_batch_verifiers.py"
     res = prove(zk, solved.to_wtns())
-    assert res.public == [pi]
+    assert res.public == [ci.public_input]
     return Proven(shape, header, data, diff, res.proof, traders, recipient)
 
 

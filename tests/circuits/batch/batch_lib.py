@@ -8,15 +8,12 @@ from functools import cache
 from typing import Any
 
 from circuits.batch.batch import BatchCircuit, BatchShape
-from circuits.batch.witness import batch_assignment
 from circuits.dsl import Program
-from protocol.pubdata.batch import public_input
 from protocol.pubdata.collect import steps_of
 from protocol.records import GlobalState
 from protocol.slots import slot_count
 from sequencer.batches import Batch
-from sequencer.prover_inputs import batch_config, batch_input
-from tests.protocol.test_pubdata_batches import close, header
+from sequencer.prover_inputs import circuit_inputs
 from tests.sequencer.world import World
 
 
@@ -50,13 +47,10 @@ class Recorder:
         self.acc0: int = self.w.ex.trees.accounts.root
 
     def close(self, shape: BatchShape) -> Closed:
-        b, _, raw = close(self.w, shape.mode, self.g0, shape.slots)
-        pi = public_input(shape.mode, header(self.w, b), raw)
-        inputs = batch_assignment(
-            shape, batch_config(self.w.ex.config), batch_input(b, self.acc0, self.g0), pi
-        )
+        b = self.w.ex.close_batch(witness=True)
+        ci = circuit_inputs(self.w.ex.config, shape, b, self.acc0, self.g0)
         self.mark()
-        return Closed(b, shape, inputs, pi, raw)
+        return Closed(b, shape, ci.inputs, ci.public_input, ci.data)
 
 
 def slots_of(b: Batch) -> int:
