@@ -27,7 +27,7 @@ from __future__ import annotations
 
 from circuits.dsl import LC, Circuit, LCLike, as_lc
 from circuits.gadgets.bits import MAX_RANGE_BITS, bits2num, num2bits
-from circuits.gadgets.comparators import is_zero, less_than, select
+from circuits.gadgets.comparators import is_zero, less_than, minimum, select
 from protocol import constants as C
 from protocol.constants import PPM
 
@@ -55,13 +55,6 @@ def value_sign(cs: Circuit, value: LCLike, name: str = "sign") -> tuple[LC, LC]:
         nonneg = bits[VALUE_BITS - 1]
         pos = cs.mul(nonneg, value, "pos")
     return nonneg, pos
-
-
-def _min(cs: Circuit, a: LCLike, b: LCLike, n: int, name: str) -> LC:
-    """min(a, b) for a, b in [0, 2^n) (n + 2 constraints)."""
-    with cs.scope(name):
-        lt = less_than(cs, a, b, n, "lt")
-        return select(cs, lt, b, a, "pick")
 
 
 def _floor_div(cs: Circuit, num: LC, den: LC, q_bits: int, d_bits: int, name: str) -> tuple[LC, LC]:
@@ -169,7 +162,7 @@ def restore_size(
             num2bits(cs, rem2, C.SIZE_BITS, "rem_range")
             num2bits(cs, st - 1 - rem2, C.SIZE_BITS, "rem_lt_d")
         rounded = q1_small + rem2  # = step * j < 2^49
-        capped = _min(cs, rounded, size_abs, C.SIZE_BITS + 1, "cap")
+        capped = minimum(cs, rounded, size_abs, C.SIZE_BITS + 1, "cap")
         out = select(cs, big, capped, size_abs, "big_cap")
         return cs.mul(positive, out, "positive")
 
@@ -191,7 +184,7 @@ def liquidation_penalty(
             num2bits(cs, rem, PPM_BITS, "rem_range")
             num2bits(cs, PPM - 1 - rem, PPM_BITS, "rem_lt_scale")
         _, vpos = value_sign(cs, value_after, "value")
-        return _min(cs, fee, vpos, VALUE_BITS - 1, "cap")
+        return minimum(cs, fee, vpos, VALUE_BITS - 1, "cap")
 
 
 def adl_transfer(
@@ -211,7 +204,7 @@ def adl_transfer(
         nonneg, vpos = v_sign if v_sign is not None else value_sign(cs, value, "v")
         deficit = vpos - value  # max(-V, 0)
         _, cvpos = value_sign(cs, counterparty_value_after, "cv")
-        paid = _min(cs, deficit, cvpos, VALUE_BITS, "cap")  # -V may be 2^89
+        paid = minimum(cs, deficit, cvpos, VALUE_BITS, "cap")  # -V may be 2^89
         return select(cs, nonneg, paid, -as_lc(disc_full), "by_sign")
 
 
@@ -227,8 +220,8 @@ def insurance_cover(
     with cs.scope(name):
         _, vpos = value_sign(cs, value, "v")
         deficit = vpos - value
-        from_fund = _min(cs, deficit, fund_for, VALUE_BITS, "fund")  # -V may be 2^89
-        fees = _min(cs, deficit - from_fund, fee_pool, VALUE_BITS, "fees")
+        from_fund = minimum(cs, deficit, fund_for, VALUE_BITS, "fund")  # -V may be 2^89
+        fees = minimum(cs, deficit - from_fund, fee_pool, VALUE_BITS, "fees")
         from_fees = cs.mul(1 - as_lc(has_position), fees, "flat")
     return from_fund, from_fees
 

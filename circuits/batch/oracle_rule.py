@@ -34,7 +34,7 @@ from dataclasses import dataclass
 from circuits.batch.vars import MarketConfigVars, MarketVars, ParamsVars
 from circuits.dsl import LC, Circuit, LCLike, as_lc, lc_sum
 from circuits.gadgets.bits import num2bits, num2bits_le_const
-from circuits.gadgets.comparators import assert_nonzero, less_than, mux, select
+from circuits.gadgets.comparators import assert_nonzero, less_than, maximum, minimum, mux, select
 from circuits.gadgets.zero import is_zero
 from circuits.primitives.field import R
 from protocol import constants as C
@@ -106,17 +106,6 @@ def _fdiv_const(cs: Circuit, a: LCLike, c: int, q_bits: int, name: str) -> LC:
         num2bits_le_const(cs, rem, c - 1, "rem_lt_c")
         num2bits(cs, q, q_bits, "q_range")
     return q
-
-
-def _min(cs: Circuit, a: LCLike, b: LCLike, n: int, name: str) -> LC:
-    """min(a, b) for a, b < 2^n."""
-    with cs.scope(name):
-        return select(cs, less_than(cs, b, a, n, "lt"), a, b, "pick")
-
-
-def _max(cs: Circuit, a: LCLike, b: LCLike, n: int, name: str) -> LC:
-    with cs.scope(name):
-        return select(cs, less_than(cs, a, b, n, "lt"), a, b, "pick")
 
 
 def _same_multiset(cs: Circuit, xs: list[LC], ys: list[LC], name: str) -> None:
@@ -266,7 +255,7 @@ def oracle_rule(
         with cs.scope("move"):
             _, dist = _abs(cs, p - p0, PRICE_BITS, "dist")
             per_time = cs.mul(cfg.oracle_move_ppm_per_s, dt, "per_time")  # < 2^60
-            limit = _min(cs, cfg.oracle_max_move_ppm, per_time, PRODUCT_BITS, "limit")
+            limit = minimum(cs, cfg.oracle_max_move_ppm, per_time, PRODUCT_BITS, "limit")
             slack = cs.mul(p0, limit, "allowed") - dist * PPM
             with cs.scope("bound"):  # skipped (0) for a first update or a recovery
                 _nonneg(cs, cs.mul(normal, slack, "gated"), PRODUCT_BITS, "range")
@@ -291,7 +280,7 @@ def oracle_rule(
             assert_nonzero(cs, samples - (1 << C.PREMIUM_SAMPLES_BITS), "samples_range")  # old < 2^32
             # ema += trunc((sample - ema) * min(dt, w) / w); between ema and sample: |ema| < 2^30
             w = cfg.mark_window_s
-            weight = _min(cs, dt, w, TIME_BITS, "weight")
+            weight = minimum(cs, dt, w, TIME_BITS, "weight")
             step = cs.mul(sample - mk.premium_ema, weight, "pull")
             ema_next = mk.premium_ema + _tdiv(cs, step, w, C.PREMIUM_BITS + 1, C.DURATION_BITS, "ema")
 
@@ -300,21 +289,23 @@ def oracle_rule(
             tilt = _tdiv(cs, cs.mul(p, ema_next, "p_ema"), RATE_SCALE, PRICE_BITS + 1, 30, "tilt")
             lo3 = select(cs, last_below, p, last, "lo3")  # min(p, last)
             hi3 = p + last - lo3
-            raw = _min(cs, _max(cs, p + tilt, lo3, PRICE_BITS + 1, "raw_lo"), hi3, PRICE_BITS + 1, "raw_hi")
+            raw = minimum(
+                cs, maximum(cs, p + tilt, lo3, PRICE_BITS + 1, "raw_lo"), hi3, PRICE_BITS + 1, "raw_hi"
+            )
             m0 = mk.mark_price
             d = cfg.oracle_max_move_ppm
             m0d = cs.mul(m0, d, "m0_d")
             # d < mmf <= 10^6 and m0 >= 1 after the first update: lo >= 1 (the code's max(., 1))
             lo = _fdiv_const(cs, m0 * PPM - m0d + PPM - 1, PPM, PRICE_BITS, "lo")  # ceil
-            hi = _min(
+            hi = minimum(
                 cs,
                 _fdiv_const(cs, m0 * PPM + m0d, PPM, PRICE_BITS + 1, "hi"),
                 cfg.max_price,
                 PRICE_BITS + 1,
                 "hi_cap",
             )
-            mark_next = _min(
-                cs, _max(cs, raw, lo, PRICE_BITS + 1, "clamp_lo"), hi, PRICE_BITS + 1, "clamp_hi"
+            mark_next = minimum(
+                cs, maximum(cs, raw, lo, PRICE_BITS + 1, "clamp_lo"), hi, PRICE_BITS + 1, "clamp_hi"
             )
 
         # -- breaker ----------------------------------------------------------------------------------
@@ -335,7 +326,7 @@ def oracle_rule(
             )
             trip = cs.mul(normal, trips, "trip")
             cool = now + cfg.cooldown_s
-            until_trip = _max(cs, until0, cool, TIME_BITS + 1, "until_trip")
+            until_trip = maximum(cs, until0, cool, TIME_BITS + 1, "until_trip")
             status_trip = s0 + 1 - active  # max(s0, 1)
             status = select(
                 cs, recovery, select(cs, trip, s0, status_trip, "status_t"), C.STATUS_HALTED, "status_r"

@@ -2,7 +2,7 @@
 
 Costs: is_zero / is_equal 3 (one more than circomlib's IsZero, so that the witness is unique: circomlib
 leaves `inv` free when x = 0), assert_nonzero 1, less_than(n) n + 1 (inputs must already be known
-to be < 2^n), signed_less_than(n) n + 1 (inputs signed n-bit), select 1 (0 when the two values
+to be < 2^n), signed_less_than(n) n + 1 (inputs signed n-bit), minimum / maximum(n) n + 2, select 1 (0 when the two values
 differ by a constant), mux over 2^k values 2^k - 1, switch 1.
 """
 
@@ -18,6 +18,8 @@ __all__ = [
     "is_zero",
     "less_eq",
     "less_than",
+    "maximum",
+    "minimum",
     "mux",
     "select",
     "select_signal",
@@ -54,6 +56,19 @@ def signed_less_than(cs: Circuit, a: LCLike, b: LCLike, n: int, name: str = "slt
     """1 when a < b as signed n-bit values (the caller range-checks them as signed n-bit)."""
     off = 1 << (n - 1)
     return less_than(cs, as_lc(a) + off, as_lc(b) + off, n, name)
+
+
+def minimum(cs: Circuit, a: LCLike, b: LCLike, n: int, name: str = "min") -> LC:
+    """min(a, b) for a, b < 2^n (the caller range-checks them): less_than and one selection,
+    n + 2 constraints, named name/lt and name/pick."""
+    with cs.scope(name):
+        return select(cs, less_than(cs, a, b, n, "lt"), b, a, "pick")
+
+
+def maximum(cs: Circuit, a: LCLike, b: LCLike, n: int, name: str = "max") -> LC:
+    """max(a, b) for a, b < 2^n: n + 2 constraints, named name/lt and name/pick."""
+    with cs.scope(name):
+        return select(cs, less_than(cs, a, b, n, "lt"), a, b, "pick")
 
 
 def select(cs: Circuit, sel: LCLike, a: LCLike, b: LCLike, name: str = "select") -> LC:

@@ -53,6 +53,16 @@ def less_than(a: int, b: int, n: int) -> int:
     return int(a < b)
 
 
+def minimum(a: int, b: int, n: int) -> int:
+    """min(a, b) for a, b < 2^n."""
+    return a if less_than(a, b, n) else b
+
+
+def maximum(a: int, b: int, n: int) -> int:
+    """max(a, b) for a, b < 2^n."""
+    return b if less_than(a, b, n) else a
+
+
 def signed_less_than(a: int, b: int, n: int) -> int:
     """1 when a < b, a and b signed n-bit field elements."""
     sa, sb = check_signed_range(to_signed(a), n), check_signed_range(to_signed(b), n)

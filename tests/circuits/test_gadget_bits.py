@@ -108,6 +108,30 @@ def test_less_than() -> None:
     solve_fails(p, {"a": 2**32, "b": 0}, "ra")
 
 
+def test_minimum_maximum() -> None:
+    def body(cs: Circuit) -> None:
+        a, b = cs.private_input("a"), cs.private_input("b")
+        gb.range_check(cs, a, 32, "ra")
+        gb.range_check(cs, b, 32, "rb")
+        cs.public_output("min", gc.minimum(cs, a, b, 32))
+        cs.public_output("max", gc.maximum(cs, a, b, 32))
+
+    p = build(body)
+    rng = random.Random(3)
+    for a, b in [(0, 0), (0, 1), (1, 0), (2**32 - 1, 5)] + [
+        (rng.randrange(2**32), rng.randrange(2**32)) for _ in range(5)
+    ]:
+        s = solve_ok(p, {"a": a, "b": b})
+        assert (s.signal("min"), s.signal("max")) == (arith.minimum(a, b, 32), arith.maximum(a, b, 32))
+    # invalid assignment: the comparison bit flipped picks the other value and breaks its decomposition
+    s = p.solve({"a": 3, "b": 9})
+    w = s.values()
+    bit = next(i for i in range(p.n_wires) if p.wire_name(i).startswith("min/lt/b[32]"))
+    w[bit] = 1 - w[bit]
+    assert "min/lt" in (p.check(w) or "")
+    solve_fails(p, {"a": 2**32, "b": 0}, "ra")
+
+
 def test_signed_less_than() -> None:
     p = lt_program(True)
     for a, b in [(-5, 3), (3, -5), (-1, -1), (-(2**31), 2**31 - 1), (2**31 - 1, -(2**31))]:
