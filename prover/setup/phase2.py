@@ -154,6 +154,27 @@ def coefficient_section(
     return struct.pack("<I", len(rec)) + rec.tobytes()
 
 
+def zkey_coefficients(
+    engine: Engine, r1cs: R1CS
+) -> tuple[tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray], np.ndarray, bytes]:
+    """The R1CS's terms (matrix, constraint, wire, coefficient; checked), the public wires 0..n_public
+    and the zkey's coefficient section: the A and B terms plus one A row per public wire
+    (constraint n_cons + i, coefficient 1), as snarkjs's `zkey new` writes them."""
+    mat, cons, wire, coefs = r1cs_terms(r1cs)
+    check_coefficients(engine, coefs)
+    n_public, n_cons = r1cs.n_public, r1cs.n_constraints
+    pub = np.arange(n_public + 1, dtype=np.int64)
+    ab = mat < 2
+    section = coefficient_section(
+        engine,
+        np.concatenate([mat[ab], np.zeros(n_public + 1, dtype=np.int64)]),
+        np.concatenate([cons[ab], n_cons + pub]),
+        np.concatenate([wire[ab], pub]),
+        np.concatenate([coefs[ab], ones_column(n_public + 1)]),
+    )
+    return (mat, cons, wire, coefs), pub, section
+
+
 def _hash_h_points(hasher: Any, ptau: PTau, domain: int, engine: Engine) -> None:
     """snarkjs hashes the H query in the monomial basis, tau^(i+n) - tau^i, for i < n-1, but in
     chunks of 2^14 that are always full: for n >= 2^15 it hashes n points, the last one reading
@@ -257,17 +278,7 @@ def new_zkey(r1cs: R1CS, ptau: PTau, engine: Engine | None = None, progress: Pro
     )
 
     progress.step("zkey: coefficients", 1)
-    mat, cons, wire, coefs = r1cs_terms(r1cs)
-    check_coefficients(engine, coefs)
-    pub = np.arange(n_public + 1, dtype=np.int64)
-    ab = mat < 2
-    coef_section = coefficient_section(
-        engine,
-        np.concatenate([mat[ab], np.zeros(n_public + 1, dtype=np.int64)]),
-        np.concatenate([cons[ab], n_cons + pub]),
-        np.concatenate([wire[ab], pub]),
-        np.concatenate([coefs[ab], ones_column(n_public + 1)]),
-    )
+    (mat, cons, wire, coefs), pub, coef_section = zkey_coefficients(engine, r1cs)
 
     l_tau = ptau.lagrange(SEC_L_TAU_G1, domain)
     l_tau2 = ptau.lagrange(SEC_L_TAU_G2, domain)

@@ -56,12 +56,10 @@ from prover.progress import SILENT, Progress
 from prover.setup.common import secret_scalar
 from prover.setup.phase2 import (
     SetupError,
-    check_coefficients,
     circuit_power,
     coef_records,
-    coefficient_section,
     ones_column,
-    r1cs_terms,
+    zkey_coefficients,
 )
 
 __all__ = ["Toxic", "single_party_setup"]
@@ -200,17 +198,8 @@ def _setup(
     keep = scratch.keep
 
     progress.step("setup: coefficients", 1)
-    mat, cons, wire, coefs = r1cs_terms(r1cs)
-    check_coefficients(engine, coefs)
-    pub = np.arange(n_public + 1, dtype=np.int64)
+    (mat, cons, wire, coefs), pub, coef_section = zkey_coefficients(engine, r1cs)
     ab = mat < 2
-    coef_section = coefficient_section(
-        engine,
-        np.concatenate([mat[ab], np.zeros(n_public + 1, dtype=np.int64)]),
-        np.concatenate([cons[ab], n_cons + pub]),
-        np.concatenate([wire[ab], pub]),
-        np.concatenate([coefs[ab], ones_column(n_public + 1)]),
-    )
 
     progress.step("setup: Lagrange bases and QAP at tau", 3)
     tau_m = keep(FR.vec_to_mont(toxic.tau))
