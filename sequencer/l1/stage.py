@@ -123,6 +123,8 @@ class L1Stage:
                 await step()
             except L1Error as err:
                 self.last_error = err
+                if name == "submit" and not self.checked and self.submitter is not None:
+                    await self.submitter.report(err)  # the RPC down before the first check
                 if err.code in FATAL and name == "queue":
                     self.halted = err
                     log.error("L1 %s halted: %s", name, err)

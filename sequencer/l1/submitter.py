@@ -112,10 +112,15 @@ class Submitter:
         try:
             return await self._step()
         except L1Error as err:
-            proven: list[BatchRow] = await self._db(self._rows, "proven")
-            if proven:
-                await self._failed(proven[0], err)
+            await self.report(err)
             raise
+
+    async def report(self, err: L1Error) -> None:
+        """Record a failure (here or before a step: the RPC down at start) in the first proven
+        row and back off."""
+        proven: list[BatchRow] = await self._db(self._rows, "proven")
+        if proven:
+            await self._failed(proven[0], err)
 
     async def _step(self) -> bool:
         conn = self.conn

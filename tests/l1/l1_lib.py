@@ -79,11 +79,16 @@ class Stack:
 
     def genesis_file(self, path: Path) -> Path:
         """The node's genesis (sequencer.node.defaults.load_genesis's format)."""
-        d = dataclasses.asdict(self.cfg)
+        d = _init_fields(self.cfg)
+        d["markets"] = [_init_fields(m) for m in self.cfg.markets]
         d["oracle_signers"] = [[str(x), str(y)] for x, y in self.cfg.oracle_signers]
         d["rollup_address"] = f"{self.cfg.rollup_address:#042x}"
         path.write_text(json.dumps(d))
         return path
+
+
+def _init_fields(obj: Any) -> dict[str, Any]:
+    return {f.name: getattr(obj, f.name) for f in dataclasses.fields(obj) if f.init}
 
 
 def next_address(w3: Any, sender: str) -> str:
