@@ -18,6 +18,7 @@ from typing import Any
 import pytest
 from aiohttp import web
 from eth_account import Account
+from jsonschema import Draft202012Validator
 from web3 import EthereumTesterProvider, Web3
 
 from circuits.batch.batch import BatchShape
@@ -78,6 +79,13 @@ async def until(pred: Any, timeout: float = 60.0) -> Any:
     raise AssertionError("timed out")
 
 
+def assert_schema(doc: dict[str, Any], route: str, answer: Any) -> None:
+    """The answer is valid under the route's 200 schema in the node's OpenAPI document."""
+    schema = doc["paths"][route]["get"]["responses"]["200"]["content"]["application/json"]["schema"]
+    errors = [e.message for e in Draft202012Validator(schema).iter_errors(answer)]
+    assert not errors, (route, errors, answer)
+
+
 def submitter_key(w3: Any, tmp_path: Path) -> tuple[str, dict[str, Any]]:
     """A fresh submitter key with ETH, in an encrypted keystore; returns its address and the node
     options naming the keystore and its password file."""
@@ -113,7 +121,9 @@ def test_l1_deposit_forced_withdrawal_and_batches_finalized(tmp_path: Path) -> N
 
     async def main() -> None:
         async with l1_node(data, st.cfg, **opts) as (node, client):
+            doc = await client.request("GET", "/openapi.json")
             info = await client.info()
+            assert_schema(doc, "/v1/info", info)
             assert info["l1"] == {
                 "rpc": "in-process",
                 "chain_id": str(st.cfg.chain_id),
@@ -148,7 +158,9 @@ def test_l1_deposit_forced_withdrawal_and_batches_finalized(tmp_path: Path) -> N
             assert rc["gasUsed"] == row.info["l1_gas"] and rc["blockNumber"] == row.info["l1_block"]
             assert row.info["l1_final_block"] >= row.info["l1_block"] and row.info["l1_error"] is None
             print(f"\nsubmitBatch ({SHAPE.name}, 2 queue entries) by the node: {row.info['l1_gas']} gas")
-            assert (await client.batch(0))["status"] == "finalized"
+            batch = await client.batch(0)
+            assert_schema(doc, "/v1/batches/{number}", batch)
+            assert batch["status"] == "finalized" and batch["l1_tx"] == row.info["l1_tx"]
             # two more batches, proven together: one submitBatches call
             st.deposit(user2, trader(1).pub, 500 * USD)
             await until(lambda: ex.queue_next == 3)
