@@ -114,6 +114,10 @@ class Submitter:
         except L1Error as err:
             await self.report(err)
             raise
+        except Exception as exc:  # an RPC error answer (web3's Web3RPCError, ValueError, ...)
+            wrapped = L1Error("l1_tx", f"{type(exc).__name__}: {exc}")
+            await self.report(wrapped)
+            raise wrapped from exc
 
     async def report(self, err: L1Error) -> None:
         """Record a failure (here or before a step: the RPC down at start) in the first proven
