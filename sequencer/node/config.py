@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from circuits.batch.batch import BatchShape
+from protocol.pubdata.fields import Mode
 from protocol.slots import DEFAULT_BATCH_SLOTS
 
 
@@ -36,12 +38,33 @@ class NodeConfig:
     # (with its queue and withdrawal capacities, circuits.batch.batch.BatchShape.default): every
     # closed batch is provable (protocol.md 7.13)
     batch_slots: int = DEFAULT_BATCH_SLOTS
+    # the batch circuit's L1 queue and withdrawal capacities (None: BatchShape.default) and data mode
+    batch_queue: int | None = None
+    batch_withdrawals: int | None = None
+    data_mode: str = "validium"
+    # the prover stage (sequencer.proving): prove each closed batch; keys from prover_keys (an
+    # operator's ceremony output) or made once under <data_dir>/keys/ (single-party: devnets only;
+    # prover_test_key: the deterministic cached test key of sequencer.batch_keys, tests only)
+    prove: bool = False
+    prover_keys: Path | None = None
+    prover_test_key: bool = False
     # a state snapshot is written every this many journal entries (and at shutdown)
     snapshot_every: int = 20000
     # devnet: enables /v1/devnet/* (faucet deposits from a simulated L1 queue, operator oracle prices)
     devnet: bool = False
     # crash tests only: hold every journal transaction open this long before COMMIT
     fault_commit_delay_ms: float = 0.0
+
+    @property
+    def shape(self) -> BatchShape:
+        """The node's batch circuit: every closed batch fits it (protocol.md 7.13)."""
+        d = BatchShape.default(self.batch_slots)
+        return BatchShape(
+            self.batch_slots,
+            self.batch_queue or d.queue,
+            self.batch_withdrawals or d.withdrawals,
+            Mode[self.data_mode.upper()],
+        )
 
     @property
     def journal_path(self) -> Path:

@@ -14,7 +14,7 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
-from protocol.slots import default_capacity
+from protocol.slots import Usage
 from sequencer.config import ExchangeConfig
 from sequencer.exchange import Exchange
 from sequencer.journal import Journal, JournalError, JournalIntegrityError, SnapshotDir
@@ -29,6 +29,7 @@ from sequencer.node.latency import LatencyTrace
 from sequencer.node.pipeline import Outcome, Pipeline
 from sequencer.node.ratelimit import RateLimiter
 from sequencer.node.stream import StreamHub
+from sequencer.proving.stage import ProverStage
 
 log = logging.getLogger("zkclear.node")
 
@@ -54,6 +55,7 @@ class Node:
         self.pipeline: Pipeline | None = None
         self.hub = StreamHub()
         self.tokens: TokenVerifier | None = None
+        self.prover: ProverStage | None = None
         # per-stage latency samples (GET /v1/devnet/latency); devnet nodes only
         self.trace: LatencyTrace | None = LatencyTrace() if config.devnet else None
         self.started_at = time.time()
@@ -86,7 +88,8 @@ class Node:
         self.journal = journal
         t0 = time.perf_counter()
         self.engine = self._rebuild(journal)
-        self.engine.ex.batch_capacity = default_capacity(cfg.batch_slots)
+        shape = cfg.shape
+        self.engine.ex.batch_capacity = Usage(shape.slots, shape.queue, shape.withdrawals)
         log.info(
             "state rebuilt: %d journal entries replayed in %.2fs, last seq %d",
             self.replayed,
@@ -116,6 +119,11 @@ class Node:
         self._tasks.append(asyncio.create_task(self._operator(), name="operator"))
         if self.trace is not None:
             self.trace.start_probe()
+        if cfg.prove:  # in the background: the node serves while the prover loads (or makes) keys
+            self.prover = ProverStage(
+                cfg, self.exchange_config, self.hub, lambda: journal.durable_seq, journal.wait_written
+            )
+            await self.prover.start()
 
     def _rebuild(self, journal: Journal) -> Engine:
         store = journal.store
@@ -156,6 +164,8 @@ class Node:
             with contextlib.suppress(asyncio.CancelledError):
                 await t
         self._tasks.clear()
+        if self.prover is not None:
+            await self.prover.stop()
         if self.trace is not None:
             await self.trace.stop_probe()
         if self.pipeline is not None:
@@ -201,6 +211,8 @@ class Node:
         self.hub.publish(row.last_seq, "batches", {"type": "batch", **batch_json(row)})
         if self.journal.durable_seq >= row.last_seq:  # hashed after its entry became durable
             self.hub.on_durable(self.journal.durable_seq)
+        if self.prover is not None:
+            self.prover.kick()
 
     def _on_applied(self, seq: int) -> None:
         engine, cfg = self.engine, self.config
