@@ -1,11 +1,15 @@
 """A real node with the prover stage on (4-slot shape, the fixed cached test key): deposits from
 the devnet faucet, a trade and a withdrawal over HTTP; every batch becomes `proven` in order, each
 proof verifies under the key's vk for the public input rebuilt from the row, the status changes
-reach the `batches` stream and `GET /v1/batches`, and a restarted node proves nothing again."""
+reach the `batches` stream, `GET /v1/batches` and `zkclear batches`, and a restarted node proves nothing again."""
 
 from __future__ import annotations
 
 import asyncio
+import json
+import os
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -13,6 +17,24 @@ from jsonschema import Draft202012Validator
 
 from tests.node.harness import run, running_node
 from tests.proving.lib import SLOTS, all_proven, check_proven, rows, traffic
+
+
+def _cli(*args: str) -> str:
+    out = subprocess.run(
+        [sys.executable, "-c", "from zkclear.cli import main; main()", *args],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**os.environ, "COLUMNS": "200"},
+    )
+    assert out.returncode == 0, out.stderr
+    return out.stdout
+
+
+async def cli(*args: str) -> str:
+    """`zkclear ARGS` in a subprocess (the trader's side, talking HTTP to the node)."""
+    return await asyncio.to_thread(_cli, *args)
+
 
 PROVER = {"batch_slots": SLOTS, "prove": True, "prover_test_key": True}
 
@@ -48,6 +70,12 @@ def test_node_proves_its_batches(tmp_path: Path) -> None:
                 assert not list(Draft202012Validator(schema).iter_errors(body)), (path, body)
             stream = Draft202012Validator(doc["components"]["schemas"]["StreamEvent"])
             assert health["prover"]["state"] == "ready" and health["prover"]["last_proven"] == last
+            table, listing = await asyncio.gather(
+                cli("batches", "--node", r.url), cli("batches", "--node", r.url, "--json")
+            )
+            got = [(b["number"], b["status"]) for b in json.loads(listing)]
+            assert got == [(b["number"], "proven") for b in listed]
+            assert table.count("proven") == last + 1 and "yes (" in table
             await asyncio.sleep(0.3)
             watcher.cancel()
             for ev in events:
