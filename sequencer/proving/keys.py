@@ -73,7 +73,8 @@ def ensure_keys(
     without `make` (an operator's folder) a missing key is an error."""
     dir = Path(dir)
     digest = r1cs_sha256(program)
-    if not (dir / KEY_FILE).exists():
+    # our own folder is complete once its digest record is written (last); an operator's may lack it
+    if not (dir / KEY_FILE).exists() or (make and not (dir / DIGEST_FILE).exists()):
         if not make:
             raise ProverKeyError(f"{dir}: no {KEY_FILE} (expected {KEY_FILE}, {VK_FILE} and {DIGEST_FILE})")
         _make(dir, shape, program, digest, progress or SILENT, test_key)

@@ -78,6 +78,7 @@ class ProverStage:
         self.last_proven: int | None = None
         self._store: Store | None = None
         self._pool: ProcessPoolExecutor | None = None
+        self._worker_pid: int | None = None
         self._task: asyncio.Task[None] | None = None
         self._wake = asyncio.Event()
         self._next = 0  # every batch below this is proven (or later)
@@ -123,18 +124,23 @@ class ProverStage:
         )
 
     async def _call(self, fn: Callable[..., T], *args: Any) -> T:
+        loop = asyncio.get_running_loop()
         if self._pool is None:
             self._pool = self._new_pool()
-        return await asyncio.get_running_loop().run_in_executor(self._pool, fn, *args)
+            # the worker's pid first (it has run its initializer): stop() kills it by its id
+            self._worker_pid = await loop.run_in_executor(self._pool, os.getpid)
+        return await loop.run_in_executor(self._pool, fn, *args)
 
     async def _drop_pool(self) -> None:
+        """Kill the worker (a proof or a key being made can take minutes) and shut the pool down."""
         pool, self._pool = self._pool, None
+        pid, self._worker_pid = self._worker_pid, None
+        self.loaded = None
         if pool is None:
             return
-        if self.loaded is not None:
+        if pid is not None:
             with contextlib.suppress(ProcessLookupError):
-                os.kill(self.loaded.pid, signal.SIGKILL)
-        self.loaded = None
+                os.kill(pid, signal.SIGKILL)
         await asyncio.to_thread(pool.shutdown, wait=True, cancel_futures=True)
 
     async def _load(self) -> None:

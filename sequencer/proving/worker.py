@@ -63,7 +63,6 @@ class Loaded:
     made: bool
     n_constraints: int
     load_s: float
-    pid: int  # the worker process (the stage kills it at stop rather than wait for a proof)
 
 
 class LogProgress(Progress):
@@ -128,9 +127,7 @@ def load(spec: WorkerSpec) -> Loaded:
     zkey = read_zkey(keys.zkey)
     vk = check_vk(keys.vk)  # once: each proof's verification then skips the key's point checks
     _state = _Prover(spec, program, zkey, vk, Follower(spec.config, spec.data_dir, spec.shape))
-    return Loaded(
-        keys.dir, keys.r1cs_sha256, keys.made, program.n_constraints, time.perf_counter() - t, os.getpid()
-    )
+    return Loaded(keys.dir, keys.r1cs_sha256, keys.made, program.n_constraints, time.perf_counter() - t)
 
 
 class ProofRejected(RuntimeError):

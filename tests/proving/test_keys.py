@@ -54,6 +54,15 @@ def test_single_party_keys_made_once_then_read(tmp_path: Path) -> None:
     assert (tmp_path / "k" / DIGEST_FILE).read_text().strip() == r1cs_sha256(prog)
     again = ensure_keys(tmp_path / "k", SHAPE, prog, Steps())
     assert not again.made and again.vk == made.vk
+    # a crash while making: after the zkey (no vk, no digest), after the vk (no digest)
+    for gone in ((VK_FILE, DIGEST_FILE), (DIGEST_FILE,)):
+        for name in gone:
+            (tmp_path / "k" / name).unlink()
+        remade = ensure_keys(tmp_path / "k", SHAPE, prog, Steps())
+        assert remade.made and remade.vk != made.vk  # fresh secrets: another key
+        made = remade
+    again = ensure_keys(tmp_path / "k", SHAPE, prog, Steps())
+    assert not again.made and again.vk == made.vk
     solved = prog.solve({"out": 42, "x": 6, "y": 7})
     res = prove(read_zkey(again.zkey), solved.to_wtns())
     assert verify(again.vk, res.public, res.proof)
