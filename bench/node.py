@@ -20,6 +20,8 @@ Peers measured in the same run, on the same disk and cores:
   (synchronous=FULL), i.e. durability without group commit;
 - native_verify: `native.eddsa.verify_many` on all cores, the signature ceiling of the node.
 Targets (issue 6): batched > 5,000 orders/s; p99 < 20 ms at 1,000 orders/s.
+`--prove` runs the node's prover stage beside (the shape's test key; the phases start once it is
+loaded) to compare order throughput with proving on and off at the same `--batch-slots`.
 Run under the shared CPU lock: `flock /tmp/zkclear-cpu.lock .venv/bin/python bench/node.py`.
 """
 
@@ -103,7 +105,9 @@ def interleave(per_trader: list[list[bytes]]) -> list[bytes]:
 
 
 # ---- the node ------------------------------------------------------------------------------------
-def start_node(data_dir: Path, batch_slots: int | None = None) -> tuple[subprocess.Popen[str], str]:
+def start_node(
+    data_dir: Path, batch_slots: int | None = None, prove: bool = False
+) -> tuple[subprocess.Popen[str], str]:
     import re
 
     proc = subprocess.Popen(
@@ -112,6 +116,7 @@ def start_node(data_dir: Path, batch_slots: int | None = None) -> tuple[subproce
             "--data-dir", str(data_dir), "--port", "0", "--devnet",
             "--key-rate", "0", "--address-rate", "0", "--batch-max-ops", "1000",
             *(["--batch-slots", str(batch_slots)] if batch_slots else []),
+            *(["--prove", "--prover-test-key"] if prove else []),
         ],
         cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
         env={**os.environ, "PYTHONUNBUFFERED": "1"},
@@ -122,6 +127,12 @@ def start_node(data_dir: Path, batch_slots: int | None = None) -> tuple[subproce
         if m:
             return proc, m.group(1)
     raise RuntimeError("the node did not start")
+
+
+async def prover_ready(url: str) -> None:
+    """Wait until the node's prover stage has loaded (circuit compiled, key set checked)."""
+    while (await _get(url + "/v1/health"))["prover"]["state"] == "loading":
+        await asyncio.sleep(0.5)
 
 
 async def setup(url: str) -> list[int]:
@@ -361,6 +372,12 @@ def main() -> None:
         default=None,
         help="the node's batch circuit size (default: the node's, 48)",
     )
+    ap.add_argument(
+        "--prove",
+        action="store_true",
+        help="run the node's prover stage (test key of the shape, cached under build/batch-keys; "
+        "timed phases start once it is ready), to compare order throughput with it on and off",
+    )
     args = ap.parse_args()
     scale = 0.2 if args.quick else 1.0
     n_batched = int(20_000 * scale)
@@ -369,8 +386,10 @@ def main() -> None:
     per_trader = (n_batched + n_closed + n_open) // TRADERS + 1
 
     with tempfile.TemporaryDirectory(prefix="zkclear-bench-node-") as tmp:
-        proc, url = start_node(Path(tmp) / "node", args.batch_slots)
+        proc, url = start_node(Path(tmp) / "node", args.batch_slots, args.prove)
         try:
+            if args.prove:
+                asyncio.run(prover_ready(url))
             accounts = asyncio.run(setup(url))
             t = time.perf_counter()
             signed = presign(accounts, per_trader, seed=7)
@@ -383,6 +402,7 @@ def main() -> None:
             res_open = measured(proc.pid, url, single_open_loop(url, c, rate=1000.0, conns=32))
             load = os.getloadavg()[0]
             health = asyncio.run(_get(url + "/v1/health"))
+            listed = asyncio.run(_get(url + "/v1/batches?limit=500"))["batches"]
         finally:
             proc.send_signal(signal.SIGTERM)
             proc.wait(timeout=60)
@@ -410,6 +430,11 @@ def main() -> None:
         "meets_batched_target": res_batched["orders_per_s"] > TARGET_BATCHED,
         "meets_latency_target": res_open["p99_ms"] < TARGET_P99_MS,
         "quick": args.quick,
+        "batch_slots": args.batch_slots,
+        "prove": args.prove,
+        # with --prove: batches the stage proved while the phases ran (of the newest 500 listed)
+        "batches_proven": sum(b["status"] == "proven" for b in listed),
+        "batches_listed": len(listed),
     }
     print(
         f"node bench ({'quick' if args.quick else 'full'}), {os.cpu_count()} CPUs, {TRADERS} traders, load average {load:.2f}"

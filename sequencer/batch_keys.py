@@ -33,6 +33,8 @@ __all__ = [
     "committed_vk",
     "fixed_toxic",
     "fixed_zkey",
+    "fixed_zkey_path",
+    "r1cs_sha256",
     "verifier_name",
     "verifier_path",
     "vk_path",
@@ -77,19 +79,26 @@ def fixed_toxic(shape: BatchShape) -> Toxic:
     return Toxic(*vals)
 
 
+def r1cs_sha256(prog: Program) -> str:
+    """sha256 (hex) of the circuit's `.r1cs` file (as `write_r1cs` writes it): what a proving key
+    is made for."""
+    return hashlib.sha256(prog.r1cs().to_bytes()).hexdigest()
+
+
+def fixed_zkey_path(shape: BatchShape, prog: Program | None = None, digest: str | None = None) -> Path:
+    """The file of the shape's deterministic test proving key under build/batch-keys/, made once
+    per R1CS (its name holds the R1CS digest's first 16 hex digits; `digest`: r1cs_sha256(prog)
+    when the caller has it)."""
+    prog = prog or BatchCircuit(shape).program
+    CACHE.mkdir(parents=True, exist_ok=True)
+    cached = CACHE / f"{shape.name}-{(digest or r1cs_sha256(prog))[:16]}.zkey"
+    if not cached.exists():
+        zk = setup_with_secrets(prog.r1cs(), fixed_toxic(shape), get_engine())
+        write_zkey(cached, zk)  # atomic: a temporary file renamed into place
+    return cached
+
+
 def fixed_zkey(shape: BatchShape, prog: Program | None = None) -> ZKey:
     """The shape's deterministic test proving key (built once, then read from build/batch-keys/);
     `prog` is the shape's compiled circuit if the caller has it."""
-    prog = prog or BatchCircuit(shape).program
-    CACHE.mkdir(parents=True, exist_ok=True)
-    r1cs_file = CACHE / f"{shape.name}.r1cs"
-    prog.write_r1cs(r1cs_file)
-    digest = hashlib.sha256(r1cs_file.read_bytes()).hexdigest()[:16]
-    r1cs_file.unlink()
-    cached = CACHE / f"{shape.name}-{digest}.zkey"
-    if not cached.exists():
-        zk = setup_with_secrets(prog.r1cs(), fixed_toxic(shape), get_engine())
-        tmp = cached.with_suffix(".tmp")
-        write_zkey(tmp, zk)
-        tmp.rename(cached)
-    return read_zkey(cached)
+    return read_zkey(fixed_zkey_path(shape, prog))

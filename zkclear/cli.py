@@ -19,6 +19,7 @@ COMMANDS: dict[str, str] = {
     "book": "client.cli.trade:book",
     "groth16": "prover.cli:groth16",
     "batch": "sequencer.cli.batch:batch",
+    "batches": "client.cli.batches:batches",
     "ptau": "prover.cli:ptau",
     "verify": "client.cli.verify:verify",
 }

@@ -123,6 +123,7 @@ NUMERIC = {
     "value",
     "fee",
     "number",
+    "batch",
     "ops",
     "id",
     "order id",

@@ -25,16 +25,11 @@ from circuits.batch.report import batch_report
 from circuits.batch.witness import BatchTooLarge
 from circuits.dsl import UnsatisfiedConstraint
 from protocol.pubdata.fields import Mode
-from protocol.records import GlobalState
 from protocol.slots import DEFAULT_BATCH_SLOTS, UnsupportedStep
-from sequencer.batches import Batch
-from sequencer.config import ExchangeConfig
-from sequencer.exchange import Exchange
 from sequencer.journal.store import Store
 from sequencer.node.defaults import devnet_config, load_genesis
-from sequencer.node.drafts import BATCH_CLOSE
-from sequencer.node.journal_bodies import journal_op
 from sequencer.prover_inputs import circuit_inputs
+from sequencer.proving.replay import replay_batch
 
 DEFAULT_SLOTS = DEFAULT_BATCH_SLOTS  # the node's default (--batch-slots): witnesses fit the built key
 F = TypeVar("F", bound=Callable[..., Any])
@@ -129,30 +124,6 @@ def build(
                 zk = new_zkey(r1cs, pt)
         write_zkey(out_dir / "batch.zkey", zk)
         write_json(out_dir / "verification_key.json", vk_to_json(export_vk(zk)))
-
-
-def replay_batch(config: ExchangeConfig, store: Store, number: int) -> tuple[Batch, GlobalState, int]:
-    """The node's closed batch `number`, replayed from its journal with records and witnesses, and
-    the committed global state and accounts root before it."""
-    row = store.batch(number)
-    if row is None:
-        raise BatchCliError(f"batch {number} is not closed in this journal")
-    ex = Exchange(config, records=True)
-    before = (ex.global_state(), ex.trees.accounts.root)
-    for entry in store.entries(upto=row.last_seq):
-        if entry.kind == BATCH_CLOSE:
-            if json.loads(entry.body)["number"] == number:
-                b = ex.close_batch(witness=True)
-                if b.new_root != int(row.new_root):
-                    raise BatchCliError(f"replayed batch {number} ends at another root than the journal's")
-                return b, before[0], before[1]
-            ex.close_batch(witness=False)
-            before = (ex.global_state(), ex.trees.accounts.root)
-            continue
-        res = ex.apply(journal_op(entry.kind, entry.body), verify=False)
-        if not res.ok:
-            raise BatchCliError(f"journal seq {entry.seq} was rejected on replay: {res.code}")
-    raise BatchCliError(f"the journal ends before batch {number} closes")
 
 
 @batch.command()

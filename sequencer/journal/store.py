@@ -78,9 +78,16 @@ class BatchRow:
     info: dict[str, Any]
 
 
-def connect(path: Path | str, *, autocheckpoint: int = 10000) -> sqlite3.Connection:
+def connect(path: Path | str, *, autocheckpoint: int = 10000, readonly: bool = False) -> sqlite3.Connection:
     """Open (creating if needed) a journal database with the durable settings.  `autocheckpoint`:
-    the WAL pages after which a commit on this connection checkpoints by itself (0: never)."""
+    the WAL pages after which a commit on this connection checkpoints by itself (0: never).
+    `readonly`: a connection that cannot write (a follower beside the live node; WAL lets it read
+    while the node writes)."""
+    if readonly:
+        uri = f"{Path(path).resolve().as_uri()}?mode=ro"
+        conn = sqlite3.connect(uri, uri=True, isolation_level=None, check_same_thread=False)
+        conn.execute("PRAGMA busy_timeout=10000")
+        return conn
     conn = sqlite3.connect(str(path), isolation_level=None, check_same_thread=False)
     mode = conn.execute("PRAGMA journal_mode=WAL").fetchone()[0]
     if str(mode).lower() != "wal":
@@ -98,18 +105,24 @@ class Store:
     """Synchronous access to one journal database (one connection; not shared across threads at once)."""
 
     def __init__(
-        self, path: Path | str, *, fault_commit_delay_s: float = 0.0, autocheckpoint: int = 10000
+        self,
+        path: Path | str,
+        *,
+        fault_commit_delay_s: float = 0.0,
+        autocheckpoint: int = 10000,
+        readonly: bool = False,
     ) -> None:
         self.path = Path(path)
         # Fault injection for crash tests: hold each transaction open this long before COMMIT, as a
         # slow disk would, so a SIGKILL often lands between "written" and "durable".
         self.fault_commit_delay_s = fault_commit_delay_s
-        self.conn = connect(self.path, autocheckpoint=autocheckpoint)
-        self.conn.executescript(SCHEMA)
+        self.conn = connect(self.path, autocheckpoint=autocheckpoint, readonly=readonly)
+        if not readonly:
+            self.conn.executescript(SCHEMA)
         version = self.get_meta("format")
-        if version is None:
+        if version is None and not readonly:
             self.set_meta("format", str(FORMAT_VERSION))
-        elif version != str(FORMAT_VERSION):
+        elif version is not None and version != str(FORMAT_VERSION):
             raise JournalError(f"{path}: journal format {version}, this node reads {FORMAT_VERSION}")
 
     def close(self) -> None:
@@ -216,6 +229,15 @@ class Store:
 
     def last_batch(self) -> BatchRow | None:
         row = self.conn.execute("SELECT * FROM batch ORDER BY number DESC LIMIT 1").fetchone()
+        return None if row is None else _batch(row)
+
+    def first_batch_in(self, statuses: Sequence[str], start: int = 0) -> BatchRow | None:
+        """The lowest-numbered batch from `start` on whose status is one of `statuses`."""
+        marks = ",".join("?" * len(statuses))
+        row = self.conn.execute(
+            f"SELECT * FROM batch WHERE number >= ? AND status IN ({marks}) ORDER BY number LIMIT 1",
+            (start, *statuses),
+        ).fetchone()
         return None if row is None else _batch(row)
 
     def set_batch_status(self, number: int, status: str, info: dict[str, Any]) -> None:

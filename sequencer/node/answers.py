@@ -207,4 +207,9 @@ def batch_json(row: BatchRow) -> M.Batch:
         "time_end": row.info.get("time_end"),
         "proof": row.info.get("proof"),
         "l1_tx": row.info.get("l1_tx"),
+        "shape": row.info.get("shape"),
+        "public_input": row.info.get("public_input"),
+        "prove_s": row.info.get("prove_s"),
+        "prove_attempts": int(row.info.get("prove_attempts") or 0),
+        "prove_error": row.info.get("prove_error"),
     }

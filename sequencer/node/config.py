@@ -39,9 +39,16 @@ class NodeConfig:
     # (with its queue and withdrawal capacities, circuits.batch.batch.BatchShape.default): every
     # closed batch is provable (protocol.md 7.13)
     batch_slots: int = DEFAULT_BATCH_SLOTS
-    batch_queue: int | None = None  # L1 queue records per batch (None: BatchShape.default's)
-    batch_withdrawals: int | None = None  # withdrawals per batch (None: BatchShape.default's)
-    data_mode: str = "validium"  # "validium" | "rollup" (protocol.md 7.2)
+    # the batch circuit's L1 queue and withdrawal capacities (None: BatchShape.default) and data mode
+    batch_queue: int | None = None
+    batch_withdrawals: int | None = None
+    data_mode: str = "validium"
+    # the prover stage (sequencer.proving): prove each closed batch; keys from prover_keys (an
+    # operator's ceremony output) or made once under <data_dir>/keys/ (single-party: devnets only;
+    # prover_test_key: the deterministic cached test key of sequencer.batch_keys, tests only)
+    prove: bool = False
+    prover_keys: Path | None = None
+    prover_test_key: bool = False
     # a state snapshot is written every this many journal entries (and at shutdown)
     snapshot_every: int = 20000
     # devnet: enables /v1/devnet/* (faucet deposits from a simulated L1 queue, operator oracle prices)

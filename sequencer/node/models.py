@@ -409,12 +409,23 @@ class Info(TypedDict):
     not_yet: list[str]
 
 
+class ProverHealth(TypedDict):
+    """the prover stage (node started with --prove): loading (compiling the circuit, opening or
+    making the keys), ready, failed (keys refused: `error` says why) or stopped"""
+
+    state: Literal["loading", "ready", "failed", "stopped"]
+    shape: str
+    error: str | None
+    last_proven: Num | None
+
+
 class Health(TypedDict):
     ok: bool
     uptime_s: float
     replayed: Num
     pipeline: NotRequired[dict[str, Any]]
     journal_commits: NotRequired[Num]
+    prover: NotRequired[ProverHealth]
 
 
 class OpenBatch(TypedDict):
@@ -445,6 +456,13 @@ class Batch(TypedDict):
     time_end: Num | None
     proof: Annotated[dict[str, Any] | None, Schema(type=["object", "null"])]
     l1_tx: Annotated[str | None, Schema(type=["string", "null"])]
+    # the prover stage (protocol.md 11): the shape proven under, the proof's public input, the
+    # seconds its proof took, and its attempts (each start counts) with the last failure
+    shape: str | None
+    public_input: NullUInt
+    prove_s: Annotated[float | None, Schema(type=["number", "null"], minimum=0)]
+    prove_attempts: Num
+    prove_error: str | None
 
 
 class OpenBatchRange(TypedDict):

@@ -31,6 +31,7 @@ from sequencer.node.latency import LatencyTrace
 from sequencer.node.pipeline import Outcome, Pipeline
 from sequencer.node.ratelimit import RateLimiter
 from sequencer.node.stream import StreamHub
+from sequencer.proving.stage import ProverStage
 
 log = logging.getLogger("zkclear.node")
 
@@ -56,6 +57,7 @@ class Node:
         self.pipeline: Pipeline | None = None
         self.hub = StreamHub()
         self.tokens: TokenVerifier | None = None
+        self.prover: ProverStage | None = None
         # per-stage latency samples (GET /v1/devnet/latency); devnet nodes only
         self.trace: LatencyTrace | None = LatencyTrace() if config.devnet else None
         self.started_at = time.time()
@@ -125,6 +127,11 @@ class Node:
             self.trace.start_probe()
         if self.l1 is not None:
             await self.l1.start()
+        if cfg.prove:  # in the background: the node serves while the prover loads (or makes) keys
+            self.prover = ProverStage(
+                cfg, self.exchange_config, self.hub, lambda: journal.durable_seq, journal.wait_written
+            )
+            await self.prover.start()
 
     def _rebuild(self, journal: Journal) -> Engine:
         store = journal.store
@@ -167,6 +174,8 @@ class Node:
         self._tasks.clear()
         if self.l1 is not None:
             await self.l1.stop()
+        if self.prover is not None:
+            await self.prover.stop()
         if self.trace is not None:
             await self.trace.stop_probe()
         if self.pipeline is not None:
@@ -212,6 +221,8 @@ class Node:
         self.hub.publish(row.last_seq, "batches", {"type": "batch", **batch_json(row)})
         if self.journal.durable_seq >= row.last_seq:  # hashed after its entry became durable
             self.hub.on_durable(self.journal.durable_seq)
+        if self.prover is not None:
+            self.prover.kick()
 
     def _on_applied(self, seq: int) -> None:
         engine, cfg = self.engine, self.config

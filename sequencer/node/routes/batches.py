@@ -1,7 +1,7 @@
 """Batches: the numbered groups of operations the node closes, with their roots and status.
 
-Status is `closed` (roots computed, journaled) until a prover and an L1 client exist to move it to
-`proving`, `proven`, `submitted` and `finalized`; `proof` and `l1_tx` stay null until then."""
+Status moves `closed -> proving -> proven` (the prover stage, `--prove`) `-> submitted ->
+finalized` (the L1 client), protocol.md 11; `proof` and `l1_tx` are null until then."""
 
 from __future__ import annotations
 

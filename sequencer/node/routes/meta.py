@@ -64,6 +64,8 @@ async def get_health(request: web.Request) -> web.Response:
     if node.pipeline is not None:
         body["pipeline"] = dict(node.pipeline.stats)
         body["journal_commits"] = journal_of(node).commits
+    if node.prover is not None:
+        body["prover"] = node.prover.health()
     return json_response(body, status=503 if failed else 200)
 
 
