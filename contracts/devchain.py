@@ -1,0 +1,378 @@
+"""The devnet's embedded L1 (protocol.md 7.12.y): an in-process EVM (py-evm through eth-tester and
+web3's EthereumTesterProvider) served as Ethereum JSON-RPC over HTTP on 127.0.0.1, so the node,
+the trader CLI, a wallet or any web3 library reach it as they would any Ethereum node.
+
+- Every request (and each element of a JSON-RPC batch array) is forwarded to the provider under one
+  lock; blocks are mined per transaction (auto-mining); eth-tester's funded accounts are unlocked
+  for eth_sendTransaction. `evm_increaseTime` and `evm_mine` move time as anvil's do.
+- The chain id is configured: eth-tester hard-codes 131277322940537, so the py-evm chain object gets
+  the configured id (transactions are signed and checked against it) and eth_chainId/net_version
+  answer it.
+- Durable: with a data dir, each state-changing request that succeeded (raw transactions,
+  eth_sendTransaction parameters, time moves, mined blocks) is appended to a SQLite journal with
+  the timestamp its block got, before it is answered; a restart rebuilds the genesis (same
+  timestamp, same accounts) and replays the journal with those timestamps. Blocks take prevrandao
+  from their parent's hash (eth-tester draws it at random), so the replayed chain has the same
+  block hashes, receipts and state root; a replay that answers differently stops the start.
+  evm_snapshot/evm_revert are not served (the journal only replays forward)."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import sqlite3
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from aiohttp import web
+from eth.vm.forks.cancun import get_total_blob_gas
+from eth_abi import encode as abi_encode
+from eth_tester import EthereumTester, PyEVMBackend
+from eth_tester.exceptions import TransactionFailed
+from eth_utils import keccak
+from web3 import EthereumTesterProvider, Web3
+from web3.providers.base import BaseProvider
+from web3.types import RPCEndpoint, RPCResponse
+
+log = logging.getLogger("zkclear.devchain")
+
+DEFAULT_CHAIN_ID = 31337  # anvil's, and the devnet exchange's (sequencer.node.defaults)
+DEFAULT_ACCOUNTS = 10  # eth-tester's default funded accounts (1,000,000 ETH each)
+JOURNAL_FILE = "l1.db"
+JOURNALED = frozenset({"eth_sendTransaction", "eth_sendRawTransaction", "evm_mine", "evm_increaseTime"})
+NOT_SERVED = frozenset({"evm_snapshot", "evm_revert", "testing_timeTravel"})
+ERROR_STRING = bytes.fromhex("08c379a0")  # Error(string)'s selector
+
+# JSON-RPC error codes: the standard ones, geth's 3 for a revert and -32000 for a refused request
+PARSE_ERROR, INVALID_REQUEST, METHOD_NOT_FOUND, SERVER_ERROR, REVERTED = -32700, -32600, -32601, -32000, 3
+
+
+class DevChainError(RuntimeError):
+    """The journal cannot be opened or replayed (another chain id, a diverging replay)."""
+
+
+class _Backend(PyEVMBackend):
+    """eth-tester's py-evm backend, but a block's prevrandao (mix hash) is a hash of its parent's
+    instead of random bytes, so a replay rebuilds identical blocks (post-merge, Prague)."""
+
+    def mine_blocks(self, num_blocks: int = 1, coinbase: bytes = b"\0" * 20) -> tuple[bytes, ...]:
+        out = []
+        for _ in range(num_blocks):
+            pending = self.chain.get_block()
+            block = self.chain.mine_block(
+                coinbase=coinbase,
+                mix_hash=keccak(b"zkclear/devchain/prevrandao" + pending.header.parent_hash),
+                blob_gas_used=sum(get_total_blob_gas(tx) for tx in pending.transactions),
+            )
+            out.append(block.hash)
+        return tuple(out)
+
+
+def _quantities(x: Any, key: str = "") -> Any:
+    """eth-tester's answers as JSON-RPC encodes them: integers as hex quantities, bytes and the
+    logs bloom as hex data."""
+    if isinstance(x, bool) or x is None or isinstance(x, str):
+        return x
+    if isinstance(x, int):
+        return "0x" + x.to_bytes(256, "big").hex() if key == "logsBloom" else hex(x)
+    if isinstance(x, bytes | bytearray):
+        return "0x" + bytes(x).hex()
+    if isinstance(x, dict):
+        return {k: _quantities(v, k) for k, v in x.items()}
+    if isinstance(x, list | tuple):
+        return [_quantities(v) for v in x]
+    return x
+
+
+def _error(code: int, message: str, data: str | None = None) -> dict[str, Any]:
+    err: dict[str, Any] = {"code": code, "message": message}
+    if data is not None:
+        err["data"] = data
+    return {"jsonrpc": "2.0", "error": err}
+
+
+def _revert_error(e: TransactionFailed) -> dict[str, Any]:
+    """A revert as geth reports it (code 3, the revert data), so web3 raises ContractLogicError."""
+    msg = str(e.args[0]) if e.args else "execution reverted"
+    reason = msg.removeprefix("execution reverted: ")
+    if reason.startswith("b'") or reason.startswith('b"'):  # raw revert data (a custom error)
+        return _error(REVERTED, "execution reverted")
+    data = "0x" + (ERROR_STRING + abi_encode(["string"], [reason])).hex()
+    return _error(REVERTED, f"execution reverted: {reason}", data)
+
+
+class DevChain:
+    """The chain, its journal and the JSON-RPC request handler (thread-safe: one lock)."""
+
+    def __init__(
+        self,
+        data_dir: str | Path | None = None,
+        *,
+        chain_id: int = DEFAULT_CHAIN_ID,
+        accounts: int = DEFAULT_ACCOUNTS,
+    ) -> None:
+        self._lock = threading.Lock()
+        self._db: sqlite3.Connection | None = None
+        self.offset = 0  # seconds added by evm_increaseTime (the chain's clock: wall time + offset)
+        genesis_ts = int(time.time())
+        if data_dir is not None:
+            Path(data_dir).mkdir(parents=True, exist_ok=True)
+            self._db = sqlite3.connect(Path(data_dir) / JOURNAL_FILE, check_same_thread=False)
+            self._db.execute("PRAGMA journal_mode=WAL")
+            self._db.execute("PRAGMA synchronous=FULL")
+            with self._db:
+                self._db.execute(
+                    "CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)"
+                )
+                self._db.execute(
+                    "CREATE TABLE IF NOT EXISTS request (seq INTEGER PRIMARY KEY, method TEXT NOT NULL, "
+                    "params TEXT NOT NULL, timestamp INTEGER NOT NULL, result TEXT NOT NULL)"
+                )
+            meta = dict(self._db.execute("SELECT key, value FROM meta").fetchall())
+            if meta:
+                if int(meta["chain_id"]) != chain_id or int(meta["accounts"]) != accounts:
+                    raise DevChainError(
+                        f"the journal in {data_dir} is of chain id {meta['chain_id']} with "
+                        f"{meta['accounts']} accounts, not {chain_id} with {accounts}"
+                    )
+                genesis_ts = int(meta["genesis_timestamp"])
+            else:
+                with self._db:
+                    self._db.executemany(
+                        "INSERT INTO meta VALUES (?, ?)",
+                        [
+                            ("chain_id", str(chain_id)),
+                            ("accounts", str(accounts)),
+                            ("genesis_timestamp", str(genesis_ts)),
+                        ],
+                    )
+        self.chain_id = chain_id
+        backend = _Backend(
+            genesis_parameters=PyEVMBackend.generate_genesis_params(overrides={"timestamp": genesis_ts}),
+            genesis_state=PyEVMBackend.generate_genesis_state(num_accounts=accounts),
+        )
+        # eth-tester's chain class hard-codes its chain id; the instance's wins (py-evm reads
+        # self.chain_id for every VM it builds, eth-tester for every transaction it signs)
+        backend.chain.chain_id = chain_id
+        self.backend = backend
+        self.tester = EthereumTester(backend)
+        provider = EthereumTesterProvider(self.tester)
+        bare = Web3(provider, middleware=[])
+        self._send = provider.request_func(bare, bare.middleware_onion)
+        self.replayed = self._replay()
+
+    # ---- time ----
+
+    def _pending_timestamp(self) -> int:
+        return int(self.backend.chain.header.timestamp)
+
+    def _set_pending_timestamp(self, ts: int) -> None:
+        chain = self.backend.chain
+        chain.header = chain.header.copy(timestamp=ts)
+
+    def _next_timestamp(self) -> int:
+        """The next block's timestamp: the chain's clock, never before the pending block's."""
+        return max(self._pending_timestamp(), int(time.time()) + self.offset)
+
+    # ---- requests ----
+
+    def _apply(self, method: str, params: list[Any], ts: int) -> Any:
+        """Run one journaled request with its block at timestamp `ts`; its JSON-RPC result."""
+        self._set_pending_timestamp(ts)
+        if method == "evm_increaseTime":
+            seconds = int(params[0], 16) if isinstance(params[0], str) else int(params[0])
+            if seconds < 0:
+                raise ValueError("evm_increaseTime takes a non-negative number of seconds")
+            self.offset += seconds
+            self._set_pending_timestamp(ts + seconds)
+            return self.offset
+        if method == "evm_mine":
+            self.tester.mine_blocks(1)
+            return "0x0"
+        resp = self._send(RPCEndpoint(method), params)
+        if "error" in resp:
+            raise _Refused(resp["error"])
+        return resp["result"]
+
+    def _one(self, req: Any) -> dict[str, Any] | None:
+        """Answer one JSON-RPC request object (None for a notification: no id)."""
+        if not isinstance(req, dict) or not isinstance(req.get("method"), str):
+            return _error(INVALID_REQUEST, "not a JSON-RPC request object") | {"id": None}
+        rid, method = req.get("id"), req["method"]
+        params = req.get("params", [])
+        out = self._answer(method, params if isinstance(params, list) else [params])
+        out["id"] = rid
+        return out if "id" in req else None
+
+    def _answer(self, method: str, params: list[Any]) -> dict[str, Any]:
+        if method in NOT_SERVED or method.startswith("personal_"):
+            return _error(
+                METHOD_NOT_FOUND,
+                f"{method} is not served by the devnet chain (its journal replays forward only)",
+            )
+        if method == "eth_chainId":
+            return {"jsonrpc": "2.0", "result": hex(self.chain_id)}
+        if method == "net_version":
+            return {"jsonrpc": "2.0", "result": str(self.chain_id)}
+        try:
+            with self._lock:
+                if method in JOURNALED:
+                    ts = self._next_timestamp()
+                    result = self._apply(method, params, ts)
+                    self._journal(method, params, ts, result)
+                else:
+                    resp = self._send(RPCEndpoint(method), params)
+                    if "error" in resp:
+                        return {"jsonrpc": "2.0", "error": resp["error"]}
+                    result = resp["result"]
+        except _Refused as e:
+            return {"jsonrpc": "2.0", "error": e.error}
+        except TransactionFailed as e:
+            return _revert_error(e)
+        except Exception as e:  # eth-tester's validation errors, malformed parameters
+            return _error(SERVER_ERROR, f"{type(e).__name__}: {e}")
+        return {"jsonrpc": "2.0", "result": _quantities(result)}
+
+    def handle(self, body: Any) -> Any:
+        """A parsed JSON-RPC body (an object or a batch array) -> its answer (None: nothing to send)."""
+        if isinstance(body, list):
+            if not body:
+                return _error(INVALID_REQUEST, "empty batch") | {"id": None}
+            answers = [a for a in (self._one(r) for r in body) if a is not None]
+            return answers or None
+        return self._one(body)
+
+    def request(self, method: str, params: list[Any] | None = None) -> dict[str, Any]:
+        """One request (no id) -> {"result": ...} or {"error": ...}: the in-process provider's path."""
+        return self._answer(method, list(params or []))
+
+    # ---- journal ----
+
+    def _journal(self, method: str, params: list[Any], ts: int, result: Any) -> None:
+        if self._db is None:
+            return
+        with self._db:
+            self._db.execute(
+                "INSERT INTO request (method, params, timestamp, result) VALUES (?, ?, ?, ?)",
+                (method, json.dumps(params), ts, json.dumps(_quantities(result))),
+            )
+
+    def _replay(self) -> int:
+        if self._db is None:
+            return 0
+        n = 0
+        rows = self._db.execute("SELECT seq, method, params, timestamp, result FROM request ORDER BY seq")
+        for seq, method, params, ts, result in rows:
+            try:
+                got = json.dumps(_quantities(self._apply(method, json.loads(params), ts)))
+            except Exception as e:
+                raise DevChainError(f"replaying L1 journal entry {seq} ({method}) failed: {e}") from e
+            if got != result:
+                raise DevChainError(f"replaying L1 journal entry {seq} ({method}) gave {got}, not {result}")
+            n += 1
+        return n
+
+    def web3(self) -> Web3:
+        """A web3 object on this chain in-process (its state-changing requests are journaled too)."""
+        return Web3(DevChainProvider(self))
+
+    def close(self) -> None:
+        if self._db is not None:
+            self._db.close()
+            self._db = None
+
+
+class _Refused(Exception):
+    """The provider answered a journaled request with a JSON-RPC error (nothing changed)."""
+
+    def __init__(self, error: Any) -> None:
+        super().__init__(str(error))
+        self.error = error
+
+
+class DevChainProvider(BaseProvider):
+    """web3 provider for a DevChain in the same process: the same requests, answers and journal
+    as over HTTP, without a socket."""
+
+    def __init__(self, chain: DevChain) -> None:
+        super().__init__()
+        self.chain = chain
+        self._id = 0
+
+    def make_request(self, method: RPCEndpoint, params: Any) -> RPCResponse:
+        self._id += 1
+        out = self.chain.request(method, list(params))
+        out["id"] = self._id
+        return out  # type: ignore[return-value]
+
+    def is_connected(self, show_traceback: bool = False) -> bool:
+        return True
+
+
+class RpcServer:
+    """The chain served as JSON-RPC over HTTP (POST /) on `host:port` (port 0: a free one)."""
+
+    def __init__(self, chain: DevChain, host: str = "127.0.0.1", port: int = 0) -> None:
+        self.chain, self.host, self.port = chain, host, port
+        self._runner: web.AppRunner | None = None
+
+    @property
+    def url(self) -> str:
+        return f"http://{self.host}:{self.port}"
+
+    async def _post(self, request: web.Request) -> web.Response:
+        try:
+            body = json.loads(await request.read())
+        except ValueError:
+            return web.json_response(_error(PARSE_ERROR, "not JSON") | {"id": None})
+        # the EVM runs in a thread: a long call (a batch's pairings) does not stall the event loop
+        answer = await asyncio.to_thread(self.chain.handle, body)
+        if answer is None:
+            return web.Response(status=204)
+        return web.json_response(answer)
+
+    async def start(self) -> str:
+        app = web.Application(client_max_size=16 << 20)
+        app.router.add_post("/", self._post)
+        self._runner = web.AppRunner(app, access_log=None)
+        await self._runner.setup()
+        await web.TCPSite(self._runner, self.host, self.port).start()
+        self.port = int(self._runner.addresses[0][1])
+        log.info("embedded L1 (chain id %d) on %s", self.chain.chain_id, self.url)
+        return self.url
+
+    async def stop(self) -> None:
+        if self._runner is not None:
+            await self._runner.cleanup()
+            self._runner = None
+
+
+@contextmanager
+def served_in_thread(chain: DevChain, host: str = "127.0.0.1", port: int = 0) -> Iterator[str]:
+    """Serve the chain from a thread of its own (for synchronous callers: tests, scripts); yields
+    the RPC URL."""
+    loop = asyncio.new_event_loop()
+    server = RpcServer(chain, host, port)
+    started = threading.Event()
+
+    def run() -> None:
+        asyncio.set_event_loop(loop)
+        loop.run_until_complete(server.start())
+        started.set()
+        loop.run_forever()
+
+    th = threading.Thread(target=run, name="devchain-rpc", daemon=True)
+    th.start()
+    started.wait(30)
+    try:
+        yield server.url
+    finally:
+        asyncio.run_coroutine_threadsafe(server.stop(), loop).result(30)
+        loop.call_soon_threadsafe(loop.stop)
+        th.join(30)
+        loop.close()
