@@ -6,9 +6,13 @@ node, the trader CLI and tests read addresses from."""
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
+
+import rlp
+from eth_utils import keccak, to_checksum_address
 
 from contracts.artifacts import artifact
 from contracts.deploy import (
@@ -26,6 +30,11 @@ from prover.formats.json_files import VerifyingKey
 
 TOKEN_NAME, TOKEN_SYMBOL = "zkclear test USD", "tUSD"
 FAUCET_LIMIT = 10**15  # one faucet call mints at most 10^9 tUSD (6 decimals)
+
+
+def create_address(sender: str, nonce: int) -> str:
+    """The address of the contract that `sender`'s transaction of `nonce` creates (CREATE)."""
+    return str(to_checksum_address(keccak(rlp.encode([bytes.fromhex(sender[2:]), nonce]))[12:]))
 
 
 class DeploymentError(ValueError):
@@ -110,7 +119,7 @@ def deploy_system(
     mode: Mode,
     sequencer: str,
     admin: str,
-    genesis_root: int,
+    genesis_root: int | Callable[[str], int],
     chain_id: int,
     dac_members: list[str] | None = None,
     dac_quorum: int = 0,
@@ -120,12 +129,19 @@ def deploy_system(
 ) -> Deployment:
     """Deploy token, hashers, one generic verifier per slot count in `vks` and the rollup, all
     sent by `admin` (an unlocked account of the node behind `w3`, or web3's default signer);
+    `genesis_root` may be a function of the rollup's address (predicted from the admin's nonce):
+    the exchange's parameters, and so its genesis root, commit to the rollup's address.
     `rollup_artifact="RollupHarness"` for the tests' harness."""
     if not vks:
         raise ValueError("deploy_system needs at least one verification key")
     token = deploy(w3, "TestToken", TOKEN_NAME, TOKEN_SYMBOL, FAUCET_LIMIT, sender=admin)
     hashers = hasher_addresses(deploy_hashers(w3, sender=admin))
     verifiers = {n: deploy_generic_verifier(w3, vk, sender=admin).address for n, vk in sorted(vks.items())}
+    if callable(genesis_root):
+        at = create_address(admin, w3.eth.get_transaction_count(admin))
+        genesis_root = genesis_root(at)
+    else:
+        at = None
     params = RollupParams(
         token.address,
         chain_id,
@@ -141,6 +157,8 @@ def deploy_system(
         verifiers=verifiers,
     )
     rollup = deploy_rollup(w3, params, name=rollup_artifact, sender=admin)
+    if at is not None and rollup.address != at:
+        raise RuntimeError(f"the rollup was deployed at {rollup.address}, not at the predicted {at}")
     return Deployment(
         chain_id=chain_id,
         mode=mode.name.lower(),
