@@ -6,8 +6,8 @@ the trader CLI, a wallet or any web3 library reach it as they would any Ethereum
   lock; blocks are mined per transaction (auto-mining); eth-tester's funded accounts are unlocked
   for eth_sendTransaction. `evm_increaseTime` and `evm_mine` move time as anvil's do.
 - The chain id is configured: eth-tester hard-codes 131277322940537, so the py-evm chain object gets
-  the configured id (transactions are signed and checked against it) and eth_chainId/net_version
-  answer it.
+  the configured id (eth-tester signs with it) and eth_chainId/net_version answer it; a
+  transaction signed for another chain is refused here (py-evm would run it).
 - Durable: with a data dir, each state-changing request that succeeded (raw transactions,
   eth_sendTransaction parameters, time moves, mined blocks) is appended to a SQLite journal with
   the timestamp its block got, before it is answered; a restart rebuilds the genesis (same
@@ -29,6 +29,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+import rlp
 from aiohttp import web
 from eth.vm.forks.cancun import get_total_blob_gas
 from eth_abi import encode as abi_encode
@@ -104,6 +105,16 @@ def _revert_error(e: TransactionFailed) -> dict[str, Any]:
         return _error(REVERTED, "execution reverted")
     data = "0x" + (ERROR_STRING + abi_encode(["string"], [reason])).hex()
     return _error(REVERTED, f"execution reverted: {reason}", data)
+
+
+def _raw_chain_id(raw: bytes) -> int | None:
+    """The chain id a raw transaction is signed for (None: a legacy transaction without EIP-155).
+    Typed transactions (EIP-2718: 1, 2, 3, 4) start their RLP list with it; a legacy one holds it in
+    v = 35 + 2 chain_id + parity."""
+    if raw and raw[0] < 0x7F:
+        return int.from_bytes(rlp.decode(raw[1:])[0], "big")
+    v = int.from_bytes(rlp.decode(raw)[6], "big")
+    return (v - 35) // 2 if v >= 35 else None
 
 
 class DevChain:
@@ -220,6 +231,7 @@ class DevChain:
         if method == "net_version":
             return {"jsonrpc": "2.0", "result": str(self.chain_id)}
         try:
+            self._check_chain_id(method, params)
             with self._lock:
                 if method in JOURNALED:
                     ts = self._next_timestamp()
@@ -237,6 +249,23 @@ class DevChain:
         except Exception as e:  # eth-tester's validation errors, malformed parameters
             return _error(SERVER_ERROR, f"{type(e).__name__}: {e}")
         return {"jsonrpc": "2.0", "result": _quantities(result)}
+
+    def _check_chain_id(self, method: str, params: list[Any]) -> None:
+        """py-evm executes a transaction signed for another chain: refuse it here (EIP-155)."""
+        if method == "eth_sendRawTransaction":
+            got = _raw_chain_id(bytes.fromhex(str(params[0]).removeprefix("0x")))
+        elif method == "eth_sendTransaction" and isinstance(params[0], dict) and "chainId" in params[0]:
+            cid = params[0]["chainId"]
+            got = int(cid, 16) if isinstance(cid, str) else int(cid)
+        else:
+            return
+        if got is not None and got != self.chain_id:
+            raise _Refused(
+                {
+                    "code": SERVER_ERROR,
+                    "message": f"invalid chain id: signed for {got}, this chain is {self.chain_id}",
+                }
+            )
 
     def handle(self, body: Any) -> Any:
         """A parsed JSON-RPC body (an object or a batch array) -> its answer (None: nothing to send)."""

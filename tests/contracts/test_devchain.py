@@ -18,8 +18,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from eth_account import Account
 from web3 import Web3
-from web3.exceptions import ContractLogicError
+from web3.exceptions import ContractLogicError, Web3RPCError
 
 from contracts.devchain import JOURNAL_FILE, DevChain, DevChainError, served_in_thread
 from contracts.system import Deployment
@@ -115,6 +116,21 @@ def test_another_process_deploys_and_a_restart_keeps_the_chain(
     ] == hex(86400)
     assert rpc(url, {"jsonrpc": "2.0", "id": 2, "method": "evm_mine", "params": []})["result"] == "0x0"
     assert w3.eth.get_block("latest")["timestamp"] >= before + 86400
+    # a transaction signed here and sent raw (as a wallet does)
+    signer = Account.from_key((4).to_bytes(32, "big"))  # eth-tester's account 3
+    raw = signer.sign_transaction(
+        {
+            "to": user,
+            "value": 777,
+            "gas": 21_000,
+            "maxFeePerGas": 10**10,
+            "maxPriorityFeePerGas": 1,
+            "nonce": w3.eth.get_transaction_count(signer.address),
+            "chainId": CHAIN_ID,
+        }
+    )
+    rc = w3.eth.wait_for_transaction_receipt(w3.eth.send_raw_transaction(raw.raw_transaction))
+    assert rc["status"] == 1 and signer.address == w3.eth.accounts[3]
     kept = snapshot(w3, d, user)
     chain.close()
 
@@ -158,6 +174,12 @@ def test_json_rpc_shapes(served: tuple[DevChain, str]) -> None:
     a = w3.eth.accounts
     rc = w3.eth.wait_for_transaction_receipt(w3.eth.send_transaction({"from": a[0], "to": a[1], "value": 5}))
     assert rc["status"] == 1 and w3.eth.get_transaction(rc["transactionHash"])["chainId"] == CHAIN_ID
+    # a transaction signed for another chain is refused and changes nothing
+    signer = Account.from_key((5).to_bytes(32, "big"))
+    tx = {"to": a[1], "value": 1, "gas": 21_000, "gasPrice": 10**10, "nonce": 0, "chainId": 1}
+    with pytest.raises(Web3RPCError, match="chain"):
+        w3.eth.send_raw_transaction(signer.sign_transaction(tx).raw_transaction)
+    assert w3.eth.get_transaction_count(signer.address) == 0 and w3.eth.block_number == 1
 
 
 def test_a_foreign_or_diverging_journal_stops_the_start(tmp_path: Path) -> None:
