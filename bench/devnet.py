@@ -1,7 +1,7 @@
 """How long `zkclear devnet` takes to come up on this machine: the first start in a fresh data dir
 (compile the batch circuit, make the devnet's proving key by the single-party setup, start the
-embedded L1, deploy the system, fund the demo traders, start the node) and a restart (the key
-and the deployment reused, the L1 journal replayed), each until the banner is printed.
+embedded L1, deploy the system, fund the demo traders, start the node) and a restart (the key,
+the deployment and the L1 database reopened), each until the banner is printed.
 
     .venv/bin/python bench/devnet.py [--slots 8] [--data-mode validium] [--json]
 
@@ -79,13 +79,13 @@ def main() -> None:
         again, proc, _ = start_until_banner(data_dir, args.slots, args.data_mode)
         stop(proc)
         with sqlite3.connect(data_dir / "l1.db") as db:
-            entries = db.execute("SELECT COUNT(*) FROM request").fetchone()[0]
+            l1_mb = db.execute("SELECT SUM(length(k) + length(v)) FROM kv").fetchone()[0] / 2**20
         zkey = next((data_dir / "keys").glob("*/batch.zkey"))
         out = {
             "shape": zkey.parent.name,
             "first_start_s": round(first, 1),
             "restart_s": round(again, 1),
-            "l1_journal_entries": entries,
+            "l1_db_mb": round(l1_mb, 2),
             "zkey_mb": round(zkey.stat().st_size / 2**20, 1),
             "cpus": os.cpu_count(),
         }

@@ -8,13 +8,11 @@ the trader CLI, a wallet or any web3 library reach it as they would any Ethereum
 - The chain id is configured: eth-tester hard-codes 131277322940537, so the py-evm chain object gets
   the configured id (eth-tester signs with it) and eth_chainId/net_version answer it; a
   transaction signed for another chain is refused here (py-evm would run it).
-- Durable: with a data dir, each state-changing request that succeeded (raw transactions,
-  eth_sendTransaction parameters, time moves, mined blocks) is appended to a SQLite journal with
-  the timestamp its block got, before it is answered; a restart rebuilds the genesis (same
-  timestamp, same accounts) and replays the journal with those timestamps. Blocks take prevrandao
-  from their parent's hash (eth-tester draws it at random), so the replayed chain has the same
-  block hashes, receipts and state root; a replay that answers differently stops the start.
-  evm_snapshot/evm_revert are not served (the journal only replays forward)."""
+- Durable: with a data dir, py-evm's own database (headers, blocks, receipts, the state trie) is a
+  SQLite table in `l1.db`, and each state-changing request (a transaction, a time move, a mined
+  block) runs in one SQLite transaction committed before it is answered (WAL, synchronous=FULL):
+  a restart, or a kill -9 at any point, reopens the chain at its last answered block, at once.
+  evm_snapshot/evm_revert are not served (a devnet's L1 only moves forward)."""
 
 from __future__ import annotations
 
@@ -31,11 +29,11 @@ from typing import Any
 
 import rlp
 from aiohttp import web
-from eth.vm.forks.cancun import get_total_blob_gas
+from eth.db.atomic import AtomicDB
+from eth.db.backends.base import BaseDB
 from eth_abi import encode as abi_encode
 from eth_tester import EthereumTester, PyEVMBackend
 from eth_tester.exceptions import TransactionFailed
-from eth_utils import keccak
 from web3 import EthereumTesterProvider, Web3
 from web3.providers.base import BaseProvider
 from web3.types import RPCEndpoint, RPCResponse
@@ -44,8 +42,8 @@ log = logging.getLogger("zkclear.devchain")
 
 DEFAULT_CHAIN_ID = 31337  # anvil's, and the devnet exchange's (sequencer.node.defaults)
 DEFAULT_ACCOUNTS = 10  # eth-tester's default funded accounts (1,000,000 ETH each)
-JOURNAL_FILE = "l1.db"
-JOURNALED = frozenset({"eth_sendTransaction", "eth_sendRawTransaction", "evm_mine", "evm_increaseTime"})
+STATE_FILE = "l1.db"
+CHANGING = frozenset({"eth_sendTransaction", "eth_sendRawTransaction", "evm_mine", "evm_increaseTime"})
 NOT_SERVED = frozenset({"evm_snapshot", "evm_revert", "testing_timeTravel"})
 ERROR_STRING = bytes.fromhex("08c379a0")  # Error(string)'s selector
 
@@ -54,24 +52,7 @@ PARSE_ERROR, INVALID_REQUEST, METHOD_NOT_FOUND, SERVER_ERROR, REVERTED = -32700,
 
 
 class DevChainError(RuntimeError):
-    """The journal cannot be opened or replayed (another chain id, a diverging replay)."""
-
-
-class _Backend(PyEVMBackend):
-    """eth-tester's py-evm backend, but a block's prevrandao (mix hash) is a hash of its parent's
-    instead of random bytes, so a replay rebuilds identical blocks (post-merge, Prague)."""
-
-    def mine_blocks(self, num_blocks: int = 1, coinbase: bytes = b"\0" * 20) -> tuple[bytes, ...]:
-        out = []
-        for _ in range(num_blocks):
-            pending = self.chain.get_block()
-            block = self.chain.mine_block(
-                coinbase=coinbase,
-                mix_hash=keccak(b"zkclear/devchain/prevrandao" + pending.header.parent_hash),
-                blob_gas_used=sum(get_total_blob_gas(tx) for tx in pending.transactions),
-            )
-            out.append(block.hash)
-        return tuple(out)
+    """The data dir holds another chain (another chain id or number of accounts)."""
 
 
 def _quantities(x: Any, key: str = "") -> Any:
@@ -117,8 +98,32 @@ def _raw_chain_id(raw: bytes) -> int | None:
     return (v - 35) // 2 if v >= 35 else None
 
 
+class _SqliteKV(BaseDB):
+    """py-evm's key-value database as a SQLite table: the chain's headers, blocks, receipts and
+    state trie on disk, written in the transaction of the request that changed them."""
+
+    def __init__(self, conn: sqlite3.Connection) -> None:
+        self.conn = conn
+
+    def __getitem__(self, key: bytes) -> bytes:
+        row = self.conn.execute("SELECT v FROM kv WHERE k = ?", (key,)).fetchone()
+        if row is None:
+            raise KeyError(key)
+        return bytes(row[0])
+
+    def __setitem__(self, key: bytes, value: bytes) -> None:
+        self.conn.execute("INSERT OR REPLACE INTO kv (k, v) VALUES (?, ?)", (key, value))
+
+    def __delitem__(self, key: bytes) -> None:
+        if self.conn.execute("DELETE FROM kv WHERE k = ?", (key,)).rowcount == 0:
+            raise KeyError(key)
+
+    def _exists(self, key: bytes) -> bool:
+        return self.conn.execute("SELECT 1 FROM kv WHERE k = ?", (key,)).fetchone() is not None
+
+
 class DevChain:
-    """The chain, its journal and the JSON-RPC request handler (thread-safe: one lock)."""
+    """The chain, its database and the JSON-RPC request handler (thread-safe: one lock)."""
 
     def __init__(
         self,
@@ -128,54 +133,69 @@ class DevChain:
         accounts: int = DEFAULT_ACCOUNTS,
     ) -> None:
         self._lock = threading.Lock()
-        self._db: sqlite3.Connection | None = None
+        self._conn: sqlite3.Connection | None = None
         self.offset = 0  # seconds added by evm_increaseTime (the chain's clock: wall time + offset)
-        genesis_ts = int(time.time())
-        if data_dir is not None:
-            Path(data_dir).mkdir(parents=True, exist_ok=True)
-            self._db = sqlite3.connect(Path(data_dir) / JOURNAL_FILE, check_same_thread=False)
-            self._db.execute("PRAGMA journal_mode=WAL")
-            self._db.execute("PRAGMA synchronous=FULL")
-            with self._db:
-                self._db.execute(
-                    "CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)"
-                )
-                self._db.execute(
-                    "CREATE TABLE IF NOT EXISTS request (seq INTEGER PRIMARY KEY, method TEXT NOT NULL, "
-                    "params TEXT NOT NULL, timestamp INTEGER NOT NULL, result TEXT NOT NULL)"
-                )
-            meta = dict(self._db.execute("SELECT key, value FROM meta").fetchall())
-            if meta:
-                if int(meta["chain_id"]) != chain_id or int(meta["accounts"]) != accounts:
-                    raise DevChainError(
-                        f"the journal in {data_dir} is of chain id {meta['chain_id']} with "
-                        f"{meta['accounts']} accounts, not {chain_id} with {accounts}"
-                    )
-                genesis_ts = int(meta["genesis_timestamp"])
-            else:
-                with self._db:
-                    self._db.executemany(
-                        "INSERT INTO meta VALUES (?, ?)",
-                        [
-                            ("chain_id", str(chain_id)),
-                            ("accounts", str(accounts)),
-                            ("genesis_timestamp", str(genesis_ts)),
-                        ],
-                    )
         self.chain_id = chain_id
-        backend = _Backend(
-            genesis_parameters=PyEVMBackend.generate_genesis_params(overrides={"timestamp": genesis_ts}),
-            genesis_state=PyEVMBackend.generate_genesis_state(num_accounts=accounts),
-        )
-        # eth-tester's chain class hard-codes its chain id; the instance's wins (py-evm reads
-        # self.chain_id for every VM it builds, eth-tester for every transaction it signs)
-        backend.chain.chain_id = chain_id
-        self.backend = backend
-        self.tester = EthereumTester(backend)
+        params = PyEVMBackend.generate_genesis_params(overrides={"timestamp": int(time.time())})
+        state = PyEVMBackend.generate_genesis_state(num_accounts=accounts)
+        self.backend = PyEVMBackend(genesis_parameters=params, genesis_state=state)
+        # eth-tester defines its chain class inside its set-up function: take it from the instance
+        self._chain_class = type(self.backend.chain)
+        if data_dir is not None:
+            self._open(Path(data_dir), accounts, params, state)
+        self._set_chain_id()
+        self.tester = EthereumTester(self.backend)
         provider = EthereumTesterProvider(self.tester)
         bare = Web3(provider, middleware=[])
         self._send = provider.request_func(bare, bare.middleware_onion)
-        self.replayed = self._replay()
+
+    def _open(self, data_dir: Path, accounts: int, params: Any, state: Any) -> None:
+        """Put the chain on the SQLite database in the data dir (made at the genesis if new)."""
+        data_dir.mkdir(parents=True, exist_ok=True)
+        conn = sqlite3.connect(data_dir / STATE_FILE, isolation_level=None, check_same_thread=False)
+        conn.execute("PRAGMA journal_mode=WAL")
+        conn.execute("PRAGMA synchronous=FULL")
+        conn.execute("CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
+        conn.execute("CREATE TABLE IF NOT EXISTS kv (k BLOB PRIMARY KEY, v BLOB NOT NULL) WITHOUT ROWID")
+        self._conn = conn
+        self._kv = AtomicDB(_SqliteKV(conn))
+        meta = dict(conn.execute("SELECT key, value FROM meta").fetchall())
+        if meta:
+            if int(meta["chain_id"]) != self.chain_id or int(meta["accounts"]) != accounts:
+                conn.close()
+                raise DevChainError(
+                    f"the L1 database in {data_dir} is of chain id {meta['chain_id']} with "
+                    f"{meta['accounts']} accounts, not {self.chain_id} with {accounts}"
+                )
+            self.offset = int(meta["offset"])
+            self.backend.chain = self._chain_class(self._kv)
+            return
+        with self._transaction():
+            rows = [("chain_id", str(self.chain_id)), ("accounts", str(accounts)), ("offset", "0")]
+            conn.executemany("INSERT INTO meta VALUES (?, ?)", rows)
+            self.backend.chain = self._chain_class.from_genesis(self._kv, params, state)
+
+    def _set_chain_id(self) -> None:
+        # eth-tester's chain class hard-codes its chain id; the instance's wins (py-evm reads
+        # self.chain_id for every VM it builds, eth-tester for every transaction it signs)
+        self.backend.chain.chain_id = self.chain_id
+
+    @contextmanager
+    def _transaction(self) -> Iterator[None]:
+        """One SQLite transaction around a state change: all of it is durable, or none of it (a
+        failure rolls the database back and rebuilds the chain object from it)."""
+        if self._conn is None:
+            yield
+            return
+        self._conn.execute("BEGIN IMMEDIATE")
+        try:
+            yield
+        except BaseException:
+            self._conn.execute("ROLLBACK")
+            self.backend.chain = self._chain_class(self._kv)
+            self._set_chain_id()
+            raise
+        self._conn.execute("COMMIT")
 
     # ---- time ----
 
@@ -192,13 +212,18 @@ class DevChain:
 
     # ---- requests ----
 
-    def _apply(self, method: str, params: list[Any], ts: int) -> Any:
-        """Run one journaled request with its block at timestamp `ts`; its JSON-RPC result."""
+    def _change(self, method: str, params: list[Any]) -> Any:
+        """Run one state-changing request, its block at the chain's clock; its JSON-RPC result."""
+        ts = self._next_timestamp()
         self._set_pending_timestamp(ts)
         if method == "evm_increaseTime":
             seconds = int(params[0], 16) if isinstance(params[0], str) else int(params[0])
             if seconds < 0:
                 raise ValueError("evm_increaseTime takes a non-negative number of seconds")
+            if self._conn is not None:
+                self._conn.execute(
+                    "UPDATE meta SET value = ? WHERE key = 'offset'", (str(self.offset + seconds),)
+                )
             self.offset += seconds
             self._set_pending_timestamp(ts + seconds)
             return self.offset
@@ -224,7 +249,7 @@ class DevChain:
         if method in NOT_SERVED or method.startswith("personal_"):
             return _error(
                 METHOD_NOT_FOUND,
-                f"{method} is not served by the devnet chain (its journal replays forward only)",
+                f"{method} is not served by the devnet chain (its L1 only moves forward)",
             )
         if method == "eth_chainId":
             return {"jsonrpc": "2.0", "result": hex(self.chain_id)}
@@ -233,10 +258,9 @@ class DevChain:
         try:
             self._check_chain_id(method, params)
             with self._lock:
-                if method in JOURNALED:
-                    ts = self._next_timestamp()
-                    result = self._apply(method, params, ts)
-                    self._journal(method, params, ts, result)
+                if method in CHANGING:
+                    with self._transaction():
+                        result = self._change(method, params)
                 else:
                     resp = self._send(RPCEndpoint(method), params)
                     if "error" in resp:
@@ -280,44 +304,19 @@ class DevChain:
         """One request (no id) -> {"result": ...} or {"error": ...}: the in-process provider's path."""
         return self._answer(method, list(params or []))
 
-    # ---- journal ----
-
-    def _journal(self, method: str, params: list[Any], ts: int, result: Any) -> None:
-        if self._db is None:
-            return
-        with self._db:
-            self._db.execute(
-                "INSERT INTO request (method, params, timestamp, result) VALUES (?, ?, ?, ?)",
-                (method, json.dumps(params), ts, json.dumps(_quantities(result))),
-            )
-
-    def _replay(self) -> int:
-        if self._db is None:
-            return 0
-        n = 0
-        rows = self._db.execute("SELECT seq, method, params, timestamp, result FROM request ORDER BY seq")
-        for seq, method, params, ts, result in rows:
-            try:
-                got = json.dumps(_quantities(self._apply(method, json.loads(params), ts)))
-            except Exception as e:
-                raise DevChainError(f"replaying L1 journal entry {seq} ({method}) failed: {e}") from e
-            if got != result:
-                raise DevChainError(f"replaying L1 journal entry {seq} ({method}) gave {got}, not {result}")
-            n += 1
-        return n
-
     def web3(self) -> Web3:
-        """A web3 object on this chain in-process (its state-changing requests are journaled too)."""
+        """A web3 object on this chain in-process (the same requests and answers as over HTTP)."""
         return Web3(DevChainProvider(self))
 
     def close(self) -> None:
-        if self._db is not None:
-            self._db.close()
-            self._db = None
+        with self._lock:
+            if self._conn is not None:
+                self._conn.close()
+                self._conn = None
 
 
 class _Refused(Exception):
-    """The provider answered a journaled request with a JSON-RPC error (nothing changed)."""
+    """The provider answered a state-changing request with a JSON-RPC error (nothing changed)."""
 
     def __init__(self, error: Any) -> None:
         super().__init__(str(error))
@@ -325,8 +324,8 @@ class _Refused(Exception):
 
 
 class DevChainProvider(BaseProvider):
-    """web3 provider for a DevChain in the same process: the same requests, answers and journal
-    as over HTTP, without a socket."""
+    """web3 provider for a DevChain in the same process: the same requests, answers and
+    durability as over HTTP, without a socket."""
 
     def __init__(self, chain: DevChain) -> None:
         super().__init__()

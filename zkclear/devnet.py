@@ -1,8 +1,8 @@
 """`zkclear devnet`: the all-in-one local network behind `make run`.
 
 One process, one data dir:
-- the embedded L1 (contracts/devchain.py: eth-tester served as JSON-RPC on 127.0.0.1, journaled
-  in `l1.db` and replayed at restart; protocol.md 7.12.y);
+- the embedded L1 (contracts/devchain.py: eth-tester served as JSON-RPC on 127.0.0.1, its
+  database in `l1.db`, durable per request; protocol.md 7.12.y);
 - the devnet's own proving key for its batch shape, made once by a single-party setup (fresh
   secrets: devnet only) and cached under `keys/<shape>/`;
 - the system deployed once on that chain (contracts/system.py: token, hashers, the generic
@@ -180,7 +180,7 @@ def usage(url: str, rpc_url: str, data_dir: Path, dep: Deployment, shape: BatchS
     traders = ", ".join(f"0x{eth_key(i).hex().lstrip('0') or '0'}" for i in range(DEMO_TRADERS))
     return f"""
 zkclear devnet: sequencer node listening on {url}
-  data dir      {data_dir} (node and L1 journals, keys, deployment.json; delete it to start over)
+  data dir      {data_dir} (node journal, L1 database, keys, deployment.json; delete it to start over)
   API document  {url}/openapi.json
   markets       BTC-USD, ETH-USD (devnet oracle keys sign the prices, re-signed every {ORACLE_REFRESH_S} s)
 
@@ -280,10 +280,10 @@ def devnet(
     except (DeploymentError, OSError, ValueError) as e:
         raise click.ClickException(str(e)) from e
     log.info(
-        "L1 ready in %.1f s (%s, %d journal entries replayed)",
+        "L1 ready in %.1f s (%s, chain at block %d)",
         time.monotonic() - t0,
         "deployed" if new else "reused deployment",
-        chain.replayed,
+        chain.tester.get_block_by_number("latest")["number"],
     )
     tasks: set[asyncio.Task[None]] = set()
 

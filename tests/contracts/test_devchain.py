@@ -2,13 +2,13 @@
 whole system (contracts.system.deploy_system) with web3.py over JSON-RPC, queues a deposit and
 reads the rollup back; JSON-RPC batch arrays, reverts (web3's ContractLogicError with the reason),
 anvil's evm_increaseTime/evm_mine and the configured chain id work as on any node; a restart from
-the data dir replays the journal into the same blocks, balances, rollup state and state root;
-a journal of another chain id or one that replays differently stops the start."""
+the data dir reopens the same blocks, balances, rollup state and state root, and so does a kill -9
+of the serving process (every answered transaction kept); a refused request changes nothing; a
+data dir of another chain id stops the start."""
 
 from __future__ import annotations
 
 import json
-import sqlite3
 import subprocess
 import sys
 import time
@@ -22,7 +22,7 @@ from eth_account import Account
 from web3 import Web3
 from web3.exceptions import ContractLogicError, Web3RPCError
 
-from contracts.devchain import JOURNAL_FILE, DevChain, DevChainError, served_in_thread
+from contracts.devchain import DevChain, DevChainError, served_in_thread
 from contracts.system import Deployment
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -135,7 +135,6 @@ def test_another_process_deploys_and_a_restart_keeps_the_chain(
     chain.close()
 
     again = DevChain(tmp_path / "l1", chain_id=CHAIN_ID)
-    assert again.replayed > 10
     assert snapshot(again.web3(), d, user) == kept
     d.check(again.web3())
     # later blocks keep the moved clock
@@ -162,7 +161,7 @@ def test_json_rpc_shapes(served: tuple[DevChain, str]) -> None:
     assert [a["id"] for a in got] == [1, "b", 3, 4, 5, None]
     assert got[0]["result"] == hex(CHAIN_ID) and got[1]["result"] == "0x0"
     assert got[2]["error"]["code"] == -32601 and "eth_nope" in got[2]["error"]["message"]
-    assert got[3]["error"]["code"] == -32601 and "replays forward only" in got[3]["error"]["message"]
+    assert got[3]["error"]["code"] == -32601 and "only moves forward" in got[3]["error"]["message"]
     assert got[4]["error"]["code"] == -32000
     assert got[5]["error"]["code"] == -32600
     assert rpc(url, [])["error"]["code"] == -32600
@@ -182,15 +181,63 @@ def test_json_rpc_shapes(served: tuple[DevChain, str]) -> None:
     assert w3.eth.get_transaction_count(signer.address) == 0 and w3.eth.block_number == 1
 
 
-def test_a_foreign_or_diverging_journal_stops_the_start(tmp_path: Path) -> None:
+SERVE = """
+import sys, time
+from contracts.devchain import DevChain, served_in_thread
+chain = DevChain(sys.argv[1], chain_id=int(sys.argv[2]))
+with served_in_thread(chain) as url:
+    print(url, flush=True)
+    time.sleep(600)
+"""
+
+
+def test_kill_9_keeps_every_answered_transaction(tmp_path: Path) -> None:
+    proc = subprocess.Popen(
+        [sys.executable, "-c", SERVE, str(tmp_path), str(CHAIN_ID)],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert proc.stdout is not None
+        w3 = Web3(Web3.HTTPProvider(proc.stdout.readline().strip()))
+        a = w3.eth.accounts
+        for i in range(5):
+            w3.eth.wait_for_transaction_receipt(
+                w3.eth.send_transaction({"from": a[0], "to": a[1], "value": i + 1})
+            )
+        assert rpc_result(w3, "evm_increaseTime", [3600]) == hex(3600)
+        head = w3.eth.get_block("latest")
+        balances = [w3.eth.get_balance(x) for x in a[:2]]
+    finally:
+        proc.kill()  # SIGKILL: no clean shutdown
+        proc.wait()
+    again = DevChain(tmp_path, chain_id=CHAIN_ID)
+    t = again.web3()
+    got = t.eth.get_block("latest")
+    assert (got["number"], got["hash"], got["stateRoot"]) == (5, head["hash"], head["stateRoot"])
+    assert [t.eth.get_balance(x) for x in a[:2]] == balances and again.offset == 3600
+    again.close()
+
+
+def rpc_result(w3: Any, method: str, params: list[Any]) -> Any:
+    return w3.provider.make_request(method, params)["result"]
+
+
+def test_refused_requests_change_nothing_and_a_foreign_data_dir_stops_the_start(tmp_path: Path) -> None:
     chain = DevChain(tmp_path, chain_id=CHAIN_ID)
     w3 = chain.web3()
     a = w3.eth.accounts
     w3.eth.wait_for_transaction_receipt(w3.eth.send_transaction({"from": a[0], "to": a[1], "value": 5}))
+    # more than the sender has, a negative time move: refused, the chain stays at block 1
+    assert "error" in chain.request(
+        "eth_sendTransaction", [{"from": a[2], "to": a[1], "value": hex(10**30), "gas": "0x5208"}]
+    )
+    assert "error" in chain.request("evm_increaseTime", [-5])
+    assert w3.eth.block_number == 1 and chain.offset == 0
     chain.close()
+    again = DevChain(tmp_path, chain_id=CHAIN_ID)
+    assert again.web3().eth.block_number == 1
+    again.close()
     with pytest.raises(DevChainError, match="chain id 31337"):
         DevChain(tmp_path, chain_id=1)
-    with sqlite3.connect(tmp_path / JOURNAL_FILE) as db:
-        db.execute("UPDATE request SET result = '\"0x00\"'")
-    with pytest.raises(DevChainError, match="replaying L1 journal entry 1 \\(eth_sendTransaction\\) gave"):
-        DevChain(tmp_path, chain_id=CHAIN_ID)
