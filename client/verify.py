@@ -14,7 +14,10 @@ submission's. Its runtime bytecode must be that of prover/solidity.py's renderin
 key (`--vk FILE`, or each committed key under contracts/keys/ when none is given), compiled with the
 committed artifacts' pinned solc settings (no metadata hash: the bytecode is a function of the key
 alone). A rendering identical to a committed verifier's source is compared with its committed
-artifact without compiling. Only then is the proof checked locally (prover.verify) under that key:
+artifact without compiling. A devnet deploys the generic verifier instead (its key given at deploy
+time, contracts/generic_verifier.py): its code must be the committed artifact's runtime code with the
+trusted key's values at its immutables. Either way the verifier's `vkPoints()` must return the
+trusted key (as of the submission's block). Only then is the proof checked locally (prover.verify) under that key:
 a verifier contract that accepts other proofs never gets the batch through.
 
 Outcomes: `Invalid` (the batch is not what a valid proof under the key proves: exit 1) and
@@ -33,6 +36,8 @@ from pathlib import Path
 from typing import Any
 
 from contracts.artifacts import artifact
+from contracts.generic_verifier import runtime_code as generic_runtime_code
+from contracts.generic_verifier import vk_points
 from protocol.pubdata import queue as queue_section
 from protocol.pubdata.batch import PublicData, decode_public_data, public_input, split
 from protocol.pubdata.fields import Mode, PubdataError
@@ -182,8 +187,12 @@ def verifier_runtime(vk: VerifyingKey, name: str = "BatchVerifier") -> bytes:
 
 
 def key_of_code(code: bytes, keys: Sequence[VerifyingKey], names: Sequence[str] = ()) -> VerifyingKey | None:
-    """The key among `keys` whose rendered verifier has exactly this runtime code (None: none).
-    The committed verifiers' names are tried first (no compilation for a committed verifier)."""
+    """The key among `keys` whose rendered verifier, or generic verifier holding it, has exactly
+    this runtime code (None: none). The generic verifier and the committed verifiers' names are
+    tried first (no compilation for them)."""
+    for vk in keys:
+        if vk.n_public == 1 and generic_runtime_code(vk) == code:
+            return vk
     for vk in keys:
         for name in [*names, "BatchVerifier"]:
             if verifier_runtime(vk, name) == code:
@@ -310,6 +319,13 @@ class L1:
             self._read("verifier", sub.batch, lambda: self.w3.eth.get_code(addr, block_identifier=sub.block))
         )
 
+    def verifier_points(self, sub: Submission, addr: str) -> Any:
+        """The verifier's `vkPoints()` as of the submission's block."""
+        v = self.w3.eth.contract(address=addr, abi=artifact("GenericBatchVerifier")["abi"])
+        return self._read(
+            "vkPoints", sub.batch, lambda: v.functions.vkPoints().call(block_identifier=sub.block)
+        )
+
 
 def _rollup_slots(n: int, data: bytes) -> int:
     try:
@@ -367,8 +383,15 @@ def verify_batch(l1: L1, n: int, keys: Sequence[VerifyingKey]) -> BatchResult:
     vk = key_of_code(code, keys, names)
     if vk is None:
         raise Invalid(n, "verifier", f"the verifier at {addr} for {sub.slots} slots is not the trusted key's")
+    if vk.n_public == 1 and _as_lists(l1.verifier_points(sub, addr)) != _as_lists(vk_points(vk)):
+        raise Invalid(n, "vkPoints", f"the verifier at {addr} returns another key than the trusted one")
     pi, pd = check_submission(sub, vk, l1.queue_entries())
     return BatchResult(n, sub.tx, sub.mode, sub.slots, sub.header, pi, addr, vk_digest(vk), pd)
+
+
+def _as_lists(x: Any) -> Any:
+    """Nested tuples/lists of ints as nested lists (web3 returns either)."""
+    return [_as_lists(v) for v in x] if isinstance(x, list | tuple) else int(x)
 
 
 @dataclass

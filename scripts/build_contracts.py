@@ -1,7 +1,9 @@
 """Compile contracts/src/*.sol, contracts/src/verifiers/*.sol and contracts/test/*.sol with the npm `solc` pinned in
 package.json (standard JSON through node; optimizer on, 200 runs, EVM cancun, no metadata hash so
 the bytecode depends on the sources and settings only) and write contracts/artifacts/<Name>.json
-({"contractName", "sourceName", "abi", "bytecode", "deployedBytecode", "compiler", "settings"}).
+({"contractName", "sourceName", "abi", "bytecode", "deployedBytecode", "compiler", "settings"}; for
+the contracts of KEEP_IMMUTABLES also "immutableReferences": immutable name -> [[offset, length], ...]
+in the runtime code, where the deployed code holds the constructor's values instead of zeros).
 
     .venv/bin/python scripts/build_contracts.py            # write the artifacts
     .venv/bin/python scripts/build_contracts.py --check    # exit 1 if any artifact differs
@@ -25,8 +27,21 @@ SETTINGS: dict[str, Any] = {
     "optimizer": {"enabled": True, "runs": 200},
     "evmVersion": "cancun",
     "metadata": {"bytecodeHash": "none", "appendCBOR": False},
-    "outputSelection": {"*": {"*": ["abi", "evm.bytecode.object", "evm.deployedBytecode.object"]}},
+    "outputSelection": {
+        "*": {
+            "": ["ast"],
+            "*": [
+                "abi",
+                "evm.bytecode.object",
+                "evm.deployedBytecode.object",
+                "evm.deployedBytecode.immutableReferences",
+            ],
+        }
+    },
 }
+# client/verify.py rebuilds these contracts' deployed code from a trusted key (the generic
+# verifier's key lives in immutables), so their artifacts say where the immutables sit.
+KEEP_IMMUTABLES = {"GenericBatchVerifier"}
 
 _NODE = r"""
 const solc = require("solc");
@@ -45,6 +60,21 @@ def sources() -> dict[str, dict[str, str]]:
         *sorted((CONTRACTS / "test").glob("*.sol")),
     ]
     return {f"{p.parent.name}/{p.name}": {"content": p.read_text()} for p in files}
+
+
+def immutable_names(ast: dict[str, Any]) -> dict[str, str]:
+    """AST id (as solc's immutableReferences keys it) -> name, of every immutable in a source."""
+    out: dict[str, str] = {}
+    stack: list[Any] = [ast]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, dict):
+            if node.get("nodeType") == "VariableDeclaration" and node.get("mutability") == "immutable":
+                out[str(node["id"])] = node["name"]
+            stack.extend(node.values())
+        elif isinstance(node, list):
+            stack.extend(node)
+    return out
 
 
 def compile_all() -> dict[str, str]:
@@ -79,6 +109,12 @@ def compile_all() -> dict[str, str]:
                 "bytecode": "0x" + c["evm"]["bytecode"]["object"],
                 "deployedBytecode": "0x" + c["evm"]["deployedBytecode"]["object"],
             }
+            if name in KEEP_IMMUTABLES:
+                ids = immutable_names(out["sources"][src]["ast"])
+                refs = c["evm"]["deployedBytecode"]["immutableReferences"]
+                art["immutableReferences"] = {
+                    ids[i]: [[r["start"], r["length"]] for r in rs] for i, rs in sorted(refs.items())
+                }
             arts[f"{name}.json"] = json.dumps(art, indent=1, sort_keys=True) + "\n"
     return arts
 

@@ -1,48 +1,198 @@
 """`zkclear devnet`: the all-in-one local network behind `make run`.
 
-Today it is the sequencer node on the embedded defaults (SQLite journal under a data dir, the
-default BTC-USD and ETH-USD markets, devnet oracle keys, the faucet standing in for L1 deposits).
-The embedded L1 (eth-tester with the rollup contract) and the prover are not built yet; the
-devnet says so instead of pretending, and batches stay `closed` (never `proven`)."""
+One process, one data dir:
+- the embedded L1 (contracts/devchain.py: eth-tester served as JSON-RPC on 127.0.0.1, its
+  database in `l1.db`, durable per request; protocol.md 7.12.2);
+- the devnet's own proving key for its batch shape, made once by a single-party setup (fresh
+  secrets: devnet only) and cached under `keys/<shape>/`;
+- the system deployed once on that chain (contracts/system.py: token, hashers, the generic
+  verifier holding the key, the rollup; `deployment.json`, reused after a restart) and the demo
+  traders' L1 accounts funded with test tokens;
+- the sequencer node on the embedded defaults (SQLite journal, BTC-USD and ETH-USD, devnet oracle
+  keys re-signing prices), its exchange configuration bound to the deployed rollup's address.
+
+The node's L1 client and prover stages are not part of this tree: the node still takes deposits
+from its devnet faucet and its batches stay `closed`; the banner says so."""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import logging
+import time
 from pathlib import Path
+from typing import Any
 
 import click
+from eth_account import Account
+from eth_utils import keccak
 
+from circuits.batch.batch import BatchCircuit, BatchShape
 from client.http import AsyncClient, NodeError
+from contracts.artifacts import artifact
+from contracts.devchain import DevChain, RpcServer
+from contracts.generic_verifier import vk_points
+from contracts.system import Deployment, DeploymentError, deploy_system
+from protocol.pubdata.fields import Mode
+from prover.formats.json_files import VerifyingKey, load_json, vk_from_json, vk_to_json, write_json
+from prover.formats.zkey import write_zkey
+from prover.progress import Progress, RichProgress
+from prover.setup.phase2 import export_vk
+from prover.setup.single import single_party_setup
+from sequencer.config import ExchangeConfig
+from sequencer.exchange import Exchange
 from sequencer.node.app import serve
 from sequencer.node.config import NodeConfig
-from sequencer.node.defaults import devnet_config
+from sequencer.node.defaults import DEVNET_CHAIN_ID, devnet_config
 
 INITIAL_PRICES = {"BTC-USD": 5_000_000, "ETH-USD": 300_000}  # 50,000.00 and 3,000.00 USD
 # The devnet's stand-in oracle re-signs every market's current price this often: a price older than
 # oracle_max_age_s (60 s) is stale, and a stale market takes only reducing orders (protocol.md 4.7).
 ORACLE_REFRESH_S = 20
 
-NOT_YET = (
-    "embedded L1 (eth-tester + rollup contract): deposits come from the devnet faucet, withdrawals "
-    "are debited on L2 but paid nowhere",
-    "prover: batches are closed with their roots but stay `closed`, never `proven`",
-)
+DEPLOYMENT_FILE = "deployment.json"
+KEYS_DIR = "keys"
+DEFAULT_SLOTS = 8  # a small circuit: the first start makes its key in about a minute
+# eth-tester's funded accounts have the public keys 1..10 (index i: key i + 1). The demo traders
+# are the first ones (`--eth-key 0x..01` in the banner); the rollup's admin and sequencer the last.
+DEMO_TRADERS = 3
+DEMO_TOKENS = 1_000_000 * 10**6  # 1,000,000 tUSD each (6 decimals)
+ADMIN_INDEX, SEQUENCER_INDEX = 9, 8
+# validium mode: the devnet's data-availability committee, keys from PUBLIC seeds (like the devnet
+# oracle keys): anyone can sign as a member. A real deployment names its own members.
+DAC_MEMBERS, DAC_QUORUM = 3, 2
+FORCED_DEADLINE, UPGRADE_DELAY = 7 * 86400, 14 * 86400
 
+NOT_YET = (
+    "L1 client in the node: deposits come from the devnet faucet, not from the rollup's queue, "
+    "and withdrawals are debited on L2 but not yet paid on L1",
+    "prover stage in the node: batches are closed with their roots but stay `closed`, never `proven`",
+)
 
 log = logging.getLogger("zkclear.devnet")
 
 
-def usage(url: str, data_dir: Path) -> str:
+def eth_key(index: int) -> bytes:
+    """The private key of eth-tester's funded account `index` (public knowledge: devnet only)."""
+    return (index + 1).to_bytes(32, "big")
+
+
+def dac_key(i: int) -> bytes:
+    """Committee member i's secp256k1 key, from a public seed (devnet only)."""
+    return keccak(f"zkclear devnet dac member {i}".encode())
+
+
+def dac_addresses() -> list[str]:
+    return sorted(
+        (Account.from_key(dac_key(i)).address for i in range(DAC_MEMBERS)), key=lambda a: int(a, 16)
+    )
+
+
+def devnet_shape(slots: int, queue: int | None, withdrawals: int | None, mode: Mode) -> BatchShape:
+    """The node's batch shape on the devnet (queue and withdrawal capacities: the slots' defaults
+    unless given), as NodeConfig.shape builds it."""
+    d = BatchShape.default(slots, mode)
+    return BatchShape(slots, queue or d.queue, withdrawals or d.withdrawals, mode)
+
+
+def exchange_config(rollup: str) -> ExchangeConfig:
+    """The devnet's exchange configuration, its signing domain bound to the deployed rollup."""
+    return dataclasses.replace(devnet_config(), rollup_address=int(rollup, 16))
+
+
+def genesis_root(rollup: str) -> int:
+    return Exchange(exchange_config(rollup)).state_root
+
+
+def proving_key(shape: BatchShape, key_dir: Path, progress: Progress) -> tuple[Path, VerifyingKey]:
+    """The devnet's proving key for `shape` (its .zkey path) and verification key: made once by a
+    single-party setup from fresh secrets (devnet only: whoever runs it could forge proofs) and
+    cached in key_dir/<shape name>/ (batch.zkey, verification_key.json), reused after a restart."""
+    d = key_dir / shape.name
+    zkey, vk_file = d / "batch.zkey", d / "verification_key.json"
+    if zkey.exists() and vk_file.exists():
+        return zkey, vk_from_json(load_json(vk_file, "verification key"))
+    d.mkdir(parents=True, exist_ok=True)
+    progress.log(f"making the devnet's proving key for {shape.name} (once; cached in {d})")
+    progress.step("compiling the batch circuit")
+    r1cs = BatchCircuit(shape).program.r1cs()
+    zk = single_party_setup(r1cs, progress=progress)
+    progress.done()
+    vk = export_vk(zk)
+    tmp = zkey.with_name(zkey.name + ".tmp")
+    write_zkey(tmp, zk)
+    write_json(vk_file, vk_to_json(vk))
+    tmp.replace(zkey)  # last: a key file exists only complete and with its vk beside it
+    return zkey, vk
+
+
+def deploy_once(w3: Any, path: Path, shape: BatchShape, vk: VerifyingKey) -> tuple[Deployment, bool]:
+    """The devnet's deployment: read from `path` if there (and checked against the chain and the
+    key), else deployed now, its demo traders funded, and saved. Returns (deployment, new)."""
+    if path.exists():
+        dep = Deployment.load(path)
+        dep.check(w3)
+        addr = dep.verifiers.get(shape.slots)
+        v = addr and w3.eth.contract(address=addr, abi=artifact("GenericBatchVerifier")["abi"])
+        if not v or _lists(v.functions.vkPoints().call()) != _lists(vk_points(vk)):
+            raise DeploymentError(
+                f"the deployed verifier for {shape.slots} slots does not hold the key in the data dir"
+            )
+        if dep.mode != shape.mode.name.lower():
+            raise DeploymentError(f"the deployed rollup is in {dep.mode} mode, not {shape.mode.name.lower()}")
+        return dep, False
+    accts = w3.eth.accounts
+    validium = shape.mode is Mode.VALIDIUM
+    dep = deploy_system(
+        w3,
+        vks={shape.slots: vk},
+        mode=shape.mode,
+        sequencer=accts[SEQUENCER_INDEX],
+        admin=accts[ADMIN_INDEX],
+        genesis_root=genesis_root,
+        chain_id=int(w3.eth.chain_id),
+        dac_members=dac_addresses() if validium else [],
+        dac_quorum=DAC_QUORUM if validium else 0,
+        forced_deadline=FORCED_DEADLINE,
+        upgrade_delay=UPGRADE_DELAY,
+    )
+    token = dep.token_contract(w3)
+    for trader in accts[:DEMO_TRADERS]:
+        tx = token.functions.faucet(trader, DEMO_TOKENS).transact({"from": dep.admin})
+        w3.eth.wait_for_transaction_receipt(tx)
+    dep.save(path)
+    return dep, True
+
+
+def _lists(x: Any) -> Any:
+    return [_lists(v) for v in x] if isinstance(x, list | tuple) else int(x)
+
+
+def node_config(data_dir: Path, port: int, shape: BatchShape, dep: Deployment, rpc_url: str) -> NodeConfig:
+    """The node's settings on this devnet: its batch circuit is the deployed verifier's. Where the
+    node's L1 client and prover stages exist, their settings (the RPC URL, the rollup, the
+    sequencer's key, the proving key) are derived here from the deployment."""
+    return NodeConfig(data_dir=data_dir, port=port, devnet=True, batch_slots=shape.slots)
+
+
+def usage(url: str, rpc_url: str, data_dir: Path, dep: Deployment, shape: BatchShape) -> str:
+    traders = ", ".join(f"0x{eth_key(i).hex().lstrip('0') or '0'}" for i in range(DEMO_TRADERS))
     return f"""
 zkclear devnet: sequencer node listening on {url}
-  data dir      {data_dir} (SQLite journal + snapshots; delete it to start from genesis)
+  data dir      {data_dir} (node journal, L1 database, keys, deployment.json; delete it to start over)
   API document  {url}/openapi.json
   markets       BTC-USD, ETH-USD (devnet oracle keys sign the prices, re-signed every {ORACLE_REFRESH_S} s)
 
+Embedded L1 (eth-tester, JSON-RPC): {rpc_url}
+  chain id      {dep.chain_id}
+  rollup        {dep.rollup} ({dep.mode} mode, batches of {shape.slots} slots: {shape.name})
+  token         {dep.token} (tUSD, 6 decimals; faucet(to, amount) mints)
+  verifier      {dep.verifiers[shape.slots]} (generic, holding the devnet's key)
+  demo traders  Ethereum keys {traders}: {DEMO_TOKENS // 10**6:,} tUSD and 1,000,000 ETH each
+
 Try it (in another shell):
-  export ZKCLEAR_NODE={url} ZKCLEAR_KEYSTORE=$PWD/var/alice.json ZKCLEAR_PASSWORD=devnet
+  export ZKCLEAR_NODE={url} ZKCLEAR_RPC={rpc_url} ZKCLEAR_KEYSTORE=$PWD/var/alice.json ZKCLEAR_PASSWORD=devnet
   .venv/bin/zkclear account create --eth-key 0x$(printf '%064x' 1)
   .venv/bin/zkclear deposit 10000
   .venv/bin/zkclear markets
@@ -50,9 +200,24 @@ Try it (in another shell):
   .venv/bin/zkclear book BTC-USD
   .venv/bin/zkclear account show
   curl -s -X POST {url}/v1/devnet/oracle -d '{{"market": "BTC-USD", "price": "5100000"}}'
+  curl -s {rpc_url} -d '{{"jsonrpc": "2.0", "id": 1, "method": "eth_blockNumber", "params": []}}'
 
 Not included yet:
 """ + "".join(f"  - {line}\n" for line in NOT_YET)
+
+
+async def feed_prices(url: str) -> None:
+    """Seed each market's first price, then keep every price fresh by re-signing it."""
+    async with AsyncClient(url) as c:
+        while True:
+            for m in await c.markets():
+                price = m["oracle_price"] if m["oracle_price"] != "0" else INITIAL_PRICES.get(m["symbol"])
+                if price is not None:
+                    try:
+                        await c.devnet_oracle({"market": m["symbol"], "price": str(price)})
+                    except NodeError as e:
+                        log.warning("devnet oracle: %s %s", m["symbol"], e)
+            await asyncio.sleep(ORACLE_REFRESH_S)
 
 
 @click.command()
@@ -62,34 +227,83 @@ Not included yet:
     default=Path("var/devnet"),
     show_default=True,
 )
-@click.option("--port", type=int, default=7070, show_default=True)
+@click.option("--port", type=int, default=7070, show_default=True, help="The node's port (0: a free one).")
+@click.option(
+    "--l1-port",
+    type=int,
+    default=8545,
+    show_default=True,
+    help="The embedded L1's JSON-RPC port (0: a free one).",
+)
+@click.option(
+    "--batch-slots",
+    type=click.IntRange(min=2),
+    default=DEFAULT_SLOTS,
+    show_default=True,
+    help="Slots of the batch circuit (its key is made at the first start).",
+)
+@click.option(
+    "--batch-queue", type=click.IntRange(min=1), help="L1 queue records per batch (default: slots / 8)."
+)
+@click.option(
+    "--batch-withdrawals", type=click.IntRange(min=1), help="Withdrawals per batch (default: slots / 8)."
+)
+@click.option("--data-mode", type=click.Choice(["validium", "rollup"]), default="validium", show_default=True)
 @click.option("-v", "--verbose", is_flag=True)
-def devnet(data_dir: Path, port: int, verbose: bool) -> None:
+def devnet(
+    data_dir: Path,
+    port: int,
+    l1_port: int,
+    batch_slots: int,
+    batch_queue: int | None,
+    batch_withdrawals: int | None,
+    data_mode: str,
+    verbose: bool,
+) -> None:
     """Start the all-in-one devnet on the embedded defaults (Ctrl-C stops it)."""
     logging.basicConfig(
         level=logging.INFO if verbose else logging.WARNING, format="%(asctime)s %(name)s %(message)s"
     )
-    ncfg = NodeConfig(data_dir=data_dir, port=port, devnet=True)
-
-    async def feed_prices(url: str) -> None:
-        """Seed each market's first price, then keep every price fresh by re-signing it."""
-        async with AsyncClient(url) as c:
-            while True:
-                for m in await c.markets():
-                    price = m["oracle_price"] if m["oracle_price"] != "0" else INITIAL_PRICES.get(m["symbol"])
-                    if price is not None:
-                        try:
-                            await c.devnet_oracle({"market": m["symbol"], "price": str(price)})
-                        except NodeError as e:
-                            log.warning("devnet oracle: %s %s", m["symbol"], e)
-                await asyncio.sleep(ORACLE_REFRESH_S)
-
-    def ready(url: str) -> None:
-        click.echo(usage(url, data_dir))
-        feeder = asyncio.get_running_loop().create_task(feed_prices(url))
-        tasks.add(feeder)  # a reference, so the task is not collected while it runs
-
+    shape = devnet_shape(batch_slots, batch_queue, batch_withdrawals, Mode[data_mode.upper()])
+    data_dir.mkdir(parents=True, exist_ok=True)
+    if not (data_dir / DEPLOYMENT_FILE).exists() and (data_dir / "journal.db").exists():
+        raise click.ClickException(
+            f"{data_dir} holds a node journal but no L1 deployment (a devnet from before the embedded "
+            "L1): delete the data dir to start over"
+        )
+    t0 = time.monotonic()
+    progress = RichProgress()
+    try:
+        _, vk = proving_key(shape, data_dir / KEYS_DIR, progress)
+        chain = DevChain(data_dir, chain_id=DEVNET_CHAIN_ID)
+        dep, new = deploy_once(chain.web3(), data_dir / DEPLOYMENT_FILE, shape, vk)
+    except (DeploymentError, OSError, ValueError) as e:
+        raise click.ClickException(str(e)) from e
+    log.info(
+        "L1 ready in %.1f s (%s, chain at block %d)",
+        time.monotonic() - t0,
+        "deployed" if new else "reused deployment",
+        chain.tester.get_block_by_number("latest")["number"],
+    )
     tasks: set[asyncio.Task[None]] = set()
 
-    with contextlib.suppress(KeyboardInterrupt):
-        asyncio.run(serve(ncfg, devnet_config(), on_ready=ready))
+    async def run() -> None:
+        server = RpcServer(chain, "127.0.0.1", l1_port)
+        rpc_url = await server.start()
+
+        def ready(url: str) -> None:
+            click.echo(usage(url, rpc_url, data_dir, dep, shape))
+            feeder = asyncio.get_running_loop().create_task(feed_prices(url))
+            tasks.add(feeder)  # a reference, so the task is not collected while it runs
+
+        try:
+            ncfg = node_config(data_dir, port, shape, dep, rpc_url)
+            await serve(ncfg, exchange_config(dep.rollup), on_ready=ready)
+        finally:
+            await server.stop()
+
+    try:
+        with contextlib.suppress(KeyboardInterrupt):
+            asyncio.run(run())
+    finally:
+        chain.close()

@@ -1,18 +1,37 @@
-"""`zkclear devnet` (what `make run` starts): the node on the embedded defaults, seeded prices, an
-honest list of what is not there yet, and a clean stop on SIGINT."""
+"""`zkclear devnet` (what `make run` starts): the embedded L1 served on its JSON-RPC port with the
+system deployed (the generic verifier holding the devnet's key, the rollup at the genesis root of
+the exchange configuration bound to its address, the committee in validium mode) and the demo
+traders funded; the node on the embedded defaults with seeded prices; an honest list of what is
+not there yet; a clean stop on SIGINT; a restart that reuses the key, the deployment and the L1
+state. The key cache is seeded with the committed 8-slot test key (making a key takes a minute:
+bench figures, not tests)."""
 
 from __future__ import annotations
 
 import asyncio
 import os
+import re
 import signal
 import socket
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
+
+from web3 import Web3
 
 from client.http import AsyncClient
+from contracts.artifacts import artifact
+from contracts.generic_verifier import vk_points
+from contracts.system import Deployment
+from prover.formats.json_files import vk_to_json, write_json
+from prover.formats.zkey import write_zkey
+from sequencer.batch_keys import SHAPES, committed_vk, fixed_zkey
+from sequencer.node.defaults import DEVNET_CHAIN_ID
 from tests.node.harness import ROOT
+from zkclear.devnet import DAC_QUORUM, DEMO_TOKENS, DEMO_TRADERS, dac_addresses, genesis_root
+
+SHAPE = SHAPES[0]  # batch_s8_q2_w1_validium
 
 
 def free_port() -> int:
@@ -21,8 +40,8 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def test_devnet_starts_seeds_prices_and_stops(tmp_path: Path) -> None:
-    port = free_port()
+def start(data_dir: Path, port: int) -> tuple[subprocess.Popen[str], str]:
+    """The devnet in a subprocess; returns it and its banner (read up to the end of the list)."""
     proc = subprocess.Popen(
         [
             sys.executable,
@@ -30,9 +49,17 @@ def test_devnet_starts_seeds_prices_and_stops(tmp_path: Path) -> None:
             "from zkclear.cli import main; main()",
             "devnet",
             "--data-dir",
-            str(tmp_path / "dv"),
+            str(data_dir),
             "--port",
             str(port),
+            "--l1-port",
+            "0",
+            "--batch-slots",
+            str(SHAPE.slots),
+            "--batch-queue",
+            str(SHAPE.queue),
+            "--batch-withdrawals",
+            str(SHAPE.withdrawals),
         ],
         cwd=ROOT,
         stdout=subprocess.PIPE,
@@ -40,16 +67,57 @@ def test_devnet_starts_seeds_prices_and_stops(tmp_path: Path) -> None:
         text=True,
         env={**os.environ, "PYTHONUNBUFFERED": "1"},
     )
+    assert proc.stdout is not None
+    banner = ""
+    while "Not included yet" not in banner:
+        line = proc.stdout.readline()
+        assert line, banner
+        banner += line
+    banner += proc.stdout.readline() + proc.stdout.readline()
+    return proc, banner
+
+
+def stop(proc: subprocess.Popen[str]) -> None:
+    proc.send_signal(signal.SIGINT)
+    assert proc.wait(timeout=60) == 0
+
+
+def l1_state(w3: Any, d: Deployment) -> tuple[Any, ...]:
+    head = w3.eth.get_block("latest")
+    token = d.token_contract(w3)
+    return head["number"], bytes(head["hash"]), [token.functions.balanceOf(a).call() for a in w3.eth.accounts]
+
+
+def test_devnet_deploys_serves_l1_seeds_prices_and_restarts(tmp_path: Path) -> None:
+    data_dir = tmp_path / "dv"
+    keys = data_dir / "keys" / SHAPE.name
+    keys.mkdir(parents=True)
+    write_zkey(keys / "batch.zkey", fixed_zkey(SHAPE))
+    vk = committed_vk(SHAPE)
+    write_json(keys / "verification_key.json", vk_to_json(vk))
+    port = free_port()
+    proc, banner = start(data_dir, port)
     try:
-        assert proc.stdout is not None
-        banner = ""
-        while "Not included yet" not in banner:
-            line = proc.stdout.readline()
-            assert line, banner
-            banner += line
-        banner += proc.stdout.readline() + proc.stdout.readline()
         assert f"http://127.0.0.1:{port}" in banner
-        assert "prover" in banner and "L1" in banner
+        assert "prover" in banner and "L1 client" in banner
+        m = re.search(r"Embedded L1 \(eth-tester, JSON-RPC\): (http://127\.0\.0\.1:\d+)", banner)
+        assert m is not None, banner
+        w3 = Web3(Web3.HTTPProvider(m.group(1)))
+        assert w3.eth.chain_id == DEVNET_CHAIN_ID
+        d = Deployment.load(data_dir / "deployment.json")
+        d.check(w3)
+        assert d.rollup in banner and d.token in banner and d.mode == "validium"
+        verifier = w3.eth.contract(
+            address=d.verifiers[SHAPE.slots], abi=artifact("GenericBatchVerifier")["abi"]
+        )
+        assert verifier.functions.vkPoints().call() == _tuples(vk_points(vk))
+        rollup = d.rollup_contract(w3)
+        assert int.from_bytes(rollup.functions.stateRoot().call(), "big") == genesis_root(d.rollup)
+        assert rollup.functions.dacQuorum().call() == DAC_QUORUM
+        assert all(rollup.functions.isDacMember(a).call() for a in dac_addresses())
+        token = d.token_contract(w3)
+        traders = w3.eth.accounts[:DEMO_TRADERS]
+        assert [token.functions.balanceOf(a).call() for a in traders] == [DEMO_TOKENS] * DEMO_TRADERS
 
         async def check() -> list[str]:
             async with AsyncClient(f"http://127.0.0.1:{port}") as c:
@@ -61,10 +129,28 @@ def test_devnet_starts_seeds_prices_and_stops(tmp_path: Path) -> None:
                 return prices
 
         assert asyncio.run(check()) == ["5000000", "300000"]
-        proc.send_signal(signal.SIGINT)
-        assert proc.wait(timeout=30) == 0
-        assert (tmp_path / "dv" / "journal.db").exists()
+        # an L1 transaction from another process, then a restart: nothing lost, nothing redeployed
+        rc = w3.eth.wait_for_transaction_receipt(
+            token.functions.transfer(traders[1], 12345).transact({"from": traders[0]})
+        )
+        assert rc["status"] == 1
+        before = l1_state(w3, d)
+        stop(proc)
+        assert (data_dir / "journal.db").exists() and (data_dir / "l1.db").exists()
+
+        proc, banner = start(data_dir, port)
+        m = re.search(r"JSON-RPC\): (http://127\.0\.0\.1:\d+)", banner)
+        assert m is not None
+        w3 = Web3(Web3.HTTPProvider(m.group(1)))
+        assert Deployment.load(data_dir / "deployment.json") == d and d.rollup in banner
+        assert l1_state(w3, d) == before
+        stop(proc)
     finally:
         if proc.poll() is None:
             proc.kill()
             proc.wait()
+
+
+def _tuples(x: Any) -> Any:
+    """vk_points' nested tuples as web3 returns them (lists)."""
+    return [_tuples(v) for v in x] if isinstance(x, list | tuple) else x
