@@ -218,6 +218,19 @@ class Store:
         row = self.conn.execute("SELECT * FROM batch ORDER BY number DESC LIMIT 1").fetchone()
         return None if row is None else _batch(row)
 
+    def batch_status_counts(self) -> dict[str, int]:
+        """How many batches have each status (metrics)."""
+        rows = self.conn.execute("SELECT status, COUNT(*) FROM batch GROUP BY status").fetchall()
+        return {str(s): int(n) for s, n in rows}
+
+    def oldest_batch(self, statuses: Sequence[str]) -> BatchRow | None:
+        """The lowest-numbered batch with one of these statuses (the pipeline's lag: metrics, health)."""
+        marks = ", ".join("?" * len(statuses))
+        row = self.conn.execute(
+            f"SELECT * FROM batch WHERE status IN ({marks}) ORDER BY number LIMIT 1", tuple(statuses)
+        ).fetchone()
+        return None if row is None else _batch(row)
+
     def set_batch_status(self, number: int, status: str, info: dict[str, Any]) -> None:
         """Record proof / L1 progress of a batch (merged into its info object)."""
         row = self.batch(number)
