@@ -21,6 +21,7 @@ COMMANDS: dict[str, str] = {
     "batch": "sequencer.cli.batch:batch",
     "ptau": "prover.cli:ptau",
     "verify": "client.cli.verify:verify",
+    "dac-member": "sequencer.dac.cli:dac_member",
 }
 
 
