@@ -22,6 +22,7 @@ COMMANDS: dict[str, str] = {
     "ptau": "prover.cli:ptau",
     "verify": "client.cli.verify:verify",
     "dac-member": "sequencer.dac.cli:dac_member",
+    "setup": "sequencer.cli.setup:setup",
 }
 
 
