@@ -132,13 +132,14 @@ def _last_l1_gas(rows: list[BatchRow]) -> int | None:
 
 
 def install(app: web.Application, node: Node) -> None:
-    """Register GET /metrics (public, outside the JSON API's OpenAPI document) for this node."""
+    """Give the app its own registry with this node's collector (GET /metrics reads it)."""
     registry = CollectorRegistry(auto_describe=False)
     registry.register(NodeCollector(node))
     app[REGISTRY_KEY] = registry
 
-    async def metrics(request: web.Request) -> web.Response:
-        body = generate_latest(request.app[REGISTRY_KEY])
-        return web.Response(body=body, headers={"Content-Type": CONTENT_TYPE_LATEST})
 
-    app.router.add_get("/metrics", metrics)
+def exposition(app: web.Application) -> web.Response:
+    """The registry's samples in Prometheus's text format, collected now."""
+    return web.Response(
+        body=generate_latest(app[REGISTRY_KEY]), headers={"Content-Type": CONTENT_TYPE_LATEST}
+    )
