@@ -22,7 +22,8 @@ from protocol.pubdata.batch import split, state_diff_hash
 from protocol.pubdata.dac import dac_hash
 from protocol.pubdata.fields import Mode, PubdataError
 from protocol.pubdata.header import BatchHeader, decode_header, encode_header
-from sequencer.journal.store import BatchRow
+from sequencer.journal.store import BatchRow, Store
+from sequencer.node.config import NodeConfig
 
 log = logging.getLogger("zkclear.dac")
 HALF_N = 0x7FFFFFFFFFFFFFFFFFFFFFFFFFFFFFFF5D576E7357A4501DDFE92F46681B20A0  # secp256k1 n / 2
@@ -160,3 +161,13 @@ class HttpCommittee:
             )
         packed = b"".join(got[a] for a in sorted(got, key=lambda a: int(a, 16)))
         return diff_hash, packed
+
+
+def committee_for(cfg: NodeConfig, rollup_address: int, store: Store) -> HttpCommittee | None:
+    """The node's committee client from `--dac-member` / `--dac-quorum` (None without members);
+    members that missed batches are sent them from the node's own batch rows."""
+    if not cfg.dac_members:
+        return None
+    return HttpCommittee(
+        cfg.dac_members, cfg.dac_quorum or len(cfg.dac_members), rollup_address, earlier=store.batch
+    )

@@ -22,6 +22,7 @@ from typing import Any
 import aiohttp
 import pytest
 from aiohttp import web
+from click.testing import CliRunner
 from eth_account import Account
 
 from circuits.primitives.smt import root_from_path
@@ -35,13 +36,14 @@ from protocol.pubdata.rebuild import Genesis
 from protocol.records import GlobalState
 from sequencer.dac.member import Member
 from sequencer.dac.server import create_app
-from sequencer.dac.store import MemberStore
+from sequencer.dac.store import MemberStore, MemberStoreError
 from sequencer.journal.store import BatchRow
 from sequencer.l1.dac_client import CommitteeError, HttpCommittee
 from tests.contracts.conftest import Chain
 from tests.contracts.test_committee import hdr
 from tests.node.harness import kill9
 from tests.sequencer.world import BTC, BUY, ETH, SELL, USD, World
+from zkclear.cli import main
 
 ROOT = Path(__file__).resolve().parents[2]
 KEYS = [Account.from_key(bytes([0x40 + i]) * 32) for i in range(2)]
@@ -253,3 +255,26 @@ def test_committee_signs_real_batches(chain: Chain, tmp_path: Path) -> None:
 
     asyncio.run(main())
     store_b.close()
+
+
+def test_member_refuses_bad_configuration(tmp_path: Path) -> None:
+    keystore, pwfile = tmp_path / "k.json", tmp_path / "pw"
+    keystore.write_text(json.dumps(Account.encrypt(KEYS[0].key, PASSWORD)))
+    pwfile.write_text("not the password\n")
+    gen_file = tmp_path / "params.json"
+    gen_file.write_text(json.dumps({"params_hash": "7", "markets": [{"config_hash": "9"}]}))
+    base = ["dac-member", "--data-dir", str(tmp_path / "d"), "--key", str(keystore), "--port", "0",
+            "--chain-id", "31337", "--genesis", str(gen_file)]  # fmt: skip
+    rollup = ["--rollup", "0x" + "11" * 20]
+    res = CliRunner().invoke(main, [*base, *rollup, "--password-file", str(pwfile)])
+    assert res.exit_code == 1 and "cannot decrypt the keystore" in res.output
+    res = CliRunner(env={"ZKCLEAR_DAC_PASSWORD": None}).invoke(main, [*base, *rollup])
+    assert res.exit_code == 2 and "password" in res.output
+    res = CliRunner().invoke(main, [*base, "--rollup", "0x12", "--password-file", str(pwfile)])
+    assert res.exit_code == 2 and "--rollup" in res.output
+    gen = Genesis(7, (9,) + (None,) * 7)
+    store = MemberStore(tmp_path / "d" / "dac.db")
+    Member(store, KEYS[0], 0x11, 31337, gen)
+    with pytest.raises(MemberStoreError, match="made for rollup"):
+        Member(store, KEYS[0], 0x22, 31337, gen)
+    store.close()
