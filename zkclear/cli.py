@@ -22,6 +22,8 @@ COMMANDS: dict[str, str] = {
     "batches": "client.cli.batches:batches",
     "ptau": "prover.cli:ptau",
     "verify": "client.cli.verify:verify",
+    "dac-member": "sequencer.dac.cli:dac_member",
+    "setup": "sequencer.cli.setup:setup",
 }
 
 

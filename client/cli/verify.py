@@ -23,7 +23,7 @@ from client.verify import (
     verify_chain,
 )
 from protocol.pubdata.fields import PubdataError
-from protocol.pubdata.rebuild import Genesis, Rebuilder
+from protocol.pubdata.rebuild import Genesis, account_json
 from prover.formats.json_files import ProofFormatError, VerifyingKey
 
 
@@ -99,42 +99,6 @@ def batch_cmd(number: int, rpc: str, rollup: str, vk_files: tuple[Path, ...], as
         emit_json(res.as_json())
     else:
         kv_table(f"batch {number}: VALID", _batch_rows(res))
-
-
-def account_json(rb: Rebuilder, account_id: int) -> dict[str, Any]:
-    """An account's state and its exit path in the rebuilt state."""
-    got = rb.account(account_id)
-    proof = rb.proof(account_id)
-    out: dict[str, Any] = {
-        "account_id": account_id,
-        "exists": got is not None,
-        "leaf": str(proof.leaf),
-        "siblings": [str(s) for s in proof.siblings],
-        "accounts_root": str(rb.tree.root),
-        "global_hash": str(rb.global_hash),
-        "state_root": str(rb.root),
-    }
-    if got is not None:
-        st, oroot = got
-        out |= {
-            "owner": "0x" + st.owner.to_bytes(20, "big").hex(),
-            "pub_key": [str(st.pub_x), str(st.pub_y)],
-            "collateral": str(st.collateral),
-            "nonce": st.nonce,
-            "auction_start": st.auction_start,
-            "orders_root": str(oroot),
-            "positions": [
-                {
-                    "market_id": m,
-                    "size": str(st.sizes[m]),
-                    "cost": str(st.costs[m]),
-                    "funding_snapshot": str(st.fsnaps[m]),
-                }
-                for m in range(len(st.sizes))
-                if st.sizes[m] or st.costs[m]
-            ],
-        }
-    return out
 
 
 @verify.command("chain")

@@ -9,7 +9,7 @@ account's collateral, nonce, auction start, orders root and its one position in 
 
 from __future__ import annotations
 
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from circuits.primitives.smt import MerkleProof, SparseMerkleTree
 from protocol import hashing as H
@@ -105,3 +105,40 @@ class Rebuilder:
         """The account leaf's 4-ary Merkle path (3 siblings per level, leaf level first, protocol.md
         3): with the global hash, what an exit proves against the last root."""
         return self.tree.prove(account_id)
+
+
+def account_json(rb: Rebuilder, account_id: int) -> dict[str, Any]:
+    """An account's state and its exit path in the rebuilt state, as JSON (decimal strings): what
+    `zkclear verify chain --account` prints and a committee member serves."""
+    got = rb.account(account_id)
+    proof = rb.proof(account_id)
+    out: dict[str, Any] = {
+        "account_id": account_id,
+        "exists": got is not None,
+        "leaf": str(proof.leaf),
+        "siblings": [str(s) for s in proof.siblings],
+        "accounts_root": str(rb.tree.root),
+        "global_hash": str(rb.global_hash),
+        "state_root": str(rb.root),
+    }
+    if got is not None:
+        st, oroot = got
+        out |= {
+            "owner": "0x" + st.owner.to_bytes(20, "big").hex(),
+            "pub_key": [str(st.pub_x), str(st.pub_y)],
+            "collateral": str(st.collateral),
+            "nonce": st.nonce,
+            "auction_start": st.auction_start,
+            "orders_root": str(oroot),
+            "positions": [
+                {
+                    "market_id": m,
+                    "size": str(st.sizes[m]),
+                    "cost": str(st.costs[m]),
+                    "funding_snapshot": str(st.fsnaps[m]),
+                }
+                for m in range(len(st.sizes))
+                if st.sizes[m] or st.costs[m]
+            ],
+        }
+    return out

@@ -67,7 +67,7 @@ def shape_options(fn: F) -> F:
     return fn
 
 
-def _shape(slots: int, queue: int | None, withdrawals: int | None, mode: str = "validium") -> BatchShape:
+def parse_shape(slots: int, queue: int | None, withdrawals: int | None, mode: str = "validium") -> BatchShape:
     if slots < 1 or (queue is not None and queue < 1) or (withdrawals is not None and withdrawals < 1):
         raise BatchCliError("--slots, --queue and --withdrawals must be at least 1")
     d = BatchShape.default(slots)
@@ -100,7 +100,7 @@ def build(
     from prover.formats.zkey import write_zkey
     from prover.setup.phase2 import export_vk
 
-    shape = _shape(slots, queue, withdrawals, mode)
+    shape = parse_shape(slots, queue, withdrawals, mode)
     with _errors():
         out_dir.mkdir(parents=True, exist_ok=True)
         program = BatchCircuit(shape).program
@@ -143,7 +143,7 @@ def witness(
     out: Path,
 ) -> None:
     """Write the witness of closed batch N of a node's journal (and its public input)."""
-    shape = _shape(slots, queue, withdrawals, mode)
+    shape = parse_shape(slots, queue, withdrawals, mode)
     config = load_genesis(genesis) if genesis is not None else devnet_config()
     with _errors():
         store = Store(data_dir / "journal.db")

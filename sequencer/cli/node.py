@@ -149,6 +149,36 @@ def node_config_options(fn: F) -> F:
             help="Seconds a subscriber closed for falling behind has to take the close frame; then "
             "its connection is aborted.",
         ),
+        click.option(
+            "--health-max-unproven",
+            type=click.FloatRange(min=0),
+            default=NodeConfig.health_max_unproven_s,
+            show_default=True,
+            help="With --prove, GET /v1/health fails (503) when the oldest batch not yet proven closed "
+            "more than this many seconds ago (0: no check).",
+        ),
+        click.option(
+            "--health-max-unfinalized",
+            type=click.FloatRange(min=0),
+            default=NodeConfig.health_max_unfinalized_s,
+            show_default=True,
+            help="With an L1 client, GET /v1/health fails (503) when the oldest proven batch not yet "
+            "finalized on L1 closed more than this many seconds ago (0: no check).",
+        ),
+        click.option(
+            "--dac-member",
+            "dac_members",
+            multiple=True,
+            metavar="URL",
+            help="Validium: a data-availability committee member's base URL (zkclear dac-member); repeat "
+            "for each member.",
+        ),
+        click.option(
+            "--dac-quorum",
+            type=click.IntRange(min=0),
+            default=0,
+            help="Validium: member signatures a batch needs (0: as many as --dac-member given).",
+        ),
         click.option("--fault-commit-delay-ms", type=float, default=0.0, hidden=True),
         *l1_options(),
     ]
@@ -230,6 +260,10 @@ def make_configs(
     body_timeout: float = NodeConfig.body_timeout_s,
     stream_queue_events: int = NodeConfig.stream_queue_events,
     stream_close_wait: float = NodeConfig.stream_close_wait_s,
+    health_max_unproven: float = NodeConfig.health_max_unproven_s,
+    health_max_unfinalized: float = NodeConfig.health_max_unfinalized_s,
+    dac_members: tuple[str, ...] = (),
+    dac_quorum: int = 0,
     fault_commit_delay_ms: float = 0.0,
     batch_queue: int | None = None,
     batch_withdrawals: int | None = None,
@@ -274,6 +308,10 @@ def make_configs(
         body_timeout_s=body_timeout,
         stream_queue_events=stream_queue_events,
         stream_close_wait_s=stream_close_wait,
+        health_max_unproven_s=health_max_unproven,
+        health_max_unfinalized_s=health_max_unfinalized,
+        dac_members=tuple(dac_members),
+        dac_quorum=dac_quorum or len(dac_members),
         fault_commit_delay_ms=fault_commit_delay_ms,
         l1_rpc=l1_rpc,
         rollup=rollup,

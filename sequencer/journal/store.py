@@ -240,6 +240,11 @@ class Store:
         ).fetchone()
         return None if row is None else _batch(row)
 
+    def batch_status_counts(self) -> dict[str, int]:
+        """How many batches have each status (metrics)."""
+        rows = self.conn.execute("SELECT status, COUNT(*) FROM batch GROUP BY status").fetchall()
+        return {str(s): int(n) for s, n in rows}
+
     def set_batch_status(self, number: int, status: str, info: dict[str, Any]) -> None:
         """Record proof / L1 progress of a batch (merged into its info object)."""
         row = self.batch(number)

@@ -1,2 +1,3 @@
 """The node's L1 client (protocol.md 7.12.1): the rollup contract through web3.py, the submitter
-key, the priority queue into the exchange and proven batches onto L1."""
+key, the priority queue into the exchange, proven batches onto L1, and the data-availability
+committee's signatures for validium batches (dac_client, protocol.md 7.8)."""

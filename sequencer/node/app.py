@@ -15,7 +15,7 @@ from collections.abc import Callable
 from aiohttp import web
 
 from sequencer.config import ExchangeConfig
-from sequencer.node import memdebug
+from sequencer.node import memdebug, metrics
 from sequencer.node.config import NodeConfig
 from sequencer.node.http import (
     BODY_TIMEOUT_KEY,
@@ -56,6 +56,7 @@ def create_app(config: NodeConfig, exchange_config: ExchangeConfig) -> web.Appli
     app[OPENAPI_KEY] = build_document([r for t in tables for r in t.routes], {})
     node = Node(config, exchange_config)
     app[NODE_KEY] = node
+    metrics.install(app, node)
 
     async def on_startup(app: web.Application) -> None:
         await node.start()

@@ -53,6 +53,15 @@ class NodeConfig:
     snapshot_every: int = 20000
     # devnet: enables /v1/devnet/* (faucet deposits from a simulated L1 queue, operator oracle prices)
     devnet: bool = False
+    # health: GET /v1/health answers 503 when the oldest batch the prover stage owes (checked only
+    # with `prove`) or the L1 client owes (proven, not finalized; only with `l1_rpc`) closed longer
+    # ago than this many seconds; 0 turns the check off
+    health_max_unproven_s: float = 600.0
+    health_max_unfinalized_s: float = 1800.0
+    # validium: the data-availability committee's member URLs (zkclear dac-member) and how many
+    # signatures a batch needs (sequencer.l1.dac_client.HttpCommittee)
+    dac_members: tuple[str, ...] = ()
+    dac_quorum: int = 0
     # crash tests only: hold every journal transaction open this long before COMMIT
     fault_commit_delay_ms: float = 0.0
     # L1 (sequencer.l1): the rollup contract at `rollup` on the JSON-RPC node `l1_rpc` (or the

@@ -419,10 +419,25 @@ class ProverHealth(TypedDict):
     last_proven: Num | None
 
 
+class HealthCheck(TypedDict):
+    """one health rule: the journal is writable, or an enabled stage's oldest owed batch is younger
+    than its limit (`age_s`: seconds since that batch closed, 0 when none is owed)"""
+
+    name: Literal["journal", "proving", "l1"]
+    ok: bool
+    detail: str
+    age_s: NotRequired[float]
+    limit_s: NotRequired[float]
+    batch: NotRequired[Num]
+
+
 class Health(TypedDict):
+    """a failing check makes the answer a 503 `unavailable` error whose details hold this object"""
+
     ok: bool
     uptime_s: float
     replayed: Num
+    checks: list[HealthCheck]
     pipeline: NotRequired[dict[str, Any]]
     journal_commits: NotRequired[Num]
     prover: NotRequired[ProverHealth]

@@ -48,7 +48,7 @@ def _operation(route: Route) -> dict[str, Any]:
     else:
         responses["200"] = {
             "description": "success",
-            "content": {"application/json": {"schema": route.response or {"type": "object"}}},
+            "content": {route.media: {"schema": route.response or {"type": "object"}}},
         }
     errors = set(route.errors) | set(COMMON_ERRORS)
     if route.request is not None:

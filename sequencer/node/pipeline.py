@@ -19,6 +19,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import time
+from collections import Counter
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -105,6 +106,10 @@ class Pipeline:
         # groups whose signatures are being checked, in order; two in flight keeps both cores busy
         self._stage: asyncio.Queue[tuple[list[_Pending], Any]] = asyncio.Queue(maxsize=2)
         self.stats = {"groups": 0, "ops": 0, "accepted": 0, "rejected": 0}
+        # read at scrape time by sequencer.node.metrics: accepted operations by journal kind,
+        # refused ones by error code (signature, rate limit and state-machine refusals)
+        self.accepted_kinds: Counter[str] = Counter()
+        self.rejected_codes: Counter[str] = Counter()
 
     def start(self) -> None:
         self._task = asyncio.create_task(self._verify_stage(), name="pipeline-verify")
@@ -185,7 +190,7 @@ class Pipeline:
             try:
                 p.checks = self.applier.sig_check(p.op)
             except ApiError as err:
-                p.fut.set_result(Outcome(False, error=err))
+                self._refuse(p, err)
                 continue
             owners.extend([p] * len(p.checks))
             triples.extend(p.checks)
@@ -217,6 +222,10 @@ class Pipeline:
             except Exception as exc:
                 self._fail(group, exc)
 
+    def _refuse(self, p: _Pending, err: ApiError) -> None:
+        self.rejected_codes[err.code] += 1
+        p.fut.set_result(Outcome(False, error=err))
+
     @staticmethod
     def _fail(group: list[_Pending], exc: BaseException) -> None:
         for p in group:
@@ -232,9 +241,7 @@ class Pipeline:
             valid = await fut
             for p, ok in zip(owners, valid, strict=True):
                 if not ok and not p.fut.done():
-                    p.fut.set_result(
-                        Outcome(False, error=ApiError("bad_signature", "the signature does not verify"))
-                    )
+                    self._refuse(p, ApiError("bad_signature", "the signature does not verify"))
         t_slice = t_seen = time.perf_counter() if trace is not None else 0.0
         applied = 0
         for p in group:
@@ -250,7 +257,7 @@ class Pipeline:
                     err = ApiError(
                         "rate_limited", "too many operations for this key", {"retry_after": round(wait, 3)}
                     )
-                    p.fut.set_result(Outcome(False, error=err))
+                    self._refuse(p, err)
                     continue
             seq = self.journal.next_seq
             ts = self.now_ms()
@@ -267,11 +274,12 @@ class Pipeline:
                 if limiter is not None:
                     limiter.refund(p.rate_key)
                 self.stats["rejected"] += 1
-                p.fut.set_result(Outcome(False, error=err))
+                self._refuse(p, err)
                 continue
             got = self.journal.append(kind, body, ts)
             assert got == seq
             self.stats["accepted"] += 1
+            self.accepted_kinds[kind] += 1
             if trace is not None:
                 p.t_verified = t_seen
                 p.t_applied = time.perf_counter()

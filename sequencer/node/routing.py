@@ -27,6 +27,7 @@ class Route:
     description: str = ""
     request: dict[str, Any] | None = None  # JSON schema of the body (or a $ref)
     response: dict[str, Any] | None = None  # JSON schema of the 200 body
+    media: str = "application/json"  # the 200 body's media type (GET /metrics: text/plain)
     errors: tuple[str, ...] = ()  # error codes this route can answer with
     params: tuple[dict[str, Any], ...] = ()  # OpenAPI parameter objects (query/header)
     auth: bool = False  # needs the X-Zkclear-Auth token of the account

@@ -8,6 +8,7 @@ from sequencer.node.routes import (
     liquidations,
     market,
     meta,
+    metrics,
     oracle,
     orders,
     stream,
@@ -23,6 +24,7 @@ ALL_TABLES = [
     accounts.ROUTES,
     batches.ROUTES,
     stream.ROUTES,
+    metrics.ROUTES,
 ]
 DEVNET_TABLES = [devnet.ROUTES]
 

@@ -9,6 +9,8 @@ from aiohttp import web
 
 from sequencer.node import models as M
 from sequencer.node import schemas as S
+from sequencer.node.errors import ApiError
+from sequencer.node.health import health_checks
 from sequencer.node.http import OPENAPI_KEY, json_response
 from sequencer.node.routes.common import engine_of, journal_of, node_of
 from sequencer.node.routing import RouteTable
@@ -52,21 +54,35 @@ async def get_info(request: web.Request) -> web.Response:
     return json_response(body)
 
 
-@ROUTES.get("/v1/health", summary="Liveness: ok while the journal is writable", response=S.HEALTH)
+@ROUTES.get(
+    "/v1/health",
+    summary="Health: the journal is writable and the enabled proving / L1 stages keep up",
+    description=(
+        "A failing check (journal not writable; with --prove, the oldest batch not yet proven closed"
+        " more than --health-max-unproven-s ago; with an L1 client, the oldest proven batch not yet"
+        " finalized closed more than --health-max-unfinalized-s ago) makes the answer 503"
+        " `unavailable` with this object, failing checks included, as the error's details."
+    ),
+    response=S.HEALTH,
+)
 async def get_health(request: web.Request) -> web.Response:
     node = node_of(request)
-    failed = node.journal is None or node.journal.failed is not None
+    checks = health_checks(node)
+    failing = [c["name"] for c in checks if not c["ok"]]
     body: M.Health = {
-        "ok": not failed,
+        "ok": not failing,
         "uptime_s": round(time.time() - node.started_at, 1),
         "replayed": node.replayed,
+        "checks": checks,
     }
-    if node.pipeline is not None:
+    if node.pipeline is not None and node.journal is not None:
         body["pipeline"] = dict(node.pipeline.stats)
         body["journal_commits"] = journal_of(node).commits
     if node.prover is not None:
         body["prover"] = node.prover.health()
-    return json_response(body, status=503 if failed else 200)
+    if failing:
+        raise ApiError("unavailable", "failing health checks: " + ", ".join(failing), dict(body))
+    return json_response(body)
 
 
 @ROUTES.get("/openapi.json", summary="This document (OpenAPI 3.1)", response=S.ANY_OBJECT)

@@ -1,0 +1,48 @@
+"""The node's health rule (GET /v1/health): the journal is writable, and each pipeline stage that is
+enabled keeps up, i.e. the oldest batch it owes closed less than its configured limit ago. A node
+that is alive but lags fails, so an alert or a load balancer sees it."""
+
+from __future__ import annotations
+
+import time
+
+from sequencer.node import models as M
+from sequencer.node.lag import pipeline_lag
+from sequencer.node.service import Node
+
+
+def health_checks(node: Node, now_ms: int | None = None) -> list[M.HealthCheck]:
+    journal, cfg = node.journal, node.config
+    if journal is None:
+        return [{"name": "journal", "ok": False, "detail": "the journal is not open"}]
+    failed = journal.failed
+    checks: list[M.HealthCheck] = [
+        {
+            "name": "journal",
+            "ok": failed is None,
+            "detail": "writable" if failed is None else f"not writable: {failed}",
+        }
+    ]
+    stages = [
+        ("proving", cfg.prove, cfg.health_max_unproven_s, "not yet proven"),
+        ("l1", cfg.l1_rpc is not None, cfg.health_max_unfinalized_s, "proven, not finalized on L1"),
+    ]
+    if not any(on and limit > 0 for _, on, limit, _ in stages):
+        return checks
+    lag = pipeline_lag(journal.reader, int(time.time() * 1000) if now_ms is None else now_ms)
+    for name, on, limit, owed in stages:
+        if not on or limit <= 0:
+            continue
+        row = lag.unproven if name == "proving" else lag.unfinalized
+        age = lag.age_s(row)
+        check: M.HealthCheck = {
+            "name": "proving" if name == "proving" else "l1",
+            "ok": age <= limit,
+            "detail": "nothing owed" if row is None else f"batch {row.number} {owed}, closed {age:.0f} s ago",
+            "age_s": round(age, 3),
+            "limit_s": limit,
+        }
+        if row is not None:
+            check["batch"] = row.number
+        checks.append(check)
+    return checks

@@ -1,0 +1,145 @@
+"""The node's Prometheus metrics (GET /metrics, text exposition format).
+
+A custom collector reads the pipeline's counters, the journal and the stream hub when Prometheus
+scrapes, so the order path pays nothing beyond the counters the pipeline keeps anyway. Each node
+(app) has its own registry: several nodes in one process (tests) do not share series."""
+
+from __future__ import annotations
+
+import contextlib
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+from aiohttp import web
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
+from prometheus_client.registry import Collector, CollectorRegistry
+
+from sequencer.journal.store import BatchRow
+from sequencer.node.lag import pipeline_lag
+from sequencer.node.service import Node
+
+STATUSES = ("closed", "proving", "proven", "submitted", "finalized")
+REGISTRY_KEY: web.AppKey[CollectorRegistry] = web.AppKey("metrics_registry", CollectorRegistry)
+
+
+def _file_bytes(path: Path) -> int:
+    """The journal's size on disk: the database and its write-ahead log."""
+    total = 0
+    for p in (path, path.with_name(path.name + "-wal")):
+        with contextlib.suppress(FileNotFoundError):
+            total += p.stat().st_size
+    return total
+
+
+class NodeCollector(Collector):
+    def __init__(self, node: Node) -> None:
+        self.node = node
+
+    def collect(self) -> Iterator[Metric]:
+        node = self.node
+        journal, pipeline, engine = node.journal, node.pipeline, node.engine
+        if journal is None or pipeline is None or engine is None:  # not started (or stopped)
+            return
+        acc = CounterMetricFamily(
+            "zkclear_operations_accepted",
+            "Operations applied and journaled, by journal kind",
+            labels=["kind"],
+        )
+        for kind, n in sorted(pipeline.accepted_kinds.items()):
+            acc.add_metric([kind], n)
+        yield acc
+        rej = CounterMetricFamily(
+            "zkclear_operations_rejected", "Operations refused, by error code", labels=["code"]
+        )
+        for code, n in sorted(pipeline.rejected_codes.items()):
+            rej.add_metric([code], n)
+        yield rej
+        yield GaugeMetricFamily(
+            "zkclear_journal_entries", "Journal entries (last seq)", value=journal.last_seq
+        )
+        yield GaugeMetricFamily(
+            "zkclear_journal_durable_seq", "Last journal seq known durable", value=journal.durable_seq
+        )
+        yield GaugeMetricFamily(
+            "zkclear_journal_size_bytes",
+            "Journal database and write-ahead log size on disk",
+            value=_file_bytes(journal.path),
+        )
+        store = journal.reader
+        counts = store.batch_status_counts()
+        by_status = GaugeMetricFamily("zkclear_batches", "Closed batches by status", labels=["status"])
+        for status in sorted(set(STATUSES) | set(counts)):
+            by_status.add_metric([status], counts.get(status, 0))
+        yield by_status
+        last = store.last_batch()
+        yield GaugeMetricFamily(
+            "zkclear_last_batch_number",
+            "Number of the last closed batch (-1: none)",
+            value=-1 if last is None else last.number,
+        )
+        yield GaugeMetricFamily(
+            "zkclear_open_batch_operations", "Operations in the open batch", value=engine.batches.ops
+        )
+        yield GaugeMetricFamily(
+            "zkclear_prover_backlog_batches",
+            "Batches closed and not yet proven (status closed or proving)",
+            value=counts.get("closed", 0) + counts.get("proving", 0),
+        )
+        lag = pipeline_lag(store, int(time.time() * 1000))
+        yield GaugeMetricFamily(
+            "zkclear_oldest_unproven_batch_age_seconds",
+            "Seconds since the oldest batch not yet proven closed (0: none)",
+            value=lag.unproven_age_s,
+        )
+        yield GaugeMetricFamily(
+            "zkclear_l1_submission_lag_seconds",
+            "Seconds since the oldest batch proven but not finalized on L1 closed (0: none)",
+            value=lag.unfinalized_age_s,
+        )
+        gas = _last_l1_gas(store.batches(limit=50))
+        if gas is not None:
+            yield GaugeMetricFamily(
+                "zkclear_l1_last_submission_gas", "Gas used by the last L1 batch submission", value=gas
+            )
+        hub = node.hub
+        clients = {c for subs in hub.topics.values() for c in subs}
+        yield GaugeMetricFamily(
+            "zkclear_stream_subscribers",
+            "WebSocket clients with at least one subscription",
+            value=len(clients),
+        )
+        subs = GaugeMetricFamily(
+            "zkclear_stream_subscriptions", "Stream subscriptions by channel", labels=["channel"]
+        )
+        per: dict[str, int] = {}
+        for topic, cs in hub.topics.items():
+            channel = topic.split(":", 1)[0]
+            per[channel] = per.get(channel, 0) + len(cs)
+        for channel, n in sorted(per.items()):
+            subs.add_metric([channel], n)
+        yield subs
+
+
+def _last_l1_gas(rows: list[BatchRow]) -> int | None:
+    """l1_gas of the newest batch that has one (the L1 client's info key, pipeline contract)."""
+    for row in rows:
+        gas = row.info.get("l1_gas")
+        if isinstance(gas, int):
+            return gas
+    return None
+
+
+def install(app: web.Application, node: Node) -> None:
+    """Give the app its own registry with this node's collector (GET /metrics reads it)."""
+    registry = CollectorRegistry(auto_describe=False)
+    registry.register(NodeCollector(node))
+    app[REGISTRY_KEY] = registry
+
+
+def exposition(app: web.Application) -> web.Response:
+    """The registry's samples in Prometheus's text format, collected now."""
+    return web.Response(
+        body=generate_latest(app[REGISTRY_KEY]), headers={"Content-Type": CONTENT_TYPE_LATEST}
+    )
