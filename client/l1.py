@@ -429,6 +429,7 @@ class TraderL1:
     def escape(self, account_id: int, leaf: Sequence[Any], siblings: Sequence[int]) -> tuple[Sent, int, int]:
         """Once the exit state is published: pay the account's leaf owner. Returns the transaction,
         the account's value at the exit prices and what was paid."""
-        sent = self.send(self.rollup.functions.escape(account_id, tuple(leaf), list(siblings)), "escape")
+        leaf = (*leaf[:2], Web3.to_checksum_address(leaf[2]), *leaf[3:])  # Leaf.owner
+        sent = self.send(self.rollup.functions.escape(account_id, leaf, list(siblings)), "escape")
         (ev,) = self.rollup.events.Escaped().process_receipt(sent.receipt, errors=DISCARD)
         return sent, int(ev["args"]["value"]), int(ev["args"]["paid"])
