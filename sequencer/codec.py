@@ -44,7 +44,8 @@ from sequencer.tree import SparseMerkleTree
 
 L = TypeVar("L", bound=Ledger)
 
-SNAPSHOT_VERSION = 5  # 4: 4-ary trees (node levels of depth 12 and 5); 5: the open batch's time_start
+SNAPSHOT_VERSION = 6  # 4: 4-ary trees (node levels of depth 12 and 5); 5: the open batch's time_start;
+# 6: the L1 queue hash
 
 _CLASSES: dict[str, type] = {
     cls.__name__: cls
@@ -232,6 +233,7 @@ def snapshot_state(ex: Ledger) -> dict[str, Any]:
                 "now",
                 "seq",
                 "queue_next",
+                "queue_hash",
                 "next_account_id",
                 "insurance_fund",
                 "fee_pool",

@@ -51,6 +51,9 @@ class State:
         self.now = 0
         self.seq = 0  # applied operations so far
         self.queue_next = 0  # next L1 priority queue index
+        # the L1 queue's hash chain after the consumed entries (protocol.md 7.3: q[queue_next]), which
+        # the node's L1 client checks against the contract's (its reorg rule, 7.12)
+        self.queue_hash = 0
         # resting orders by expiry: a heap of the distinct expiry times, and per time its orders
         # (live or not: cancelled and filled ones are skipped when their time comes)
         self.expiry_times: list[int] = []

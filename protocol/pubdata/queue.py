@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from eth_utils import keccak
+
 from protocol.pubdata.fields import PubdataError, Reader
 from protocol.pubdata.steps import deposit, forced_withdrawal
 from protocol.pubdata.steps.deposit import DepositEntry, DepositRecord
@@ -24,6 +26,33 @@ def encode_entry(e: QueueEntry) -> bytes:
     if isinstance(e, ForcedWithdrawalEntry):
         return forced_withdrawal.encode_entry(e)
     raise PubdataError(f"not a queue entry: {e!r}")
+
+
+def chain_hash(prev: int, entry: bytes) -> int:
+    """The L1 queue's hash chain: `q[i + 1] = keccak256(q[i] | entry_i)`, `q[0] = 0` (7.3), as an
+    integer (the contract's `queueHash(i + 1)` read big-endian)."""
+    return int.from_bytes(keccak(prev.to_bytes(32, "big") + entry), "big")
+
+
+def decode_entry(data: bytes) -> QueueEntry:
+    """An entry as the L1 queue holds it (the contract's `QueueEntry` event): a deposit (61 bytes;
+    its key must unpack to a point outside the small-order subgroup) or a forced withdrawal (32)."""
+    r = Reader(data, "queue entry")
+    kind = r.take(1, "queue entry kind")[0]
+    if kind == deposit.KIND:
+        if len(data) != deposit.ENTRY_BYTES:
+            raise PubdataError(f"deposit entry: {len(data)} bytes, expected {deposit.ENTRY_BYTES}")
+        out: QueueEntry = deposit.decode_entry(r)
+    elif kind == forced_withdrawal.KIND:
+        if len(data) != forced_withdrawal.ENTRY_BYTES:
+            raise PubdataError(
+                f"forced withdrawal entry: {len(data)} bytes, expected {forced_withdrawal.ENTRY_BYTES}"
+            )
+        out = forced_withdrawal.decode_entry(r)
+    else:
+        raise r.fail(f"queue entry has unknown kind {kind:#04x}")
+    r.end()
+    return out
 
 
 def encode_record(rec: QueueRecord) -> bytes:

@@ -15,11 +15,13 @@ import click
 from protocol.slots import DEFAULT_BATCH_SLOTS
 from sequencer.config import ExchangeConfig
 from sequencer.journal import JournalIntegrityError
+from sequencer.l1.errors import L1Error
 from sequencer.node.app import serve
 from sequencer.node.config import NodeConfig
 from sequencer.node.defaults import devnet_config, load_genesis
 
 F = TypeVar("F", bound=Callable[..., Any])
+L1_EXIT_CODE = 4  # the L1 is not this node's, or its options are wrong (sequencer.l1.errors)
 
 
 def node_config_options(fn: F) -> F:
@@ -114,11 +116,86 @@ def node_config_options(fn: F) -> F:
             help="Seconds a subscriber closed for falling behind has to take the close frame; then "
             "its connection is aborted.",
         ),
+        click.option(
+            "--batch-queue",
+            type=click.IntRange(min=1),
+            default=None,
+            help="L1 queue records per batch (default: one per eight slots).",
+        ),
+        click.option(
+            "--batch-withdrawals",
+            type=click.IntRange(min=1),
+            default=None,
+            help="Withdrawals per batch (default: one per eight slots).",
+        ),
+        click.option(
+            "--data-mode",
+            type=click.Choice(["validium", "rollup"]),
+            default="validium",
+            show_default=True,
+            help="Where the state diff goes: the committee (validium) or L1 calldata (rollup).",
+        ),
         click.option("--fault-commit-delay-ms", type=float, default=0.0, hidden=True),
+        *l1_options(),
     ]
     for o in reversed(opts):
         fn = o(fn)
     return fn
+
+
+def l1_options() -> list[Callable[[F], F]]:
+    """The L1 client's options (sequencer.l1; protocol.md 7.12.1)."""
+    path = click.Path(exists=True, dir_okay=False, path_type=Path)
+    return [
+        click.option(
+            "--l1-rpc", default=None, help="Ethereum JSON-RPC URL of the L1 (enables the L1 client)."
+        ),
+        click.option("--rollup", default=None, help="The rollup contract's address (0x..) on the L1."),
+        click.option(
+            "--l1-confirmations",
+            type=click.IntRange(min=0),
+            default=0,
+            show_default=True,
+            help="Blocks a queue entry or a batch must be under before the node acts on it (2+ on real chains).",
+        ),
+        click.option(
+            "--l1-poll", type=click.FloatRange(min=0, min_open=True), default=1.0, show_default=True
+        ),
+        click.option(
+            "--l1-from-block", type=click.IntRange(min=0), default=0, help="The rollup's deployment block."
+        ),
+        click.option(
+            "--sequencer-key", type=path, default=None, help="The submitter's encrypted keystore (JSON)."
+        ),
+        click.option(
+            "--sequencer-password-file",
+            type=path,
+            default=None,
+            help="The keystore's password (else the ZKCLEAR_SEQUENCER_PASSWORD environment variable).",
+        ),
+        click.option(
+            "--sequencer-signer-rpc",
+            default=None,
+            help="A remote signer (eth_sendTransaction) holding the submitter key.",
+        ),
+        click.option(
+            "--sequencer-address", default=None, help="The submitter's address at the remote signer."
+        ),
+        click.option(
+            "--l1-batches-per-call",
+            type=click.IntRange(min=1),
+            default=1,
+            show_default=True,
+            help="Consecutive proven rollup batches sent in one submitBatches call (one aggregated proof check).",
+        ),
+        click.option(
+            "--l1-stuck",
+            type=click.FloatRange(min=0, min_open=True),
+            default=60.0,
+            show_default=True,
+            help="Seconds before an unmined submission is sent again with higher fees.",
+        ),
+    ]
 
 
 def make_configs(
@@ -140,6 +217,20 @@ def make_configs(
     stream_queue_events: int = NodeConfig.stream_queue_events,
     stream_close_wait: float = NodeConfig.stream_close_wait_s,
     fault_commit_delay_ms: float = 0.0,
+    batch_queue: int | None = None,
+    batch_withdrawals: int | None = None,
+    data_mode: str = "validium",
+    l1_rpc: str | None = None,
+    rollup: str | None = None,
+    l1_confirmations: int = 0,
+    l1_poll: float = 1.0,
+    l1_from_block: int = 0,
+    sequencer_key: Path | None = None,
+    sequencer_password_file: Path | None = None,
+    sequencer_signer_rpc: str | None = None,
+    sequencer_address: str | None = None,
+    l1_batches_per_call: int = 1,
+    l1_stuck: float = 60.0,
 ) -> tuple[NodeConfig, ExchangeConfig]:
     ncfg = NodeConfig(
         data_dir=data_dir,
@@ -161,6 +252,20 @@ def make_configs(
         stream_queue_events=stream_queue_events,
         stream_close_wait_s=stream_close_wait,
         fault_commit_delay_ms=fault_commit_delay_ms,
+        batch_queue=batch_queue,
+        batch_withdrawals=batch_withdrawals,
+        data_mode=data_mode,
+        l1_rpc=l1_rpc,
+        rollup=rollup,
+        l1_confirmations=l1_confirmations,
+        l1_poll_s=l1_poll,
+        l1_from_block=l1_from_block,
+        sequencer_key=sequencer_key,
+        sequencer_password_file=sequencer_password_file,
+        sequencer_signer_rpc=sequencer_signer_rpc,
+        sequencer_address=sequencer_address,
+        l1_batches_per_call=l1_batches_per_call,
+        l1_stuck_s=l1_stuck,
     )
     ecfg = load_genesis(genesis) if genesis is not None else devnet_config()
     return ncfg, ecfg
@@ -185,6 +290,9 @@ def node(verbose: bool, **kw: Any) -> None:
     try:
         with contextlib.suppress(KeyboardInterrupt):
             asyncio.run(serve(ncfg, ecfg, on_ready=ready))
+    except L1Error as exc:
+        click.echo(f"zkclear node: refusing to start: {exc}", err=True)
+        sys.exit(L1_EXIT_CODE)
     except JournalIntegrityError as exc:
         # a stable exit code and one clear line: supervisors must not restart into a lossy journal
         click.echo(f"zkclear node: refusing to start: {exc}", err=True)

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
+from circuits.batch.batch import BatchShape
+from protocol.pubdata.fields import Mode
 from protocol.slots import DEFAULT_BATCH_SLOTS
 
 
@@ -36,12 +39,45 @@ class NodeConfig:
     # (with its queue and withdrawal capacities, circuits.batch.batch.BatchShape.default): every
     # closed batch is provable (protocol.md 7.13)
     batch_slots: int = DEFAULT_BATCH_SLOTS
+    batch_queue: int | None = None  # L1 queue records per batch (None: BatchShape.default's)
+    batch_withdrawals: int | None = None  # withdrawals per batch (None: BatchShape.default's)
+    data_mode: str = "validium"  # "validium" | "rollup" (protocol.md 7.2)
     # a state snapshot is written every this many journal entries (and at shutdown)
     snapshot_every: int = 20000
     # devnet: enables /v1/devnet/* (faucet deposits from a simulated L1 queue, operator oracle prices)
     devnet: bool = False
     # crash tests only: hold every journal transaction open this long before COMMIT
     fault_commit_delay_ms: float = 0.0
+    # L1 (sequencer.l1): the rollup contract at `rollup` on the JSON-RPC node `l1_rpc` (or the
+    # in-process `l1_web3`); None: no L1 (batches stay closed, deposits only from a devnet faucet)
+    l1_rpc: str | None = None
+    l1_web3: Any = field(default=None, repr=False, compare=False)  # a web3.Web3 (in-process EVM)
+    rollup: str | None = None
+    # blocks a queue entry or a batch must be under before the node acts on it (0: at once, the
+    # embedded devnet chain; 2+ for real chains, against reorgs)
+    l1_confirmations: int = 0
+    l1_poll_s: float = 1.0
+    l1_from_block: int = 0  # where the queue's events are first looked for (the rollup's deployment)
+    # the submitter key: an encrypted keystore (eth-account JSON) and its password file (else the
+    # ZKCLEAR_SEQUENCER_PASSWORD environment variable) ...
+    sequencer_key: Path | None = None
+    sequencer_password_file: Path | None = None
+    # ... or a remote signer holding the key (eth_sendTransaction over JSON-RPC)
+    sequencer_signer_rpc: str | None = None
+    sequencer_address: str | None = None
+    l1_batches_per_call: int = 1  # >1: up to this many consecutive proven batches per submitBatches
+    l1_stuck_s: float = 60.0  # a sent transaction not mined after this long is re-sent with higher fees
+
+    @property
+    def shape(self) -> BatchShape:
+        """The batch circuit every closed batch must fit (protocol.md 7.13)."""
+        d = BatchShape.default(self.batch_slots)
+        return BatchShape(
+            self.batch_slots,
+            self.batch_queue or d.queue,
+            self.batch_withdrawals or d.withdrawals,
+            Mode[self.data_mode.upper()],
+        )
 
     @property
     def journal_path(self) -> Path:

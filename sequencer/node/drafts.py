@@ -21,6 +21,8 @@ from protocol.messages.cancel_all import CancelAllMessage
 from protocol.messages.order import OrderMessage
 from protocol.messages.transfer import TransferMessage
 from protocol.messages.withdraw import WithdrawMessage
+from protocol.pubdata.queue import QueueEntry
+from protocol.pubdata.steps.deposit import DepositEntry
 from protocol.steps.oracle_update import SignedPrice
 from sequencer.exchange import Exchange
 from sequencer.node import wire
@@ -29,6 +31,7 @@ from sequencer.ops import (
     CancelAll,
     CancelOrder,
     Deposit,
+    ForcedWithdrawal,
     FundingTick,
     Liquidate,
     OracleUpdate,
@@ -148,6 +151,16 @@ def deposit(ex: Exchange, fields: dict[str, int]) -> Draft:
     """A devnet deposit: the node stands in for the L1 queue, so the queue index is the next one
     at the moment the deposit is applied."""
     return Draft(Deposit.TYPE, lambda t: Deposit(time=t, queue_index=ex.queue_next, **fields))
+
+
+def l1_entry(index: int, entry: QueueEntry) -> Draft:
+    """An L1 priority-queue entry (sequencer.l1.queue_watch): the deposit or forced withdrawal it
+    holds, at its queue index."""
+    if isinstance(entry, DepositEntry):
+        e = entry
+        return Draft(Deposit.TYPE, lambda t: Deposit(t, index, e.owner, e.pub_x, e.pub_y, e.amount))
+    f = entry
+    return Draft(ForcedWithdrawal.TYPE, lambda t: ForcedWithdrawal(t, index, f.account_id, f.owner, f.amount))
 
 
 def funding() -> Draft:

@@ -383,6 +383,16 @@ class Limits(TypedDict):
     address_burst: Limit
 
 
+class L1Info(TypedDict):
+    """The L1 the node reads its queue from and submits batches to."""
+
+    rpc: str
+    chain_id: UInt
+    rollup: Address
+    token: Address
+    confirmations: Num
+
+
 class Info(TypedDict):
     version: str
     chain_id: UInt
@@ -395,6 +405,7 @@ class Info(TypedDict):
     next_batch: Num
     devnet: bool
     limits: Limits
+    l1: L1Info | None
     not_yet: list[str]
 
 

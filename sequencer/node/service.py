@@ -14,11 +14,13 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
-from protocol.slots import default_capacity
+from protocol.slots import Usage
 from sequencer.config import ExchangeConfig
 from sequencer.exchange import Exchange
 from sequencer.journal import Journal, JournalError, JournalIntegrityError, SnapshotDir
 from sequencer.journal.store import BatchRow
+from sequencer.l1.stage import L1Stage
+from sequencer.l1.submitter import Committee
 from sequencer.node.answers import batch_json
 from sequencer.node.auth import TokenVerifier
 from sequencer.node.config import NodeConfig
@@ -66,6 +68,8 @@ class Node:
         self._stopping = False
         self._last_full_gc = 0.0
         self._keeper_kick = asyncio.Event()
+        self.l1: L1Stage | None = None  # with an L1 (config.l1_rpc / l1_web3)
+        self.committee: Committee | None = None  # validium: the data-availability committee
         self._hasher = ThreadPoolExecutor(
             max_workers=1, thread_name_prefix="batch-hash", initializer=_lower_priority
         )
@@ -86,7 +90,8 @@ class Node:
         self.journal = journal
         t0 = time.perf_counter()
         self.engine = self._rebuild(journal)
-        self.engine.ex.batch_capacity = default_capacity(cfg.batch_slots)
+        shape = cfg.shape
+        self.engine.ex.batch_capacity = Usage(shape.slots, shape.queue, shape.withdrawals)
         log.info(
             "state rebuilt: %d journal entries replayed in %.2fs, last seq %d",
             self.replayed,
@@ -116,6 +121,16 @@ class Node:
         self._tasks.append(asyncio.create_task(self._operator(), name="operator"))
         if self.trace is not None:
             self.trace.start_probe()
+        if cfg.l1_rpc is not None or cfg.l1_web3 is not None:
+            engine_ex = engine.ex
+            self.l1 = L1Stage(
+                cfg,
+                self.exchange_config,
+                lambda: (engine_ex.queue_next, engine_ex.queue_hash),
+                self.submit,
+                self.committee,
+            )
+            await self.l1.start()
 
     def _rebuild(self, journal: Journal) -> Engine:
         store = journal.store
@@ -156,6 +171,8 @@ class Node:
             with contextlib.suppress(asyncio.CancelledError):
                 await t
         self._tasks.clear()
+        if self.l1 is not None:
+            await self.l1.stop()
         if self.trace is not None:
             await self.trace.stop_probe()
         if self.pipeline is not None:

@@ -15,6 +15,8 @@ from typing import TYPE_CHECKING, ClassVar
 from circuits.primitives import babyjub
 from protocol import constants as C
 from protocol.errors import ErrorCode, Rejected
+from protocol.pubdata.queue import chain_hash
+from protocol.pubdata.steps.deposit import DepositEntry, encode_entry
 from protocol.records import LeafUpdate, StepKind
 from protocol.steps.deposit import DepositData
 from sequencer.account import Account
@@ -74,6 +76,8 @@ def apply(ex: Ledger, op: Deposit) -> None:
     ex.add_collateral(acct, op.amount)
     ex.set_attr(ex, "total_deposits", ex.total_deposits + op.amount)
     ex.set_attr(ex, "queue_next", ex.queue_next + 1)
+    entry = encode_entry(DepositEntry(op.owner, op.pub_x, op.pub_y, op.amount))
+    ex.set_attr(ex, "queue_hash", chain_hash(ex.queue_hash, entry))
     if ex.records_enabled:
         ex.add_step(
             StepKind.DEPOSIT,

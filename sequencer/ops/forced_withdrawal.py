@@ -13,6 +13,8 @@ from typing import TYPE_CHECKING, ClassVar
 
 from protocol import constants as C
 from protocol.errors import ErrorCode, Rejected
+from protocol.pubdata.queue import chain_hash
+from protocol.pubdata.steps.forced_withdrawal import ForcedWithdrawalEntry, encode_entry
 from protocol.records import LeafUpdate, StepKind
 from protocol.steps.forced_withdrawal import ForcedWithdrawalData
 from sequencer.events import Withdrawn
@@ -45,6 +47,8 @@ def apply(ex: Ledger, op: ForcedWithdrawal) -> None:
             ErrorCode.QUEUE_OUT_OF_ORDER, f"expected queue index {ex.queue_next}, got {op.queue_index}"
         )
     ex.set_attr(ex, "queue_next", ex.queue_next + 1)
+    entry = encode_entry(ForcedWithdrawalEntry(op.owner, op.account_id, op.amount))
+    ex.set_attr(ex, "queue_hash", chain_hash(ex.queue_hash, entry))
     gb = ex.global_state()
     rec = ex.records_enabled
     acct = ex.accounts.get(op.account_id)

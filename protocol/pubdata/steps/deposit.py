@@ -69,22 +69,28 @@ def encode_record(rec: DepositRecord) -> bytes:
     return encode_entry(rec.entry) + put_uint(rec.account_id, 3, ACCOUNT_ID_BITS, "deposit account_id")
 
 
-def decode_record(r: Reader, i: int) -> DepositRecord:
-    """Reads the 63 bytes after the kind byte of queue record i."""
-    owner = r.uint(20, ADDRESS_BITS, f"queue record {i} (deposit) owner")
+def decode_entry(r: Reader, what: str = "deposit entry") -> DepositEntry:
+    """Reads the 60 bytes after an entry's kind byte (`what` names it in errors)."""
+    owner = r.uint(20, ADDRESS_BITS, f"{what} owner")
     at = r.pos
-    packed = int.from_bytes(r.take(32, f"queue record {i} (deposit) key"), "big")
+    packed = int.from_bytes(r.take(32, f"{what} key"), "big")
     try:
         x, y = unpack_key(packed)
     except PubdataError as exc:
-        raise r.fail(f"queue record {i} (deposit) key at offset {at}: {exc}") from None
-    amount = r.uint(8, AMOUNT_BITS, f"queue record {i} (deposit) amount")
+        raise r.fail(f"{what} key at offset {at}: {exc}") from None
+    amount = r.uint(8, AMOUNT_BITS, f"{what} amount")
     if amount == 0:
-        raise r.fail(f"queue record {i} (deposit) amount is 0")
+        raise r.fail(f"{what} amount is 0")
+    return DepositEntry(owner, x, y, amount)
+
+
+def decode_record(r: Reader, i: int) -> DepositRecord:
+    """Reads the 63 bytes after the kind byte of queue record i."""
+    entry = decode_entry(r, f"queue record {i} (deposit)")
     aid = r.uint(3, ACCOUNT_ID_BITS, f"queue record {i} (deposit) account_id")
     if aid == 0:
         raise r.fail(f"queue record {i} (deposit) credits account 0")
-    return DepositRecord(DepositEntry(owner, x, y, amount), aid)
+    return DepositRecord(entry, aid)
 
 
 def record_of(step: Step) -> DepositRecord:

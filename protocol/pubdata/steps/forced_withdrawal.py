@@ -53,18 +53,26 @@ def encode_record(rec: ForcedWithdrawalRecord) -> bytes:
     )
 
 
+def decode_entry(r: Reader, what: str = "forced withdrawal entry") -> ForcedWithdrawalEntry:
+    """Reads the 31 bytes after an entry's kind byte (`what` names it in errors)."""
+    owner = r.uint(20, ADDRESS_BITS, f"{what} owner")
+    aid = r.uint(3, ACCOUNT_ID_BITS, f"{what} account_id")
+    amount = r.uint(8, AMOUNT_BITS, f"{what} amount")
+    if amount == 0:
+        raise r.fail(f"{what} amount is 0")
+    return ForcedWithdrawalEntry(owner, aid, amount)
+
+
 def decode_record(r: Reader, i: int) -> ForcedWithdrawalRecord:
     """Reads the 63 bytes after the kind byte of queue record i."""
-    owner = r.uint(20, ADDRESS_BITS, f"queue record {i} (forced withdrawal) owner")
-    aid = r.uint(3, ACCOUNT_ID_BITS, f"queue record {i} (forced withdrawal) account_id")
-    amount = r.uint(8, AMOUNT_BITS, f"queue record {i} (forced withdrawal) amount")
-    if amount == 0:
-        raise r.fail(f"queue record {i} (forced withdrawal) amount is 0")
+    entry = decode_entry(r, f"queue record {i} (forced withdrawal)")
     paid = r.uint(8, AMOUNT_BITS, f"queue record {i} (forced withdrawal) paid")
-    if paid > amount:
-        raise r.fail(f"queue record {i} (forced withdrawal) paid {paid} above the amount requested {amount}")
+    if paid > entry.amount:
+        raise r.fail(
+            f"queue record {i} (forced withdrawal) paid {paid} above the amount requested {entry.amount}"
+        )
     r.zeros(PAD_BYTES, f"queue record {i} (forced withdrawal) padding")
-    return ForcedWithdrawalRecord(ForcedWithdrawalEntry(owner, aid, amount), paid)
+    return ForcedWithdrawalRecord(entry, paid)
 
 
 def record_of(step: Step) -> ForcedWithdrawalRecord:

@@ -44,6 +44,12 @@ MAX_FAUCET = 10**15  # 1e9 USD in 6-decimal units
 )
 async def devnet_deposit(request: web.Request) -> web.Response:
     node = node_of(request)
+    if node.l1 is not None:  # the L1 queue is the only source of deposits then
+        raise ApiError(
+            "rejected",
+            "this node reads deposits from its L1 rollup contract: deposit there (approve + deposit)",
+            {"reason": "L1_DEPOSITS_ONLY"},
+        )
     body = await read_json(request)
     if not isinstance(body, dict):
         raise ApiError("malformed_body", "the body must be a JSON object")

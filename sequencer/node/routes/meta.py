@@ -46,7 +46,8 @@ async def get_info(request: web.Request) -> web.Response:
             "address_rate": c.address_rate,
             "address_burst": c.address_burst,
         },
-        "not_yet": ["proofs", "l1"],
+        "l1": None if node.l1 is None else node.l1.info(),
+        "not_yet": ["proofs"] if node.l1 is not None else ["proofs", "l1"],
     }
     return json_response(body)
 

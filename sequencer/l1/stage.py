@@ -1,0 +1,136 @@
+"""The node's L1 stage: started by Node.start when an L1 is configured (`--l1-rpc`, or an injected
+in-process Web3), it checks the contract against the node's genesis, then runs the queue watch
+(L1 deposits and forced withdrawals into the exchange) and the submitter (proven batches onto L1)
+until stopped.  An unreachable RPC is retried (and logged); a contract that is not this node's
+refuses the start; a reorg past the confirmations or a queue entry the exchange refuses halts the
+queue watch with its error (`halted`), as protocol.md 7.12.1 says."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from sequencer.config import ExchangeConfig
+from sequencer.journal.store import Store
+from sequencer.l1.connection import Connection
+from sequencer.l1.errors import L1Error
+from sequencer.l1.queue_watch import QueueWatch
+from sequencer.l1.signer import TxSender, open_sender
+from sequencer.l1.submitter import Committee, Submitter
+from sequencer.node import models as M
+from sequencer.node.config import NodeConfig
+from sequencer.node.drafts import Draft
+
+log = logging.getLogger("zkclear.l1")
+FATAL = ("l1_mismatch", "l1_reorg", "l1_bad_entry", "l1_config", "l1_signer")
+
+
+class L1Stage:
+    def __init__(
+        self,
+        config: NodeConfig,
+        exchange_config: ExchangeConfig,
+        queue_state: Callable[[], tuple[int, int]],
+        submit: Callable[[list[Draft]], Awaitable[list[Any]]],
+        committee: Committee | None = None,
+    ) -> None:
+        self.config = config
+        self.exchange_config = exchange_config
+        self.conn = Connection.open(config.l1_rpc, config.rollup, config.l1_web3)
+        has_key = config.sequencer_key is not None or config.sequencer_signer_rpc is not None
+        self.sender: TxSender | None = open_sender(config) if has_key else None
+        self.store: Store | None = None
+        self.watch = QueueWatch(self.conn, queue_state, submit, config.l1_confirmations, config.l1_from_block)
+        self.committee = committee
+        self.submitter: Submitter | None = None
+        self.checked = False
+        self.halted: L1Error | None = None  # the queue watch stopped on this
+        self.last_error: L1Error | None = None
+        self._tasks: list[asyncio.Task[None]] = []
+
+    def info(self) -> M.L1Info:
+        """GET /v1/info's "l1"."""
+        c = self.conn
+        return {
+            "rpc": c.rpc,
+            "chain_id": str(c.chain_id or self.exchange_config.chain_id),
+            "rollup": c.address.lower(),
+            "token": c.token.lower(),
+            "confirmations": self.config.l1_confirmations,
+        }
+
+    async def start(self) -> None:
+        cfg = self.config
+        self.store = Store(cfg.journal_path)
+        if self.sender is not None:
+            self.submitter = Submitter(
+                self.conn,
+                self.store,
+                self.sender,
+                cfg.shape.mode,
+                cfg.shape.slots,
+                cfg.l1_confirmations,
+                committee=self.committee,
+                per_call=cfg.l1_batches_per_call,
+                stuck_s=cfg.l1_stuck_s,
+                poll_s=cfg.l1_poll_s,
+            )
+        else:
+            log.warning(
+                "no submitter key (--sequencer-key / --sequencer-signer-rpc): proven batches stay on this node"
+            )
+        try:
+            await self._check()
+        except L1Error as err:
+            if err.code != "l1_unreachable":
+                raise
+            log.warning("L1 not reachable yet (retrying): %s", err)
+        self._tasks = [
+            asyncio.create_task(self._loop("queue", self.watch.poll), name="l1-queue"),
+            asyncio.create_task(self._loop("submit", self._submit_step), name="l1-submit"),
+        ]
+
+    async def stop(self) -> None:
+        for t in self._tasks:
+            t.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await t
+        self._tasks.clear()
+        if self.store is not None:
+            self.store.close()
+            self.store = None
+
+    async def _check(self) -> None:
+        assert self.store is not None
+        store = self.store
+        who = None if self.sender is None else self.sender.address
+        await self.conn.call(self.conn.load)
+        await self.conn.call(self.conn.check, self.exchange_config, self.config.shape, store, who)
+        self.checked = True
+        log.info("L1: rollup %s on %s (chain %d)", self.conn.address, self.conn.rpc, self.conn.chain_id)
+
+    async def _submit_step(self) -> Any:
+        return None if self.submitter is None else await self.submitter.step()
+
+    async def _loop(self, name: str, step: Callable[[], Awaitable[Any]]) -> None:
+        while True:
+            try:
+                if not self.checked:
+                    await self._check()
+                await step()
+            except L1Error as err:
+                self.last_error = err
+                if name == "submit" and not self.checked and self.submitter is not None:
+                    await self.submitter.report(err)  # the RPC down before the first check
+                if err.code in FATAL and name == "queue":
+                    self.halted = err
+                    log.error("L1 %s halted: %s", name, err)
+                    return
+                log.warning("L1 %s: %s", name, err)
+            except Exception as err:  # an RPC answer web3 could not use: reported, retried
+                self.last_error = L1Error("l1_unreachable", f"{type(err).__name__}: {err}")
+                log.warning("L1 %s: %r", name, err)
+            await asyncio.sleep(self.config.l1_poll_s)
