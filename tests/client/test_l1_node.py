@@ -3,7 +3,11 @@ on anvil from npm, every call over real HTTP and JSON-RPC): `zkclear account cre
 for the chain id and rollup; `zkclear deposit` finds the L1 in the node's `GET /v1/info`, sends
 approve + deposit from the keystore's Ethereum key, and returns once the node has credited the
 account (its collateral, the account id saved in the keystore); `zkclear l1 status` and
-`zkclear forced-withdraw` then work from the node's L1 and the keystore alone."""
+`zkclear forced-withdraw` then work from the node's L1 and the keystore alone. The node's batch
+(the deposit, the forced withdrawal and an L2 `zkclear withdraw`) is proven as the prover stage
+does and the node submits it; `zkclear claim` takes both withdrawals. A forced request the
+sequencer never gets proven lets `zkclear exit --freeze --from-node` freeze the rollup and escape
+with the node's proof: paid exactly the account's collateral; a second exit is refused."""
 
 from __future__ import annotations
 
@@ -15,7 +19,8 @@ import pytest
 from click.testing import CliRunner, Result
 from eth_account import Account
 
-from tests.l1.l1_lib import SHAPE_OPTIONS, deploy_stack, wait_for
+from client.http import Client
+from tests.l1.l1_lib import SHAPE_OPTIONS, deploy_stack, prove_closed, wait_for
 from tests.l1.test_anvil_node import anvil  # noqa: F401  (anvil on a free port)
 from tests.node.harness import kill9, spawn_node
 from zkclear.cli import main
@@ -74,5 +79,26 @@ def test_deposit_waits_until_the_node_credits_it(anvil: tuple[Any, str], tmp_pat
             60,
             "the forced withdrawal",
         )
+        assert ok(cli(node_url, ks, "withdraw", "100"))["amount"] == str(100 * USD)
+        # the batches closed (a max age of 20 s), proven as the prover stage does, submitted by the node
+        with Client(node_url) as c:
+            wait_for(lambda: c.request("GET", "/v1/state")["open_batch"]["n_ops"] == 0, 60, "the batch")
+            closed = c.request("GET", "/v1/state")["open_batch"]["number"]
+        assert prove_closed(tmp_path / "node" / "journal.db", st.cfg) == list(range(closed))
+        wait_for(lambda: st.rollup.functions.batchNumber().call() == closed, 60, "the submission")
+        claimed = ok(cli(node_url, ks, "claim"))
+        assert claimed["amount"] == str(134_500_000) and claimed["to"] == me.address
+        # a forced request the sequencer takes into a batch that is never proven: overdue on L1
+        assert ok(cli(node_url, ks, "forced-withdraw", "1"))["queue_index"] == 2
+        w3.provider.make_request("evm_increaseTime", [7 * 86400 + 1])
+        w3.provider.make_request("evm_mine", [])
+        before = st.token.functions.balanceOf(me.address).call()
+        out = ok(cli(node_url, ks, "exit", "--freeze", "--from-node"))
+        assert [t["what"] for t in out["transactions"]] == ["freeze", "publishing the exit state", "escape"]
+        assert out["escape"]["account_id"] == aid and out["escape"]["paid"] == str(1_100_000_000)
+        assert st.token.functions.balanceOf(me.address).call() - before == 1_100_000_000
+        assert st.rollup.functions.frozen().call() and st.rollup.functions.escaped(aid).call()
+        again = cli(node_url, ks, "exit", "--from-node")
+        assert again.exit_code == 1 and "already escaped" in json.loads(again.stdout)["error"]["message"]
     finally:
         kill9(proc)
