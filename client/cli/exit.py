@@ -201,8 +201,13 @@ def exit_cmd(
             out["refunds"].append({"queue_index": d.index, "amount": str(d.entry.amount), **tx.as_json()})
     escaped = isinstance(out["escape"], dict) and "paid" in out["escape"]
     if not escaped and not out["refunds"]:
-        aid = out["escape"]["account_id"] if out["escape"] else account_id
-        raise L1Refused("exit", f"already escaped (account {aid}) and no deposit to pay back")
+        if out["escape"] is None:
+            raise L1Refused(
+                "exit", "no batch was proven, so there is nothing to escape, and no deposit to pay back"
+            )
+        raise L1Refused(
+            "exit", f"already escaped (account {out['escape']['account_id']}) and no deposit to pay back"
+        )
     out["transactions"] = [x.as_json() for x in sent]
     if as_json:
         emit_json(out)

@@ -75,8 +75,8 @@ class Setup:
         return aid
 
 
-def cli(*args: str, ks: Path | None = None) -> Result:
-    base = ["--password", PW, "--node", "http://127.0.0.1:9", "--json"]
+def cli(*args: str, ks: Path | None = None, as_json: bool = True) -> Result:
+    base = ["--password", PW, "--node", "http://127.0.0.1:9"] + (["--json"] if as_json else [])
     if args[0] != "account":
         base += ["--l1-rpc", RPC]
     if ks is not None:
@@ -185,8 +185,10 @@ def test_deposit_queues_the_keystores_key_and_amount(setup: Setup, chain: Chain)
     assert setup.rollup.functions.queueConsumed().call() == 2
     # a second deposit: the allowance covers nothing, so it approves again; the queue grows
     before = chain.token.functions.balanceOf(setup.alice.address).call()
-    d2 = ok(cli("deposit", "250", "--no-wait", ks=setup.ks))
-    assert d2["queue_index"] == 2 and len(d2["transactions"]) == 2
+    d2 = cli("deposit", "250", "--no-wait", ks=setup.ks, as_json=False)
+    assert d2.exit_code == 0 and "deposited on L1" in d2.stdout and "250.000000" in d2.stdout, d2.output
+    assert "approving" in d2.stderr  # progress, on stderr
+    assert setup.rollup.functions.queueEnd().call() == 3
     assert before - chain.token.functions.balanceOf(setup.alice.address).call() == LATE
 
 
@@ -237,8 +239,8 @@ def test_claim_pays_the_withdrawal_once(setup: Setup, chain: Chain) -> None:
 
 def test_claim_to_another_address(setup: Setup, chain: Chain) -> None:
     to = chain.users[5]
-    out = ok(cli("claim", "--to", to, ks=setup.ks))
-    assert out["to"].lower() == to.lower()
+    out = cli("claim", "--to", to, ks=setup.ks, as_json=False)
+    assert out.exit_code == 0 and "claimed" in out.stdout and "1000.000000" in out.stdout, out.output
     assert chain.token.functions.balanceOf(to).call() == WITHDRAWN
     r = CliRunner().invoke(main, ["claim", "--to", "0x12", "--keystore", str(setup.ks), "--l1-rpc", RPC])
     assert r.exit_code == 2 and "--to" in r.output
@@ -255,6 +257,10 @@ def test_forced_withdraw_enters_the_queue(setup: Setup, chain: Chain) -> None:
     assert setup.rollup.functions.forcedRequestTime(2).call() > 0
     st = ok(cli("l1", "status", ks=setup.ks))
     assert st["queue_pending"] == 1
+    table = cli("l1", "status", ks=setup.ks, as_json=False)
+    assert table.exit_code == 0 and "1 pending" in table.stdout and "unlimited" not in table.stdout
+    again = cli("forced-withdraw", "1", "--account", str(aid), ks=setup.ks, as_json=False)
+    assert again.exit_code == 0 and "forced withdrawal requested" in again.stdout, again.output
     # no keystore account id and no node to ask: the account must be given
     r = CliRunner().invoke(
         main, ["forced-withdraw", "1", "--keystore", str(setup.ks), "--password", PW, "--l1-rpc", RPC, "--json",
@@ -302,14 +308,13 @@ def test_exit_after_a_freeze_pays_the_proven_state(setup: Setup, chain: Chain) -
     refused(cli("exit", *gen, ks=setup.ks), 1, "already escaped")
     # Bob exits without a keystore: his Ethereum key, account id and the rollup on the command line
     bob_before = chain.token.functions.balanceOf(setup.bob.address).call()
-    bob_out = ok(
-        cli(
-            "exit", *gen, "--account", str(bob_aid), "--eth-key", "0x" + BOB_KEY.hex(),
-            "--rollup", setup.rollup.address, ks=setup.ks.with_name("none.json"),
-        )
+    bob_out = cli(
+        "exit", *gen, "--account", str(bob_aid), "--eth-key", "0x" + BOB_KEY.hex(),
+        "--rollup", setup.rollup.address, ks=setup.ks.with_name("none.json"), as_json=False,
     )  # fmt: skip
+    assert bob_out.exit_code == 0 and "exited" in bob_out.stdout, bob_out.output
+    assert "publishing" not in bob_out.stderr and "escaping account" in bob_out.stderr
     bob_value = _escape_value(setup, trader_signer(1).pub)
-    assert bob_out["escape"]["paid"] == str(bob_value) and "publishing the exit state" not in str(bob_out)
     assert chain.token.functions.balanceOf(setup.bob.address).call() - bob_before == bob_value
     # L2 held both deposits less the withdrawal: the escapes paid all of it but the fund and pool
     g = setup.w.ex.global_state()
@@ -351,3 +356,19 @@ def test_gas_of_each_trader_transaction(setup: Setup) -> None:
     """Printed with -s (py-evm); the figures of the report."""
     print("\ntrader L1 gas (py-evm):", json.dumps(GAS))
     assert {"approve", "deposit"} <= set(GAS)
+
+
+def test_a_keystore_without_the_ethereum_key(setup: Setup, chain: Chain, tmp_path: Path) -> None:
+    ks = tmp_path / "l2-only.json"
+    made = ok(
+        cli(
+            "account", "create", "--eth-key", "0x" + ALICE_KEY.hex(), "--chain-id", str(CHAIN_ID),
+            "--rollup", setup.rollup.address, "--scrypt-n", "1024", "--no-eth-key-in-keystore", ks=ks,
+        )
+    )  # fmt: skip
+    assert not made["eth_key_in_keystore"] and "eth_crypto" not in json.loads(ks.read_text())
+    err = refused(cli("claim", ks=ks), 2, "holds no Ethereum key")
+    assert err["code"] == "malformed"
+    # given on the command line it works; another key than the keystore's owner is refused
+    assert ok(cli("claim", "--eth-key", "0x" + ALICE_KEY.hex(), ks=ks))["amount"] == str(WITHDRAWN)
+    refused(cli("claim", "--eth-key", "0x" + BOB_KEY.hex(), ks=ks), 2, "the keystore's owner is")
