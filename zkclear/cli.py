@@ -13,7 +13,7 @@ COMMANDS: dict[str, str] = {
     "node": "sequencer.cli.node:node",
     "account": "client.cli.account:account",
     "order": "client.cli.trade:order",
-    "deposit": "client.cli.l1:deposit",
+    "deposit": "client.cli.deposit:deposit",
     "claim": "client.cli.l1:claim",
     "forced-withdraw": "client.cli.l1:forced_withdraw",
     "l1": "client.cli.l1:l1_group",

@@ -20,7 +20,7 @@ from typing import Any
 import click
 
 from client.cli.common import emit_json, kv_table
-from client.cli.l1 import Session, l1_errors, l1_options, open_session, sent_rows, usd
+from client.cli.l1_session import Session, l1_errors, l1_options, open_session, sent_rows, usd
 from client.escape import ExitDataError, ExitProof, find_account, from_node, from_rebuild
 from client.http import Client
 from client.l1 import L1Refused, Sent
