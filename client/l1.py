@@ -7,7 +7,7 @@ embedded chain); each call returns the receipt.
 A transaction is first estimated: a call the contract would refuse raises `L1Refused` with the
 contract's revert reason ("nothing to claim", "not frozen", "already escaped", the token's
 "allowance" / "balance", ...) and sends nothing. An L1 that cannot be reached or answers nonsense
-raises `L1Unreachable`. The CLI maps them to exit codes 1 and 2 (client/cli/l1.py)."""
+raises `L1Unreachable`. The CLI maps them to exit codes 1 and 2 (client/cli/l1_session.py)."""
 
 from __future__ import annotations
 
