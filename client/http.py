@@ -129,6 +129,10 @@ class AsyncClient:
     async def batch(self, number: int) -> dict[str, Any]:
         return await self.request("GET", f"/v1/batches/{number}")
 
+    async def params(self, batch: int | None = None) -> dict[str, Any]:
+        """Every input of global_hash as a closed batch committed it (default: the last one)."""
+        return await self.request("GET", "/v1/params", params={} if batch is None else {"batch": batch})
+
     async def account_by_key(self, pub: tuple[int, int]) -> dict[str, Any]:
         return await self.request("GET", f"/v1/accounts/by-key/{pub[0]}/{pub[1]}")
 

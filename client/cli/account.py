@@ -10,6 +10,7 @@ import click
 
 from client.cli.common import (
     emit_json,
+    eth_key_option,
     fixed,
     get_password,
     json_option,
@@ -19,6 +20,7 @@ from client.cli.common import (
     node_option,
     orders_table,
     password_option,
+    read_eth_key,
     table,
 )
 from client.http import Client, NodeError
@@ -32,47 +34,29 @@ def account() -> None:
 
 
 def _eth_key(eth_key: str | None, eth_keystore: Path | None, eth_password: str | None) -> bytes:
-    if eth_key and eth_keystore:
-        raise click.UsageError("give --eth-key or --eth-keystore, not both")
-    if eth_keystore is not None:
-        import json
-
-        import eth_keyfile
-
-        pw = eth_password
-        if pw is None:
-            pw = click.prompt("Ethereum keystore password", hide_input=True)
-        try:
-            return bytes(eth_keyfile.decode_keyfile_json(json.loads(eth_keystore.read_text()), pw.encode()))
-        except Exception as exc:
-            raise click.ClickException(f"cannot open Ethereum keystore {eth_keystore}: {exc}") from exc
-    if not eth_key:
+    prv = read_eth_key(eth_key, eth_keystore, eth_password)
+    if prv is None:
         raise click.UsageError(
             "an Ethereum key is needed: --eth-key HEX (env ZKCLEAR_ETH_KEY) or --eth-keystore FILE"
         )
-    try:
-        raw = bytes.fromhex(eth_key.removeprefix("0x"))
-    except ValueError as exc:
-        raise click.BadParameter("--eth-key must be 32 bytes of hex") from exc
-    if len(raw) != 32:
-        raise click.BadParameter("--eth-key must be 32 bytes of hex")
-    return raw
+    return prv
 
 
 @account.command("create")
-@click.option("--eth-key", envvar="ZKCLEAR_ETH_KEY", help="Ethereum private key, hex (env ZKCLEAR_ETH_KEY).")
-@click.option(
-    "--eth-keystore",
-    type=click.Path(exists=True, dir_okay=False, path_type=Path),
-    help="Ethereum keystore (v3 JSON) instead of --eth-key.",
-)
-@click.option("--eth-password", envvar="ZKCLEAR_ETH_PASSWORD", help="Password of --eth-keystore.")
+@eth_key_option
 @click.option("--chain-id", type=int, help="Rollup chain id (default: asked from --node).")
 @click.option("--rollup", help="Rollup contract address (default: asked from --node).")
 @click.option(
     "--key-index", type=int, default=0, show_default=True, help="Derive a fresh key by raising this."
 )
 @click.option("--force", is_flag=True, help="Overwrite an existing keystore file.")
+@click.option(
+    "--eth-key-in-keystore/--no-eth-key-in-keystore",
+    default=True,
+    show_default=True,
+    help="Also keep the Ethereum key, encrypted under the same password, for the L1 commands "
+    "(deposit, claim, forced-withdraw, exit).",
+)
 @click.option("--scrypt-n", type=int, default=DEFAULT_SCRYPT_N, hidden=True)
 @keystore_option
 @password_option
@@ -87,6 +71,7 @@ def create(
     rollup: str | None,
     key_index: int,
     force: bool,
+    eth_key_in_keystore: bool,
     scrypt_n: int,
     keystore: Path,
     password: str | None,
@@ -109,7 +94,9 @@ def create(
         rollup = rollup if rollup is not None else str(info["rollup_address"])
     key = derive_l2_key(prv, chain_id, rollup, key_index)
     pw = get_password(password, confirm=True)
-    ks = save_keystore(key, keystore, pw, scrypt_n=scrypt_n)
+    ks = save_keystore(
+        key, keystore, pw, scrypt_n=scrypt_n, eth_private_key=prv if eth_key_in_keystore else None
+    )
     try:  # already known to the node (a deposit created it)? then remember the id
         with Client(node_url, timeout=3) as c:
             account_id = int(c.account_by_key(key.public_key)["account_id"])
@@ -125,6 +112,7 @@ def create(
         "key_index": key_index,
         "public_key": [str(key.public_key[0]), str(key.public_key[1])],
         "account_id": account_id,
+        "eth_key_in_keystore": eth_key_in_keystore,
     }
     if as_json:
         emit_json(out)

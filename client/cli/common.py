@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any, TypeVar, cast
 
 import click
+import eth_keyfile
 
 from client.http import NodeError
 from client.keys import KeystoreError
@@ -55,6 +56,43 @@ def password_option(fn: F) -> F:
         default=None,
         help="Keystore password (env ZKCLEAR_PASSWORD; prompted when absent).",
     )(fn)
+
+
+def eth_key_option(fn: F) -> F:
+    """--eth-key / --eth-keystore / --eth-password (as `eth_key`, `eth_keystore`, `eth_password`)."""
+    fn = click.option("--eth-password", envvar="ZKCLEAR_ETH_PASSWORD", help="Password of --eth-keystore.")(fn)
+    fn = click.option(
+        "--eth-keystore",
+        type=click.Path(exists=True, dir_okay=False, path_type=Path),
+        help="Ethereum keystore (v3 JSON) instead of --eth-key.",
+    )(fn)
+    return click.option(
+        "--eth-key", envvar="ZKCLEAR_ETH_KEY", help="Ethereum private key, hex (env ZKCLEAR_ETH_KEY)."
+    )(fn)
+
+
+def read_eth_key(eth_key: str | None, eth_keystore: Path | None, eth_password: str | None) -> bytes | None:
+    """The Ethereum private key of --eth-key or --eth-keystore (prompting for its password), None
+    when neither is given."""
+    if eth_key and eth_keystore:
+        raise click.UsageError("give --eth-key or --eth-keystore, not both")
+    if eth_keystore is not None:
+        pw = eth_password
+        if pw is None:
+            pw = click.prompt("Ethereum keystore password", hide_input=True)
+        try:
+            return bytes(eth_keyfile.decode_keyfile_json(json.loads(eth_keystore.read_text()), pw.encode()))
+        except Exception as exc:
+            raise click.ClickException(f"cannot open Ethereum keystore {eth_keystore}: {exc}") from exc
+    if not eth_key:
+        return None
+    try:
+        raw = bytes.fromhex(eth_key.removeprefix("0x"))
+    except ValueError as exc:
+        raise click.BadParameter("--eth-key must be 32 bytes of hex") from exc
+    if len(raw) != 32:
+        raise click.BadParameter("--eth-key must be 32 bytes of hex")
+    return raw
 
 
 def get_password(password: str | None, *, confirm: bool = False) -> str:

@@ -1,5 +1,5 @@
-"""Trading and market-data commands: `zkclear order place|cancel|list`, `zkclear deposit`,
-`zkclear withdraw`, `zkclear markets`, `zkclear book`.
+"""Trading and market-data commands: `zkclear order place|cancel|list`, `zkclear withdraw`,
+`zkclear markets`, `zkclear book` (`zkclear deposit` and the other L1 commands: client/cli/l1.py).
 
 Prices and sizes are given and shown in the market's units (e.g. `0.01` BTC at `50000.5` USD);
 amounts of collateral in USD with 6 decimals.  `--json` prints the node's JSON instead of tables."""
@@ -285,57 +285,6 @@ def _address(text: str, what: str) -> int:
 # ---- collateral ---------------------------------------------------------------------------------
 @click.command()
 @click.argument("amount")
-@click.option(
-    "--owner", help="L1 address recorded as the depositor (default: the keystore's Ethereum owner)."
-)
-@keystore_option
-@password_option
-@node_option
-@json_option
-@node_errors
-def deposit(
-    amount: str, owner: str | None, keystore: Path, password: str | None, node_url: str, as_json: bool
-) -> None:
-    """Deposit AMOUNT USD of collateral.
-
-    There is no L1 rollup contract yet: this uses the devnet faucet (the node stands in for the L1
-    deposit queue), so it works only against a node started with --devnet (`make run`)."""
-    try:
-        ks = load_keystore(keystore)
-    except KeystoreError as exc:
-        raise click.ClickException(str(exc)) from exc
-    with Client(node_url) as c:
-        info = c.info()
-        if not info.get("devnet"):
-            raise click.ClickException("this node has no devnet faucet and there is no L1 deposit path yet")
-        key = ks.unlock(get_password(password))
-        from protocol.signing import Signer
-
-        w = Wallet(Signer(key.private_key), ks.account_id, int(info["domain_hash"]))
-        out = c.devnet_deposit(
-            w.deposit_body(
-                parse_fixed(amount, USD_DECIMALS, "amount"), _address(owner or ks.owner, "--owner")
-            )
-        )
-    if ks.account_id != out["account_id"]:
-        ks.account_id = int(out["account_id"])
-        ks.save()
-    if as_json:
-        emit_json(out)
-    else:
-        kv_table(
-            "deposited",
-            [
-                ("account", out["account_id"]),
-                ("amount (USD)", fixed(out["amount"], USD_DECIMALS)),
-                ("new account", out["created"]),
-                ("journal seq", out["seq"]),
-            ],
-        )
-
-
-@click.command()
-@click.argument("amount")
 @click.option("--to", "recipient", help="L1 address to pay (default: the keystore's Ethereum owner).")
 @keystore_option
 @password_option
@@ -347,8 +296,8 @@ def withdraw(
 ) -> None:
     """Withdraw AMOUNT USD of free collateral to an L1 address.
 
-    The L2 state is debited at once; the L1 payout needs a proven batch and the rollup contract,
-    which are not built yet."""
+    The L2 state is debited at once; once a proven batch carries it to L1, `zkclear claim` takes
+    it there."""
     with Client(node_url) as c:
         w = _wallet(c, keystore, password)
         token = w.read_token(_expiry(120))

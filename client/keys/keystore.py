@@ -3,8 +3,12 @@ scrypt + AES-128-CTR + keccak MAC, via eth-keyfile) beside its public metadata.
 
 File layout (JSON):
     {"zkclear_keystore": 1, "owner": "0x..", "chain_id": 1337, "rollup": "0x..", "key_index": 0,
-     "public_key": ["x", "y"], "account_id": null | int, "crypto": {...keystore v3 crypto...}}
-Only `crypto` is secret; `account_id` is filled in once the node has assigned one.
+     "public_key": ["x", "y"], "account_id": null | int, "crypto": {...keystore v3 crypto...},
+     "eth_crypto": {...keystore v3 crypto...}}   (optional)
+`crypto` (the L2 key) and `eth_crypto` (the owner's 32-byte Ethereum key, for the trader's L1
+transactions: deposit, claim, forced withdrawal, exit) are secret, both under the one password;
+`account_id` is filled in once the node has assigned one. A keystore without `eth_crypto` still
+trades on L2; its L1 commands then take the Ethereum key from `--eth-key` or `--eth-keystore`.
 """
 
 from __future__ import annotations
@@ -16,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 import eth_keyfile
+from eth_account import Account
 
 from client.keys.derive import L2Key
 
@@ -38,6 +43,7 @@ class Keystore:
     crypto: dict[str, Any]
     account_id: int | None = None
     path: Path | None = field(default=None, compare=False)
+    eth_crypto: dict[str, Any] | None = None
 
     def unlock(self, password: str) -> L2Key:
         try:
@@ -49,8 +55,26 @@ class Keystore:
             raise KeystoreError("keystore is corrupt: the decrypted key does not match its public key")
         return key
 
+    def unlock_eth(self, password: str) -> bytes:
+        """The owner's Ethereum private key; KeystoreError when the keystore holds none, the
+        password is wrong or the key is not the owner's."""
+        if self.eth_crypto is None:
+            raise KeystoreError(
+                "this keystore holds no Ethereum key: pass --eth-key or --eth-keystore "
+                "(or recreate it with `zkclear account create --eth-key ...`)"
+            )
+        try:
+            prv = bytes(
+                eth_keyfile.decode_keyfile_json({"version": 3, "crypto": self.eth_crypto}, password.encode())
+            )
+        except Exception as exc:  # eth-keyfile raises its own ValueError subclasses
+            raise KeystoreError(f"cannot unlock the keystore's Ethereum key: {exc}") from exc
+        if Account.from_key(prv).address.lower() != self.owner.lower():
+            raise KeystoreError("keystore is corrupt: its Ethereum key is not the owner's")
+        return prv
+
     def to_json(self) -> dict[str, Any]:
-        return {
+        out: dict[str, Any] = {
             "zkclear_keystore": KEYSTORE_VERSION,
             "owner": self.owner,
             "chain_id": self.chain_id,
@@ -60,6 +84,9 @@ class Keystore:
             "account_id": self.account_id,
             "crypto": self.crypto,
         }
+        if self.eth_crypto is not None:
+            out["eth_crypto"] = self.eth_crypto
+        return out
 
     def save(self, path: Path | None = None) -> Path:
         target = Path(path or self.path or "")
@@ -78,11 +105,34 @@ class Keystore:
         return target
 
 
-def save_keystore(key: L2Key, path: Path, password: str, *, scrypt_n: int = DEFAULT_SCRYPT_N) -> Keystore:
+def save_keystore(
+    key: L2Key,
+    path: Path,
+    password: str,
+    *,
+    scrypt_n: int = DEFAULT_SCRYPT_N,
+    eth_private_key: bytes | None = None,
+) -> Keystore:
+    """Encrypt the L2 key (and, given, the owner's Ethereum key) under `password` into `path`."""
     v3 = eth_keyfile.create_keyfile_json(
         key.private_key, password.encode(), kdf="scrypt", iterations=scrypt_n
     )
-    ks = Keystore(key.owner, key.chain_id, key.rollup, key.key_index, key.public_key, v3["crypto"])
+    eth_crypto = None
+    if eth_private_key is not None:
+        if Account.from_key(eth_private_key).address.lower() != key.owner.lower():
+            raise KeystoreError("the Ethereum key is not the L2 key's owner")
+        eth_crypto = eth_keyfile.create_keyfile_json(
+            eth_private_key, password.encode(), kdf="scrypt", iterations=scrypt_n
+        )["crypto"]
+    ks = Keystore(
+        key.owner,
+        key.chain_id,
+        key.rollup,
+        key.key_index,
+        key.public_key,
+        v3["crypto"],
+        eth_crypto=eth_crypto,
+    )
     ks.save(path)
     return ks
 
@@ -109,6 +159,7 @@ def load_keystore(path: Path) -> Keystore:
             crypto=dict(data["crypto"]),
             account_id=None if data.get("account_id") is None else int(data["account_id"]),
             path=Path(path),
+            eth_crypto=None if data.get("eth_crypto") is None else dict(data["eth_crypto"]),
         )
     except (KeyError, TypeError, ValueError, IndexError) as exc:
         if isinstance(exc, KeystoreError):
