@@ -142,7 +142,10 @@ class DevChain:
         # eth-tester defines its chain class inside its set-up function: take it from the instance
         self._chain_class = type(self.backend.chain)
         if data_dir is not None:
-            self._open(Path(data_dir), accounts, params, state)
+            try:
+                self._open(Path(data_dir), accounts, params, state)
+            except sqlite3.DatabaseError as e:  # not a SQLite file, a locked one
+                raise DevChainError(f"cannot open {Path(data_dir) / STATE_FILE}: {e}") from e
         self._set_chain_id()
         self.tester = EthereumTester(self.backend)
         provider = EthereumTesterProvider(self.tester)
@@ -160,6 +163,9 @@ class DevChain:
         self._conn = conn
         self._kv = AtomicDB(_SqliteKV(conn))
         meta = dict(conn.execute("SELECT key, value FROM meta").fetchall())
+        if meta and not {"chain_id", "accounts", "offset"} <= set(meta):
+            conn.close()
+            raise DevChainError(f"{data_dir / STATE_FILE} is not a devnet L1 database (meta {sorted(meta)})")
         if meta:
             if int(meta["chain_id"]) != self.chain_id or int(meta["accounts"]) != accounts:
                 conn.close()

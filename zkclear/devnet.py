@@ -31,7 +31,7 @@ from eth_utils import keccak
 from circuits.batch.batch import BatchCircuit, BatchShape
 from client.http import AsyncClient, NodeError
 from contracts.artifacts import artifact
-from contracts.devchain import DevChain, RpcServer
+from contracts.devchain import DevChain, DevChainError, RpcServer
 from contracts.generic_verifier import vk_points
 from contracts.system import Deployment, DeploymentError, deploy_system
 from protocol.pubdata.fields import Mode
@@ -127,20 +127,28 @@ def proving_key(shape: BatchShape, key_dir: Path, progress: Progress) -> tuple[P
     return zkey, vk
 
 
+def check_shape(dep: Deployment, shape: BatchShape) -> None:
+    """The deployment takes batches of the shape's mode and slot count."""
+    if dep.mode != shape.mode.name.lower() or shape.slots not in dep.verifiers:
+        raise DeploymentError(
+            f"this data dir's rollup is deployed in {dep.mode} mode for batches of "
+            f"{sorted(dep.verifiers)} slots, not {shape.mode.name.lower()} with {shape.slots}: "
+            "start with those options or delete the data dir"
+        )
+
+
 def deploy_once(w3: Any, path: Path, shape: BatchShape, vk: VerifyingKey) -> tuple[Deployment, bool]:
     """The devnet's deployment: read from `path` if there (and checked against the chain and the
     key), else deployed now, its demo traders funded, and saved. Returns (deployment, new)."""
     if path.exists():
         dep = Deployment.load(path)
         dep.check(w3)
-        addr = dep.verifiers.get(shape.slots)
-        v = addr and w3.eth.contract(address=addr, abi=artifact("GenericBatchVerifier")["abi"])
-        if not v or _lists(v.functions.vkPoints().call()) != _lists(vk_points(vk)):
+        check_shape(dep, shape)
+        v = w3.eth.contract(address=dep.verifiers[shape.slots], abi=artifact("GenericBatchVerifier")["abi"])
+        if _lists(v.functions.vkPoints().call()) != _lists(vk_points(vk)):
             raise DeploymentError(
                 f"the deployed verifier for {shape.slots} slots does not hold the key in the data dir"
             )
-        if dep.mode != shape.mode.name.lower():
-            raise DeploymentError(f"the deployed rollup is in {dep.mode} mode, not {shape.mode.name.lower()}")
         return dep, False
     accts = w3.eth.accounts
     validium = shape.mode is Mode.VALIDIUM
@@ -274,10 +282,12 @@ def devnet(
     t0 = time.monotonic()
     progress = RichProgress()
     try:
+        if (data_dir / DEPLOYMENT_FILE).exists():  # before making a key for a shape it cannot use
+            check_shape(Deployment.load(data_dir / DEPLOYMENT_FILE), shape)
         _, vk = proving_key(shape, data_dir / KEYS_DIR, progress)
         chain = DevChain(data_dir, chain_id=DEVNET_CHAIN_ID)
         dep, new = deploy_once(chain.web3(), data_dir / DEPLOYMENT_FILE, shape, vk)
-    except (DeploymentError, OSError, ValueError) as e:
+    except (DeploymentError, DevChainError, OSError, ValueError) as e:
         raise click.ClickException(str(e)) from e
     log.info(
         "L1 ready in %.1f s (%s, chain at block %d)",
@@ -305,5 +315,7 @@ def devnet(
     try:
         with contextlib.suppress(KeyboardInterrupt):
             asyncio.run(run())
+    except OSError as e:  # a port in use
+        raise click.ClickException(f"{e} (--port 0 / --l1-port 0 pick free ports)") from e
     finally:
         chain.close()

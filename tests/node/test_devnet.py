@@ -3,7 +3,7 @@ system deployed (the generic verifier holding the devnet's key, the rollup at th
 the exchange configuration bound to its address, the committee in validium mode) and the demo
 traders funded; the node on the embedded defaults with seeded prices; an honest list of what is
 not there yet; a clean stop on SIGINT; a restart that reuses the key, the deployment and the L1
-state. The key cache is seeded with the committed 8-slot test key (making a key takes a minute:
+state; a start in another data mode on the same data dir is refused. The key cache is seeded with the committed 8-slot test key (making a key takes a minute:
 bench figures, not tests)."""
 
 from __future__ import annotations
@@ -40,27 +40,31 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
+def devnet_cmd(data_dir: Path, port: int) -> list[str]:
+    return [
+        sys.executable,
+        "-c",
+        "from zkclear.cli import main; main()",
+        "devnet",
+        "--data-dir",
+        str(data_dir),
+        "--port",
+        str(port),
+        "--l1-port",
+        "0",
+        "--batch-slots",
+        str(SHAPE.slots),
+        "--batch-queue",
+        str(SHAPE.queue),
+        "--batch-withdrawals",
+        str(SHAPE.withdrawals),
+    ]
+
+
 def start(data_dir: Path, port: int) -> tuple[subprocess.Popen[str], str]:
     """The devnet in a subprocess; returns it and its banner (read up to the end of the list)."""
     proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-c",
-            "from zkclear.cli import main; main()",
-            "devnet",
-            "--data-dir",
-            str(data_dir),
-            "--port",
-            str(port),
-            "--l1-port",
-            "0",
-            "--batch-slots",
-            str(SHAPE.slots),
-            "--batch-queue",
-            str(SHAPE.queue),
-            "--batch-withdrawals",
-            str(SHAPE.withdrawals),
-        ],
+        devnet_cmd(data_dir, port),
         cwd=ROOT,
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
@@ -145,6 +149,17 @@ def test_devnet_deploys_serves_l1_seeds_prices_and_restarts(tmp_path: Path) -> N
         assert Deployment.load(data_dir / "deployment.json") == d and d.rollup in banner
         assert l1_state(w3, d) == before
         stop(proc)
+        # another mode on the same data dir: refused before any key is made, nothing changed
+        r = subprocess.run(
+            [*devnet_cmd(data_dir, port), "--data-mode", "rollup"],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
+        )
+        assert r.returncode == 1 and "deployed in validium mode" in r.stderr, r.stderr[-2000:]
+        assert sorted(p.name for p in (data_dir / "keys").iterdir()) == [SHAPE.name]
     finally:
         if proc.poll() is None:
             proc.kill()
