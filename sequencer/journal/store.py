@@ -14,13 +14,15 @@ connection); SQLite's WAL lets readers run beside the one writer.
 
 from __future__ import annotations
 
+import functools
 import json
 import sqlite3
+import threading
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 FORMAT_VERSION = 1
 
@@ -101,8 +103,27 @@ def connect(path: Path | str, *, autocheckpoint: int = 10000, readonly: bool = F
     return conn
 
 
+T = TypeVar("T")
+
+
+def _locked(fn: Callable[..., T]) -> Callable[..., T]:
+    """Run a Store method under the store's lock, refusing once the store is closed: the node's
+    stages call one store from worker threads, and sqlite3 crashes (not raises) on a connection
+    closed while another thread is inside it."""
+
+    @functools.wraps(fn)
+    def run(self: Store, *args: Any, **kw: Any) -> T:
+        with self._lock:
+            if self._closed:
+                raise JournalError(f"{self.path}: the store is closed")
+            return fn(self, *args, **kw)
+
+    return run
+
+
 class Store:
-    """Synchronous access to one journal database (one connection; not shared across threads at once)."""
+    """Synchronous access to one journal database through one connection, which worker threads may
+    share: every use holds the store's lock (a long `entries` scan takes it per chunk)."""
 
     def __init__(
         self,
@@ -113,6 +134,8 @@ class Store:
         readonly: bool = False,
     ) -> None:
         self.path = Path(path)
+        self._lock = threading.RLock()
+        self._closed = False
         # Fault injection for crash tests: hold each transaction open this long before COMMIT, as a
         # slow disk would, so a SIGKILL often lands between "written" and "durable".
         self.fault_commit_delay_s = fault_commit_delay_s
@@ -126,8 +149,13 @@ class Store:
             raise JournalError(f"{path}: journal format {version}, this node reads {FORMAT_VERSION}")
 
     def close(self) -> None:
-        self.conn.close()
+        """Close the connection once no thread is inside it; later calls raise JournalError."""
+        with self._lock:
+            if not self._closed:
+                self._closed = True
+                self.conn.close()
 
+    @_locked
     def quick_check(self) -> list[str]:
         """SQLite's `PRAGMA quick_check` (page and b-tree structure of every table, not the index
         contents): [] when the file is sound, else the problems it reports."""
@@ -138,14 +166,17 @@ class Store:
         return [] if rows == ["ok"] else rows
 
     # -- meta ---------------------------------------------------------------------------------
+    @_locked
     def get_meta(self, key: str) -> str | None:
         row = self.conn.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
         return None if row is None else row[0]
 
+    @_locked
     def set_meta(self, key: str, value: str) -> None:
         self.conn.execute("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", (key, value))
 
     # -- journal ------------------------------------------------------------------------------
+    @_locked
     def last_seq(self) -> int:
         row = self.conn.execute("SELECT MAX(seq) FROM journal").fetchone()
         return int(row[0] or 0)
@@ -156,10 +187,7 @@ class Store:
         while True:
             if upto is not None and last >= upto:
                 return
-            rows = self.conn.execute(
-                "SELECT seq, ts, kind, body FROM journal WHERE seq > ? AND seq <= ? ORDER BY seq LIMIT 4096",
-                (last, upto if upto is not None else (1 << 62)),
-            ).fetchall()
+            rows = self._chunk(last, upto if upto is not None else (1 << 62))
             if not rows:
                 return
             for seq, ts, kind, body in rows:
@@ -167,6 +195,21 @@ class Store:
                     raise JournalError(f"{self.path}: journal has a gap after seq {last} (next is {seq})")
                 last = seq
                 yield Entry(seq, ts, kind, bytes(body))
+
+    @_locked
+    def _chunk(self, after: int, upto: int) -> list[tuple[int, int, str, bytes]]:
+        return self.conn.execute(
+            "SELECT seq, ts, kind, body FROM journal WHERE seq > ? AND seq <= ? ORDER BY seq LIMIT 4096",
+            (after, upto),
+        ).fetchall()
+
+    @_locked
+    def numbers_with_status(self, status: str, limit: int) -> list[int]:
+        """The lowest `limit` batch numbers whose status is `status`, in order."""
+        rows = self.conn.execute(
+            "SELECT number FROM batch WHERE status = ? ORDER BY number LIMIT ?", (status, limit)
+        ).fetchall()
+        return [int(n) for (n,) in rows]
 
     def write(
         self,
@@ -208,6 +251,7 @@ class Store:
             raise
 
     # -- batches ------------------------------------------------------------------------------
+    @_locked
     def batches(
         self, *, after: int | None = None, limit: int = 100, newest_first: bool = True
     ) -> list[BatchRow]:
@@ -223,14 +267,17 @@ class Store:
             ).fetchall()
         return [_batch(r) for r in rows]
 
+    @_locked
     def batch(self, number: int) -> BatchRow | None:
         row = self.conn.execute("SELECT * FROM batch WHERE number = ?", (number,)).fetchone()
         return None if row is None else _batch(row)
 
+    @_locked
     def last_batch(self) -> BatchRow | None:
         row = self.conn.execute("SELECT * FROM batch ORDER BY number DESC LIMIT 1").fetchone()
         return None if row is None else _batch(row)
 
+    @_locked
     def first_batch_in(self, statuses: Sequence[str], start: int = 0) -> BatchRow | None:
         """The lowest-numbered batch from `start` on whose status is one of `statuses`."""
         marks = ",".join("?" * len(statuses))
@@ -240,11 +287,13 @@ class Store:
         ).fetchone()
         return None if row is None else _batch(row)
 
+    @_locked
     def batch_status_counts(self) -> dict[str, int]:
         """How many batches have each status (metrics)."""
         rows = self.conn.execute("SELECT status, COUNT(*) FROM batch GROUP BY status").fetchall()
         return {str(s): int(n) for s, n in rows}
 
+    @_locked
     def set_batch_status(self, number: int, status: str, info: dict[str, Any]) -> None:
         """Record proof / L1 progress of a batch (merged into its info object)."""
         row = self.batch(number)

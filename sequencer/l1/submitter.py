@@ -94,10 +94,8 @@ class Submitter:
         return await asyncio.to_thread(fn, *args)
 
     def _rows(self, status: str) -> list[BatchRow]:
-        rows = self.store.conn.execute(
-            "SELECT number FROM batch WHERE status = ? ORDER BY number LIMIT 64", (status,)
-        ).fetchall()
-        return [r for (n,) in rows if (r := self.store.batch(int(n))) is not None]
+        numbers = self.store.numbers_with_status(status, 64)
+        return [r for n in numbers if (r := self.store.batch(n)) is not None]
 
     async def _set(self, row: BatchRow, status: str, info: dict[str, Any]) -> None:
         await self._db(self.store.set_batch_status, row.number, status, info)
