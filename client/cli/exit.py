@@ -132,6 +132,7 @@ def exit_cmd(
     freeze: bool,
     no_refund: bool,
     l1_rpc: str | None,
+    gas_limit: int | None,
     rollup: str | None,
     eth_key: str | None,
     eth_keystore: Path | None,
@@ -145,6 +146,7 @@ def exit_cmd(
     its value at the proven oracle prices, funding included) and take back your unconsumed deposits."""
     s = open_session(
         l1_rpc=l1_rpc,
+        gas_limit=gas_limit,
         rollup=rollup,
         eth_key=eth_key,
         eth_keystore=eth_keystore,
