@@ -43,7 +43,10 @@ class L1Stage:
         has_key = config.sequencer_key is not None or config.sequencer_signer_rpc is not None
         self.sender: TxSender | None = open_sender(config) if has_key else None
         self.store: Store | None = None
-        self.watch = QueueWatch(self.conn, queue_state, submit, config.l1_confirmations, config.l1_from_block)
+        self.queue_state = queue_state
+        self.submit = submit
+        self.watch: QueueWatch | None = None
+        self.watch_store: Store | None = None  # the watch's own connection (its cursor)
         self.committee = committee
         self.submitter: Submitter | None = None
         self.checked = False
@@ -65,6 +68,15 @@ class L1Stage:
     async def start(self) -> None:
         cfg = self.config
         self.store = Store(cfg.journal_path)
+        self.watch_store = Store(cfg.journal_path)
+        self.watch = QueueWatch(
+            self.conn,
+            self.queue_state,
+            self.submit,
+            cfg.l1_confirmations,
+            cfg.l1_from_block,
+            store=self.watch_store,
+        )
         if self.sender is not None:
             self.submitter = Submitter(
                 self.conn,
@@ -99,9 +111,10 @@ class L1Stage:
             with contextlib.suppress(asyncio.CancelledError):
                 await t
         self._tasks.clear()
-        if self.store is not None:
-            self.store.close()
-            self.store = None
+        for store in (self.store, self.watch_store):
+            if store is not None:
+                store.close()
+        self.store = self.watch_store = None
 
     async def _check(self) -> None:
         assert self.store is not None

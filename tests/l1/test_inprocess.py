@@ -182,6 +182,11 @@ def test_l1_deposit_forced_withdrawal_and_batches_finalized(tmp_path: Path) -> N
             await asyncio.sleep(0.3)
             assert r.batchNumber().call() == 3
             assert w3.eth.get_transaction_count(seq) == 2
+            # the queue watch goes on from the block of the last entry it applied (journal meta)
+            assert node.l1.watch is not None and node.l1.watch.cursor > 0
+            assert node.engine is not None
+            st.deposit(user, trader(2).pub, 5 * USD)
+            await until(lambda: node.engine is not None and node.engine.ex.queue_next == 5)
 
     asyncio.run(main())
 
