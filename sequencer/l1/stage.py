@@ -14,7 +14,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from sequencer.config import ExchangeConfig
-from sequencer.journal.store import Store
+from sequencer.journal.store import BatchRow, Store
 from sequencer.l1.connection import Connection
 from sequencer.l1.errors import L1Error
 from sequencer.l1.queue_watch import QueueWatch
@@ -36,8 +36,12 @@ class L1Stage:
         queue_state: Callable[[], tuple[int, int]],
         submit: Callable[[list[Draft]], Awaitable[list[Any]]],
         committee: Committee | None = None,
+        on_change: Callable[[BatchRow], None] | None = None,
     ) -> None:
+        """`queue_state()`: the exchange's (queue_next, queue_hash); `submit`: the node's
+        pipeline; `on_change(row)`: a batch row whose status the stage changed."""
         self.config = config
+        self.on_change = on_change
         self.exchange_config = exchange_config
         self.conn = Connection.open(config.l1_rpc, config.rollup, config.l1_web3)
         has_key = config.sequencer_key is not None or config.sequencer_signer_rpc is not None
@@ -89,6 +93,7 @@ class L1Stage:
                 per_call=cfg.l1_batches_per_call,
                 stuck_s=cfg.l1_stuck_s,
                 poll_s=cfg.l1_poll_s,
+                on_change=self.on_change,
             )
         else:
             log.warning(

@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+from collections.abc import Callable
 from typing import Any, Protocol
 
 from protocol.pubdata.fields import Mode
@@ -76,7 +77,10 @@ class Submitter:
         per_call: int = 1,
         stuck_s: float = 60.0,
         poll_s: float = 1.0,
+        on_change: Callable[[BatchRow], None] | None = None,
     ) -> None:
+        """`on_change(row)`: called with a row whose status this submitter changed (the node
+        publishes it on the `batches` stream)."""
         self.conn = conn
         self.store = store
         self.sender = sender
@@ -87,6 +91,7 @@ class Submitter:
         self.per_call = max(1, per_call) if mode is Mode.ROLLUP else 1
         self.stuck_s = stuck_s
         self.poll_s = poll_s
+        self.on_change = on_change
         self.retry_at = 0.0  # monotonic time before which a failed submission is not tried again
 
     # -- store (blocking; one connection used by this submitter only) ----------------------------
@@ -100,7 +105,15 @@ class Submitter:
         return [r for (n,) in rows if (r := self.store.batch(int(n))) is not None]
 
     async def _set(self, row: BatchRow, status: str, info: dict[str, Any]) -> None:
-        await self._db(self.store.set_batch_status, row.number, status, info)
+        store = self.store
+
+        def write() -> BatchRow | None:
+            store.set_batch_status(row.number, status, info)
+            return store.batch(row.number)
+
+        fresh = await self._db(write)
+        if fresh is not None and self.on_change is not None and fresh.status != row.status:
+            self.on_change(fresh)
 
     # -- one round -------------------------------------------------------------------------------
     async def step(self) -> bool:
