@@ -15,6 +15,8 @@ import time
 from collections.abc import Callable
 from typing import Any, Protocol
 
+from web3.exceptions import TransactionNotFound
+
 from protocol.pubdata.fields import Mode
 from sequencer.journal.store import BatchRow, Store
 from sequencer.l1.connection import Connection
@@ -183,7 +185,7 @@ class Submitter:
             block = int(row.info["l1_block"])
             if head - block < self.confirmations:
                 break
-            rc = await self.conn.call(self.conn.w3.eth.get_transaction_receipt, row.info["l1_tx"])
+            rc = await self.conn.call(self._receipt, row.info["l1_tx"])
             if rc is None or int(rc["blockNumber"]) != block:  # reorged out: submit it again
                 await self._set(
                     row, "proven", {"l1_error": f"transaction {row.info['l1_tx']} left the chain"}
@@ -289,13 +291,12 @@ class Submitter:
             await self._set(r, "submitted", info)
         log.info("batch %d: on L1 in block %d, %d gas", first.number, info["l1_block"], info["l1_call_gas"])
 
-    def _receipt(self, tx_hash: bytes) -> Any:
+    def _receipt(self, tx_hash: bytes | str) -> Any:
+        """The receipt, or None while the transaction is not mined (or no longer in the chain)."""
         try:
             return self.conn.w3.eth.get_transaction_receipt(tx_hash)
-        except Exception as exc:  # web3's TransactionNotFound: not mined yet
-            if type(exc).__name__ == "TransactionNotFound":
-                return None
-            raise
+        except TransactionNotFound:
+            return None
 
     async def _landed(self, row: BatchRow) -> bool:
         """Whether the contract already counts the batch (then its event is recorded)."""
