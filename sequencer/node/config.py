@@ -39,9 +39,10 @@ class NodeConfig:
     # (with its queue and withdrawal capacities, circuits.batch.batch.BatchShape.default): every
     # closed batch is provable (protocol.md 7.13)
     batch_slots: int = DEFAULT_BATCH_SLOTS
-    batch_queue: int | None = None  # L1 queue records per batch (None: BatchShape.default's)
-    batch_withdrawals: int | None = None  # withdrawals per batch (None: BatchShape.default's)
-    data_mode: str = "validium"  # "validium" | "rollup" (protocol.md 7.2)
+    # the batch circuit's L1 queue and withdrawal capacities (None: BatchShape.default) and data mode
+    batch_queue: int | None = None
+    batch_withdrawals: int | None = None
+    data_mode: str = "validium"
     # a state snapshot is written every this many journal entries (and at shutdown)
     snapshot_every: int = 20000
     # devnet: enables /v1/devnet/* (faucet deposits from a simulated L1 queue, operator oracle prices)
@@ -70,7 +71,7 @@ class NodeConfig:
 
     @property
     def shape(self) -> BatchShape:
-        """The batch circuit every closed batch must fit (protocol.md 7.13)."""
+        """The node's batch circuit: every closed batch fits it (protocol.md 7.13)."""
         d = BatchShape.default(self.batch_slots)
         return BatchShape(
             self.batch_slots,

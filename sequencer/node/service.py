@@ -77,6 +77,10 @@ class Node:
     # -- lifecycle -----------------------------------------------------------------------------
     async def start(self) -> None:
         cfg = self.config
+        if cfg.l1_rpc is not None or cfg.l1_web3 is not None:  # options checked before anything starts
+            self.l1 = L1Stage(
+                cfg, self.exchange_config, self._queue_state, self.submit, self.committee, self._publish_batch
+            )
         cfg.data_dir.mkdir(parents=True, exist_ok=True)
         journal = Journal(cfg.journal_path, fault_commit_delay_s=cfg.fault_commit_delay_ms / 1000)
         gid = genesis_id(self.exchange_config)
@@ -121,15 +125,7 @@ class Node:
         self._tasks.append(asyncio.create_task(self._operator(), name="operator"))
         if self.trace is not None:
             self.trace.start_probe()
-        if cfg.l1_rpc is not None or cfg.l1_web3 is not None:
-            engine_ex = engine.ex
-            self.l1 = L1Stage(
-                cfg,
-                self.exchange_config,
-                lambda: (engine_ex.queue_next, engine_ex.queue_hash),
-                self.submit,
-                self.committee,
-            )
+        if self.l1 is not None:
             await self.l1.start()
 
     def _rebuild(self, journal: Journal) -> Engine:
@@ -304,6 +300,17 @@ class Node:
                     await self.close_batch()
                 except ApiError as err:
                     log.warning("closing a batch failed: %s", err)
+
+    def _publish_batch(self, row: BatchRow) -> None:
+        """A batch row whose status a stage changed, on the `batches` stream."""
+        if self.journal is not None:
+            self.hub.publish(row.last_seq, "batches", {"type": "batch", **batch_json(row)})
+            self.hub.on_durable(self.journal.durable_seq)
+
+    def _queue_state(self) -> tuple[int, int]:
+        """The exchange's L1 queue position and hash chain (the L1 stage's queue watch)."""
+        assert self.engine is not None
+        return self.engine.ex.queue_next, self.engine.ex.queue_hash
 
     def kick_keeper(self) -> None:
         """Run the liquidation keeper soon (after oracle updates and funding ticks)."""

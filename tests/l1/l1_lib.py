@@ -6,10 +6,12 @@ the pipeline contract's `proven` info)."""
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import json
 import time
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -27,14 +29,17 @@ from contracts.deploy import (
     hasher_addresses,
 )
 from protocol.pubdata import collect
-from protocol.pubdata.batch import state_diff_hash
+from protocol.pubdata.batch import sections_of, state_diff_hash
+from protocol.pubdata.dac import dac_hash
 from protocol.pubdata.fields import Mode
+from protocol.pubdata.header import BatchHeader
 from prover.formats.json_files import proof_to_json
+from prover.formats.zkey import ZKey
 from prover.prove import prove
 from sequencer.batch_keys import fixed_zkey, verifier_name
 from sequencer.config import ExchangeConfig
 from sequencer.exchange import Exchange
-from sequencer.journal.store import Store
+from sequencer.journal.store import BatchRow, Store
 from sequencer.node.defaults import devnet_config
 from sequencer.node.drafts import BATCH_CLOSE
 from sequencer.node.journal_bodies import journal_op
@@ -97,7 +102,9 @@ def next_address(w3: Any, sender: str) -> str:
     return to_checksum_address(keccak(rlp.encode([bytes.fromhex(sender[2:]), nonce]))[12:])
 
 
-def deploy_stack(w3: Any, admin: str, sequencer: str, shape: BatchShape = SHAPE) -> Stack:
+def deploy_stack(
+    w3: Any, admin: str, sequencer: str, shape: BatchShape = SHAPE, dac: tuple[list[str], int] = ([], 0)
+) -> Stack:
     """The contracts on `w3`, the rollup's genesis root that of the devnet genesis with this chain's
     id and the rollup's own address (which the genesis root commits to, so it is computed first)."""
     token = deploy(w3, "TestToken", "zkclear test USD", "tUSD", 10**15, sender=admin)
@@ -110,9 +117,15 @@ def deploy_stack(w3: Any, admin: str, sequencer: str, shape: BatchShape = SHAPE)
     )
     params.mode = MODE_ROLLUP if shape.mode is Mode.ROLLUP else MODE_VALIDIUM
     params.verifiers = {shape.slots: verifier.address}
+    params.dac_members, params.dac_quorum = dac
     rollup = deploy_rollup(w3, params, sender=admin)
     assert rollup.address == at
     return Stack(w3, cfg, token, rollup, admin, sequencer)
+
+
+@cache
+def _zkey(shape: BatchShape) -> ZKey:
+    return fixed_zkey(shape, program(shape))
 
 
 def prove_closed(journal: Path, cfg: ExchangeConfig, shape: BatchShape = SHAPE) -> list[int]:
@@ -123,7 +136,7 @@ def prove_closed(journal: Path, cfg: ExchangeConfig, shape: BatchShape = SHAPE) 
     try:
         ex = Exchange(cfg)
         start = (ex.global_state(), ex.trees.accounts.root)
-        done = []
+        done: list[tuple[int, dict[str, Any]]] = []
         for e in store.entries():
             if e.kind != BATCH_CLOSE:
                 res = ex.apply(journal_op(e.kind, e.body), verify=False)
@@ -140,7 +153,7 @@ def prove_closed(journal: Path, cfg: ExchangeConfig, shape: BatchShape = SHAPE) 
             prog = program(shape)
             solved = prog.solve(ci.inputs)
             t = time.perf_counter()
-            res_p = prove(fixed_zkey(shape, prog), solved.to_wtns())
+            res_p = prove(_zkey(shape), solved.to_wtns())
             assert res_p.public == [ci.public_input]
             info: dict[str, Any] = {
                 "shape": shape.name,
@@ -154,12 +167,57 @@ def prove_closed(journal: Path, cfg: ExchangeConfig, shape: BatchShape = SHAPE) 
             if shape.mode is Mode.VALIDIUM:
                 roots = collect.orders_roots(b.witnesses or ())
                 diff = collect.public_data(Mode.ROLLUP, b.records, roots, g0, shape.slots)
+                sec = sections_of(diff)
+                info["state_diff"] = "0x" + ((sec.global_ or b"") + (sec.accounts or b"")).hex()
                 info["state_diff_hash"] = "0x" + state_diff_hash(diff).hex()
-            store.set_batch_status(b.number, "proven", info)
-            done.append(b.number)
-        return done
+            done.append((b.number, info))
+        # all at once, as a prover that ran ahead of the submitter leaves them
+        for number, info in done:
+            store.set_batch_status(number, "proven", info)
+        return [n for n, _ in done]
     finally:
         store.close()
+
+
+class KeyCommittee:
+    """A data-availability committee of secp256k1 keys (protocol.md 7.8) answering as
+    sequencer.l1.submitter.Committee: the quorum's signatures over the batch's dac_hash (raw
+    32-byte digest, r | s | v, ascending signer address)."""
+
+    def __init__(self, keys: list[Any], quorum: int, rollup: str, chain_id: int) -> None:
+        self.keys = sorted(keys, key=lambda a: int(a.address, 16))
+        self.quorum = quorum
+        self.rollup = int(rollup, 16)
+        self.chain_id = chain_id
+        self.signed: list[int] = []
+        self.gate: asyncio.Event | None = None  # when set: sign only once it is set
+
+    @property
+    def addresses(self) -> list[str]:
+        return [k.address for k in self.keys]
+
+    async def signatures(self, row: BatchRow) -> tuple[bytes, bytes]:
+        if self.gate is not None:
+            await self.gate.wait()
+        i = row.info
+        header = BatchHeader(
+            int(row.old_root),
+            int(row.new_root),
+            row.number,
+            self.chain_id,
+            int(i["queue_start"]),
+            int(i["queue_end"]),
+            int(i["time_start"]),
+            int(i["time_end"]),
+        )
+        diff = bytes.fromhex(str(i["state_diff_hash"])[2:])
+        digest = dac_hash(self.rollup, header, diff)
+        sigs = []
+        for k in self.keys[: self.quorum]:
+            sig = k.unsafe_sign_hash(digest)
+            sigs.append(sig.r.to_bytes(32, "big") + sig.s.to_bytes(32, "big") + bytes([sig.v]))
+        self.signed.append(row.number)
+        return diff, b"".join(sigs)
 
 
 def wait_for(pred: Any, timeout: float = 120.0, what: str = "condition") -> Any:

@@ -2,8 +2,9 @@
 submitter key held by a remote signer (anvil's unlocked account, `eth_sendTransaction`): the L1
 queue's deposit and forced withdrawal are consumed into one batch, proven as the prover stage does;
 with the RPC unreachable the submission is retried and reported in the batch row (l1_error,
-l1_attempts); then the node is killed (-9) after sending the batch and before its receipt, the
-transaction mined, and the restarted node records the batch from L1 without sending it again."""
+l1_attempts); then, blocks not being mined, the node re-sends the stuck transaction with the same
+nonce and higher fees, is killed (-9) before any receipt, the transaction is mined, and the
+restarted node records the batch from L1 without sending it again."""
 
 from __future__ import annotations
 
@@ -97,12 +98,14 @@ def test_node_on_anvil_remote_signer_kill9_between_send_and_receipt(
     finally:
         kill9(b)
 
-    # killed after sending, before the receipt
+    # not mined: re-sent (same nonce, higher fees) after --l1-stuck; killed before any receipt
     w3.provider.make_request("evm_setAutomine", [False])
-    c = node(url)
+    c = node(url, "--l1-stuck", "2")
     try:
         row = wait_for(
-            lambda: (r := _row(journal, 0)) is not None and r.info.get("l1_pending_tx") and r, 120, "the send"
+            lambda: (r := _row(journal, 0)) is not None and r.info.get("l1_sends", 0) >= 2 and r,
+            120,
+            "a re-send",
         )
     finally:
         kill9(c)

@@ -9,6 +9,8 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import json
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +23,7 @@ from protocol.pubdata.fields import Mode
 from protocol.pubdata.queue import chain_hash, decode_entry, encode_entry
 from protocol.pubdata.steps.deposit import DepositEntry
 from protocol.pubdata.steps.forced_withdrawal import ForcedWithdrawalEntry
+from sequencer.cli.node import L1_EXIT_CODE
 from sequencer.journal.store import Store
 from sequencer.l1.connection import Connection
 from sequencer.l1.errors import L1Error
@@ -28,7 +31,7 @@ from sequencer.l1.queue_watch import QueueWatch
 from sequencer.l1.signer import PASSWORD_ENV, load_keystore, open_sender
 from sequencer.node.config import NodeConfig
 from tests.l1.l1_lib import SHAPE, Stack, deploy_stack
-from tests.node.harness import trader
+from tests.node.harness import ROOT, trader
 
 
 @pytest.fixture(scope="module")
@@ -133,3 +136,19 @@ def test_the_submitter_key_is_never_a_bare_key_file(tmp_path: Path, monkeypatch:
     with pytest.raises(L1Error, match="not both"):
         open_sender(dataclasses.replace(base, sequencer_signer_rpc="http://x", sequencer_key=ks))
     assert open_sender(dataclasses.replace(base, sequencer_key=ks)).address == acct.address
+
+
+def test_zkclear_node_refuses_a_bare_key_file(tmp_path: Path) -> None:
+    bare = tmp_path / "key.hex"
+    bare.write_text(Account.create().key.hex())
+    args = ["node", "--data-dir", str(tmp_path / "n"), "--port", "0", "--l1-rpc", "http://127.0.0.1:1"]
+    args += ["--rollup", "0x" + "00" * 19 + "01", "--sequencer-key", str(bare)]
+    out = subprocess.run(
+        [sys.executable, "-c", "from zkclear.cli import main; main()", *args],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert out.returncode == L1_EXIT_CODE, out.stderr
+    assert "refusing to start: l1_signer" in out.stderr and "bare key file is refused" in out.stderr
