@@ -29,6 +29,10 @@ class ExitDataError(ValueError):
     has no leaf."""
 
 
+class NoLeaf(ExitDataError):
+    """The account has no leaf in the proven state (its deposits were never consumed, say)."""
+
+
 @dataclass(frozen=True)
 class ExitProof:
     """Everything `escape` (and, if nobody has yet, `publishExitState`) needs for one account."""
@@ -136,7 +140,7 @@ def from_rebuild(rb: Rebuilder, params: dict[str, Any], batch: int, account_id: 
     a `GET /v1/params` body for the markets' config inputs (checked against the genesis hashes)."""
     got = rb.account(account_id)
     if got is None:
-        raise ExitDataError(f"account {account_id} has no leaf in the state proven by batch {batch}")
+        raise NoLeaf(f"account {account_id} has no leaf in the state proven by batch {batch}")
     if rb.global_state is None:
         raise ExitDataError("no batch proven: there is nothing to exit from")
     rows = config_rows(params, rb.genesis.config_hashes)
@@ -196,7 +200,7 @@ def from_node(proof: dict[str, Any], params: dict[str, Any], account_id: int) ->
     """From the node's answers for the same batch: `GET /v1/accounts/{id}/proof?batch=N` and
     `GET /v1/params?batch=N`."""
     if proof.get("account") is None:
-        raise ExitDataError(f"account {account_id} has no leaf in the node's batch {proof.get('batch')}")
+        raise NoLeaf(f"account {account_id} has no leaf in the node's batch {proof.get('batch')}")
     batch = _int(proof.get("batch"), "proof batch")
     if _int(params.get("batch"), "params batch") != batch:
         raise ExitDataError(

@@ -180,9 +180,20 @@ class TraderL1:
     """The rollup and its token as one trader uses them. `key` (32 bytes) signs the transactions;
     without one only the reads work."""
 
-    def __init__(self, w3: Any, rollup: str, key: bytes | None = None, *, timeout: float = 120.0) -> None:
+    def __init__(
+        self,
+        w3: Any,
+        rollup: str,
+        key: bytes | None = None,
+        *,
+        timeout: float = 120.0,
+        gas_limit: int | None = None,
+    ) -> None:
         self.w3 = w3
         self.timeout = timeout
+        # a fixed gas limit instead of the node's estimate (which, on py-evm, runs the call some 25
+        # times: minutes for an escape); a refusal is still found first, by one eth_call
+        self.gas_limit = gas_limit
         self.account: LocalAccount | None = Account.from_key(key) if key is not None else None
         try:
             self.address = Web3.to_checksum_address(rollup)
@@ -203,8 +214,16 @@ class TraderL1:
             raise L1Unreachable(f"cannot read the rollup at {self.address}: {e}") from e
 
     @classmethod
-    def connect(cls, rpc: str, rollup: str, key: bytes | None = None, *, timeout: float = 120.0) -> TraderL1:
-        return cls(web3_for(rpc), rollup, key, timeout=timeout)
+    def connect(
+        cls,
+        rpc: str,
+        rollup: str,
+        key: bytes | None = None,
+        *,
+        timeout: float = 120.0,
+        gas_limit: int | None = None,
+    ) -> TraderL1:
+        return cls(web3_for(rpc), rollup, key, timeout=timeout, gas_limit=gas_limit)
 
     # ---- reads -------------------------------------------------------------------------------
     def _read(self, what: str, fn: Callable[[], Any]) -> Any:
@@ -284,18 +303,19 @@ class TraderL1:
 
     # ---- transactions --------------------------------------------------------------------------
     def send(self, fn: Any, what: str) -> Sent:
-        """Estimate (a refusal raises L1Refused with the revert reason and sends nothing), sign with
-        the trader's key, send, wait for the receipt."""
+        """Estimate (a refusal raises L1Refused with the revert reason and sends nothing; with a
+        fixed gas limit, one eth_call finds it), sign with the trader's key, send, wait for the
+        receipt."""
         acct = self.account
         if acct is None:
             raise L1Error(f"{what}: no Ethereum key (give --eth-key or a keystore that holds one)")
         try:
-            gas = self._estimate(fn, acct.address, what)
+            gas = self._gas(fn, acct.address, what)
             tx = fn.build_transaction(
                 {
                     "from": acct.address,
                     "nonce": self.w3.eth.get_transaction_count(acct.address, "pending"),
-                    "gas": int(gas * GAS_MARGIN) + GAS_EXTRA,
+                    "gas": gas,
                     "chainId": self.l1_chain_id,
                 }
             )
@@ -316,9 +336,13 @@ class TraderL1:
             raise L1Refused(what, self._reason_at(fn, acct.address, sent.block), tx=sent.tx)
         return sent
 
-    def _estimate(self, fn: Any, sender: str, what: str) -> int:
+    def _gas(self, fn: Any, sender: str, what: str) -> int:
+        """The transaction's gas limit: the node's estimate with a margin, or the fixed limit."""
         try:
-            return int(fn.estimate_gas({"from": sender}))
+            if self.gas_limit is not None:
+                fn.call({"from": sender, "gas": self.gas_limit})
+                return self.gas_limit
+            return int(int(fn.estimate_gas({"from": sender})) * GAS_MARGIN) + GAS_EXTRA
         except Exception as e:
             if is_revert(e):
                 raise L1Refused(what, revert_reason(e)) from e

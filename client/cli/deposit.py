@@ -124,6 +124,7 @@ def deposit(
     no_approve: bool,
     wait_timeout: float,
     l1_rpc: str | None,
+    gas_limit: int | None,
     rollup: str | None,
     eth_key: str | None,
     eth_keystore: Path | None,
@@ -156,6 +157,7 @@ def deposit(
         raise click.UsageError("--owner is for --faucet: an L1 deposit's owner is the sending address")
     s = open_session(
         l1_rpc=l1_rpc,
+        gas_limit=gas_limit,
         rollup=rollup,
         eth_key=eth_key,
         eth_keystore=eth_keystore,

@@ -21,8 +21,8 @@ import click
 
 from client.cli.common import emit_json, kv_table
 from client.cli.l1_session import Session, l1_errors, l1_options, open_session, sent_rows, usd
-from client.escape import ExitDataError, ExitProof, find_account, from_node, from_rebuild
-from client.http import Client
+from client.escape import ExitDataError, ExitProof, NoLeaf, find_account, from_node, from_rebuild
+from client.http import Client, NodeError
 from client.l1 import L1Refused, Sent
 from client.verify import L1, Malformed, committed_keys, load_vk, verify_chain
 from protocol.pubdata.fields import PubdataError
@@ -76,7 +76,7 @@ def proof_from_l1(
     if aid is None and s.ks is not None:
         aid = find_account(rb, s.ks.public_key)
     if aid is None:
-        raise ExitDataError("no account with the keystore's L2 key in the proven state: give --account")
+        raise NoLeaf("no account with the keystore's L2 key in the proven state")
     return from_rebuild(rb, params, last, aid)
 
 
@@ -87,13 +87,18 @@ def proof_from_node(s: Session, account_id: int | None, last: int) -> ExitProof:
         w = s.l2_wallet(c)
         aid = _account_id(s, account_id) or w.account_id
         if aid is None:
-            raise ExitDataError("the node knows no account with the keystore's L2 key: give --account")
+            raise NoLeaf("the node knows no account with the keystore's L2 key")
         if w.account_id is not None and w.account_id != aid:
             raise ExitDataError(
                 f"the keystore's key does not own account {aid} (its account is {w.account_id})"
             )
         w.account_id = aid
-        proof = c.proof(aid, w.read_token(int(time.time()) + 300), last)
+        try:
+            proof = c.proof(aid, w.read_token(int(time.time()) + 300), last)
+        except NodeError as e:
+            if e.code != "unknown_account":
+                raise
+            raise NoLeaf(f"account {aid} is not in the state of batch {last}") from e
         params = c.params(last)
     return from_node(proof, params, aid)
 
@@ -127,6 +132,7 @@ def exit_cmd(
     freeze: bool,
     no_refund: bool,
     l1_rpc: str | None,
+    gas_limit: int | None,
     rollup: str | None,
     eth_key: str | None,
     eth_keystore: Path | None,
@@ -140,6 +146,7 @@ def exit_cmd(
     its value at the proven oracle prices, funding included) and take back your unconsumed deposits."""
     s = open_session(
         l1_rpc=l1_rpc,
+        gas_limit=gas_limit,
         rollup=rollup,
         eth_key=eth_key,
         eth_keystore=eth_keystore,
@@ -165,12 +172,20 @@ def exit_cmd(
         sent.append(s.l1.freeze(index))
         st = s.l1.status(me)
     out: dict[str, Any] = {"address": me, "batch": st.batches - 1, "escape": None, "refunds": []}
+    ep: ExitProof | None = None
+    no_leaf: NoLeaf | None = None
     if st.batches > 0:
         last = st.batches - 1
-        if from_node:
-            ep = proof_from_node(s, account_id, last)
-        else:
-            ep = proof_from_l1(s, account_id, genesis, vk_files, last)
+        try:
+            ep = (
+                proof_from_node(s, account_id, last)
+                if from_node
+                else proof_from_l1(s, account_id, genesis, vk_files, last)
+            )
+        except NoLeaf as missing:  # nothing to escape; unconsumed deposits may still be paid back
+            s.say(f"{missing}: nothing to escape")
+            no_leaf = missing
+    if ep is not None:
         if ep.state_root != st.state_root:
             raise ExitDataError(
                 f"the exit proof is against root {ep.state_root}, the rollup's last proven root is {st.state_root}"
@@ -201,6 +216,8 @@ def exit_cmd(
             out["refunds"].append({"queue_index": d.index, "amount": str(d.entry.amount), **tx.as_json()})
     escaped = isinstance(out["escape"], dict) and "paid" in out["escape"]
     if not escaped and not out["refunds"]:
+        if no_leaf is not None:
+            raise no_leaf
         if out["escape"] is None:
             raise L1Refused(
                 "exit", "no batch was proven, so there is nothing to escape, and no deposit to pay back"

@@ -24,6 +24,7 @@ from client.wallet import address_hex, parse_address
 def claim(
     to: str | None,
     l1_rpc: str | None,
+    gas_limit: int | None,
     rollup: str | None,
     eth_key: str | None,
     eth_keystore: Path | None,
@@ -41,6 +42,7 @@ def claim(
             raise click.BadParameter(str(exc), param_hint="--to") from None
     s = open_session(
         l1_rpc=l1_rpc,
+        gas_limit=gas_limit,
         rollup=rollup,
         eth_key=eth_key,
         eth_keystore=eth_keystore,
@@ -68,6 +70,7 @@ def forced_withdraw(
     amount: str,
     account_id: int | None,
     l1_rpc: str | None,
+    gas_limit: int | None,
     rollup: str | None,
     eth_key: str | None,
     eth_keystore: Path | None,
@@ -85,6 +88,7 @@ def forced_withdraw(
         raise click.BadParameter("the amount must be positive", param_hint="AMOUNT")
     s = open_session(
         l1_rpc=l1_rpc,
+        gas_limit=gas_limit,
         rollup=rollup,
         eth_key=eth_key,
         eth_keystore=eth_keystore,
@@ -132,6 +136,7 @@ def l1_group() -> None:
 def status(
     address: str | None,
     l1_rpc: str | None,
+    gas_limit: int | None,
     rollup: str | None,
     eth_key: str | None,
     eth_keystore: Path | None,
@@ -144,6 +149,7 @@ def status(
     """State root, proven batches, frozen, queue, and your claimable and token balances."""
     s = open_session(
         l1_rpc=l1_rpc,
+        gas_limit=gas_limit,
         rollup=rollup,
         eth_key=eth_key,
         eth_keystore=eth_keystore,

@@ -64,6 +64,12 @@ def l1_options(fn: F) -> F:
         envvar="ZKCLEAR_ROLLUP",
         help="Rollup contract address (default: the node's, else the keystore's).",
     )(fn)
+    fn = click.option(
+        "--gas-limit",
+        type=click.IntRange(21_000, 30_000_000),
+        help="Gas limit of each transaction instead of the node's estimate (a refusal is still found "
+        "first, by one eth_call).",
+    )(fn)
     return click.option(
         "--l1-rpc",
         envvar="ZKCLEAR_L1_RPC",
@@ -164,6 +170,7 @@ def open_session(
     need_keystore: bool = False,
     info: dict[str, Any] | None = None,
     as_json: bool = False,
+    gas_limit: int | None = None,
 ) -> Session:
     """Connect to the rollup (`--l1-rpc` and `--rollup`, else the node's `/v1/info` "l1", else the
     keystore's rollup) with the Ethereum key (`--eth-key`/`--eth-keystore`, else the keystore's)."""
@@ -190,7 +197,7 @@ def open_session(
             )
         password = password if password is not None else get_password(None)
         key = ks.unlock_eth(password)
-    tl = TraderL1.connect(l1_rpc, rollup, key)
+    tl = TraderL1.connect(l1_rpc, rollup, key, gas_limit=gas_limit)
     if ks is not None:
         if tl.chain_id != ks.chain_id:
             raise KeystoreError(

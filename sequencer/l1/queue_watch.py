@@ -6,7 +6,9 @@ Reorg rule (protocol.md 7.12.1): before reading, the contract's `queueHash(queue
 confirmed block must equal the exchange's `queue_hash` (the chain over every entry consumed); each
 new entry's `hashAfter` must equal the exchange's chain extended by it.  A mismatch means L1
 rewrote entries the node already applied: the watch halts with L1Error(l1_reorg) and applies
-nothing more.  Restart-safe: the exchange's state (journaled) says which index is next."""
+nothing more.  Restart-safe: the exchange's state (journaled) says which index is next; the block
+of the last entry applied is kept in the journal's meta table, where the next restart starts
+looking for events."""
 
 from __future__ import annotations
 
@@ -16,6 +18,7 @@ from typing import Any
 
 from protocol.pubdata.fields import PubdataError
 from protocol.pubdata.queue import QueueEntry, chain_hash, decode_entry, encode_entry
+from sequencer.journal.store import Store
 from sequencer.l1.connection import Connection
 from sequencer.l1.errors import L1Error
 from sequencer.node import drafts
@@ -23,6 +26,7 @@ from sequencer.node.drafts import Draft
 
 log = logging.getLogger("zkclear.l1")
 MAX_ENTRIES_PER_POLL = 256
+CURSOR_KEY = "l1_queue_cursor"
 LOG_BLOCK_SPAN = 5000  # eth_getLogs ranges (public nodes cap them)
 
 
@@ -34,15 +38,26 @@ class QueueWatch:
         submit: Callable[[list[Draft]], Awaitable[list[Any]]],
         confirmations: int,
         from_block: int = 0,
+        store: Store | None = None,
     ) -> None:
         """`queue_state()`: the exchange's (queue_next, queue_hash); `submit`: applies drafts
-        through the node's pipeline (Node.submit)."""
+        through the node's pipeline (Node.submit); `store`: where the event cursor is kept across
+        restarts (the journal's meta table, on a connection of the watch's own)."""
         self.conn = conn
         self.queue_state = queue_state
         self.submit = submit
         self.confirmations = confirmations
+        self.from_block = from_block
+        self.store = store
         self.cursor = from_block  # no unconsumed entry's event is in an earlier block
         self.applied = 0
+        saved = None if store is None else store.get_meta(CURSOR_KEY)
+        if saved is not None:
+            # (index, block): entry `index`'s event was in `block`; later entries are not earlier
+            # (unless a reorg moved them: then _events falls back to from_block)
+            index, block = (int(v) for v in saved.split(":"))
+            if index <= queue_state()[0]:
+                self.cursor = max(from_block, block)
 
     async def poll(self) -> int:
         """Apply the confirmed entries not yet consumed; returns how many."""
@@ -91,16 +106,29 @@ class QueueWatch:
                 )
         self.applied += len(outs)
         self.cursor = events[want - 1][2]
+        if self.store is not None:
+            self.store.set_meta(CURSOR_KEY, f"{want - 1}:{self.cursor}")
         log.info("applied L1 queue entries %d..%d", nxt, want - 1)
         return len(outs)
 
     async def _events(self, start: int, end: int, safe: int) -> dict[int, tuple[bytes, int, int]]:
         """Queue index -> (entry, hashAfter, block) for start <= index < end, from the cursor up to
         block `safe`."""
+        out = await self._scan(start, end, safe, self.cursor)
+        if len(out) < end - start and self.cursor > self.from_block:  # moved by a reorg: look again
+            self.cursor = self.from_block
+            out = await self._scan(start, end, safe, self.cursor)
+        missing = [i for i in range(start, end) if i not in out]
+        if missing:
+            raise L1Error(
+                "l1_unreachable", f"{self.conn.rpc} returned no QueueEntry event for index {missing[0]}"
+            )
+        return out
+
+    async def _scan(self, start: int, end: int, safe: int, lo: int) -> dict[int, tuple[bytes, int, int]]:
         conn = self.conn
         ev = conn.rollup.events.QueueEntry
         out: dict[int, tuple[bytes, int, int]] = {}
-        lo = self.cursor
         while lo <= safe and len(out) < end - start:
             hi = min(safe, lo + LOG_BLOCK_SPAN - 1)
             logs: list[Any] = await conn.call(lambda a=lo, b=hi: ev.get_logs(from_block=a, to_block=b))
@@ -110,7 +138,4 @@ class QueueWatch:
                     after = int.from_bytes(bytes(lg["args"]["hashAfter"]), "big")
                     out[i] = (bytes(lg["args"]["entry"]), after, int(lg["blockNumber"]))
             lo = hi + 1
-        missing = [i for i in range(start, end) if i not in out]
-        if missing:
-            raise L1Error("l1_unreachable", f"{conn.rpc} returned no QueueEntry event for index {missing[0]}")
         return out

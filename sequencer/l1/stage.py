@@ -14,7 +14,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from sequencer.config import ExchangeConfig
-from sequencer.journal.store import Store
+from sequencer.journal.store import BatchRow, Store
 from sequencer.l1.connection import Connection
 from sequencer.l1.errors import L1Error
 from sequencer.l1.queue_watch import QueueWatch
@@ -36,14 +36,21 @@ class L1Stage:
         queue_state: Callable[[], tuple[int, int]],
         submit: Callable[[list[Draft]], Awaitable[list[Any]]],
         committee: Committee | None = None,
+        on_change: Callable[[BatchRow], None] | None = None,
     ) -> None:
+        """`queue_state()`: the exchange's (queue_next, queue_hash); `submit`: the node's
+        pipeline; `on_change(row)`: a batch row whose status the stage changed."""
         self.config = config
+        self.on_change = on_change
         self.exchange_config = exchange_config
         self.conn = Connection.open(config.l1_rpc, config.rollup, config.l1_web3)
         has_key = config.sequencer_key is not None or config.sequencer_signer_rpc is not None
         self.sender: TxSender | None = open_sender(config) if has_key else None
         self.store: Store | None = None
-        self.watch = QueueWatch(self.conn, queue_state, submit, config.l1_confirmations, config.l1_from_block)
+        self.queue_state = queue_state
+        self.submit = submit
+        self.watch: QueueWatch | None = None
+        self.watch_store: Store | None = None  # the watch's own connection (its cursor)
         self.committee = committee
         self.submitter: Submitter | None = None
         self.checked = False
@@ -65,6 +72,15 @@ class L1Stage:
     async def start(self) -> None:
         cfg = self.config
         self.store = Store(cfg.journal_path)
+        self.watch_store = Store(cfg.journal_path)
+        self.watch = QueueWatch(
+            self.conn,
+            self.queue_state,
+            self.submit,
+            cfg.l1_confirmations,
+            cfg.l1_from_block,
+            store=self.watch_store,
+        )
         if self.sender is not None:
             self.submitter = Submitter(
                 self.conn,
@@ -77,6 +93,7 @@ class L1Stage:
                 per_call=cfg.l1_batches_per_call,
                 stuck_s=cfg.l1_stuck_s,
                 poll_s=cfg.l1_poll_s,
+                on_change=self.on_change,
             )
         else:
             log.warning(
@@ -99,9 +116,10 @@ class L1Stage:
             with contextlib.suppress(asyncio.CancelledError):
                 await t
         self._tasks.clear()
-        if self.store is not None:
-            self.store.close()
-            self.store = None
+        for store in (self.store, self.watch_store):
+            if store is not None:
+                store.close()
+        self.store = self.watch_store = None
 
     async def _check(self) -> None:
         assert self.store is not None

@@ -12,7 +12,10 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+from collections.abc import Callable
 from typing import Any, Protocol
+
+from web3.exceptions import TransactionNotFound
 
 from protocol.pubdata.fields import Mode
 from sequencer.journal.store import BatchRow, Store
@@ -76,7 +79,10 @@ class Submitter:
         per_call: int = 1,
         stuck_s: float = 60.0,
         poll_s: float = 1.0,
+        on_change: Callable[[BatchRow], None] | None = None,
     ) -> None:
+        """`on_change(row)`: called with a row whose status this submitter changed (the node
+        publishes it on the `batches` stream)."""
         self.conn = conn
         self.store = store
         self.sender = sender
@@ -87,6 +93,7 @@ class Submitter:
         self.per_call = max(1, per_call) if mode is Mode.ROLLUP else 1
         self.stuck_s = stuck_s
         self.poll_s = poll_s
+        self.on_change = on_change
         self.retry_at = 0.0  # monotonic time before which a failed submission is not tried again
 
     # -- store (blocking; one connection used by this submitter only) ----------------------------
@@ -98,7 +105,15 @@ class Submitter:
         return [r for n in numbers if (r := self.store.batch(n)) is not None]
 
     async def _set(self, row: BatchRow, status: str, info: dict[str, Any]) -> None:
-        await self._db(self.store.set_batch_status, row.number, status, info)
+        store = self.store
+
+        def write() -> BatchRow | None:
+            store.set_batch_status(row.number, status, info)
+            return store.batch(row.number)
+
+        fresh = await self._db(write)
+        if fresh is not None and self.on_change is not None and fresh.status != row.status:
+            self.on_change(fresh)
 
     # -- one round -------------------------------------------------------------------------------
     async def step(self) -> bool:
@@ -168,7 +183,7 @@ class Submitter:
             block = int(row.info["l1_block"])
             if head - block < self.confirmations:
                 break
-            rc = await self.conn.call(self.conn.w3.eth.get_transaction_receipt, row.info["l1_tx"])
+            rc = await self.conn.call(self._receipt, row.info["l1_tx"])
             if rc is None or int(rc["blockNumber"]) != block:  # reorged out: submit it again
                 await self._set(
                     row, "proven", {"l1_error": f"transaction {row.info['l1_tx']} left the chain"}
@@ -274,13 +289,12 @@ class Submitter:
             await self._set(r, "submitted", info)
         log.info("batch %d: on L1 in block %d, %d gas", first.number, info["l1_block"], info["l1_call_gas"])
 
-    def _receipt(self, tx_hash: bytes) -> Any:
+    def _receipt(self, tx_hash: bytes | str) -> Any:
+        """The receipt, or None while the transaction is not mined (or no longer in the chain)."""
         try:
             return self.conn.w3.eth.get_transaction_receipt(tx_hash)
-        except Exception as exc:  # web3's TransactionNotFound: not mined yet
-            if type(exc).__name__ == "TransactionNotFound":
-                return None
-            raise
+        except TransactionNotFound:
+            return None
 
     async def _landed(self, row: BatchRow) -> bool:
         """Whether the contract already counts the batch (then its event is recorded)."""

@@ -86,7 +86,7 @@ class NodeConfig:
 
     @property
     def shape(self) -> BatchShape:
-        """The batch circuit every closed batch must fit (protocol.md 7.13)."""
+        """The node's batch circuit: every closed batch fits it (protocol.md 7.13)."""
         d = BatchShape.default(self.batch_slots)
         return BatchShape(
             self.batch_slots,

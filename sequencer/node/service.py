@@ -80,7 +80,9 @@ class Node:
     async def start(self) -> None:
         cfg = self.config
         if cfg.l1_rpc is not None or cfg.l1_web3 is not None:  # options checked before anything starts
-            self.l1 = L1Stage(cfg, self.exchange_config, self._queue_state, self.submit, self.committee)
+            self.l1 = L1Stage(
+                cfg, self.exchange_config, self._queue_state, self.submit, self.committee, self._publish_batch
+            )
         cfg.data_dir.mkdir(parents=True, exist_ok=True)
         journal = Journal(cfg.journal_path, fault_commit_delay_s=cfg.fault_commit_delay_ms / 1000)
         gid = genesis_id(self.exchange_config)
@@ -309,6 +311,12 @@ class Node:
                     await self.close_batch()
                 except ApiError as err:
                     log.warning("closing a batch failed: %s", err)
+
+    def _publish_batch(self, row: BatchRow) -> None:
+        """A batch row whose status a stage changed, on the `batches` stream."""
+        if self.journal is not None:
+            self.hub.publish(row.last_seq, "batches", {"type": "batch", **batch_json(row)})
+            self.hub.on_durable(self.journal.durable_seq)
 
     def _queue_state(self) -> tuple[int, int]:
         """The exchange's L1 queue position and hash chain (the L1 stage's queue watch)."""

@@ -51,6 +51,7 @@ RPC = "http://in-process.evm:8545"  # the in-process chain's stand-in URL (see `
 PW = "pw"
 ALICE_KEY = b"\x11" * 32
 BOB_KEY = b"\x22" * 32
+CAROL_KEY = b"\x44" * 32
 DEPOSIT = 100_000 * USD
 WITHDRAWN = 1_000 * USD
 LATE = 250 * USD  # Alice's second deposit, queued after the proven batch: never consumed
@@ -280,8 +281,21 @@ def _escape_value(setup: Setup, pub: tuple[int, int]) -> int:
 def test_exit_after_a_freeze_pays_the_proven_state(setup: Setup, chain: Chain) -> None:
     r = setup.rollup.functions
     me = setup.alice.address
-    gen = ["--genesis", str(setup.genesis)]
+    # a fixed gas limit: py-evm's estimate would run each exit call ~25 times (the estimate is
+    # exercised by every other transaction here, and by the exit of tests/client/test_l1_node.py)
+    gen = ["--genesis", str(setup.genesis), "--gas-limit", "8000000"]
     ok(cli("deposit", "250", "--no-wait", ks=setup.ks))  # queued after the proven batch
+    # Carol's only deposit is queued after the proven batch: her account never reached L1's state
+    carol = Account.from_key(CAROL_KEY)
+    _fund(chain, carol.address, LATE)
+    carol_ks = setup.ks.with_name("carol.json")
+    ok(
+        cli(
+            "account", "create", "--eth-key", "0x" + CAROL_KEY.hex(), "--chain-id", str(CHAIN_ID),
+            "--rollup", setup.rollup.address, "--scrypt-n", "1024", ks=carol_ks,
+        )
+    )  # fmt: skip
+    assert ok(cli("deposit", "250", "--no-wait", ks=carol_ks))["queue_index"] == 3
     refused(cli("exit", *gen, ks=setup.ks), 1, "not frozen")
     refused(cli("exit", "--freeze", *gen, ks=setup.ks), 1, "no forced withdrawal is overdue")
     bob_aid = setup.aid(trader_signer(1).pub)
@@ -303,6 +317,12 @@ def test_exit_after_a_freeze_pays_the_proven_state(setup: Setup, chain: Chain) -
     assert e["account_id"] == setup.aid(setup.alice_pub) and e["value"] == e["paid"] == str(value)
     assert out["refunds"][0]["amount"] == str(LATE)
     assert chain.token.functions.balanceOf(me).call() - before == value + LATE
+    # Carol: nothing to escape, her deposit paid back; then nothing is left for her
+    carol_out = ok(cli("exit", *gen, ks=carol_ks))
+    assert carol_out["escape"] is None and carol_out["refunds"][0]["queue_index"] == 3
+    assert chain.token.functions.balanceOf(carol.address).call() == LATE
+    err = refused(cli("exit", *gen, ks=carol_ks), 2, "no account with the keystore's L2 key")
+    assert err["code"] == "malformed"
     # the credited withdrawal is still claimable after the freeze, and only once
     assert ok(cli("claim", ks=setup.ks))["amount"] == str(WITHDRAWN)
     refused(cli("exit", *gen, ks=setup.ks), 1, "already escaped")

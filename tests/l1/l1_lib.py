@@ -6,6 +6,7 @@ the pipeline contract's `proven` info)."""
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import json
 import time
@@ -189,12 +190,15 @@ class KeyCommittee:
         self.rollup = int(rollup, 16)
         self.chain_id = chain_id
         self.signed: list[int] = []
+        self.gate: asyncio.Event | None = None  # when set: sign only once it is set
 
     @property
     def addresses(self) -> list[str]:
         return [k.address for k in self.keys]
 
     async def signatures(self, row: BatchRow) -> tuple[bytes, bytes]:
+        if self.gate is not None:
+            await self.gate.wait()
         i = row.info
         header = BatchHeader(
             int(row.old_root),

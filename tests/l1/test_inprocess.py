@@ -182,6 +182,11 @@ def test_l1_deposit_forced_withdrawal_and_batches_finalized(tmp_path: Path) -> N
             await asyncio.sleep(0.3)
             assert r.batchNumber().call() == 3
             assert w3.eth.get_transaction_count(seq) == 2
+            # the queue watch goes on from the block of the last entry it applied (journal meta)
+            assert node.l1.watch is not None and node.l1.watch.cursor > 0
+            assert node.engine is not None
+            st.deposit(user, trader(2).pub, 5 * USD)
+            await until(lambda: node.engine is not None and node.engine.ex.queue_next == 5)
 
     asyncio.run(main())
 
@@ -215,8 +220,25 @@ def test_validium_batches_wait_for_the_committee(tmp_path: Path) -> None:
             assert "l1_config" in row.info["l1_error"] and "committee" in row.info["l1_error"]
             assert st.rollup.functions.batchNumber().call() == 0
             assert (await client.batch(0))["status"] == "proven"
-        async with l1_node(data, st.cfg, VALIDIUM, committee=committee, **opts):
+        gate = committee.gate = asyncio.Event()
+        async with l1_node(data, st.cfg, VALIDIUM, committee=committee, **opts) as (node, client):
+            # the batches stream shows the L1 stage's transitions
+            statuses: list[str] = []
+
+            async def watch() -> None:
+                async for ev in client.stream([{"channel": "batches"}]):
+                    if ev.get("type") == "subscribed":
+                        gate.set()  # the committee signs (and the batch is sent) only now
+                    if ev.get("type") == "batch" and ev["number"] == 0:
+                        statuses.append(ev["status"])
+                        if ev["status"] == "finalized":
+                            assert ev["l1_tx"] is not None
+                            return
+
+            watcher = asyncio.create_task(watch())
             row = await until(lambda: row_when(journal, 0, "finalized"), 120)
+            await asyncio.wait_for(watcher, 30)
+            assert statuses[-2:] == ["submitted", "finalized"]
             assert committee.signed == [0] and row.info["l1_error"] is None
             assert st.rollup.functions.batchNumber().call() == 1
             print(f"\nsubmitValidiumBatch ({VALIDIUM.name}) by the node: {row.info['l1_gas']} gas")
