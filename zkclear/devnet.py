@@ -11,8 +11,12 @@ One process, one data dir:
 - the sequencer node on the embedded defaults (SQLite journal, BTC-USD and ETH-USD, devnet oracle
   keys re-signing prices), its exchange configuration bound to the deployed rollup's address.
 
-The node's L1 client and prover stages are not part of this tree: the node still takes deposits
-from its devnet faucet and its batches stay `closed`; the banner says so."""
+- the node's prover stage (the same key) and L1 client: deposits and forced withdrawals come from
+  the rollup's queue (the faucet route is refused), each closed batch is proven, submitted by the
+  sequencer account (eth-tester's, unlocked on the embedded chain: a remote signer over JSON-RPC,
+  never a key file) and finalized;
+- in validium mode, the data-availability committee: DAC_MEMBERS members served in this process
+  (sequencer/dac, each with its SQLite store under `dac/<i>/`), whose quorum signs each batch."""
 
 from __future__ import annotations
 
@@ -25,6 +29,7 @@ from pathlib import Path
 from typing import Any
 
 import click
+from aiohttp import web
 from eth_account import Account
 from eth_utils import keccak
 
@@ -35,16 +40,18 @@ from contracts.devchain import DevChain, DevChainError, RpcServer
 from contracts.generic_verifier import vk_points
 from contracts.system import Deployment, DeploymentError, deploy_system
 from protocol.pubdata.fields import Mode
-from prover.formats.json_files import VerifyingKey, load_json, vk_from_json, vk_to_json, write_json
-from prover.formats.zkey import write_zkey
+from protocol.pubdata.rebuild import Genesis
+from prover.formats.json_files import VerifyingKey
 from prover.progress import Progress, RichProgress
-from prover.setup.phase2 import export_vk
-from prover.setup.single import single_party_setup
 from sequencer.config import ExchangeConfig
+from sequencer.dac.member import Member
+from sequencer.dac.server import create_app
+from sequencer.dac.store import MemberStore
 from sequencer.exchange import Exchange
 from sequencer.node.app import serve
 from sequencer.node.config import NodeConfig
 from sequencer.node.defaults import DEVNET_CHAIN_ID, devnet_config
+from sequencer.proving.keys import VK_FILE, ProverKeyError, ensure_keys, key_dir
 
 INITIAL_PRICES = {"BTC-USD": 5_000_000, "ETH-USD": 300_000}  # 50,000.00 and 3,000.00 USD
 # The devnet's stand-in oracle re-signs every market's current price this often: a price older than
@@ -52,7 +59,6 @@ INITIAL_PRICES = {"BTC-USD": 5_000_000, "ETH-USD": 300_000}  # 50,000.00 and 3,0
 ORACLE_REFRESH_S = 20
 
 DEPLOYMENT_FILE = "deployment.json"
-KEYS_DIR = "keys"
 DEFAULT_SLOTS = 8  # a small circuit: the first start makes its key in about a minute
 # eth-tester's funded accounts have the public keys 1..10 (index i: key i + 1). The demo traders
 # are the first ones (`--eth-key 0x..01` in the banner); the rollup's admin and sequencer the last.
@@ -64,11 +70,6 @@ ADMIN_INDEX, SEQUENCER_INDEX = 9, 8
 DAC_MEMBERS, DAC_QUORUM = 3, 2
 FORCED_DEADLINE, UPGRADE_DELAY = 7 * 86400, 14 * 86400
 
-NOT_YET = (
-    "L1 client in the node: deposits come from the devnet faucet, not from the rollup's queue, "
-    "and withdrawals are debited on L2 but not yet paid on L1",
-    "prover stage in the node: batches are closed with their roots but stay `closed`, never `proven`",
-)
 
 log = logging.getLogger("zkclear.devnet")
 
@@ -105,26 +106,14 @@ def genesis_root(rollup: str) -> int:
     return Exchange(exchange_config(rollup)).state_root
 
 
-def proving_key(shape: BatchShape, key_dir: Path, progress: Progress) -> tuple[Path, VerifyingKey]:
-    """The devnet's proving key for `shape` (its .zkey path) and verification key: made once by a
-    single-party setup from fresh secrets (devnet only: whoever runs it could forge proofs) and
-    cached in key_dir/<shape name>/ (batch.zkey, verification_key.json), reused after a restart."""
-    d = key_dir / shape.name
-    zkey, vk_file = d / "batch.zkey", d / "verification_key.json"
-    if zkey.exists() and vk_file.exists():
-        return zkey, vk_from_json(load_json(vk_file, "verification key"))
-    d.mkdir(parents=True, exist_ok=True)
-    progress.log(f"making the devnet's proving key for {shape.name} (once; cached in {d})")
+def proving_key(shape: BatchShape, data_dir: Path, progress: Progress, test_key: bool) -> VerifyingKey:
+    """The devnet's proving key for `shape`, as the node's prover stage reads it
+    (sequencer.proving.keys: `keys/<shape name>/`): made once by a single-party setup from fresh
+    secrets (devnet only: whoever runs it could forge proofs), reused after a restart. `test_key`:
+    the deterministic cached test key instead (tests only)."""
     progress.step("compiling the batch circuit")
-    r1cs = BatchCircuit(shape).program.r1cs()
-    zk = single_party_setup(r1cs, progress=progress)
-    progress.done()
-    vk = export_vk(zk)
-    tmp = zkey.with_name(zkey.name + ".tmp")
-    write_zkey(tmp, zk)
-    write_json(vk_file, vk_to_json(vk))
-    tmp.replace(zkey)  # last: a key file exists only complete and with its vk beside it
-    return zkey, vk
+    program = BatchCircuit(shape).program
+    return ensure_keys(key_dir(data_dir, shape), shape, program, progress, test_key=test_key).vk
 
 
 def check_shape(dep: Deployment, shape: BatchShape) -> None:
@@ -177,14 +166,62 @@ def _lists(x: Any) -> Any:
     return [_lists(v) for v in x] if isinstance(x, list | tuple) else int(x)
 
 
-def node_config(data_dir: Path, port: int, shape: BatchShape, dep: Deployment, rpc_url: str) -> NodeConfig:
-    """The node's settings on this devnet: its batch circuit is the deployed verifier's. Where the
-    node's L1 client and prover stages exist, their settings (the RPC URL, the rollup, the
-    sequencer's key, the proving key) are derived here from the deployment."""
-    return NodeConfig(data_dir=data_dir, port=port, devnet=True, batch_slots=shape.slots)
+def node_config(
+    data_dir: Path,
+    port: int,
+    shape: BatchShape,
+    dep: Deployment,
+    rpc_url: str,
+    dac_urls: list[str],
+    test_key: bool = False,
+) -> NodeConfig:
+    """The node's settings on this devnet: its batch circuit is the deployed verifier's, its prover
+    uses the devnet's key, its L1 client reads the rollup's queue from the deployment block and
+    submits as the deployment's sequencer through the chain's own signer."""
+    return NodeConfig(
+        data_dir=data_dir,
+        port=port,
+        devnet=True,
+        batch_slots=shape.slots,
+        batch_queue=shape.queue,
+        batch_withdrawals=shape.withdrawals,
+        data_mode=shape.mode.name.lower(),
+        prove=True,
+        prover_test_key=test_key,
+        l1_rpc=rpc_url,
+        rollup=dep.rollup,
+        l1_from_block=dep.block,
+        l1_poll_s=0.5,
+        sequencer_signer_rpc=rpc_url,
+        sequencer_address=dep.sequencer,
+        dac_members=tuple(dac_urls),
+        dac_quorum=dep.dac_quorum,
+    )
+
+
+async def start_committee(
+    data_dir: Path, dep: Deployment, config: ExchangeConfig
+) -> tuple[list[str], list[web.AppRunner], list[MemberStore]]:
+    """Validium: the devnet's committee members, each an HTTP server on a free local port with its
+    own store under dac/<i>/; returns their URLs (what the node posts batches to)."""
+    ex = Exchange(config)
+    genesis = Genesis(config.params_hash(), tuple(None if m is None else m.config_hash for m in ex.markets))
+    urls, runners, stores = [], [], []
+    for i in range(DAC_MEMBERS):
+        store = MemberStore(data_dir / "dac" / str(i) / "dac.db")
+        member = Member(store, Account.from_key(dac_key(i)), int(dep.rollup, 16), dep.chain_id, genesis)
+        runner = web.AppRunner(create_app(member), access_log=None, handle_signals=False)
+        await runner.setup()
+        site = web.TCPSite(runner, "127.0.0.1", 0)
+        await site.start()
+        urls.append(f"http://127.0.0.1:{runner.addresses[0][1]}")
+        runners.append(runner)
+        stores.append(store)
+    return urls, runners, stores
 
 
 def usage(url: str, rpc_url: str, data_dir: Path, dep: Deployment, shape: BatchShape) -> str:
+    vk_hint = f" --vk {key_dir(data_dir, shape) / VK_FILE}"
     traders = ", ".join(f"0x{eth_key(i).hex().lstrip('0') or '0'}" for i in range(DEMO_TRADERS))
     return f"""
 zkclear devnet: sequencer node listening on {url}
@@ -202,16 +239,21 @@ Embedded L1 (eth-tester, JSON-RPC): {rpc_url}
 Try it (in another shell):
   export ZKCLEAR_NODE={url} ZKCLEAR_RPC={rpc_url} ZKCLEAR_KEYSTORE=$PWD/var/alice.json ZKCLEAR_PASSWORD=devnet
   .venv/bin/zkclear account create --eth-key 0x$(printf '%064x' 1)
-  .venv/bin/zkclear deposit 10000
+  .venv/bin/zkclear deposit 10000            # approve + deposit on L1; waits until the node credits it
   .venv/bin/zkclear markets
   .venv/bin/zkclear order place BTC-USD buy 0.01 --price 49990
   .venv/bin/zkclear book BTC-USD
   .venv/bin/zkclear account show
+  .venv/bin/zkclear withdraw 100             # debited on L2, paid on L1 once its batch is final
+  .venv/bin/zkclear batches                  # closed -> proving -> proven -> submitted -> finalized
+  .venv/bin/zkclear claim                    # takes the finalized withdrawal out on L1
+  .venv/bin/zkclear l1 status
+  .venv/bin/zkclear verify chain --rollup {dep.rollup}{vk_hint}
+  curl -s {url}/metrics
   curl -s -X POST {url}/v1/devnet/oracle -d '{{"market": "BTC-USD", "price": "5100000"}}'
-  curl -s {rpc_url} -d '{{"jsonrpc": "2.0", "id": 1, "method": "eth_blockNumber", "params": []}}'
 
-Not included yet:
-""" + "".join(f"  - {line}\n" for line in NOT_YET)
+Ctrl-C stops it; the data dir keeps the node's journal, the L1 chain and the keys.
+"""
 
 
 async def feed_prices(url: str) -> None:
@@ -256,7 +298,14 @@ async def feed_prices(url: str) -> None:
 @click.option(
     "--batch-withdrawals", type=click.IntRange(min=1), help="Withdrawals per batch (default: slots / 8)."
 )
-@click.option("--data-mode", type=click.Choice(["validium", "rollup"]), default="validium", show_default=True)
+@click.option(
+    "--data-mode",
+    type=click.Choice(["validium", "rollup"]),
+    default="rollup",
+    show_default=True,
+    help="rollup: state diffs on L1 (anyone rebuilds the state); validium: to the devnet's committee.",
+)
+@click.option("--test-key", is_flag=True, hidden=True, help="Tests: the deterministic cached test key.")
 @click.option("-v", "--verbose", is_flag=True)
 def devnet(
     data_dir: Path,
@@ -266,6 +315,7 @@ def devnet(
     batch_queue: int | None,
     batch_withdrawals: int | None,
     data_mode: str,
+    test_key: bool,
     verbose: bool,
 ) -> None:
     """Start the all-in-one devnet on the embedded defaults (Ctrl-C stops it)."""
@@ -284,10 +334,10 @@ def devnet(
     try:
         if (data_dir / DEPLOYMENT_FILE).exists():  # before making a key for a shape it cannot use
             check_shape(Deployment.load(data_dir / DEPLOYMENT_FILE), shape)
-        _, vk = proving_key(shape, data_dir / KEYS_DIR, progress)
+        vk = proving_key(shape, data_dir, progress, test_key)
         chain = DevChain(data_dir, chain_id=DEVNET_CHAIN_ID)
         dep, new = deploy_once(chain.web3(), data_dir / DEPLOYMENT_FILE, shape, vk)
-    except (DeploymentError, DevChainError, OSError, ValueError) as e:
+    except (DeploymentError, DevChainError, ProverKeyError, OSError, ValueError) as e:
         raise click.ClickException(str(e)) from e
     log.info(
         "L1 ready in %.1f s (%s, chain at block %d)",
@@ -306,10 +356,20 @@ def devnet(
             feeder = asyncio.get_running_loop().create_task(feed_prices(url))
             tasks.add(feeder)  # a reference, so the task is not collected while it runs
 
+        config = exchange_config(dep.rollup)
+        runners: list[web.AppRunner] = []
+        stores: list[MemberStore] = []
         try:
-            ncfg = node_config(data_dir, port, shape, dep, rpc_url)
-            await serve(ncfg, exchange_config(dep.rollup), on_ready=ready)
+            urls: list[str] = []
+            if shape.mode is Mode.VALIDIUM:
+                urls, runners, stores = await start_committee(data_dir, dep, config)
+            ncfg = node_config(data_dir, port, shape, dep, rpc_url, urls, test_key)
+            await serve(ncfg, config, on_ready=ready)
         finally:
+            for r in runners:
+                await r.cleanup()
+            for st in stores:
+                st.close()
             await server.stop()
 
     try:

@@ -13,7 +13,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Callable, Sequence
-from typing import Any, Protocol
+from typing import Any
 
 import aiohttp
 from eth_keys import keys
@@ -27,12 +27,6 @@ from sequencer.node.config import NodeConfig
 
 log = logging.getLogger("zkclear.dac")
 HALF_N = 0x7FFFFFFFFFFFFFFFFFFFFFFFFFFFFFFF5D576E7357A4501DDFE92F46681B20A0  # secp256k1 n / 2
-
-
-class Committee(Protocol):
-    async def signatures(self, row: BatchRow) -> tuple[bytes, bytes]:
-        """(state_diff_hash, packed signatures of at least a quorum, ascending signer address)."""
-        ...
 
 
 class CommitteeError(RuntimeError):

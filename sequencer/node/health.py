@@ -23,6 +23,9 @@ def health_checks(node: Node, now_ms: int | None = None) -> list[M.HealthCheck]:
             "detail": "writable" if failed is None else f"not writable: {failed}",
         }
     ]
+    prover = node.prover.health() if node.prover is not None else None
+    if prover is not None and prover["state"] == "failed":  # keys refused: nothing will be proven
+        checks.append({"name": "proving", "ok": False, "detail": f"prover stage failed: {prover['error']}"})
     stages = [
         ("proving", cfg.prove, cfg.health_max_unproven_s, "not yet proven"),
         ("l1", cfg.l1_rpc is not None, cfg.health_max_unfinalized_s, "proven, not finalized on L1"),

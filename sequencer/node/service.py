@@ -19,6 +19,7 @@ from sequencer.config import ExchangeConfig
 from sequencer.exchange import Exchange
 from sequencer.journal import Journal, JournalError, JournalIntegrityError, SnapshotDir
 from sequencer.journal.store import BatchRow
+from sequencer.l1.dac_client import committee_for
 from sequencer.l1.stage import L1Stage
 from sequencer.l1.submitter import Committee
 from sequencer.node.answers import batch_json
@@ -94,6 +95,9 @@ class Node:
                 f"{cfg.journal_path} belongs to another genesis ({have}); this node is configured for {gid}"
             )
         self.journal = journal
+        if self.l1 is not None and self.committee is None:  # validium: --dac-member URLs
+            self.committee = committee_for(cfg, self.exchange_config.rollup_address, journal.store)
+            self.l1.committee = self.committee
         t0 = time.perf_counter()
         self.engine = self._rebuild(journal)
         shape = cfg.shape

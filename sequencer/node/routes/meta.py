@@ -49,7 +49,7 @@ async def get_info(request: web.Request) -> web.Response:
             "address_burst": c.address_burst,
         },
         "l1": None if node.l1 is None else node.l1.info(),
-        "not_yet": ["proofs"] if node.l1 is not None else ["proofs", "l1"],
+        "not_yet": [name for name, on in (("proofs", node.prover), ("l1", node.l1)) if on is None],
     }
     return json_response(body)
 
