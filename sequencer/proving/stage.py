@@ -25,7 +25,7 @@ import os
 import signal
 import time
 from collections.abc import Awaitable, Callable
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from typing import Any, Literal, TypeVar
 
@@ -77,6 +77,9 @@ class ProverStage:
         self.loaded: worker.Loaded | None = None
         self.last_proven: int | None = None
         self._store: Store | None = None
+        # the stage's SQLite connection lives on one thread: a write cut off by stop() finishes
+        # before the connection is closed behind it
+        self._db = ThreadPoolExecutor(max_workers=1, thread_name_prefix="prover-db")
         self._pool: ProcessPoolExecutor | None = None
         self._worker_pid: int | None = None
         self._task: asyncio.Task[None] | None = None
@@ -85,7 +88,7 @@ class ProverStage:
 
     # -- lifecycle -----------------------------------------------------------------------------
     async def start(self) -> None:
-        self._store = await asyncio.to_thread(Store, self.config.journal_path)
+        self._store = await self._on_db(Store, self.config.journal_path)
         self._task = asyncio.create_task(self._run(), name="prover-stage")
 
     async def stop(self) -> None:
@@ -98,8 +101,9 @@ class ProverStage:
             self._task = None
         await self._drop_pool()
         if self._store is not None:
-            self._store.close()
+            await self._on_db(self._store.close)
             self._store = None
+        self._db.shutdown(wait=True)
         self.state = "stopped"
 
     def kick(self) -> None:
@@ -113,6 +117,9 @@ class ProverStage:
             "error": self.error,
             "last_proven": self.last_proven,
         }
+
+    async def _on_db(self, fn: Callable[..., T], *args: Any) -> T:
+        return await asyncio.get_running_loop().run_in_executor(self._db, fn, *args)
 
     # -- the worker process ----------------------------------------------------------------------
     def _new_pool(self) -> ProcessPoolExecutor:
@@ -189,7 +196,7 @@ class ProverStage:
         store = self._store
         while True:
             await self._written()  # batch rows the node has closed so far are committed
-            row = await asyncio.to_thread(store.first_batch_in, TO_PROVE, self._next)
+            row = await self._on_db(store.first_batch_in, TO_PROVE, self._next)
             if row is not None:
                 return row
             with contextlib.suppress(TimeoutError):
@@ -233,7 +240,7 @@ class ProverStage:
             store.set_batch_status(number, status, info)
             return store.batch(number)
 
-        row = await asyncio.to_thread(write)
+        row = await self._on_db(write)
         if row is not None:
             self.hub.publish(row.last_seq, "batches", {"type": "batch", **batch_json(row)})
             self.hub.on_durable(self._durable_seq())
