@@ -1,8 +1,8 @@
 """The node's prover stage: closed batches proven in number order, `closed -> proving -> proven`
 (the batch pipeline contract, protocol.md 11 "Proving stage").
 
-The work runs in one spawned worker process (sequencer.proving.worker): the node's loop only
-reads and writes batch rows and publishes their changes.  The stage starts in the background: the
+The work runs in one spawned worker process (sequencer.proving.worker): the node's process only
+reads and writes batch rows (on one thread of its own) and publishes their changes.  The stage starts in the background: the
 node serves at once while the worker compiles the circuit and opens (or makes, once) the key set;
 batches stay `closed` until then.  Every status change is committed (its own SQLite connection,
 a short UPDATE beside the journal writer) before it is published on the `batches` stream:
@@ -189,6 +189,10 @@ class ProverStage:
         except ProverKeyError as exc:
             self.state, self.error = "failed", str(exc)
             log.error("prover: refusing the proving keys: %s", exc)
+            await self._drop_pool()
+        except Exception as exc:  # the stage's own database writes failed: stop, loudly
+            self.state, self.error = "failed", f"{type(exc).__name__}: {exc}"
+            log.exception("prover: the stage stopped")
             await self._drop_pool()
 
     async def _next_batch(self) -> BatchRow:
