@@ -1,8 +1,8 @@
 """The node's prover stage: closed batches proven in number order, `closed -> proving -> proven`
 (the batch pipeline contract, protocol.md 11 "Proving stage").
 
-The work runs in one spawned worker process (sequencer.proving.worker): the node's loop only
-reads and writes batch rows and publishes their changes.  The stage starts in the background: the
+The work runs in one spawned worker process (sequencer.proving.worker): the node's process only
+reads and writes batch rows (on one thread of its own) and publishes their changes.  The stage starts in the background: the
 node serves at once while the worker compiles the circuit and opens (or makes, once) the key set;
 batches stay `closed` until then.  Every status change is committed (its own SQLite connection,
 a short UPDATE beside the journal writer) before it is published on the `batches` stream:
@@ -25,7 +25,7 @@ import os
 import signal
 import time
 from collections.abc import Awaitable, Callable
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from typing import Any, Literal, TypeVar
 
@@ -77,6 +77,9 @@ class ProverStage:
         self.loaded: worker.Loaded | None = None
         self.last_proven: int | None = None
         self._store: Store | None = None
+        # the stage's SQLite connection lives on one thread: a write cut off by stop() finishes
+        # before the connection is closed behind it
+        self._db = ThreadPoolExecutor(max_workers=1, thread_name_prefix="prover-db")
         self._pool: ProcessPoolExecutor | None = None
         self._worker_pid: int | None = None
         self._task: asyncio.Task[None] | None = None
@@ -85,7 +88,7 @@ class ProverStage:
 
     # -- lifecycle -----------------------------------------------------------------------------
     async def start(self) -> None:
-        self._store = await asyncio.to_thread(Store, self.config.journal_path)
+        self._store = await self._on_db(Store, self.config.journal_path)
         self._task = asyncio.create_task(self._run(), name="prover-stage")
 
     async def stop(self) -> None:
@@ -98,8 +101,9 @@ class ProverStage:
             self._task = None
         await self._drop_pool()
         if self._store is not None:
-            self._store.close()
+            await self._on_db(self._store.close)
             self._store = None
+        self._db.shutdown(wait=True)
         self.state = "stopped"
 
     def kick(self) -> None:
@@ -113,6 +117,9 @@ class ProverStage:
             "error": self.error,
             "last_proven": self.last_proven,
         }
+
+    async def _on_db(self, fn: Callable[..., T], *args: Any) -> T:
+        return await asyncio.get_running_loop().run_in_executor(self._db, fn, *args)
 
     # -- the worker process ----------------------------------------------------------------------
     def _new_pool(self) -> ProcessPoolExecutor:
@@ -183,13 +190,17 @@ class ProverStage:
             self.state, self.error = "failed", str(exc)
             log.error("prover: refusing the proving keys: %s", exc)
             await self._drop_pool()
+        except Exception as exc:  # the stage's own database writes failed: stop, loudly
+            self.state, self.error = "failed", f"{type(exc).__name__}: {exc}"
+            log.exception("prover: the stage stopped")
+            await self._drop_pool()
 
     async def _next_batch(self) -> BatchRow:
         assert self._store is not None
         store = self._store
         while True:
             await self._written()  # batch rows the node has closed so far are committed
-            row = await asyncio.to_thread(store.first_batch_in, TO_PROVE, self._next)
+            row = await self._on_db(store.first_batch_in, TO_PROVE, self._next)
             if row is not None:
                 return row
             with contextlib.suppress(TimeoutError):
@@ -233,7 +244,7 @@ class ProverStage:
             store.set_batch_status(number, status, info)
             return store.batch(number)
 
-        row = await asyncio.to_thread(write)
+        row = await self._on_db(write)
         if row is not None:
             self.hub.publish(row.last_seq, "batches", {"type": "batch", **batch_json(row)})
             self.hub.on_durable(self._durable_seq())

@@ -3,7 +3,7 @@
 kill is proved again (its proof, randomized per run, is unchanged); the batch that was `proving`
 is proved again (its attempts count both).  And the follower, after a restart, starts from the
 newest snapshot before the first batch it is asked for, giving the same circuit input as a replay
-from genesis."""
+from genesis (and, in validium mode, the state diff that rollup mode publishes)."""
 
 from __future__ import annotations
 
@@ -11,7 +11,10 @@ import asyncio
 import time
 from pathlib import Path
 
+from circuits.batch.batch import BatchShape
 from client.http import AsyncClient
+from protocol.pubdata.batch import split, state_diff_hash
+from protocol.pubdata.fields import Mode
 from sequencer.journal import SnapshotDir
 from sequencer.node.defaults import devnet_config
 from sequencer.proving.follower import Follower
@@ -98,6 +101,15 @@ def test_follower_starts_from_a_snapshot(tmp_path: Path) -> None:
         assert (a.inputs, a.state_diff, a.state_diff_hash) == (b.inputs, b.state_diff, b.state_diff_hash)
         assert warm.batch(last - 2).number == last - 2  # behind its position: starts again ...
         assert warm.started_at == 0  # ... from genesis (no snapshot at or before batch last - 3's close)
+        rollup = Follower(config, tmp_path, BatchShape.default(SLOTS, Mode.ROLLUP))
+        try:  # validium's state diff is exactly the global and accounts sections rollup publishes
+            r = rollup.batch(last)
+            sec = split(Mode.ROLLUP, r.inputs.data)
+            assert r.state_diff is None and sec.global_ is not None and sec.accounts is not None
+            assert b.state_diff == sec.global_ + sec.accounts
+            assert b.state_diff_hash == state_diff_hash(sec)
+        finally:
+            rollup.close()
     finally:
         cold.close()
         warm.close()
