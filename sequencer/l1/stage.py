@@ -16,11 +16,12 @@ from typing import Any
 
 from sequencer.config import ExchangeConfig
 from sequencer.journal.store import BatchRow, Store
+from sequencer.l1.calls import Committee
 from sequencer.l1.connection import Connection
 from sequencer.l1.errors import L1Error
 from sequencer.l1.queue_watch import QueueWatch
 from sequencer.l1.signer import TxSender, open_sender
-from sequencer.l1.submitter import Committee, Submitter
+from sequencer.l1.submitter import Submitter
 from sequencer.node import models as M
 from sequencer.node.config import NodeConfig
 from sequencer.node.drafts import Draft
