@@ -10,16 +10,18 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
 from collections.abc import Awaitable, Callable
 from typing import Any
 
 from sequencer.config import ExchangeConfig
 from sequencer.journal.store import BatchRow, Store
+from sequencer.l1.calls import Committee
 from sequencer.l1.connection import Connection
 from sequencer.l1.errors import L1Error
 from sequencer.l1.queue_watch import QueueWatch
 from sequencer.l1.signer import TxSender, open_sender
-from sequencer.l1.submitter import Committee, Submitter
+from sequencer.l1.submitter import Submitter
 from sequencer.node import models as M
 from sequencer.node.config import NodeConfig
 from sequencer.node.drafts import Draft
@@ -57,6 +59,7 @@ class L1Stage:
         self.halted: L1Error | None = None  # the queue watch stopped on this
         self.last_error: L1Error | None = None
         self._tasks: list[asyncio.Task[None]] = []
+        self._check_lock = asyncio.Lock()
 
     def info(self) -> M.L1Info:
         """GET /v1/info's "l1"."""
@@ -122,12 +125,23 @@ class L1Stage:
         self.store = self.watch_store = None
 
     async def _check(self) -> None:
-        assert self.store is not None
-        store = self.store
-        who = None if self.sender is None else self.sender.address
-        await self.conn.call(self.conn.load)
-        await self.conn.call(self.conn.check, self.exchange_config, self.config.shape, store, who)
-        self.checked = True
+        """The start-up check, once (both loops may ask while the RPC is down), on a journal
+        connection of its own (the submitter's and the watch's are in use meanwhile)."""
+        async with self._check_lock:
+            if self.checked:
+                return
+            who = None if self.sender is None else self.sender.address
+            await self.conn.call(self.conn.load)
+
+            def check() -> None:
+                store = Store(self.config.journal_path)
+                try:
+                    self.conn.check(self.exchange_config, self.config.shape, store, who)
+                finally:
+                    store.close()
+
+            await self.conn.call(check)
+            self.checked = True
         log.info("L1: rollup %s on %s (chain %d)", self.conn.address, self.conn.rpc, self.conn.chain_id)
 
     async def _submit_step(self) -> Any:
@@ -136,9 +150,11 @@ class L1Stage:
     async def _loop(self, name: str, step: Callable[[], Awaitable[Any]]) -> None:
         while True:
             try:
-                if not self.checked:
+                waiting = self.submitter is not None and time.monotonic() < self.submitter.retry_at
+                if not self.checked and not (name == "submit" and waiting):
                     await self._check()
-                await step()
+                if self.checked:
+                    await step()
             except L1Error as err:
                 self.last_error = err
                 if name == "submit" and not self.checked and self.submitter is not None:

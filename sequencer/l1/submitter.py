@@ -13,12 +13,13 @@ import asyncio
 import logging
 import time
 from collections.abc import Callable
-from typing import Any, Protocol
+from typing import Any
 
 from web3.exceptions import TransactionNotFound
 
 from protocol.pubdata.fields import Mode
 from sequencer.journal.store import BatchRow, Store
+from sequencer.l1.calls import Committee, batch_args
 from sequencer.l1.connection import Connection
 from sequencer.l1.errors import L1Error
 from sequencer.l1.signer import TxSender, fee_fields
@@ -26,43 +27,6 @@ from sequencer.l1.signer import TxSender, fee_fields
 log = logging.getLogger("zkclear.l1")
 GAS_MARGIN = 1.25
 MAX_BACKOFF_S = 60.0
-
-
-class Committee(Protocol):
-    """The data-availability committee (validium): signs a proven batch's state diff."""
-
-    async def signatures(self, row: BatchRow) -> tuple[bytes, bytes]:
-        """(state_diff_hash, the quorum's packed signatures: 65 bytes each, ascending signer)."""
-        ...
-
-
-def proof_words(proof: dict[str, Any]) -> list[int]:
-    """snarkjs proof.json -> the contract's uint256[8] (a, b in EIP-197 order, c)."""
-    a, b, c = proof["pi_a"], proof["pi_b"], proof["pi_c"]
-    return [
-        int(a[0]),
-        int(a[1]),
-        int(b[0][1]),
-        int(b[0][0]),
-        int(b[1][1]),
-        int(b[1][0]),
-        int(c[0]),
-        int(c[1]),
-    ]
-
-
-def batch_args(row: BatchRow) -> tuple[bytes, int, int, bytes, list[int]]:
-    """submitBatch's arguments from a proven row: new root, queue end, time end, public data, proof.
-    The header's queue end and time end are read back from the public data's header fields."""
-    info = row.info
-    data = bytes.fromhex(str(info["public_data"])[2:])
-    return (
-        int(row.new_root).to_bytes(32, "big"),
-        int(info["queue_end"]),
-        int(info["time_end"]),
-        data,
-        proof_words(info["proof"]),
-    )
 
 
 class Submitter:

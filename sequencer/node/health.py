@@ -28,7 +28,7 @@ def health_checks(node: Node, now_ms: int | None = None) -> list[M.HealthCheck]:
         checks.append({"name": "proving", "ok": False, "detail": f"prover stage failed: {prover['error']}"})
     stages = [
         ("proving", cfg.prove, cfg.health_max_unproven_s, "not yet proven"),
-        ("l1", cfg.l1_rpc is not None, cfg.health_max_unfinalized_s, "proven, not finalized on L1"),
+        ("l1", node.l1 is not None, cfg.health_max_unfinalized_s, "proven, not finalized on L1"),
     ]
     if not any(on and limit > 0 for _, on, limit, _ in stages):
         return checks

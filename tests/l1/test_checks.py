@@ -16,10 +16,13 @@ from typing import Any
 
 import pytest
 from eth_account import Account
+from eth_tester.exceptions import TransactionFailed
 from web3 import EthereumTesterProvider, Web3
+from web3.exceptions import ContractLogicError
 
 from circuits.batch.batch import BatchShape
-from protocol.pubdata.fields import Mode
+from protocol.constants import FIELD_MODULUS as R
+from protocol.pubdata.fields import Mode, PubdataError
 from protocol.pubdata.queue import chain_hash, decode_entry, encode_entry
 from protocol.pubdata.steps.deposit import DepositEntry
 from protocol.pubdata.steps.forced_withdrawal import ForcedWithdrawalEntry
@@ -152,3 +155,18 @@ def test_zkclear_node_refuses_a_bare_key_file(tmp_path: Path) -> None:
     )
     assert out.returncode == L1_EXIT_CODE, out.stderr
     assert "refusing to start: l1_signer" in out.stderr and "bare key file is refused" in out.stderr
+
+
+def test_keys_the_queue_cannot_hold(st: Stack) -> None:
+    """Off-curve and small-order keys are refused when queued (protocol.md 4.9), so the watch never
+    meets one; an entry carrying one (another contract) does not decode, and the watch would halt
+    on it (l1_bad_entry) rather than skip it."""
+    user = st.w3.eth.accounts[4]
+    st.tx(st.token.functions.faucet(user, 10), user)
+    st.tx(st.token.functions.approve(st.rollup.address, 10), user)
+    for x, y in ((0, 1), (1, 2), (0, R - 1)):
+        with pytest.raises((ContractLogicError, TransactionFailed)):
+            st.rollup.functions.deposit(x, y, 10).call({"from": user})
+    raw = bytes([1]) + int(user, 16).to_bytes(20, "big") + (1).to_bytes(32, "big") + (10).to_bytes(8, "big")
+    with pytest.raises(PubdataError, match="small-order"):
+        decode_entry(raw)

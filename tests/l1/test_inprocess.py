@@ -26,7 +26,7 @@ from client.http import AsyncClient, NodeError
 from protocol.pubdata.fields import Mode
 from sequencer.config import ExchangeConfig
 from sequencer.journal.store import Store
-from sequencer.l1.submitter import proof_words
+from sequencer.l1.calls import proof_words
 from sequencer.node.app import create_app
 from sequencer.node.config import NodeConfig
 from sequencer.node.routes.common import NODE_KEY
