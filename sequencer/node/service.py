@@ -19,8 +19,8 @@ from sequencer.config import ExchangeConfig
 from sequencer.exchange import Exchange
 from sequencer.journal import Journal, JournalError, JournalIntegrityError, SnapshotDir
 from sequencer.journal.store import BatchRow
-from sequencer.l1.dac_client import committee_for
 from sequencer.l1.calls import Committee
+from sequencer.l1.dac_client import committee_for
 from sequencer.l1.stage import L1Stage
 from sequencer.node.answers import batch_json
 from sequencer.node.auth import TokenVerifier
