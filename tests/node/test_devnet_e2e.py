@@ -76,17 +76,20 @@ def test_deposit_trade_withdraw_prove_finalize_claim_and_rebuild(tmp_path: Path)
             wait_for(lambda: c.request("GET", "/v1/state")["open_batch"]["n_ops"] == 0, 120, "the last batch")
             closed = c.request("GET", "/v1/state")["open_batch"]["number"]
 
-            def final() -> bool:
+            def final() -> bool:  # the batches holding our operations (the oracle's keep coming)
                 rows = c.request("GET", "/v1/batches", params={"limit": "100"})["batches"]
-                return len(rows) >= closed and all(b["status"] == "finalized" for b in rows)
+                ours = [b for b in rows if int(b["number"]) < closed]
+                return len(ours) == closed and all(b["status"] == "finalized" for b in ours)
 
             wait_for(final, 600, "every batch proven, submitted and finalized")
             rows = c.request("GET", "/v1/batches", params={"limit": "100"})["batches"]
-            assert all(b["proof"] and b["l1_tx"] for b in rows)
-            node_root = int(c.request("GET", "/v1/state")["committed_root"])
+            assert all(b["proof"] and b["l1_tx"] for b in rows if int(b["number"]) < closed)
             (tmp_path / "genesis.json").write_text(json.dumps(c.request("GET", "/v1/params")))
-        assert rollup.functions.batchNumber().call() == closed
-        assert int.from_bytes(rollup.functions.stateRoot().call(), "big") == node_root
+            # the devnet's oracle keeps closing batches: compare L1 and the node at one block
+            block = w3.eth.block_number
+            on_l1 = rollup.functions.batchNumber().call(block_identifier=block)
+            root = int.from_bytes(rollup.functions.stateRoot().call(block_identifier=block), "big")
+            assert on_l1 >= closed and int(c.request("GET", f"/v1/batches/{on_l1 - 1}")["new_root"]) == root
 
         owner = w3.eth.accounts[0]
         before = token.functions.balanceOf(owner).call()
@@ -99,7 +102,9 @@ def test_deposit_trade_withdraw_prove_finalize_claim_and_rebuild(tmp_path: Path)
         r = CliRunner().invoke(main, [*args, "--genesis", str(tmp_path / "genesis.json"), "--json"])
         assert r.exit_code == 0, r.output
         out = json.loads(r.stdout)
-        assert out["rebuilt"] and out["batches"] == closed and int(out["state_root"]) == node_root
+        assert out["rebuilt"] and out["batches"] >= on_l1
+        with Client(node) as c:
+            assert out["state_root"] == c.request("GET", f"/v1/batches/{out['batches'] - 1}")["new_root"]
         stop(proc)
     finally:
         if proc.poll() is None:
