@@ -248,7 +248,8 @@ Try it (in another shell):
   .venv/bin/zkclear batches                  # closed -> proving -> proven -> submitted -> finalized
   .venv/bin/zkclear claim                    # takes the finalized withdrawal out on L1
   .venv/bin/zkclear l1 status
-  .venv/bin/zkclear verify chain --rollup {dep.rollup}{vk_hint}
+  curl -s {url}/v1/params > var/params.json  # the genesis parameters, to rebuild the state from L1
+  .venv/bin/zkclear verify chain --rollup {dep.rollup}{vk_hint} --genesis var/params.json
   curl -s {url}/metrics
   curl -s -X POST {url}/v1/devnet/oracle -d '{{"market": "BTC-USD", "price": "5100000"}}'
 
