@@ -48,6 +48,21 @@ def header_from_info(row: BatchRow) -> BatchHeader:
         raise CommitteeError(f"batch {row.number}: {e}") from e
 
 
+def row_header(chain_id: int) -> Callable[[BatchRow], BatchHeader]:
+    """The header of a node's own batch row on `chain_id`: its roots and number, and the queue and
+    time ranges its info records (sequencer.node.batches)."""
+
+    def header(row: BatchRow) -> BatchHeader:
+        i = row.info
+        try:
+            q0, q1, t0, t1 = (int(i[k]) for k in ("queue_start", "queue_end", "time_start", "time_end"))
+        except (KeyError, TypeError, ValueError) as e:
+            raise CommitteeError(f"batch {row.number}: its row lacks the header's ranges ({e})") from e
+        return BatchHeader(int(row.old_root), int(row.new_root), row.number, chain_id, q0, q1, t0, t1)
+
+    return header
+
+
 def recover(digest: bytes, sig: bytes) -> str:
     """The signer of a 65-byte `r | s | v` signature over a raw hash, checked as the contract does
     (v 27 or 28, s <= n/2); 0x + 40 lowercase hex digits."""
@@ -157,11 +172,16 @@ class HttpCommittee:
         return diff_hash, packed
 
 
-def committee_for(cfg: NodeConfig, rollup_address: int, store: Store) -> HttpCommittee | None:
+def committee_for(cfg: NodeConfig, rollup_address: int, chain_id: int, store: Store) -> HttpCommittee | None:
     """The node's committee client from `--dac-member` / `--dac-quorum` (None without members);
-    members that missed batches are sent them from the node's own batch rows."""
+    headers come from the node's batch rows, and members that missed batches are sent them from
+    those rows."""
     if not cfg.dac_members:
         return None
     return HttpCommittee(
-        cfg.dac_members, cfg.dac_quorum or len(cfg.dac_members), rollup_address, earlier=store.batch
+        cfg.dac_members,
+        cfg.dac_quorum or len(cfg.dac_members),
+        rollup_address,
+        header_of=row_header(chain_id),
+        earlier=store.batch,
     )

@@ -5,6 +5,7 @@ that is alive but lags fails, so an alert or a load balancer sees it."""
 from __future__ import annotations
 
 import time
+from typing import Literal
 
 from sequencer.node import models as M
 from sequencer.node.lag import pipeline_lag
@@ -26,20 +27,19 @@ def health_checks(node: Node, now_ms: int | None = None) -> list[M.HealthCheck]:
     prover = node.prover.health() if node.prover is not None else None
     if prover is not None and prover["state"] == "failed":  # keys refused: nothing will be proven
         checks.append({"name": "proving", "ok": False, "detail": f"prover stage failed: {prover['error']}"})
-    stages = [
+    stages: list[tuple[Literal["proving", "l1"], bool, float, str]] = [
         ("proving", cfg.prove, cfg.health_max_unproven_s, "not yet proven"),
         ("l1", node.l1 is not None, cfg.health_max_unfinalized_s, "proven, not finalized on L1"),
     ]
-    if not any(on and limit > 0 for _, on, limit, _ in stages):
+    stages = [s for s in stages if s[1] and s[2] > 0]
+    if not stages:
         return checks
     lag = pipeline_lag(journal.reader, int(time.time() * 1000) if now_ms is None else now_ms)
-    for name, on, limit, owed in stages:
-        if not on or limit <= 0:
-            continue
+    for name, _, limit, owed in stages:
         row = lag.unproven if name == "proving" else lag.unfinalized
         age = lag.age_s(row)
         check: M.HealthCheck = {
-            "name": "proving" if name == "proving" else "l1",
+            "name": name,
             "ok": age <= limit,
             "detail": "nothing owed" if row is None else f"batch {row.number} {owed}, closed {age:.0f} s ago",
             "age_s": round(age, 3),

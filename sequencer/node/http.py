@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+from collections import Counter
 from typing import Any
 
 from aiohttp import web
@@ -25,6 +26,8 @@ MAX_BODY_KEY: web.AppKey[int] = web.AppKey("max_body_bytes", int)
 BODY_TIMEOUT_KEY: web.AppKey[float] = web.AppKey("body_timeout_s", float)
 LIMITER_KEY: web.AppKey[RateLimiter] = web.AppKey("address_limiter", RateLimiter)
 OPENAPI_KEY: web.AppKey[dict[str, Any]] = web.AppKey("openapi", dict)
+# error answers by code (GET /metrics: zkclear_http_errors_total)
+ERROR_COUNTS_KEY: web.AppKey[Counter[str]] = web.AppKey("error_counts", Counter)
 
 _dumps = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False).encode
 
@@ -95,6 +98,12 @@ _HTTP_TO_CODE = {404: "not_found", 405: "method_not_allowed", 413: "too_large", 
 _CLOSE_AFTER = frozenset(("request_timeout", "too_large", "malformed_body"))
 
 
+def _count(request: web.Request, code: str) -> None:
+    counts = request.app.get(ERROR_COUNTS_KEY)
+    if counts is not None:
+        counts[code] += 1
+
+
 @web.middleware
 async def error_middleware(request: web.Request, handler: Any) -> web.StreamResponse:
     try:
@@ -103,6 +112,7 @@ async def error_middleware(request: web.Request, handler: Any) -> web.StreamResp
         headers = None
         if err.code == "rate_limited" and "retry_after" in err.details:
             headers = {"Retry-After": str(max(1, int(err.details["retry_after"] + 0.999)))}
+        _count(request, err.code)
         resp = error_response(err, headers)
         if err.code in _CLOSE_AFTER and request.body_exists and not request.content.is_eof():
             resp.force_close()
@@ -111,6 +121,7 @@ async def error_middleware(request: web.Request, handler: Any) -> web.StreamResp
         if exc.status < 400:
             raise
         code = _HTTP_TO_CODE.get(exc.status, "internal" if exc.status >= 500 else "malformed_body")
+        _count(request, code)
         return error_response(ApiError(code, exc.reason or code))
     except ConnectionError:
         # the client went away mid-request (e.g. during a slow body): nothing to answer, no traceback
@@ -118,6 +129,7 @@ async def error_middleware(request: web.Request, handler: Any) -> web.StreamResp
         raise
     except Exception:
         log.exception("unhandled error in %s %s", request.method, request.path)
+        _count(request, "internal")
         return error_response(ApiError("internal", "internal error; nothing was applied"))
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import time
+from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -17,6 +18,7 @@ from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metri
 from prometheus_client.registry import Collector, CollectorRegistry
 
 from sequencer.journal.store import BatchRow
+from sequencer.node.http import ERROR_COUNTS_KEY
 from sequencer.node.lag import pipeline_lag
 from sequencer.node.service import Node
 
@@ -34,8 +36,9 @@ def _file_bytes(path: Path) -> int:
 
 
 class NodeCollector(Collector):
-    def __init__(self, node: Node) -> None:
+    def __init__(self, node: Node, http_errors: Counter[str] | None = None) -> None:
         self.node = node
+        self.http_errors: Counter[str] = Counter() if http_errors is None else http_errors
 
     def collect(self) -> Iterator[Metric]:
         node = self.node
@@ -56,6 +59,14 @@ class NodeCollector(Collector):
         for code, n in sorted(pipeline.rejected_codes.items()):
             rej.add_metric([code], n)
         yield rej
+        http = CounterMetricFamily(
+            "zkclear_http_errors",
+            "Error answers by code (every route, before or after the pipeline)",
+            labels=["code"],
+        )
+        for code, n in sorted(self.http_errors.items()):
+            http.add_metric([code], n)
+        yield http
         yield GaugeMetricFamily(
             "zkclear_journal_entries", "Journal entries (last seq)", value=journal.last_seq
         )
@@ -134,7 +145,8 @@ def _last_l1_gas(rows: list[BatchRow]) -> int | None:
 def install(app: web.Application, node: Node) -> None:
     """Give the app its own registry with this node's collector (GET /metrics reads it)."""
     registry = CollectorRegistry(auto_describe=False)
-    registry.register(NodeCollector(node))
+    app[ERROR_COUNTS_KEY] = Counter()
+    registry.register(NodeCollector(node, app[ERROR_COUNTS_KEY]))
     app[REGISTRY_KEY] = registry
 
 

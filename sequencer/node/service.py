@@ -96,7 +96,8 @@ class Node:
             )
         self.journal = journal
         if self.l1 is not None and self.committee is None:  # validium: --dac-member URLs
-            self.committee = committee_for(cfg, self.exchange_config.rollup_address, journal.store)
+            ec = self.exchange_config
+            self.committee = committee_for(cfg, ec.rollup_address, ec.chain_id, journal.store)
             self.l1.committee = self.committee
         t0 = time.perf_counter()
         self.engine = self._rebuild(journal)

@@ -53,6 +53,8 @@ def test_metrics_reflect_the_node(tmp_path: Path) -> None:
             forged = {**sell, "order_id": a.next_order_id()}  # the signature covers the old id
             with pytest.raises(NodeError, match="bad_signature"):
                 await c.place_order(forged)
+            with pytest.raises(NodeError, match="malformed_body"):
+                await c.place_order({"not": "an order"})
             session = aiohttp.ClientSession()
             ws = await session.ws_connect(r.url + "/v1/stream")
             await ws.send_json({"op": "subscribe", "channel": "batches"})
@@ -70,6 +72,8 @@ def test_metrics_reflect_the_node(tmp_path: Path) -> None:
             assert m[("zkclear_operations_accepted_total", (("kind", "deposit"),))] == 2
             assert m[("zkclear_operations_rejected_total", (("code", "stale_nonce"),))] == 2
             assert m[("zkclear_operations_rejected_total", (("code", "bad_signature"),))] == 1
+            assert m[("zkclear_http_errors_total", (("code", "stale_nonce"),))] == 2
+            assert m[("zkclear_http_errors_total", (("code", "malformed_body"),))] == 1  # before the pipeline
             assert m[("zkclear_last_batch_number", ())] == 0
             assert m[("zkclear_batches", (("status", "closed"),))] == 1
             assert m[("zkclear_batches", (("status", "finalized"),))] == 0

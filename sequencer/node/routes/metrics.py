@@ -15,6 +15,7 @@ ROUTES = RouteTable("ops")
     summary="Prometheus metrics (text exposition format 0.0.4), collected when scraped",
     description=(
         "Series: zkclear_operations_accepted_total{kind}, zkclear_operations_rejected_total{code},"
+        " zkclear_http_errors_total{code},"
         " zkclear_journal_entries, zkclear_journal_durable_seq, zkclear_journal_size_bytes,"
         " zkclear_batches{status}, zkclear_last_batch_number, zkclear_open_batch_operations,"
         " zkclear_prover_backlog_batches, zkclear_oldest_unproven_batch_age_seconds,"

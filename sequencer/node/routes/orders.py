@@ -12,7 +12,7 @@ from sequencer.node import schemas as S
 from sequencer.node.drafts import Draft
 from sequencer.node.engine import Engine
 from sequencer.node.errors import ApiError
-from sequencer.node.http import LIMITER_KEY, error_response, json_response, read_json
+from sequencer.node.http import LIMITER_KEY, json_response, read_json
 from sequencer.node.pipeline import Outcome
 from sequencer.node.routes.common import ID, INT, SIGNED_ERRORS, engine_of, node_of, signed_schema
 from sequencer.node.routing import RouteTable
@@ -44,7 +44,7 @@ def answer(out: Outcome) -> web.Response:
     if out.ok:
         return json_response(out.to_json())
     assert out.error is not None
-    return error_response(out.error)
+    raise out.error  # answered by the error middleware (which counts it for GET /metrics)
 
 
 def _stamp(node: Any) -> float | None:
@@ -74,9 +74,8 @@ async def submit_draft(request: web.Request, decode: Callable[[Engine, Any], Dra
     body = await read_json(request)
     draft = decode(engine_of(node), body)
     [out] = await node.submit([draft], received)
-    back = _stamp(node)
-    resp = answer(out)
-    _traced(node, received, back, [out])
+    resp = answer(out)  # raises the refusal (nothing to trace: no operation accepted)
+    _traced(node, received, _stamp(node), [out])
     return resp
 
 
