@@ -30,7 +30,7 @@ from sequencer.node.ratelimit import RateLimiter
 from sequencer.node.routes import ALL_TABLES, DEVNET_TABLES
 from sequencer.node.routes.common import NODE_KEY
 from sequencer.node.routes.market import book_json
-from sequencer.node.server import NodeRunner
+from sequencer.node.server import CONNECTION_CLOSED_KEY, NodeRunner
 from sequencer.node.service import Node
 
 log = logging.getLogger("zkclear.node")
@@ -56,6 +56,7 @@ def create_app(config: NodeConfig, exchange_config: ExchangeConfig) -> web.Appli
     app[OPENAPI_KEY] = build_document([r for t in tables for r in t.routes], {})
     node = Node(config, exchange_config)
     app[NODE_KEY] = node
+    app[CONNECTION_CLOSED_KEY] = node.gc.connection_closed
 
     async def on_startup(app: web.Application) -> None:
         await node.start()
