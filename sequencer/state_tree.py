@@ -48,6 +48,8 @@ class AccountProof:
 
 
 class StateTrees:
+    _root: tuple[int, int, int] = (-1, -1, 0)  # (accounts root, global hash, state root) last computed
+
     def __init__(self, params_hash: int, config_hashes: tuple[int | None, ...], genesis: GlobalState) -> None:
         self.params_hash = params_hash
         self.config_hashes = config_hashes
@@ -93,7 +95,42 @@ class StateTrees:
 
     @property
     def root(self) -> int:
-        return H.state_root(self.accounts.root, self.global_hash)
+        key = (self.accounts.root, self.global_hash)
+        if self._root[:2] != key:  # the last root computed, for (accounts root, global hash)
+            self._root = (*key, H.state_root(*key))
+        return self._root[2]
+
+    def _plan_global(self, plan: HashPlan, g: GlobalState) -> tuple[int, list[tuple[int, MarketState, int]]]:
+        """Plan the global hash of `g`: its reference and the market hashes that were not cached
+        (market id, state, reference)."""
+        mhs: list[int] = []
+        new: list[tuple[int, MarketState, int]] = []
+        for m, ms in enumerate(g.markets):
+            if ms is None:
+                mhs.append(0)
+                continue
+            h = self._market_hash_cache.get((m, ms))
+            if h is None:
+                ch = self.config_hashes[m]
+                assert ch is not None
+                h = plan.row(H.market_row(ch, ms))
+                new.append((m, ms, h))
+            mhs.append(h)
+        markets = plan.row([Tag.MARKETS, *mhs])
+        gh = plan.row([Tag.GLOBAL, self.params_hash, markets, g.insurance_fund, g.fee_pool, g.funding_time])
+        return gh, new
+
+    def _store_global(
+        self, plan: HashPlan, g: GlobalState, planned: tuple[int, list[tuple[int, MarketState, int]]]
+    ) -> None:
+        """After the plan ran: `g` is the committed global state and its market hashes are cached."""
+        gh, new = planned
+        if len(self._market_hash_cache) > 4096:
+            self._market_hash_cache.clear()
+        for m, ms, ref in new:
+            self._market_hash_cache[(m, ms)] = plan.value(ref)
+        self.global_state = g
+        self.global_hash = plan.value(gh)
 
     def order_tree(self, account_id: int) -> SparseMerkleTree:
         t = self.orders.get(account_id)
@@ -259,13 +296,17 @@ class StateTrees:
             ph_of[aid] = ph
             orders_root = order_roots[aid] if aid in order_roots else self.orders_root(aid)
             leaves[aid] = plan.row(H.account_leaf_row(a, ph, orders_root))
-        plan_update(plan, [(self.accounts, leaves)])
+        [accounts_root] = plan_update(plan, [(self.accounts, leaves)])
+        new_global = self._plan_global(plan, g) if g != self.global_state else None
+        root = plan.row([Tag.STATE, accounts_root, self.global_hash if new_global is None else new_global[0]])
         plan.run()
         value = plan.value
         for aid in ids:
             ph_list = [value(x) for x in ph_lists[aid]]
             self._commit(aid, (final[aid], ph_list, value(ph_of[aid]), self.orders_root(aid)))
-        self._set_global(g)
+        if new_global is not None:
+            self._store_global(plan, g, new_global)
+        self._root = (self.accounts.root, self.global_hash, value(root))
 
     def scratch_copy(self) -> StateTrees:
         """A copy to apply pending steps to and read the root (no per-batch history)."""
