@@ -39,7 +39,7 @@ FULL_GC_EVERY_S = 600.0  # unfreeze and collect everything this often (one pause
 # collection, 0.1-0.4 s on a small devnet heap, is worth it from ~2 MB of garbage on)
 RELEASE_AFTER_CLOSED = 256
 RELEASE_MIN_GAP_S = 2.0  # ... at most this often
-RELEASE_MAX_SHARE = 0.02  # ... and spaced so their pauses take at most this share of the time
+RELEASE_MAX_SHARE = 0.05  # ... and spaced so their pauses take at most this share of the time
 
 
 @cache
