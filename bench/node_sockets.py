@@ -14,7 +14,9 @@ malloc_trim(0); signals only a local process can send), warms it up, then for ea
 - closes every socket, waits 3 s, and samples again, with the node's report (after gc.collect()).
 After the last round it waits past the body and header timeouts (--settle), reports again, and
 asks the node to malloc_trim(0) (glibc): what that gives back is memory the C allocator kept, not
-memory the node still references.  `--slow 0 --subscribers 0` is the control (the trading alone).
+memory the node still references.  It also reports how many early full collections the node ran
+(sequencer.node.gcpolicy: after enough connections that were open at a batch's freeze closed) and
+the longest pause.  `--slow 0 --subscribers 0` is the control (the trading alone).
 A bounded run (about 40 s for two rounds); `--json` prints one JSON object as the last line.
 """
 
@@ -261,8 +263,11 @@ async def main_async(args: argparse.Namespace, data_dir: Path, trace: Path) -> d
         late = await ask(proc, signal.SIGUSR1, trace)
         settled = rss_kb(proc.pid)
         trim = await ask(proc, signal.SIGUSR2, trace)
-        async with aiohttp.ClientSession() as s, s.get(url + "/v1/health") as resp:
-            healthy = resp.status == 200
+        async with aiohttp.ClientSession() as s:
+            async with s.get(url + "/v1/health") as resp:
+                healthy = resp.status == 200
+            async with s.get(url + "/v1/devnet/latency") as resp:
+                release = (await resp.json())["stalls"].get("gc_release", {})
         return {
             "baseline_rss_kb": base["rss_kb"],
             "baseline_fds": base["fds"],
@@ -272,6 +277,8 @@ async def main_async(args: argparse.Namespace, data_dir: Path, trace: Path) -> d
             "malloc_trim": trim.get("trimmed", False),
             "rss_kb_after_trim": trim.get("rss_kb", 0),
             "healthy_after": healthy,
+            "gc_releases": release.get("count", 0),
+            "gc_release_max_ms": release.get("max_ms", 0.0),
         }
     finally:
         proc.send_signal(signal.SIGTERM)
@@ -314,7 +321,8 @@ def main() -> None:
     print(
         f"settled: RSS {mb(res['settled_rss_kb'])}; after malloc_trim(0) "
         f"({'glibc' if res['malloc_trim'] else 'not available'}): {mb(res['rss_kb_after_trim'])}; "
-        f"healthy: {res['healthy_after']}"
+        f"healthy: {res['healthy_after']}; early full collections (sequencer.node.gcpolicy): "
+        f"{res['gc_releases']}, longest {res['gc_release_max_ms']:.0f} ms"
     )
     if args.json:
         print(json.dumps(res))

@@ -4,8 +4,8 @@ the last closed batch.  Records of the pending batch are applied to it when the 
 - `apply_sequential(steps)`: step by step, leaf by leaf, exactly as the batch circuit re-checks them;
   returns one `StepWitness` per step (Merkle paths, leaf hashes, intermediate roots).
 - `apply_batched(steps)`: only the final values of every touched leaf, hashed level by level with
-  each distinct node hashed once (`tree.batch_update`, `poseidon_many`); returns nothing but the
-  same final root.  For a node that needs the root fast and the witness later (or never).
+  each distinct node hashed once, every hash of the batch in one native call (`tree.HashPlan`,
+  `native.poseidon.poseidon_dag`); returns nothing but the same final root.  For a node that needs the root fast and the witness later (or never).
 
 Both check that each update's `before` preimage is the committed one, so a record that does not
 chain onto the committed state is caught here instead of producing an unprovable batch.
@@ -17,12 +17,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from native.poseidon import poseidon_many
 from protocol import hashing as H
 from protocol.constants import ACCOUNT_TREE_DEPTH, MAX_MARKETS, ORDER_TREE_DEPTH, Tag
 from protocol.constants import FIELD_MODULUS as R
 from protocol.records import AccountState, GlobalState, LeafWitness, MarketState, Step, StepWitness
-from sequencer.tree import SparseMerkleTree, batch_update, empty_hashes, sibling_keys
+from sequencer.tree import HashPlan, SparseMerkleTree, empty_hashes, plan_update, sibling_keys
 
 
 class StateMismatch(AssertionError):
@@ -49,6 +48,8 @@ class AccountProof:
 
 
 class StateTrees:
+    _root: tuple[int, int, int] = (-1, -1, 0)  # (accounts root, global hash, state root) last computed
+
     def __init__(self, params_hash: int, config_hashes: tuple[int | None, ...], genesis: GlobalState) -> None:
         self.params_hash = params_hash
         self.config_hashes = config_hashes
@@ -94,7 +95,42 @@ class StateTrees:
 
     @property
     def root(self) -> int:
-        return H.state_root(self.accounts.root, self.global_hash)
+        key = (self.accounts.root, self.global_hash)
+        if self._root[:2] != key:  # the last root computed, for (accounts root, global hash)
+            self._root = (*key, H.state_root(*key))
+        return self._root[2]
+
+    def _plan_global(self, plan: HashPlan, g: GlobalState) -> tuple[int, list[tuple[int, MarketState, int]]]:
+        """Plan the global hash of `g`: its reference and the market hashes that were not cached
+        (market id, state, reference)."""
+        mhs: list[int] = []
+        new: list[tuple[int, MarketState, int]] = []
+        for m, ms in enumerate(g.markets):
+            if ms is None:
+                mhs.append(0)
+                continue
+            h = self._market_hash_cache.get((m, ms))
+            if h is None:
+                ch = self.config_hashes[m]
+                assert ch is not None
+                h = plan.row(H.market_row(ch, ms))
+                new.append((m, ms, h))
+            mhs.append(h)
+        markets = plan.row([Tag.MARKETS, *mhs])
+        gh = plan.row([Tag.GLOBAL, self.params_hash, markets, g.insurance_fund, g.fee_pool, g.funding_time])
+        return gh, new
+
+    def _store_global(
+        self, plan: HashPlan, g: GlobalState, planned: tuple[int, list[tuple[int, MarketState, int]]]
+    ) -> None:
+        """After the plan ran: `g` is the committed global state and its market hashes are cached."""
+        gh, new = planned
+        if len(self._market_hash_cache) > 4096:
+            self._market_hash_cache.clear()
+        for m, ms, ref in new:
+            self._market_hash_cache[(m, ms)] = plan.value(ref)
+        self.global_state = g
+        self.global_hash = plan.value(gh)
 
     def order_tree(self, account_id: int) -> SparseMerkleTree:
         t = self.orders.get(account_id)
@@ -218,47 +254,59 @@ class StateTrees:
                 final[u.account_id] = u.after
                 if u.slot is not None:
                     slots.setdefault(u.account_id, {})[u.slot.slot] = u.slot.after
-        # order slots: leaf hashes in one call, then every touched order tree level by level
-        flat = [(aid, s, v) for aid, d in slots.items() for s, v in d.items() if v != (0, 0)]
-        hashes = iter(poseidon_many([[Tag.ORDER_SLOT, i, f] for _, _, (i, f) in flat]))
-        per_tree: dict[int, dict[int, int]] = {aid: {} for aid in slots}
-        for aid, d in slots.items():
-            for s, v in d.items():
-                per_tree[aid][s] = 0 if v == (0, 0) else next(hashes)
-        batch_update((self.order_tree(aid), leaves) for aid, leaves in per_tree.items())
-        # positions: only changed positions are rehashed
+        # every hash of the batch in one native call (tree.HashPlan): order-slot leaves, the touched
+        # order trees level by level, changed positions, positions hashes, account leaves, the
+        # account tree; each refers to the rows it depends on
+        plan = HashPlan()
+        order_ids = list(slots)
+        order_jobs = [
+            (
+                self.order_tree(aid),
+                {
+                    s: 0 if v == (0, 0) else plan.row([Tag.ORDER_SLOT, v[0], v[1]])
+                    for s, v in slots[aid].items()
+                },
+            )
+            for aid in order_ids
+        ]
+        order_roots = dict(zip(order_ids, plan_update(plan, order_jobs), strict=True))
+        # positions: only changed positions are rehashed, and the positions hash only if one changed
         ids = sorted(final)
-        pos_rows, pos_where = [], []
         ph_lists: dict[int, list[int]] = {}
+        ph_of: dict[int, int] = {}
+        leaves: dict[int, int] = {}
         for aid in ids:
             have = self.committed.get(aid)
             ph_list = list(have[1]) if have else [H.empty_position_hash()] * MAX_MARKETS
-            ph_lists[aid] = ph_list
             a, b = final[aid], have[0] if have else None
+            changed = have is None
             for m in range(MAX_MARKETS):
                 if b is None or (b.sizes[m], b.costs[m], b.fsnaps[m]) != (
                     a.sizes[m],
                     a.costs[m],
                     a.fsnaps[m],
                 ):
+                    changed = True
                     if a.sizes[m] or a.costs[m] or a.fsnaps[m]:
-                        pos_rows.append(H.position_row(a.sizes[m], a.costs[m], a.fsnaps[m]))
-                        pos_where.append((aid, m))
+                        ph_list[m] = plan.row(H.position_row(a.sizes[m], a.costs[m], a.fsnaps[m]))
                     else:
                         ph_list[m] = H.empty_position_hash()
-        for (aid, m), h in zip(pos_where, poseidon_many(pos_rows), strict=True):
-            ph_lists[aid][m] = h
-        phs = poseidon_many([[Tag.POSITIONS, *ph_lists[aid]] for aid in ids])
-        leaves = poseidon_many(
-            [
-                H.account_leaf_row(final[aid], ph, self.orders_root(aid))
-                for aid, ph in zip(ids, phs, strict=True)
-            ]
-        )
-        for aid, ph in zip(ids, phs, strict=True):
-            self._commit(aid, (final[aid], ph_lists[aid], ph, self.orders_root(aid)))
-        batch_update([(self.accounts, dict(zip(ids, leaves, strict=True)))])
-        self._set_global(g)
+            ph_lists[aid] = ph_list
+            ph = have[2] if have is not None and not changed else plan.row([Tag.POSITIONS, *ph_list])
+            ph_of[aid] = ph
+            orders_root = order_roots[aid] if aid in order_roots else self.orders_root(aid)
+            leaves[aid] = plan.row(H.account_leaf_row(a, ph, orders_root))
+        [accounts_root] = plan_update(plan, [(self.accounts, leaves)])
+        new_global = self._plan_global(plan, g) if g != self.global_state else None
+        root = plan.row([Tag.STATE, accounts_root, self.global_hash if new_global is None else new_global[0]])
+        plan.run()
+        value = plan.value
+        for aid in ids:
+            ph_list = [value(x) for x in ph_lists[aid]]
+            self._commit(aid, (final[aid], ph_list, value(ph_of[aid]), self.orders_root(aid)))
+        if new_global is not None:
+            self._store_global(plan, g, new_global)
+        self._root = (self.accounts.root, self.global_hash, value(root))
 
     def scratch_copy(self) -> StateTrees:
         """A copy to apply pending steps to and read the root (no per-batch history)."""

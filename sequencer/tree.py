@@ -7,8 +7,12 @@ Poseidon([c0, c1, c2, c3]); leaf `index`'s ancestor at height h is index >> 2h.
   checks: 3 per level, flat, bottom-up, in child order skipping the path's own child); the whole
   path is hashed in one native call (`native.merkle`).
 - `batch_update(trees_and_leaves)`: many leaves of many trees of one depth at once, level by level,
-  hashing every distinct dirty node once with one `poseidon_many` call per level (shared upper nodes
-  are hashed once, not once per leaf).  This is what computes a batch's root cheaply.
+  hashing every distinct dirty node once (shared upper nodes are hashed once, not once per leaf).
+  This is what computes a batch's root cheaply.  It is `HashPlan` + `plan_update`: the rows of
+  every level (a node's dirty children referring to their own rows) go into one plan, hashed by one
+  native call (`native.poseidon.poseidon_dag`, the GIL released for all of it) with whatever else
+  the caller adds; the values are stored once the plan has run.  A leaf may itself be a row of the
+  plan (a reference), so a closed batch's every hash is one call (sequencer.state_tree).
 
 Nodes are kept in one dict per level (index -> value); a node equal to the empty subtree hash of its
 height is not stored, so an empty tree costs nothing.
@@ -20,7 +24,7 @@ from collections.abc import Iterable
 from functools import cache
 
 from native.merkle import merkle_path
-from native.poseidon import poseidon, poseidon_many
+from native.poseidon import poseidon, poseidon_dag
 
 
 @cache
@@ -104,36 +108,88 @@ class SparseMerkleTree:
         return t
 
 
-def batch_update(work: Iterable[tuple[SparseMerkleTree, dict[int, int]]]) -> None:
-    """Apply {index: leaf} to each tree (all of one depth), hashing each dirty node once."""
-    jobs = [(t, leaves) for t, leaves in work if leaves]
+class HashPlan:
+    """Rows for one `poseidon_dag` call: `row` returns a reference (-k-1) to a row's hash that later
+    rows (and `value`) take in place of a field element; tree nodes to store once it has run."""
+
+    __slots__ = ("rows", "stores", "values")
+
+    def __init__(self) -> None:
+        self.rows: list[list[int]] = []
+        self.stores: list[tuple[SparseMerkleTree, int, int, int]] = []  # tree, height, index, value/ref
+        self.values: list[int] = []
+
+    def row(self, row: list[int]) -> int:
+        self.rows.append(row)
+        return -len(self.rows)
+
+    def run(self) -> None:
+        """Hash every row, then store every planned node."""
+        self.values = poseidon_dag(self.rows)
+        value = self.value
+        for t, h, i, v in self.stores:
+            t._store(h, i, value(v))
+
+    def value(self, v: int) -> int:
+        """A field element, or the hash a reference stands for (after `run`)."""
+        return self.values[-v - 1] if v < 0 else v
+
+
+def plan_update(plan: HashPlan, jobs: list[tuple[SparseMerkleTree, dict[int, int]]]) -> list[int]:
+    """Plan setting {index: leaf} (a leaf may be a reference) in each tree (all of one depth),
+    each dirty node hashed once; returns each tree's new root (a reference; the current root for a
+    tree without leaves)."""
+    roots = [t.root for t, _ in jobs]
     if not jobs:
-        return
+        return roots
     depth = jobs[0][0].depth
     if any(t.depth != depth for t, _ in jobs):
         raise ValueError("batch_update takes trees of one depth")
     trees = [t for t, _ in jobs]
     # the dirty nodes of all trees in one sorted list of keys (tree number, index) packed as
     # n << 2(depth - h) | index at height h, so a key's parent is key >> 2 and each level is one
-    # loop and one poseidon_many call however many trees take part (a batch touches ~1,000s of
-    # order trees, most with a single dirty path)
-    dirty: list[int] = []
+    # loop however many trees take part (a batch touches ~1,000s of order trees, most with a single
+    # dirty path); `made` maps a dirty key of the level below to its value or row reference
+    made: dict[int, int] = {}
+    stores = plan.stores
     for n, (t, leaves) in enumerate(jobs):
-        for i, v in leaves.items():
-            t._store(0, i, v)
         base = n << (2 * depth)
-        dirty.extend(base | i for i in leaves)
+        for i, v in leaves.items():
+            stores.append((t, 0, i, v))
+            made[base | i] = v
     empty = trees[0].empty
     for h in range(depth):
-        parents = sorted({k >> 2 for k in dirty})
+        parents = sorted({k >> 2 for k in made})
         shift = 2 * (depth - h - 1)
         mask = (1 << shift) - 1
         e = empty[h]
-        rows: list[list[int]] = []
+        above: dict[int, int] = {}
         for p in parents:
-            level = trees[p >> shift].levels[h]
+            t = trees[p >> shift]
+            level = t.levels[h]
             c = (p & mask) << 2
-            rows.append([level.get(c, e), level.get(c | 1, e), level.get(c | 2, e), level.get(c | 3, e)])
-        for p, v in zip(parents, poseidon_many(rows), strict=True):
-            trees[p >> shift]._store(h + 1, p & mask, v)
-        dirty = parents
+            k = p << 2
+            ref = plan.row(
+                [
+                    made[k] if k in made else level.get(c, e),
+                    made[k | 1] if k | 1 in made else level.get(c | 1, e),
+                    made[k | 2] if k | 2 in made else level.get(c | 2, e),
+                    made[k | 3] if k | 3 in made else level.get(c | 3, e),
+                ]
+            )
+            stores.append((t, h + 1, p & mask, ref))
+            above[p] = ref
+        made = above
+    for p, ref in made.items():  # the roots: one key per tree with leaves
+        roots[p] = ref
+    return roots
+
+
+def batch_update(work: Iterable[tuple[SparseMerkleTree, dict[int, int]]]) -> None:
+    """Apply {index: leaf} to each tree (all of one depth), hashing each dirty node once."""
+    jobs = [(t, leaves) for t, leaves in work if leaves]
+    if not jobs:
+        return
+    plan = HashPlan()
+    plan_update(plan, jobs)
+    plan.run()

@@ -8,6 +8,7 @@ sparse-matrix schedule; the twin tests compare the two, and both against circoml
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from functools import cache
 
 from circuits.primitives import poseidon_constants as K
@@ -61,3 +62,14 @@ def poseidon_ex(inputs: list[int], init_state: int = 0, n_out: int = 1) -> list[
 def poseidon(inputs: list[int]) -> int:
     """Poseidon hash of 1..16 canonical field elements (SPEC entry point)."""
     return poseidon_ex(inputs)[0]
+
+
+def poseidon_dag(rows: Sequence[Sequence[int]]) -> list[int]:
+    """Twin of native.poseidon.poseidon_dag: each row's hash in order, an input -k-1 standing for
+    row k's hash."""
+    out: list[int] = []
+    for i, row in enumerate(rows):
+        if any(-v - 1 >= i for v in row if v < 0):
+            raise ValueError(f"poseidon_dag: row {i} refers to a row that is not an earlier one")
+        out.append(poseidon([out[-v - 1] if v < 0 else v for v in row]))
+    return out

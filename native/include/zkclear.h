@@ -60,6 +60,11 @@ void zk_fr_mul_chain(uint64_t *acc, const uint64_t *b, uint64_t iters);
 int64_t zk_poseidon(uint64_t *out, const uint64_t *inputs, size_t n_inputs);
 /* n_hashes independent hashes of arity n_inputs, inputs laid out hash after hash (std form). */
 int64_t zk_poseidon_many(uint64_t *out, const uint64_t *inputs, size_t n_inputs, size_t n_hashes);
+/* n_rows hashes in order; row i has arities[i] (1..16) inputs, the next input slots: slot s is
+ * out[refs[s]] (an earlier row's hash, refs[s] < i) when refs[s] >= 0, else inputs[s] (std form).
+ * Returns -1 ok, else the first bad slot (an arity out of range: the row's first slot). */
+int64_t zk_poseidon_dag(uint64_t *out, const uint64_t *inputs, const int64_t *refs, const uint8_t *arities,
+                        size_t n_rows);
 
 /* ---- Merkle paths (exchange core: sequencer/tree.py; wrapper native/merkle.py) -------------- */
 /* Hashes the path of one leaf of a 4-ary tree: nodes_out[h] (h = 0..depth-1) is the node at height

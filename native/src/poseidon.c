@@ -106,3 +106,30 @@ int64_t zk_poseidon_many(uint64_t *out, const uint64_t *inputs, size_t n_inputs,
     zk_parallel_for(n_hashes, 256, many_range, &c);
     return -1;
 }
+
+/* Rows hashed in order, each in one pass of the permutation: row i has arity arities[i] (1..16)
+ * and takes the next arities[i] input slots; slot s is out[refs[s]] (an earlier row's hash) when
+ * refs[s] >= 0, else inputs[s] (std form).  A tree's dirty nodes level by level, or a whole batch's
+ * hashes with their dependencies, in one call (the caller releases the GIL around it). */
+int64_t zk_poseidon_dag(uint64_t *out, const uint64_t *inputs, const int64_t *refs, const uint8_t *arities,
+                        size_t n_rows) {
+    size_t s = 0;
+    for (size_t i = 0; i < n_rows; i++) {
+        unsigned a = arities[i];
+        if (a < 1 || a > 16) return (int64_t)s;
+        for (unsigned k = 0; k < a; k++, s++) {
+            if (refs[s] >= 0 ? (uint64_t)refs[s] >= i : !fr_is_canonical(inputs + 4 * s)) return (int64_t)s;
+        }
+    }
+    uint64_t row[16 * 4];
+    s = 0;
+    for (size_t i = 0; i < n_rows; i++) {
+        unsigned a = arities[i];
+        for (unsigned k = 0; k < a; k++, s++) {
+            const uint64_t *src = refs[s] >= 0 ? out + 4 * (size_t)refs[s] : inputs + 4 * s;
+            for (unsigned l = 0; l < 4; l++) row[4 * k + l] = src[l];
+        }
+        hash_one(out + 4 * i, row, a);
+    }
+    return -1;
+}

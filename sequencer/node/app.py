@@ -30,7 +30,7 @@ from sequencer.node.ratelimit import RateLimiter
 from sequencer.node.routes import ALL_TABLES, DEVNET_TABLES
 from sequencer.node.routes.common import NODE_KEY
 from sequencer.node.routes.market import book_json
-from sequencer.node.server import NodeRunner
+from sequencer.node.server import CONNECTION_CLOSED_KEY, NodeRunner
 from sequencer.node.service import Node
 
 log = logging.getLogger("zkclear.node")
@@ -57,6 +57,7 @@ def create_app(config: NodeConfig, exchange_config: ExchangeConfig) -> web.Appli
     node = Node(config, exchange_config)
     app[NODE_KEY] = node
     metrics.install(app, node)
+    app[CONNECTION_CLOSED_KEY] = node.gc.connection_closed
 
     async def on_startup(app: web.Application) -> None:
         await node.start()

@@ -14,16 +14,15 @@ from __future__ import annotations
 import asyncio
 import collections
 import contextlib
-import ctypes
-import ctypes.util
 import gc
 import json
 import os
-import platform
 import signal
 import tracemalloc
 from pathlib import Path
 from typing import Any
+
+from sequencer.node.gcpolicy import malloc_trim
 
 ENV = "ZKCLEAR_MEMTRACE"
 ENV_TRACEMALLOC = "ZKCLEAR_MEMTRACE_TRACEMALLOC"
@@ -38,18 +37,6 @@ def rss_kb(pid: int | str = "self") -> int:
     except OSError:
         pass
     return 0
-
-
-def malloc_trim() -> bool:
-    """Return freed heap memory to the OS (glibc's malloc_trim(0)); False where that is not glibc."""
-    if platform.system() != "Linux" or platform.libc_ver()[0] != "glibc":
-        return False
-    try:
-        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
-        libc.malloc_trim(0)
-    except (OSError, AttributeError):
-        return False
-    return True
 
 
 class MemTrace:

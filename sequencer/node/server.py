@@ -7,13 +7,17 @@ so the runner's request handler answers those in the same `{"error": {...}}` sha
 closes connections that send no complete request head within `header_timeout_s` (aiohttp's
 keep-alive timer, which runs from the connection's start and between requests, is that timeout),
 so slow-header clients cannot hold sockets and buffers open; the body timeout is in
-`sequencer.node.http.read_json`.
+`sequencer.node.http.read_json`.  Each closed connection is reported to the app's
+`CONNECTION_CLOSED_KEY` callback with the time it opened (the node's garbage-collection policy,
+`sequencer.node.gcpolicy`, frees what closed connections leave behind).
 """
 
 from __future__ import annotations
 
 import json
 import logging
+import time
+from collections.abc import Callable
 from typing import Any
 
 from aiohttp import web
@@ -24,9 +28,16 @@ from sequencer.node.errors import ApiError
 
 log = logging.getLogger("zkclear.node")
 
+# called with a closed connection's opening time (time.monotonic())
+CONNECTION_CLOSED_KEY: web.AppKey[Callable[[float], None]] = web.AppKey("connection_closed")
+
 
 class JsonErrorHandler(RequestHandler):
     """aiohttp's per-connection protocol, answering its own parse errors as JSON errors."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.opened_at = time.monotonic()
 
     def handle_error(
         self,
@@ -59,8 +70,15 @@ def _json_text(err: ApiError) -> str:
 
 
 class _Server(web.Server):
+    on_closed: Callable[[float], None] | None = None
+
     def __call__(self) -> RequestHandler:
         return JsonErrorHandler(self, loop=self._loop, **self._kwargs)
+
+    def connection_lost(self, handler: RequestHandler, exc: BaseException | None = None) -> None:
+        super().connection_lost(handler, exc)
+        if self.on_closed is not None and isinstance(handler, JsonErrorHandler):
+            self.on_closed(handler.opened_at)
 
 
 class NodeRunner(web.AppRunner):
@@ -72,9 +90,11 @@ class NodeRunner(web.AppRunner):
 
     async def _make_server(self) -> web.Server:
         base = await super()._make_server()
-        return _Server(
+        server = _Server(
             base.request_handler,
             request_factory=base.request_factory,
             handler_cancellation=base.handler_cancellation,
             **base._kwargs,
         )
+        server.on_closed = self.app.get(CONNECTION_CLOSED_KEY)
+        return server

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import gc
 import logging
 import os
 import sqlite3
@@ -28,6 +27,7 @@ from sequencer.node.config import NodeConfig
 from sequencer.node.drafts import Draft
 from sequencer.node.engine import Engine
 from sequencer.node.errors import ApiError
+from sequencer.node.gcpolicy import GcPolicy
 from sequencer.node.latency import LatencyTrace
 from sequencer.node.pipeline import Outcome, Pipeline
 from sequencer.node.ratelimit import RateLimiter
@@ -40,7 +40,6 @@ BATCH_TICK_S = 0.25
 OPERATOR_TICK_S = 1.0
 KEEPER_BATCH = 64  # liquidations submitted per round
 KEEPER_ROUNDS = 16
-FULL_GC_EVERY_S = 600.0  # unfreeze and collect everything this often (one pause)
 
 
 def genesis_id(config: ExchangeConfig) -> str:
@@ -69,7 +68,7 @@ class Node:
         self._snap_pid: int | None = None
         self.snapshots = SnapshotDir(config.data_dir / "snapshots")
         self._stopping = False
-        self._last_full_gc = 0.0
+        self.gc = GcPolicy()  # when garbage is collected (sequencer.node.gcpolicy)
         self._keeper_kick = asyncio.Event()
         self.l1: L1Stage | None = None  # with an L1 (config.l1_rpc / l1_web3)
         self.committee: Committee | None = None  # validium: the data-availability committee
@@ -125,9 +124,7 @@ class Node:
         self.pipeline.start()
         self.tokens = TokenVerifier(engine.domain, engine.pubkey_of)
         self._last_snapshot_seq = journal.last_seq
-        gc.collect()  # the rebuilt state is long-lived: freeze it out of future collections
-        gc.freeze()
-        self._last_full_gc = time.monotonic()
+        self.gc.start()
         self._tasks.append(asyncio.create_task(self._batch_timer(), name="batch-timer"))
         self._tasks.append(asyncio.create_task(self._operator(), name="operator"))
         if self.trace is not None:
@@ -202,22 +199,9 @@ class Node:
 
     # -- hooks ---------------------------------------------------------------------------------
     def _collect_garbage(self) -> None:
-        """Keep full (generation 2) collections off the request path.
-
-        The exchange state is millions of long-lived objects; CPython's full collections walk them
-        all (100+ ms pauses seen under load).  After each batch the young generations are collected
-        and everything that survived is frozen (`gc.freeze`: never scanned again), so a full
-        collection only sees what is newer than the last batch.  Cyclic garbage that had already
-        reached generation 2 when frozen stays until the next `FULL_GC_EVERY_S` full collection."""
+        """Keep full collections off the request path (sequencer.node.gcpolicy)."""
         t = time.perf_counter()
-        now = time.monotonic()
-        if now - self._last_full_gc >= FULL_GC_EVERY_S:
-            gc.unfreeze()
-            gc.collect()
-            self._last_full_gc = now
-        else:
-            gc.collect(1)
-        gc.freeze()
+        self.gc.after_batch()
         if self.trace is not None:
             self.trace.add("gc_after_batch", time.perf_counter() - t)
 
@@ -305,6 +289,8 @@ class Node:
         while True:
             await asyncio.sleep(BATCH_TICK_S)
             self._reap_snapshot()
+            if self.gc.tick() and self.trace is not None:  # frees what closed connections left frozen
+                self.trace.add("gc_release", self.gc.last_pause_s)
             engine = self.engine
             if engine is None or self._closing_batch or self.journal is None or self.journal.failed:
                 continue

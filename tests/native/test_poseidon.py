@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import random
+from typing import Any
 
 import pytest
 from hypothesis import given, settings
@@ -70,3 +71,41 @@ def test_bad_inputs_rejected(hash_fn, bad) -> None:
 def test_poseidon_many_reports_bad_row() -> None:
     with pytest.raises(ValueError, match="row 1"):
         nat.poseidon_many([[1, 2], [3, R]])
+
+
+DAG_BACKENDS = [pytest.param(nat.poseidon_dag, id="c"), pytest.param(ref.poseidon_dag, id="py")]
+
+
+@pytest.mark.parametrize("dag", DAG_BACKENDS)
+def test_poseidon_dag_is_each_row_hashed_with_earlier_rows_substituted(dag: Any) -> None:
+    """A random DAG of rows of every width (inputs: field elements near both ends, or earlier
+    rows' hashes) against hashing the rows one by one."""
+    rng = random.Random(11)
+    rows: list[list[int]] = []
+    want: list[int] = []
+    for i in range(120):
+        row = []
+        for _ in range(rng.randrange(1, 17)):
+            if i and rng.random() < 0.4:
+                k = rng.randrange(i)
+                row.append(-k - 1)
+            else:
+                row.append(rng.choice([0, 1, R - 1, rng.randrange(R)]))
+        rows.append(row)
+        want.append(ref.poseidon([want[-v - 1] if v < 0 else v for v in row]))
+    assert dag(rows) == want
+    assert dag([]) == []
+
+
+@pytest.mark.parametrize("dag", DAG_BACKENDS)
+def test_poseidon_dag_refuses_a_reference_to_itself_or_a_later_row(dag: Any) -> None:
+    with pytest.raises(ValueError):
+        dag([[1, 2], [-2]])
+    with pytest.raises(ValueError):
+        dag([[1, -2], [3]])
+
+
+@pytest.mark.parametrize("bad", [[[R]], [[1], [2, R]], [[]], [[1] * 17]])
+def test_native_poseidon_dag_refuses_non_canonical_inputs_and_bad_widths(bad: list[list[int]]) -> None:
+    with pytest.raises(ValueError):
+        nat.poseidon_dag(bad)

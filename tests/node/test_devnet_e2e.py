@@ -1,10 +1,10 @@
-"""End to end on the embedded L1, as a user of `make run` meets it: `zkclear devnet` in rollup mode
-(its own chain served over JSON-RPC, the system deployed, the node with its prover stage and L1
+"""End to end on the embedded L1, as a user of `make run` meets it: `zkclear devnet` in rollup mode,
+and in validium mode with its committee (its own chain served over JSON-RPC, the system deployed, the node with its prover stage and L1
 client) and only the CLI against it. Two traders deposit on L1 (approve + deposit; the node credits
 them from the rollup's queue), trade, one withdraws; every batch is proven by the node, submitted
 and finalized on L1; the withdrawal is claimed on L1; `zkclear verify chain` then verifies every
-batch from L1 data alone and rebuilds the state to the root the node and the contract hold.
-Runs on the committed 8-slot rollup test key (`--test-key`)."""
+batch from L1 data alone and, in rollup mode, rebuilds the state to the root the node and the
+contract hold. Runs on the committed 8-slot test keys (`--test-key`)."""
 
 from __future__ import annotations
 
@@ -19,15 +19,16 @@ import pytest
 from click.testing import CliRunner, Result
 from web3 import Web3
 
+from circuits.batch.batch import BatchShape
 from client.http import Client
 from contracts.system import Deployment
+from protocol.pubdata.fields import Mode
 from sequencer.batch_keys import SHAPES, vk_path
-from tests.node.test_devnet import devnet_cmd, free_port, start, stop
+from tests.node.test_devnet import free_port, start, stop
 from zkclear.cli import main
 from zkclear.devnet import eth_key
 
 pytestmark = pytest.mark.node
-SHAPE = SHAPES[1]  # batch_s8_q2_w1_rollup
 USD = 1_000_000
 PW = "pw"
 
@@ -46,10 +47,11 @@ def wait_for(pred: Callable[[], bool], timeout: float, what: str) -> None:
         time.sleep(0.5)
 
 
-def test_deposit_trade_withdraw_prove_finalize_claim_and_rebuild(tmp_path: Path) -> None:
+@pytest.mark.parametrize("shape", [SHAPES[1], SHAPES[0]], ids=lambda s: s.mode.name.lower())
+def test_deposit_trade_withdraw_prove_finalize_claim_and_rebuild(tmp_path: Path, shape: BatchShape) -> None:
     data_dir, port = tmp_path / "dv", free_port()
-    assert "rollup" in devnet_cmd(data_dir, port, SHAPE)
-    proc, banner = start(data_dir, port, SHAPE)
+    rollup_mode = shape.mode is Mode.ROLLUP
+    proc, banner = start(data_dir, port, shape)
     try:
         m = re.search(r"JSON-RPC\): (http://127\.0\.0\.1:\d+)", banner)
         assert m is not None, banner
@@ -96,13 +98,15 @@ def test_deposit_trade_withdraw_prove_finalize_claim_and_rebuild(tmp_path: Path)
         assert cli(node, maker, "claim")["amount"] == str(100 * USD)
         assert token.functions.balanceOf(owner).call() - before == 100 * USD
 
-        vk = data_dir / "keys" / SHAPE.name / "verification_key.json"
-        assert json.loads(vk.read_text()) == json.loads(vk_path(SHAPE).read_text())
-        args = ["verify", "chain", "--rpc", rpc, "--rollup", dep.rollup, "--vk", str(vk)]
-        r = CliRunner().invoke(main, [*args, "--genesis", str(tmp_path / "genesis.json"), "--json"])
+        vk = data_dir / "keys" / shape.name / "verification_key.json"
+        assert json.loads(vk.read_text()) == json.loads(vk_path(shape).read_text())
+        args = ["verify", "chain", "--rpc", rpc, "--rollup", dep.rollup, "--vk", str(vk), "--json"]
+        if rollup_mode:  # the state rebuilt from L1 data alone
+            args += ["--genesis", str(tmp_path / "genesis.json")]
+        r = CliRunner().invoke(main, args)
         assert r.exit_code == 0, r.output
         out = json.loads(r.stdout)
-        assert out["rebuilt"] and out["batches"] >= on_l1
+        assert out["rebuilt"] == rollup_mode and out["batches"] >= on_l1
         with Client(node) as c:
             assert out["state_root"] == c.request("GET", f"/v1/batches/{out['batches'] - 1}")["new_root"]
         stop(proc)

@@ -7,7 +7,7 @@ import random
 from circuits.primitives.field import R
 from circuits.primitives.merkle import merkle_root
 from circuits.primitives.poseidon import poseidon
-from sequencer.tree import SparseMerkleTree, batch_update, empty_hashes
+from sequencer.tree import HashPlan, SparseMerkleTree, batch_update, empty_hashes, plan_update
 
 
 def naive_root(depth: int, leaves: dict[int, int]) -> int:
@@ -79,3 +79,31 @@ def test_clearing_a_leaf_returns_to_the_empty_tree() -> None:
     batch_update([(t, {900: 0})])
     assert t.root == empty_hashes(5)[5]
     assert t.node_count() == 0
+
+
+def test_a_plan_with_leaves_that_are_rows_matches_sequential_updates() -> None:
+    """plan_update with leaves that are hashes of the same plan (order-slot leaves, account leaves)
+    and the per-tree roots it returns, as sequencer.state_tree uses it: one poseidon_dag call."""
+    rng = random.Random(4)
+    seq = [SparseMerkleTree(3) for _ in range(4)]
+    planned = [SparseMerkleTree(3) for _ in range(4)]
+    for _round in range(3):
+        plan = HashPlan()
+        jobs = []
+        for s, p in zip(seq, planned, strict=True):
+            leaves: dict[int, int] = {}
+            for _ in range(rng.randrange(0, 10)):
+                i, pre = rng.randrange(64), [rng.randrange(R), rng.randrange(R)]
+                s.update(i, poseidon(pre))
+                leaves[i] = plan.row(pre)  # a reference: the leaf is this row's hash
+            if leaves and rng.random() < 0.3:
+                s.update(5, 0)
+                leaves[5] = 0  # a cleared leaf among them
+            jobs.append((p, leaves))
+        roots = plan_update(plan, jobs)
+        before = [p.root for p in planned]
+        plan.run()
+        for s, p, r, b, (_, leaves) in zip(seq, planned, roots, before, jobs, strict=True):
+            assert plan.value(r) == s.root == p.root
+            assert r < 0 if leaves else r == b
+            assert s.levels == p.levels
