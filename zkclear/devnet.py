@@ -221,7 +221,13 @@ async def start_committee(
 
 
 def usage(url: str, rpc_url: str, data_dir: Path, dep: Deployment, shape: BatchShape) -> str:
-    vk_hint = f" --vk {key_dir(data_dir, shape) / VK_FILE}"
+    verify = (
+        f"  .venv/bin/zkclear verify chain --rollup {dep.rollup} --vk {key_dir(data_dir, shape) / VK_FILE}"
+    )
+    if shape.mode is Mode.ROLLUP:  # the state rebuilt from L1 data alone needs the genesis parameters
+        verify_hint = f"  curl -s {url}/v1/params > var/params.json\n{verify} --genesis var/params.json\n"
+    else:  # validium: the proofs checked; the data is the committee's
+        verify_hint = verify + "\n"
     traders = ", ".join(f"0x{eth_key(i).hex().lstrip('0') or '0'}" for i in range(DEMO_TRADERS))
     return f"""
 zkclear devnet: sequencer node listening on {url}
@@ -248,9 +254,7 @@ Try it (in another shell):
   .venv/bin/zkclear batches                  # closed -> proving -> proven -> submitted -> finalized
   .venv/bin/zkclear claim                    # takes the finalized withdrawal out on L1
   .venv/bin/zkclear l1 status
-  curl -s {url}/v1/params > var/params.json  # the genesis parameters, to rebuild the state from L1
-  .venv/bin/zkclear verify chain --rollup {dep.rollup}{vk_hint} --genesis var/params.json
-  curl -s {url}/metrics
+{verify_hint}  curl -s {url}/metrics
   curl -s -X POST {url}/v1/devnet/oracle -d '{{"market": "BTC-USD", "price": "5100000"}}'
 
 Ctrl-C stops it; the data dir keeps the node's journal, the L1 chain and the keys.
