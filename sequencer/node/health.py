@@ -29,7 +29,12 @@ def health_checks(node: Node, now_ms: int | None = None) -> list[M.HealthCheck]:
         checks.append({"name": "proving", "ok": False, "detail": f"prover stage failed: {prover['error']}"})
     stages: list[tuple[Literal["proving", "l1"], bool, float, str]] = [
         ("proving", cfg.prove, cfg.health_max_unproven_s, "not yet proven"),
-        ("l1", node.l1 is not None, cfg.health_max_unfinalized_s, "proven, not finalized on L1"),
+        (
+            "l1",
+            cfg.l1_rpc is not None or cfg.l1_web3 is not None,
+            cfg.health_max_unfinalized_s,
+            "proven, not finalized on L1",
+        ),
     ]
     stages = [s for s in stages if s[1] and s[2] > 0]
     if not stages:

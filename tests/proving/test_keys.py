@@ -12,11 +12,13 @@ import os
 import shutil
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from circuits.batch.batch import BatchCircuit
 from circuits.dsl import Circuit, Program
+from client.http import NodeError
 from prover.formats.json_files import VerifyingKey, load_json, vk_from_json, vk_to_json
 from prover.formats.zkey import read_zkey
 from prover.progress import Progress
@@ -136,11 +138,21 @@ def test_node_with_refused_keys_keeps_serving(tmp_path: Path, batch_keys: tuple[
             await fund(r.client, 1)
             await r.node.close_batch()
             deadline = time.monotonic() + 180
-            while (h := await r.client.health())["prover"]["state"] == "loading":
+
+            async def health() -> dict[str, Any]:  # 503 once the stage failed: its body in details
+                try:
+                    return await r.client.health()
+                except NodeError as e:
+                    assert e.code == "unavailable" and e.status == 503, e
+                    return e.details
+
+            while (h := await health())["prover"]["state"] == "loading":
                 assert time.monotonic() < deadline
                 await asyncio.sleep(0.5)
-            assert h["ok"] and h["prover"]["state"] == "failed"
+            # nothing will ever be proven with refused keys: the node serves but is not healthy
+            assert not h["ok"] and h["prover"]["state"] == "failed"
             assert "made for another circuit" in h["prover"]["error"]
+            assert [c["name"] for c in h["checks"] if not c["ok"]] == ["proving"]
             await fund(r.client, 2)  # still serving
             assert [b["status"] for b in await r.client.batches()] == ["closed"]
         assert (bad / DIGEST_FILE).read_text() == "11" * 32 + "\n"  # an operator's folder is never written
