@@ -1,4 +1,4 @@
-"""End to end against anvil (npm @foundry-rs/anvil, a block a second, 2 confirmations), the
+"""End to end against anvil (npm @foundry-rs/anvil, a block a second, 3 confirmations), the
 journey of test_devnet_e2e with a real `zkclear node --prove --prover-test-key --l1-rpc ...
 --sequencer-signer-rpc ...` subprocess and only the CLI for the traders: two traders deposit on L1,
 trade, one withdraws; the node proves, submits and finalizes every batch; the withdrawal is claimed
@@ -35,7 +35,7 @@ from zkclear.cli import main
 pytestmark = pytest.mark.node
 USD = 1_000_000
 PW = "pw"
-CONFIRMATIONS = 2
+CONFIRMATIONS = 3  # blocks of 1 s: the test sees a batch `submitted` before it is final
 FORCED_DEADLINE_S = 7 * 86400  # contracts.deploy.RollupParams' default
 
 
@@ -166,7 +166,8 @@ def test_anvil_deposit_trade_withdraw_force_kill9_rebuild_freeze_exit(
         assert cli(env, maker, "claim")["amount"] == str(100 * USD)
         assert st.token.functions.balanceOf(keys[0].address).call() - before == 100 * USD
 
-        # a forced withdrawal, served; the node killed while its batch is being proven
+        # a forced withdrawal, served; the node killed while its batch is being proven, and again
+        # once that batch's submission is sent but not yet final
         taker_id = int(cli(env, taker, "account", "show")["account_id"])
         n0 = len(rows(journal))
         out = cli(env, taker, "forced-withdraw", "50")
@@ -178,27 +179,20 @@ def test_anvil_deposit_trade_withdraw_force_kill9_rebuild_freeze_exit(
         )
         node.kill9()
         node = NodeProc(data, *args)
-        wait_for(lambda: all_final(journal, node.url), 240, "the forced withdrawal's batch finalized")
+        sent = wait_for(
+            lambda: (r := rows(journal)[killed.number]).status == "submitted" and r,
+            180,
+            "the forced request's batch submitted",
+        )
+        node.kill9()
+        node = NodeProc(data, *args)
+        wait_for(lambda: all_final(journal, node.url), 180, "the forced withdrawal's batch finalized")
         once_each(st, seq, journal)
+        assert rows(journal)[killed.number].info["l1_tx"] == sent.info["l1_tx"]
         assert st.rollup.functions.claimable(keys[1].address).call() == 50 * USD
         # proven once more after the kill (a proof is kept only once whole), every other batch once
         attempts = [int(r.info["prove_attempts"]) for r in rows(journal)]
         assert attempts[killed.number] in (1, 2) and attempts.count(1) >= len(attempts) - 1, attempts
-
-        # killed after the submission was sent, before its confirmations
-        n1 = len(rows(journal))
-        cli(env | {"ZKCLEAR_NODE": node.url}, maker, "withdraw", "10")
-        row = wait_for(
-            lambda: next((r for r in rows(journal)[n1:] if r.status == "submitted"), None),
-            180,
-            "a batch submitted",
-        )
-        node.kill9()
-        node = NodeProc(data, *args)
-        wait_for(lambda: all_final(journal, node.url), 180, "the submitted batch finalized")
-        once_each(st, seq, journal)
-        assert rows(journal)[row.number].info["l1_tx"] == row.info["l1_tx"]
-        assert st.rollup.functions.claimable(keys[0].address).call() == 10 * USD
 
         env = {"ZKCLEAR_NODE": node.url}
         with Client(node.url) as c:
