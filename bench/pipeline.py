@@ -346,8 +346,13 @@ def bounds(f: dict[str, Any]) -> dict[str, str]:
             f"the prover: {f['prove_s_per_batch_p50']} s per {f['batch_slots']}-slot batch of about "
             f"{f['trades_per_batch']} trades (a trade takes 2 slots; oracle updates take the rest), "
             f"so at most {f['prover_bound_trades_per_s']} trades/s; the measured rate is lower as the "
-            f"prover also proved {f['other_batches_proven_meanwhile']} batches of the devnet's oracle "
-            "refreshes meanwhile and shares the cores with the embedded chain's verification"
+            "prover shares the cores with the embedded chain's verification of each submission"
+            + (
+                f" and also proved {f['other_batches_proven_meanwhile']} batches of the devnet's oracle "
+                "refreshes meanwhile"
+                if f["other_batches_proven_meanwhile"]
+                else ""
+            )
         ),
         "ack_to_finalized": f"the slowest stage is {slowest} ({st[slowest]} ms p50): {WHY[slowest]}",
         "l1_gas_per_trade": "the rollup's per-batch cost (Groth16 verify, root and queue updates, "
