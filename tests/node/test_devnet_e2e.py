@@ -47,7 +47,13 @@ def wait_for(pred: Callable[[], bool], timeout: float, what: str) -> None:
         time.sleep(0.5)
 
 
-@pytest.mark.parametrize("shape", [SHAPES[1], SHAPES[0]], ids=lambda s: s.mode.name.lower())
+@pytest.mark.parametrize(
+    "shape",
+    # validium (with the devnet's committee) only with --runslow: the committee path is covered by
+    # tests/l1/test_inprocess.py and tests/dac, and the suite's time is bounded
+    [SHAPES[1], pytest.param(SHAPES[0], marks=pytest.mark.slow)],
+    ids=lambda s: s.mode.name.lower(),
+)
 def test_deposit_trade_withdraw_prove_finalize_claim_and_rebuild(tmp_path: Path, shape: BatchShape) -> None:
     data_dir, port = tmp_path / "dv", free_port()
     rollup_mode = shape.mode is Mode.ROLLUP
@@ -83,7 +89,7 @@ def test_deposit_trade_withdraw_prove_finalize_claim_and_rebuild(tmp_path: Path,
                 ours = [b for b in rows if int(b["number"]) < closed]
                 return len(ours) == closed and all(b["status"] == "finalized" for b in ours)
 
-            wait_for(final, 600, "every batch proven, submitted and finalized")
+            wait_for(final, 900, "every batch proven, submitted and finalized")
             rows = c.request("GET", "/v1/batches", params={"limit": "100"})["batches"]
             assert all(b["proof"] and b["l1_tx"] for b in rows if int(b["number"]) < closed)
             (tmp_path / "genesis.json").write_text(json.dumps(c.request("GET", "/v1/params")))
