@@ -7,12 +7,18 @@ collateral without a position unless reported as bad debt; a rejected operation 
 and replaying the journal from genesis gives the same state and root.  Auctions run their course
 (then ADL at the bankruptcy price) when time passes.
 
+A price move updates one market's oracle, so the other's price may go stale meanwhile (protocol.md
+4.7): then the withdrawals and transfers of its holders are refused (ORACLE_STALE), and the keeper
+can neither start nor end their auctions until the next fresh price (4.8), so the keeper's
+guarantees above are checked for the accounts whose prices are usable.
+
 The default profile is small; ZKCLEAR_STATEFUL=long (or --runslow) runs a longer one.
 """
 
 from __future__ import annotations
 
 import os
+from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, settings
@@ -21,10 +27,11 @@ from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, pr
 
 from circuits.primitives.merkle import merkle_root
 from protocol.constants import ALL_MARKETS
+from protocol.errors import ErrorCode
 from protocol.messages.order import TimeInForce
 from sequencer.exchange import Exchange
 from sequencer.liquidation import run_keeper
-from sequencer.ops import Liquidate
+from sequencer.ops import EndAuction, Liquidate
 from tests.sequencer.world import BTC, ETH, USD, World, make_config
 
 TRADERS = 5
@@ -47,16 +54,40 @@ class ExchangeMachine(RuleBasedStateMachine):
         return self.w.ex
 
     def apply(self, op: object, *, check_unchanged: bool = False) -> bool:
+        return self.submit(op, check_unchanged=check_unchanged) is None
+
+    def keeper(self) -> None:
+        for op, _ in run_keeper(self.ex, self.w.time):
+            self.w.journal.append(op)
+
+    def submit(self, op: object, *, check_unchanged: bool = False) -> ErrorCode | None:
+        """Apply op (a rejection must change nothing, checked when check_unchanged); its rejection
+        code, None when accepted."""
         before = self.ex.digest() if check_unchanged else None
         res = self.w.apply(op)
         if not res.ok and before is not None:
             assert self.ex.digest() == before, f"rejected {res.code} changed the state"
             self.rejected_checked += 1
-        return res.ok
+        return None if res.ok else res.code
 
-    def keeper(self) -> None:
-        for op, _ in run_keeper(self.ex, self.w.time):
-            self.w.journal.append(op)
+    def unpriced(self, aid: int) -> ErrorCode | None:
+        """Why collateral cannot leave the account now (protocol.md 4.9): the first market it holds
+        a position in that is halted (MARKET_HALTED) or stale (ORACLE_STALE); None when its prices
+        are usable."""
+        acct, now = self.ex.accounts[aid], self.w.time
+        for mk in self.ex.active:
+            if acct.sizes[mk.id]:
+                if mk.halted(now):
+                    return ErrorCode.MARKET_HALTED
+                if mk.stale(now):
+                    return ErrorCode.ORACLE_STALE
+        return None
+
+    def waits_for_price(self, aid: int) -> bool:
+        """The account holds a position in a stale market: the keeper can neither start nor end its
+        auction until the next fresh price (protocol.md 4.8)."""
+        acct = self.ex.accounts[aid]
+        return any(acct.sizes[mk.id] and mk.stale(self.w.time) for mk in self.ex.active)
 
     def price(self, m: int) -> int:
         mk = self.ex.markets[m]
@@ -220,6 +251,13 @@ class ExchangeMachine(RuleBasedStateMachine):
         self.keeper()
 
     @rule()
+    def prices_refreshed(self) -> None:
+        """A fresh oracle update of every market at its price (move_price updates one market, so the
+        other may have gone stale): what waited for a usable price goes on."""
+        self.w.refresh()
+        self.keeper()
+
+    @rule()
     def funding(self) -> None:
         due = self.ex.funding_time + self.ex.config.funding_interval_s
         self.w.time = max(self.w.time + 1, due)
@@ -232,22 +270,46 @@ class ExchangeMachine(RuleBasedStateMachine):
     def money(self, data: st.DataObject, kind: str) -> None:
         """Deposits, withdrawals, transfers and forced withdrawals."""
         trader = data.draw(st.integers(0, TRADERS - 1))
-        free = self.ex.risk(self.w.acct(trader)).withdrawable
         if kind == "withdraw":
-            amount = max(1, free * data.draw(st.integers(1, 110)) // 100)
-            ok = self.apply(self.w.withdraw_op(trader, amount), check_unchanged=data.draw(st.booleans()))
-            assert ok == (amount <= free)
+            self.withdraw(trader, data.draw(st.integers(1, 110)), data.draw(st.booleans()))
         elif kind == "transfer":
             dst = data.draw(st.integers(0, TRADERS - 1))
-            if dst != trader and free:
-                assert self.w.transfer(trader, dst, max(1, free * data.draw(st.integers(1, 100)) // 100)).ok
+            self.transfer(trader, dst, data.draw(st.integers(1, 100)) if dst != trader else 0)
         elif kind == "deposit":
-            assert self.w.deposit(trader, data.draw(st.integers(1, 20_000)) * USD).ok
+            self.deposit(trader, data.draw(st.integers(1, 20_000)))
         else:
-            owner = 0x1000 + trader if data.draw(st.booleans()) else 0xBAD
-            res = self.w.forced_withdrawal(self.w.aid(trader), data.draw(st.integers(1, 50_000)) * USD, owner)
-            assert res.ok and res.events[0].amount <= free
+            self.forced(trader, data.draw(st.booleans()), data.draw(st.integers(1, 50_000)))
         self.keeper()  # a deposit may restore an account in auction: the keeper ends it (EndAuction)
+
+    # the money rule's operations, with the values it draws (the regression tests replay them)
+    def withdraw(self, trader: int, pct: int, check_unchanged: bool) -> None:
+        """Withdraw pct% of the free collateral: accepted iff the account's prices are usable and
+        the amount is at most the free collateral."""
+        aid = self.w.aid(trader)
+        free = self.ex.risk(self.ex.accounts[aid]).withdrawable
+        amount = max(1, free * pct // 100)
+        code = self.submit(self.w.withdraw_op(trader, amount), check_unchanged=check_unchanged)
+        expected = self.unpriced(aid) or (None if amount <= free else ErrorCode.INSUFFICIENT_COLLATERAL)
+        assert code == expected, (amount, free)
+
+    def transfer(self, trader: int, dst: int, pct: int) -> None:
+        """Transfer pct% of the free collateral (if any) to another trader."""
+        aid = self.w.aid(trader)
+        free = self.ex.risk(self.ex.accounts[aid]).withdrawable
+        if dst != trader and free:
+            res = self.w.transfer(trader, dst, max(1, free * pct // 100))
+            assert res.code == self.unpriced(aid)
+
+    def deposit(self, trader: int, usd: int) -> None:
+        assert self.w.deposit(trader, usd * USD).ok
+
+    def forced(self, trader: int, own: bool, usd: int) -> None:
+        """A forced withdrawal by the account's owner (own) or a stranger: always consumed, never
+        more than the free collateral."""
+        free = self.ex.risk(self.w.acct(trader)).withdrawable
+        owner = 0x1000 + trader if own else 0xBAD
+        res = self.w.forced_withdrawal(self.w.aid(trader), usd * USD, owner)
+        assert res.ok and res.events[0].amount <= free
 
     @rule(witness=st.booleans(), pick=st.integers(0, 10**6))
     def close_batch(self, witness: bool, pick: int) -> None:
@@ -306,14 +368,16 @@ class ExchangeMachine(RuleBasedStateMachine):
     def nobody_left_under_water(self) -> None:
         ex = self.ex
         duration = ex.config.auction_duration_s
-        for aid in ex.liquidatable_accounts():
+        usable = [aid for aid in ex.liquidatable_accounts() if not self.waits_for_price(aid)]
+        for aid in usable:
             # the keeper leaves an account liquidatable only while its auction runs, and only
             # with a deficit the fund can cover (else it deleverages at once)
             a = ex.accounts[aid]
             assert a.auction_start <= self.w.time < a.auction_start + 2 * duration
             assert a.auction_start and ex.risk(a).value >= -ex.insurance_fund
-        # ... and the auction of an account that recovered (or is flat) has ended
-        assert ex.keeper_accounts() == ex.liquidatable_accounts()
+        # ... and the auction of an account that recovered (or is flat) has ended (an account
+        # with a stale price waits for the next fresh one: protocol.md 4.8)
+        assert [a for a in ex.keeper_accounts() if not self.waits_for_price(a)] == usable
         assert sorted(ex.in_auction) == [a for a, acct in sorted(ex.accounts.items()) if acct.auction_start]
         for a in ex.accounts.values():
             r = ex.risk(a)
@@ -331,6 +395,170 @@ class ExchangeMachine(RuleBasedStateMachine):
         b1 = self.ex.close_batch(witness=False)
         b2 = replayed.close_batch(witness=False)
         assert b1.new_root == b2.new_root
+
+
+# ---- regressions: minimal examples hypothesis found, replayed step by step ----------------------------
+INVARIANTS = (
+    "books_never_crossed",
+    "funding_payments_sum_to_zero",
+    "nobody_left_under_water",
+    "positions_sum_to_zero_and_open_interest_matches",
+    "risk_cache_is_exact",
+    "value_is_conserved",
+)
+
+
+def replay(steps: list[tuple[str, dict[str, Any]]]) -> ExchangeMachine:
+    """Run the steps (machine method, arguments) checking every invariant after each, as hypothesis
+    does."""
+    machine = ExchangeMachine()
+    for name, kwargs in steps:
+        getattr(machine, name)(**kwargs)
+        for inv in INVARIANTS:
+            getattr(machine, inv)()
+    return machine
+
+
+# BTC moves only; ETH's price goes stale while trader 4's auction runs (short BTC and ETH), and the
+# account recovers: EndAuction waits for a fresh ETH price (the model asserted the keeper had ended it)
+RECOVERED_ON_A_STALE_PRICE: list[tuple[str, dict[str, Any]]] = [
+    ("setup", dict(amounts=[2017, 4160, 2545, 2900, 1661], leverage=[39, 43])),
+    ("cancel", dict(pick=95, scope=0, trader=0)),
+    (
+        "leveraged_trade_then_move",
+        dict(leverage_pct=107, m=0, maker=0, move_ppm=-46685, offset=8, side=1, takeover=True, taker=0),
+    ),
+    ("auction_time_passes", dict(wait=2)),
+    ("auction_time_passes", dict(wait=1)),
+    ("cancel", dict(pick=560554, scope=0, trader=0)),
+    ("cancel", dict(pick=204096, scope=None, trader=0)),
+    ("move_price", dict(dt=25, m=0, move_ppm=-5872, takeover=False)),
+    ("auction_time_passes", dict(wait=3)),
+    (
+        "leveraged_trade_then_move",
+        dict(leverage_pct=102, m=0, maker=0, move_ppm=-5693, offset=10, side=1, takeover=True, taker=0),
+    ),
+    (
+        "leveraged_trade_then_move",
+        dict(leverage_pct=59, m=1, maker=3, move_ppm=-175, offset=5, side=0, takeover=False, taker=2),
+    ),
+    ("cancel", dict(pick=155788, scope=0, trader=1)),
+    ("auction_time_passes", dict(wait=1)),
+    (
+        "leveraged_trade_then_move",
+        dict(leverage_pct=43, m=0, maker=1, move_ppm=-282, offset=8, side=1, takeover=True, taker=4),
+    ),
+    ("move_price", dict(dt=28, m=1, move_ppm=-257, takeover=True)),
+    ("cancel", dict(pick=3456, scope=1, trader=1)),
+    ("move_price", dict(dt=2, m=0, move_ppm=500, takeover=True)),
+    ("auction_time_passes", dict(wait=3)),
+    ("auction_time_passes", dict(wait=3)),
+    ("move_price", dict(dt=9, m=0, move_ppm=-1126, takeover=False)),
+    (
+        "leveraged_trade_then_move",
+        dict(leverage_pct=34, m=0, maker=4, move_ppm=2576, offset=6, side=1, takeover=False, taker=0),
+    ),
+    ("cancel", dict(pick=922, scope=None, trader=4)),
+    ("auction_time_passes", dict(wait=3)),
+    ("move_price", dict(dt=15, m=1, move_ppm=20155, takeover=True)),
+    ("cancel", dict(pick=3194, scope=0, trader=0)),
+    ("auction_time_passes", dict(wait=1)),
+    ("cancel", dict(pick=0, scope=1, trader=3)),
+    ("auction_time_passes", dict(wait=2)),
+    ("move_price", dict(dt=18, m=1, move_ppm=-2358, takeover=False)),
+    (
+        "leveraged_trade_then_move",
+        dict(leverage_pct=102, m=1, maker=3, move_ppm=-397, offset=1, side=0, takeover=True, taker=1),
+    ),
+    ("auction_time_passes", dict(wait=2)),
+    ("move_price", dict(dt=12, m=0, move_ppm=65744, takeover=True)),
+    ("auction_time_passes", dict(wait=2)),
+    ("auction_time_passes", dict(wait=3)),
+    (
+        "leveraged_trade_then_move",
+        dict(leverage_pct=50, m=1, maker=2, move_ppm=916, offset=5, side=1, takeover=False, taker=4),
+    ),
+    (
+        "leveraged_trade_then_move",
+        dict(leverage_pct=117, m=1, maker=2, move_ppm=-1772, offset=-9, side=1, takeover=True, taker=2),
+    ),
+    ("auction_time_passes", dict(wait=2)),
+    ("auction_time_passes", dict(wait=3)),
+    ("cancel", dict(pick=2171, scope=0, trader=2)),
+    ("move_price", dict(dt=26, m=1, move_ppm=1505, takeover=True)),
+    ("move_price", dict(dt=23, m=1, move_ppm=-3807, takeover=True)),
+    ("cancel", dict(pick=1484, scope=None, trader=2)),
+    ("move_price", dict(dt=25, m=0, move_ppm=14384, takeover=True)),
+    ("move_price", dict(dt=16, m=0, move_ppm=18835, takeover=True)),
+    ("move_price", dict(dt=28, m=0, move_ppm=-397, takeover=False)),
+]
+
+# ETH's price goes stale (BTC moves only): trader 2, short ETH, may not withdraw (the model expected
+# any amount up to the free collateral to be accepted)
+WITHDRAW_ON_A_STALE_PRICE: list[tuple[str, dict[str, Any]]] = [
+    ("setup", dict(amounts=[2017, 4160, 2545, 2900, 1661], leverage=[39, 43])),
+    ("cancel", dict(pick=71, scope=0, trader=1)),
+    ("move_price", dict(dt=2, m=1, move_ppm=-1198, takeover=False)),
+    ("cancel", dict(pick=10469, scope=None, trader=2)),
+    ("close_batch", dict(pick=78433, witness=True)),
+    ("deposit", dict(trader=3, usd=409)),
+    ("transfer", dict(trader=1, dst=0, pct=41)),
+    ("cancel", dict(pick=98700, scope=255, trader=0)),
+    ("close_batch", dict(pick=2234, witness=False)),
+    ("cancel", dict(pick=147, scope=1, trader=2)),
+    ("deposit", dict(trader=3, usd=299)),
+    ("close_batch", dict(pick=832, witness=True)),
+    ("cancel", dict(pick=7407, scope=0, trader=2)),
+    ("close_batch", dict(pick=999999, witness=True)),
+    ("transfer", dict(trader=2, dst=0, pct=40)),
+    ("cancel", dict(pick=147909, scope=0, trader=4)),
+    ("cancel", dict(pick=45379, scope=255, trader=0)),
+    ("cancel", dict(pick=2809, scope=255, trader=0)),
+    ("close_batch", dict(pick=642633, witness=True)),
+    ("transfer", dict(trader=2, dst=2, pct=0)),
+    ("move_price", dict(dt=20, m=0, move_ppm=113, takeover=False)),
+    ("transfer", dict(trader=1, dst=2, pct=13)),
+    ("close_batch", dict(pick=8009, witness=False)),
+    ("transfer", dict(trader=1, dst=1, pct=0)),
+    ("cancel", dict(pick=4, scope=None, trader=0)),
+    ("deposit", dict(trader=4, usd=20000)),
+    ("move_price", dict(dt=23, m=0, move_ppm=124, takeover=False)),
+    ("move_price", dict(dt=19, m=0, move_ppm=-276, takeover=False)),
+    ("cancel", dict(pick=7034, scope=0, trader=4)),
+    ("close_batch", dict(pick=5351, witness=False)),
+    ("cancel", dict(pick=1640, scope=1, trader=3)),
+    ("close_batch", dict(pick=22007, witness=False)),
+    ("move_price", dict(dt=17, m=0, move_ppm=176, takeover=True)),
+    ("forced", dict(trader=1, own=False, usd=23770)),
+    ("close_batch", dict(pick=122737, witness=False)),
+    ("withdraw", dict(trader=2, pct=13, check_unchanged=False)),
+]
+
+
+def test_auction_of_a_recovered_account_ends_on_the_next_fresh_price() -> None:
+    m = replay(RECOVERED_ON_A_STALE_PRICE)
+    aid = m.w.aid(4)
+    acct = m.ex.accounts[aid]
+    assert m.ex.markets[ETH].stale(m.w.time) and acct.sizes[ETH]  # type: ignore[union-attr]
+    assert acct.auction_start and not m.ex.risk(acct).liquidatable
+    assert m.ex.keeper_accounts() == [aid] and m.ex.liquidatable_accounts() == []
+    assert m.submit(EndAuction(m.w.time, aid), check_unchanged=True) == ErrorCode.ORACLE_STALE
+    m.prices_refreshed()
+    assert not acct.auction_start and m.ex.keeper_accounts() == m.ex.liquidatable_accounts() == []
+    m.nobody_left_under_water()
+    m.teardown()
+
+
+def test_withdrawal_waits_for_a_fresh_price() -> None:
+    m = replay(WITHDRAW_ON_A_STALE_PRICE)  # its last step: the withdrawal refused, ORACLE_STALE
+    acct = m.w.acct(2)
+    assert m.ex.markets[ETH].stale(m.w.time) and acct.sizes[ETH]  # type: ignore[union-attr]
+    nonce = acct.nonce
+    m.transfer(2, 0, 50)  # refused too
+    m.prices_refreshed()
+    m.withdraw(2, 13, check_unchanged=False)  # accepted now
+    assert acct.nonce == nonce + 1
+    m.teardown()
 
 
 LONG = os.environ.get("ZKCLEAR_STATEFUL") == "long"
