@@ -90,13 +90,6 @@ def dac_addresses() -> list[str]:
     )
 
 
-def devnet_shape(slots: int, queue: int | None, withdrawals: int | None, mode: Mode) -> BatchShape:
-    """The node's batch shape on the devnet (queue and withdrawal capacities: the slots' defaults
-    unless given), as NodeConfig.shape builds it."""
-    d = BatchShape.default(slots, mode)
-    return BatchShape(slots, queue or d.queue, withdrawals or d.withdrawals, mode)
-
-
 def exchange_config(rollup: str) -> ExchangeConfig:
     """The devnet's exchange configuration, its signing domain bound to the deployed rollup."""
     return dataclasses.replace(devnet_config(), rollup_address=int(rollup, 16))
@@ -327,7 +320,13 @@ def devnet(
     logging.basicConfig(
         level=logging.INFO if verbose else logging.WARNING, format="%(asctime)s %(name)s %(message)s"
     )
-    shape = devnet_shape(batch_slots, batch_queue, batch_withdrawals, Mode[data_mode.upper()])
+    shape = NodeConfig(
+        data_dir=data_dir,
+        batch_slots=batch_slots,
+        batch_queue=batch_queue,
+        batch_withdrawals=batch_withdrawals,
+        data_mode=data_mode,
+    ).shape
     data_dir.mkdir(parents=True, exist_ok=True)
     if not (data_dir / DEPLOYMENT_FILE).exists() and (data_dir / "journal.db").exists():
         raise click.ClickException(
