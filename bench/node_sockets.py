@@ -8,7 +8,8 @@ object counts by type and, with --tracemalloc, Python allocations by source line
 malloc_trim(0); signals only a local process can send), warms it up, then for each round:
 - opens N slow-header connections (a request head never finished), N slow-body connections (a
   complete head announcing 100 kB, one byte of body) and M WebSocket subscribers to the BTC-USD
-  book and trades that never read after the handshake (small receive buffer), while a driver
+  book and trades that never read after the handshake (small receive buffer; the clients of
+  tests/node/slow_clients.py, which tests/node/test_memory.py opens too), while a driver
   trades on BTC-USD (a busy book: book and trade events for every subscriber);
 - samples the node's RSS (VmRSS from /proc) and open file descriptors at the peak;
 - closes every socket, waits 3 s, and samples again, with the node's report (after gc.collect()).
@@ -29,7 +30,6 @@ import os
 import random
 import re
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -43,6 +43,7 @@ sys.path.insert(0, str(ROOT))
 import aiohttp  # noqa: E402
 
 from sequencer.node.memdebug import rss_kb  # noqa: E402
+from tests.node.slow_clients import open_burst  # noqa: E402
 
 BTC_PRICE = 5_000_000
 TRADERS = 8
@@ -143,61 +144,9 @@ async def drive(url: str, orders: list[dict[str, Any]], seconds: float) -> int:
     return ok
 
 
-async def slow_header(host: str, port: int) -> asyncio.StreamWriter:
-    _, w = await asyncio.open_connection(host, port)
-    w.write(b"POST /v1/orders HTTP/1.1\r\nHost: bench\r\nContent-Type: application/json\r\n")
-    await w.drain()
-    return w
-
-
-async def slow_body(host: str, port: int) -> asyncio.StreamWriter:
-    _, w = await asyncio.open_connection(host, port)
-    w.write(
-        b"POST /v1/orders HTTP/1.1\r\nHost: bench\r\nContent-Type: application/json\r\n"
-        b"Content-Length: 100000\r\n\r\n{"
-    )
-    await w.drain()
-    return w
-
-
-def _frame(text: str) -> bytes:
-    data = text.encode()
-    assert len(data) < 126
-    mask = os.urandom(4)
-    return bytes([0x81, 0x80 | len(data)]) + mask + bytes(b ^ mask[i % 4] for i, b in enumerate(data))
-
-
-async def deaf_subscriber(host: str, port: int) -> socket.socket:
-    """A WebSocket subscriber to the BTC-USD book and trades that never reads past the handshake."""
-    loop = asyncio.get_running_loop()
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
-    sock.setblocking(False)
-    await loop.sock_connect(sock, (host, port))
-    await loop.sock_sendall(
-        sock,
-        b"GET /v1/stream HTTP/1.1\r\nHost: bench\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
-        b"Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n",
-    )
-    head = b""
-    while b"\r\n\r\n" not in head:
-        chunk = await loop.sock_recv(sock, 1)
-        if not chunk:
-            raise ConnectionError("closed during the handshake")
-        head += chunk
-    assert head.startswith(b"HTTP/1.1 101"), head[:80]
-    for ch in ("book", "trades"):
-        await loop.sock_sendall(
-            sock, _frame(json.dumps({"op": "subscribe", "channel": ch, "market": "BTC-USD"}))
-        )
-    return sock
-
-
 async def one_round(
     proc: subprocess.Popen[str], url: str, orders: list[dict[str, Any]], n_slow: int, n_subs: int
 ) -> dict[str, Any]:
-    host, port = url.removeprefix("http://").split(":")
-    p = int(port)
     peak = {"rss_kb": rss_kb(proc.pid), "fds": fds(proc.pid)}
     stop = asyncio.Event()
 
@@ -209,17 +158,12 @@ async def one_round(
 
     samp = asyncio.create_task(sampler())
     t0 = time.monotonic()
-    writers = list(await asyncio.gather(*(slow_header(host, p) for _ in range(n_slow))))
-    writers += await asyncio.gather(*(slow_body(host, p) for _ in range(n_slow)))
-    subs = list(await asyncio.gather(*(deaf_subscriber(host, p) for _ in range(n_subs))))
+    burst = await open_burst(url, n_slow, n_subs)
     opened_s = time.monotonic() - t0
     accepted = await drive(url, orders, 6.0)  # the busy book, while every socket is open
     await asyncio.sleep(0.5)
     open_fds = fds(proc.pid)
-    for w in writers:
-        w.transport.abort()
-    for s in subs:
-        s.close()
+    burst.close()
     await asyncio.sleep(3.0)  # the node notices every close
     stop.set()
     await samp

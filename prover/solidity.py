@@ -1,7 +1,9 @@
 """Solidity verifier export: a verification key -> a self-contained Groth16 verifier contract.
 
-The contract comes from our own template (prover/templates/Groth16Verifier.sol.tmpl) and uses the
-EIP-196/197 precompiles (ecAdd 0x06, ecMul 0x07, pairing 0x08).  It keeps snarkjs's calldata
+The contract comes from our own template (prover/templates/Groth16Verifier.sol.tmpl), with, in the
+same file, the pairing library every zkclear verifier shares (prover/templates/Groth16Pairing.sol,
+also written to contracts/src/ for GenericBatchVerifier), and uses the EIP-196/197 precompiles
+(ecAdd 0x06, ecMul 0x07, pairing 0x08).  It keeps snarkjs's calldata
 interface, `verifyProof(uint[2] a, uint[2][2] b, uint[2] c, uint[n] pubSignals) returns (bool)`,
 checks every public signal is below r and every proof coordinate below q, and never reverts.
 `vkPoints()` returns the key's points (alpha, beta, gamma, delta, IC), so that a caller can check
@@ -18,13 +20,38 @@ from string import Template
 
 from prover.formats.json_files import VerifyingKey, dump_json, vk_to_json
 
-__all__ = ["render_verifier", "vk_digest"]
+__all__ = ["pairing_library_body", "render_pairing_library", "render_verifier", "vk_digest"]
 
 _IDENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
 
 def vk_digest(vk: VerifyingKey) -> str:
     return hashlib.sha256(dump_json(vk_to_json(vk)).encode()).hexdigest()
+
+
+def pairing_library_body() -> str:
+    """prover/templates/Groth16Pairing.sol after its licence and pragma lines: the library every
+    verifier runs, for a generated verifier to carry (one self-contained file)."""
+    text = _template("Groth16Pairing.sol")
+    _, sep, body = text.partition("pragma solidity ^0.8.20;\n")
+    if not sep:
+        raise ValueError("templates/Groth16Pairing.sol: no `pragma solidity ^0.8.20;` line")
+    return body.lstrip("\n")
+
+
+def render_pairing_library() -> str:
+    """contracts/src/Groth16Pairing.sol: the library as a source of its own, for the verifiers
+    written by hand (GenericBatchVerifier), with the generated-file header."""
+    return (
+        "// SPDX-License-Identifier: Apache-2.0\n"
+        "// GENERATED FILE - DO NOT EDIT.\n"
+        "// Copied from prover/templates/Groth16Pairing.sol by scripts/gen_batch_verifiers.py.\n"
+        "pragma solidity ^0.8.20;\n\n" + pairing_library_body()
+    )
+
+
+def _template(name: str) -> str:
+    return resources.files("prover").joinpath("templates", name).read_text()
 
 
 def render_verifier(vk: VerifyingKey, contract: str = "Groth16Verifier") -> str:
@@ -41,17 +68,14 @@ def render_verifier(vk: VerifyingKey, contract: str = "Groth16Verifier") -> str:
     ):
         if pt is None:
             raise ValueError(f"verification key point {label} is the point at infinity")
-    template = Template(resources.files("prover").joinpath("templates/Groth16Verifier.sol.tmpl").read_text())
+    template = Template(_template("Groth16Verifier.sol.tmpl"))
     ic_lines = []
     for i, (x, y) in enumerate(vk.ic):
         ic_lines.append(f"    uint256 internal constant IC{i}_X = {x};")
         ic_lines.append(f"    uint256 internal constant IC{i}_Y = {y};")
-    checks = [
-        f"            ok := and(ok, lt(calldataload(add(pubSignals, {hex(32 * i)})), R))"
-        for i in range(vk.n_public)
-    ]
+    checks = [f"        ok = ok && pubSignals[{i}] < Groth16Pairing.R;" for i in range(vk.n_public)]
     acc = [
-        f"                ok := and(ok, mulAcc(acc, IC{i + 1}_X, IC{i + 1}_Y, calldataload(add(pubSignals, {hex(32 * i)}))))"
+        f"        ok = ok && Groth16Pairing.addScaled(p, IC{i + 1}_X, IC{i + 1}_Y, pubSignals[{i}]);"
         for i in range(vk.n_public)
     ]
 
@@ -61,6 +85,7 @@ def render_verifier(vk: VerifyingKey, contract: str = "Groth16Verifier") -> str:
 
     values = {
         "contract": contract,
+        "pairing_library": pairing_library_body(),
         "vk_digest": vk_digest(vk),
         "n_public": str(vk.n_public),
         "alpha_x": str(vk.alpha1[0]),

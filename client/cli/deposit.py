@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import contextlib
 import time
-from pathlib import Path
 from typing import Any
 
 import click
@@ -15,6 +14,7 @@ import click
 from client.cli.common import emit_json, get_password, kv_table, parse_fixed
 from client.cli.l1_session import (
     USD_DECIMALS,
+    L1Args,
     Session,
     console,
     l1_errors,
@@ -123,16 +123,7 @@ def deposit(
     no_wait: bool,
     no_approve: bool,
     wait_timeout: float,
-    l1_rpc: str | None,
-    gas_limit: int | None,
-    rollup: str | None,
-    eth_key: str | None,
-    eth_keystore: Path | None,
-    eth_password: str | None,
-    keystore: Path,
-    password: str | None,
-    node_url: str,
-    as_json: bool,
+    l1_args: L1Args,
 ) -> None:
     """Deposit AMOUNT USD of collateral: approve + deposit on L1 to your keystore's L2 key, then
     wait until the node credits it.
@@ -142,34 +133,21 @@ def deposit(
     units = parse_fixed(amount, USD_DECIMALS, "amount")
     if units <= 0:
         raise click.BadParameter("the amount must be positive", param_hint="AMOUNT")
-    ks = load_keystore(keystore)
+    ks = load_keystore(l1_args.keystore)
     info = None
-    if l1_rpc is None and not faucet:
-        with Client(node_url, timeout=10) as c:
+    if l1_args.l1_rpc is None and not faucet:
+        with Client(l1_args.node_url, timeout=10) as c:
             info = c.info()
         faucet = not info.get("l1") and bool(info.get("devnet"))
-        if faucet and not as_json:
+        if faucet and not l1_args.as_json:
             progress("the node has no L1: the devnet faucet credits the deposit")
     if faucet:
-        _faucet(ks, password, owner, units, node_url, as_json)
+        _faucet(ks, l1_args.password, owner, units, l1_args.node_url, l1_args.as_json)
         return
     if owner is not None:
         raise click.UsageError("--owner is for --faucet: an L1 deposit's owner is the sending address")
-    s = open_session(
-        l1_rpc=l1_rpc,
-        gas_limit=gas_limit,
-        rollup=rollup,
-        eth_key=eth_key,
-        eth_keystore=eth_keystore,
-        eth_password=eth_password,
-        keystore=keystore,
-        password=password,
-        node_url=node_url,
-        need_keystore=True,
-        info=info,
-        as_json=as_json,
-    )
-    node = None if no_wait else Client(node_url)
+    s = open_session(l1_args, need_keystore=True, info=info)
+    node = None if no_wait else Client(l1_args.node_url)
     try:
         w = before = None
         if node is not None:  # the node is asked first: no gas is spent when it cannot be reached
@@ -192,7 +170,7 @@ def deposit(
     }
     if acct is not None:
         out |= {"account_id": acct["account_id"], "collateral": acct["collateral"]}
-    if as_json:
+    if l1_args.as_json:
         emit_json(out)
         return
     rows: list[tuple[str, Any]] = [("amount (USD)", usd(units)), ("queue index", index), *sent_rows(sent)]

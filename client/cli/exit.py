@@ -20,7 +20,7 @@ from typing import Any
 import click
 
 from client.cli.common import emit_json, kv_table
-from client.cli.l1_session import Session, l1_errors, l1_options, open_session, sent_rows, usd
+from client.cli.l1_session import L1Args, Session, l1_errors, l1_options, open_session, sent_rows, usd
 from client.escape import ExitDataError, ExitProof, NoLeaf, find_account, from_node, from_rebuild
 from client.http import Client, NodeError
 from client.l1 import L1Refused, Sent
@@ -131,31 +131,11 @@ def exit_cmd(
     vk_files: tuple[Path, ...],
     freeze: bool,
     no_refund: bool,
-    l1_rpc: str | None,
-    gas_limit: int | None,
-    rollup: str | None,
-    eth_key: str | None,
-    eth_keystore: Path | None,
-    eth_password: str | None,
-    keystore: Path,
-    password: str | None,
-    node_url: str,
-    as_json: bool,
+    l1_args: L1Args,
 ) -> None:
     """After a freeze: escape with your account's Merkle proof against the last proven root (paid
     its value at the proven oracle prices, funding included) and take back your unconsumed deposits."""
-    s = open_session(
-        l1_rpc=l1_rpc,
-        gas_limit=gas_limit,
-        rollup=rollup,
-        eth_key=eth_key,
-        eth_keystore=eth_keystore,
-        eth_password=eth_password,
-        keystore=keystore,
-        password=password,
-        node_url=node_url,
-        as_json=as_json,
-    )
+    s = open_session(l1_args)
     me = s.l1.sender
     st = s.l1.status(me)
     sent: list[Sent] = []
@@ -226,7 +206,7 @@ def exit_cmd(
             "exit", f"already escaped (account {out['escape']['account_id']}) and no deposit to pay back"
         )
     out["transactions"] = [x.as_json() for x in sent]
-    if as_json:
+    if l1_args.as_json:
         emit_json(out)
         return
     rows: list[tuple[str, Any]] = [("address", me)]

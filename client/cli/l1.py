@@ -4,13 +4,12 @@ exit` in client/cli/exit.py, what they share in client/cli/l1_session.py."""
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 import click
 
 from client.cli.common import emit_json, kv_table, parse_fixed
-from client.cli.l1_session import USD_DECIMALS, l1_errors, l1_options, open_session, sent_rows, usd
+from client.cli.l1_session import USD_DECIMALS, L1Args, l1_errors, l1_options, open_session, sent_rows, usd
 from client.http import Client
 from client.l1 import L1Status
 from client.wallet import address_hex, parse_address
@@ -23,16 +22,7 @@ from client.wallet import address_hex, parse_address
 @l1_errors
 def claim(
     to: str | None,
-    l1_rpc: str | None,
-    gas_limit: int | None,
-    rollup: str | None,
-    eth_key: str | None,
-    eth_keystore: Path | None,
-    eth_password: str | None,
-    keystore: Path,
-    password: str | None,
-    node_url: str,
-    as_json: bool,
+    l1_args: L1Args,
 ) -> None:
     """Take your withdrawals that proven batches credited on L1 (claim, or claimTo --to)."""
     if to is not None:
@@ -40,22 +30,11 @@ def claim(
             to = address_hex(parse_address(to))
         except ValueError as exc:
             raise click.BadParameter(str(exc), param_hint="--to") from None
-    s = open_session(
-        l1_rpc=l1_rpc,
-        gas_limit=gas_limit,
-        rollup=rollup,
-        eth_key=eth_key,
-        eth_keystore=eth_keystore,
-        eth_password=eth_password,
-        keystore=keystore,
-        password=password,
-        node_url=node_url,
-        as_json=as_json,
-    )
+    s = open_session(l1_args)
     s.say(f"claiming the withdrawals credited to {s.l1.sender}")
     sent, amount = s.l1.claim(to)
     out = {"amount": str(amount), "to": to or s.l1.sender, **sent.as_json()}
-    if as_json:
+    if l1_args.as_json:
         emit_json(out)
     else:
         kv_table("claimed", [("amount (USD)", usd(amount)), ("to", out["to"]), *sent_rows([sent])])
@@ -69,16 +48,7 @@ def claim(
 def forced_withdraw(
     amount: str,
     account_id: int | None,
-    l1_rpc: str | None,
-    gas_limit: int | None,
-    rollup: str | None,
-    eth_key: str | None,
-    eth_keystore: Path | None,
-    eth_password: str | None,
-    keystore: Path,
-    password: str | None,
-    node_url: str,
-    as_json: bool,
+    l1_args: L1Args,
 ) -> None:
     """Request on L1 a withdrawal of up to AMOUNT USD that the sequencer must serve (the next
     batches consume it; it pays what is withdrawable, credited for `zkclear claim`). Unserved past
@@ -86,22 +56,11 @@ def forced_withdraw(
     units = parse_fixed(amount, USD_DECIMALS, "amount")
     if units <= 0:
         raise click.BadParameter("the amount must be positive", param_hint="AMOUNT")
-    s = open_session(
-        l1_rpc=l1_rpc,
-        gas_limit=gas_limit,
-        rollup=rollup,
-        eth_key=eth_key,
-        eth_keystore=eth_keystore,
-        eth_password=eth_password,
-        keystore=keystore,
-        password=password,
-        node_url=node_url,
-        as_json=as_json,
-    )
+    s = open_session(l1_args)
     if account_id is None and s.ks is not None:
         account_id = s.ks.account_id
         if account_id is None:
-            with Client(node_url, timeout=10) as c:
+            with Client(l1_args.node_url, timeout=10) as c:
                 account_id = int(c.account_by_key(s.ks.public_key)["account_id"])
             s.remember_account(account_id)
     if account_id is None:
@@ -109,7 +68,7 @@ def forced_withdraw(
     s.say(f"requesting a forced withdrawal of {usd(units)} USD from account {account_id}")
     sent, index = s.l1.request_forced_withdrawal(account_id, units)
     out = {"account_id": account_id, "amount": str(units), "queue_index": index, **sent.as_json()}
-    if as_json:
+    if l1_args.as_json:
         emit_json(out)
     else:
         kv_table(
@@ -135,38 +94,17 @@ def l1_group() -> None:
 @l1_errors
 def status(
     address: str | None,
-    l1_rpc: str | None,
-    gas_limit: int | None,
-    rollup: str | None,
-    eth_key: str | None,
-    eth_keystore: Path | None,
-    eth_password: str | None,
-    keystore: Path,
-    password: str | None,
-    node_url: str,
-    as_json: bool,
+    l1_args: L1Args,
 ) -> None:
     """State root, proven batches, frozen, queue, and your claimable and token balances."""
-    s = open_session(
-        l1_rpc=l1_rpc,
-        gas_limit=gas_limit,
-        rollup=rollup,
-        eth_key=eth_key,
-        eth_keystore=eth_keystore,
-        eth_password=eth_password,
-        keystore=keystore,
-        password=password,
-        node_url=node_url,
-        need_key=False,
-        as_json=as_json,
-    )
+    s = open_session(l1_args, need_key=False)
     who = address
     if who is None:
         who = s.l1.account.address if s.l1.account is not None else (s.ks.owner if s.ks else None)
     elif not who.startswith("0x") or len(who) != 42:
         raise click.BadParameter(f"{who!r} is not 0x and 40 hex digits", param_hint="--address")
     st: L1Status = s.l1.status(who)
-    if as_json:
+    if l1_args.as_json:
         emit_json(st.as_json())
         return
     rows: list[tuple[str, Any]] = [

@@ -1,9 +1,10 @@
 """What the trader's L1 commands share (client/cli/l1.py, deposit.py, exit.py): their options
-(`--l1-rpc`, `--rollup`, the Ethereum key, the keystore, `--node`, `--json`), the connection
-(`open_session`: the L1 is `--l1-rpc`, else the node's `GET /v1/info` "l1"; the rollup `--rollup`,
-else the node's, else the keystore's; the Ethereum key `--eth-key`/`--eth-keystore`, else the
-keystore's), progress on stderr (quiet with `--json`), and the exit codes: 0 done, 1 refused by the
-contract (its revert reason is printed), 2 unreachable or malformed."""
+(`--l1-rpc`, `--rollup`, the Ethereum key, the keystore, `--node`, `--json`), which `l1_options`
+hands each command as one `L1Args`; the connection (`open_session`: the L1 is `--l1-rpc`, else the
+node's `GET /v1/info` "l1"; the rollup `--rollup`, else the node's, else the keystore's; the
+Ethereum key `--eth-key`/`--eth-keystore`, else the keystore's); progress on stderr (quiet with
+`--json`); and the exit codes: 0 done, 1 refused by the contract (its revert reason is printed), 2
+unreachable or malformed."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ import functools
 import json
 import sys
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Any, TypeVar, cast
 
@@ -52,29 +53,57 @@ def quiet(_: str) -> None:
     """With --json: stdout holds one JSON object and stderr stays empty unless something fails."""
 
 
+@dataclass(frozen=True)
+class L1Args:
+    """The options every L1 command shares, collected by `l1_options` into one value."""
+
+    l1_rpc: str | None
+    gas_limit: int | None
+    rollup: str | None
+    eth_key: str | None
+    eth_keystore: Path | None
+    eth_password: str | None
+    keystore: Path
+    password: str | None
+    node_url: str
+    as_json: bool
+
+
+L1_ARG_NAMES = tuple(f.name for f in fields(L1Args))
+
+
 def l1_options(fn: F) -> F:
-    """--l1-rpc, --rollup, the Ethereum key, the keystore and its password, --node, --json."""
-    fn = json_option(fn)
-    fn = node_option(fn)
-    fn = password_option(fn)
-    fn = keystore_option(fn)
-    fn = eth_key_option(fn)
-    fn = click.option(
+    """--l1-rpc, --gas-limit, --rollup, the Ethereum key, the keystore and its password, --node and
+    --json, handed to the command as one keyword argument `l1_args: L1Args`."""
+
+    @functools.wraps(fn)
+    def collect(*args: Any, **kw: Any) -> Any:
+        l1_args = L1Args(**{name: kw.pop(name) for name in L1_ARG_NAMES})
+        return fn(*args, l1_args=l1_args, **kw)
+
+    out: Callable[..., Any] = collect
+    out = json_option(out)
+    out = node_option(out)
+    out = password_option(out)
+    out = keystore_option(out)
+    out = eth_key_option(out)
+    out = click.option(
         "--rollup",
         envvar="ZKCLEAR_ROLLUP",
         help="Rollup contract address (default: the node's, else the keystore's).",
-    )(fn)
-    fn = click.option(
+    )(out)
+    out = click.option(
         "--gas-limit",
         type=click.IntRange(21_000, 30_000_000),
         help="Gas limit of each transaction instead of the node's estimate (a refusal is still found "
         "first, by one eth_call).",
-    )(fn)
-    return click.option(
+    )(out)
+    out = click.option(
         "--l1-rpc",
         envvar="ZKCLEAR_L1_RPC",
         help="Ethereum JSON-RPC URL (env ZKCLEAR_L1_RPC; default: the node's GET /v1/info l1.rpc).",
-    )(fn)
+    )(out)
+    return cast(F, out)
 
 
 def _fail(as_json: bool, code: str, message: str, exit_code: int, **extra: Any) -> None:
@@ -91,7 +120,8 @@ def l1_errors(fn: F) -> F:
 
     @functools.wraps(fn)
     def wrapper(*args: Any, **kw: Any) -> Any:
-        as_json = bool(kw.get("as_json"))
+        l1_args = kw.get("l1_args")
+        as_json = isinstance(l1_args, L1Args) and l1_args.as_json
         try:
             return fn(*args, **kw)
         except L1Error as e:
@@ -157,31 +187,23 @@ def node_l1(info: dict[str, Any], node_url: str) -> dict[str, Any]:
 
 
 def open_session(
+    args: L1Args,
     *,
-    l1_rpc: str | None,
-    rollup: str | None,
-    eth_key: str | None,
-    eth_keystore: Path | None,
-    eth_password: str | None,
-    keystore: Path,
-    password: str | None,
-    node_url: str,
     need_key: bool = True,
     need_keystore: bool = False,
     info: dict[str, Any] | None = None,
-    as_json: bool = False,
-    gas_limit: int | None = None,
 ) -> Session:
     """Connect to the rollup (`--l1-rpc` and `--rollup`, else the node's `/v1/info` "l1", else the
     keystore's rollup) with the Ethereum key (`--eth-key`/`--eth-keystore`, else the keystore's)."""
     ks: Keystore | None = None
-    if need_keystore or keystore.exists():
-        ks = load_keystore(keystore)
+    if need_keystore or args.keystore.exists():
+        ks = load_keystore(args.keystore)
+    l1_rpc, rollup, password = args.l1_rpc, args.rollup, args.password
     if l1_rpc is None or (rollup is None and ks is None):
         if info is None:
-            with Client(node_url, timeout=10) as c:
+            with Client(args.node_url, timeout=10) as c:
                 info = c.info()
-        l1 = node_l1(info, node_url)
+        l1 = node_l1(info, args.node_url)
         l1_rpc = l1_rpc or str(l1["rpc"])
         rollup = rollup or str(l1["rollup"])
     if rollup is None:
@@ -189,7 +211,7 @@ def open_session(
         rollup = ks.rollup
     if ks is not None and int(rollup, 16) != int(ks.rollup, 16):
         raise KeystoreError(f"the keystore is for rollup {ks.rollup}, not {rollup}")
-    key = read_eth_key(eth_key, eth_keystore, eth_password)
+    key = read_eth_key(args.eth_key, args.eth_keystore, args.eth_password)
     if key is None and need_key:
         if ks is None:
             raise KeystoreError(
@@ -197,7 +219,7 @@ def open_session(
             )
         password = password if password is not None else get_password(None)
         key = ks.unlock_eth(password)
-    tl = TraderL1.connect(l1_rpc, rollup, key, gas_limit=gas_limit)
+    tl = TraderL1.connect(l1_rpc, rollup, key, gas_limit=args.gas_limit)
     if ks is not None:
         if tl.chain_id != ks.chain_id:
             raise KeystoreError(
@@ -208,7 +230,7 @@ def open_session(
                 f"the Ethereum key is {tl.account.address}, the keystore's owner is {ks.owner}: the L2 "
                 "account belongs to the address of its first deposit"
             )
-    return Session(tl, ks, password, node_url, info, quiet if as_json else progress)
+    return Session(tl, ks, password, args.node_url, info, quiet if args.as_json else progress)
 
 
 def sent_rows(sent: list[Sent]) -> list[tuple[str, Any]]:

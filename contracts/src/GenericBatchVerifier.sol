@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 pragma solidity 0.8.37;
 
+import {Groth16Pairing} from "./Groth16Pairing.sol";
 import {IBatchVerifier} from "./IBatchVerifier.sol";
 
 /// @title Groth16 verifier over BN254 for one public signal, its key given at deploy time.
@@ -11,12 +12,12 @@ import {IBatchVerifier} from "./IBatchVerifier.sol";
 /// immutableReferences: client/verify.py rebuilds and compares it). Same answers and the same
 /// gas class as a generated verifier: `verifyProof` is false, never reverts, for a public signal
 /// not below r, a proof coordinate not below q, a point off the curve or outside the subgroup, or
-/// a proof that does not satisfy the pairing equation.
+/// a proof that does not satisfy the pairing equation: the check is the generated verifiers'
+/// (Groth16Pairing, contracts/src/Groth16Pairing.sol).
 /// @dev Calldata layout is snarkjs's: b = [[x.c1, x.c0], [y.c1, y.c0]] (EIP-197 order); the
 /// constructor takes the key as `vkPoints` returns it.
 contract GenericBatchVerifier is IBatchVerifier {
-    uint256 internal constant R = 21888242871839275222246405745257275088548364400416034343698204186575808495617;
-    uint256 internal constant Q = 21888242871839275222246405745257275088696311157297823662689037894645226208583;
+    uint256 internal constant Q = Groth16Pairing.Q;
 
     uint256 internal immutable ALPHA_X;
     uint256 internal immutable ALPHA_Y;
@@ -63,53 +64,15 @@ contract GenericBatchVerifier is IBatchVerifier {
         uint256[2] calldata c,
         uint256[1] calldata pubSignals
     ) external view returns (bool) {
-        // Inline assembly cannot read immutables: the key's points go into their pairing-input
-        // slots here, the proof's are filled in below (e(-A, B) e(alpha, beta) e(vk_x, gamma) e(C, delta)).
+        if (!(pubSignals[0] < Groth16Pairing.R && Groth16Pairing.proofInRange(a, b, c))) return false;
+        // The key's points in their pairing-input slots (Groth16Pairing); vk_x accumulates in place.
         uint256[24] memory p;
         (p[6], p[7]) = (ALPHA_X, ALPHA_Y);
         (p[8], p[9], p[10], p[11]) = (BETA_X1, BETA_X0, BETA_Y1, BETA_Y0);
+        (p[12], p[13]) = (IC0_X, IC0_Y);
         (p[14], p[15], p[16], p[17]) = (GAMMA_X1, GAMMA_X0, GAMMA_Y1, GAMMA_Y0);
         (p[20], p[21], p[22], p[23]) = (DELTA_X1, DELTA_X0, DELTA_Y1, DELTA_Y0);
-        (p[12], p[13]) = (IC0_X, IC0_Y); // vk_x accumulates in place
-        uint256 ic1x = IC1_X;
-        uint256 ic1y = IC1_Y;
-        bool ok;
-        assembly ("memory-safe") {
-            ok := 1
-            // Every public signal must be a field element; every proof coordinate below q.
-            let s := calldataload(pubSignals)
-            ok := and(ok, lt(s, R))
-            ok := and(ok, and(lt(calldataload(a), Q), lt(calldataload(add(a, 0x20)), Q)))
-            ok := and(ok, and(lt(calldataload(c), Q), lt(calldataload(add(c, 0x20)), Q)))
-            ok := and(ok, and(lt(calldataload(b), Q), lt(calldataload(add(b, 0x20)), Q)))
-            ok := and(ok, and(lt(calldataload(add(b, 0x40)), Q), lt(calldataload(add(b, 0x60)), Q)))
-
-            // vk_x = IC0 + s * IC1, in p[12..13] (scratch space past the free memory pointer).
-            if ok {
-                let acc := add(p, 0x180)
-                let m := mload(0x40)
-                mstore(m, ic1x)
-                mstore(add(m, 0x20), ic1y)
-                mstore(add(m, 0x40), s)
-                // (Yul evaluates arguments right to left: keep each call in its own statement.)
-                let good := staticcall(gas(), 0x07, m, 0x60, m, 0x40)
-                good := and(good, eq(returndatasize(), 0x40))
-                mstore(add(m, 0x40), mload(acc))
-                mstore(add(m, 0x60), mload(add(acc, 0x20)))
-                let added := staticcall(gas(), 0x06, m, 0x80, acc, 0x40)
-                ok := and(good, and(added, eq(returndatasize(), 0x40)))
-            }
-
-            if ok {
-                mstore(p, calldataload(a))
-                mstore(add(p, 0x20), mod(sub(Q, calldataload(add(a, 0x20))), Q))
-                calldatacopy(add(p, 0x40), b, 0x80)
-                calldatacopy(add(p, 0x240), c, 0x40)
-                let success := staticcall(gas(), 0x08, p, 0x300, p, 0x20)
-                ok := and(success, and(eq(returndatasize(), 0x20), eq(mload(p), 1)))
-            }
-        }
-        return ok;
+        return Groth16Pairing.addScaled(p, IC1_X, IC1_Y, pubSignals[0]) && Groth16Pairing.check(p, a, b, c);
     }
 
     /// @notice The verification key's points (for the aggregated check of several proofs,

@@ -3,7 +3,8 @@ in-process Web3), it checks the contract against the node's genesis, then runs t
 (L1 deposits and forced withdrawals into the exchange) and the submitter (proven batches onto L1)
 until stopped.  An unreachable RPC is retried (and logged); a contract that is not this node's
 refuses the start; a reorg past the confirmations or a queue entry the exchange refuses halts the
-queue watch with its error (`halted`), as protocol.md 7.12.1 says."""
+queue watch with its error (`halted`, which fails GET /v1/health: sequencer.node.health), as
+protocol.md 7.12.1 says."""
 
 from __future__ import annotations
 

@@ -1,12 +1,14 @@
-"""The node's health rule (GET /v1/health): the journal is writable, and each pipeline stage that is
-enabled keeps up, i.e. the oldest batch it owes closed less than its configured limit ago. A node
-that is alive but lags fails, so an alert or a load balancer sees it."""
+"""The node's health rule (GET /v1/health): the journal is writable, each pipeline stage that is
+enabled keeps up, i.e. the oldest batch it owes closed less than its configured limit ago, and
+neither the prover stage nor the L1 queue watch has stopped for good. A node that is alive but lags
+or has stopped reading L1 fails, so an alert or a load balancer sees it."""
 
 from __future__ import annotations
 
 import time
 from typing import Literal
 
+from sequencer.l1.errors import L1Error
 from sequencer.node import models as M
 from sequencer.node.lag import pipeline_lag
 from sequencer.node.service import Node
@@ -27,6 +29,8 @@ def health_checks(node: Node, now_ms: int | None = None) -> list[M.HealthCheck]:
     prover = node.prover.health() if node.prover is not None else None
     if prover is not None and prover["state"] == "failed":  # keys refused: nothing will be proven
         checks.append({"name": "proving", "ok": False, "detail": f"prover stage failed: {prover['error']}"})
+    if node.l1 is not None:
+        checks.append(queue_check(node.l1.halted))
     stages: list[tuple[Literal["proving", "l1"], bool, float, str]] = [
         ("proving", cfg.prove, cfg.health_max_unproven_s, "not yet proven"),
         (
@@ -54,3 +58,17 @@ def health_checks(node: Node, now_ms: int | None = None) -> list[M.HealthCheck]:
             check["batch"] = row.number
         checks.append(check)
     return checks
+
+
+def queue_check(halted: L1Error | None) -> M.HealthCheck:
+    """The L1 queue watch halts for good on a reorg past the confirmations or an entry it cannot
+    apply (protocol.md 7.12.1): from then on no deposit or forced withdrawal is credited until an
+    operator steps in."""
+    if halted is None:
+        return {"name": "l1_queue", "ok": True, "detail": "reading the rollup's queue"}
+    return {
+        "name": "l1_queue",
+        "ok": False,
+        "detail": f"L1 queue watch halted: {halted.message}",
+        "code": halted.code,
+    }

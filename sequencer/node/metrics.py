@@ -114,6 +114,12 @@ class NodeCollector(Collector):
             yield GaugeMetricFamily(
                 "zkclear_l1_last_submission_gas", "Gas used by the last L1 batch submission", value=gas
             )
+        if node.l1 is not None:
+            yield GaugeMetricFamily(
+                "zkclear_l1_queue_halted",
+                "1 when the L1 queue watch has halted (reorg or bad entry; GET /v1/health says why), else 0",
+                value=int(node.l1.halted is not None),
+            )
         hub = node.hub
         clients = {c for subs in hub.topics.values() for c in subs}
         yield GaugeMetricFamily(

@@ -420,12 +420,14 @@ class ProverHealth(TypedDict):
 
 
 class HealthCheck(TypedDict):
-    """one health rule: the journal is writable, or an enabled stage's oldest owed batch is younger
-    than its limit (`age_s`: seconds since that batch closed, 0 when none is owed)"""
+    """one health rule: the journal is writable, an enabled stage's oldest owed batch is younger
+    than its limit (`age_s`: seconds since that batch closed, 0 when none is owed), or the L1 queue
+    watch runs (`l1_queue`: a halted watch fails with the error's `code`, e.g. l1_reorg)"""
 
-    name: Literal["journal", "proving", "l1"]
+    name: Literal["journal", "proving", "l1", "l1_queue"]
     ok: bool
     detail: str
+    code: NotRequired[str]
     age_s: NotRequired[float]
     limit_s: NotRequired[float]
     batch: NotRequired[Num]

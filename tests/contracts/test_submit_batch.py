@@ -33,7 +33,7 @@ from prover.evm import proof_calldata
 from prover.formats.json_files import Proof
 from prover.prove import prove
 from prover.setup.phase2 import export_vk
-from prover.solidity import render_verifier, vk_digest
+from prover.solidity import pairing_library_body, render_pairing_library, render_verifier, vk_digest
 from sequencer.batch_keys import SHAPES, committed_vk, fixed_zkey, verifier_name, verifier_path
 from sequencer.prover_inputs import circuit_inputs
 from tests.circuits.batch.batch_lib import program
@@ -184,6 +184,9 @@ def test_committed_verifiers_are_those_of_the_committed_keys() -> None:
         text = verifier_path(s).read_text()
         assert text.splitlines()[1] == "// GENERATED FILE - DO NOT EDIT."
         assert text == render_verifier(committed_vk(s), verifier_name(s))
+        assert pairing_library_body() in text  # the library GenericBatchVerifier imports
+    library = verifier_path(SHAPES[0]).parent.parent / "Groth16Pairing.sol"
+    assert library.read_text() == render_pairing_library(), "run scripts/gen_batch_verifiers.py"
 
 
 def test_a_proven_batch_is_accepted_and_pays(chain: Chain, proven: Proven) -> None:

@@ -12,9 +12,7 @@ burst added ~7 kB per connection, kept frozen until the ten-minute full collecti
 from __future__ import annotations
 
 import asyncio
-import json
 import os
-import socket
 import time
 from pathlib import Path
 
@@ -23,6 +21,7 @@ import aiohttp
 from client.http import AsyncClient
 from sequencer.node.memdebug import rss_kb
 from tests.node.harness import BTC, BTC_PRICE, SELL, fund, kill9, run, set_price, spawn_node
+from tests.node.slow_clients import open_burst
 
 SLOW = 300  # slow-header connections per burst, and as many slow-body ones
 SUBSCRIBERS = 60
@@ -30,53 +29,6 @@ ROUNDS = 2
 RSS_MARGIN_MB = 16.0
 GROWTH_MARGIN_MB = 2.5
 RELEASE_WAIT_S = 15.0  # the longest to wait for the node's full collection after the sockets close
-
-
-async def _slow_header(host: str, port: int) -> asyncio.StreamWriter:
-    _, w = await asyncio.open_connection(host, port)
-    w.write(b"POST /v1/orders HTTP/1.1\r\nHost: t\r\nContent-Type: application/json\r\n")
-    await w.drain()
-    return w
-
-
-async def _slow_body(host: str, port: int) -> asyncio.StreamWriter:
-    _, w = await asyncio.open_connection(host, port)
-    w.write(
-        b"POST /v1/orders HTTP/1.1\r\nHost: t\r\nContent-Type: application/json\r\nContent-Length: 100000\r\n\r\n{"
-    )
-    await w.drain()
-    return w
-
-
-def _frame(text: str) -> bytes:
-    data = text.encode()
-    mask = os.urandom(4)
-    return bytes([0x81, 0x80 | len(data)]) + mask + bytes(b ^ mask[i % 4] for i, b in enumerate(data))
-
-
-async def _deaf_subscriber(host: str, port: int) -> socket.socket:
-    """Subscribes to the BTC-USD book and trades, then never reads (a small receive buffer)."""
-    loop = asyncio.get_running_loop()
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
-    sock.setblocking(False)
-    await loop.sock_connect(sock, (host, port))
-    await loop.sock_sendall(
-        sock,
-        b"GET /v1/stream HTTP/1.1\r\nHost: t\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
-        b"Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n",
-    )
-    head = b""
-    while b"\r\n\r\n" not in head:
-        chunk = await loop.sock_recv(sock, 1)
-        assert chunk, "closed during the handshake"
-        head += chunk
-    assert head.startswith(b"HTTP/1.1 101"), head
-    for ch in ("book", "trades"):
-        await loop.sock_sendall(
-            sock, _frame(json.dumps({"op": "subscribe", "channel": ch, "market": "BTC-USD"}))
-        )
-    return sock
 
 
 async def _releases(s: aiohttp.ClientSession, url: str) -> tuple[int, float]:
@@ -90,8 +42,6 @@ def test_rss_comes_back_after_bursts_of_slow_clients_and_deaf_subscribers(tmp_pa
     proc, url = spawn_node(
         tmp_path / "node", "--key-rate", "0", "--address-rate", "0", "--batch-max-age", "0.2"
     )
-    host, port_s = url.removeprefix("http://").split(":")
-    port = int(port_s)
 
     async def main() -> None:
         async with AsyncClient(url) as c, aiohttp.ClientSession() as http:
@@ -119,15 +69,10 @@ def test_rss_comes_back_after_bursts_of_slow_clients_and_deaf_subscribers(tmp_pa
             base = rss_kb(proc.pid) / 1024
             after: list[float] = []
             for _ in range(ROUNDS):
-                writers = list(await asyncio.gather(*(_slow_header(host, port) for _ in range(SLOW))))
-                writers += await asyncio.gather(*(_slow_body(host, port) for _ in range(SLOW)))
-                subs = list(await asyncio.gather(*(_deaf_subscriber(host, port) for _ in range(SUBSCRIBERS))))
+                burst = await open_burst(url, SLOW, SUBSCRIBERS)
                 await trade(10)  # book and trade events for every subscriber; batches close
                 await asyncio.sleep(0.6)  # ... at least one while every socket is open
-                for w in writers:
-                    w.transport.abort()
-                for s in subs:
-                    s.close()
+                burst.close()
                 deadline = time.monotonic() + RELEASE_WAIT_S
                 while (await _releases(http, url))[0] <= len(after) and time.monotonic() < deadline:
                     await asyncio.sleep(0.25)

@@ -1,9 +1,75 @@
 // SPDX-License-Identifier: Apache-2.0
 // GENERATED FILE - DO NOT EDIT.
 // Made by `zkclear groth16 export-solidity` (prover/solidity.py from the template
-// prover/templates/Groth16Verifier.sol.tmpl) for the verification key with
-// sha256 09c3f31b193a745dd8d460c0d82ece67cec921430372aab68fc5815d3a1a48f7.
+// prover/templates/Groth16Verifier.sol.tmpl and the library prover/templates/Groth16Pairing.sol)
+// for the verification key with sha256 09c3f31b193a745dd8d460c0d82ece67cec921430372aab68fc5815d3a1a48f7.
 pragma solidity ^0.8.20;
+
+/// @title The Groth16 check over BN254 that every zkclear verifier runs (one public signal or more).
+/// @notice Internal functions only: each verifier compiles them in (no library to deploy or link).
+/// The generated verifiers (prover/solidity.py) carry a copy of this file below their header, so an
+/// exported verifier stays one self-contained file; contracts/src/Groth16Pairing.sol is the copy
+/// that GenericBatchVerifier imports (scripts/gen_batch_verifiers.py writes both).
+/// The caller lays its key out in the 24-word input of the pairing precompile (EIP-197: six words
+/// per pair), `p[6..11]` alpha and beta, `p[12..13]` IC0 (where `addScaled` accumulates
+/// vk_x = IC0 + sum s_i IC_i), `p[14..17]` gamma, `p[20..23]` delta, G2 points in EIP-197 order
+/// (x.c1, x.c0, y.c1, y.c0); `check` writes -A, B and C into the other slots and tests
+/// e(-A, B) e(alpha, beta) e(vk_x, gamma) e(C, delta) == 1. Nothing reverts: a bad input is false.
+/// @dev Proof calldata is snarkjs's: b = [[x.c1, x.c0], [y.c1, y.c0]].
+library Groth16Pairing {
+    uint256 internal constant R = 21888242871839275222246405745257275088548364400416034343698204186575808495617;
+    uint256 internal constant Q = 21888242871839275222246405745257275088696311157297823662689037894645226208583;
+
+    /// Whether every coordinate of the proof is below q (a point off the curve or, for B, outside
+    /// the subgroup is left to the precompiles, which then fail).
+    function proofInRange(uint256[2] calldata a, uint256[2][2] calldata b, uint256[2] calldata c)
+        internal
+        pure
+        returns (bool ok)
+    {
+        assembly ("memory-safe") {
+            ok := and(lt(calldataload(a), Q), lt(calldataload(add(a, 0x20)), Q))
+            ok := and(ok, and(lt(calldataload(c), Q), lt(calldataload(add(c, 0x20)), Q)))
+            ok := and(ok, and(lt(calldataload(b), Q), lt(calldataload(add(b, 0x20)), Q)))
+            ok := and(ok, and(lt(calldataload(add(b, 0x40)), Q), lt(calldataload(add(b, 0x60)), Q)))
+        }
+    }
+
+    /// vk_x (p[12..13]) += s * (x, y) by ecMul and ecAdd; false when a precompile fails.
+    function addScaled(uint256[24] memory p, uint256 x, uint256 y, uint256 s) internal view returns (bool good) {
+        assembly ("memory-safe") {
+            let acc := add(p, 0x180)
+            let m := mload(0x40) // scratch past the free memory pointer
+            mstore(m, x)
+            mstore(add(m, 0x20), y)
+            mstore(add(m, 0x40), s)
+            // (Yul evaluates arguments right to left: keep each call in its own statement.)
+            good := staticcall(gas(), 0x07, m, 0x60, m, 0x40)
+            good := and(good, eq(returndatasize(), 0x40))
+            mstore(add(m, 0x40), mload(acc))
+            mstore(add(m, 0x60), mload(add(acc, 0x20)))
+            let added := staticcall(gas(), 0x06, m, 0x80, acc, 0x40)
+            good := and(good, and(added, eq(returndatasize(), 0x40)))
+        }
+    }
+
+    /// e(-A, B) e(alpha, beta) e(vk_x, gamma) e(C, delta) == 1, the key's points and vk_x already
+    /// in `p` (see above); its proof slots are overwritten.
+    function check(uint256[24] memory p, uint256[2] calldata a, uint256[2][2] calldata b, uint256[2] calldata c)
+        internal
+        view
+        returns (bool ok)
+    {
+        assembly ("memory-safe") {
+            mstore(p, calldataload(a))
+            mstore(add(p, 0x20), mod(sub(Q, calldataload(add(a, 0x20))), Q))
+            calldatacopy(add(p, 0x40), b, 0x80)
+            calldatacopy(add(p, 0x240), c, 0x40)
+            let success := staticcall(gas(), 0x08, p, 0x300, p, 0x20)
+            ok := and(success, and(eq(returndatasize(), 0x20), eq(mload(p), 1)))
+        }
+    }
+}
 
 /// @title Groth16 verifier over BN254 for one circuit (1 public signals).
 /// @notice `verifyProof` is true iff the proof is valid for the public signals. It is false, and
@@ -13,9 +79,6 @@ pragma solidity ^0.8.20;
 /// `vkPoints` returns the key's points (for an aggregated check of several proofs elsewhere).
 /// @dev Calldata layout is snarkjs's: b = [[x.c1, x.c0], [y.c1, y.c0]] (EIP-197 order).
 contract BatchVerifier8_validium {
-    uint256 internal constant R = 21888242871839275222246405745257275088548364400416034343698204186575808495617;
-    uint256 internal constant Q = 21888242871839275222246405745257275088696311157297823662689037894645226208583;
-
     uint256 internal constant ALPHA_X = 19191571101769927416107304513741628215974988675439092603747918307107028321759;
     uint256 internal constant ALPHA_Y = 7861453155387118225122539451779193125333384214787384030986057505925297968459;
     uint256 internal constant BETA_X1 = 2779959029786749549244328552676210741244959932894344476945277386583254269484;
@@ -42,68 +105,20 @@ contract BatchVerifier8_validium {
         uint256[2] calldata c,
         uint256[1] calldata pubSignals
     ) external view returns (bool) {
-        bool ok;
-        assembly ("memory-safe") {
-            // acc (64 bytes at p) += s * (x, y); clears ok on a precompile failure.
-            function mulAcc(p, x, y, s) -> good {
-                let m := mload(0x40)
-                mstore(m, x)
-                mstore(add(m, 0x20), y)
-                mstore(add(m, 0x40), s)
-                // (Yul evaluates arguments right to left: keep each call in its own statement.)
-                good := staticcall(gas(), 0x07, m, 0x60, m, 0x40)
-                good := and(good, eq(returndatasize(), 0x40))
-                mstore(add(m, 0x40), mload(p))
-                mstore(add(m, 0x60), mload(add(p, 0x20)))
-                let added := staticcall(gas(), 0x06, m, 0x80, p, 0x40)
-                good := and(good, and(added, eq(returndatasize(), 0x40)))
-            }
-
-            ok := 1
-            // Every public signal must be a field element; every proof coordinate below q.
-            ok := and(ok, lt(calldataload(add(pubSignals, 0x0)), R))
-            ok := and(ok, and(lt(calldataload(a), Q), lt(calldataload(add(a, 0x20)), Q)))
-            ok := and(ok, and(lt(calldataload(c), Q), lt(calldataload(add(c, 0x20)), Q)))
-            ok := and(ok, and(lt(calldataload(b), Q), lt(calldataload(add(b, 0x20)), Q)))
-            ok := and(ok, and(lt(calldataload(add(b, 0x40)), Q), lt(calldataload(add(b, 0x60)), Q)))
-
-            // vk_x = IC0 + sum pubSignals[i] * IC[i+1], kept in the 64 bytes at acc.
-            let acc := mload(0x40)
-            mstore(0x40, add(acc, 0x40))
-            mstore(acc, IC0_X)
-            mstore(add(acc, 0x20), IC0_Y)
-            if ok {
-                ok := and(ok, mulAcc(acc, IC1_X, IC1_Y, calldataload(add(pubSignals, 0x0))))
-            }
-
-            // e(-A, B) e(alpha, beta) e(vk_x, gamma) e(C, delta) == 1
-            if ok {
-                let p := mload(0x40)
-                mstore(p, calldataload(a))
-                mstore(add(p, 0x20), mod(sub(Q, calldataload(add(a, 0x20))), Q))
-                calldatacopy(add(p, 0x40), b, 0x80)
-                mstore(add(p, 0xc0), ALPHA_X)
-                mstore(add(p, 0xe0), ALPHA_Y)
-                mstore(add(p, 0x100), BETA_X1)
-                mstore(add(p, 0x120), BETA_X0)
-                mstore(add(p, 0x140), BETA_Y1)
-                mstore(add(p, 0x160), BETA_Y0)
-                mstore(add(p, 0x180), mload(acc))
-                mstore(add(p, 0x1a0), mload(add(acc, 0x20)))
-                mstore(add(p, 0x1c0), GAMMA_X1)
-                mstore(add(p, 0x1e0), GAMMA_X0)
-                mstore(add(p, 0x200), GAMMA_Y1)
-                mstore(add(p, 0x220), GAMMA_Y0)
-                calldatacopy(add(p, 0x240), c, 0x40)
-                mstore(add(p, 0x280), DELTA_X1)
-                mstore(add(p, 0x2a0), DELTA_X0)
-                mstore(add(p, 0x2c0), DELTA_Y1)
-                mstore(add(p, 0x2e0), DELTA_Y0)
-                let success := staticcall(gas(), 0x08, p, 0x300, p, 0x20)
-                ok := and(success, and(eq(returndatasize(), 0x20), eq(mload(p), 1)))
-            }
-        }
-        return ok;
+        // Every public signal must be a field element; every proof coordinate below q.
+        bool ok = Groth16Pairing.proofInRange(a, b, c);
+        ok = ok && pubSignals[0] < Groth16Pairing.R;
+        if (!ok) return false;
+        // The key's points in their pairing-input slots (Groth16Pairing); vk_x = IC0 + sum
+        // pubSignals[i] * IC[i+1] accumulates in place.
+        uint256[24] memory p;
+        (p[6], p[7]) = (ALPHA_X, ALPHA_Y);
+        (p[8], p[9], p[10], p[11]) = (BETA_X1, BETA_X0, BETA_Y1, BETA_Y0);
+        (p[12], p[13]) = (IC0_X, IC0_Y);
+        (p[14], p[15], p[16], p[17]) = (GAMMA_X1, GAMMA_X0, GAMMA_Y1, GAMMA_Y0);
+        (p[20], p[21], p[22], p[23]) = (DELTA_X1, DELTA_X0, DELTA_Y1, DELTA_Y0);
+        ok = ok && Groth16Pairing.addScaled(p, IC1_X, IC1_Y, pubSignals[0]);
+        return ok && Groth16Pairing.check(p, a, b, c);
     }
 
     /// @notice The verification key's points, for a caller that checks several proofs of this

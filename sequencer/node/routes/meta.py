@@ -60,7 +60,8 @@ async def get_info(request: web.Request) -> web.Response:
     description=(
         "A failing check (journal not writable; with --prove, the oldest batch not yet proven closed"
         " more than --health-max-unproven-s ago; with an L1 client, the oldest proven batch not yet"
-        " finalized closed more than --health-max-unfinalized-s ago) makes the answer 503"
+        " finalized closed more than --health-max-unfinalized-s ago, or the L1 queue watch halted on a"
+        " reorg or a bad entry: check l1_queue, with the error's code) makes the answer 503"
         " `unavailable` with this object, failing checks included, as the error's details."
     ),
     response=S.HEALTH,
