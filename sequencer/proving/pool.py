@@ -83,6 +83,11 @@ class ProverPool:
         return self._workers
 
     @property
+    def lost(self) -> bool:
+        """The client has given up on its scheduler (a new client is needed)."""
+        return self.client.status in ("closed", "closing")
+
+    @property
     def capacity(self) -> int:
         """Jobs that can run at once: the workers' task threads (as last refreshed)."""
         return sum(self._workers.values())

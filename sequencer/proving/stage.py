@@ -103,12 +103,13 @@ class ProverStage:
         self._builder_pid: int | None = None
         self._task: asyncio.Task[None] | None = None
         self._jobs: dict[int, asyncio.Task[None]] = {}  # a task per job not done, by batch
-        self._in_flight: dict[int, Future] = {}
+        self._in_flight: dict[int, Future | None] = {}  # None: a thread taken, not yet submitted
         self._waiting: set[int] = set()  # jobs waiting for a free worker thread
         self._wake = asyncio.Event()  # a batch closed
         self._freed = asyncio.Event()  # a job ended (a thread freed, the build-ahead room grew)
         self._next = 0  # the builder's position: every batch below it has a job (or is proven)
         self._slowest_s = 0.0
+        self._reconnecting = asyncio.Lock()
 
     # -- lifecycle -----------------------------------------------------------------------------
     async def start(self) -> None:
@@ -129,7 +130,8 @@ class ProverStage:
         pool, self.pool = self.pool, None
         if pool is not None:
             for fut in list(self._in_flight.values()):
-                await pool.cancel(fut)
+                if fut is not None:
+                    await pool.cancel(fut)
             await pool.close()
         self._in_flight.clear()
         await self._drop_builder()
@@ -308,10 +310,10 @@ class ProverStage:
 
     async def _build_loop(self) -> None:
         assert self._store is not None and self.loaded is not None and self.pool is not None
-        store, pool = self._store, self.pool
+        store = self._store
         failures = 0
         while True:
-            while len(self._jobs) >= pool.capacity + AHEAD:  # far enough ahead of the workers
+            while len(self._jobs) >= self.pool.capacity + AHEAD:  # far enough ahead of the workers
                 await self._wait(self._freed)
             row = await self._on_db(store.first_batch_without_job, TO_PROVE, self._next)
             if row is None:
@@ -356,17 +358,25 @@ class ProverStage:
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(ev.wait(), POLL_S)
         ev.clear()
-        if self.pool is not None:
-            with contextlib.suppress(Exception):  # the scheduler away: the last known workers
-                await self.pool.refresh()
+        if self.pool is None:
+            return
+        if self.pool.lost:  # the client gave up on the scheduler: a new client, when it is back
+            async with self._reconnecting:
+                if self.pool.lost:
+                    log.error("prover: lost the pool's scheduler %s; reconnecting", self.pool.scheduler)
+                    old, self.pool = self.pool, await self._connect()
+                    await old.close()
+        with contextlib.suppress(Exception):  # the scheduler away: the last known workers
+            await self.pool.refresh()
 
     async def _slot(self, number: int) -> None:
-        """Wait for a free worker thread; the lowest waiting batch goes first."""
+        """Wait for a free worker thread and take it (the lowest waiting batch goes first)."""
         assert self.pool is not None
         self._waiting.add(number)
         try:
             while len(self._in_flight) >= self.pool.capacity or number != min(self._waiting):
                 await self._wait(self._freed)
+            self._in_flight[number] = None  # taken now: no await between the check and this
         finally:
             self._waiting.discard(number)
             self._freed.set()  # the next waiting batch looks again
@@ -378,8 +388,8 @@ class ProverStage:
 
     async def _run_job(self, job: Job) -> None:
         """Dispatch the job until its proof is verified and committed."""
-        assert self._store is not None and self.pool is not None and self.loaded is not None
-        store, pool = self._store, self.pool
+        assert self._store is not None
+        store = self._store
         task = ProofTask(job.batch, job.shape, job.key_sha256, job.inputs)
         self.job_bytes = _wire_bytes(task)
         avoid: set[str] = set()
@@ -387,47 +397,15 @@ class ProverStage:
         n = job.batch
         while True:
             await self._slot(n)
-            attempt = await self._on_db(store.start_attempt, n)
-            await self._publish(n)
-            deadline = self._deadline()
-            fut = pool.submit(task, attempt, avoid)
-            self._in_flight[n] = fut
-            t = time.perf_counter()
-            worker: str | None = None
             try:
-                res, worker = await asyncio.wait_for(pool.result(fut), deadline)
-            except TimeoutError:
-                await pool.cancel(fut)
-                error = f"no result within {deadline:.0f}s (a worker hung?); cancelled"
-            except KilledWorker as exc:
-                error = f"the workers running it died ({exc})"
-            except Exception as exc:  # raised on the worker (an unknown key, ...) or the scheduler lost
-                error = f"{type(exc).__name__}: {exc}"
-            else:
-                worker = worker or res.worker
-                why = await asyncio.to_thread(self._check, job, res)
-                if why is None:
-                    info = {**job.info, "proof": res.proof, "prove_s": res.prove_s, "prove_worker": worker}
-                    if await self._on_db(store.finish, n, info, worker):
-                        self._slowest_s = max(self._slowest_s, res.prove_s)
-                        self.error = None
-                        self.last_proven = n
-                        log.info(
-                            "prover: batch %d proven on %s in %.2fs (%.2fs on the worker, attempt %d)",
-                            n,
-                            worker,
-                            time.perf_counter() - t,
-                            res.prove_s,
-                            attempt,
-                        )
-                        await self._publish(n)
-                    return
-                error = f"the proof from worker {worker} was rejected: {why}"
-                if worker is not None:
-                    avoid.add(worker)
+                attempt = await self._on_db(store.start_attempt, n)
+                await self._publish(n)
+                error, worker = await self._attempt(job, task, attempt, avoid)
             finally:
                 self._in_flight.pop(n, None)
                 self._freed.set()
+            if error is None:
+                return
             failures += 1
             self.error = error
             await self._on_db(store.fail_attempt, n, error, worker)
@@ -436,6 +414,51 @@ class ProverStage:
             log.error("prover: batch %d, attempt %d failed: %s; retrying in %.0fs", n, attempt, error, delay)
             await asyncio.sleep(delay)
 
+    async def _attempt(
+        self, job: Job, task: ProofTask, attempt: int, avoid: set[str]
+    ) -> tuple[str | None, str | None]:
+        """One dispatch of the job: (why it failed, None once proven and committed; the worker)."""
+        assert self._store is not None and self.pool is not None
+        n, pool, deadline = job.batch, self.pool, self._deadline()
+        fut = pool.submit(task, attempt, avoid)
+        self._in_flight[n] = fut
+        t = time.perf_counter()
+        try:
+            res, worker = await asyncio.wait_for(pool.result(fut), deadline)
+        except TimeoutError:
+            await pool.cancel(fut)
+            return f"no result within {deadline:.0f}s (a worker hung?); cancelled", None
+        except KilledWorker as exc:
+            return f"the workers running it died ({exc})", None
+        except asyncio.CancelledError:
+            me = asyncio.current_task()
+            if me is not None and me.cancelling():
+                raise  # the stage stops
+            return "the pool cancelled the job (its scheduler lost?)", None
+        except Exception as exc:  # raised on the worker (an unknown key, ...) or the scheduler lost
+            return f"{type(exc).__name__}: {exc}", None
+        worker = worker or res.worker
+        why = await asyncio.to_thread(self._check, job, res)
+        if why is not None:
+            if worker is not None:
+                avoid.add(worker)
+            return f"the proof from worker {worker} was rejected: {why}", worker
+        info = {**job.info, "proof": res.proof, "prove_s": res.prove_s, "prove_worker": worker}
+        if await self._on_db(self._store.finish, n, info, worker):
+            self._slowest_s = max(self._slowest_s, res.prove_s)
+            self.error = None
+            self.last_proven = n if self.last_proven is None else max(self.last_proven, n)
+            log.info(
+                "prover: batch %d proven on %s in %.2fs (%.2fs on the worker, attempt %d)",
+                n,
+                worker,
+                time.perf_counter() - t,
+                res.prove_s,
+                attempt,
+            )
+            await self._publish(n)
+        return None, worker
+
     def _check(self, job: Job, res: ProofResult) -> str | None:
         """Why the worker's result is not a proof of the job's batch (None: it is)."""
         assert self.loaded is not None
@@ -443,12 +466,10 @@ class ProverStage:
         if res.batch != job.batch or res.public != [want]:
             return f"it proves batch {res.batch} with public input {res.public}, not {want}"
         try:
-            proof = proof_from_json(res.proof)
-        except Exception as exc:
-            return f"not a proof ({type(exc).__name__}: {exc})"
-        if not verify(self.loaded.vk, [int(want)], proof, vk_checked=True):
-            return "it does not verify under the node's verification key"
-        return None
+            ok = verify(self.loaded.vk, [int(want)], proof_from_json(res.proof), vk_checked=True)
+        except Exception as exc:  # a point off the curve, a malformed field, ...
+            return f"it does not verify: not a proof ({type(exc).__name__}: {exc})"
+        return None if ok else "it does not verify under the node's verification key"
 
     async def _publish(self, number: int) -> None:
         """Publish the row (committed) on the `batches` stream."""
