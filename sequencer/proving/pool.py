@@ -13,6 +13,7 @@ the node dies (Dask's worker processes watch their parent through a pipe), a kil
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import logging
 import os
 from collections.abc import Awaitable
@@ -96,12 +97,14 @@ class ProverPool:
         return PoolInfo(self.scheduler, self.cluster is not None, dict(self._workers))
 
     def submit(self, task: ProofTask, attempt: int, avoid: set[str]) -> Future:
-        """Run `task` as `prove-<batch>-<attempt>` on a worker not in `avoid` (any when all are)."""
+        """Run `task` as `prove-<batch>-<attempt>-<inputs digest>` on a worker not in `avoid` (any
+        when all are); the digest keeps apart the jobs of two nodes sharing a scheduler."""
         allowed = [w for w in self._workers if w not in avoid]
+        digest = hashlib.sha256(task.inputs).hexdigest()[:12]
         return self.client.submit(
             prove_task,
             task,
-            key=f"prove-{task.batch}-{attempt}",
+            key=f"prove-{task.batch}-{attempt}-{digest}",
             pure=False,
             workers=allowed if avoid and allowed else None,
             allow_other_workers=False,
@@ -116,6 +119,14 @@ class ProverPool:
             addrs = held.get(fut.key) or []
             who = addrs[0] if addrs else None
         return res, who
+
+    async def running_on(self, fut: Future) -> str | None:
+        """The worker the scheduler has the task processing on (None: none, or not known)."""
+        with contextlib.suppress(Exception):
+            for addr, keys in (await self.client.processing()).items():
+                if fut.key in keys:
+                    return str(addr)
+        return None
 
     async def cancel(self, fut: Future) -> None:
         with contextlib.suppress(Exception):

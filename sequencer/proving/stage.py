@@ -417,17 +417,24 @@ class ProverStage:
     async def _attempt(
         self, job: Job, task: ProofTask, attempt: int, avoid: set[str]
     ) -> tuple[str | None, str | None]:
-        """One dispatch of the job: (why it failed, None once proven and committed; the worker)."""
+        """One dispatch of the job: (why it failed, None once proven and committed; the worker).
+        A worker whose proof is rejected, or that holds the job past its deadline, is avoided by
+        the job's later attempts while there are other workers."""
         assert self._store is not None and self.pool is not None
         n, pool, deadline = job.batch, self.pool, self._deadline()
+        with contextlib.suppress(Exception):  # the workers now (one may have joined since)
+            await pool.refresh()
         fut = pool.submit(task, attempt, avoid)
         self._in_flight[n] = fut
         t = time.perf_counter()
         try:
             res, worker = await asyncio.wait_for(pool.result(fut), deadline)
         except TimeoutError:
+            hung = await pool.running_on(fut)
             await pool.cancel(fut)
-            return f"no result within {deadline:.0f}s (a worker hung?); cancelled", None
+            if hung is not None:
+                avoid.add(hung)
+            return f"no result within {deadline:.0f}s from worker {hung} (hung?); cancelled", hung
         except KilledWorker as exc:
             return f"the workers running it died ({exc})", None
         except asyncio.CancelledError:
