@@ -24,17 +24,24 @@ from distributed import Client, Future, LocalCluster
 
 from sequencer.proving.task import ProofResult, ProofTask, ProverPlugin, prove_task
 
-__all__ = ["PoolInfo", "ProverPool"]
+__all__ = ["PoolInfo", "ProverPool", "WorkerInfo"]
 
 log = logging.getLogger("zkclear.prover")
 CONNECT_TIMEOUT_S = 30.0
+RESTART_TIMEOUT_S = 60.0
+
+
+@dataclass(frozen=True)
+class WorkerInfo:
+    name: str  # kept across the restarts of its nanny's worker process (the address is not)
+    nthreads: int
 
 
 @dataclass(frozen=True)
 class PoolInfo:
     scheduler: str
     embedded: bool
-    workers: dict[str, int]  # address -> task threads
+    workers: dict[str, WorkerInfo]  # by address
 
 
 class ProverPool:
@@ -42,7 +49,7 @@ class ProverPool:
         self.client = client
         self.cluster = cluster
         self.scheduler = str(client.scheduler.address) if client.scheduler is not None else "?"
-        self._workers: dict[str, int] = {}
+        self._workers: dict[str, WorkerInfo] = {}
 
     @classmethod
     async def connect(cls, scheduler: str) -> ProverPool:
@@ -78,10 +85,19 @@ class ProverPool:
             with contextlib.suppress(Exception):
                 await _awaited(self.cluster.close())
 
-    async def refresh(self) -> dict[str, int]:
-        """The workers now connected (address -> task threads)."""
-        self._workers = dict(await self.client.nthreads())
+    async def refresh(self) -> dict[str, WorkerInfo]:
+        """The workers now connected, by address."""
+        scheduler = self.client.scheduler
+        assert scheduler is not None, "the client is not started"
+        ident = await scheduler.identity(n_workers=-1)
+        self._workers = {
+            str(a): WorkerInfo(str(w.get("name", a)), int(w["nthreads"])) for a, w in ident["workers"].items()
+        }
         return self._workers
+
+    def name_of(self, address: str) -> str:
+        w = self._workers.get(address)
+        return w.name if w is not None else address
 
     @property
     def lost(self) -> bool:
@@ -91,15 +107,15 @@ class ProverPool:
     @property
     def capacity(self) -> int:
         """Jobs that can run at once: the workers' task threads (as last refreshed)."""
-        return sum(self._workers.values())
+        return sum(w.nthreads for w in self._workers.values())
 
     def info(self) -> PoolInfo:
         return PoolInfo(self.scheduler, self.cluster is not None, dict(self._workers))
 
     def submit(self, task: ProofTask, attempt: int, avoid: set[str]) -> Future:
-        """Run `task` as `prove-<batch>-<attempt>-<inputs digest>` on a worker not in `avoid` (any
-        when all are); the digest keeps apart the jobs of two nodes sharing a scheduler."""
-        allowed = [w for w in self._workers if w not in avoid]
+        """Run `task` as `prove-<batch>-<attempt>-<inputs digest>` on a worker whose name is not in
+        `avoid` (any when all are); the digest keeps apart the jobs of two nodes sharing a scheduler."""
+        allowed = [a for a, w in self._workers.items() if w.name not in avoid]
         digest = hashlib.sha256(task.inputs).hexdigest()[:12]
         return self.client.submit(
             prove_task,
@@ -127,6 +143,11 @@ class ProverPool:
                 if fut.key in keys:
                     return str(addr)
         return None
+
+    async def restart(self, address: str) -> None:
+        """Have the worker's nanny restart its process (a thread stuck in a proof cannot be stopped)."""
+        with contextlib.suppress(Exception):
+            await self.client.restart_workers([address], timeout=RESTART_TIMEOUT_S, raise_for_error=False)
 
     async def cancel(self, fut: Future) -> None:
         with contextlib.suppress(Exception):

@@ -158,7 +158,7 @@ class ProverStage:
                 "scheduler": info.scheduler,
                 "embedded": info.embedded,
                 "workers": len(info.workers),
-                "threads": sum(info.workers.values()),
+                "threads": sum(w.nthreads for w in info.workers.values()),
                 "in_flight": len(self._in_flight),
                 "queued": len(self._jobs) - len(self._in_flight),
                 "job_bytes": self.job_bytes,
@@ -418,8 +418,9 @@ class ProverStage:
         self, job: Job, task: ProofTask, attempt: int, avoid: set[str]
     ) -> tuple[str | None, str | None]:
         """One dispatch of the job: (why it failed, None once proven and committed; the worker).
-        A worker whose proof is rejected, or that holds the job past its deadline, is avoided by
-        the job's later attempts while there are other workers."""
+        A worker whose proof is rejected, or that holds the job past its deadline (then restarted by
+        its nanny: a thread stuck in a proof cannot be stopped), is avoided, by name, by the job's
+        later attempts while there are other workers."""
         assert self._store is not None and self.pool is not None
         n, pool, deadline = job.batch, self.pool, self._deadline()
         with contextlib.suppress(Exception):  # the workers now (one may have joined since)
@@ -433,8 +434,12 @@ class ProverStage:
             hung = await pool.running_on(fut)
             await pool.cancel(fut)
             if hung is not None:
-                avoid.add(hung)
-            return f"no result within {deadline:.0f}s from worker {hung} (hung?); cancelled", hung
+                avoid.add(pool.name_of(hung))
+                await pool.restart(hung)
+            return (
+                f"no result within {deadline:.0f}s from worker {hung} (hung?); cancelled, worker restarted",
+                hung,
+            )
         except KilledWorker as exc:
             return f"the workers running it died ({exc})", None
         except asyncio.CancelledError:
@@ -448,7 +453,7 @@ class ProverStage:
         why = await asyncio.to_thread(self._check, job, res)
         if why is not None:
             if worker is not None:
-                avoid.add(worker)
+                avoid.add(pool.name_of(worker))
             return f"the proof from worker {worker} was rejected: {why}", worker
         info = {**job.info, "proof": res.proof, "prove_s": res.prove_s, "prove_worker": worker}
         if await self._on_db(self._store.finish, n, info, worker):

@@ -94,7 +94,7 @@ class ProofResult:
     batch: int
     proof: dict[str, Any]  # snarkjs proof.json
     public: list[str]  # the public signals the prover computed (decimal)
-    prove_s: float  # solving and proving on the worker (its first job also loads the key)
+    prove_s: float  # solving and proving on the worker (not loading the circuit and key)
     worker: str  # the address the worker reports (the node records the scheduler's view first)
 
 
@@ -172,8 +172,8 @@ class ProverPlugin(WorkerPlugin):
             return got
 
     def prove(self, task: ProofTask) -> ProofResult:
-        t = time.perf_counter()
         ld = self.loaded(task.shape, task.key_sha256)
+        t = time.perf_counter()
         solved = ld.program.solve(decode_inputs(task.inputs))
         res = prove(ld.zkey, solved.to_wtns(), get_engine())
         return ProofResult(
