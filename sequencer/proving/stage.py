@@ -106,10 +106,12 @@ class ProverStage:
         self._in_flight: dict[int, Future | None] = {}  # None: a thread taken, not yet submitted
         self._waiting: set[int] = set()  # jobs waiting for a free worker thread
         self._wake = asyncio.Event()  # a batch closed
-        self._freed = asyncio.Event()  # a job ended (a thread freed, the build-ahead room grew)
+        # waiters for a thread freed or a job ended (several at once: each is woken, none misses it)
+        self._freed: set[asyncio.Future[None]] = set()
         self._next = 0  # the builder's position: every batch below it has a job (or is proven)
         self._slowest_s = 0.0
         self._reconnecting = asyncio.Lock()
+        self._refreshed_at = 0.0  # when the pool's workers were last looked up (monotonic)
 
     # -- lifecycle -----------------------------------------------------------------------------
     async def start(self) -> None:
@@ -302,7 +304,7 @@ class ProverStage:
         def done(t: asyncio.Task[None]) -> None:
             if self._jobs.get(job.batch) is t:
                 del self._jobs[job.batch]
-            self._freed.set()
+            self._free()
             if not t.cancelled() and t.exception() is not None:
                 self._failed(t.exception())  # type: ignore[arg-type]
 
@@ -314,7 +316,7 @@ class ProverStage:
         failures = 0
         while True:
             while len(self._jobs) >= self.pool.capacity + AHEAD:  # far enough ahead of the workers
-                await self._wait(self._freed)
+                await self._wait(None)
             row = await self._on_db(store.first_batch_without_job, TO_PROVE, self._next)
             if row is None:
                 await self._written()  # batch rows the node has closed so far are committed
@@ -354,10 +356,26 @@ class ProverStage:
             self._next = row.number + 1
             self._spawn(job)
 
-    async def _wait(self, ev: asyncio.Event) -> None:
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(ev.wait(), POLL_S)
-        ev.clear()
+    def _free(self) -> None:
+        """Wake every task waiting for a freed thread or an ended job."""
+        for f in self._freed:
+            if not f.done():
+                f.set_result(None)
+        self._freed.clear()
+
+    async def _wait(self, ev: asyncio.Event | None) -> None:
+        """Until `ev` is set (None: a thread freed or a job ended), at most POLL_S; then the
+        pool's workers are looked up again (and its scheduler reconnected if it was lost)."""
+        if ev is None:
+            f = asyncio.get_running_loop().create_future()
+            self._freed.add(f)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(f, POLL_S)
+            self._freed.discard(f)
+        else:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(ev.wait(), POLL_S)
+            ev.clear()
         if self.pool is None:
             return
         if self.pool.lost:  # the client gave up on the scheduler: a new client, when it is back
@@ -366,8 +384,10 @@ class ProverStage:
                     log.error("prover: lost the pool's scheduler %s; reconnecting", self.pool.scheduler)
                     old, self.pool = self.pool, await self._connect()
                     await old.close()
-        with contextlib.suppress(Exception):  # the scheduler away: the last known workers
-            await self.pool.refresh()
+        if time.monotonic() - self._refreshed_at >= POLL_S:
+            self._refreshed_at = time.monotonic()
+            with contextlib.suppress(Exception):  # the scheduler away: the last known workers
+                await self.pool.refresh()
 
     async def _slot(self, number: int) -> None:
         """Wait for a free worker thread and take it (the lowest waiting batch goes first)."""
@@ -375,11 +395,11 @@ class ProverStage:
         self._waiting.add(number)
         try:
             while len(self._in_flight) >= self.pool.capacity or number != min(self._waiting):
-                await self._wait(self._freed)
+                await self._wait(None)
             self._in_flight[number] = None  # taken now: no await between the check and this
         finally:
             self._waiting.discard(number)
-            self._freed.set()  # the next waiting batch looks again
+            self._free()  # the next waiting batch looks again
 
     def _deadline(self) -> float:
         if self.config.prover_job_timeout_s > 0:
@@ -403,7 +423,7 @@ class ProverStage:
                 error, worker = await self._attempt(job, task, attempt, avoid)
             finally:
                 self._in_flight.pop(n, None)
-                self._freed.set()
+                self._free()
             if error is None:
                 return
             failures += 1
