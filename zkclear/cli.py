@@ -28,6 +28,7 @@ COMMANDS: dict[str, str] = {
     "verify": "client.cli.verify:verify",
     "dac-member": "sequencer.dac.cli:dac_member",
     "setup": "sequencer.cli.setup:setup",
+    "prover-worker": "sequencer.cli.prover_worker:prover_worker",
 }
 
 

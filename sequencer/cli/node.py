@@ -88,6 +88,20 @@ def node_config_options(fn: F) -> F:
         ),
         click.option("--prover-test-key", is_flag=True, hidden=True),
         click.option(
+            "--prover-scheduler",
+            metavar="tcp://HOST:PORT",
+            default=None,
+            help="Prove on the Dask cluster of this scheduler (workers: `zkclear prover-worker`). "
+            "Default: an embedded cluster on this machine.",
+        ),
+        click.option(
+            "--prover-job-timeout",
+            type=float,
+            default=0.0,
+            help="Seconds before a proof job without a result is cancelled and dispatched again "
+            "(default 0: ten times the slowest proof so far, at least 600).",
+        ),
+        click.option(
             "--batch-max-age",
             type=float,
             default=10.0,
@@ -282,6 +296,8 @@ def make_configs(
     prove: bool = False,
     prover_keys: Path | None = None,
     prover_test_key: bool = False,
+    prover_scheduler: str | None = None,
+    prover_job_timeout: float = 0.0,
 ) -> tuple[NodeConfig, ExchangeConfig]:
     ncfg = NodeConfig(
         data_dir=data_dir,
@@ -297,6 +313,8 @@ def make_configs(
         prove=prove,
         prover_keys=prover_keys,
         prover_test_key=prover_test_key,
+        prover_scheduler=prover_scheduler,
+        prover_job_timeout_s=prover_job_timeout,
         snapshot_every=snapshot_every,
         key_rate=key_rate,
         key_burst=max(key_rate * 5, 1.0),

@@ -49,6 +49,12 @@ class NodeConfig:
     prove: bool = False
     prover_keys: Path | None = None
     prover_test_key: bool = False
+    # the prover pool (sequencer.proving.pool): an operator's Dask scheduler (tcp://HOST:8786, workers
+    # from `zkclear prover-worker`), else an embedded LocalCluster on this machine; a job without a
+    # result after prover_job_timeout_s is cancelled and dispatched again (0: 10x the slowest proof
+    # so far, at least 600 s)
+    prover_scheduler: str | None = None
+    prover_job_timeout_s: float = 0.0
     # a state snapshot is written every this many journal entries (and at shutdown)
     snapshot_every: int = 20000
     # devnet: enables /v1/devnet/* (faucet deposits from a simulated L1 queue, operator oracle prices)

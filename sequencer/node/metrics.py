@@ -98,6 +98,24 @@ class NodeCollector(Collector):
             "Batches closed and not yet proven (status closed or proving)",
             value=counts.get("closed", 0) + counts.get("proving", 0),
         )
+        pool = node.prover.health().get("pool") if node.prover is not None else None
+        if pool is not None:
+            yield GaugeMetricFamily(
+                "zkclear_prover_pool_workers", "Prover pool workers connected", value=pool["workers"]
+            )
+            yield GaugeMetricFamily(
+                "zkclear_prover_pool_threads",
+                "Prover pool task threads (jobs that can run at once)",
+                value=pool["threads"],
+            )
+            yield GaugeMetricFamily(
+                "zkclear_prover_jobs_in_flight", "Proof jobs dispatched to the pool", value=pool["in_flight"]
+            )
+            yield GaugeMetricFamily(
+                "zkclear_prover_jobs_queued",
+                "Proof jobs built and waiting for a worker",
+                value=pool["queued"],
+            )
         lag = pipeline_lag(store, int(time.time() * 1000))
         yield GaugeMetricFamily(
             "zkclear_oldest_unproven_batch_age_seconds",

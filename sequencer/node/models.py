@@ -409,14 +409,28 @@ class Info(TypedDict):
     not_yet: list[str]
 
 
+class ProverPoolHealth(TypedDict):
+    """the prover pool: its Dask scheduler (embedded: a LocalCluster of the node), the workers and
+    task threads connected, jobs dispatched and jobs built but waiting, the last job's bytes"""
+
+    scheduler: str
+    embedded: bool
+    workers: Num
+    threads: Num
+    in_flight: Num
+    queued: Num
+    job_bytes: Num | None
+
+
 class ProverHealth(TypedDict):
     """the prover stage (node started with --prove): loading (compiling the circuit, opening or
-    making the keys), ready, failed (keys refused: `error` says why) or stopped"""
+    making the keys, reaching the pool), ready, failed (keys refused: `error` says why) or stopped"""
 
     state: Literal["loading", "ready", "failed", "stopped"]
     shape: str
     error: str | None
     last_proven: Num | None
+    pool: NotRequired[ProverPoolHealth]
 
 
 class HealthCheck(TypedDict):

@@ -1,20 +1,23 @@
-"""The prover process: everything CPU-heavy of the prover stage, in one spawned worker process
-(a `ProcessPoolExecutor` of one), so the node's event loop and GIL stay free for orders.
+"""The prover stage's input builder: one spawned local process (a `ProcessPoolExecutor` of one) that
+does the CPU-heavy work the node owes the prover pool, so the node's event loop and GIL stay free
+for orders.
 
 `init` (the pool's initializer) lowers the process's CPU priority, asks the kernel to kill it
-when the node dies (a kill -9 of the node leaves no orphan proving on), and sets up logging like
-the node's.  `load` compiles the batch circuit once, ensures the key set (made once when missing:
-minutes at large shapes, logged step by step) and opens the zkey once (memory-mapped) with the
-follower over the node's journal; `prove_batch(number)` replays to the batch, solves its witness,
-proves, verifies the proof against the key set's verification key, and returns the batch row's
-`proven` info (the pipeline contract, protocol.md 11).  A proof that does not verify is an error,
-never a result.  State lives in module globals: one worker, one loaded prover.
+when the node dies (a kill -9 of the node leaves no orphan on), and sets up logging like the
+node's.  `load` compiles the batch circuit once, ensures the key set (made once when missing:
+minutes at large shapes, logged step by step), hashes the zkey (the jobs name the key by it) and
+opens the follower over the node's journal; `build(number)` replays to the batch and returns its
+job: the circuit's free inputs (encoded for the wire) and the batch row's `proven` info that does
+not depend on the proof (public input and data, validium state diff; protocol.md 11).  The proof
+itself is made by a pool worker (sequencer.proving.task) and checked by the node.  State lives in
+module globals: one process, one loaded builder.
 """
 
 from __future__ import annotations
 
 import contextlib
 import ctypes
+import hashlib
 import logging
 import os
 import signal
@@ -25,26 +28,23 @@ from pathlib import Path
 from typing import Any
 
 from circuits.batch.batch import BatchCircuit, BatchShape
-from circuits.dsl import Program
-from native.engine import get_engine
-from prover.formats.json_files import VerifyingKey, proof_to_json
-from prover.formats.zkey import ZKey, read_zkey
+from prover.formats.json_files import VerifyingKey
 from prover.progress import Progress
-from prover.prove import prove
-from prover.verify import check_vk, verify
+from prover.verify import check_vk
 from sequencer.config import ExchangeConfig
 from sequencer.proving.follower import Follower
 from sequencer.proving.keys import ensure_keys
+from sequencer.proving.task import encode_inputs
 
-__all__ = ["Loaded", "WorkerSpec", "init", "load", "prove_batch"]
+__all__ = ["BuildSpec", "Built", "Loaded", "build", "init", "load"]
 
 log = logging.getLogger("zkclear.prover")
 PR_SET_PDEATHSIG = 1
 
 
 @dataclass(frozen=True)
-class WorkerSpec:
-    """What the worker needs to load (sent once, pickled)."""
+class BuildSpec:
+    """What the builder needs to load (sent once, pickled)."""
 
     config: ExchangeConfig
     data_dir: Path
@@ -60,9 +60,21 @@ class Loaded:
 
     keys_dir: Path
     r1cs_sha256: str
+    zkey_sha256: str  # the jobs' name for the proving key
+    vk: VerifyingKey  # checked (check_vk): the node verifies each returned proof under it
     made: bool
     n_constraints: int
     load_s: float
+
+
+@dataclass(frozen=True)
+class Built:
+    """One closed batch's job, as the builder makes it."""
+
+    number: int
+    inputs: bytes  # task.encode_inputs of the circuit's free inputs
+    info: dict[str, Any]  # the `proven` info but the proof and its time
+    build_s: float
 
 
 class LogProgress(Progress):
@@ -89,29 +101,26 @@ class LogProgress(Progress):
 
 
 @dataclass
-class _Prover:
-    spec: WorkerSpec
-    program: Program
-    zkey: ZKey
-    vk: VerifyingKey
+class _Builder:
+    spec: BuildSpec
     follower: Follower
 
 
-_state: _Prover | None = None
+_state: _Builder | None = None
 
 
 def init(log_level: int) -> None:
-    """The pool's initializer (runs once in the fresh worker process)."""
+    """The pool's initializer (runs once in the fresh process)."""
     logging.basicConfig(level=log_level, format="%(asctime)s %(name)s %(message)s", stream=sys.stderr)
     with contextlib.suppress(OSError, AttributeError):
-        os.nice(10)  # proving is throughput work: the node's loop and I/O threads come first
+        os.nice(10)  # replay is throughput work: the node's loop and I/O threads come first
     if sys.platform.startswith("linux"):
         with contextlib.suppress(OSError, AttributeError):
             ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
 
 
-def load(spec: WorkerSpec) -> Loaded:
-    """Compile the circuit, ensure and open the keys, open the follower (once per worker)."""
+def load(spec: BuildSpec) -> Loaded:
+    """Compile the circuit, ensure and hash the keys, open the follower (once per process)."""
     global _state
     t = time.perf_counter()
     program = BatchCircuit(spec.shape).program
@@ -124,28 +133,23 @@ def load(spec: WorkerSpec) -> Loaded:
         make=spec.make_keys,
         test_key=spec.test_key,
     )
-    zkey = read_zkey(keys.zkey)
+    with open(keys.zkey, "rb") as fh:
+        zkey_sha = hashlib.file_digest(fh, "sha256").hexdigest()
     vk = check_vk(keys.vk)  # once: each proof's verification then skips the key's point checks
-    _state = _Prover(spec, program, zkey, vk, Follower(spec.config, spec.data_dir, spec.shape))
-    return Loaded(keys.dir, keys.r1cs_sha256, keys.made, program.n_constraints, time.perf_counter() - t)
+    _state = _Builder(spec, Follower(spec.config, spec.data_dir, spec.shape))
+    return Loaded(
+        keys.dir, keys.r1cs_sha256, zkey_sha, vk, keys.made, program.n_constraints, time.perf_counter() - t
+    )
 
 
-class ProofRejected(RuntimeError):
-    """Our own verifier refused a proof the prover just made (a bad key or a prover bug)."""
-
-
-def prove_batch(number: int) -> dict[str, Any]:
-    """Prove closed batch `number`; the row's `proven` info (protocol.md 11)."""
+def build(number: int) -> Built:
+    """Closed batch `number`'s job: replayed to the batch, its circuit inputs and known info."""
     st = _state
     if st is None:
-        raise RuntimeError("the prover worker is not loaded")
+        raise RuntimeError("the input builder is not loaded")
     t = time.perf_counter()
     b = st.follower.batch(number)
     ci = b.inputs
-    solved = st.program.solve(ci.inputs)
-    res = prove(st.zkey, solved.to_wtns(), get_engine())
-    if res.public != [ci.public_input] or not verify(st.vk, res.public, res.proof, vk_checked=True):
-        raise ProofRejected(f"batch {number}: the proof does not verify under the key set's verification key")
     shape = st.spec.shape
     info: dict[str, Any] = {
         "shape": shape.name,
@@ -153,10 +157,8 @@ def prove_batch(number: int) -> dict[str, Any]:
         "mode": shape.mode.name.lower(),
         "public_input": str(ci.public_input),
         "public_data": "0x" + ci.data.hex(),
-        "proof": proof_to_json(res.proof),
-        "prove_s": round(time.perf_counter() - t, 3),
     }
     if b.state_diff is not None and b.state_diff_hash is not None:
         info["state_diff"] = "0x" + b.state_diff.hex()
         info["state_diff_hash"] = "0x" + b.state_diff_hash.hex()
-    return info
+    return Built(number, encode_inputs(ci.inputs), info, time.perf_counter() - t)
