@@ -66,7 +66,7 @@ class ProverPool:
             processes=True,
             host="127.0.0.1",
             scheduler_port=0,
-            dashboard_address=None,
+            dashboard_address="127.0.0.1:0",  # its HTTP routes: loopback, any free port (several nodes per host)
             memory_limit=0,
             asynchronous=True,
             plugins={ProverPlugin(keys, zk_threads=os.cpu_count() or 1, nice=10)},
