@@ -149,16 +149,5 @@ def build(number: int) -> Built:
         raise RuntimeError("the input builder is not loaded")
     t = time.perf_counter()
     b = st.follower.batch(number)
-    ci = b.inputs
-    shape = st.spec.shape
-    info: dict[str, Any] = {
-        "shape": shape.name,
-        "slots": shape.slots,
-        "mode": shape.mode.name.lower(),
-        "public_input": str(ci.public_input),
-        "public_data": "0x" + ci.data.hex(),
-    }
-    if b.state_diff is not None and b.state_diff_hash is not None:
-        info["state_diff"] = "0x" + b.state_diff.hex()
-        info["state_diff_hash"] = "0x" + b.state_diff_hash.hex()
-    return Built(number, encode_inputs(ci.inputs), info, time.perf_counter() - t)
+    info = b.row_info(st.spec.shape)
+    return Built(number, encode_inputs(b.inputs.inputs), info, time.perf_counter() - t)

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from circuits.batch.batch import BatchShape
 from protocol.pubdata import collect
@@ -34,6 +35,20 @@ class BatchToProve:
     inputs: CircuitInputs  # circuit inputs, public input, public data (protocol.md 7.2, 7.7)
     state_diff: bytes | None  # validium: the global and accounts sections (7.8); rollup: None
     state_diff_hash: bytes | None
+
+    def row_info(self, shape: BatchShape) -> dict[str, Any]:
+        """The batch row's `proven` info but the proof and its time (protocol.md 11)."""
+        info: dict[str, Any] = {
+            "shape": shape.name,
+            "slots": shape.slots,
+            "mode": shape.mode.name.lower(),
+            "public_input": str(self.inputs.public_input),
+            "public_data": "0x" + self.inputs.data.hex(),
+        }
+        if self.state_diff is not None and self.state_diff_hash is not None:
+            info["state_diff"] = "0x" + self.state_diff.hex()
+            info["state_diff_hash"] = "0x" + self.state_diff_hash.hex()
+        return info
 
 
 def prepare(config: ExchangeConfig, shape: BatchShape, closed: ClosedBatch) -> BatchToProve:

@@ -28,8 +28,6 @@ from contracts.deploy import (
     deploy_rollup,
     hasher_addresses,
 )
-from protocol.pubdata import collect
-from protocol.pubdata.batch import sections_of, state_diff_hash
 from protocol.pubdata.dac import dac_hash
 from protocol.pubdata.fields import Mode
 from protocol.pubdata.header import BatchHeader
@@ -43,7 +41,8 @@ from sequencer.journal.store import BatchRow, Store
 from sequencer.node.defaults import devnet_config
 from sequencer.node.drafts import BATCH_CLOSE
 from sequencer.node.journal_bodies import journal_op
-from sequencer.prover_inputs import circuit_inputs
+from sequencer.proving.follower import prepare
+from sequencer.proving.replay import ClosedBatch
 from tests.circuits.batch.batch_lib import program
 
 SHAPE = BatchShape(8, 2, 1, Mode.ROLLUP)  # the committed test verifier's shape
@@ -149,27 +148,16 @@ def prove_closed(journal: Path, cfg: ExchangeConfig, shape: BatchShape = SHAPE) 
             if row is None or row.status != "closed":
                 continue
             assert row.new_root == str(b.new_root)
-            ci = circuit_inputs(cfg, shape, b, acc0, g0)
-            prog = program(shape)
-            solved = prog.solve(ci.inputs)
+            todo = prepare(cfg, shape, ClosedBatch(b, g0, acc0))
+            solved = program(shape).solve(todo.inputs.inputs)
             t = time.perf_counter()
             res_p = prove(_zkey(shape), solved.to_wtns())
-            assert res_p.public == [ci.public_input]
-            info: dict[str, Any] = {
-                "shape": shape.name,
-                "slots": shape.slots,
-                "mode": shape.mode.name.lower(),
-                "public_input": str(ci.public_input),
-                "public_data": "0x" + ci.data.hex(),
+            assert res_p.public == [todo.inputs.public_input]
+            info = {
+                **todo.row_info(shape),
                 "proof": proof_to_json(res_p.proof),
                 "prove_s": time.perf_counter() - t,
             }
-            if shape.mode is Mode.VALIDIUM:
-                roots = collect.orders_roots(b.witnesses or ())
-                diff = collect.public_data(Mode.ROLLUP, b.records, roots, g0, shape.slots)
-                sec = sections_of(diff)
-                info["state_diff"] = "0x" + ((sec.global_ or b"") + (sec.accounts or b"")).hex()
-                info["state_diff_hash"] = "0x" + state_diff_hash(diff).hex()
             done.append((b.number, info))
         # all at once, as a prover that ran ahead of the submitter leaves them
         for number, info in done:
