@@ -1,7 +1,7 @@
 """L1 gas of the rollup (issue 16's gas report), on the in-process EVM (py-evm via eth-tester, the
 Prague rules; gas is the EVM's, independent of the machine), from real proofs of real batches:
 
-    .venv/bin/python bench/gas.py [--sizes 16] [--json]
+    .venv/bin/python bench/gas.py [--sizes 16,32] [--batches 16] [--json]
 
 1. Operations that need no batch proof (as before): deposit (first and later, the transfer
    included), forced-withdrawal request, claim, freeze, deposit reclaim, publishExitState and
@@ -14,18 +14,22 @@ Prague rules; gas is the EVM's, independent of the machine), from real proofs of
    (verifyProof of the committed 8-slot verifier and of GenericBatchVerifier, against snarkjs's
    ~207,000 + 7,160 per public input); submitBatch and submitValidiumBatch of a batch of trades
    at 8 slots and at each `--sizes` (generic verifiers: no committed one); k = 1, 2, 4, 8, 16
-   consecutive batches in one submitBatches call at 8 slots and k = 16 at the largest size; the
-   aggregated check alone (AggregateHarness.verifyTx) per proof, beside the floor that the
+   consecutive batches of trades in one submitBatches call at each size (against submitBatch
+   16 times); the aggregated check alone (AggregateHarness.verifyTx) per proof, beside the floor that the
    EIP-1108/EIP-197 precompile prices set for this scheme; L1 gas per trade at the largest
    size, alone and with k = 16, and its calldata (zero and non-zero bytes apart).
 
-Gas figures are transaction gas (21,000 base and calldata included) unless named `_exec` (the
-transaction less its intrinsic gas: 21,000 and 4 / 16 per zero / non-zero calldata byte, what a
-call from another contract would cost). Proofs are cached under build/gas/ (by shape, public input
-and the sha256 of circuits/), so a re-run proves nothing; a cold run builds each test key (~2 min
-for 8 slots, ~4 for 16 on a loaded 2-core machine) and proves 35 8-slot and 18 16-slot batches.
-Figures of a run (protocol.md 7.12, "Gas"): see the module's output; with --json the last line
-is one JSON object of all figures.
+Gas figures are transaction gas (21,000 base and calldata included) unless named `call` or
+`exec` (the transaction less its intrinsic gas: 21,000 and 4 / 16 per zero / non-zero calldata
+byte, what the same call from another contract costs). The validium batches consume no queue
+entry and credit no withdrawal (7 bytes of public data), two committee signatures. Proofs are
+cached under build/gas/ (by shape, public input and the sha256 of circuits/'s sources; a cached
+proof is verified under its key before use), so a re-run proves nothing (~2.5 min with
+`--sizes 16` on the shared 2-core machine). A cold run builds each size's two test keys and
+proves 19 8-slot batches and 17 per further size: 6 min for 8 slots alone, 15 min with 16, 13 min
+with 32 (2-core machine, loaded by other jobs). The 48-slot rollup circuit (~4M constraints,
+2^22) needs well over 15 GB to compile and set up. The figures are in protocol.md 7.12 ("Gas
+report"); with --json the last line is one JSON object of all of them.
 """
 
 from __future__ import annotations
@@ -518,7 +522,7 @@ def flatten(prefix: str, obj: Any, rows: list[tuple[str, Any]]) -> None:
         for k, v in obj.items():
             flatten(f"{prefix}.{k}" if prefix else str(k), v, rows)
     else:
-        rows.append((prefix, round(obj, 1) if isinstance(obj, float) else obj))
+        rows.append((prefix, round(obj, 3) if isinstance(obj, float) else obj))
 
 
 def main() -> None:
