@@ -1,7 +1,7 @@
 """L1 gas of the rollup (issue 16's gas report), on the in-process EVM (py-evm via eth-tester, the
 Prague rules; gas is the EVM's, independent of the machine), from real proofs of real batches:
 
-    .venv/bin/python bench/gas.py [--sizes 16,32] [--batches 16] [--json]
+    .venv/bin/python bench/gas.py [--sizes 16,32,48] [--batches 16] [--json]
 
 1. Operations that need no batch proof (as before): deposit (first and later, the transfer
    included), forced-withdrawal request, claim, freeze, deposit reclaim, publishExitState and
@@ -13,23 +13,24 @@ Prague rules; gas is the EVM's, independent of the machine), from real proofs of
    takes two slots: slots / 2 trades each, no deposit or oracle slot). One proof verified
    (verifyProof of the committed 8-slot verifier and of GenericBatchVerifier, against snarkjs's
    ~207,000 + 7,160 per public input); submitBatch and submitValidiumBatch of a batch of trades
-   at 8 slots and at each `--sizes` (generic verifiers: no committed one); k = 1, 2, 4, 8, 16
-   consecutive batches of trades in one submitBatches call at each size (against submitBatch
-   16 times); the aggregated check alone (AggregateHarness.verifyTx) per proof, beside the floor that the
-   EIP-1108/EIP-197 precompile prices set for this scheme; L1 gas per trade at the largest
-   size, alone and with k = 16, and its calldata (zero and non-zero bytes apart).
+   at 8 slots and at each of `--sizes` (default 16, 32 and the node's 48; generic verifiers);
+   k = 1, 2, 4, 8, 16 consecutive batches of trades in one submitBatches call at each size
+   (against submitBatch 16 times); the aggregated check alone (AggregateHarness.verifyTx) per
+   proof, beside the floor that the EIP-1108/EIP-197 precompile prices set for this scheme and
+   whether 60,000 per proof at k = 8 is reachable; L1 gas per trade at the largest size, alone
+   and with k = 16, split into base, calldata (the public data's zero and non-zero bytes
+   apart), proof check and the rest.
 
 Gas figures are transaction gas (21,000 base and calldata included) unless named `call` or
 `exec` (the transaction less its intrinsic gas: 21,000 and 4 / 16 per zero / non-zero calldata
 byte, what the same call from another contract costs). The validium batches consume no queue
 entry and credit no withdrawal (7 bytes of public data), two committee signatures. Proofs are
 cached under build/gas/ (by shape, public input and the sha256 of circuits/'s sources; a cached
-proof is verified under its key before use), so a re-run proves nothing (~2.5 min with
-`--sizes 16` on the shared 2-core machine). A cold run builds each size's two test keys and
-proves 19 8-slot batches and 17 per further size: 6 min for 8 slots alone, 15 min with 16, 13 min
-with 32 (2-core machine, loaded by other jobs). The 48-slot rollup circuit (~4M constraints,
-2^22) needs well over 15 GB to compile and set up. The figures are in protocol.md 7.12 ("Gas
-report"); with --json the last line is one JSON object of all of them.
+proof is verified under its key before use), so a re-run proves nothing: ~4 min on the shared
+2-core machine. A cold run builds each size's two test keys and proves 19 8-slot batches and 17
+per further size: ~35 min there (6 for 8 slots, ~10 per further size), ~11.5 GB of memory for
+the 48-slot rollup circuit and key (`--sizes 16` for a small machine). The figures are in
+protocol.md 7.12 ("Gas report"); with --json the last line is one JSON object of all of them.
 """
 
 from __future__ import annotations
@@ -527,7 +528,7 @@ def flatten(prefix: str, obj: Any, rows: list[tuple[str, Any]]) -> None:
 
 def main() -> None:
     ap = argparse.ArgumentParser(description="issue 16's L1 gas report, from real proofs of real batches")
-    ap.add_argument("--sizes", default="16", help="batch sizes (slots) besides 8, comma-separated")
+    ap.add_argument("--sizes", default="16,32,48", help="batch sizes (slots) besides 8, comma-separated")
     ap.add_argument("--batches", type=int, default=16, help="consecutive batches of trades per size")
     ap.add_argument("--json", action="store_true", help="print one JSON object last")
     args = ap.parse_args()
@@ -541,6 +542,9 @@ def main() -> None:
         else:
             shape_r, shape_v = BatchShape.default(n, Mode.ROLLUP), BatchShape.default(n, Mode.VALIDIUM)
         out[f"slots_{n}"] = size_figures(prover, new_chain(), shape_r, shape_v, args.batches)
+        # a size's compiled circuits and proving keys take gigabytes: not kept for the next size
+        program.cache_clear()
+        Prover.zkey.cache_clear()
     out["floor"] = floor_analysis(out["slots_8"]["aggregated_check"])
     out["per_trade"] = per_trade(out[f"slots_{max(sizes)}"])
     out["proofs_made"] = prover.proved
