@@ -257,7 +257,8 @@ class Chained:
             self.trades += 1
 
     def close(self, prover: Prover, shapes: list[BatchShape]) -> list[Proven]:
-        """Close the pending batch and prove it under each shape (both modes of one size...)."""
+        """Close the pending batch and prove it under each of `shapes` (one batch, its public data
+        in each shape's mode and size)."""
         b = self.w.ex.close_batch(witness=True)
         out = [
             prove_batch(
@@ -330,6 +331,7 @@ class L1:
 
 
 def snapshot(ch: Chain) -> Callable[[], None]:
+    """The chain's state now; calling the result brings the chain back to it."""
     snap = ch.tester.take_snapshot()
     return lambda: ch.tester.revert_to_snapshot(snap)
 
@@ -395,14 +397,12 @@ def size_figures(
     small_r, small_v = (next(s for s in SHAPES if s.mode is m) for m in (Mode.ROLLUP, Mode.VALIDIUM))
     c = Chained(ch.users[:2])
     first_r, first_v = c.close(prover, [small_r, small_v])
-    batches: list[Proven] = []
-    for i in range(n_batches):
+    c.trade(shape_r.slots // 2)
+    trades_r, trades_v = c.close(prover, [shape_r, shape_v])  # the first batch of trades, both modes
+    batches = [trades_r]
+    for _ in range(n_batches - 1):
         c.trade(shape_r.slots // 2)
-        shapes = [shape_r, shape_v] if i == 0 else [shape_r]
-        got = c.close(prover, shapes)
-        batches.append(got[0])
-        if i == 0:
-            first_trades_v = got[1]
+        batches += c.close(prover, [shape_r])
     trades = shape_r.slots // 2
     committed = shape_r in SHAPES
     out: dict[str, Any] = {"slots": shape_r.slots, "trades_per_batch": trades}
@@ -418,7 +418,7 @@ def size_figures(
     back()
     for mode, first, p, shape, small in (
         ("rollup", first_r, batches[0], shape_r, small_r),
-        ("validium", first_v, first_trades_v, shape_v, small_v),
+        ("validium", first_v, trades_v, shape_v, small_v),
     ):
         l1 = L1(ch, first, verifiers(shape, small))
         l1.submit(first)
@@ -532,6 +532,8 @@ def main() -> None:
     ap.add_argument("--batches", type=int, default=16, help="consecutive batches of trades per size")
     ap.add_argument("--json", action="store_true", help="print one JSON object last")
     args = ap.parse_args()
+    if args.batches < 1:
+        ap.error("--batches must be at least 1")
     t0 = time.monotonic()
     out: dict[str, Any] = {"operations": operations()}
     prover = Prover()
