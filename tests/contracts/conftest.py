@@ -58,8 +58,8 @@ class Chain:
         self.tx(self.token.functions.approve(self.rollup.address, 2**256 - 1), user)
 
 
-@pytest.fixture(scope="module")
-def _chain() -> Chain:
+def new_chain() -> Chain:
+    """A fresh in-process EVM with the token, the hashers and a harness rollup deployed."""
     w3 = Web3(EthereumTesterProvider())
     tester = w3.provider.ethereum_tester
     accts = w3.eth.accounts
@@ -69,6 +69,11 @@ def _chain() -> Chain:
     ch = Chain(w3, tester, token, None, admin, sequencer, users, hashers)
     ch.rollup = deploy_rollup(w3, ch.params(12345), name="RollupHarness", sender=admin)
     return ch
+
+
+@pytest.fixture(scope="module")
+def _chain() -> Chain:
+    return new_chain()
 
 
 @pytest.fixture

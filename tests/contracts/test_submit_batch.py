@@ -10,6 +10,7 @@ future, a validium batch without the committee's quorum. The gas of one submissi
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -31,11 +32,14 @@ from protocol.pubdata.header import BatchHeader
 from protocol.records import GlobalState
 from prover.evm import proof_calldata
 from prover.formats.json_files import Proof
+from prover.formats.zkey import ZKey
 from prover.prove import prove
 from prover.setup.phase2 import export_vk
 from prover.solidity import pairing_library_body, render_pairing_library, render_verifier, vk_digest
 from sequencer.batch_keys import SHAPES, committed_vk, fixed_zkey, verifier_name, verifier_path
-from sequencer.prover_inputs import circuit_inputs
+from sequencer.batches import Batch
+from sequencer.config import ExchangeConfig
+from sequencer.prover_inputs import CircuitInputs, circuit_inputs
 from tests.circuits.batch.batch_lib import program
 from tests.contracts.conftest import CHAIN_ID, DEADLINE, Chain
 from tests.sequencer.world import BTC, BUY, SELL, USD, World, trader_signer
@@ -94,21 +98,44 @@ def prove_next(
 ) -> Proven:
     """Closes the World's batch (begun at `start`, batch_start) and proves it under the shape's
     committed test key."""
-    g0, acc0 = start
     b = w.ex.close_batch(witness=True)
+    return prove_batch(
+        shape, w.ex.config, b, start, traders, recipient, lambda ci: prove_committed(shape, ci)
+    )
+
+
+def prove_batch(
+    shape: BatchShape,
+    config: ExchangeConfig,
+    b: Batch,
+    start: tuple[GlobalState, int],
+    traders: list[str],
+    recipient: str,
+    proof_of: Callable[[CircuitInputs], Proof],
+) -> Proven:
+    """A batch closed with witnesses (begun at `start`) under the shape: its public data, header
+    and state-diff hash, proven by `proof_of` (given the circuit's inputs)."""
     assert b.witnesses is not None
-    ci = circuit_inputs(w.ex.config, shape, b, acc0, g0)
-    data, header = ci.data, b.header(CHAIN_ID)
+    g0, acc0 = start
+    ci = circuit_inputs(config, shape, b, acc0, g0)
     roots = collect.orders_roots(b.witnesses)
     diff = state_diff_hash(collect.public_data(Mode.ROLLUP, b.records, roots, g0, shape.slots))
+    return Proven(shape, b.header(CHAIN_ID), ci.data, diff, proof_of(ci), traders, recipient)
+
+
+def prove_committed(shape: BatchShape, ci: CircuitInputs, zk: ZKey | None = None) -> Proof:
+    """A proof of the circuit inputs under `zk`, by default the shape's committed test key."""
     prog = program(shape)
     solved = prog.solve(ci.inputs)
-    zk = fixed_zkey(shape, prog)
-    # a changed circuit makes another key: the committed verifier would refuse its proofs
-    assert vk_digest(export_vk(zk)) == vk_digest(committed_vk(shape)), "run scripts/gen_batch_verifiers.py"
+    if zk is None:
+        zk = fixed_zkey(shape, prog)
+        # a changed circuit makes another key: the committed verifier would refuse its proofs
+        assert vk_digest(export_vk(zk)) == vk_digest(committed_vk(shape)), (
+            "run scripts/gen_batch_verifiers.py"
+        )
     res = prove(zk, solved.to_wtns())
     assert res.public == [ci.public_input]
-    return Proven(shape, header, data, diff, res.proof, traders, recipient)
+    return res.proof
 
 
 @dataclass
