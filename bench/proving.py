@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import gc
 import hashlib
 import json
 import os
@@ -177,6 +178,9 @@ def main() -> None:
     )
 
     inproc = in_process(program, zkey_path, ci.inputs, args.jobs)
+    n_constraints = program.n_constraints
+    del program, w, b  # the workers compile their own: free this process's copy first
+    gc.collect()
     print(f"in process ({os.cpu_count()} cores): {inproc['per_proof_s']} s per proof", flush=True)
     with tempfile.TemporaryDirectory(prefix="zkclear-bench-proving-") as tmp:
         keys = Path(tmp)
@@ -199,7 +203,7 @@ def main() -> None:
     rss_max = max(dask[1]["worker_peak_rss_mb"] + dask[2]["worker_peak_rss_mb"])
     figures: dict[str, Any] = {
         "shape": shape.name,
-        "constraints": program.n_constraints,
+        "constraints": n_constraints,
         "trades_per_batch": trades,
         "machine_cpus": os.cpu_count(),
         "load_average_1min": round(os.getloadavg()[0], 2),
