@@ -16,7 +16,7 @@ Each Dask run first warms every worker (one job each, not timed: it compiles the
 the key, once per worker process), then sends `--jobs` jobs per worker at once and times them to
 the last result (throughput), then sends single jobs one after another: the scheduling overhead
 per job is the client's submit-to-result time minus the worker's own solve-and-prove time. Bytes
-per job: the pickled `ProofTask` (what travels to the worker) and the pickled `ProofResult` back.
+per job: the pickled `ProofTask` (what travels to the worker) and the answer back (msgpack).
 Peak RSS per worker process comes from the workers themselves.
 
 Targets (issue 18): scheduling overhead under 2% of a proof; throughput growing at least 0.9x per
@@ -40,6 +40,8 @@ import tempfile
 import time
 from pathlib import Path
 from typing import Any
+
+import msgpack
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -116,19 +118,21 @@ async def on_dask(
                 pool.client.submit(prove_task, task, key=f"warm-{i}", pure=False, workers=[a])
                 for i, a in enumerate(addrs)
             ]
-            first: list[ProofResult] = await pool.client.gather(warm)
+            first = [ProofResult.from_wire(a) for a in await pool.client.gather(warm)]
             warm_s = time.perf_counter() - t
 
             n = workers * jobs_per_worker
             t = time.perf_counter()
             futs = [pool.submit(task, attempt, set()) for attempt in range(n)]
-            results: list[ProofResult] = await pool.client.gather(futs)
+            answers = await pool.client.gather(futs)
+            results = [ProofResult.from_wire(a) for a in answers]
             wall = time.perf_counter() - t
 
             overheads, proofs = [], []
             for i in range(singles):
                 t = time.perf_counter()
-                res, _ = await pool.result(pool.submit(task, 1000 + i, set()))
+                answer, _ = await pool.result(pool.submit(task, 1000 + i, set()))
+                res = ProofResult.from_wire(answer)
                 total = time.perf_counter() - t
                 overheads.append(total - res.prove_s)
                 proofs.append(res.prove_s)
@@ -145,7 +149,7 @@ async def on_dask(
                 "overhead_ms": [round(x * 1000, 1) for x in overheads],
                 "overhead_share": max(o / p for o, p in zip(overheads, proofs, strict=True)),
                 "worker_peak_rss_mb": sorted(round(v) for v in rss.values()),
-                "result_bytes": len(pickle.dumps(results[0], protocol=pickle.HIGHEST_PROTOCOL)),
+                "result_bytes": len(msgpack.packb(answers[0])),
             }
         finally:
             await pool.close()

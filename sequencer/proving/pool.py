@@ -22,12 +22,15 @@ from pathlib import Path
 
 from distributed import Client, Future, LocalCluster
 
-from sequencer.proving.task import ProofResult, ProofTask, ProverPlugin, prove_task
+from sequencer.proving.task import ProofTask, ProverPlugin, prove_task
 
 __all__ = ["PoolInfo", "ProverPool", "WorkerInfo"]
 
 log = logging.getLogger("zkclear.prover")
 CONNECT_TIMEOUT_S = 30.0
+# results are read as msgpack only: a worker cannot make the node load a pickle (run its code)
+# through a result; the rest of Dask's protocol trusts its peers (protocol.md 11, "Prover pool")
+RESULTS = ["msgpack"]
 RESTART_TIMEOUT_S = 60.0
 
 
@@ -54,7 +57,7 @@ class ProverPool:
     @classmethod
     async def connect(cls, scheduler: str) -> ProverPool:
         """A client of the operator's scheduler at `scheduler` (tcp://HOST:PORT)."""
-        client = await Client(scheduler, asynchronous=True, timeout=CONNECT_TIMEOUT_S)
+        client = await Client(scheduler, asynchronous=True, timeout=CONNECT_TIMEOUT_S, deserializers=RESULTS)
         return cls(client, None)
 
     @classmethod
@@ -72,7 +75,7 @@ class ProverPool:
             plugins={ProverPlugin(keys, zk_threads=os.cpu_count() or 1, nice=10)},
         )
         try:
-            client = await Client(cluster, asynchronous=True)
+            client = await Client(cluster, asynchronous=True, deserializers=RESULTS)
         except BaseException:
             await _awaited(cluster.close())
             raise
@@ -126,8 +129,9 @@ class ProverPool:
             allow_other_workers=False,
         )
 
-    async def result(self, fut: Future) -> tuple[ProofResult, str | None]:
-        """The task's result and the worker that holds it (the scheduler's view, not the worker's)."""
+    async def result(self, fut: Future) -> tuple[object, str | None]:
+        """The task's answer as it came (plain data, for ProofResult.from_wire) and the worker that
+        holds it (the scheduler's view, not the worker's)."""
         res = await fut
         who: str | None = None
         with contextlib.suppress(Exception):

@@ -449,7 +449,7 @@ class ProverStage:
         self._in_flight[n] = fut
         t = time.perf_counter()
         try:
-            res, worker = await asyncio.wait_for(pool.result(fut), deadline)
+            answer, worker = await asyncio.wait_for(pool.result(fut), deadline)
         except TimeoutError:
             hung = await pool.running_on(fut)
             await pool.cancel(fut)
@@ -469,6 +469,12 @@ class ProverStage:
             return "the pool cancelled the job (its scheduler lost?)", None
         except Exception as exc:  # raised on the worker (an unknown key, ...) or the scheduler lost
             return f"{type(exc).__name__}: {exc}", None
+        try:
+            res = ProofResult.from_wire(answer)
+        except ValueError as exc:
+            if worker is not None:
+                avoid.add(pool.name_of(worker))
+            return f"the answer of worker {worker} was rejected: {exc}", worker
         worker = worker or res.worker
         why = await asyncio.to_thread(self._check, job, res)
         if why is not None:

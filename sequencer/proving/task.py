@@ -97,6 +97,46 @@ class ProofResult:
     prove_s: float  # solving and proving on the worker (not loading the circuit and key)
     worker: str  # the address the worker reports (the node records the scheduler's view first)
 
+    def to_wire(self) -> dict[str, Any]:
+        """What a worker sends back: plain data, which Dask moves as msgpack (never a pickle the
+        node would have to load: the node's client deserializes results with msgpack only)."""
+        return {
+            "batch": self.batch,
+            "proof": self.proof,
+            "public": self.public,
+            "prove_s": self.prove_s,
+            "worker": self.worker,
+        }
+
+    @classmethod
+    def from_wire(cls, obj: object) -> ProofResult:
+        """A worker's answer, checked for shape (its proof is checked by the node afterwards);
+        ValueError when it is not one."""
+        plain = _lists(obj)
+        if not isinstance(plain, dict) or set(plain) != {"batch", "proof", "public", "prove_s", "worker"}:
+            raise ValueError("the worker's answer is not a proof result")
+        batch, proof, public, prove_s, worker = (
+            plain[k] for k in ("batch", "proof", "public", "prove_s", "worker")
+        )
+        if (
+            type(batch) is not int
+            or not isinstance(proof, dict)
+            or not (isinstance(public, list) and all(isinstance(x, str) for x in public))
+            or type(prove_s) not in (int, float)
+            or not isinstance(worker, str)
+        ):
+            raise ValueError("the worker's answer has fields of the wrong types")
+        return cls(batch, proof, public, float(prove_s), worker)
+
+
+def _lists(obj: object) -> object:
+    """msgpack gives tuples where the worker sent lists: back to JSON's shapes."""
+    if isinstance(obj, tuple | list):
+        return [_lists(x) for x in obj]
+    if isinstance(obj, dict):
+        return {k: _lists(v) for k, v in obj.items()}
+    return obj
+
 
 class UnknownProvingKey(LookupError):
     """The worker's key folder holds no proving key with the job's sha256."""
@@ -185,11 +225,11 @@ class ProverPlugin(WorkerPlugin):
         )
 
 
-def prove_task(task: ProofTask) -> ProofResult:
-    """The task a worker runs for one job (through its ProverPlugin)."""
+def prove_task(task: ProofTask) -> dict[str, Any]:
+    """The task a worker runs for one job (through its ProverPlugin); its ProofResult's wire form."""
     plugin = get_worker().plugins.get(PLUGIN_NAME)
     if not isinstance(plugin, ProverPlugin):
         raise RuntimeError(
             f"this Dask worker has no {PLUGIN_NAME} plugin (start it with `zkclear prover-worker`)"
         )
-    return plugin.prove(task)
+    return plugin.prove(task).to_wire()

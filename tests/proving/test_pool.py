@@ -7,7 +7,8 @@ cached test key; the workers find it by its sha256 in the node's key folder):
   deadline and sent elsewhere), one whose proofs are corrupted (each rejected by the node and
   recorded with that worker's address); the job ends on an honest worker;
 - the node killed (-9) with jobs in flight, then restarted: the in-flight jobs are dispatched again
-  from the job table, nothing proven before is proved again, nothing is lost."""
+  from the job table, nothing proven before is proved again, nothing is lost;
+- a worker answering with a pickle that would run code when loaded: refused unread."""
 
 from __future__ import annotations
 
@@ -19,7 +20,12 @@ import time
 from pathlib import Path
 from typing import Any
 
+import pytest
+from distributed import Client
+
 from client.http import AsyncClient
+from sequencer.proving.pool import ProverPool
+from sequencer.proving.task import ProofTask, prove_task
 from tests.node.harness import fund, kill9, run, running_node, spawn_node
 from tests.node.test_metrics import scrape
 from tests.proving.cluster import Cluster, cluster
@@ -221,3 +227,32 @@ def test_node_restarted_with_jobs_in_flight(tmp_path: Path) -> None:
     assert {s for s, _, _ in done.values()} == {"done"} and sorted(done) == list(range(last + 1))
     for n in in_flight:  # dispatched again after the restart (a proof the first node never saw)
         assert after[n].info["prove_attempts"] == 2 and done[n][1] == 2
+
+
+def test_a_worker_answer_is_never_unpickled(tmp_path: Path) -> None:
+    """A worker that answers with a pickle whose loading runs code: the node's pool client reads
+    answers as msgpack only, so it refuses the answer and nothing runs; a client with Dask's
+    default deserializers would have run it (the trap is real)."""
+    marker = tmp_path / "ran"
+    task = ProofTask(0, "batch_s4_q1_w1_validium", "00" * 32, b"")
+    with cluster(tmp_path) as cl:
+        env = {"ZKCLEAR_EVIL_WORKER": "pickle", "ZKCLEAR_EVIL_MARKER": str(marker)}
+        cl.add_worker(
+            keys_folder(tmp_path / "node"), "--preload", "tests.proving.evil_worker", name="pickle", env=env
+        )
+        cl.wait_for_workers(1)
+
+        async def main() -> None:
+            pool = await ProverPool.connect(cl.address)
+            try:
+                await pool.refresh()
+                with pytest.raises(TypeError, match="deserialize"):
+                    await pool.result(pool.submit(task, 1, set()))
+                assert not marker.exists()
+            finally:
+                await pool.close()
+            async with Client(cl.address, asynchronous=True) as naive:
+                await naive.submit(prove_task, task, pure=False)
+            assert marker.exists()
+
+        asyncio.run(main())
