@@ -127,10 +127,13 @@ def _zkey(shape: BatchShape) -> ZKey:
     return fixed_zkey(shape, program(shape))
 
 
-def prove_closed(journal: Path, cfg: ExchangeConfig, shape: BatchShape = SHAPE) -> list[int]:
+def prove_closed(
+    journal: Path, cfg: ExchangeConfig, shape: BatchShape = SHAPE, only: set[int] | None = None
+) -> list[int]:
     """Prove every `closed` batch of a node's journal as the prover stage does: replay the journal,
     close each batch with witnesses, prove it under the shape's test key and record it `proven`
-    with the pipeline contract's info.  Returns the batch numbers proven."""
+    with the pipeline contract's info (with `only`, just those batches: proofs that complete out
+    of order, as the prover pool's do).  Returns the batch numbers recorded."""
     store = Store(journal)
     try:
         ex = Exchange(cfg)
@@ -158,7 +161,8 @@ def prove_closed(journal: Path, cfg: ExchangeConfig, shape: BatchShape = SHAPE) 
                 "proof": proof_to_json(res_p.proof),
                 "prove_s": time.perf_counter() - t,
             }
-            done.append((b.number, info))
+            if only is None or b.number in only:
+                done.append((b.number, info))
         # all at once, as a prover that ran ahead of the submitter leaves them
         for number, info in done:
             store.set_batch_status(number, "proven", info)
