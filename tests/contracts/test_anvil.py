@@ -4,15 +4,11 @@ hash chain match protocol.pubdata, a wide Poseidon equal to native, a key of sma
 
 from __future__ import annotations
 
-import socket
-import subprocess
-import time
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
 from eth_utils import keccak
-from web3 import HTTPProvider, Web3
 from web3.exceptions import ContractLogicError
 
 from contracts.deploy import RollupParams, deploy, deploy_hashers, deploy_rollup, hasher_addresses
@@ -21,42 +17,15 @@ from protocol.constants import FIELD_MODULUS as R
 from protocol.pubdata.queue import encode_entry
 from protocol.pubdata.steps.deposit import DepositEntry
 from protocol.signing import Signer
-from tests.conftest import npm_bin
+from tests.anvil import running_anvil
 
 pytestmark = pytest.mark.node
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 @pytest.fixture(scope="module")
 def w3() -> Iterator[Any]:
-    port = free_port()
-    proc = subprocess.Popen(
-        [str(npm_bin("anvil")), "--host", "127.0.0.1", "--port", str(port), "--silent"],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    try:
-        w3 = Web3(HTTPProvider(f"http://127.0.0.1:{port}"))
-        for _ in range(100):
-            if proc.poll() is not None:
-                pytest.fail("anvil exited")
-            try:
-                if w3.is_connected():
-                    break
-            except Exception:
-                pass
-            time.sleep(0.1)
-        else:
-            pytest.fail("anvil did not start")
+    with running_anvil() as (w3, _):
         yield w3
-    finally:
-        proc.terminate()
-        proc.wait(timeout=10)
 
 
 def test_rollup_on_anvil(w3: Any) -> None:

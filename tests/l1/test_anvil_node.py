@@ -15,11 +15,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from web3 import HTTPProvider, Web3
 
 from sequencer.journal.store import BatchRow, Store
-from tests.conftest import npm_bin
-from tests.contracts.test_anvil import free_port
+from tests.anvil import free_port, running_anvil
 from tests.l1.l1_lib import SHAPE_OPTIONS, deploy_stack, prove_closed, wait_for
 from tests.node.harness import kill9, spawn_node, trader
 
@@ -29,27 +27,8 @@ USD = 1_000_000
 
 @pytest.fixture
 def anvil() -> Iterator[tuple[Any, str]]:
-    port = free_port()
-    url = f"http://127.0.0.1:{port}"
-    proc = subprocess.Popen(
-        [str(npm_bin("anvil")), "--host", "127.0.0.1", "--port", str(port), "--silent"],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    try:
-        w3 = Web3(HTTPProvider(url))
-        wait_for(lambda: proc.poll() is None and _connected(w3), 30, "anvil")
-        yield w3, url
-    finally:
-        proc.terminate()
-        proc.wait(timeout=10)
-
-
-def _connected(w3: Any) -> bool:
-    try:
-        return bool(w3.is_connected())
-    except Exception:
-        return False
+    with running_anvil() as got:
+        yield got
 
 
 def _row(journal: Path, number: int) -> BatchRow | None:

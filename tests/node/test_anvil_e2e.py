@@ -12,7 +12,6 @@ the account's value there. Runs on the committed 8-slot rollup test key."""
 from __future__ import annotations
 
 import json
-import subprocess
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -22,12 +21,10 @@ import pytest
 from click.testing import CliRunner, Result
 from eth_account import Account
 from eth_utils import keccak
-from web3 import HTTPProvider, Web3
 
 from client.http import Client
 from sequencer.journal.store import BatchRow, Store
-from tests.conftest import npm_bin
-from tests.contracts.test_anvil import free_port
+from tests.anvil import free_port, running_anvil
 from tests.l1.l1_lib import SHAPE_OPTIONS, Stack, deploy_stack, wait_for
 from tests.node.harness import kill9, spawn_node
 from zkclear.cli import main
@@ -42,27 +39,8 @@ FORCED_DEADLINE_S = 7 * 86400  # contracts.deploy.RollupParams' default
 @pytest.fixture
 def anvil() -> Iterator[tuple[Any, str]]:
     """anvil mining a block every second, so confirmations come without transactions."""
-    port = free_port()
-    url = f"http://127.0.0.1:{port}"
-    proc = subprocess.Popen(
-        [str(npm_bin("anvil")), "--host", "127.0.0.1", "--port", str(port), "--block-time", "1", "--silent"],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    try:
-        w3 = Web3(HTTPProvider(url))
-        wait_for(lambda: proc.poll() is None and _connected(w3), 30, "anvil")
-        yield w3, url
-    finally:
-        proc.terminate()
-        proc.wait(timeout=10)
-
-
-def _connected(w3: Any) -> bool:
-    try:
-        return bool(w3.is_connected())
-    except Exception:
-        return False
+    with running_anvil(block_time=1) as got:
+        yield got
 
 
 class NodeProc:

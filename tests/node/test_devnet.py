@@ -12,7 +12,6 @@ import asyncio
 import os
 import re
 import signal
-import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -27,16 +26,11 @@ from contracts.generic_verifier import vk_points
 from contracts.system import Deployment
 from sequencer.batch_keys import SHAPES, committed_vk
 from sequencer.node.defaults import DEVNET_CHAIN_ID
+from tests.conftest import free_port
 from tests.node.harness import ROOT
 from zkclear.devnet import DAC_QUORUM, DEMO_TOKENS, DEMO_TRADERS, dac_addresses, genesis_root
 
 SHAPE = SHAPES[0]  # batch_s8_q2_w1_validium
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def devnet_cmd(data_dir: Path, port: int, shape: BatchShape = SHAPE) -> list[str]:

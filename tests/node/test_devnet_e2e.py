@@ -24,7 +24,8 @@ from client.http import Client
 from contracts.system import Deployment
 from protocol.pubdata.fields import Mode
 from sequencer.batch_keys import SHAPES, vk_path
-from tests.node.test_devnet import free_port, start, stop
+from tests.conftest import free_port
+from tests.node.test_devnet import start, stop
 from zkclear.cli import main
 from zkclear.devnet import eth_key
 

@@ -7,7 +7,6 @@ import contextlib
 import ctypes
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -16,6 +15,8 @@ from pathlib import Path
 
 from distributed import Client
 
+from tests.conftest import free_port
+
 ROOT = Path(__file__).resolve().parents[2]
 PR_SET_PDEATHSIG = 1
 
@@ -23,12 +24,6 @@ PR_SET_PDEATHSIG = 1
 def _die_with_parent() -> None:
     """In the child: SIGKILL when the test process dies (a killed pytest leaves no cluster on)."""
     ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 class Cluster:
