@@ -90,3 +90,16 @@ def check_proven(data_dir: Path, row: BatchRow) -> None:
     assert len(diff) == GLOBAL_BYTES + 84 * SLOTS
     want = sha256(sha256(diff[:GLOBAL_BYTES]) + sha256(diff[GLOBAL_BYTES:]))
     assert info["state_diff_hash"] == "0x" + want.hex()
+
+
+def check_restarted(data_dir: Path, last: int, proven_before: dict[int, Any]) -> list[BatchRow]:
+    """After a node's restart: batches 0..last all proven, each proof good, and none of those proven
+    before the restart (their proofs in `proven_before`) proved again; returns the rows."""
+    after = rows(data_dir)
+    assert [b.number for b in after] == list(range(last + 1))
+    for row in after:
+        check_proven(data_dir, row)
+    for n, proof in proven_before.items():
+        assert after[n].info["proof"] == proof, f"batch {n} was proved again"
+        assert after[n].info["prove_attempts"] == 1
+    return after

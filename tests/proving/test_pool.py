@@ -29,7 +29,7 @@ from sequencer.proving.task import ProofTask, prove_task
 from tests.node.harness import fund, kill9, run, running_node, spawn_node
 from tests.node.test_metrics import scrape
 from tests.proving.cluster import Cluster, cluster
-from tests.proving.lib import SLOTS, all_proven, check_proven, rows, traffic
+from tests.proving.lib import SLOTS, all_proven, check_proven, check_restarted, rows, traffic
 
 PROVER = {"batch_slots": SLOTS, "prove": True, "prover_test_key": True}
 TIMEOUT = 45  # the bad-workers test's job deadline: a hung worker's wait, and 2x+ an honest 4-slot proof here
@@ -216,13 +216,7 @@ def test_node_restarted_with_jobs_in_flight(tmp_path: Path) -> None:
             run(second())
         finally:
             kill9(proc)
-    after = rows(data)
-    assert [b.number for b in after] == list(range(last + 1))
-    for row in after:
-        check_proven(data, row)
-    for n, proof in proven_before.items():
-        assert after[n].info["proof"] == proof, f"batch {n} was proved again"
-        assert after[n].info["prove_attempts"] == 1
+    after = check_restarted(data, last, proven_before)
     done = jobs(data)
     assert {s for s, _, _ in done.values()} == {"done"} and sorted(done) == list(range(last + 1))
     for n in in_flight:  # dispatched again after the restart (a proof the first node never saw)

@@ -19,7 +19,7 @@ from sequencer.journal import SnapshotDir
 from sequencer.node.defaults import devnet_config
 from sequencer.proving.follower import Follower
 from tests.node.harness import fund, kill9, run, running_node, spawn_node
-from tests.proving.lib import SHAPE, SLOTS, all_proven, check_proven, rows, traffic
+from tests.proving.lib import SHAPE, SLOTS, all_proven, check_restarted, rows, traffic
 
 ARGS = ("--batch-slots", str(SLOTS), "--prove", "--prover-test-key", "--batch-max-age", "1")
 
@@ -62,13 +62,7 @@ def test_kill9_while_proving_then_restart(tmp_path: Path) -> None:
         run(second())
     finally:
         kill9(proc)
-    after = rows(tmp_path)
-    assert [b.number for b in after] == list(range(last + 1))
-    for row in after:
-        check_proven(tmp_path, row)
-    for n, proof in proven_before.items():
-        assert after[n].info["proof"] == proof, f"batch {n} was proved again"
-        assert after[n].info["prove_attempts"] == 1
+    after = check_restarted(tmp_path, last, proven_before)
     assert after[killed_at].info["prove_attempts"] == 2
 
 
