@@ -9,7 +9,7 @@ from __future__ import annotations
 import contextlib
 import time
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 
 from aiohttp import web
@@ -24,6 +24,14 @@ from sequencer.node.service import Node
 
 STATUSES = ("closed", "proving", "proven", "submitted", "finalized")
 REGISTRY_KEY: web.AppKey[CollectorRegistry] = web.AppKey("metrics_registry", CollectorRegistry)
+
+
+def _by_label(name: str, doc: str, label: str, counts: Mapping[str, int]) -> CounterMetricFamily:
+    """A counter family with one sample per key of `counts` (sorted: a stable exposition)."""
+    fam = CounterMetricFamily(name, doc, labels=[label])
+    for key, n in sorted(counts.items()):
+        fam.add_metric([key], n)
+    return fam
 
 
 def _file_bytes(path: Path) -> int:
@@ -45,28 +53,24 @@ class NodeCollector(Collector):
         journal, pipeline, engine = node.journal, node.pipeline, node.engine
         if journal is None or pipeline is None or engine is None:  # not started (or stopped)
             return
-        acc = CounterMetricFamily(
+        yield _by_label(
             "zkclear_operations_accepted",
             "Operations applied and journaled, by journal kind",
-            labels=["kind"],
+            "kind",
+            pipeline.accepted_kinds,
         )
-        for kind, n in sorted(pipeline.accepted_kinds.items()):
-            acc.add_metric([kind], n)
-        yield acc
-        rej = CounterMetricFamily(
-            "zkclear_operations_rejected", "Operations refused, by error code", labels=["code"]
+        yield _by_label(
+            "zkclear_operations_rejected",
+            "Operations refused, by error code",
+            "code",
+            pipeline.rejected_codes,
         )
-        for code, n in sorted(pipeline.rejected_codes.items()):
-            rej.add_metric([code], n)
-        yield rej
-        http = CounterMetricFamily(
+        yield _by_label(
             "zkclear_http_errors",
             "Error answers by code (every route, before or after the pipeline)",
-            labels=["code"],
+            "code",
+            self.http_errors,
         )
-        for code, n in sorted(self.http_errors.items()):
-            http.add_metric([code], n)
-        yield http
         yield GaugeMetricFamily(
             "zkclear_journal_entries", "Journal entries (last seq)", value=journal.last_seq
         )
