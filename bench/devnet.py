@@ -23,16 +23,15 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from tests.node.devnet_proc import spawn_devnet  # noqa: E402
 
 
 def start_until_banner(data_dir: Path, slots: int, mode: str) -> tuple[float, subprocess.Popen[str], str]:
     t0 = time.perf_counter()
-    proc = subprocess.Popen(
+    proc, out = spawn_devnet(
         [
-            sys.executable,
-            "-c",
-            "from zkclear.cli import main; main()",
-            "devnet",
             "--data-dir",
             str(data_dir),
             "--port",
@@ -45,19 +44,8 @@ def start_until_banner(data_dir: Path, slots: int, mode: str) -> tuple[float, su
             mode,
             "-v",
         ],
-        cwd=ROOT,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-        env={**os.environ, "PYTHONUNBUFFERED": "1"},
+        until="Not included yet",
     )
-    assert proc.stdout is not None
-    out = ""
-    while "Not included yet" not in out:
-        line = proc.stdout.readline()
-        if not line:
-            raise SystemExit(f"the devnet stopped before its banner:\n{out[-3000:]}")
-        out += line
     return time.perf_counter() - t0, proc, out
 
 

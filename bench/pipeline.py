@@ -50,6 +50,7 @@ from client.keys.keystore import load_keystore  # noqa: E402
 from client.wallet import Wallet  # noqa: E402
 from protocol.signing import Signer  # noqa: E402
 from sequencer.node.latency import percentile  # noqa: E402
+from tests.node.devnet_proc import spawn_devnet  # noqa: E402
 from zkclear.cli import main as zkclear_main  # noqa: E402
 from zkclear.devnet import DEMO_TRADERS, eth_key  # noqa: E402
 
@@ -61,32 +62,15 @@ STATUSES = ("closed", "proving", "proven", "submitted", "finalized")
 # ---- the devnet -------------------------------------------------------------------------------------
 def start_devnet(data_dir: Path, a: argparse.Namespace) -> tuple[subprocess.Popen[str], str, str]:
     """`zkclear devnet` in a subprocess; returns it, the node's URL and the L1's JSON-RPC URL."""
-    cmd = [
-        sys.executable,
-        "-c",
-        "from zkclear.cli import main; main()",
-        "devnet",
-        *("--data-dir", str(data_dir), "--port", "0", "--l1-port", "0"),
-        *("--batch-slots", str(a.batch_slots), "--data-mode", "rollup"),
-        *(["--batch-queue", str(a.batch_queue)] if a.batch_queue else []),
-        *(["--batch-withdrawals", str(a.batch_withdrawals)] if a.batch_withdrawals else []),
-        *(["--test-key"] if a.test_key else []),
-    ]
-    proc = subprocess.Popen(
-        cmd,
-        cwd=ROOT,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-        env={**os.environ, "PYTHONUNBUFFERED": "1"},
+    proc, banner = spawn_devnet(
+        [
+            *("--data-dir", str(data_dir), "--port", "0", "--l1-port", "0"),
+            *("--batch-slots", str(a.batch_slots), "--data-mode", "rollup"),
+            *(["--batch-queue", str(a.batch_queue)] if a.batch_queue else []),
+            *(["--batch-withdrawals", str(a.batch_withdrawals)] if a.batch_withdrawals else []),
+            *(["--test-key"] if a.test_key else []),
+        ]
     )
-    assert proc.stdout is not None
-    banner = ""
-    while "Ctrl-C stops it" not in banner:
-        line = proc.stdout.readline()
-        if not line:
-            raise SystemExit(f"the devnet stopped before its banner:\n{banner[-3000:]}")
-        banner += line
     node = re.search(r"ZKCLEAR_NODE=(http://\S+)", banner)
     rpc = re.search(r"JSON-RPC\): (http://127\.0\.0\.1:\d+)", banner)
     if node is None or rpc is None:

@@ -9,11 +9,9 @@ start in another data mode on the same data dir is refused. The devnet runs on t
 from __future__ import annotations
 
 import asyncio
-import os
 import re
 import signal
 import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -27,6 +25,7 @@ from contracts.system import Deployment
 from sequencer.batch_keys import SHAPES, committed_vk
 from sequencer.node.defaults import DEVNET_CHAIN_ID
 from tests.conftest import free_port
+from tests.node.devnet_proc import DEVNET, spawn_devnet
 from tests.node.harness import ROOT
 from zkclear.devnet import DAC_QUORUM, DEMO_TOKENS, DEMO_TRADERS, dac_addresses, genesis_root
 
@@ -35,10 +34,6 @@ SHAPE = SHAPES[0]  # batch_s8_q2_w1_validium
 
 def devnet_cmd(data_dir: Path, port: int, shape: BatchShape = SHAPE) -> list[str]:
     return [
-        sys.executable,
-        "-c",
-        "from zkclear.cli import main; main()",
-        "devnet",
         "--data-dir",
         str(data_dir),
         "--port",
@@ -59,21 +54,7 @@ def devnet_cmd(data_dir: Path, port: int, shape: BatchShape = SHAPE) -> list[str
 
 def start(data_dir: Path, port: int, shape: BatchShape = SHAPE) -> tuple[subprocess.Popen[str], str]:
     """The devnet in a subprocess; returns it and its banner (read up to the end of the list)."""
-    proc = subprocess.Popen(
-        devnet_cmd(data_dir, port, shape),
-        cwd=ROOT,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-        env={**os.environ, "PYTHONUNBUFFERED": "1"},
-    )
-    assert proc.stdout is not None
-    banner = ""
-    while "Ctrl-C stops it" not in banner:
-        line = proc.stdout.readline()
-        assert line, banner
-        banner += line
-    return proc, banner
+    return spawn_devnet(devnet_cmd(data_dir, port, shape))
 
 
 def stop(proc: subprocess.Popen[str]) -> None:
@@ -142,7 +123,7 @@ def test_devnet_deploys_serves_l1_seeds_prices_and_restarts(tmp_path: Path) -> N
         stop(proc)
         # another mode on the same data dir: refused before any key is made, nothing changed
         r = subprocess.run(
-            [*devnet_cmd(data_dir, port), "--data-mode", "rollup"],
+            [*DEVNET, *devnet_cmd(data_dir, port), "--data-mode", "rollup"],
             cwd=ROOT,
             capture_output=True,
             text=True,
