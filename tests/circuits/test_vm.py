@@ -45,7 +45,22 @@ def both(vals: list[int]) -> tuple[list[int], list[int]]:
     return [nw.slot_value(native, s) for s in range(c.n_slots)], ref
 
 
-EDGE = [0, 1, 2, R - 1, R - 2, (R - 1) // 2, (R + 1) // 2, 2**64 - 1, 2**64, 2**128 + 5, 7]
+EDGE = [
+    0,
+    1,
+    2,
+    R - 1,
+    R - 2,
+    (R - 1) // 2,
+    (R + 1) // 2,
+    2**64 - 1,
+    2**64,
+    2**128 - 1,
+    2**128,
+    2**128 + 5,
+    2**127 + 3,
+    7,
+]
 
 
 @settings(max_examples=60, deadline=None)
@@ -56,7 +71,7 @@ def test_native_vm_matches_python(vals: list[int]) -> None:
 
 
 @pytest.mark.parametrize("a", EDGE)
-@pytest.mark.parametrize("b", [0, 1, 2, 3, 10**6, 2**64, R - 1])
+@pytest.mark.parametrize("b", [0, 1, 2, 3, 10**6, 2**64 - 1, 2**64, 2**127, 2**128 - 1, R - 1])
 def test_vm_edge_values(a: int, b: int) -> None:
     native, ref = both([a, b, a])
     assert native == ref
