@@ -42,7 +42,7 @@ from circuits.gadgets.bits import num2bits, signed_range_check
 from circuits.gadgets.comparators import is_equal, is_zero, less_than
 from circuits.gadgets.eddsa import verify as eddsa_verify
 from circuits.primitives import babyjub as bj
-from circuits.primitives.smt import empty_roots
+from circuits.primitives.smt import empty_root
 from protocol.constants import (
     ACCOUNT_ID_BITS,
     ADDRESS_BITS,
@@ -150,7 +150,7 @@ def slot_body(cs: Circuit, ins: list[LC], queue_capacity: int, withdrawal_capaci
             cs.constrain(1 - exists, p.size, 0, f"empty_size{m}")
             cs.constrain(1 - exists, p.cost, 0, f"empty_cost{m}")
             cs.constrain(1 - exists, p.fsnap, 0, f"empty_fsnap{m}")
-        cs.constrain(1 - exists, acct.orders_root - _empty_orders_root(), 0, "empty_orders")
+        cs.constrain(1 - exists, acct.orders_root - empty_root(ORDER_TREE_DEPTH), 0, "empty_orders")
         phashes = [st.position_hash(cs, p, f"position{m}") for m, p in enumerate(acct.positions)]
         leaf_before = cs.mul(
             exists, st.account_leaf(cs, acct, st.positions_hash(cs, phashes), "leaf"), "leaf_or_empty"
@@ -428,11 +428,6 @@ def _table(
             )
             cs.constrain(u, entry - lc_sum(rec.get(fname, [])), 0, f"{fname}_matches")
     return count + u
-
-
-@cache
-def _empty_orders_root() -> int:
-    return empty_roots(ORDER_TREE_DEPTH)[ORDER_TREE_DEPTH]
 
 
 @cache

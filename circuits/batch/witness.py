@@ -27,7 +27,7 @@ from circuits.batch.slot_io import (
 from circuits.batch.vars import MARKET_FIELDS
 from circuits.primitives.babyjub import BASE8
 from circuits.primitives.field import R
-from circuits.primitives.smt import empty_roots
+from circuits.primitives.smt import empty_root
 from protocol.constants import MAX_MARKETS, ORDER_TREE_DEPTH
 from protocol.records import AccountState, GlobalState, LeafUpdate, OpRecord, Step, StepWitness
 from protocol.slots import N_ROLES, roles_of
@@ -71,7 +71,7 @@ def _zero_slot() -> dict[str, Any]:
         out[name] = 0 if n == 1 else [0] * n
     out["role"] = [1] + [0] * (N_ROLES - 1)
     out["market"] = [1] + [0] * (MAX_MARKETS - 1)
-    out["orders_root"] = empty_roots(ORDER_TREE_DEPTH)[ORDER_TREE_DEPTH]
+    out["orders_root"] = empty_root(ORDER_TREE_DEPTH)
     # a slot without a signature still feeds the verifier a well-formed one (R8 = Base8, S = 0)
     out["sig_r8x"], out["sig_r8y"] = BASE8
     return out

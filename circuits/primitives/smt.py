@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import cache
 
 from circuits.primitives.field import check_field
 from circuits.primitives.poseidon import poseidon
@@ -33,6 +34,7 @@ __all__ = [
     "MerkleProof",
     "SparseMerkleTree",
     "UpdateProof",
+    "empty_root",
     "empty_roots",
     "path_digits",
     "root_from_path",
@@ -48,6 +50,13 @@ def empty_roots(depth: int, hash4: HashN = poseidon) -> list[int]:
     for _ in range(depth):
         out.append(hash4([out[-1]] * TREE_ARITY))
     return out
+
+
+@cache
+def empty_root(depth: int) -> int:
+    """The Poseidon root of an empty tree of this depth (computed once: the batch witness pads
+    every slot with the empty order tree's root)."""
+    return empty_roots(depth)[depth]
 
 
 def path_digits(index: int, depth: int) -> list[int]:
