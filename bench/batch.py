@@ -159,7 +159,7 @@ def snarkjs_prove(zkey: Any, wtns: Any) -> dict[str, Any]:
 
 def main() -> None:
     ap = argparse.ArgumentParser()
-    ap.add_argument("--sizes", default="8,16,22,48")
+    ap.add_argument("--sizes", default="8,16,32,48,56")
     ap.add_argument("--snarkjs", action="store_true")
     ap.add_argument("--json", action="store_true")
     ap.add_argument("--no-rollup", action="store_true", help="skip compiling rollup-mode shapes")
