@@ -517,7 +517,7 @@ class Program:
         constraint the witness breaks (wrong inputs, or a gadget bug)."""
         assignment = self.input_assignment(inputs)
         c = self.compiled
-        slot_values: bytearray | list[int]
+        slot_values: np.ndarray | list[int]
         if engine == "native":
             slot_values = nw.run(c.tape_words, c.pool, c.n_slots, assignment, c.py_hints)
             wires = nw.gather(slot_values, self.wire_slots)

@@ -244,11 +244,21 @@ int64_t zk_witness_set(uint64_t *values, size_t n_slots, const int64_t *slots, c
     return -1;
 }
 
+struct gather_ctx {
+    uint64_t *out;
+    const uint64_t *values;
+    const int64_t *slots;
+};
+static void gather_worker(void *vc, size_t b, size_t e, int w) {
+    (void)w;
+    const struct gather_ctx *c = vc;
+    for (size_t i = b; i < e; i++) fr_from_mont((fr_t *)(c->out + 4 * i), (const fr_t *)(c->values + 4 * c->slots[i]));
+}
 int64_t zk_witness_gather(uint64_t *out, const uint64_t *values, size_t n_slots, const int64_t *slots, size_t n) {
-    for (size_t i = 0; i < n; i++) {
+    for (size_t i = 0; i < n; i++)
         if (slots[i] < 0 || (size_t)slots[i] >= n_slots) return (int64_t)i;
-        fr_from_mont((fr_t *)(out + 4 * i), (const fr_t *)(values + 4 * slots[i]));
-    }
+    struct gather_ctx c = {out, values, slots};
+    zk_parallel_for(n, 1 << 14, gather_worker, &c);
     return -1;
 }
 
