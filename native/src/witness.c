@@ -8,11 +8,14 @@
  */
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 
 #include "../include/zkclear.h"
 #include "field.h"
 #include "parallel.h"
 #include "witness_ops.h"
+
+#define BLIND_BYTES 8192 /* OS randomness read at once: 256 blinds per getrandom call */
 
 typedef struct {
     fr_t *v;
@@ -21,22 +24,47 @@ typedef struct {
     size_t len;
     const fr_t *k;
     size_t n_consts;
-    fr_t blind; /* Montgomery; squared after each use */
-    int blinded;
+    uint8_t *rnd; /* BLIND_BYTES of OS randomness, consumed 32 bytes at a time */
+    size_t rnd_pos;
 } vm_t;
 
+/* A fresh uniform nonzero blind (Montgomery) from the OS's CSPRNG; 0 if it cannot be read. */
+static int next_blind(vm_t *m, fr_t *out) {
+    for (int tries = 0; tries < 64; tries++) {
+        if (m->rnd_pos + 32 > BLIND_BYTES) {
+            size_t got = 0;
+            while (got < BLIND_BYTES) {
+                ssize_t r = getrandom(m->rnd + got, BLIND_BYTES - got, 0);
+                if (r <= 0) return 0;
+                got += (size_t)r;
+            }
+            m->rnd_pos = 0;
+        }
+        uint64_t x[4];
+        memcpy(x, m->rnd + m->rnd_pos, 32);
+        zk_groth16_wipe(m->rnd + m->rnd_pos, 32);
+        m->rnd_pos += 32;
+        x[3] &= 0x3fffffffffffffffULL; /* 254 bits, then rejection: uniform below r */
+        int ok = fr_is_canonical(x) && (x[0] | x[1] | x[2] | x[3]);
+        if (ok) fr_to_mont(out, (const fr_t *)x);
+        zk_groth16_wipe(x, sizeof x);
+        if (ok) return 1;
+    }
+    return 0;
+}
+
 /* out = a / b (b != 0).  Witness values are private, so the inversion's timing must not depend on
-   b: with a fresh random blind (per call of zk_witness_run, squared after each use) the fast
-   variable-time safegcd inverts b * blind, a uniformly random value, in ~1.3 us where the
-   constant-time Fermat chain takes ~8 us (the batch circuit's EdDSA ladders need ~750 per slot).
-   Without a blind (the OS's CSPRNG failed) the Fermat chain is used. */
+   b: the fast variable-time safegcd (~1.3 us, where the constant-time Fermat chain takes ~8 us;
+   the batch circuit's EdDSA ladders need ~750 divisions per slot) inverts b * beta for a fresh
+   uniform blind beta per division, a uniformly random value whatever b is.  If the OS's CSPRNG
+   cannot be read the Fermat chain is used. */
 static inline void div_blinded(vm_t *m, fr_t *out, const fr_t *a, const fr_t *b) {
-    fr_t t;
-    if (m->blinded) {
-        fr_mul(&t, b, &m->blind);
+    fr_t t, beta;
+    if (next_blind(m, &beta)) {
+        fr_mul(&t, b, &beta);
         fr_inv_var(&t, &t);
-        fr_mul(&t, &t, &m->blind);
-        fr_mul(&m->blind, &m->blind, &m->blind);
+        fr_mul(&t, &t, &beta);
+        zk_groth16_wipe(&beta, sizeof beta);
     } else {
         fr_inv_ct(&t, b);
     }
@@ -224,15 +252,10 @@ static int64_t run_tape(vm_t *m, size_t *pc_io) {
 
 int64_t zk_witness_run(uint64_t *values, size_t n_slots, const uint32_t *tape, size_t tape_len,
                        const uint64_t *consts, size_t n_consts, size_t *pc_io) {
-    vm_t m = {(fr_t *)values, n_slots, tape, tape_len, (const fr_t *)consts, n_consts, fr_ZERO, 0};
-    uint64_t raw[4];
-    if (zk_groth16_random_fr(raw) == 0) {
-        fr_to_mont(&m.blind, (const fr_t *)raw);
-        m.blinded = 1;
-    }
-    zk_groth16_wipe(raw, sizeof raw);
+    uint8_t rnd[BLIND_BYTES];
+    vm_t m = {(fr_t *)values, n_slots, tape, tape_len, (const fr_t *)consts, n_consts, rnd, BLIND_BYTES};
     int64_t status = run_tape(&m, pc_io);
-    zk_groth16_wipe(&m.blind, sizeof m.blind);
+    zk_groth16_wipe(rnd, sizeof rnd);
     return status;
 }
 
