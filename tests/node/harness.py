@@ -80,6 +80,26 @@ async def fund(client: AsyncClient, i: int, amount: int = 100_000 * USD) -> Wall
     return w
 
 
+def exp() -> int:
+    """An order or message expiry an hour from now."""
+    return int(time.time()) + 3600
+
+
+def ask_ladder(w: Wallet, levels: range, size: int = 10) -> list[dict[str, Any]]:
+    """Signed BTC sells at BTC_PRICE + 100 * i for i in `levels`, each with a fresh order id."""
+    return [
+        w.order(
+            market_id=BTC,
+            side=SELL,
+            price=BTC_PRICE + 100 * i,
+            size=size,
+            order_id=w.next_order_id(),
+            expiry=exp(),
+        )
+        for i in levels
+    ]
+
+
 async def set_price(client: AsyncClient, market: str, price: int) -> dict[str, Any]:
     return await client.devnet_oracle({"market": market, "price": str(price)})
 

@@ -17,11 +17,21 @@ from native.poseidon import poseidon
 from protocol import hashing
 from protocol.constants import Tag
 from protocol.records import AccountState
-from tests.node.harness import BTC, BTC_PRICE, BUY, ETH, SELL, USD, fund, run, running_node, set_price, trader
-
-
-def exp() -> int:
-    return int(time.time()) + 3600
+from tests.node.harness import (
+    BTC,
+    BTC_PRICE,
+    BUY,
+    ETH,
+    SELL,
+    USD,
+    ask_ladder,
+    exp,
+    fund,
+    run,
+    running_node,
+    set_price,
+    trader,
+)
 
 
 async def state_of(r: Any) -> tuple[int, str]:
@@ -213,17 +223,7 @@ def test_batch_submission_gives_one_result_per_order(tmp_path: Path) -> None:
         async with running_node(tmp_path) as r:
             c = r.client
             a, _b = await market_setup(r)
-            good = [
-                a.order(
-                    market_id=BTC,
-                    side=SELL,
-                    price=BTC_PRICE + 100 * i,
-                    size=10,
-                    order_id=a.next_order_id(),
-                    expiry=exp(),
-                )
-                for i in range(1, 4)
-            ]
+            good = ask_ladder(a, range(1, 4))
             bad_sig = {**good[0], "order_id": good[0]["order_id"] + 7}
             results = await c.place_orders([good[0], bad_sig, good[1], {"junk": 1}, good[2], good[2]])
             assert [x["ok"] for x in results] == [True, False, True, False, True, False]
@@ -244,17 +244,7 @@ def test_key_rate_limit(tmp_path: Path) -> None:
         async with running_node(tmp_path, key_rate=0.001, key_burst=3) as r:
             c = r.client
             a, b = await market_setup(r)
-            orders = [
-                a.order(
-                    market_id=BTC,
-                    side=SELL,
-                    price=BTC_PRICE + 100 * i,
-                    size=10,
-                    order_id=a.next_order_id(),
-                    expiry=exp(),
-                )
-                for i in range(1, 6)
-            ]
+            orders = ask_ladder(a, range(1, 6))
             results = await c.place_orders(orders)
             assert [x["ok"] for x in results] == [True, True, True, False, False]
             assert results[3]["error"]["code"] == "rate_limited"

@@ -10,7 +10,6 @@ import logging
 import os
 import re
 import socket
-import time
 from pathlib import Path
 from typing import Any
 
@@ -27,7 +26,7 @@ from protocol.records import GlobalState, MarketState
 from sequencer.config import ExchangeConfig, MarketConfig
 from sequencer.node.errors import CODES, rejection
 from sequencer.node.schemas import CONFIG_HASH_FIELDS, RISK_HASH_FIELDS
-from tests.node.harness import BTC, BTC_PRICE, SELL, USD, fund, run, running_node, set_price, trader
+from tests.node.harness import BTC, BTC_PRICE, SELL, USD, exp, fund, run, running_node, set_price, trader
 from tests.node.test_api import state_of
 
 POST_ROUTES = (
@@ -42,10 +41,6 @@ POST_ROUTES = (
     "/v1/devnet/deposit",
     "/v1/devnet/oracle",
 )
-
-
-def exp() -> int:
-    return int(time.time()) + 3600
 
 
 async def priced(r: Any) -> None:

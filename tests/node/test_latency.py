@@ -3,11 +3,10 @@ apply, durable, respond), one by one or in a batch; the window resets on request
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 
 from sequencer.node.latency import STAGES
-from tests.node.harness import BTC, BTC_PRICE, SELL, fund, run, running_node, set_price
+from tests.node.harness import BTC_PRICE, ask_ladder, fund, run, running_node, set_price
 
 
 def test_stage_samples_cover_every_accepted_order(tmp_path: Path) -> None:
@@ -18,18 +17,8 @@ def test_stage_samples_cover_every_accepted_order(tmp_path: Path) -> None:
             await set_price(c, "BTC-USD", BTC_PRICE)
             await c.request("GET", "/v1/devnet/latency", params={"reset": "1"})
 
-            def order(i: int) -> dict[str, object]:
-                return a.order(
-                    market_id=BTC,
-                    side=SELL,
-                    price=BTC_PRICE + 100 * i,
-                    size=10,
-                    order_id=a.next_order_id(),
-                    expiry=int(time.time()) + 3600,
-                )
-
-            await c.place_order(order(1))
-            results = await c.place_orders([order(i) for i in range(2, 22)])
+            await c.place_order(ask_ladder(a, range(1, 2))[0])
+            results = await c.place_orders(ask_ladder(a, range(2, 22)))
             assert all(x["ok"] for x in results), results
             lat = await c.request("GET", "/v1/devnet/latency")
             for stage in STAGES:

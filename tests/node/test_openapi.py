@@ -14,7 +14,7 @@ from jsonschema import Draft202012Validator
 
 from protocol.messages.oracle_price import OraclePriceMessage
 from sequencer.node.defaults import DEVNET_ORACLE_SIGNERS, devnet_oracle_signer
-from tests.node.harness import BTC, BTC_PRICE, BUY, SELL, USD, fund, run, running_node
+from tests.node.harness import BTC, BTC_PRICE, BUY, SELL, USD, exp, fund, run, running_node
 from tests.node.test_contract import priced
 from tests.node.test_takeover import into_auction
 
@@ -37,10 +37,6 @@ def signed_prices(r: Any, domain: int, market_id: int, price: int) -> dict[str, 
         if len(prices) == cfg.oracle_quorum:
             break
     return {"market_id": market_id, "prices": prices}
-
-
-def exp() -> int:
-    return int(time.time()) + 3600
 
 
 class Checker:
