@@ -16,6 +16,7 @@ import asyncio
 import os
 import signal
 from pathlib import Path
+from typing import Any
 
 import click
 from distributed import Nanny
@@ -65,29 +66,21 @@ def prover_worker(
 ) -> None:
     """Prove a node's batches: a Dask worker of the scheduler at tcp://HOST:PORT."""
     threads = zk_threads or max(1, (os.cpu_count() or 1) // nthreads)
-    asyncio.run(_serve(scheduler, keys, nthreads, threads, host, name, memory_limit, list(preload)))
+    nanny_options = {
+        "nthreads": nthreads,
+        "host": host,
+        "name": name,
+        "memory_limit": memory_limit,
+        "preload": list(preload),
+        "env": {"ZK_THREADS": str(threads)},
+        "plugins": {ProverPlugin(keys.resolve(), zk_threads=threads)},
+    }
+    asyncio.run(_serve(scheduler, keys, nanny_options))
 
 
-async def _serve(
-    scheduler: str,
-    keys: Path,
-    nthreads: int,
-    zk_threads: int,
-    host: str | None,
-    name: str | None,
-    memory_limit: str,
-    preload: list[str],
-) -> None:
-    nanny = Nanny(
-        scheduler,
-        nthreads=nthreads,
-        host=host,
-        name=name,
-        memory_limit=memory_limit,
-        preload=preload,
-        env={"ZK_THREADS": str(zk_threads)},
-        plugins={ProverPlugin(keys.resolve(), zk_threads=zk_threads)},
-    )
+async def _serve(scheduler: str, keys: Path, nanny_options: dict[str, Any]) -> None:
+    # the Nanny is made inside the running loop (Dask servers bind to the loop they start in)
+    nanny = Nanny(scheduler, **nanny_options)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
