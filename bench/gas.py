@@ -276,6 +276,17 @@ class Chained:
         return out
 
 
+def tx_input(ch: Chain, rc: Any) -> bytes:
+    """The calldata of the receipt's transaction."""
+    return bytes(ch.w3.eth.get_transaction(rc.transactionHash)["input"])
+
+
+def small_shapes() -> tuple[BatchShape, BatchShape]:
+    """The committed 8-slot shapes: (rollup, validium)."""
+    r, v = (next(s for s in SHAPES if s.mode is m) for m in (Mode.ROLLUP, Mode.VALIDIUM))
+    return r, v
+
+
 def calldata_gas(data: bytes) -> tuple[int, int, int]:
     """(zero bytes, non-zero bytes, their gas at 4 and 16)."""
     zeros = data.count(0)
@@ -317,7 +328,7 @@ class L1:
 
     def measured(self, rc: Any) -> dict[str, int]:
         """A receipt's gas, the calldata's bytes and gas, the execution (gas less intrinsic)."""
-        data = bytes(self.ch.w3.eth.get_transaction(rc.transactionHash)["input"])
+        data = tx_input(self.ch, rc)
         zeros, nonzeros, cd_gas = calldata_gas(data)
         gas = int(rc.gasUsed)
         return {
@@ -350,7 +361,7 @@ def verifier_figures(ch: Chain, p: Proven, vk: VerifyingKey, committed: bool) ->
         fn = v.functions.verifyProof(a, b, c, pub)
         assert fn.call()
         rc = ch.tx(fn, ch.sequencer)
-        data = bytes(ch.w3.eth.get_transaction(rc.transactionHash)["input"])
+        data = tx_input(ch, rc)
         gas, call = int(rc.gasUsed), int(rc.gasUsed) - TX_BASE - calldata_gas(data)[2]
         out[name] = {
             "tx": gas,
@@ -376,7 +387,7 @@ def aggregated_check(ch: Chain, ps: list[Proven], verifier: str) -> dict[str, An
         items = [x for p in ps[:k] for x in item(p)]
         assert h.functions.verify(verifier, items).call()
         rc = ch.tx(h.functions.verifyTx(verifier, items), ch.sequencer, gas=10_000_000)
-        data = bytes(ch.w3.eth.get_transaction(rc.transactionHash)["input"])
+        data = tx_input(ch, rc)
         gas = int(rc.gasUsed)
         out[str(k)] = {
             "tx": gas,
@@ -394,7 +405,7 @@ def size_figures(
     """One batch size: a Chained world whose first batch is proven at 8 slots, then n_batches
     batches of slots / 2 trades at the size; submitBatch and submitValidiumBatch of the first of
     them, and submitBatches of k of them (k in KS up to n_batches)."""
-    small_r, small_v = (next(s for s in SHAPES if s.mode is m) for m in (Mode.ROLLUP, Mode.VALIDIUM))
+    small_r, small_v = small_shapes()
     c = Chained(ch.users[:2])
     first_r, first_v = c.close(prover, [small_r, small_v])
     c.trade(shape_r.slots // 2)
@@ -540,7 +551,7 @@ def main() -> None:
     sizes = [8] + [int(n) for n in args.sizes.split(",") if n.strip()]
     for n in sizes:
         if n == 8:
-            shape_r, shape_v = (next(s for s in SHAPES if s.mode is m) for m in (Mode.ROLLUP, Mode.VALIDIUM))
+            shape_r, shape_v = small_shapes()
         else:
             shape_r, shape_v = BatchShape.default(n, Mode.ROLLUP), BatchShape.default(n, Mode.VALIDIUM)
         out[f"slots_{n}"] = size_figures(prover, new_chain(), shape_r, shape_v, args.batches)

@@ -32,8 +32,8 @@ import asyncio
 import gc
 import hashlib
 import json
+import math
 import os
-import pickle
 import resource
 import sys
 import tempfile
@@ -205,36 +205,34 @@ def main() -> None:
     proof_1core_s = min(dask[1]["worker_prove_s"])
     cores_for_goal = GOAL_TRADES_PER_S / (dask[2]["jobs_per_s"] * trades / 2)
     rss_max = max(dask[1]["worker_peak_rss_mb"] + dask[2]["worker_peak_rss_mb"])
+    overhead_max = max(dask[1]["overhead_share"], dask[2]["overhead_share"])
     figures: dict[str, Any] = {
         "shape": shape.name,
         "constraints": n_constraints,
         "trades_per_batch": trades,
         "machine_cpus": os.cpu_count(),
         "load_average_1min": round(os.getloadavg()[0], 2),
-        "bytes_per_job": len(pickle.dumps(task, protocol=pickle.HIGHEST_PROTOCOL)),
+        "bytes_per_job": task.wire_bytes(),
         "inputs_bytes": len(task.inputs),
         "result_bytes": dask[1]["result_bytes"],
         "in_process": {**inproc, "trades_per_s": round(trades / inproc["per_proof_s"], 3)},
         "dask_1_worker": {**dask[1], "trades_per_s": round(per_worker, 3)},
         "dask_2_workers": {**dask[2], "trades_per_s": round(dask[2]["jobs_per_s"] * trades, 3)},
         "scaling_per_added_worker": round(scaling, 3),
-        "overhead_share_max": round(max(dask[1]["overhead_share"], dask[2]["overhead_share"]), 5),
+        "overhead_share_max": round(overhead_max, 5),
         "proof_one_core_s": proof_1core_s,
         "worker_peak_rss_mb": rss_max,
         "cores_for_1000_trades_per_s": round(cores_for_goal),
-        "machines_2_core_for_1000_trades_per_s": round(cores_for_goal / 2 + 0.4999),
-        "machines_64_core_for_1000_trades_per_s": round(cores_for_goal / 64 + 0.4999),
+        "machines_2_core_for_1000_trades_per_s": math.ceil(cores_for_goal / 2),
+        "machines_64_core_for_1000_trades_per_s": math.ceil(cores_for_goal / 64),
         "memory_gb_per_64_core_machine": round(64 * rss_max / 1024, 1),
         "target_overhead_share": TARGET_OVERHEAD,
         "target_scaling": TARGET_SCALING,
-        "meets_overhead_target": max(dask[1]["overhead_share"], dask[2]["overhead_share"]) < TARGET_OVERHEAD,
+        "meets_overhead_target": overhead_max < TARGET_OVERHEAD,
         "meets_scaling_target": scaling >= TARGET_SCALING,
     }
-    for k in ("jobs_per_s",):
-        figures["dask_1_worker"][k] = round(figures["dask_1_worker"][k], 5)
-        figures["dask_2_workers"][k] = round(figures["dask_2_workers"][k], 5)
-        figures["dask_1_worker"]["overhead_share"] = round(figures["dask_1_worker"]["overhead_share"], 5)
-        figures["dask_2_workers"]["overhead_share"] = round(figures["dask_2_workers"]["overhead_share"], 5)
+    for d in (figures["dask_1_worker"], figures["dask_2_workers"]):
+        d["jobs_per_s"], d["overhead_share"] = round(d["jobs_per_s"], 5), round(d["overhead_share"], 5)
     print(
         f"bytes per job {figures['bytes_per_job']:,} (inputs {figures['inputs_bytes']:,}), back {figures['result_bytes']:,}; "
         f"scaling {scaling:.2f}x per added worker (target {TARGET_SCALING}); "

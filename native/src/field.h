@@ -750,6 +750,13 @@ FIELD_DEFINE(fr, FR, ct)
 
 static inline void fq_inv(fq_t *r, const fq_t *a) { fq_inv_var(r, a); }
 
+/* Rejection sampling of a uniform nonzero Fr scalar: x holds 32 random bytes (little-endian limbs);
+   its top two bits are cleared (254 bits) and it is kept when canonical and nonzero (~76%). */
+static inline int fr_random_accept(uint64_t x[4]) {
+    x[3] &= 0x3fffffffffffffffULL;
+    return fr_is_canonical(x) && (x[0] | x[1] | x[2] | x[3]);
+}
+
 /*
  * Lazy reduction in Fq (for the Fq2 tower: tower.h's fq2_mul, fq2_sqr and the MSM's norms).
  *

@@ -396,8 +396,7 @@ int zk_groth16_random_fr(uint64_t *out) {
         }
         memcpy(out, buf, 32);
         zk_wipe(buf, sizeof buf);
-        out[3] &= 0x3fffffffffffffffULL; /* 254 bits, then rejection: uniform below r */
-        if (fr_is_canonical(out) && (out[0] | out[1] | out[2] | out[3])) return 0;
+        if (fr_random_accept(out)) return 0;
     }
     zk_wipe(out, 32);
     return -1;

@@ -44,8 +44,7 @@ static int next_blind(vm_t *m, fr_t *out) {
         memcpy(x, m->rnd + m->rnd_pos, 32);
         zk_groth16_wipe(m->rnd + m->rnd_pos, 32);
         m->rnd_pos += 32;
-        x[3] &= 0x3fffffffffffffffULL; /* 254 bits, then rejection: uniform below r */
-        int ok = fr_is_canonical(x) && (x[0] | x[1] | x[2] | x[3]);
+        int ok = fr_random_accept(x);
         if (ok) fr_to_mont(out, (const fr_t *)x);
         zk_groth16_wipe(x, sizeof x);
         if (ok) return 1;

@@ -29,7 +29,6 @@ import contextlib
 import logging
 import multiprocessing
 import os
-import pickle
 import signal
 import time
 from collections.abc import Awaitable, Callable
@@ -411,7 +410,7 @@ class ProverStage:
         assert self._store is not None
         store = self._store
         task = ProofTask(job.batch, job.shape, job.key_sha256, job.inputs)
-        self.job_bytes = _wire_bytes(task)
+        self.job_bytes = task.wire_bytes()
         avoid: set[str] = set()
         failures = 0
         n = job.batch
@@ -516,10 +515,6 @@ class ProverStage:
         if row is not None:
             self.hub.publish(row.last_seq, "batches", {"type": "batch", **batch_json(row)})
             self.hub.on_durable(self._durable_seq())
-
-
-def _wire_bytes(task: ProofTask) -> int:
-    return len(pickle.dumps(task, protocol=pickle.HIGHEST_PROTOCOL))
 
 
 def _backoff(failures: int) -> float:

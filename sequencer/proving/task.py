@@ -21,7 +21,7 @@ import pickle
 import threading
 import time
 import zlib
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass, fields
 from pathlib import Path
 from typing import Any
 
@@ -88,6 +88,10 @@ class ProofTask:
     key_sha256: str
     inputs: bytes
 
+    def wire_bytes(self) -> int:
+        """Its size as it travels (pickled by Dask's client)."""
+        return len(pickle.dumps(self, protocol=pickle.HIGHEST_PROTOCOL))
+
 
 @dataclass(frozen=True)
 class ProofResult:
@@ -100,24 +104,17 @@ class ProofResult:
     def to_wire(self) -> dict[str, Any]:
         """What a worker sends back: plain data, which Dask moves as msgpack (never a pickle the
         node would have to load: the node's client deserializes results with msgpack only)."""
-        return {
-            "batch": self.batch,
-            "proof": self.proof,
-            "public": self.public,
-            "prove_s": self.prove_s,
-            "worker": self.worker,
-        }
+        return asdict(self)
 
     @classmethod
     def from_wire(cls, obj: object) -> ProofResult:
         """A worker's answer, checked for shape (its proof is checked by the node afterwards);
         ValueError when it is not one."""
+        names = [f.name for f in fields(cls)]
         plain = _lists(obj)
-        if not isinstance(plain, dict) or set(plain) != {"batch", "proof", "public", "prove_s", "worker"}:
+        if not isinstance(plain, dict) or set(plain) != set(names):
             raise ValueError("the worker's answer is not a proof result")
-        batch, proof, public, prove_s, worker = (
-            plain[k] for k in ("batch", "proof", "public", "prove_s", "worker")
-        )
+        batch, proof, public, prove_s, worker = (plain[k] for k in names)
         if (
             type(batch) is not int
             or not isinstance(proof, dict)
